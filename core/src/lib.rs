@@ -1,0 +1,33 @@
+//! # ccverify
+//!
+//! Verification of io.net Confidential Inference, as one audited core shared by every language
+//! binding. This crate is pure and synchronous: bytes (and, for time-dependent checks, the
+//! verification time) in, a [`Verdict`] out. It never touches the network.
+//!
+//! What it verifies today:
+//!
+//! * **Signed exchanges** ([`exchange`]): that a completion — plain or streamed — was signed by
+//!   the attested key *and* is the answer to exactly the request the client sent, by
+//!   recomputing both hashes of the signed `text` with the agent's byte-exact rules.
+//! * **Nonces** ([`nonce`]): fresh 32-byte nonces and the agent's normalisation of caller
+//!   nonces, which the hardware evidence must contain.
+//! * **Ethereum primitives** ([`eth`]): Keccak-256, EIP-191, signer recovery, EIP-55.
+//!
+//! Every outcome is a table of [`Check`]s with stable ids (see [`verdict::CHECKS`]); a
+//! verdict is `verified` only when no check failed or was skipped.
+#![forbid(unsafe_code)]
+
+pub mod error;
+pub mod eth;
+pub mod exchange;
+pub mod nonce;
+pub mod pyjson;
+pub mod verdict;
+
+pub use error::{Error, ErrorKind};
+pub use eth::Address;
+pub use exchange::{
+    ResponseItem, StreamVerifier, verify_response, verify_responses_batch, verify_stream,
+};
+pub use nonce::Nonce;
+pub use verdict::{CHECKS, Check, CheckStatus, Verdict};

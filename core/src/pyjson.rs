@@ -1,0 +1,716 @@
+//! A JSON reader and writer with CPython's `json` module semantics.
+//!
+//! The io.net agent hashes `json.dumps(obj, separators=(',', ':'))` of objects that came out of
+//! `json.loads`, so reproducing its hashes byte for byte needs Python's exact behaviour:
+//! `NaN`/`Infinity` literals, arbitrary-size integers, `float` for any number with a fraction or
+//! exponent (printed with Python's shortest `repr`), duplicate keys resolved "last value wins,
+//! first position kept", lone surrogates preserved, and `ensure_ascii` escaping. Strings are kept
+//! as UTF-16 code units so that every Python string, including lone surrogates, round-trips.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Nesting deeper than this is refused (CPython raises `RecursionError` near 1000 frames).
+pub const MAX_DEPTH: usize = 512;
+
+/// CPython ≥ 3.11 refuses to convert integers with more than 4300 decimal digits.
+pub const MAX_INT_DIGITS: usize = 4300;
+
+/// A JSON value as CPython's `json.loads` builds it.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Value {
+    /// `None`.
+    Null,
+    /// `True` / `False`.
+    Bool(bool),
+    /// An `int`, as its canonical decimal text (no leading zeros, no `-0`).
+    Int(String),
+    /// A `float`.
+    Float(f64),
+    /// A `str`, as UTF-16 code units.
+    Str(Vec<u16>),
+    /// A `list`.
+    Array(Vec<Value>),
+    /// A `dict`, in insertion order.
+    Object(Object),
+}
+
+/// A Python `dict` with string keys: insertion-ordered, keys unique.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Object {
+    entries: Vec<(Vec<u16>, Value)>,
+    index: Option<HashMap<Vec<u16>, usize>>,
+}
+
+impl Object {
+    /// Assigns like `d[key] = value`: a new key goes last, an existing key keeps its position.
+    pub fn insert(&mut self, key: Vec<u16>, value: Value) {
+        if let Some(pos) = self.position(&key) {
+            self.entries[pos].1 = value;
+            return;
+        }
+        if let Some(index) = &mut self.index {
+            index.insert(key.clone(), self.entries.len());
+        } else if self.entries.len() >= 16 {
+            let mut index: HashMap<Vec<u16>, usize> = self
+                .entries
+                .iter()
+                .enumerate()
+                .map(|(i, (k, _))| (k.clone(), i))
+                .collect();
+            index.insert(key.clone(), self.entries.len());
+            self.index = Some(index);
+        }
+        self.entries.push((key, value));
+    }
+
+    fn position(&self, key: &[u16]) -> Option<usize> {
+        match &self.index {
+            Some(index) => index.get(key).copied(),
+            None => self.entries.iter().position(|(k, _)| k == key),
+        }
+    }
+
+    /// The value under `key`, if any.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        let key: Vec<u16> = key.encode_utf16().collect();
+        self.position(&key).map(|i| &self.entries[i].1)
+    }
+
+    /// Entries in insertion order.
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u16>, &Value)> {
+        self.entries.iter().map(|(k, v)| (k, v))
+    }
+
+    /// Number of entries.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the dict is empty.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+}
+
+/// Why `json.loads` would refuse the input.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message} at byte {offset}")]
+pub struct ParseError {
+    /// What is wrong.
+    pub message: String,
+    /// Byte offset in the input.
+    pub offset: usize,
+}
+
+struct Parser<'a> {
+    s: &'a [u8],
+    i: usize,
+    depth: usize,
+}
+
+/// Parses `input` like `json.loads(input)` on UTF-8 bytes without a byte-order mark.
+pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
+    let mut p = Parser {
+        s: input,
+        i: 0,
+        depth: 0,
+    };
+    p.ws();
+    let value = p.value()?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(p.err("extra data after the JSON value"));
+    }
+    Ok(value)
+}
+
+/// Checks that `input` is one JSON value as `json.loads` reads it, without building it.
+pub fn validate(input: &[u8]) -> Result<(), ParseError> {
+    let mut p = Parser {
+        s: input,
+        i: 0,
+        depth: 0,
+    };
+    p.ws();
+    p.skip_value()?;
+    p.ws();
+    if p.i != p.s.len() {
+        return Err(p.err("extra data after the JSON value"));
+    }
+    Ok(())
+}
+
+impl Parser<'_> {
+    fn err(&self, message: &str) -> ParseError {
+        ParseError {
+            message: message.to_string(),
+            offset: self.i,
+        }
+    }
+
+    fn ws(&mut self) {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
+            self.i += 1;
+        }
+    }
+
+    fn peek(&self) -> Option<u8> {
+        self.s.get(self.i).copied()
+    }
+
+    fn eat(&mut self, lit: &[u8]) -> bool {
+        if self.s[self.i..].starts_with(lit) {
+            self.i += lit.len();
+            true
+        } else {
+            false
+        }
+    }
+
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(self.err("nesting too deep"));
+        }
+        Ok(())
+    }
+
+    fn value(&mut self) -> Result<Value, ParseError> {
+        match self.peek() {
+            None => Err(self.err("expecting value")),
+            Some(b'"') => Ok(Value::Str(self.string()?)),
+            Some(b'{') => {
+                self.enter()?;
+                self.i += 1;
+                let mut obj = Object::default();
+                self.ws();
+                if self.peek() == Some(b'}') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        if self.peek() != Some(b'"') {
+                            return Err(self.err("expecting property name in double quotes"));
+                        }
+                        let key = self.string()?;
+                        self.ws();
+                        if !self.eat(b":") {
+                            return Err(self.err("expecting ':' delimiter"));
+                        }
+                        self.ws();
+                        let v = self.value()?;
+                        obj.insert(key, v);
+                        self.ws();
+                        if self.eat(b",") {
+                            continue;
+                        }
+                        if self.eat(b"}") {
+                            break;
+                        }
+                        return Err(self.err("expecting ',' delimiter"));
+                    }
+                }
+                self.depth -= 1;
+                Ok(Value::Object(obj))
+            }
+            Some(b'[') => {
+                self.enter()?;
+                self.i += 1;
+                let mut items = Vec::new();
+                self.ws();
+                if self.peek() == Some(b']') {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        items.push(self.value()?);
+                        self.ws();
+                        if self.eat(b",") {
+                            continue;
+                        }
+                        if self.eat(b"]") {
+                            break;
+                        }
+                        return Err(self.err("expecting ',' delimiter"));
+                    }
+                }
+                self.depth -= 1;
+                Ok(Value::Array(items))
+            }
+            Some(_) => self.scalar(),
+        }
+    }
+
+    /// Like [`Parser::value`] but builds nothing.
+    fn skip_value(&mut self) -> Result<(), ParseError> {
+        match self.peek() {
+            None => Err(self.err("expecting value")),
+            Some(b'"') => self.skip_string(),
+            Some(open @ (b'{' | b'[')) => {
+                self.enter()?;
+                self.i += 1;
+                let close = if open == b'{' { b'}' } else { b']' };
+                self.ws();
+                if self.peek() == Some(close) {
+                    self.i += 1;
+                } else {
+                    loop {
+                        self.ws();
+                        if open == b'{' {
+                            if self.peek() != Some(b'"') {
+                                return Err(self.err("expecting property name in double quotes"));
+                            }
+                            self.skip_string()?;
+                            self.ws();
+                            if !self.eat(b":") {
+                                return Err(self.err("expecting ':' delimiter"));
+                            }
+                            self.ws();
+                        }
+                        self.skip_value()?;
+                        self.ws();
+                        if self.eat(b",") {
+                            continue;
+                        }
+                        if self.eat(&[close]) {
+                            break;
+                        }
+                        return Err(self.err("expecting ',' delimiter"));
+                    }
+                }
+                self.depth -= 1;
+                Ok(())
+            }
+            Some(_) => self.scalar().map(|_| ()),
+        }
+    }
+
+    fn scalar(&mut self) -> Result<Value, ParseError> {
+        if self.eat(b"null") {
+            return Ok(Value::Null);
+        }
+        if self.eat(b"true") {
+            return Ok(Value::Bool(true));
+        }
+        if self.eat(b"false") {
+            return Ok(Value::Bool(false));
+        }
+        if self.eat(b"NaN") {
+            return Ok(Value::Float(f64::NAN));
+        }
+        if self.eat(b"Infinity") {
+            return Ok(Value::Float(f64::INFINITY));
+        }
+        if self.eat(b"-Infinity") {
+            return Ok(Value::Float(f64::NEG_INFINITY));
+        }
+        self.number()
+    }
+
+    /// CPython's number pattern: `-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?`.
+    fn number(&mut self) -> Result<Value, ParseError> {
+        let start = self.i;
+        let s = self.s;
+        let mut j = self.i;
+        if s.get(j) == Some(&b'-') {
+            j += 1;
+        }
+        match s.get(j) {
+            Some(b'0') => j += 1,
+            Some(b'1'..=b'9') => {
+                while let Some(b'0'..=b'9') = s.get(j) {
+                    j += 1;
+                }
+            }
+            _ => return Err(self.err("expecting value")),
+        }
+        let int_end = j;
+        let mut is_float = false;
+        if s.get(j) == Some(&b'.') && matches!(s.get(j + 1), Some(b'0'..=b'9')) {
+            j += 1;
+            while let Some(b'0'..=b'9') = s.get(j) {
+                j += 1;
+            }
+            is_float = true;
+        }
+        if let Some(b'e' | b'E') = s.get(j) {
+            let mut k = j + 1;
+            if let Some(b'+' | b'-') = s.get(k) {
+                k += 1;
+            }
+            if matches!(s.get(k), Some(b'0'..=b'9')) {
+                while let Some(b'0'..=b'9') = s.get(k) {
+                    k += 1;
+                }
+                j = k;
+                is_float = true;
+            }
+        }
+        self.i = j;
+        // The matched bytes are ASCII digits, signs, '.', 'e'/'E'.
+        let text = std::str::from_utf8(&s[start..j]).map_err(|_| self.err("bad number"))?;
+        if is_float {
+            let f: f64 = text.parse().map_err(|_| self.err("bad number"))?;
+            Ok(Value::Float(f))
+        } else {
+            let digits = &s[start..int_end];
+            let (neg, mag) = match digits.split_first() {
+                Some((b'-', rest)) => (true, rest),
+                _ => (false, digits),
+            };
+            if mag.len() > MAX_INT_DIGITS {
+                return Err(self.err("integer has more than 4300 digits (Python refuses it)"));
+            }
+            let mag = std::str::from_utf8(mag).map_err(|_| self.err("bad number"))?;
+            Ok(Value::Int(if neg && mag != "0" {
+                format!("-{mag}")
+            } else {
+                mag.to_string()
+            }))
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u16, ParseError> {
+        let digits = self
+            .s
+            .get(self.i..self.i + 4)
+            .ok_or_else(|| self.err("invalid \\uXXXX escape"))?;
+        let mut v: u16 = 0;
+        for &d in digits {
+            let n = (d as char)
+                .to_digit(16)
+                .ok_or_else(|| self.err("invalid \\uXXXX escape"))?;
+            v = v << 4 | n as u16;
+        }
+        self.i += 4;
+        Ok(v)
+    }
+
+    fn string(&mut self) -> Result<Vec<u16>, ParseError> {
+        self.i += 1; // opening quote
+        let mut out = Vec::new();
+        loop {
+            // Copy a run of plain characters at once.
+            let run_start = self.i;
+            while let Some(&b) = self.s.get(self.i) {
+                if b == b'"' || b == b'\\' || b < 0x20 {
+                    break;
+                }
+                self.i += 1;
+            }
+            if run_start < self.i {
+                let run = &self.s[run_start..self.i];
+                match std::str::from_utf8(run) {
+                    Ok(text) => out.extend(text.encode_utf16()),
+                    Err(_) => decode_surrogatepass(run, &mut out).ok_or(ParseError {
+                        message: "invalid UTF-8".into(),
+                        offset: run_start,
+                    })?,
+                }
+            }
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    self.i += 1;
+                    return Ok(out);
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    let esc = self.peek().ok_or_else(|| self.err("unterminated string"))?;
+                    self.i += 1;
+                    match esc {
+                        b'"' => out.push(b'"' as u16),
+                        b'\\' => out.push(b'\\' as u16),
+                        b'/' => out.push(b'/' as u16),
+                        b'b' => out.push(0x08),
+                        b'f' => out.push(0x0c),
+                        b'n' => out.push(b'\n' as u16),
+                        b'r' => out.push(b'\r' as u16),
+                        b't' => out.push(b'\t' as u16),
+                        b'u' => {
+                            let unit = self.hex4()?;
+                            out.push(unit);
+                        }
+                        _ => {
+                            self.i -= 1;
+                            return Err(self.err("invalid \\escape"));
+                        }
+                    }
+                }
+                Some(_) => return Err(self.err("invalid control character in string")),
+            }
+        }
+    }
+
+    fn skip_string(&mut self) -> Result<(), ParseError> {
+        self.i += 1;
+        let start = self.i;
+        loop {
+            match self.peek() {
+                None => return Err(self.err("unterminated string")),
+                Some(b'"') => {
+                    let run = &self.s[start..self.i];
+                    if std::str::from_utf8(run).is_err()
+                        && decode_surrogatepass(run, &mut Vec::new()).is_none()
+                    {
+                        return Err(ParseError {
+                            message: "invalid UTF-8".into(),
+                            offset: start,
+                        });
+                    }
+                    self.i += 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    self.i += 1;
+                    match self.peek() {
+                        Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => self.i += 1,
+                        Some(b'u') => {
+                            self.i += 1;
+                            self.hex4()?;
+                        }
+                        _ => return Err(self.err("invalid \\escape")),
+                    }
+                }
+                Some(b) if b < 0x20 => return Err(self.err("invalid control character in string")),
+                Some(_) => self.i += 1,
+            }
+        }
+    }
+}
+
+/// Decodes UTF-8 that may also encode surrogate code points (U+D800–U+DFFF as `ED A0..BF xx`),
+/// as Python's `json.loads(bytes)` does with the `surrogatepass` error handler.
+fn decode_surrogatepass(bytes: &[u8], out: &mut Vec<u16>) -> Option<()> {
+    let mut i = 0;
+    while i < bytes.len() {
+        let valid = match std::str::from_utf8(&bytes[i..]) {
+            Ok(text) => {
+                out.extend(text.encode_utf16());
+                return Some(());
+            }
+            Err(e) => e.valid_up_to(),
+        };
+        let text = std::str::from_utf8(&bytes[i..i + valid]).ok()?;
+        out.extend(text.encode_utf16());
+        i += valid;
+        match bytes.get(i..i + 3)? {
+            [0xed, b1 @ 0xa0..=0xbf, b2 @ 0x80..=0xbf] => {
+                out.push(0xd000 | (u16::from(*b1 & 0x3f) << 6) | u16::from(*b2 & 0x3f));
+                i += 3;
+            }
+            _ => return None,
+        }
+    }
+    Some(())
+}
+
+/// Appends `units` as a JSON string literal the way `json.dumps(..., ensure_ascii=True)` does.
+pub fn write_str_units(out: &mut String, units: &[u16]) {
+    out.push('"');
+    for &u in units {
+        write_unit(out, u);
+    }
+    out.push('"');
+}
+
+/// Appends a Rust string as a JSON string literal with `ensure_ascii=True` escaping.
+pub fn write_str(out: &mut String, s: &str) {
+    out.push('"');
+    for u in s.encode_utf16() {
+        write_unit(out, u);
+    }
+    out.push('"');
+}
+
+fn write_unit(out: &mut String, u: u16) {
+    match u {
+        0x22 => out.push_str("\\\""),
+        0x5c => out.push_str("\\\\"),
+        0x0a => out.push_str("\\n"),
+        0x0d => out.push_str("\\r"),
+        0x09 => out.push_str("\\t"),
+        0x08 => out.push_str("\\b"),
+        0x0c => out.push_str("\\f"),
+        0x20..=0x7e => out.push(u as u8 as char),
+        _ => {
+            let _ = write!(out, "\\u{u:04x}");
+        }
+    }
+}
+
+/// Python's `repr(float)` as `json.dumps` prints it (`NaN`, `Infinity`, `-Infinity` for the
+/// non-finite values).
+pub fn float_repr(f: f64) -> String {
+    if f.is_nan() {
+        return "NaN".into();
+    }
+    if f.is_infinite() {
+        return if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        };
+    }
+    // Rust's `{:e}` gives the shortest round-tripping digits, like CPython's repr.
+    let sci = format!("{:e}", f.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    let decpt = exp + 1; // value = 0.DIGITS × 10^decpt
+    let mut out = String::with_capacity(24);
+    if f.is_sign_negative() {
+        out.push('-');
+    }
+    if -4 < decpt && decpt <= 16 {
+        let n = digits.len() as i32;
+        if decpt <= 0 {
+            out.push_str("0.");
+            out.extend(std::iter::repeat_n('0', (-decpt) as usize));
+            out.push_str(&digits);
+        } else if decpt >= n {
+            out.push_str(&digits);
+            out.extend(std::iter::repeat_n('0', (decpt - n) as usize));
+            out.push_str(".0");
+        } else {
+            out.push_str(&digits[..decpt as usize]);
+            out.push('.');
+            out.push_str(&digits[decpt as usize..]);
+        }
+    } else {
+        out.push_str(&digits[..1]);
+        if digits.len() > 1 {
+            out.push('.');
+            out.push_str(&digits[1..]);
+        }
+        let e = decpt - 1;
+        let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    out
+}
+
+/// Appends `value` as `json.dumps(value, separators=(',', ':'))` prints it.
+pub fn write_compact(out: &mut String, value: &Value) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Int(digits) => out.push_str(digits),
+        Value::Float(f) => out.push_str(&float_repr(*f)),
+        Value::Str(units) => write_str_units(out, units),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_compact(out, item);
+            }
+            out.push(']');
+        }
+        Value::Object(obj) => {
+            out.push('{');
+            for (i, (k, v)) in obj.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_str_units(out, k);
+                out.push(':');
+                write_compact(out, v);
+            }
+            out.push('}');
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn roundtrip(s: &str) -> String {
+        let mut out = String::new();
+        write_compact(&mut out, &parse(s.as_bytes()).unwrap());
+        out
+    }
+
+    #[test]
+    fn float_reprs_match_python() {
+        let cases = [
+            (1e-7, "1e-07"),
+            (1e20, "1e+20"),
+            (1e16, "1e+16"),
+            (1e15, "1000000000000000.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (-0.0, "-0.0"),
+            (0.0, "0.0"),
+            (1.5e16, "1.5e+16"),
+            (123.456, "123.456"),
+            (1e100, "1e+100"),
+            (5e-324, "5e-324"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (0.7, "0.7"),
+            (100.0, "100.0"),
+            (1234567890123456.0, "1234567890123456.0"),
+            (12345678901234567.0, "1.2345678901234568e+16"),
+        ];
+        for (f, want) in cases {
+            assert_eq!(float_repr(f), want, "{f:e}");
+        }
+        assert_eq!(float_repr(f64::NAN), "NaN");
+        assert_eq!(float_repr(f64::NEG_INFINITY), "-Infinity");
+    }
+
+    #[test]
+    fn python_loads_dumps_roundtrip() {
+        assert_eq!(
+            roundtrip(r#"{"a": 1, "b": [1.0, 1e5, -0, -0.0, 1E-7]}"#),
+            r#"{"a":1,"b":[1.0,100000.0,0,-0.0,1e-07]}"#
+        );
+        assert_eq!(roundtrip(r#"{"a":1,"b":2,"a":3}"#), r#"{"a":3,"b":2}"#);
+        assert_eq!(
+            roundtrip(r#"["café 😀", "\ud800", "\u00E9", "\/", "\u007f"]"#),
+            r#"["caf\u00e9 \ud83d\ude00","\ud800","\u00e9","/","\u007f"]"#
+        );
+        assert_eq!(
+            roundtrip("[NaN,Infinity,-Infinity,1e400]"),
+            "[NaN,Infinity,-Infinity,Infinity]"
+        );
+        assert_eq!(
+            roundtrip("123456789012345678901234567890"),
+            "123456789012345678901234567890"
+        );
+    }
+
+    #[test]
+    fn python_rejections() {
+        for bad in [
+            "",
+            "01",
+            "[1,]",
+            "{\"a\" 1}",
+            "\"\t\"",
+            "nul",
+            "[1] x",
+            "{1:2}",
+            "\"\\x\"",
+            "-",
+            "1.",
+            ".5",
+            "\"\\u12\"",
+        ] {
+            assert!(parse(bad.as_bytes()).is_err(), "{bad:?}");
+            assert!(validate(bad.as_bytes()).is_err(), "{bad:?}");
+        }
+        assert!(parse(&[b'"', 0xff, b'"']).is_err());
+        let mut out = String::new();
+        write_compact(&mut out, &parse(b"\"x\xed\xa0\x80y\"").unwrap());
+        assert_eq!(out, r#""x\ud800y""#);
+        assert!(validate(&[b'"', 0xff, b'"']).is_err());
+        let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
+        assert!(parse(deep.as_bytes()).is_err());
+        assert!(validate(deep.as_bytes()).is_err());
+    }
+}

@@ -1,0 +1,212 @@
+//! Verdicts: the outcome of a verification as a table of named checks.
+//!
+//! Every verification returns a [`Verdict`] rather than an error: each [`Check`] has a stable
+//! id (see [`CHECKS`]), a [`CheckStatus`] and a human-readable `detail` saying why. A verdict is
+//! `verified` only when no check failed and no check was skipped — a check that could not run
+//! never counts as a pass. `warn` marks something worth knowing that does not break the proof.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::eth::Address;
+
+/// The outcome of one check.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CheckStatus {
+    /// The property was proven.
+    Pass,
+    /// The property is false, or the evidence is malformed.
+    Fail,
+    /// The check could not run (a prerequisite failed or an input is missing). Never a pass.
+    Skip,
+    /// The proof holds, but something is missing or weaker than it should be.
+    Warn,
+}
+
+impl CheckStatus {
+    /// `"pass"`, `"fail"`, `"skip"` or `"warn"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckStatus::Pass => "pass",
+            CheckStatus::Fail => "fail",
+            CheckStatus::Skip => "skip",
+            CheckStatus::Warn => "warn",
+        }
+    }
+}
+
+impl std::fmt::Display for CheckStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One row of a verdict.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Check {
+    /// Stable identifier, e.g. `response.signature` (see [`CHECKS`]).
+    pub id: String,
+    /// What the check found.
+    pub status: CheckStatus,
+    /// Why, in plain language, with the values compared.
+    pub detail: String,
+    /// What the check is about when a verification covers several things (e.g. `gpu0`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
+}
+
+impl Check {
+    /// A check about the whole input.
+    pub fn new(id: &str, status: CheckStatus, detail: impl Into<String>) -> Self {
+        Check {
+            id: id.to_string(),
+            status,
+            detail: detail.into(),
+            subject: None,
+        }
+    }
+}
+
+/// The result of a verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Verdict {
+    /// True only if every check passed or warned: no failure and no skipped check.
+    pub verified: bool,
+    /// Every check that was evaluated, in a fixed order.
+    pub checks: Vec<Check>,
+    /// The address recovered from the signature, when one could be recovered — even if it is
+    /// not the expected one.
+    pub signer: Option<Address>,
+    /// Values the verifier computed, by stable name — for signed exchanges `request_hash` and
+    /// `response_hash` (what the signed `text` should contain), when they could be computed.
+    pub facts: BTreeMap<String, String>,
+}
+
+impl Verdict {
+    /// Builds a verdict; `verified` is derived from the checks.
+    pub fn from_checks(checks: Vec<Check>, signer: Option<Address>) -> Self {
+        let verified = !checks.is_empty()
+            && checks
+                .iter()
+                .all(|c| matches!(c.status, CheckStatus::Pass | CheckStatus::Warn));
+        Verdict {
+            verified,
+            checks,
+            signer,
+            facts: BTreeMap::new(),
+        }
+    }
+
+    /// Adds a computed value under a stable name.
+    pub fn with_fact(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.facts.insert(name.to_string(), value.into());
+        self
+    }
+
+    /// The first check with this id.
+    pub fn check(&self, id: &str) -> Option<&Check> {
+        self.checks.iter().find(|c| c.id == id)
+    }
+
+    /// The checks that keep the verdict from being verified (failed or skipped).
+    pub fn blocking(&self) -> impl Iterator<Item = &Check> {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Skip))
+    }
+
+    /// The verdict as one compact JSON object:
+    /// `{"verified":…,"checks":[{"id","status","detail"}…],"signer":"0x…"|null,"facts":{…}}`.
+    pub fn to_json(&self) -> String {
+        // Serialising plain strings, bools and enums cannot fail.
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+}
+
+/// Check ids of signed-exchange verification, with what each one proves. Ids are stable API.
+pub mod ids {
+    /// The `signing_algo` the agent declares is `ecdsa`.
+    pub const SIGNING_ALGO: &str = "response.signing_algo";
+    /// `signature` is a canonical 65-byte EIP-191 signature and `text` is `hash:hash`.
+    pub const SIGNATURE_FORMAT: &str = "response.signature_format";
+    /// A public key is recoverable from the signature over `text`.
+    pub const SIGNATURE: &str = "response.signature";
+    /// The recovered signer is the expected (attested) address.
+    pub const SIGNER: &str = "response.signer";
+    /// The `signing_address` the response declares agrees with the signature.
+    pub const HEADER_ADDRESS: &str = "response.header_address";
+    /// The signed request hash is that of the exact request the client sent.
+    pub const REQUEST_HASH: &str = "response.request_hash";
+    /// The signed response hash is that of the exact bytes the client received.
+    pub const RESPONSE_HASH: &str = "response.response_hash";
+    /// A stream carries exactly one well-formed `event: signature` block.
+    pub const STREAM_SIGNATURE_BLOCK: &str = "stream.signature_block";
+}
+
+/// Every check id with a one-line description of what a `pass` proves. This is the table the
+/// README documents; ids are never renamed or reused.
+pub const CHECKS: &[(&str, &str)] = &[
+    (
+        ids::STREAM_SIGNATURE_BLOCK,
+        "the stream carries exactly one `event: signature` block (wherever it was spliced) whose data is a JSON object",
+    ),
+    (
+        ids::SIGNING_ALGO,
+        "the declared `signing_algo` is `ecdsa` (warn when absent; the format check decides what the signature is)",
+    ),
+    (
+        ids::SIGNATURE_FORMAT,
+        "`signature` is 65 bytes r||s||v hex (optional 0x, v in 0/1/27/28, low-s) and `text` is `<64 hex>:<64 hex>`; the legacy 64-byte form is refused",
+    ),
+    (
+        ids::SIGNATURE,
+        "a secp256k1 public key is recoverable from the EIP-191 signature over `text`",
+    ),
+    (
+        ids::SIGNER,
+        "the recovered signer equals the expected (attested) address; skipped, so not verified, when no address is given",
+    ),
+    (
+        ids::HEADER_ADDRESS,
+        "the declared `signing_address` equals the recovered signer and the expected address (warn when absent)",
+    ),
+    (
+        ids::REQUEST_HASH,
+        "the first half of `text` is SHA-256 of the agent-side form of the exact request sent",
+    ),
+    (
+        ids::RESPONSE_HASH,
+        "the second half of `text` is SHA-256 of the exact response bytes received (whitespace outside strings ignored; for streams, the agent's data-line rule)",
+    ),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skip_is_never_verified() {
+        let v = Verdict::from_checks(
+            vec![
+                Check::new("a", CheckStatus::Pass, ""),
+                Check::new("b", CheckStatus::Skip, ""),
+            ],
+            None,
+        );
+        assert!(!v.verified);
+        let v = Verdict::from_checks(vec![Check::new("a", CheckStatus::Warn, "")], None);
+        assert!(v.verified);
+        assert!(!Verdict::from_checks(vec![], None).verified);
+    }
+
+    #[test]
+    fn json_shape() {
+        let v = Verdict::from_checks(vec![Check::new("a", CheckStatus::Pass, "ok")], None);
+        assert_eq!(
+            v.to_json(),
+            r#"{"verified":true,"checks":[{"id":"a","status":"pass","detail":"ok"}],"signer":null,"facts":{}}"#
+        );
+    }
+}
