@@ -2,7 +2,7 @@
 //!
 //! Compares `verify_response` (1 KB request, 4 KB response) with bare signer recovery, the
 //! step that dominates it, and measures `verify_stream` over 200 chunks and the batch API.
-#![allow(missing_docs)]
+#![allow(missing_docs, clippy::unwrap_used)]
 
 #[path = "../tests/support/mod.rs"]
 mod support;

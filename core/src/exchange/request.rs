@@ -299,7 +299,7 @@ fn decode_body<'b>(
     };
     let data = &body[skip..];
     let bad = || "request body looks like UTF-16/UTF-32 but does not decode".to_string();
-    if data.len() % unit != 0 {
+    if !data.len().is_multiple_of(unit) {
         return Err(bad());
     }
     let text: String = if unit == 2 {

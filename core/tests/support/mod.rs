@@ -1,5 +1,5 @@
 //! Helpers shared by integration tests and benches: sign exchanges like the io.net agent.
-#![allow(dead_code, missing_docs)]
+#![allow(dead_code, missing_docs, clippy::unwrap_used)]
 
 use ccverify::eth::eip191_hash;
 use ccverify::exchange::{canonicalize_request, response_hash_hex};
