@@ -1,6 +1,8 @@
 //! Runs the shared conformance vectors in `tests/vectors/` (written by the independent Python
 //! generator in `tests/vectors/gen/`) against the Rust API. Every binding runs the same files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
