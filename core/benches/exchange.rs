@@ -21,6 +21,7 @@ fn benches(c: &mut Criterion) {
     let response = support::response_of_size(4096);
     let headers = support::signed_headers(&key, &request, &response);
     assert!(verify_response(&request, &response, &headers, Some(&expected)).verified);
+    dump_inputs(&request, &response, &headers);
 
     let text = headers[0].1.clone();
     let signature = RecoverableSignature::parse_hex(&headers[1].1).unwrap();
@@ -77,6 +78,24 @@ fn benches(c: &mut Criterion) {
     c.bench_function("verify_responses_batch_64", |b| {
         b.iter(|| verify_responses_batch(black_box(&items)))
     });
+}
+
+/// Writes the plain-response inputs for `bench/python_baseline.py`, so both sides time the
+/// same bytes.
+fn dump_inputs(request: &[u8], response: &[u8], headers: &[(String, String)]) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench-inputs");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("request.json"), request).unwrap();
+    std::fs::write(dir.join("response.json"), response).unwrap();
+    let map: serde_json::Map<String, serde_json::Value> = headers
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone().into()))
+        .collect();
+    std::fs::write(
+        dir.join("headers.json"),
+        serde_json::Value::Object(map).to_string(),
+    )
+    .unwrap();
 }
 
 criterion_group!(exchange, benches);

@@ -73,8 +73,14 @@ impl Object {
 
     /// The value under `key`, if any.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        let key: Vec<u16> = key.encode_utf16().collect();
-        self.position(&key).map(|i| &self.entries[i].1)
+        if self.index.is_some() {
+            let key: Vec<u16> = key.encode_utf16().collect();
+            return self.position(&key).map(|i| &self.entries[i].1);
+        }
+        self.entries
+            .iter()
+            .find(|(k, _)| k.iter().copied().eq(key.encode_utf16()))
+            .map(|(_, v)| v)
     }
 
     /// Entries in insertion order.
@@ -107,41 +113,64 @@ struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
+    /// When set, receives the input minus whitespace between tokens, in order.
+    sink: Option<&'a mut dyn FnMut(&[u8])>,
+    /// Start of the bytes not yet given to `sink`.
+    flushed: usize,
 }
 
 /// Parses `input` like `json.loads(input)` on UTF-8 bytes without a byte-order mark.
 pub fn parse(input: &[u8]) -> Result<Value, ParseError> {
-    let mut p = Parser {
-        s: input,
-        i: 0,
-        depth: 0,
-    };
+    let mut p = Parser::new(input, None);
     p.ws();
     let value = p.value()?;
-    p.ws();
-    if p.i != p.s.len() {
-        return Err(p.err("extra data after the JSON value"));
-    }
+    p.finish()?;
     Ok(value)
 }
 
 /// Checks that `input` is one JSON value as `json.loads` reads it, without building it.
 pub fn validate(input: &[u8]) -> Result<(), ParseError> {
-    let mut p = Parser {
-        s: input,
-        i: 0,
-        depth: 0,
-    };
+    let mut p = Parser::new(input, None);
     p.ws();
     p.skip_value()?;
+    p.finish()
+}
+
+/// Validates `input` like [`validate`] and, in the same pass, feeds `sink` the input with all
+/// whitespace between tokens removed — the `separators=(',', ':')` form of a `json.dumps`
+/// output. On error, `sink` may have received a prefix.
+pub fn validate_compact(input: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(), ParseError> {
+    let mut p = Parser::new(input, Some(sink));
     p.ws();
-    if p.i != p.s.len() {
-        return Err(p.err("extra data after the JSON value"));
+    p.skip_value()?;
+    p.finish()?;
+    let rest = &input[p.flushed..];
+    if let Some(sink) = p.sink.as_mut() {
+        sink(rest);
     }
     Ok(())
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
+    fn new(s: &'a [u8], sink: Option<&'a mut dyn FnMut(&[u8])>) -> Self {
+        Parser {
+            s,
+            i: 0,
+            depth: 0,
+            sink,
+            flushed: 0,
+        }
+    }
+
+    /// Trailing whitespace, then the end of the input.
+    fn finish(&mut self) -> Result<(), ParseError> {
+        self.ws();
+        if self.i != self.s.len() {
+            return Err(self.err("extra data after the JSON value"));
+        }
+        Ok(())
+    }
+
     fn err(&self, message: &str) -> ParseError {
         ParseError {
             message: message.to_string(),
@@ -150,8 +179,15 @@ impl Parser<'_> {
     }
 
     fn ws(&mut self) {
+        let start = self.i;
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
             self.i += 1;
+        }
+        if self.i > start
+            && let Some(sink) = self.sink.as_mut()
+        {
+            sink(&self.s[self.flushed..start]);
+            self.flushed = self.i;
         }
     }
 
@@ -393,20 +429,18 @@ impl Parser<'_> {
         loop {
             // Copy a run of plain characters at once.
             let run_start = self.i;
-            while let Some(&b) = self.s.get(self.i) {
-                if b == b'"' || b == b'\\' || b < 0x20 {
-                    break;
-                }
-                self.i += 1;
-            }
+            self.i += body_run(&self.s[self.i..]);
             if run_start < self.i {
                 let run = &self.s[run_start..self.i];
-                match std::str::from_utf8(run) {
-                    Ok(text) => out.extend(text.encode_utf16()),
-                    Err(_) => decode_surrogatepass(run, &mut out).ok_or(ParseError {
+                if run.is_ascii() {
+                    out.extend(run.iter().map(|&b| u16::from(b)));
+                } else if let Ok(text) = std::str::from_utf8(run) {
+                    out.extend(text.encode_utf16());
+                } else {
+                    decode_surrogatepass(run, &mut out).ok_or(ParseError {
                         message: "invalid UTF-8".into(),
                         offset: run_start,
-                    })?,
+                    })?;
                 }
             }
             match self.peek() {
@@ -446,12 +480,17 @@ impl Parser<'_> {
     fn skip_string(&mut self) -> Result<(), ParseError> {
         self.i += 1;
         let start = self.i;
+        let mut ascii = true;
         loop {
+            let run = body_run(&self.s[self.i..]);
+            ascii = ascii && self.s[self.i..self.i + run].is_ascii();
+            self.i += run;
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
                     let run = &self.s[start..self.i];
-                    if std::str::from_utf8(run).is_err()
+                    if !ascii
+                        && std::str::from_utf8(run).is_err()
                         && decode_surrogatepass(run, &mut Vec::new()).is_none()
                     {
                         return Err(ParseError {
@@ -473,8 +512,7 @@ impl Parser<'_> {
                         _ => return Err(self.err("invalid \\escape")),
                     }
                 }
-                Some(b) if b < 0x20 => return Err(self.err("invalid control character in string")),
-                Some(_) => self.i += 1,
+                Some(_) => return Err(self.err("invalid control character in string")),
             }
         }
     }
@@ -506,36 +544,126 @@ fn decode_surrogatepass(bytes: &[u8], out: &mut Vec<u16>) -> Option<()> {
     Some(())
 }
 
-/// Appends `units` as a JSON string literal the way `json.dumps(..., ensure_ascii=True)` does.
-pub fn write_str_units(out: &mut String, units: &[u16]) {
-    out.push('"');
-    for &u in units {
-        write_unit(out, u);
+/// Bytes that `ensure_ascii` copies verbatim: printable ASCII other than `"` and `\\`.
+static PLAIN: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0x20;
+    while b <= 0x7e {
+        table[b] = true;
+        b += 1;
     }
-    out.push('"');
+    table[b'"' as usize] = false;
+    table[b'\\' as usize] = false;
+    table
+};
+
+/// Bytes that may appear unescaped inside a JSON string (besides UTF-8 continuation rules).
+static STRING_BODY: [bool; 256] = {
+    let mut table = [true; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = false;
+        b += 1;
+    }
+    table[b'"' as usize] = false;
+    table[b'\\' as usize] = false;
+    table
+};
+
+/// Length of the leading run of `s` that can stand unescaped inside a JSON string.
+fn body_run(s: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |x: u64| x.wrapping_sub(ONES) & !x & HIGH != 0;
+    // Eight bytes at a time while none of them is a quote, a backslash or a control byte.
+    let mut i = 0;
+    for word in s.chunks_exact(8) {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(word);
+        let x = u64::from_le_bytes(bytes);
+        let control = x.wrapping_sub(ONES * 0x20) & !x & HIGH != 0;
+        if control
+            || has_zero(x ^ (ONES * u64::from(b'"')))
+            || has_zero(x ^ (ONES * u64::from(b'\\')))
+        {
+            break;
+        }
+        i += 8;
+    }
+    i + s[i..]
+        .iter()
+        .position(|&b| !STRING_BODY[usize::from(b)])
+        .unwrap_or(s.len() - i)
+}
+
+fn is_plain(u: u16) -> bool {
+    u < 0x80 && PLAIN[usize::from(u)]
+}
+
+/// Appends `units` as a JSON string literal the way `json.dumps(..., ensure_ascii=True)` does.
+pub fn write_str_units(out: &mut Vec<u8>, units: &[u16]) {
+    out.reserve(units.len() + 2);
+    out.push(b'"');
+    let mut rest = units;
+    while !rest.is_empty() {
+        let run = rest
+            .iter()
+            .position(|&u| !is_plain(u))
+            .unwrap_or(rest.len());
+        out.extend(rest[..run].iter().map(|&u| u as u8));
+        if let Some(&u) = rest.get(run) {
+            write_escape(out, u);
+            rest = &rest[run + 1..];
+        } else {
+            break;
+        }
+    }
+    out.push(b'"');
 }
 
 /// Appends a Rust string as a JSON string literal with `ensure_ascii=True` escaping.
-pub fn write_str(out: &mut String, s: &str) {
-    out.push('"');
-    for u in s.encode_utf16() {
-        write_unit(out, u);
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if PLAIN[usize::from(b)] {
+            out.push(b);
+            i += 1;
+        } else if b.is_ascii() {
+            write_escape(out, u16::from(b));
+            i += 1;
+        } else {
+            // A non-ASCII character: escape its UTF-16 code units.
+            let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
+            let mut buf = [0u16; 2];
+            for &u in ch.encode_utf16(&mut buf).iter() {
+                write_escape(out, u);
+            }
+            i += ch.len_utf8();
+        }
     }
-    out.push('"');
+    out.push(b'"');
 }
 
-fn write_unit(out: &mut String, u: u16) {
+fn write_escape(out: &mut Vec<u8>, u: u16) {
     match u {
-        0x22 => out.push_str("\\\""),
-        0x5c => out.push_str("\\\\"),
-        0x0a => out.push_str("\\n"),
-        0x0d => out.push_str("\\r"),
-        0x09 => out.push_str("\\t"),
-        0x08 => out.push_str("\\b"),
-        0x0c => out.push_str("\\f"),
-        0x20..=0x7e => out.push(u as u8 as char),
+        0x22 => out.extend_from_slice(b"\\\""),
+        0x5c => out.extend_from_slice(b"\\\\"),
+        0x0a => out.extend_from_slice(b"\\n"),
+        0x0d => out.extend_from_slice(b"\\r"),
+        0x09 => out.extend_from_slice(b"\\t"),
+        0x08 => out.extend_from_slice(b"\\b"),
+        0x0c => out.extend_from_slice(b"\\f"),
+        _ if is_plain(u) => out.push(u as u8),
         _ => {
-            let _ = write!(out, "\\u{u:04x}");
+            const HEX: &[u8; 16] = b"0123456789abcdef";
+            out.extend_from_slice(b"\\u");
+            for shift in [12, 8, 4, 0] {
+                out.push(HEX[usize::from((u >> shift) & 0xf)]);
+            }
         }
     }
 }
@@ -591,35 +719,35 @@ pub fn float_repr(f: f64) -> String {
 }
 
 /// Appends `value` as `json.dumps(value, separators=(',', ':'))` prints it.
-pub fn write_compact(out: &mut String, value: &Value) {
+pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
     match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Int(digits) => out.push_str(digits),
-        Value::Float(f) => out.push_str(&float_repr(*f)),
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(digits) => out.extend_from_slice(digits.as_bytes()),
+        Value::Float(f) => out.extend_from_slice(float_repr(*f).as_bytes()),
         Value::Str(units) => write_str_units(out, units),
         Value::Array(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_compact(out, item);
             }
-            out.push(']');
+            out.push(b']');
         }
         Value::Object(obj) => {
-            out.push('{');
+            out.push(b'{');
             for (i, (k, v)) in obj.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_str_units(out, k);
-                out.push(':');
+                out.push(b':');
                 write_compact(out, v);
             }
-            out.push('}');
+            out.push(b'}');
         }
     }
 }
@@ -629,9 +757,9 @@ mod tests {
     use super::*;
 
     fn roundtrip(s: &str) -> String {
-        let mut out = String::new();
+        let mut out = Vec::new();
         write_compact(&mut out, &parse(s.as_bytes()).unwrap());
-        out
+        String::from_utf8(out).unwrap()
     }
 
     #[test]
@@ -685,6 +813,21 @@ mod tests {
     }
 
     #[test]
+    fn body_run_finds_the_first_special_byte() {
+        for (input, want) in [
+            (&b"abcdefghijklmnop"[..], 16),
+            (b"abcdefgh\"", 8),
+            (b"abc\\defghijkl", 3),
+            (b"abcdefghij\x1fk", 10),
+            (b"\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\"", 10),
+            (b"", 0),
+            (b"\x7f\x80\xff \x20!#[]~\x00", 10),
+        ] {
+            assert_eq!(body_run(input), want, "{input:?}");
+        }
+    }
+
+    #[test]
     fn python_rejections() {
         for bad in [
             "",
@@ -705,9 +848,28 @@ mod tests {
             assert!(validate(bad.as_bytes()).is_err(), "{bad:?}");
         }
         assert!(parse(&[b'"', 0xff, b'"']).is_err());
-        let mut out = String::new();
+        let mut compact = Vec::new();
+        validate_compact(b" {\"a\" : [1 ,\t\"x y\"] }\n", &mut |b: &[u8]| {
+            compact.extend_from_slice(b)
+        })
+        .unwrap();
+        assert_eq!(compact, br#"{"a":[1,"x y"]}"#);
+        let mut compact = Vec::new();
+        validate_compact(b" {\"a\" : [1 ,\t\"x y\"] }\n", &mut |b: &[u8]| {
+            compact.extend_from_slice(b)
+        })
+        .unwrap();
+        assert_eq!(compact, br#"{"a":[1,"x y"]}"#);
+        assert_eq!(
+            roundtrip("\"x\u{1F600}\\\"\\\\\u{7f}\""),
+            r#""x\ud83d\ude00\"\\\u007f""#
+        );
+        let mut out = Vec::new();
         write_compact(&mut out, &parse(b"\"x\xed\xa0\x80y\"").unwrap());
-        assert_eq!(out, r#""x\ud800y""#);
+        assert_eq!(out, br#""x\ud800y""#);
+        let mut out = Vec::new();
+        write_str(&mut out, "a\"\\\n\u{1}é😀~\u{7f}");
+        assert_eq!(out, br#""a\"\\\n\u0001\u00e9\ud83d\ude00~\u007f""#);
         assert!(validate(&[b'"', 0xff, b'"']).is_err());
         let deep = "[".repeat(MAX_DEPTH + 1) + &"]".repeat(MAX_DEPTH + 1);
         assert!(parse(deep.as_bytes()).is_err());

@@ -149,7 +149,7 @@ fn evaluate(
                 Check::new(
                     ids::SIGNATURE,
                     CheckStatus::Pass,
-                    format!("EIP-191 signature over text recovers to {address}"),
+                    "EIP-191 signature over text recovers to the signer",
                 )
             }
             Err(e) => Check::new(ids::SIGNATURE, CheckStatus::Fail, e.to_string()),
@@ -161,18 +161,21 @@ fn evaluate(
         ),
     });
 
+    // EIP-55 text costs a Keccak-256; compute the signer's once.
+    let signer_text = signer.map(|s| s.to_checksum());
+    let signer_str = signer_text.as_deref().unwrap_or("");
     checks.push(match (signer, expected) {
-        (Some(s), Some(e)) if s == *e => Check::new(ids::SIGNER, CheckStatus::Pass, format!("signer {s} is the expected address")),
+        (Some(s), Some(e)) if s == *e => Check::new(ids::SIGNER, CheckStatus::Pass, format!("signer {signer_str} is the expected address")),
         (Some(s), Some(e)) => Check::new(
             ids::SIGNER,
             CheckStatus::Fail,
-            format!("signed by {s}, not by the expected {e}: another key made this signature"),
+            format!("signed by {signer_str}, not by the expected {e}: another key made this signature"),
         ),
         (None, _) => Check::new(ids::SIGNER, CheckStatus::Skip, "no signer was recovered"),
-        (Some(s), None) => Check::new(
+        (Some(_), None) => Check::new(
             ids::SIGNER,
             CheckStatus::Skip,
-            format!("signed by {s}, but no expected address was given: pin the attested signing_address to verify who signed"),
+            format!("signed by {signer_str}, but no expected address was given: pin the attested signing_address to verify who signed"),
         ),
     });
 
@@ -183,6 +186,17 @@ fn evaluate(
             format!("no signing_address in the {source}"),
         ),
         Field::Invalid(why) => Check::new(ids::HEADER_ADDRESS, CheckStatus::Fail, why.clone()),
+        // Declared exactly as the signer's EIP-55 text: equal, and its checksum is known good.
+        Field::Value(v)
+            if signer_text.as_deref() == Some(v.as_str())
+                && expected.is_none_or(|e| signer == Some(*e)) =>
+        {
+            Check::new(
+                ids::HEADER_ADDRESS,
+                CheckStatus::Pass,
+                format!("declared {v} agrees"),
+            )
+        }
         Field::Value(v) => match Address::parse(v) {
             Err(e) => Check::new(
                 ids::HEADER_ADDRESS,

@@ -76,9 +76,9 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
     };
     let mut stream = false;
     for (name, kind) in DECLARED {
-        let key: Vec<u16> = name.encode_utf16().collect();
+        let key = || name.encode_utf16().collect::<Vec<u16>>();
         match obj.get(name) {
-            None if name == "stream" => dump.insert(key, Value::Bool(false)),
+            None if name == "stream" => dump.insert(key(), Value::Bool(false)),
             None => {}
             Some(Value::Null) => {}
             Some(v) => {
@@ -86,7 +86,7 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
                 if name == "stream" {
                     stream = coerced == Value::Bool(true);
                 }
-                dump.insert(key, coerced);
+                dump.insert(key(), coerced);
             }
         }
     }
@@ -99,8 +99,11 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
         }
         dump.insert(key.clone(), value.clone());
     }
-    let mut json = String::with_capacity(body.len());
+    let mut json = Vec::with_capacity(body.len());
     pyjson::write_compact(&mut json, &out);
+    // The writer escapes everything outside printable ASCII, so this cannot fail.
+    let json =
+        String::from_utf8(json).map_err(|_| "internal: non-ASCII canonical form".to_string())?;
     Ok(CanonicalRequest {
         json,
         stream,

@@ -62,7 +62,7 @@ pub struct StreamVerifier {
     event: Option<Vec<u8>>,
     hasher: Sha256,
     hashed_lines: u64,
-    escape_buf: String,
+    escape_buf: Vec<u8>,
     stream_error: Option<String>,
     line_no: u64,
     finished: bool,
@@ -98,7 +98,7 @@ impl StreamVerifier {
             event: None,
             hasher,
             hashed_lines: 0,
-            escape_buf: String::new(),
+            escape_buf: Vec::new(),
             stream_error: None,
             line_no: 0,
             finished: false,
@@ -115,9 +115,25 @@ impl StreamVerifier {
                 chunk = self.feed_block(chunk);
             } else {
                 match chunk.iter().position(|&b| b == b'\n') {
+                    Some(p) if self.line.is_empty() && !self.line_overflow => {
+                        // The whole line is inside this chunk: no copy needed.
+                        let line = &chunk[..p];
+                        if line.len() > self.limits.max_line {
+                            self.line_overflow = true;
+                            self.note_overflow();
+                        }
+                        self.end_of_line(line);
+                        chunk = &chunk[p + 1..];
+                    }
                     Some(p) => {
                         self.push_line(&chunk[..p]);
-                        self.end_of_line();
+                        let mut line = std::mem::take(&mut self.line);
+                        self.end_of_line(&line);
+                        if !self.in_block {
+                            // Keep the buffer's capacity for the next line.
+                            line.clear();
+                            self.line = line;
+                        }
                         chunk = &chunk[p + 1..];
                     }
                     None => {
@@ -137,26 +153,32 @@ impl StreamVerifier {
         if self.line.len() + bytes.len() > self.limits.max_line {
             self.line_overflow = true;
             self.line.clear();
-            self.stream_error.get_or_insert_with(|| {
-                format!(
-                    "a stream line is longer than the {}-byte limit",
-                    self.limits.max_line
-                )
-            });
+            self.note_overflow();
             return;
         }
         self.line.extend_from_slice(bytes);
     }
 
-    fn end_of_line(&mut self) {
-        let n = self.line.len();
+    fn note_overflow(&mut self) {
+        let limit = self.limits.max_line;
+        self.stream_error
+            .get_or_insert_with(|| format!("a stream line is longer than the {limit}-byte limit"));
+    }
+
+    /// Handles a complete line (`line` is its logical content, any removed block cut out).
+    /// The caller clears `self.line` afterwards unless a block started.
+    fn end_of_line(&mut self, line: &[u8]) {
+        let n = line.len();
         if !self.line_overflow
             && n >= MARKER_HEAD.len()
             && n - MARKER_HEAD.len() >= self.line_joined_at
-            && self.line.ends_with(MARKER_HEAD)
+            && line.ends_with(MARKER_HEAD)
         {
-            // `event: signature\n` found: cut it (and the block after it) out of the line.
-            self.line.truncate(n - MARKER_HEAD.len());
+            // `event: signature\n` found: cut it (and the block after it) out of the line; what
+            // came before it on this line continues after the block.
+            let kept = &line[..n - MARKER_HEAD.len()];
+            self.line.clear();
+            self.line.extend_from_slice(kept);
             self.in_block = true;
             self.blocks += 1;
             self.block.clear();
@@ -166,11 +188,8 @@ impl StreamVerifier {
         }
         self.line_no += 1;
         if !self.line_overflow {
-            let line = std::mem::take(&mut self.line);
-            self.hash_line(&line);
-            self.line = line;
+            self.hash_line(line);
         }
-        self.line.clear();
         self.line_joined_at = 0;
         self.line_overflow = false;
     }
@@ -215,7 +234,7 @@ impl StreamVerifier {
             }
             self.escape_buf.clear();
             pyjson::write_str(&mut self.escape_buf, data);
-            self.hasher.update(self.escape_buf.as_bytes());
+            self.hasher.update(&self.escape_buf);
             self.hashed_lines += 1;
         }
     }

@@ -71,15 +71,15 @@ pub fn upstream_lines(n: usize) -> Vec<String> {
 /// The agent's stream hash over data-line payloads, computed independently of the crate's
 /// stream engine (Python `json.dumps({"chunks": lines}, separators=(',', ':'))`).
 pub fn stream_hash(lines: &[String]) -> String {
-    let mut s = String::from("{\"chunks\":[");
+    let mut s = b"{\"chunks\":[".to_vec();
     for (i, l) in lines.iter().enumerate() {
         if i > 0 {
-            s.push(',');
+            s.push(b',');
         }
         ccverify::pyjson::write_str(&mut s, l);
     }
-    s.push_str("]}");
-    hex::encode(Sha256::digest(s.as_bytes()))
+    s.extend_from_slice(b"]}");
+    hex::encode(Sha256::digest(&s))
 }
 
 /// A signed SSE stream in agent A5 order: data lines, signature block, `[DONE]`.

@@ -1,0 +1,61 @@
+# ccverify — the one source of commands. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+CARGO  ?= cargo
+PYTHON ?= python3
+VENV   := .venv
+VPY    := $(VENV)/bin/python
+BIN    := target/debug/ccverify
+
+.PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-python clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+
+$(VENV)/.stamp: tests/vectors/gen/requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r tests/vectors/gen/requirements.txt
+	touch $@
+
+setup: $(VENV)/.stamp ## Create the Python venv the vector generator and benchmarks use
+
+build: ## Build the library and the CLI
+	$(CARGO) build --workspace
+
+lint: ## rustfmt and clippy (warnings are errors)
+	$(CARGO) fmt --all --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+test-rust: ## Rust unit, integration, property and vector tests
+	$(CARGO) test --workspace
+
+test-cli: build ## The CLI contract (exit codes, --json) on the bundled examples
+	$(CARGO) test -p ccverify-cli
+
+vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if the committed ones drifted
+	@tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	$(VPY) tests/vectors/gen/gen_vectors.py "$$tmp/vectors" && \
+	$(VPY) tests/vectors/gen/export_examples.py "$$tmp/vectors" "$$tmp/examples" && \
+	for f in exchange canonical nonce.json eth.json; do diff -r "$$tmp/vectors/$$f" tests/vectors/$$f >/dev/null || { echo "tests/vectors/$$f drifted: run make regen"; exit 1; }; done && \
+	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
+	echo "vectors-check: committed vectors and examples match the generator"
+
+test: setup lint test-rust vectors-check ## Everything CI runs: lint, every test suite, drift checks
+	@echo "make test: all suites passed"
+
+demo: build ## Verify the bundled signed exchanges offline (no network, no API key)
+	scripts/demo.sh $(BIN)
+
+regen: setup ## Rewrite every generated artefact (vectors, examples)
+	$(VPY) tests/vectors/gen/gen_vectors.py
+	$(VPY) tests/vectors/gen/export_examples.py
+
+bench: setup ## Criterion benches, then the Python baseline on the same inputs
+	$(CARGO) bench -p ccverify --bench exchange
+	$(CARGO) bench -p ccverify --bench exchange --features libsecp256k1 -- 'recover_signer_bare|verify_response_1k_4k'
+	$(VPY) bench/python_baseline.py target/bench-inputs
+
+clean: ## Remove build outputs and the venv
+	$(CARGO) clean
+	rm -rf $(VENV)
