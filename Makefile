@@ -52,6 +52,7 @@ regen: setup ## Rewrite every generated artefact (vectors, examples)
 	$(VPY) tests/vectors/gen/export_examples.py
 
 bench: setup ## Criterion benches, then the Python baseline on the same inputs
+	$(VPY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(CARGO) bench -p ccverify --bench exchange
 	$(CARGO) bench -p ccverify --bench exchange --features libsecp256k1 -- 'recover_signer_bare|verify_response_1k_4k'
 	$(VPY) bench/python_baseline.py target/bench-inputs

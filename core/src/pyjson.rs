@@ -83,6 +83,11 @@ impl Object {
             .map(|(_, v)| v)
     }
 
+    /// The entries in insertion order, by value.
+    pub fn into_entries(self) -> Vec<(Vec<u16>, Value)> {
+        self.entries
+    }
+
     /// Entries in insertion order.
     pub fn iter(&self) -> impl Iterator<Item = (&Vec<u16>, &Value)> {
         self.entries.iter().map(|(k, v)| (k, v))
@@ -109,12 +114,15 @@ pub struct ParseError {
     pub offset: usize,
 }
 
+/// Receiver of the compact form in [`validate_compact`].
+type Sink<'a> = &'a mut dyn FnMut(&[u8]);
+
 struct Parser<'a> {
     s: &'a [u8],
     i: usize,
     depth: usize,
     /// When set, receives the input minus whitespace between tokens, in order.
-    sink: Option<&'a mut dyn FnMut(&[u8])>,
+    sink: Option<Sink<'a>>,
     /// Start of the bytes not yet given to `sink`.
     flushed: usize,
 }
@@ -152,7 +160,7 @@ pub fn validate_compact(input: &[u8], sink: &mut dyn FnMut(&[u8])) -> Result<(),
 }
 
 impl<'a> Parser<'a> {
-    fn new(s: &'a [u8], sink: Option<&'a mut dyn FnMut(&[u8])>) -> Self {
+    fn new(s: &'a [u8], sink: Option<Sink<'a>>) -> Self {
         Parser {
             s,
             i: 0,

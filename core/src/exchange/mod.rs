@@ -166,7 +166,7 @@ fn evaluate(
     let signer_str = signer_text.as_deref().unwrap_or("");
     checks.push(match (signer, expected) {
         (Some(s), Some(e)) if s == *e => Check::new(ids::SIGNER, CheckStatus::Pass, format!("signer {signer_str} is the expected address")),
-        (Some(s), Some(e)) => Check::new(
+        (Some(_), Some(e)) => Check::new(
             ids::SIGNER,
             CheckStatus::Fail,
             format!("signed by {signer_str}, not by the expected {e}: another key made this signature"),

@@ -51,12 +51,13 @@ pub struct CanonicalRequest {
     pub stream: bool,
     /// Places where the agent's behaviour had to be assumed; empty when the result is certain.
     pub uncertain: Vec<String>,
+    hash: String,
 }
 
 impl CanonicalRequest {
     /// Lowercase hex SHA-256 of [`CanonicalRequest::json`]: the first half of the signed `text`.
-    pub fn hash_hex(&self) -> String {
-        hex::encode(Sha256::digest(self.json.as_bytes()))
+    pub fn hash_hex(&self) -> &str {
+        &self.hash
     }
 }
 
@@ -70,44 +71,61 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
     let Value::Object(obj) = value else {
         return Err("request body is not a JSON object".into());
     };
-    let mut out = Value::Object(Default::default());
-    let Value::Object(dump) = &mut out else {
-        return Err("internal: dump is not an object".into());
-    };
+    // `model_dump` order: declared fields (present, not None) in declaration order, then the
+    // extra keys in arrival order. Keys are unique already, so the dump is written directly.
+    let mut entries = obj.into_entries();
+    let mut dump: Vec<(&str, Value)> = Vec::with_capacity(entries.len() + 1);
     let mut stream = false;
     for (name, kind) in DECLARED {
-        let key = || name.encode_utf16().collect::<Vec<u16>>();
-        match obj.get(name) {
-            None if name == "stream" => dump.insert(key(), Value::Bool(false)),
-            None => {}
-            Some(Value::Null) => {}
-            Some(v) => {
-                let coerced = coerce(name, kind, v, &mut uncertain)?;
-                if name == "stream" {
-                    stream = coerced == Value::Bool(true);
-                }
-                dump.insert(key(), coerced);
-            }
-        }
-    }
-    for (key, value) in obj.iter() {
-        let is_declared = DECLARED
+        let found = entries
             .iter()
-            .any(|(name, _)| name.encode_utf16().eq(key.iter().copied()));
-        if is_declared || *value == Value::Null {
+            .position(|(k, _)| k.iter().copied().eq(name.encode_utf16()));
+        let Some(i) = found else {
+            if name == "stream" {
+                dump.push((name, Value::Bool(false)));
+            }
+            continue;
+        };
+        let (_, value) = entries.remove(i);
+        if value == Value::Null {
             continue;
         }
-        dump.insert(key.clone(), value.clone());
+        let coerced = coerce(name, kind, value, &mut uncertain)?;
+        if name == "stream" {
+            stream = coerced == Value::Bool(true);
+        }
+        dump.push((name, coerced));
     }
-    let mut json = Vec::with_capacity(body.len());
-    pyjson::write_compact(&mut json, &out);
+    let mut json = Vec::with_capacity(body.len() + 16);
+    json.push(b'{');
+    let mut first = true;
+    let mut member = |json: &mut Vec<u8>, key: &[u16], value: &Value| {
+        if !std::mem::take(&mut first) {
+            json.push(b',');
+        }
+        pyjson::write_str_units(json, key);
+        json.push(b':');
+        pyjson::write_compact(json, value);
+    };
+    for (name, value) in &dump {
+        let key: Vec<u16> = name.encode_utf16().collect();
+        member(&mut json, &key, value);
+    }
+    for (key, value) in &entries {
+        if *value != Value::Null {
+            member(&mut json, key, value);
+        }
+    }
+    json.push(b'}');
     // The writer escapes everything outside printable ASCII, so this cannot fail.
     let json =
         String::from_utf8(json).map_err(|_| "internal: non-ASCII canonical form".to_string())?;
+    let hash = hex::encode(Sha256::digest(json.as_bytes()));
     Ok(CanonicalRequest {
         json,
         stream,
         uncertain,
+        hash,
     })
 }
 
@@ -119,7 +137,7 @@ fn units_to_string(units: &[u16]) -> Option<String> {
 fn coerce(
     name: &str,
     kind: FieldKind,
-    v: &Value,
+    v: Value,
     uncertain: &mut Vec<String>,
 ) -> Result<Value, String> {
     let reject = |what: &str| {
@@ -128,17 +146,17 @@ fn coerce(
         ))
     };
     match kind {
-        FieldKind::Any => Ok(v.clone()),
-        FieldKind::List => match v {
-            Value::Array(_) => Ok(v.clone()),
+        FieldKind::Any => Ok(v),
+        FieldKind::List => match &v {
+            Value::Array(_) => Ok(v),
             _ => reject("not a list"),
         },
-        FieldKind::Str => match v {
-            Value::Str(_) => Ok(v.clone()),
+        FieldKind::Str => match &v {
+            Value::Str(_) => Ok(v),
             _ => reject("not a string"),
         },
-        FieldKind::Float => match v {
-            Value::Float(_) => Ok(v.clone()),
+        FieldKind::Float => match &v {
+            Value::Float(_) => Ok(v),
             Value::Int(digits) => {
                 // float(int): correctly rounded, like Rust's parser; overflow raises in Python.
                 let f: f64 = digits.parse().map_err(|_| format!("`{name}`: bad integer"))?;
@@ -157,8 +175,8 @@ fn coerce(
             }
             _ => reject("not a number"),
         },
-        FieldKind::Int => match v {
-            Value::Int(_) => Ok(v.clone()),
+        FieldKind::Int => match &v {
+            Value::Int(_) => Ok(v),
             Value::Float(f) => float_to_int(*f).ok_or_else(|| {
                 format!("`{name}`: {f} is not a whole number; the agent's pydantic model would reject the request")
             }),
@@ -172,8 +190,8 @@ fn coerce(
             }
             _ => reject("not an integer"),
         },
-        FieldKind::Bool => match v {
-            Value::Bool(_) => Ok(v.clone()),
+        FieldKind::Bool => match &v {
+            Value::Bool(_) => Ok(v),
             Value::Int(d) if d == "0" => Ok(Value::Bool(false)),
             Value::Int(d) if d == "1" => Ok(Value::Bool(true)),
             Value::Float(f) if *f == 0.0 => Ok(Value::Bool(false)),
