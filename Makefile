@@ -55,6 +55,8 @@ bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt
 	$(CARGO) bench -p ccverify --bench exchange
 	$(CARGO) bench -p ccverify --bench exchange --features libsecp256k1 -- 'recover_signer_bare|verify_response_1k_4k'
+	$(CARGO) bench -p ccverify --bench ratio
+	$(CARGO) bench -p ccverify --bench ratio --features libsecp256k1
 	$(VPY) bench/python_baseline.py target/bench-inputs
 
 clean: ## Remove build outputs and the venv

@@ -5,7 +5,8 @@
 //! `NaN`/`Infinity` literals, arbitrary-size integers, `float` for any number with a fraction or
 //! exponent (printed with Python's shortest `repr`), duplicate keys resolved "last value wins,
 //! first position kept", lone surrogates preserved, and `ensure_ascii` escaping. Strings are kept
-//! as UTF-16 code units so that every Python string, including lone surrogates, round-trips.
+//! as the UTF-8 encoding of their code points with surrogates allowed ("generalized UTF-8"), so
+//! every Python `str`, including lone surrogates, round-trips, and plain text is copied as is.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -27,8 +28,8 @@ pub enum Value {
     Int(String),
     /// A `float`.
     Float(f64),
-    /// A `str`, as UTF-16 code units.
-    Str(Vec<u16>),
+    /// A `str`: its code points in generalized UTF-8 (valid UTF-8 unless it holds surrogates).
+    Str(Vec<u8>),
     /// A `list`.
     Array(Vec<Value>),
     /// A `dict`, in insertion order.
@@ -38,13 +39,13 @@ pub enum Value {
 /// A Python `dict` with string keys: insertion-ordered, keys unique.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Object {
-    entries: Vec<(Vec<u16>, Value)>,
-    index: Option<HashMap<Vec<u16>, usize>>,
+    entries: Vec<(Vec<u8>, Value)>,
+    index: Option<HashMap<Vec<u8>, usize>>,
 }
 
 impl Object {
     /// Assigns like `d[key] = value`: a new key goes last, an existing key keeps its position.
-    pub fn insert(&mut self, key: Vec<u16>, value: Value) {
+    pub fn insert(&mut self, key: Vec<u8>, value: Value) {
         if let Some(pos) = self.position(&key) {
             self.entries[pos].1 = value;
             return;
@@ -52,7 +53,7 @@ impl Object {
         if let Some(index) = &mut self.index {
             index.insert(key.clone(), self.entries.len());
         } else if self.entries.len() >= 16 {
-            let mut index: HashMap<Vec<u16>, usize> = self
+            let mut index: HashMap<Vec<u8>, usize> = self
                 .entries
                 .iter()
                 .enumerate()
@@ -64,7 +65,7 @@ impl Object {
         self.entries.push((key, value));
     }
 
-    fn position(&self, key: &[u16]) -> Option<usize> {
+    fn position(&self, key: &[u8]) -> Option<usize> {
         match &self.index {
             Some(index) => index.get(key).copied(),
             None => self.entries.iter().position(|(k, _)| k == key),
@@ -73,23 +74,16 @@ impl Object {
 
     /// The value under `key`, if any.
     pub fn get(&self, key: &str) -> Option<&Value> {
-        if self.index.is_some() {
-            let key: Vec<u16> = key.encode_utf16().collect();
-            return self.position(&key).map(|i| &self.entries[i].1);
-        }
-        self.entries
-            .iter()
-            .find(|(k, _)| k.iter().copied().eq(key.encode_utf16()))
-            .map(|(_, v)| v)
+        self.position(key.as_bytes()).map(|i| &self.entries[i].1)
     }
 
     /// The entries in insertion order, by value.
-    pub fn into_entries(self) -> Vec<(Vec<u16>, Value)> {
+    pub fn into_entries(self) -> Vec<(Vec<u8>, Value)> {
         self.entries
     }
 
     /// Entries in insertion order.
-    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u16>, &Value)> {
+    pub fn iter(&self) -> impl Iterator<Item = (&Vec<u8>, &Value)> {
         self.entries.iter().map(|(k, v)| (k, v))
     }
 
@@ -431,7 +425,7 @@ impl<'a> Parser<'a> {
         Ok(v)
     }
 
-    fn string(&mut self) -> Result<Vec<u16>, ParseError> {
+    fn string(&mut self) -> Result<Vec<u8>, ParseError> {
         self.i += 1; // opening quote
         let mut out = Vec::new();
         loop {
@@ -440,16 +434,16 @@ impl<'a> Parser<'a> {
             self.i += body_run(&self.s[self.i..]);
             if run_start < self.i {
                 let run = &self.s[run_start..self.i];
-                if run.is_ascii() {
-                    out.extend(run.iter().map(|&b| u16::from(b)));
-                } else if let Ok(text) = std::str::from_utf8(run) {
-                    out.extend(text.encode_utf16());
-                } else {
-                    decode_surrogatepass(run, &mut out).ok_or(ParseError {
+                if !run.is_ascii()
+                    && std::str::from_utf8(run).is_err()
+                    && !is_surrogatepass_utf8(run)
+                {
+                    return Err(ParseError {
                         message: "invalid UTF-8".into(),
                         offset: run_start,
-                    })?;
+                    });
                 }
+                out.extend_from_slice(run);
             }
             match self.peek() {
                 None => return Err(self.err("unterminated string")),
@@ -461,24 +455,42 @@ impl<'a> Parser<'a> {
                     self.i += 1;
                     let esc = self.peek().ok_or_else(|| self.err("unterminated string"))?;
                     self.i += 1;
-                    match esc {
-                        b'"' => out.push(b'"' as u16),
-                        b'\\' => out.push(b'\\' as u16),
-                        b'/' => out.push(b'/' as u16),
-                        b'b' => out.push(0x08),
-                        b'f' => out.push(0x0c),
-                        b'n' => out.push(b'\n' as u16),
-                        b'r' => out.push(b'\r' as u16),
-                        b't' => out.push(b'\t' as u16),
+                    let code_point = match esc {
+                        b'"' => u32::from(b'"'),
+                        b'\\' => u32::from(b'\\'),
+                        b'/' => u32::from(b'/'),
+                        b'b' => 0x08,
+                        b'f' => 0x0c,
+                        b'n' => u32::from(b'\n'),
+                        b'r' => u32::from(b'\r'),
+                        b't' => u32::from(b'\t'),
                         b'u' => {
-                            let unit = self.hex4()?;
-                            out.push(unit);
+                            let unit = u32::from(self.hex4()?);
+                            // Like CPython, join an escaped high surrogate with an escaped low one.
+                            if (0xd800..0xdc00).contains(&unit)
+                                && self.s[self.i..].starts_with(b"\\u")
+                            {
+                                let save = self.i;
+                                self.i += 2;
+                                match self.hex4().map(u32::from) {
+                                    Ok(low @ 0xdc00..=0xdfff) => {
+                                        0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00)
+                                    }
+                                    _ => {
+                                        self.i = save;
+                                        unit
+                                    }
+                                }
+                            } else {
+                                unit
+                            }
                         }
                         _ => {
                             self.i -= 1;
                             return Err(self.err("invalid \\escape"));
                         }
-                    }
+                    };
+                    push_code_point(&mut out, code_point);
                 }
                 Some(_) => return Err(self.err("invalid control character in string")),
             }
@@ -497,10 +509,7 @@ impl<'a> Parser<'a> {
                 None => return Err(self.err("unterminated string")),
                 Some(b'"') => {
                     let run = &self.s[start..self.i];
-                    if !ascii
-                        && std::str::from_utf8(run).is_err()
-                        && decode_surrogatepass(run, &mut Vec::new()).is_none()
-                    {
+                    if !ascii && std::str::from_utf8(run).is_err() && !is_surrogatepass_utf8(run) {
                         return Err(ParseError {
                             message: "invalid UTF-8".into(),
                             offset: start,
@@ -526,30 +535,44 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Decodes UTF-8 that may also encode surrogate code points (U+D800–U+DFFF as `ED A0..BF xx`),
-/// as Python's `json.loads(bytes)` does with the `surrogatepass` error handler.
-fn decode_surrogatepass(bytes: &[u8], out: &mut Vec<u16>) -> Option<()> {
+/// Whether `bytes` is UTF-8 in which surrogate code points (U+D800–U+DFFF, `ED A0..BF xx`) are
+/// also allowed — what Python's `json.loads(bytes)` accepts through `surrogatepass`.
+fn is_surrogatepass_utf8(bytes: &[u8]) -> bool {
     let mut i = 0;
     while i < bytes.len() {
-        let valid = match std::str::from_utf8(&bytes[i..]) {
-            Ok(text) => {
-                out.extend(text.encode_utf16());
-                return Some(());
-            }
-            Err(e) => e.valid_up_to(),
-        };
-        let text = std::str::from_utf8(&bytes[i..i + valid]).ok()?;
-        out.extend(text.encode_utf16());
-        i += valid;
-        match bytes.get(i..i + 3)? {
-            [0xed, b1 @ 0xa0..=0xbf, b2 @ 0x80..=0xbf] => {
-                out.push(0xd000 | (u16::from(*b1 & 0x3f) << 6) | u16::from(*b2 & 0x3f));
-                i += 3;
-            }
-            _ => return None,
+        match std::str::from_utf8(&bytes[i..]) {
+            Ok(_) => return true,
+            Err(e) => i += e.valid_up_to(),
+        }
+        match bytes.get(i..i + 3) {
+            Some([0xed, 0xa0..=0xbf, 0x80..=0xbf]) => i += 3,
+            _ => return false,
         }
     }
-    Some(())
+    true
+}
+
+/// Appends one code point (surrogates included) in generalized UTF-8.
+fn push_code_point(out: &mut Vec<u8>, cp: u32) {
+    // Truncating casts below keep exactly the bits each UTF-8 byte carries.
+    if cp < 0x80 {
+        out.push(cp as u8);
+    } else if cp < 0x800 {
+        out.extend_from_slice(&[0xc0 | (cp >> 6) as u8, 0x80 | (cp & 0x3f) as u8]);
+    } else if cp < 0x10000 {
+        out.extend_from_slice(&[
+            0xe0 | (cp >> 12) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]);
+    } else {
+        out.extend_from_slice(&[
+            0xf0 | (cp >> 18) as u8,
+            0x80 | ((cp >> 12) & 0x3f) as u8,
+            0x80 | ((cp >> 6) & 0x3f) as u8,
+            0x80 | (cp & 0x3f) as u8,
+        ]);
+    }
 }
 
 /// Bytes that `ensure_ascii` copies verbatim: printable ASCII other than `"` and `\\`.
@@ -604,34 +627,9 @@ fn body_run(s: &[u8]) -> usize {
         .unwrap_or(s.len() - i)
 }
 
-fn is_plain(u: u16) -> bool {
-    u < 0x80 && PLAIN[usize::from(u)]
-}
-
-/// Appends `units` as a JSON string literal the way `json.dumps(..., ensure_ascii=True)` does.
-pub fn write_str_units(out: &mut Vec<u8>, units: &[u16]) {
-    out.reserve(units.len() + 2);
-    out.push(b'"');
-    let mut rest = units;
-    while !rest.is_empty() {
-        let run = rest
-            .iter()
-            .position(|&u| !is_plain(u))
-            .unwrap_or(rest.len());
-        out.extend(rest[..run].iter().map(|&u| u as u8));
-        if let Some(&u) = rest.get(run) {
-            write_escape(out, u);
-            rest = &rest[run + 1..];
-        } else {
-            break;
-        }
-    }
-    out.push(b'"');
-}
-
-/// Appends a Rust string as a JSON string literal with `ensure_ascii=True` escaping.
-pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    let bytes = s.as_bytes();
+/// Appends a Python string (generalized UTF-8, see [`Value::Str`]) as a JSON string literal
+/// the way `json.dumps(..., ensure_ascii=True)` does.
+pub fn write_pystr(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
     let mut i = 0;
@@ -644,16 +642,37 @@ pub fn write_str(out: &mut Vec<u8>, s: &str) {
             write_escape(out, u16::from(b));
             i += 1;
         } else {
-            // A non-ASCII character: escape its UTF-16 code units.
-            let ch = s[i..].chars().next().unwrap_or('\u{fffd}');
-            let mut buf = [0u16; 2];
-            for &u in ch.encode_utf16(&mut buf).iter() {
-                write_escape(out, u);
+            // A multi-byte sequence: decode the code point, escape it as UTF-16 units.
+            let (len, lead) = match b {
+                0xc0..=0xdf => (2, u32::from(b & 0x1f)),
+                0xe0..=0xef => (3, u32::from(b & 0x0f)),
+                _ => (4, u32::from(b & 0x07)),
+            };
+            let cp = bytes
+                .get(i + 1..i + len)
+                .unwrap_or_default()
+                .iter()
+                .fold(lead, |acc, &c| acc << 6 | u32::from(c & 0x3f));
+            if cp >= 0x10000 {
+                let v = cp - 0x10000;
+                write_escape(out, 0xd800 | (v >> 10) as u16);
+                write_escape(out, 0xdc00 | (v & 0x3ff) as u16);
+            } else {
+                write_escape(out, cp as u16);
             }
-            i += ch.len_utf8();
+            i += len;
         }
     }
     out.push(b'"');
+}
+
+/// Appends a Rust string as a JSON string literal with `ensure_ascii=True` escaping.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    write_pystr(out, s.as_bytes());
+}
+
+fn is_plain(u: u16) -> bool {
+    u < 0x80 && PLAIN[usize::from(u)]
 }
 
 fn write_escape(out: &mut Vec<u8>, u: u16) {
@@ -734,7 +753,7 @@ pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
         Value::Bool(false) => out.extend_from_slice(b"false"),
         Value::Int(digits) => out.extend_from_slice(digits.as_bytes()),
         Value::Float(f) => out.extend_from_slice(float_repr(*f).as_bytes()),
-        Value::Str(units) => write_str_units(out, units),
+        Value::Str(text) => write_pystr(out, text),
         Value::Array(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -751,7 +770,7 @@ pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
                 if i > 0 {
                     out.push(b',');
                 }
-                write_str_units(out, k);
+                write_pystr(out, k);
                 out.push(b':');
                 write_compact(out, v);
             }

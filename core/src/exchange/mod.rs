@@ -240,12 +240,12 @@ fn evaluate(
                 Ok(canon) => {
                     let ours = canon.hash_hex();
                     if ours == *signed_req {
-                        Check::new(ids::REQUEST_HASH, CheckStatus::Pass, format!("signed request hash {}… is that of the request sent", short(&ours)))
+                        Check::new(ids::REQUEST_HASH, CheckStatus::Pass, format!("signed request hash {}… is that of the request sent", short(ours)))
                     } else {
                         let mut detail = format!(
                             "signed request hash {}… is not that of the request sent ({}…): the signature covers another request, or the request was rewritten on the way",
                             short(signed_req),
-                            short(&ours)
+                            short(ours)
                         );
                         if !canon.uncertain.is_empty() {
                             detail.push_str("; note, the agent-side form of this request involved assumptions: ");

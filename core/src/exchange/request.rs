@@ -77,9 +77,7 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
     let mut dump: Vec<(&str, Value)> = Vec::with_capacity(entries.len() + 1);
     let mut stream = false;
     for (name, kind) in DECLARED {
-        let found = entries
-            .iter()
-            .position(|(k, _)| k.iter().copied().eq(name.encode_utf16()));
+        let found = entries.iter().position(|(k, _)| k == name.as_bytes());
         let Some(i) = found else {
             if name == "stream" {
                 dump.push((name, Value::Bool(false)));
@@ -99,17 +97,16 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
     let mut json = Vec::with_capacity(body.len() + 16);
     json.push(b'{');
     let mut first = true;
-    let mut member = |json: &mut Vec<u8>, key: &[u16], value: &Value| {
+    let mut member = |json: &mut Vec<u8>, key: &[u8], value: &Value| {
         if !std::mem::take(&mut first) {
             json.push(b',');
         }
-        pyjson::write_str_units(json, key);
+        pyjson::write_pystr(json, key);
         json.push(b':');
         pyjson::write_compact(json, value);
     };
     for (name, value) in &dump {
-        let key: Vec<u16> = name.encode_utf16().collect();
-        member(&mut json, &key, value);
+        member(&mut json, name.as_bytes(), value);
     }
     for (key, value) in &entries {
         if *value != Value::Null {
@@ -129,8 +126,8 @@ pub fn canonicalize(body: &[u8]) -> Result<CanonicalRequest, String> {
     })
 }
 
-fn units_to_string(units: &[u16]) -> Option<String> {
-    String::from_utf16(units).ok()
+fn units_to_string(text: &[u8]) -> Option<String> {
+    String::from_utf8(text.to_vec()).ok()
 }
 
 /// pydantic v2 lax-mode validation of one declared field (Python input).

@@ -340,7 +340,7 @@ fn parse_event(block: &[u8]) -> Result<Claim, String> {
     };
     let field = |name: &str| match obj.get(name) {
         None | Some(Value::Null) => Field::Missing,
-        Some(Value::Str(units)) => match String::from_utf16(units) {
+        Some(Value::Str(text)) => match String::from_utf8(text.clone()) {
             Ok(s) => Field::Value(s),
             Err(_) => Field::Invalid(format!("`{name}` is not valid text")),
         },
