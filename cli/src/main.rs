@@ -144,11 +144,21 @@ fn print_verdict(verdict: &Verdict, json: bool) {
         );
     }
     if !verdict.verified {
-        let reasons: Vec<String> = verdict
-            .blocking()
-            .map(|c| format!("{} ({})", c.id, c.status))
+        let failed: Vec<&str> = verdict
+            .checks
+            .iter()
+            .filter(|c| c.status == ccverify::CheckStatus::Fail)
+            .map(|c| c.id.as_str())
             .collect();
-        println!("not verified because of: {}", reasons.join(", "));
+        let skipped = verdict.blocking().count() - failed.len();
+        let mut reasons = Vec::new();
+        if !failed.is_empty() {
+            reasons.push(format!("failed: {}", failed.join(", ")));
+        }
+        if skipped > 0 {
+            reasons.push(format!("{skipped} required check(s) could not run"));
+        }
+        println!("not verified: {}", reasons.join("; "));
     }
 }
 
