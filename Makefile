@@ -10,6 +10,12 @@ BIN    := target/debug/ccverify
 
 .PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-python clean
 
+# Each language binding brings its own targets in mk/<lang>.mk and appends its test target to
+# BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
+BINDING_TESTS :=
+BINDING_REGEN :=
+include $(sort $(wildcard mk/*.mk))
+
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
@@ -41,13 +47,13 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
 	echo "vectors-check: committed vectors and examples match the generator"
 
-test: setup lint test-rust vectors-check ## Everything CI runs: lint, every test suite, drift checks
+test: setup lint test-rust vectors-check $(BINDING_TESTS) ## Everything CI runs: lint, every test suite, drift checks
 	@echo "make test: all suites passed"
 
 demo: build ## Verify the bundled signed exchanges offline (no network, no API key)
 	scripts/demo.sh $(BIN)
 
-regen: setup ## Rewrite every generated artefact (vectors, examples)
+regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs)
 	$(VPY) tests/vectors/gen/gen_vectors.py
 	$(VPY) tests/vectors/gen/export_examples.py
 
