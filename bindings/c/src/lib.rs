@@ -1,0 +1,729 @@
+//! C ABI for ccverify. The header `include/ccverify.h` is generated from this file by cbindgen.
+//!
+//! Every export catches panics, checks every pointer, and writes out-parameters only on
+//! success. Objects are opaque and freed by their `_free` function.
+#![allow(non_camel_case_types)]
+// This crate is the one place where the project uses `unsafe`: raw pointers from C.
+#![allow(unsafe_code)]
+#![deny(clippy::undocumented_unsafe_blocks)]
+
+use std::cell::RefCell;
+use std::ffi::{CStr, CString, c_char};
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ccverify::{Address, Check, CheckStatus, Error, ErrorKind, Nonce, StreamVerifier, Verdict};
+
+/// Largest input buffer accepted by any function (1 GiB); larger lengths give
+/// `CCVERIFY_STATUS_LIMIT_EXCEEDED`.
+pub const CCVERIFY_MAX_INPUT_LEN: usize = 1 << 30;
+
+/// Size of the buffer `ccverify_recover_address` writes: `0x` + 40 hex digits + NUL.
+pub const CCVERIFY_ADDRESS_BUFFER_LEN: usize = 43;
+
+/// Size of the buffer the nonce functions write: 64 lowercase hex digits + NUL.
+pub const CCVERIFY_NONCE_HEX_BUFFER_LEN: usize = 65;
+
+/// Result of a call. The numbers are stable and never reused; names match the `code` of
+/// errors in every other binding (`CCVERIFY_STATUS_INVALID_NONCE` ↔ `"invalid_nonce"`).
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ccverify_status {
+    /// Success.
+    Ok = 0,
+    /// A malformed argument: a NULL pointer where one is required, text that is not UTF-8.
+    InvalidArgument = 1,
+    /// A nonce the io.net agent would reject, or one without freshness (empty, all zeros).
+    InvalidNonce = 2,
+    /// An address that is not 40 hex digits or fails its EIP-55 checksum.
+    InvalidAddress = 3,
+    /// A malformed or unrecoverable signature given to `ccverify_recover_address`.
+    InvalidSignature = 4,
+    /// An input longer than `CCVERIFY_MAX_INPUT_LEN`.
+    LimitExceeded = 5,
+    /// An object used in a state that forbids the call (e.g. update after finish).
+    InvalidState = 6,
+    /// The operating system's random number generator failed.
+    Rng = 7,
+    /// A bug, including a caught panic. Please report it.
+    Internal = 99,
+}
+
+impl From<ErrorKind> for ccverify_status {
+    fn from(kind: ErrorKind) -> Self {
+        match kind {
+            ErrorKind::InvalidArgument => ccverify_status::InvalidArgument,
+            ErrorKind::InvalidNonce => ccverify_status::InvalidNonce,
+            ErrorKind::InvalidAddress => ccverify_status::InvalidAddress,
+            ErrorKind::InvalidSignature => ccverify_status::InvalidSignature,
+            ErrorKind::LimitExceeded => ccverify_status::LimitExceeded,
+            ErrorKind::InvalidState => ccverify_status::InvalidState,
+            ErrorKind::Rng => ccverify_status::Rng,
+            _ => ccverify_status::Internal,
+        }
+    }
+}
+
+/// Outcome of one check in a verdict.
+#[repr(C)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ccverify_check_status {
+    /// The property was proven.
+    Pass = 0,
+    /// The property is false or the evidence is malformed.
+    Fail = 1,
+    /// The check could not run; never counts as a pass.
+    Skip = 2,
+    /// The proof holds but something is missing or weaker than it should be.
+    Warn = 3,
+}
+
+/// A verification result: a table of checks. Free with `ccverify_verdict_free`.
+pub struct ccverify_verdict {
+    verdict: Verdict,
+    ids: Vec<CString>,
+    details: Vec<CString>,
+    subjects: Vec<Option<CString>>,
+    signer: Option<CString>,
+    facts: Vec<(String, CString)>,
+    json: CString,
+}
+
+/// An incremental verifier for a streamed response. Free with `ccverify_stream_verifier_free`.
+pub struct ccverify_stream_verifier {
+    inner: StreamVerifier,
+}
+
+thread_local! {
+    static LAST_ERROR: RefCell<Option<CString>> = const { RefCell::new(None) };
+}
+
+/// A C string from Rust text; interior NULs (never produced by ccverify) become U+FFFD.
+fn c_string(text: &str) -> CString {
+    CString::new(text)
+        .unwrap_or_else(|_| CString::new(text.replace('\0', "\u{fffd}")).unwrap_or_default())
+}
+
+fn set_last_error(message: &str) {
+    LAST_ERROR.with(|slot| *slot.borrow_mut() = Some(c_string(message)));
+}
+
+fn fail(error: Error) -> ccverify_status {
+    set_last_error(&error.to_string());
+    error.kind().into()
+}
+
+/// Runs `body` behind a panic boundary; a panic becomes `CCVERIFY_STATUS_INTERNAL`.
+fn guard(body: impl FnOnce() -> Result<(), Error>) -> ccverify_status {
+    match catch_unwind(AssertUnwindSafe(body)) {
+        Ok(Ok(())) => ccverify_status::Ok,
+        Ok(Err(e)) => fail(e),
+        Err(_) => {
+            set_last_error("internal error: a panic was caught at the C boundary");
+            ccverify_status::Internal
+        }
+    }
+}
+
+/// Runs an accessor behind a panic boundary, returning `fallback` on panic.
+fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
+    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+}
+
+/// Borrows `len` bytes at `ptr`; `ptr` may be NULL only when `len` is 0.
+///
+/// # Safety
+/// `ptr` must be valid for reads of `len` bytes for the returned lifetime.
+unsafe fn bytes<'a>(ptr: *const u8, len: usize, what: &str) -> Result<&'a [u8], Error> {
+    if len == 0 {
+        return Ok(&[]);
+    }
+    if len > CCVERIFY_MAX_INPUT_LEN {
+        return Err(Error::LimitExceeded(format!(
+            "{what} is {len} bytes, the limit is {CCVERIFY_MAX_INPUT_LEN}"
+        )));
+    }
+    if ptr.is_null() {
+        return Err(Error::InvalidArgument(format!(
+            "{what} is NULL with a length of {len}"
+        )));
+    }
+    // SAFETY: non-NULL, length checked above, validity guaranteed by the caller.
+    Ok(unsafe { std::slice::from_raw_parts(ptr, len) })
+}
+
+/// Borrows a NUL-terminated UTF-8 string.
+///
+/// # Safety
+/// `ptr` must be NULL or point to a NUL-terminated string valid for the returned lifetime.
+unsafe fn text<'a>(ptr: *const c_char, what: &str) -> Result<&'a str, Error> {
+    if ptr.is_null() {
+        return Err(Error::InvalidArgument(format!("{what} is NULL")));
+    }
+    // SAFETY: non-NULL and NUL-terminated per the caller's contract.
+    let raw = unsafe { CStr::from_ptr(ptr) };
+    if raw.to_bytes().len() > CCVERIFY_MAX_INPUT_LEN {
+        return Err(Error::LimitExceeded(format!(
+            "{what} is longer than the limit"
+        )));
+    }
+    raw.to_str()
+        .map_err(|_| Error::InvalidArgument(format!("{what} is not valid UTF-8")))
+}
+
+/// Parses an optional expected address (NULL = none).
+///
+/// # Safety
+/// As for [`text`].
+unsafe fn optional_address(ptr: *const c_char) -> Result<Option<Address>, Error> {
+    if ptr.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: forwarded caller contract.
+    let t = unsafe { text(ptr, "expected_address") }?;
+    Address::parse(t).map(Some)
+}
+
+/// Fails unless the out-parameter is usable; called before any work so that nothing is
+/// allocated for an output that cannot be delivered.
+fn require_out<T>(out: *mut T) -> Result<(), Error> {
+    if out.is_null() {
+        return Err(Error::InvalidArgument("output pointer is NULL".into()));
+    }
+    Ok(())
+}
+
+/// Writes `value` through `out`, checked non-NULL by [`require_out`] first.
+///
+/// # Safety
+/// `out` must be valid for a write of `T`.
+unsafe fn write_out<T>(out: *mut T, value: T) -> Result<(), Error> {
+    require_out(out)?;
+    // SAFETY: non-NULL and writable per the caller's contract.
+    unsafe { out.write(value) };
+    Ok(())
+}
+
+fn check_status(status: CheckStatus) -> ccverify_check_status {
+    match status {
+        CheckStatus::Pass => ccverify_check_status::Pass,
+        CheckStatus::Fail => ccverify_check_status::Fail,
+        CheckStatus::Skip => ccverify_check_status::Skip,
+        CheckStatus::Warn => ccverify_check_status::Warn,
+    }
+}
+
+fn boxed_verdict(verdict: Verdict) -> *mut ccverify_verdict {
+    let ids = verdict
+        .checks
+        .iter()
+        .map(|c: &Check| c_string(&c.id))
+        .collect();
+    let details = verdict.checks.iter().map(|c| c_string(&c.detail)).collect();
+    let subjects = verdict
+        .checks
+        .iter()
+        .map(|c| c.subject.as_deref().map(c_string))
+        .collect();
+    let signer = verdict.signer.map(|s| c_string(&s.to_checksum()));
+    let facts = verdict
+        .facts
+        .iter()
+        .map(|(k, v)| (k.clone(), c_string(v)))
+        .collect();
+    let json = c_string(&verdict.to_json());
+    Box::into_raw(Box::new(ccverify_verdict {
+        verdict,
+        ids,
+        details,
+        subjects,
+        signer,
+        facts,
+        json,
+    }))
+}
+
+/// Borrows the verdict behind a handle.
+///
+/// # Safety
+/// `v` must be NULL or a live pointer from this library.
+unsafe fn verdict_ref<'a>(v: *const ccverify_verdict) -> Option<&'a ccverify_verdict> {
+    // SAFETY: NULL or a live Box-allocated verdict per the caller's contract.
+    unsafe { v.as_ref() }
+}
+
+/// The library version, e.g. `"0.1.0"`. Static; never free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn ccverify_version() -> *const c_char {
+    static VERSION: &CStr =
+        match CStr::from_bytes_with_nul(concat!(env!("CARGO_PKG_VERSION"), "\0").as_bytes()) {
+            Ok(v) => v,
+            Err(_) => c"unknown",
+        };
+    VERSION.as_ptr()
+}
+
+/// The stable name of a `ccverify_status` value, e.g. `"invalid_nonce"` (`"ok"` for success,
+/// `"unknown"` for a number this version does not know). Static; never free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn ccverify_status_name(status: u32) -> *const c_char {
+    let name: &CStr = match status {
+        0 => c"ok",
+        1 => c"invalid_argument",
+        2 => c"invalid_nonce",
+        3 => c"invalid_address",
+        4 => c"invalid_signature",
+        5 => c"limit_exceeded",
+        6 => c"invalid_state",
+        7 => c"rng",
+        99 => c"internal",
+        _ => c"unknown",
+    };
+    name.as_ptr()
+}
+
+/// The message of the last failed call on this thread, or NULL if none failed yet. Valid until
+/// the next failing call on the same thread; never free it.
+#[unsafe(no_mangle)]
+pub extern "C" fn ccverify_last_error_message() -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        LAST_ERROR.with(|slot| {
+            slot.borrow()
+                .as_ref()
+                .map_or(std::ptr::null(), |m| m.as_ptr())
+        })
+    })
+}
+
+/// Verifies a plain (non-streamed) io.net response.
+///
+/// `request`/`response` are the exact body bytes sent and received. `header_names` and
+/// `header_values` are `header_count` NUL-terminated UTF-8 strings each (names are matched
+/// case-insensitively). `expected_address` is the attested signing address, or NULL — but
+/// without it the verdict is never verified. On success `*out` receives a verdict that the
+/// caller frees with `ccverify_verdict_free`. Bad evidence is not an error: it is a failed
+/// check in the verdict.
+///
+/// # Safety
+/// Every pointer must be valid for its stated length (a buffer may be NULL when its length is
+/// 0); `out` must be writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verify_response(
+    request: *const u8,
+    request_len: usize,
+    response: *const u8,
+    response_len: usize,
+    header_names: *const *const c_char,
+    header_values: *const *const c_char,
+    header_count: usize,
+    expected_address: *const c_char,
+    out: *mut *mut ccverify_verdict,
+) -> ccverify_status {
+    guard(|| {
+        require_out(out)?;
+        // SAFETY: caller contract for every argument.
+        unsafe {
+            let request = bytes(request, request_len, "request")?;
+            let response = bytes(response, response_len, "response")?;
+            let expected = optional_address(expected_address)?;
+            let mut headers = Vec::with_capacity(header_count.min(1024));
+            if header_count > 0 {
+                if header_names.is_null() || header_values.is_null() {
+                    return Err(Error::InvalidArgument(
+                        "header arrays are NULL with a non-zero count".into(),
+                    ));
+                }
+                if header_count > 1 << 16 {
+                    return Err(Error::LimitExceeded(format!("{header_count} headers")));
+                }
+                for i in 0..header_count {
+                    let name = text(*header_names.add(i), "header name")?;
+                    let value = text(*header_values.add(i), "header value")?;
+                    headers.push((name, value));
+                }
+            }
+            let verdict = ccverify::verify_response(request, response, &headers, expected.as_ref());
+            write_out(out, boxed_verdict(verdict))
+        }
+    })
+}
+
+/// Verifies a complete SSE stream (all bytes to the end of the connection). Same conventions
+/// as `ccverify_verify_response`.
+///
+/// # Safety
+/// As for `ccverify_verify_response`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verify_stream(
+    request: *const u8,
+    request_len: usize,
+    stream: *const u8,
+    stream_len: usize,
+    expected_address: *const c_char,
+    out: *mut *mut ccverify_verdict,
+) -> ccverify_status {
+    guard(|| {
+        require_out(out)?;
+        // SAFETY: caller contract for every argument.
+        unsafe {
+            let request = bytes(request, request_len, "request")?;
+            let stream = bytes(stream, stream_len, "stream")?;
+            let expected = optional_address(expected_address)?;
+            let verdict = ccverify::verify_stream(request, stream, expected.as_ref());
+            write_out(out, boxed_verdict(verdict))
+        }
+    })
+}
+
+/// Starts verifying a stream incrementally. Feed bytes with `ccverify_stream_verifier_update`
+/// as they arrive (any chunking), then call `ccverify_stream_verifier_finish`. Free the
+/// verifier with `ccverify_stream_verifier_free`, finished or not.
+///
+/// # Safety
+/// As for `ccverify_verify_response`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_stream_verifier_new(
+    request: *const u8,
+    request_len: usize,
+    expected_address: *const c_char,
+    out: *mut *mut ccverify_stream_verifier,
+) -> ccverify_status {
+    guard(|| {
+        require_out(out)?;
+        // SAFETY: caller contract for every argument.
+        unsafe {
+            let request = bytes(request, request_len, "request")?;
+            let expected = optional_address(expected_address)?;
+            let inner = StreamVerifier::new(request, expected);
+            write_out(
+                out,
+                Box::into_raw(Box::new(ccverify_stream_verifier { inner })),
+            )
+        }
+    })
+}
+
+/// Feeds the next `chunk_len` bytes of the stream. The bytes are not retained.
+///
+/// # Safety
+/// `verifier` must be a live verifier from `ccverify_stream_verifier_new`; `chunk` valid for
+/// `chunk_len` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_stream_verifier_update(
+    verifier: *mut ccverify_stream_verifier,
+    chunk: *const u8,
+    chunk_len: usize,
+) -> ccverify_status {
+    guard(|| {
+        // SAFETY: caller contract: NULL or a live, exclusively used verifier.
+        let v = unsafe { verifier.as_mut() }
+            .ok_or_else(|| Error::InvalidArgument("verifier is NULL".into()))?;
+        // SAFETY: caller contract for the chunk.
+        let chunk = unsafe { bytes(chunk, chunk_len, "chunk") }?;
+        v.inner.update(chunk)
+    })
+}
+
+/// Ends the stream; on success `*out` receives the verdict (free it with
+/// `ccverify_verdict_free`). A second call gives `CCVERIFY_STATUS_INVALID_STATE`.
+///
+/// # Safety
+/// `verifier` must be a live verifier; `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_stream_verifier_finish(
+    verifier: *mut ccverify_stream_verifier,
+    out: *mut *mut ccverify_verdict,
+) -> ccverify_status {
+    guard(|| {
+        require_out(out)?;
+        // SAFETY: caller contract: NULL or a live, exclusively used verifier.
+        let v = unsafe { verifier.as_mut() }
+            .ok_or_else(|| Error::InvalidArgument("verifier is NULL".into()))?;
+        let verdict = v.inner.finish()?;
+        // SAFETY: `out` checked non-NULL; writable per the caller's contract.
+        unsafe { write_out(out, boxed_verdict(verdict)) }
+    })
+}
+
+/// Frees a stream verifier. NULL is ignored.
+///
+/// # Safety
+/// `verifier` must be NULL or a live verifier not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_stream_verifier_free(verifier: *mut ccverify_stream_verifier) {
+    guard_value((), || {
+        if !verifier.is_null() {
+            // SAFETY: allocated by Box::into_raw in `_new`, freed once per the contract.
+            drop(unsafe { Box::from_raw(verifier) });
+        }
+    })
+}
+
+/// Frees a verdict. NULL is ignored.
+///
+/// # Safety
+/// `verdict` must be NULL or a live verdict not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_free(verdict: *mut ccverify_verdict) {
+    guard_value((), || {
+        if !verdict.is_null() {
+            // SAFETY: allocated by Box::into_raw in `boxed_verdict`, freed once per the contract.
+            drop(unsafe { Box::from_raw(verdict) });
+        }
+    })
+}
+
+/// True only if no check failed and none was skipped. False for NULL.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_verified(verdict: *const ccverify_verdict) -> bool {
+    guard_value(false, || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }.is_some_and(|v| v.verdict.verified)
+    })
+}
+
+/// Number of checks in the verdict (0 for NULL).
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_check_count(verdict: *const ccverify_verdict) -> usize {
+    guard_value(0, || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }.map_or(0, |v| v.ids.len())
+    })
+}
+
+/// The stable id of check `index` (e.g. `"response.signer"`), or NULL if out of range.
+/// Borrowed from the verdict.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_check_id(
+    verdict: *const ccverify_verdict,
+    index: usize,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }
+            .and_then(|v| v.ids.get(index))
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
+/// Why check `index` has its status, in plain language; NULL if out of range. Borrowed.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_check_detail(
+    verdict: *const ccverify_verdict,
+    index: usize,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }
+            .and_then(|v| v.details.get(index))
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
+/// What check `index` is about when a verification covers several things (e.g. `"gpu0"`), or
+/// NULL. Borrowed.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_check_subject(
+    verdict: *const ccverify_verdict,
+    index: usize,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }
+            .and_then(|v| v.subjects.get(index))
+            .and_then(|s| s.as_ref())
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
+/// The status of check `index`. Out of range or NULL gives `CCVERIFY_CHECK_STATUS_SKIP`.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_check_status(
+    verdict: *const ccverify_verdict,
+    index: usize,
+) -> ccverify_check_status {
+    guard_value(ccverify_check_status::Skip, || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }
+            .and_then(|v| v.verdict.checks.get(index))
+            .map_or(ccverify_check_status::Skip, |c| check_status(c.status))
+    })
+}
+
+/// The EIP-55 address recovered from the signature, or NULL if none was. Borrowed.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_signer(
+    verdict: *const ccverify_verdict,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }
+            .and_then(|v| v.signer.as_ref())
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
+/// A value the verifier computed, by name (`"request_hash"`, `"response_hash"`), or NULL.
+/// Borrowed.
+///
+/// # Safety
+/// `verdict` must be NULL or live; `name` NULL or NUL-terminated.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_fact(
+    verdict: *const ccverify_verdict,
+    name: *const c_char,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        let (Some(v), Ok(name)) = (unsafe { verdict_ref(verdict) }, unsafe {
+            text(name, "name")
+        }) else {
+            return std::ptr::null();
+        };
+        v.facts
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or(std::ptr::null(), |(_, value)| value.as_ptr())
+    })
+}
+
+/// The whole verdict as one JSON object (the CLI's `--json` shape). Borrowed.
+///
+/// # Safety
+/// `verdict` must be NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_verdict_json(verdict: *const ccverify_verdict) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }.map_or(std::ptr::null(), |v| v.json.as_ptr())
+    })
+}
+
+/// Writes a C string into a caller buffer of exactly `N` bytes (text + NUL).
+///
+/// # Safety
+/// `out` must be NULL or writable for `N` bytes.
+unsafe fn write_fixed<const N: usize>(out: *mut c_char, value: &str) -> Result<(), Error> {
+    if out.is_null() {
+        return Err(Error::InvalidArgument("output buffer is NULL".into()));
+    }
+    if value.len() + 1 != N {
+        return Err(Error::Internal(format!(
+            "{} bytes do not fit {N}",
+            value.len()
+        )));
+    }
+    // SAFETY: `out` is writable for N bytes per the contract; value.len() + 1 == N.
+    unsafe {
+        std::ptr::copy_nonoverlapping(value.as_ptr().cast::<c_char>(), out, value.len());
+        out.add(value.len()).write(0);
+    }
+    Ok(())
+}
+
+/// Recovers the address that signed `message` as an EIP-191 personal message. `signature` is
+/// 65 bytes r‖s‖v as hex (optional `0x`). On success writes the EIP-55 address and a NUL into
+/// `out_address`, which must hold `CCVERIFY_ADDRESS_BUFFER_LEN` bytes.
+///
+/// # Safety
+/// `message` valid for `message_len` bytes; `signature` NUL-terminated; `out_address` writable
+/// for `CCVERIFY_ADDRESS_BUFFER_LEN` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_recover_address(
+    message: *const u8,
+    message_len: usize,
+    signature: *const c_char,
+    out_address: *mut c_char,
+) -> ccverify_status {
+    guard(|| {
+        // SAFETY: caller contract for every argument.
+        unsafe {
+            let message = bytes(message, message_len, "message")?;
+            let signature = text(signature, "signature")?;
+            let address = ccverify::eth::recover_personal_signer(message, signature)?;
+            write_fixed::<CCVERIFY_ADDRESS_BUFFER_LEN>(out_address, &address.to_checksum())
+        }
+    })
+}
+
+/// Writes a fresh random nonce (32 bytes from the OS CSPRNG, as 64 lowercase hex digits + NUL)
+/// into `out_hex`, which must hold `CCVERIFY_NONCE_HEX_BUFFER_LEN` bytes.
+///
+/// # Safety
+/// `out_hex` writable for `CCVERIFY_NONCE_HEX_BUFFER_LEN` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_nonce_generate(out_hex: *mut c_char) -> ccverify_status {
+    guard(|| {
+        let nonce = Nonce::generate()?;
+        // SAFETY: caller contract for the buffer.
+        unsafe { write_fixed::<CCVERIFY_NONCE_HEX_BUFFER_LEN>(out_hex, &nonce.to_hex()) }
+    })
+}
+
+/// Normalises a nonce exactly as the io.net agent does (lowercase, every `0x` removed,
+/// whitespace between byte pairs, right-padded to 32 bytes) and writes the 64 hex digits + NUL
+/// into `out_hex` (`CCVERIFY_NONCE_HEX_BUFFER_LEN` bytes). Empty and all-zero nonces are
+/// refused with `CCVERIFY_STATUS_INVALID_NONCE`.
+///
+/// # Safety
+/// `input` NUL-terminated; `out_hex` writable for `CCVERIFY_NONCE_HEX_BUFFER_LEN` bytes.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_nonce_normalize(
+    input: *const c_char,
+    out_hex: *mut c_char,
+) -> ccverify_status {
+    guard(|| {
+        // SAFETY: caller contract for both pointers.
+        unsafe {
+            let nonce = Nonce::normalize(text(input, "nonce")?)?;
+            write_fixed::<CCVERIFY_NONCE_HEX_BUFFER_LEN>(out_hex, &nonce.to_hex())
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    #[allow(clippy::panic)]
+    fn panics_become_internal_status() {
+        let status = guard(|| panic!("boom"));
+        assert_eq!(status, ccverify_status::Internal);
+        // SAFETY: set just above on this thread; NUL-terminated.
+        let message = unsafe { CStr::from_ptr(ccverify_last_error_message()) };
+        assert!(message.to_str().unwrap().contains("panic"));
+        assert_eq!(guard_value(7, || panic!("boom")), 7);
+    }
+
+    #[test]
+    fn status_numbers_match_the_core_error_kinds() {
+        for kind in ErrorKind::ALL {
+            let status = ccverify_status::from(kind);
+            assert_eq!(status as u32, kind.code(), "{kind}");
+            // SAFETY: static NUL-terminated string.
+            let name = unsafe { CStr::from_ptr(ccverify_status_name(status as u32)) };
+            assert_eq!(name.to_str().unwrap(), kind.as_str());
+        }
+    }
+}

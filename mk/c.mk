@@ -1,0 +1,45 @@
+# C ABI: header drift (cargo test), C and C++ consumers under ASan/UBSan, one valgrind run, Go.
+CC_FLAGS := -std=c11 -Wall -Wextra -Werror -g -Iinclude
+CXX_FLAGS := -x c++ -std=c++17 -Wall -Wextra -Werror -g -Iinclude
+SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+STATIC_LIB := target/debug/libccverify_ffi.a
+SHARED_LIB := target/debug/libccverify_ffi.so
+NATIVE_LIBS := -lpthread -ldl -lm
+CTEST_DIR := target/ctest
+
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
+PREFIX ?= /usr/local
+CTEST_PREFIX := $(CURDIR)/$(CTEST_DIR)/prefix
+
+BINDING_TESTS += test-c test-go
+BINDING_REGEN += regen-c
+
+.PHONY: build-c install-c test-c test-go regen-c
+
+build-c:
+	$(CARGO) build -p ccverify-ffi
+
+test-c: build-c ## C ABI: gcc and g++ consumers under ASan/UBSan, static and shared, one valgrind run
+	@mkdir -p $(CTEST_DIR)
+	gcc $(CC_FLAGS) $(SAN) tests/c/test_ccverify.c $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/c_asan
+	g++ $(CXX_FLAGS) $(SAN) tests/c/test_ccverify.c -x none $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/cxx_asan
+	$(MAKE) --no-print-directory install-c PREFIX=$(CTEST_PREFIX)
+	gcc -std=c11 -Wall -Wextra -Werror -g tests/c/test_ccverify.c \
+	  $$(PKG_CONFIG_PATH=$(CTEST_PREFIX)/lib/pkgconfig pkg-config --cflags --libs ccverify) \
+	  -Wl,-rpath,$(CTEST_PREFIX)/lib -o $(CTEST_DIR)/c_shared
+	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/c_asan $(CURDIR)
+	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/cxx_asan $(CURDIR)
+	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(CTEST_DIR)/c_shared $(CURDIR)
+
+install-c: build-c ## Install libccverify_ffi (static + shared), ccverify.h and ccverify.pc under PREFIX
+	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
+	install -m 644 include/ccverify.h $(DESTDIR)$(PREFIX)/include/
+	install -m 644 $(STATIC_LIB) $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' bindings/c/ccverify.pc.in \
+	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ccverify.pc
+
+test-go: build-c ## Go: a cgo consumer of the static library runs the shared vectors
+	cd tests/go && CGO_ENABLED=1 go vet ./... && CGO_ENABLED=1 go test -count=1 ./...
+
+regen-c:
+	UPDATE_HEADER=1 $(CARGO) test -p ccverify-ffi --test header

@@ -1,0 +1,193 @@
+// Package ccverify is a thin cgo wrapper over include/ccverify.h, used to prove that the C ABI
+// is usable from a second language. It links the static library built by `make build-c`.
+package ccverify
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../../include
+#cgo LDFLAGS: ${SRCDIR}/../../target/debug/libccverify_ffi.a -lpthread -ldl -lm
+#include <stdlib.h>
+#include "ccverify.h"
+*/
+import "C"
+
+import (
+	"errors"
+	"fmt"
+	"unsafe"
+)
+
+// Error is a non-OK status from the library, with its stable name and message.
+type Error struct {
+	Code    string
+	Message string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("ccverify: %s: %s", e.Code, e.Message) }
+
+// ErrInvalidAddress is matched by errors.Is for CCVERIFY_STATUS_INVALID_ADDRESS.
+var ErrInvalidAddress = errors.New("invalid_address")
+
+// Is lets errors.Is match sentinel errors by code.
+func (e *Error) Is(target error) bool { return target != nil && target.Error() == e.Code }
+
+func statusError[T ~uint32](status T) error {
+	st := uint32(status)
+	if st == uint32(C.CCVERIFY_STATUS_OK) {
+		return nil
+	}
+	msg := ""
+	if m := C.ccverify_last_error_message(); m != nil {
+		msg = C.GoString(m)
+	}
+	return &Error{Code: C.GoString(C.ccverify_status_name(C.uint32_t(st))), Message: msg}
+}
+
+// Check is one row of a verdict.
+type Check struct {
+	ID, Status, Detail string
+}
+
+// Verdict is the outcome of a verification.
+type Verdict struct {
+	Verified bool
+	Checks   []Check
+	Signer   string // empty when none was recovered
+	Facts    map[string]string
+	JSON     string
+}
+
+var statusWords = map[uint32]string{
+	uint32(C.CCVERIFY_CHECK_STATUS_PASS): "pass", uint32(C.CCVERIFY_CHECK_STATUS_FAIL): "fail",
+	uint32(C.CCVERIFY_CHECK_STATUS_SKIP): "skip", uint32(C.CCVERIFY_CHECK_STATUS_WARN): "warn",
+}
+
+func takeVerdict(v *C.ccverify_verdict) *Verdict {
+	defer C.ccverify_verdict_free(v)
+	out := &Verdict{Verified: bool(C.ccverify_verdict_verified(v)), Facts: map[string]string{}}
+	n := int(C.ccverify_verdict_check_count(v))
+	for i := 0; i < n; i++ {
+		idx := C.size_t(i)
+		out.Checks = append(out.Checks, Check{
+			ID:     C.GoString(C.ccverify_verdict_check_id(v, idx)),
+			Status: statusWords[uint32(C.ccverify_verdict_check_status(v, idx))],
+			Detail: C.GoString(C.ccverify_verdict_check_detail(v, idx)),
+		})
+	}
+	if s := C.ccverify_verdict_signer(v); s != nil {
+		out.Signer = C.GoString(s)
+	}
+	for _, name := range []string{"request_hash", "response_hash"} {
+		cname := C.CString(name)
+		if f := C.ccverify_verdict_fact(v, cname); f != nil {
+			out.Facts[name] = C.GoString(f)
+		}
+		C.free(unsafe.Pointer(cname))
+	}
+	out.JSON = C.GoString(C.ccverify_verdict_json(v))
+	return out
+}
+
+// cBytes copies b into C memory (never NULL, so empty slices are fine); free with C.free.
+// It copies first: append on a sub-slice would overwrite the caller's next byte.
+func cBytes(b []byte) (*C.uint8_t, C.size_t) {
+	buf := make([]byte, len(b)+1)
+	copy(buf, b)
+	return (*C.uint8_t)(C.CBytes(buf)), C.size_t(len(b))
+}
+
+func cAddress(expected string) *C.char {
+	if expected == "" {
+		return nil
+	}
+	return C.CString(expected)
+}
+
+// VerifyResponse verifies a plain response; expected "" means no pinned address.
+func VerifyResponse(request, response []byte, headers map[string]string, expected string) (*Verdict, error) {
+	req, reqLen := cBytes(request)
+	defer C.free(unsafe.Pointer(req))
+	resp, respLen := cBytes(response)
+	defer C.free(unsafe.Pointer(resp))
+	n := len(headers)
+	names := (*[1 << 16]*C.char)(C.malloc(C.size_t(n+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	values := (*[1 << 16]*C.char)(C.malloc(C.size_t(n+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
+	defer C.free(unsafe.Pointer(names))
+	defer C.free(unsafe.Pointer(values))
+	i := 0
+	for k, v := range headers {
+		names[i], values[i] = C.CString(k), C.CString(v)
+		defer C.free(unsafe.Pointer(names[i]))
+		defer C.free(unsafe.Pointer(values[i]))
+		i++
+	}
+	addr := cAddress(expected)
+	defer C.free(unsafe.Pointer(addr))
+	var v *C.ccverify_verdict
+	st := C.ccverify_verify_response(req, reqLen, resp, respLen,
+		(**C.char)(unsafe.Pointer(names)), (**C.char)(unsafe.Pointer(values)), C.size_t(n), addr, &v)
+	if err := statusError(st); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
+// VerifyStream verifies a complete SSE stream.
+func VerifyStream(request, stream []byte, expected string) (*Verdict, error) {
+	req, reqLen := cBytes(request)
+	defer C.free(unsafe.Pointer(req))
+	s, sLen := cBytes(stream)
+	defer C.free(unsafe.Pointer(s))
+	addr := cAddress(expected)
+	defer C.free(unsafe.Pointer(addr))
+	var v *C.ccverify_verdict
+	if err := statusError(C.ccverify_verify_stream(req, reqLen, s, sLen, addr, &v)); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
+// StreamVerifier verifies a stream chunk by chunk.
+type StreamVerifier struct{ p *C.ccverify_stream_verifier }
+
+// NewStreamVerifier starts a stream verification; call Close when done.
+func NewStreamVerifier(request []byte, expected string) (*StreamVerifier, error) {
+	req, reqLen := cBytes(request)
+	defer C.free(unsafe.Pointer(req))
+	addr := cAddress(expected)
+	defer C.free(unsafe.Pointer(addr))
+	var p *C.ccverify_stream_verifier
+	if err := statusError(C.ccverify_stream_verifier_new(req, reqLen, addr, &p)); err != nil {
+		return nil, err
+	}
+	return &StreamVerifier{p: p}, nil
+}
+
+// Update feeds the next chunk.
+func (s *StreamVerifier) Update(chunk []byte) error {
+	c, n := cBytes(chunk)
+	defer C.free(unsafe.Pointer(c))
+	return statusError(C.ccverify_stream_verifier_update(s.p, c, n))
+}
+
+// Finish returns the verdict.
+func (s *StreamVerifier) Finish() (*Verdict, error) {
+	var v *C.ccverify_verdict
+	if err := statusError(C.ccverify_stream_verifier_finish(s.p, &v)); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
+// Close frees the verifier.
+func (s *StreamVerifier) Close() { C.ccverify_stream_verifier_free(s.p); s.p = nil }
+
+// NormalizeNonce applies the io.net agent's nonce normalisation.
+func NormalizeNonce(input string) (string, error) {
+	in := C.CString(input)
+	defer C.free(unsafe.Pointer(in))
+	var buf [C.CCVERIFY_NONCE_HEX_BUFFER_LEN]C.char
+	if err := statusError(C.ccverify_nonce_normalize(in, &buf[0])); err != nil {
+		return "", err
+	}
+	return C.GoString(&buf[0]), nil
+}

@@ -1,0 +1,3 @@
+module ccverify.test/cgo
+
+go 1.22
