@@ -17,7 +17,7 @@ BINDING_REGEN :=
 include $(sort $(wildcard mk/*.mk))
 
 help: ## List the targets
-	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(VENV)/.stamp: tests/vectors/gen/requirements.txt
 	$(PYTHON) -m venv $(VENV)

@@ -14,7 +14,7 @@ CTEST_PREFIX := $(CURDIR)/$(CTEST_DIR)/prefix
 BINDING_TESTS += test-c test-go
 BINDING_REGEN += regen-c
 
-.PHONY: build-c install-c test-c test-go regen-c
+.PHONY: build-c install-c test-c test-go regen-c bench-c
 
 build-c:
 	$(CARGO) build -p ccverify-ffi
@@ -43,3 +43,10 @@ test-go: build-c ## Go: a cgo consumer of the static library runs the shared vec
 
 regen-c:
 	UPDATE_HEADER=1 $(CARGO) test -p ccverify-ffi --test header
+
+bench-c: ## Median cost of one verify_response through the C ABI (compare with `cargo bench --bench ratio`)
+	$(CARGO) bench -p ccverify --bench exchange -- verify_response_1k_4k
+	$(CARGO) build --release -p ccverify-ffi
+	gcc -O2 -std=c11 -Iinclude bench/c_overhead.c target/release/libccverify_ffi.a $(NATIVE_LIBS) -o target/c_overhead
+	target/c_overhead target/bench-inputs
+	$(CARGO) bench -p ccverify --bench ratio
