@@ -1,0 +1,41 @@
+"""Helpers shared by the test modules: where the language-neutral vectors live and how to read
+them. Only data files are read from the repository; the code under test is the installed wheel
+(see test_install.py).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[2]
+VECTORS = REPO / "tests" / "vectors"
+EXAMPLES = REPO / "examples" / "exchanges"
+
+#: The attested signing address of the vectors (tests/vectors/README.md).
+ATTESTED = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+#: The foreign key's address of the vectors.
+FOREIGN = "0xD4DB24146E06C1da1aC66121F3C4dF8bAe5C589A"
+
+
+def load_json(path: Path) -> Any:
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def b64(text: str) -> bytes:
+    return base64.b64decode(text, validate=True)
+
+
+def exchange_cases() -> list[dict[str, Any]]:
+    paths = sorted((VECTORS / "exchange").glob("*.json"))
+    # The same floor as core/tests/vectors.rs: never pass on an empty or partial checkout.
+    assert len(paths) >= 40, f"expected the full exchange vector set, found {len(paths)}"
+    return [load_json(p) for p in paths]
+
+
+def n1_case() -> dict[str, Any]:
+    """The N1 plain exchange (spec §10): genuine, signed by the attested key."""
+    case: dict[str, Any] = load_json(VECTORS / "exchange" / "n1_plain.json")
+    return case

@@ -1,0 +1,62 @@
+"""The suite must exercise the installed wheel, not the source tree."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import sysconfig
+from pathlib import Path
+
+import ccverify
+import ccverify._native
+
+
+def test_imported_from_site_packages() -> None:
+    site = Path(sysconfig.get_paths()["purelib"]).resolve()
+    for module in (ccverify, ccverify._native):
+        assert module.__file__ is not None
+        path = Path(module.__file__).resolve()
+        assert site in path.parents, f"{module.__name__} imported from {path}, not {site}"
+
+
+def test_native_module_is_abi3_extension() -> None:
+    assert ccverify._native.__file__ is not None
+    assert ccverify._native.__file__.endswith(".abi3.so")
+
+
+def test_version_matches_distribution() -> None:
+    assert ccverify.__version__ == importlib.metadata.version("ccverify")
+
+
+def test_typing_markers_are_installed() -> None:
+    assert ccverify.__file__ is not None
+    package = Path(ccverify.__file__).parent
+    assert (package / "py.typed").is_file()
+    assert (package / "_native.pyi").is_file()
+
+
+def test_public_api() -> None:
+    expected = {
+        "Check",
+        "Error",
+        "InternalError",
+        "InvalidAddressError",
+        "InvalidArgumentError",
+        "InvalidNonceError",
+        "InvalidSignatureError",
+        "InvalidStateError",
+        "LimitExceededError",
+        "RngError",
+        "StreamVerifier",
+        "Verdict",
+        "generate_nonce",
+        "normalize_nonce",
+        "recover_address",
+        "verify_response",
+        "verify_stream",
+    }
+    assert set(ccverify.__all__) == expected
+    assert set(ccverify._native.__all__) == expected
+    for name in expected:
+        assert getattr(ccverify, name).__doc__, f"{name} has no docstring"
+    for cls in (ccverify.Check, ccverify.Verdict, ccverify.StreamVerifier):
+        assert cls.__module__ == "ccverify"
