@@ -1,0 +1,393 @@
+//! Node.js binding of [`ccverify`]: a thin napi-rs layer over the core crate, packaged as the
+//! `@ccverify/ccverify` npm module in `node/`.
+//!
+//! All logic lives in `ccverify`; this crate only converts JavaScript values in and out.
+//! Conventions every export follows:
+//!
+//! * `#[napi(catch_unwind)]` on every export (functions, the constructor and the methods): a
+//!   panic that escapes a plain `#[napi]` function aborts the whole Node process. Inside, each
+//!   body also runs under `guard`, which turns a panic into an `internal` error so callers
+//!   see one error convention.
+//! * Thrown errors are JS `Error`s whose `code` is the core [`ErrorKind`] name
+//!   (`invalid_address`, `invalid_nonce`, `invalid_state`, …) and whose `message` is the core
+//!   error's text. A JS value of the wrong type is `invalid_argument`.
+//! * Bad evidence never throws: it is a failed check in the returned [`Verdict`].
+//!
+//! The workspace denies `unsafe_code`; the code napi-derive generates is not linted, and the two
+//! hand-written `unsafe` blocks (`js_bytes`, `js_headers`) are allowed locally: they turn an
+//! argument whose JS type was just checked into a typed napi view (`Unknown::cast`).
+
+use std::collections::BTreeMap;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+
+use ccverify::{Address, ErrorKind};
+use napi::bindgen_prelude::{Either, Null, Object, Uint8ArraySlice, Unknown};
+use napi::{JsValue, ValueType};
+use napi_derive::napi;
+
+/// The `code` of a thrown JS error: a core [`ErrorKind`] name.
+#[derive(Clone, Copy, Debug)]
+pub struct Code(ErrorKind);
+
+impl AsRef<str> for Code {
+    fn as_ref(&self) -> &str {
+        self.0.as_str()
+    }
+}
+
+/// A napi error carrying a [`Code`]; napi throws it as `Error` with `.code` set.
+type JsError = napi::Error<Code>;
+/// The result type of every export (the name `Result` is what napi-derive recognises).
+type Result<T> = std::result::Result<T, JsError>;
+
+fn core_error(e: ccverify::Error) -> JsError {
+    JsError::new(Code(e.kind()), e.to_string())
+}
+
+fn invalid_argument(reason: impl std::fmt::Display) -> JsError {
+    core_error(ccverify::Error::InvalidArgument(reason.to_string()))
+}
+
+/// Runs `f`, turning a panic into an `internal` error (the outer `catch_unwind` of napi-rs
+/// would report it as `GenericFailure`).
+fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown panic".to_string());
+        Err(core_error(ccverify::Error::Internal(format!(
+            "panic in ccverify: {what}"
+        ))))
+    })
+}
+
+/// Bytes of a `Buffer` / `Uint8Array` (borrowed) or a string (its UTF-8 encoding).
+enum Bytes<'env> {
+    View(Uint8ArraySlice<'env>),
+    Text(String),
+}
+
+impl Bytes<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            Bytes::View(view) => view,
+            Bytes::Text(text) => text.as_bytes(),
+        }
+    }
+}
+
+/// Reads a `Buffer | Uint8Array | string` argument.
+// Arguments are taken as `Unknown` so that a value of the wrong type throws our
+// `invalid_argument` rather than napi's own codes; turning a checked `Unknown` into a typed
+// view needs napi's `unsafe fn Unknown::cast`.
+#[allow(unsafe_code)]
+fn js_bytes<'env>(value: &Unknown<'env>, name: &str) -> Result<Bytes<'env>> {
+    let wrong = || invalid_argument(format!("{name} must be a Buffer, Uint8Array or string"));
+    match value.get_type().map_err(|_| wrong())? {
+        ValueType::String => js_string(value, name).map(Bytes::Text),
+        ValueType::Object if value.is_typedarray().map_err(|_| wrong())? => {
+            // SAFETY: `value` is a live handle of the current call's env, and
+            // `Uint8ArraySlice::from_napi_value` itself checks that the typed array is a
+            // `Uint8Array` (a `Buffer` is one), returning an error for any other kind. The
+            // slice borrows the JS memory for the duration of this synchronous call only.
+            unsafe { value.cast::<Uint8ArraySlice<'env>>() }
+                .map(Bytes::View)
+                .map_err(|_| wrong())
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// Reads a `string` argument.
+fn js_string(value: &Unknown<'_>, name: &str) -> Result<String> {
+    let wrong = || invalid_argument(format!("{name} must be a string"));
+    if value.get_type().map_err(|_| wrong())? != ValueType::String {
+        return Err(wrong());
+    }
+    let text = value.coerce_to_string().map_err(|_| wrong())?;
+    text.into_utf8()
+        .and_then(|utf8| utf8.into_owned())
+        .map_err(|_| wrong())
+}
+
+/// Reads an optional `string | null | undefined` expected address.
+fn js_address(value: Option<Unknown<'_>>) -> Result<Option<Address>> {
+    let Some(value) = value else { return Ok(None) };
+    let wrong = || invalid_argument("expectedAddress must be a string, null or undefined");
+    match value.get_type().map_err(|_| wrong())? {
+        ValueType::Undefined | ValueType::Null => Ok(None),
+        ValueType::String => {
+            let text = js_string(&value, "expectedAddress")?;
+            Address::parse(&text).map(Some).map_err(core_error)
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// Reads a `Record<string, string>` of response headers (own and inherited enumerable
+/// string keys, as `for…in` sees them). `undefined` values count as absent headers.
+// See `js_bytes` for why this needs `Unknown::cast`.
+#[allow(unsafe_code)]
+fn js_headers(value: &Unknown<'_>) -> Result<Vec<(String, String)>> {
+    let wrong = || invalid_argument("headers must be an object mapping names to strings");
+    if value.get_type().map_err(|_| wrong())? != ValueType::Object {
+        return Err(wrong());
+    }
+    // SAFETY: `value` is a live handle of the current call's env and was just checked to be
+    // an object, which is all `Object::from_napi_value` requires.
+    let object = unsafe { value.cast::<Object<'_>>() }.map_err(|_| wrong())?;
+    let names = Object::keys(&object).map_err(|_| wrong())?;
+    let mut headers = Vec::with_capacity(names.len());
+    for name in names {
+        let header = object.get::<Unknown<'_>>(&name).map_err(|_| wrong())?;
+        let Some(header) = header else { continue };
+        let text = js_string(&header, &format!("header {name:?}"))?;
+        headers.push((name, text));
+    }
+    Ok(headers)
+}
+
+/// What one check found.
+#[napi(string_enum = "lowercase")]
+#[derive(Debug, PartialEq, Eq)]
+pub enum CheckStatus {
+    /// The property was proven.
+    Pass,
+    /// The property is false, or the evidence is malformed.
+    Fail,
+    /// The check could not run (a prerequisite failed or an input is missing). Never a pass.
+    Skip,
+    /// The proof holds, but something is missing or weaker than it should be.
+    Warn,
+}
+
+impl From<ccverify::CheckStatus> for CheckStatus {
+    fn from(status: ccverify::CheckStatus) -> Self {
+        match status {
+            ccverify::CheckStatus::Pass => CheckStatus::Pass,
+            ccverify::CheckStatus::Fail => CheckStatus::Fail,
+            ccverify::CheckStatus::Skip => CheckStatus::Skip,
+            ccverify::CheckStatus::Warn => CheckStatus::Warn,
+        }
+    }
+}
+
+/// One row of a verdict.
+#[napi(object)]
+pub struct Check {
+    /// Stable identifier, e.g. `response.signature` (ids are never renamed or reused).
+    pub id: String,
+    /// What the check found.
+    pub status: CheckStatus,
+    /// Why, in plain language, with the values compared.
+    pub detail: String,
+    /// What the check is about when a verification covers several things (e.g. `gpu0`).
+    pub subject: Option<String>,
+}
+
+/// The outcome of a verification: a table of named checks.
+#[napi(object)]
+pub struct Verdict {
+    /// True only if every check passed or warned: no failure and no skipped check.
+    pub verified: bool,
+    /// Every check that was evaluated, in a fixed order.
+    pub checks: Vec<Check>,
+    /// The EIP-55 address recovered from the signature, when one could be recovered — even if
+    /// it is not the expected one.
+    pub signer: Either<String, Null>,
+    /// Values the verifier computed, by stable name — for signed exchanges `request_hash` and
+    /// `response_hash` (what the signed `text` should contain), when they could be computed.
+    pub facts: BTreeMap<String, String>,
+}
+
+impl From<ccverify::Verdict> for Verdict {
+    fn from(verdict: ccverify::Verdict) -> Self {
+        Verdict {
+            verified: verdict.verified,
+            checks: verdict
+                .checks
+                .into_iter()
+                .map(|c| Check {
+                    id: c.id,
+                    status: c.status.into(),
+                    detail: c.detail,
+                    subject: c.subject,
+                })
+                .collect(),
+            signer: match verdict.signer {
+                Some(address) => Either::A(address.to_checksum()),
+                None => Either::B(Null),
+            },
+            facts: verdict.facts,
+        }
+    }
+}
+
+/// Verifies a plain (non-streamed) io.net Confidential Inference response.
+///
+/// - `request`: the exact body you POSTed (a string is taken as its UTF-8 bytes);
+/// - `response`: the exact body you received;
+/// - `headers`: the response headers as a plain object; names are matched case-insensitively
+///   (`text`, `signature`, `signing_address`, `signing_algo`). For a fetch `Headers` object
+///   pass `Object.fromEntries(res.headers)`;
+/// - `expectedAddress`: the `signing_address` pinned from a verified attestation. Without it
+///   the verdict is never `verified`: anyone can sign.
+///
+/// Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_address` for a
+/// malformed `expectedAddress` and `invalid_argument` for arguments of the wrong type.
+#[napi(catch_unwind)]
+pub fn verify_response(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] request: Unknown<'_>,
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] response: Unknown<'_>,
+    #[napi(ts_arg_type = "Record<string, string>")] headers: Unknown<'_>,
+    #[napi(ts_arg_type = "string | null")] expected_address: Option<Unknown<'_>>,
+) -> Result<Verdict> {
+    guard(|| {
+        let request = js_bytes(&request, "request")?;
+        let response = js_bytes(&response, "response")?;
+        let headers = js_headers(&headers)?;
+        let expected = js_address(expected_address)?;
+        Ok(ccverify::verify_response(
+            request.as_slice(),
+            response.as_slice(),
+            &headers,
+            expected.as_ref(),
+        )
+        .into())
+    })
+}
+
+/// Verifies a complete SSE stream (every byte received, up to the connection's end — not just
+/// up to `data: [DONE]`, after which older agents send the signature).
+///
+/// Identical to feeding the same bytes to a {@link StreamVerifier} in any chunks. Throws
+/// `invalid_address` for a malformed `expectedAddress`.
+#[napi(catch_unwind)]
+pub fn verify_stream(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] request: Unknown<'_>,
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] stream: Unknown<'_>,
+    #[napi(ts_arg_type = "string | null")] expected_address: Option<Unknown<'_>>,
+) -> Result<Verdict> {
+    guard(|| {
+        let request = js_bytes(&request, "request")?;
+        let stream = js_bytes(&stream, "stream")?;
+        let expected = js_address(expected_address)?;
+        Ok(
+            ccverify::verify_stream(request.as_slice(), stream.as_slice(), expected.as_ref())
+                .into(),
+        )
+    })
+}
+
+/// Verifies an SSE stream incrementally: pass every chunk through `update` as it arrives (any
+/// boundaries, even inside a UTF-8 character), forward it to your user as usual, and call
+/// `finish` at the end of the stream for the verdict. Memory stays bounded by the longest line.
+#[napi]
+pub struct StreamVerifier {
+    inner: ccverify::StreamVerifier,
+    /// Set when a call panicked: the state is no longer trustworthy.
+    poisoned: bool,
+}
+
+#[napi]
+impl StreamVerifier {
+    /// Starts verifying the stream answering `request` (the exact body sent), expecting a
+    /// signature by `expectedAddress` (the attested signing address). Throws `invalid_address`
+    /// for a malformed address.
+    #[napi(constructor, catch_unwind)]
+    pub fn new(
+        #[napi(ts_arg_type = "Buffer | Uint8Array | string")] request: Unknown<'_>,
+        #[napi(ts_arg_type = "string | null")] expected_address: Option<Unknown<'_>>,
+    ) -> Result<Self> {
+        guard(|| {
+            let request = js_bytes(&request, "request")?;
+            let expected = js_address(expected_address)?;
+            Ok(StreamVerifier {
+                inner: ccverify::StreamVerifier::new(request.as_slice(), expected),
+                poisoned: false,
+            })
+        })
+    }
+
+    /// Feeds the next chunk of the stream and returns that same chunk, so it can be passed
+    /// through: `res.write(verifier.update(chunk))`. Throws `invalid_state` after `finish`.
+    #[napi(
+        catch_unwind,
+        ts_generic_types = "T extends Buffer | Uint8Array | string",
+        ts_args_type = "chunk: T",
+        ts_return_type = "T"
+    )]
+    pub fn update<'env>(&mut self, chunk: Unknown<'env>) -> Result<Unknown<'env>> {
+        self.run(|inner| {
+            let bytes = js_bytes(&chunk, "chunk")?;
+            inner.update(bytes.as_slice()).map_err(core_error)
+        })?;
+        Ok(chunk)
+    }
+
+    /// Ends the stream and returns the verdict. Throws `invalid_state` when called twice; the
+    /// verifier cannot be used afterwards.
+    #[napi(catch_unwind)]
+    pub fn finish(&mut self) -> Result<Verdict> {
+        self.run(|inner| inner.finish().map(Verdict::from).map_err(core_error))
+    }
+}
+
+impl StreamVerifier {
+    fn run<T>(&mut self, f: impl FnOnce(&mut ccverify::StreamVerifier) -> Result<T>) -> Result<T> {
+        if self.poisoned {
+            return Err(core_error(ccverify::Error::InvalidState(
+                "the verifier is unusable after an internal error".into(),
+            )));
+        }
+        let inner = &mut self.inner;
+        let result = guard(|| f(inner));
+        if matches!(&result, Err(e) if e.status.0 == ErrorKind::Internal) {
+            self.poisoned = true;
+        }
+        result
+    }
+}
+
+/// Recovers the EIP-55 address that signed `message` as an EIP-191 personal message
+/// (`signature`: 65 bytes `r‖s‖v` in hex, with or without `0x`). Throws
+/// `invalid_signature` for a malformed or unrecoverable signature.
+#[napi(catch_unwind)]
+pub fn recover_address(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] message: Unknown<'_>,
+    #[napi(ts_arg_type = "string")] signature: Unknown<'_>,
+) -> Result<String> {
+    guard(|| {
+        let message = js_bytes(&message, "message")?;
+        let signature = js_string(&signature, "signature")?;
+        ccverify::eth::recover_personal_signer(message.as_slice(), &signature)
+            .map(|address| address.to_checksum())
+            .map_err(core_error)
+    })
+}
+
+/// A fresh 32-byte attestation nonce from the operating system's CSPRNG, as 64 lowercase hex
+/// digits. Use a new one for every attestation. Throws `rng` if the generator fails.
+#[napi(catch_unwind)]
+pub fn generate_nonce() -> Result<String> {
+    guard(|| {
+        ccverify::Nonce::generate()
+            .map(|nonce| nonce.to_hex())
+            .map_err(core_error)
+    })
+}
+
+/// Normalises a caller nonce exactly as the io.net agent does (lowercase, drop every `0x`,
+/// hex-decode with whitespace between byte pairs, at most 32 bytes, right-pad with zeros) and
+/// returns the 64 hex digits the evidence must contain. Throws `invalid_nonce` for input the
+/// agent refuses, and for empty or all-zero nonces, which carry no freshness.
+#[napi(catch_unwind)]
+pub fn normalize_nonce(#[napi(ts_arg_type = "string")] nonce: Unknown<'_>) -> Result<String> {
+    guard(|| {
+        ccverify::Nonce::normalize(&js_string(&nonce, "nonce")?)
+            .map(|nonce| nonce.to_hex())
+            .map_err(core_error)
+    })
+}
