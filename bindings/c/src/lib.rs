@@ -242,6 +242,23 @@ fn boxed_verdict(verdict: Verdict) -> *mut ccverify_verdict {
     }))
 }
 
+/// Borrows one string of a verdict for C: NULL when the verdict is NULL or `pick` finds
+/// nothing; otherwise a pointer that lives as long as the verdict.
+///
+/// # Safety
+/// `verdict` must be NULL or a live pointer from this library.
+unsafe fn verdict_str(
+    verdict: *const ccverify_verdict,
+    pick: impl FnOnce(&ccverify_verdict) -> Option<&CString>,
+) -> *const c_char {
+    guard_value(std::ptr::null(), || {
+        // SAFETY: forwarded caller contract.
+        unsafe { verdict_ref(verdict) }
+            .and_then(pick)
+            .map_or(std::ptr::null(), |s| s.as_ptr())
+    })
+}
+
 /// Borrows the verdict behind a handle.
 ///
 /// # Safety
@@ -506,12 +523,8 @@ pub unsafe extern "C" fn ccverify_verdict_check_id(
     verdict: *const ccverify_verdict,
     index: usize,
 ) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: forwarded caller contract.
-        unsafe { verdict_ref(verdict) }
-            .and_then(|v| v.ids.get(index))
-            .map_or(std::ptr::null(), |s| s.as_ptr())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { verdict_str(verdict, |v| v.ids.get(index)) }
 }
 
 /// Why check `index` has its status, in plain language; NULL if out of range. Borrowed.
@@ -523,12 +536,8 @@ pub unsafe extern "C" fn ccverify_verdict_check_detail(
     verdict: *const ccverify_verdict,
     index: usize,
 ) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: forwarded caller contract.
-        unsafe { verdict_ref(verdict) }
-            .and_then(|v| v.details.get(index))
-            .map_or(std::ptr::null(), |s| s.as_ptr())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { verdict_str(verdict, |v| v.details.get(index)) }
 }
 
 /// What check `index` is about when a verification covers several things (e.g. `"gpu0"`), or
@@ -541,13 +550,8 @@ pub unsafe extern "C" fn ccverify_verdict_check_subject(
     verdict: *const ccverify_verdict,
     index: usize,
 ) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: forwarded caller contract.
-        unsafe { verdict_ref(verdict) }
-            .and_then(|v| v.subjects.get(index))
-            .and_then(|s| s.as_ref())
-            .map_or(std::ptr::null(), |s| s.as_ptr())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { verdict_str(verdict, |v| v.subjects.get(index).and_then(Option::as_ref)) }
 }
 
 /// The status of check `index`. Out of range or NULL gives `CCVERIFY_CHECK_STATUS_SKIP`.
@@ -575,12 +579,8 @@ pub unsafe extern "C" fn ccverify_verdict_check_status(
 pub unsafe extern "C" fn ccverify_verdict_signer(
     verdict: *const ccverify_verdict,
 ) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: forwarded caller contract.
-        unsafe { verdict_ref(verdict) }
-            .and_then(|v| v.signer.as_ref())
-            .map_or(std::ptr::null(), |s| s.as_ptr())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { verdict_str(verdict, |v| v.signer.as_ref()) }
 }
 
 /// A value the verifier computed, by name (`"request_hash"`, `"response_hash"`), or NULL.
@@ -613,10 +613,8 @@ pub unsafe extern "C" fn ccverify_verdict_fact(
 /// `verdict` must be NULL or live.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ccverify_verdict_json(verdict: *const ccverify_verdict) -> *const c_char {
-    guard_value(std::ptr::null(), || {
-        // SAFETY: forwarded caller contract.
-        unsafe { verdict_ref(verdict) }.map_or(std::ptr::null(), |v| v.json.as_ptr())
-    })
+    // SAFETY: forwarded caller contract.
+    unsafe { verdict_str(verdict, |v| Some(&v.json)) }
 }
 
 /// Writes a C string into a caller buffer of exactly `N` bytes (text + NUL).
