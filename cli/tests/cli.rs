@@ -232,3 +232,38 @@ fn stdin_input() {
         .unwrap();
     assert_eq!(child.wait_with_output().unwrap().status.code(), Some(0));
 }
+
+#[test]
+fn recover_address_command() {
+    let dir = example("01-n1_plain");
+    let headers: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("headers.json")).unwrap()).unwrap();
+    let (text, sig) = (
+        headers["text"].as_str().unwrap(),
+        headers["signature"].as_str().unwrap(),
+    );
+    let out = run(&[
+        "recover-address",
+        "--message",
+        text,
+        "--signature",
+        sig,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(json(&out)["address"], address(&dir));
+    // The legacy 64-byte form is refused with its own reason.
+    let out = run(&[
+        "recover-address",
+        "--message",
+        text,
+        "--signature",
+        &sig[..128],
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("64 bytes"));
+    assert_eq!(
+        run(&["recover-address", "--signature", sig]).status.code(),
+        Some(2)
+    );
+}

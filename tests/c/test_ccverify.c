@@ -142,7 +142,7 @@ static int all_zero_hex(const char *hex) {
   return 1;
 }
 
-static void nonce_and_eth_vectors(const char *root) {
+static void nonce_and_address_vectors(const char *root) {
   char path[4096];
   char *text;
   jvalue doc;
@@ -165,6 +165,28 @@ static void nonce_and_eth_vectors(const char *root) {
       CHECK(st == CCVERIFY_STATUS_INVALID_NONCE, "nonce %zu: %s", i, ccverify_status_name(st));
       CHECK(!strcmp(out, "untouched"), "nonce %zu: output written on failure", i);
     }
+  }
+  jfree(&doc);
+  free(text);
+
+  /* eth.json: an address is accepted as expected_address exactly when the oracle calls it valid. */
+  snprintf(path, sizeof path, "%s/tests/vectors/eth.json", root);
+  text = read_file(path, NULL);
+  CHECK(text != NULL, "cannot read %s", path);
+  if (!text) return;
+  jparse(text, &doc);
+  cases = jget(&doc, "addresses");
+  CHECK(cases != NULL && cases->len > 10, "eth.json addresses");
+  for (i = 0; cases && i < cases->len; i++) {
+    const jvalue *c = &cases->items[i];
+    ccverify_verdict *v = NULL;
+    ccverify_status st = ccverify_verify_stream(NULL, 0, NULL, 0, jget(c, "input")->str, &v);
+    if (jget(c, "valid")->boolean) {
+      CHECK(st == CCVERIFY_STATUS_OK, "address %zu should be accepted: %s", i, ccverify_status_name(st));
+    } else {
+      CHECK(st == CCVERIFY_STATUS_INVALID_ADDRESS, "address %zu should be refused: %s", i, ccverify_status_name(st));
+    }
+    ccverify_verdict_free(v);
   }
   jfree(&doc);
   free(text);
@@ -262,7 +284,7 @@ static void abi_contract(const char *root) {
 int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   exchange_vectors(root);
-  nonce_and_eth_vectors(root);
+  nonce_and_address_vectors(root);
   abi_contract(root);
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout); /* before LeakSanitizer's exit-time report */

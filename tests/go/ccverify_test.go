@@ -125,3 +125,31 @@ func TestErrors(t *testing.T) {
 		t.Errorf("empty nonce: %v", err)
 	}
 }
+
+func TestEthAddressVectors(t *testing.T) {
+	raw, err := os.ReadFile("../vectors/eth.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Addresses []struct {
+			Input string `json:"input"`
+			Valid bool   `json:"valid"`
+		} `json:"addresses"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Addresses) < 10 {
+		t.Fatalf("found %d address cases", len(doc.Addresses))
+	}
+	for _, c := range doc.Addresses {
+		if c.Input == "" {
+			continue // "" means "no expected address" in this wrapper
+		}
+		_, err := VerifyStream(nil, nil, c.Input)
+		if c.Valid != (err == nil) || (err != nil && !errors.Is(err, ErrInvalidAddress)) {
+			t.Errorf("%q: valid=%v, err=%v", c.Input, c.Valid, err)
+		}
+	}
+}

@@ -74,6 +74,22 @@ class VectorsTest {
     }
 
     @Test
+    fun ethAddressVectors() {
+        val cases = JSONObject(File(root, "tests/vectors/eth.json").readText()).getJSONArray("addresses")
+        assertTrue(cases.length() > 10)
+        for (i in 0 until cases.length()) {
+            val c = cases.getJSONObject(i)
+            val input = c.getString("input")
+            if (c.getBoolean("valid")) {
+                verifyStream(ByteArray(0), ByteArray(0), input)
+            } else {
+                val e = assertThrows<CcverifyException>(input) { verifyStream(ByteArray(0), ByteArray(0), input) }
+                assertEquals("invalid_address", e.code, input)
+            }
+        }
+    }
+
+    @Test
     fun errorsAndHelpers() {
         val e = assertThrows<CcverifyException.InvalidAddress> {
             verifyStream(ByteArray(0), ByteArray(0), "0x2c7536E3605D9C16a7a3D7b1898e529396a65C23")
