@@ -20,6 +20,7 @@
 pub mod error;
 pub mod eth;
 pub mod exchange;
+pub mod gpu;
 pub mod nonce;
 pub mod pyjson;
 pub mod verdict;
