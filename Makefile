@@ -44,6 +44,8 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	$(VPY) tests/vectors/gen/gen_vectors.py "$$tmp/vectors" && \
 	$(VPY) tests/vectors/gen/export_examples.py "$$tmp/vectors" "$$tmp/examples" && \
 	for f in exchange canonical nonce.json eth.json; do diff -r "$$tmp/vectors/$$f" tests/vectors/$$f >/dev/null || { echo "tests/vectors/$$f drifted: run make regen"; exit 1; }; done && \
+	$(VPY) tests/vectors/gen/gen_gpu_vectors.py "$$tmp/gpu" && \
+	{ diff "$$tmp/gpu/cases.json" tests/vectors/gpu/cases.json >/dev/null || { echo "tests/vectors/gpu/cases.json drifted: run make regen"; exit 1; }; } && \
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
 	echo "vectors-check: committed vectors and examples match the generator"
 
@@ -57,6 +59,7 @@ demo: build ## Verify the bundled signed exchanges offline (no network, no API k
 regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs)
 	$(VPY) tests/vectors/gen/gen_vectors.py
 	$(VPY) tests/vectors/gen/export_examples.py
+	$(VPY) tests/vectors/gen/gen_gpu_vectors.py
 
 bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt

@@ -14,7 +14,7 @@ use clap::{Parser, Subcommand};
 #[command(
     name = "ccverify",
     version,
-    about = "Verify io.net Confidential Inference: signed responses and streams",
+    about = "Verify io.net Confidential Inference: signed responses and streams, GPU evidence",
     after_help = "Exit codes: 0 verified, 1 not verified, 2 usage error or unreadable input.\nA FILE of `-` reads standard input."
 )]
 struct Cli {
@@ -53,6 +53,45 @@ enum Command {
         /// The attested signing address the stream must be signed by.
         #[arg(long, value_name = "ADDR")]
         expect_address: Option<String>,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify an io.net `gpu` object (NVIDIA H100/H200 evidence) offline against NVIDIA's roots.
+    VerifyGpu {
+        /// The `gpu` member of the attestation response, as JSON (`-` for standard input).
+        #[arg(value_name = "GPU.json")]
+        gpu: PathBuf,
+        /// The nonce you sent to /v1/private/attestation (hex; normalised like the agent does).
+        #[arg(long, value_name = "HEX")]
+        nonce: String,
+        /// Directory of RIMs named by RIM id (`NV_GPU_DRIVER_GH100_<ver>[.xml|.swidtag]`, ...).
+        #[arg(long, value_name = "DIR")]
+        rim_dir: Option<PathBuf>,
+        /// Directory of cached DER OCSP responses (matched to certificates by CertID).
+        #[arg(long, value_name = "DIR")]
+        ocsp_dir: Option<PathBuf>,
+        /// Verification time (RFC 3339, e.g. 2024-06-01T00:00:00Z); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Never use the network (builds without the `net` feature never do).
+        #[arg(long)]
+        offline: bool,
+        /// Number of GPUs that must be attested.
+        #[arg(long, value_name = "N")]
+        expect_gpus: Option<usize>,
+        /// Accept missing OCSP answers as a warning instead of "not verified".
+        #[arg(long)]
+        allow_no_ocsp: bool,
+        /// Accept missing RIMs as a warning instead of "not verified".
+        #[arg(long)]
+        allow_no_rims: bool,
+        /// Accept RIMs whose signer chain expired at the verification time (as a warning).
+        #[arg(long)]
+        allow_expired_rims: bool,
+        /// Accept RIM signer certificates on hold (OCSP certificateHold), RIM chains only.
+        #[arg(long)]
+        allow_hold_cert: bool,
         /// Print the verdict as one JSON object.
         #[arg(long)]
         json: bool,
@@ -131,6 +170,10 @@ fn parse_headers(bytes: &[u8]) -> Result<Vec<(String, String)>, UsageError> {
 }
 
 fn print_verdict(verdict: &Verdict, json: bool) {
+    print_verdict_with(verdict, json, true);
+}
+
+fn print_verdict_with(verdict: &Verdict, json: bool, show_signer: bool) {
     if json {
         println!("{}", verdict.to_json());
         return;
@@ -143,14 +186,20 @@ fn print_verdict(verdict: &Verdict, json: bool) {
             "NOT VERIFIED"
         }
     );
-    match &verdict.signer {
-        Some(s) => println!("signer: {s}"),
-        None => println!("signer: (none recovered)"),
+    if show_signer {
+        match &verdict.signer {
+            Some(s) => println!("signer: {s}"),
+            None => println!("signer: (none recovered)"),
+        }
     }
+    let label = |c: &ccverify::Check| match &c.subject {
+        Some(s) => format!("{s} {}", c.id),
+        None => c.id.clone(),
+    };
     let width = verdict
         .checks
         .iter()
-        .map(|c| c.id.len())
+        .map(|c| label(c).len())
         .max()
         .unwrap_or(5)
         .max(5);
@@ -158,22 +207,28 @@ fn print_verdict(verdict: &Verdict, json: bool) {
     for c in &verdict.checks {
         println!(
             "{:width$}  {:6}  {}",
-            c.id,
+            label(c),
             c.status.as_str().to_uppercase(),
             c.detail
         );
     }
     if !verdict.verified {
-        let failed: Vec<&str> = verdict
+        let failed: Vec<String> = verdict
             .checks
             .iter()
             .filter(|c| c.status == ccverify::CheckStatus::Fail)
-            .map(|c| c.id.as_str())
+            .map(label)
             .collect();
         let skipped = verdict.blocking().count() - failed.len();
         let mut reasons = Vec::new();
         if !failed.is_empty() {
-            reasons.push(format!("failed: {}", failed.join(", ")));
+            let mut unique: Vec<String> = Vec::new();
+            for f in failed.iter() {
+                if !unique.contains(f) {
+                    unique.push(f.clone());
+                }
+            }
+            reasons.push(format!("failed: {}", unique.join(", ")));
         }
         if skipped > 0 {
             reasons.push(format!("{skipped} required check(s) could not run"));
@@ -219,6 +274,47 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             let stream = read_input(&stream, "stream")?;
             let verdict = ccverify::verify_stream(&request, &stream, expected.as_ref());
             print_verdict(&verdict, json);
+            Ok(verdict_code(&verdict))
+        }
+        Command::VerifyGpu {
+            gpu,
+            nonce,
+            rim_dir,
+            ocsp_dir,
+            at,
+            offline: _,
+            expect_gpus,
+            allow_no_ocsp,
+            allow_no_rims,
+            allow_expired_rims,
+            allow_hold_cert,
+            json,
+        } => {
+            let at =
+                match at {
+                    Some(text) => Some(ccverify::gpu::pki::parse_time(&text).ok_or_else(|| {
+                        UsageError(format!("--at {text:?} is not an RFC 3339 time"))
+                    })?),
+                    None => None,
+                };
+            let path_text = |p: Option<PathBuf>| p.map(|p| p.to_string_lossy().into_owned());
+            let options = ccverify::gpu::GpuOptions {
+                rim_dir: path_text(rim_dir),
+                ocsp_dir: path_text(ocsp_dir),
+                at,
+                policy: ccverify::gpu::GpuPolicy {
+                    expected_count: expect_gpus,
+                    require_revocation: !allow_no_ocsp,
+                    require_rims: !allow_no_rims,
+                    allow_expired_rims,
+                    allow_hold_for_rims: allow_hold_cert,
+                    ..Default::default()
+                },
+            };
+            let gpu = read_input(&gpu, "gpu")?;
+            let verdict = ccverify::gpu::verify_gpu(&gpu, &nonce, &options)
+                .map_err(|e| UsageError(e.to_string()))?;
+            print_verdict_with(&verdict, json, false);
             Ok(verdict_code(&verdict))
         }
         Command::Nonce { normalize, json } => {

@@ -21,6 +21,8 @@ pub mod error;
 pub mod eth;
 pub mod exchange;
 pub mod gpu;
+#[cfg(feature = "net")]
+pub mod net;
 pub mod nonce;
 pub mod pyjson;
 pub mod verdict;

@@ -180,7 +180,65 @@ pub const CHECKS: &[(&str, &str)] = &[
         ids::RESPONSE_HASH,
         "the second half of `text` is SHA-256 of the exact response bytes received (whitespace outside strings ignored; for streams, the agent's data-line rule)",
     ),
+    (
+        gpu::EVIDENCE_FORMAT,
+        "the `gpu` object has io.net's shape with a matching nonce echo; per GPU, the report and PEM chain decode (standard base64)",
+    ),
+    (
+        gpu::REPORT_PARSE,
+        "the report is a strict SPDM 1.1 GET_MEASUREMENTS + MEASUREMENTS message: exact lengths, DMTF blocks with unique indices, well-formed opaque TLVs, nothing after the 96-byte signature",
+    ),
+    (
+        gpu::NONCE,
+        "the requester nonce inside the signed report (bytes 4..36) equals the expected nonce (the JSON echo proves nothing)",
+    ),
+    (
+        gpu::REPORT_SIGNATURE,
+        "ECDSA P-384 (raw r||s) over the whole report minus its signature verifies with the leaf (attestation key) certificate",
+    ),
+    (
+        gpu::CERT_CHAIN,
+        "the device chain leads to the pinned NVIDIA Device Identity CA at the verification time: names, CA flags, key usage, P-384 signatures; the evidence's own root is never trusted",
+    ),
+    (
+        gpu::FWID,
+        "the report's firmware ID (TLV 20) equals the FWID in the leaf certificate's TCG DICE extension (warn when the report has none)",
+    ),
+    (
+        gpu::OCSP,
+        "no certificate of the device chain or of either RIM signer chain is revoked, by OCSP responses verified to NVIDIA's roots and fresh at the verification time; skipped (not verified) when no response is available unless policy relaxes it",
+    ),
+    (
+        gpu::DRIVER_RIM,
+        "the driver RIM for the report's driver version is well-formed, XML-DSig signed (C14N 1.1, ECDSA P-384) by a chain to the pinned NVIDIA RIM root valid at the verification time, and its version matches",
+    ),
+    (
+        gpu::VBIOS_RIM,
+        "the same for the VBIOS RIM selected by project, SKU, chip SKU and VBIOS version",
+    ),
+    (
+        gpu::MEASUREMENTS,
+        "every active golden measurement of both RIMs matches the report (alternatives allowed, no index active in both RIMs, index 35 skipped when NVDEC0 is disabled): NVIDIA's measres = success",
+    ),
+    (
+        gpu::ARCH,
+        "the declared `arch` is the policy's (HOPPER) and every device certificate names a GH100 chip",
+    ),
+    (
+        gpu::COUNT,
+        "the number of attested GPUs equals the policy's expected count (warn when the policy sets none)",
+    ),
+    (
+        gpu::NRAS,
+        "remote mode only: NVIDIA NRAS's detached EAT verifies (ES384 against the NRAS JWKS, issuer, exp/nbf at the verification time, eat_nonce, submodule digests) and reports measres success, secure boot and debug disabled for every GPU",
+    ),
+    (
+        gpu::MODE,
+        "the GPUs do not mix single-GPU (SPT) and multi-GPU (MPT) protected modes (opaque data version >= 1)",
+    ),
 ];
+
+use crate::gpu::ids as gpu;
 
 #[cfg(test)]
 mod tests {

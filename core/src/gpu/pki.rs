@@ -114,10 +114,15 @@ impl Certificate {
             return Err(PkiError::Malformed("tbsCertificate outside the DER".into()));
         }
         let tbs = start..start + tbs_raw.len();
+        let signature = cert.signature_value.data.to_vec();
         let tbsc = &cert.tbs_certificate;
         let sig_alg_ecdsa_p384 = cert.signature_algorithm.algorithm.to_id_string()
             == OID_ECDSA_SHA384
             && tbsc.signature.algorithm.to_id_string() == OID_ECDSA_SHA384;
+        // The outer signatureAlgorithm and signature are not covered by the signature: require
+        // their one canonical DER form, so no unsigned byte of the certificate is malleable.
+        let sig_alg_ecdsa_p384 =
+            sig_alg_ecdsa_p384 && der == canonical_certificate(&der[tbs.clone()], &signature);
         let spki = &tbsc.subject_pki;
         let public_key_bits = spki.subject_public_key.data.to_vec();
         let is_p384 = spki.algorithm.algorithm.to_id_string() == OID_EC_PUBLIC_KEY
@@ -154,10 +159,10 @@ impl Certificate {
                 }
                 ParsedExtension::AuthorityInfoAccess(aia) => {
                     for ad in aia.iter() {
-                        if ad.access_method.to_id_string() == OID_OCSP_ACCESS {
-                            if let GeneralName::URI(u) = &ad.access_location {
-                                ocsp_urls.push((*u).to_string());
-                            }
+                        if ad.access_method.to_id_string() == OID_OCSP_ACCESS
+                            && let GeneralName::URI(u) = &ad.access_location
+                        {
+                            ocsp_urls.push((*u).to_string());
                         }
                     }
                 }
@@ -199,7 +204,7 @@ impl Certificate {
             sha256: crypto::sha256(der),
             der: der.to_vec(),
             tbs,
-            signature: cert.signature_value.data.to_vec(),
+            signature,
             sig_alg_ecdsa_p384,
             subject_raw: tbsc.subject.as_raw().to_vec(),
             issuer_raw: tbsc.issuer.as_raw().to_vec(),
@@ -310,6 +315,41 @@ impl Certificate {
     }
 }
 
+const ALGID_ECDSA_SHA384: [u8; 12] = [
+    0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
+];
+
+fn der_tlv(tag: u8, body: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let n = body.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else {
+        let bytes: Vec<u8> = n
+            .to_be_bytes()
+            .iter()
+            .copied()
+            .skip_while(|b| *b == 0)
+            .collect();
+        out.push(0x80 | bytes.len() as u8);
+        out.extend_from_slice(&bytes);
+    }
+    out.extend_from_slice(body);
+    out
+}
+
+/// The only DER encoding of an ecdsa-with-SHA384 certificate with this tbs and signature.
+fn canonical_certificate(tbs: &[u8], signature: &[u8]) -> Vec<u8> {
+    let mut bits = Vec::with_capacity(signature.len() + 1);
+    bits.push(0);
+    bits.extend_from_slice(signature);
+    let mut body = Vec::with_capacity(tbs.len() + 128);
+    body.extend_from_slice(tbs);
+    body.extend_from_slice(&ALGID_ECDSA_SHA384);
+    body.extend_from_slice(&der_tlv(0x03, &bits));
+    der_tlv(0x30, &body)
+}
+
 fn other_name_text(value: &[u8]) -> String {
     // otherName values are [0] EXPLICIT <string>; show the printable payload.
     let printable: String = value
@@ -401,6 +441,13 @@ fn link_cache() -> &'static Mutex<HashSet<[u8; 64]>> {
     CACHE.get_or_init(|| Mutex::new(HashSet::new()))
 }
 
+/// Forgets every cached verified link (the next validation re-verifies signatures).
+pub fn clear_link_cache() {
+    if let Ok(mut cache) = link_cache().lock() {
+        cache.clear();
+    }
+}
+
 /// Bound on cached links; the cache is cleared when it is full (it only saves work).
 const LINK_CACHE_MAX: usize = 4096;
 
@@ -421,21 +468,21 @@ fn check_link(child: &Certificate, parent: &Certificate, below: u32) -> Result<(
             parent.display_name()
         ));
     }
-    if let Some((_, cert_sign)) = parent.key_usage {
-        if !cert_sign {
-            return Err(format!(
-                "'{}' lacks keyUsage keyCertSign",
-                parent.display_name()
-            ));
-        }
+    if let Some((_, cert_sign)) = parent.key_usage
+        && !cert_sign
+    {
+        return Err(format!(
+            "'{}' lacks keyUsage keyCertSign",
+            parent.display_name()
+        ));
     }
-    if let Some(limit) = parent.path_len {
-        if below > limit {
-            return Err(format!(
-                "pathLenConstraint {limit} of '{}' exceeded",
-                parent.display_name()
-            ));
-        }
+    if let Some(limit) = parent.path_len
+        && below > limit
+    {
+        return Err(format!(
+            "pathLenConstraint {limit} of '{}' exceeded",
+            parent.display_name()
+        ));
     }
     if !parent.unknown_critical.is_empty() {
         return Err(format!(
@@ -447,10 +494,10 @@ fn check_link(child: &Certificate, parent: &Certificate, below: u32) -> Result<(
     let mut key = [0u8; 64];
     key[..32].copy_from_slice(&child.sha256);
     key[32..].copy_from_slice(&parent.sha256);
-    if let Ok(cache) = link_cache().lock() {
-        if cache.contains(&key) {
-            return Ok(());
-        }
+    if let Ok(cache) = link_cache().lock()
+        && cache.contains(&key)
+    {
+        return Ok(());
     }
     if !child.signed_by(parent) {
         return Err(format!(
@@ -526,13 +573,13 @@ pub fn validate_chain(
         ));
     }
     if leaf_use == LeafUse::DigitalSignature {
-        if let Some((digital_signature, _)) = leaf.key_usage {
-            if !digital_signature {
-                return invalid(format!(
-                    "leaf '{}' lacks keyUsage digitalSignature",
-                    leaf.display_name()
-                ));
-            }
+        if let Some((digital_signature, _)) = leaf.key_usage
+            && !digital_signature
+        {
+            return invalid(format!(
+                "leaf '{}' lacks keyUsage digitalSignature",
+                leaf.display_name()
+            ));
         }
         if leaf.p384_point.is_none() {
             return invalid(format!("leaf '{}' key is not P-384", leaf.display_name()));
@@ -651,6 +698,21 @@ mod tests {
             validate_chain(&chain(), &root(), 1_000_000_000, LeafUse::DigitalSignature).status,
             ChainStatus::NotYetValid { .. }
         ));
+    }
+
+    #[test]
+    fn unsigned_outer_bytes_are_not_malleable() {
+        let der = chain()[0].der().to_vec();
+        let tbs_end = chain()[0].tbs.end;
+        // The outer AlgorithmIdentifier's SEQUENCE tag and the OID's last byte.
+        for (off, val) in [(tbs_end, 0xB0u8), (tbs_end + 11, 0x83)] {
+            let mut m = der.clone();
+            m[off] = val;
+            if let Ok(c) = Certificate::from_der(&m) {
+                assert!(!c.signed_by(&chain()[1]), "offset {off} accepted");
+            }
+        }
+        assert!(chain()[0].signed_by(&chain()[1]));
     }
 
     #[test]

@@ -1,0 +1,1114 @@
+//! The GPU appraisal: every check of every GPU in an io.net `gpu` object, as one [`Verdict`].
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use base64::Engine as _;
+use serde_json::Value;
+
+use super::ocsp::{self, NoOcsp, OcspSource};
+use super::pki::{self, Certificate, ChainStatus, LeafUse};
+use super::policy::GpuPolicy;
+use super::report::AttestationReport;
+use super::rim::{self, Rim};
+use super::roots::TrustAnchors;
+use super::source::{NoRims, RimSource};
+use crate::verdict::{Check, CheckStatus, Verdict};
+
+use super::ids;
+
+/// Most GPUs accepted in one `gpu` object.
+pub const MAX_GPUS: usize = 64;
+/// Largest `gpu` object accepted.
+pub const MAX_GPU_JSON: usize = 16 * 1024 * 1024;
+
+/// One GPU's evidence as io.net (and NRAS) carry it: base64 of the raw report and base64 of
+/// the PEM certificate chain.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GpuEvidence {
+    /// Standard base64 of the raw attestation report.
+    pub evidence: String,
+    /// Standard base64 of the PEM chain, leaf first.
+    pub certificate: String,
+}
+
+/// GPU evidence verifier: policy, trust anchors, RIM and OCSP sources. Reusable and
+/// thread-safe; verified certificate links and RIMs are cached process-wide, so a second call
+/// with the same certificates and RIMs only pays the per-GPU work.
+pub struct GpuVerifier {
+    policy: GpuPolicy,
+    anchors: Option<TrustAnchors>,
+    rims: Box<dyn RimSource>,
+    ocsp: Box<dyn OcspSource>,
+}
+
+impl Default for GpuVerifier {
+    fn default() -> Self {
+        Self::new(GpuPolicy::default())
+    }
+}
+
+impl GpuVerifier {
+    /// A verifier with NVIDIA's roots, no RIMs and no OCSP responses.
+    pub fn new(policy: GpuPolicy) -> Self {
+        GpuVerifier {
+            policy,
+            anchors: TrustAnchors::nvidia(),
+            rims: Box::new(NoRims),
+            ocsp: Box::new(NoOcsp),
+        }
+    }
+
+    /// Uses `source` for RIMs.
+    pub fn with_rims(mut self, source: impl RimSource + 'static) -> Self {
+        self.rims = Box::new(source);
+        self
+    }
+
+    /// Uses `source` for OCSP responses.
+    pub fn with_ocsp(mut self, source: impl OcspSource + 'static) -> Self {
+        self.ocsp = Box::new(source);
+        self
+    }
+
+    /// Test-only: replaces NVIDIA's roots. Needs the `test-roots` feature.
+    #[cfg(feature = "test-roots")]
+    pub fn with_test_anchors(mut self, anchors: TrustAnchors) -> Self {
+        self.anchors = Some(anchors);
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &GpuPolicy {
+        &self.policy
+    }
+
+    /// Verifies an io.net `gpu` object (JSON bytes) against the expected 32-byte nonce at
+    /// `now` (Unix seconds).
+    pub fn verify_json(&self, gpu_json: &[u8], expected_nonce: &[u8; 32], now: i64) -> Verdict {
+        let mut checks = Vec::new();
+        let parsed = parse_gpu_object(gpu_json, expected_nonce);
+        let (items, arch, echo_problem) = match parsed {
+            Ok(ok) => ok,
+            Err(why) => {
+                checks.push(Check::new(ids::EVIDENCE_FORMAT, CheckStatus::Fail, why));
+                return self.finish(checks, Vec::new(), None, expected_nonce);
+            }
+        };
+        checks.push(match echo_problem {
+            _ if items.is_empty() => Check::new(
+                ids::EVIDENCE_FORMAT,
+                CheckStatus::Fail,
+                "no GPU evidence: evidence_list is empty",
+            ),
+            // The echo proves nothing, but a different one means tampering or a mix-up.
+            Some(why) => Check::new(ids::EVIDENCE_FORMAT, CheckStatus::Fail, why),
+            None => Check::new(
+                ids::EVIDENCE_FORMAT,
+                CheckStatus::Pass,
+                format!(
+                    "gpu object well-formed: {} evidence entr{}, nonce echo matches",
+                    items.len(),
+                    if items.len() == 1 { "y" } else { "ies" }
+                ),
+            ),
+        });
+        self.verify_inner(checks, &items, Some(arch), expected_nonce, now)
+    }
+
+    /// Verifies a list of evidence entries directly (no io.net envelope).
+    pub fn verify_evidence(
+        &self,
+        items: &[GpuEvidence],
+        expected_nonce: &[u8; 32],
+        now: i64,
+    ) -> Verdict {
+        self.verify_inner(Vec::new(), items, None, expected_nonce, now)
+    }
+
+    fn verify_inner(
+        &self,
+        mut checks: Vec<Check>,
+        items: &[GpuEvidence],
+        declared_arch: Option<String>,
+        expected_nonce: &[u8; 32],
+        now: i64,
+    ) -> Verdict {
+        let Some(anchors) = self.anchors.clone() else {
+            checks.push(Check::new(
+                ids::CERT_CHAIN,
+                CheckStatus::Fail,
+                "the compiled-in NVIDIA roots do not match their pinned digests",
+            ));
+            return self.finish(checks, Vec::new(), declared_arch, expected_nonce);
+        };
+        if items.is_empty() && checks.is_empty() {
+            checks.push(Check::new(
+                ids::EVIDENCE_FORMAT,
+                CheckStatus::Fail,
+                "no GPU evidence: evidence_list is empty",
+            ));
+        }
+        let mut call = CallState {
+            anchors,
+            now,
+            rims: HashMap::new(),
+            ocsp: HashMap::new(),
+        };
+        let mut gpus = Vec::with_capacity(items.len());
+        for (i, item) in items.iter().enumerate() {
+            let g = self.verify_one(i, item, expected_nonce, &mut call);
+            checks.extend(g.checks.iter().cloned());
+            gpus.push(g);
+        }
+        self.finish_with(checks, gpus, declared_arch, expected_nonce, items.len())
+    }
+
+    fn finish(
+        &self,
+        checks: Vec<Check>,
+        gpus: Vec<GpuResult>,
+        declared_arch: Option<String>,
+        nonce: &[u8; 32],
+    ) -> Verdict {
+        self.finish_with(checks, gpus, declared_arch, nonce, 0)
+    }
+
+    fn finish_with(
+        &self,
+        mut checks: Vec<Check>,
+        gpus: Vec<GpuResult>,
+        declared_arch: Option<String>,
+        nonce: &[u8; 32],
+        count: usize,
+    ) -> Verdict {
+        // Architecture: declared (not hardware-backed) and certified (leaf certificate).
+        let want = self.policy.expected_arch.to_ascii_uppercase();
+        let mut arch_problems = Vec::new();
+        if let Some(a) = &declared_arch
+            && a.to_ascii_uppercase() != want
+        {
+            arch_problems.push(format!("gpu.arch is {a:?}, policy expects {want}"));
+        }
+        if want != "HOPPER" {
+            arch_problems.push(format!(
+                "architecture {want} is not supported (HOPPER only)"
+            ));
+        }
+        for g in &gpus {
+            if let Some(c) = &g.certified_chip
+                && c != "GH100"
+            {
+                arch_problems.push(format!("{}: certificate names chip {c}, not GH100", g.name));
+            }
+        }
+        let certified = gpus.iter().filter(|g| g.certified_chip.is_some()).count();
+        checks.push(if !arch_problems.is_empty() {
+            Check::new(ids::ARCH, CheckStatus::Fail, arch_problems.join("; "))
+        } else if gpus.is_empty() {
+            Check::new(
+                ids::ARCH,
+                CheckStatus::Skip,
+                "no GPU evidence to read an architecture from",
+            )
+        } else if certified < gpus.len() {
+            Check::new(
+                ids::ARCH,
+                CheckStatus::Skip,
+                format!(
+                    "only {certified} of {} GPUs have a readable device certificate",
+                    gpus.len()
+                ),
+            )
+        } else {
+            Check::new(
+                ids::ARCH,
+                CheckStatus::Pass,
+                format!("HOPPER: every device certificate names GH100 ({certified} GPU(s))"),
+            )
+        });
+        checks.push(match self.policy.expected_count {
+            Some(n) if n == count => {
+                Check::new(ids::COUNT, CheckStatus::Pass, format!("{count} GPU(s), as expected"))
+            }
+            Some(n) => Check::new(
+                ids::COUNT,
+                CheckStatus::Fail,
+                format!("{count} GPU(s) attested, policy expects {n}"),
+            ),
+            None => Check::new(
+                ids::COUNT,
+                CheckStatus::Warn,
+                format!(
+                    "{count} GPU(s) attested; no expected count in the policy (io.net drops GPUs whose evidence it could not collect)"
+                ),
+            ),
+        });
+        let flags: Vec<(String, u64)> = gpus
+            .iter()
+            .filter_map(|g| g.feature_flag.map(|f| (g.name.clone(), f)))
+            .collect();
+        let has_spt = flags.iter().any(|(_, f)| *f == 0);
+        let has_mpt = flags.iter().any(|(_, f)| *f == 1);
+        checks.push(if has_spt && has_mpt {
+            Check::new(
+                ids::MODE,
+                CheckStatus::Fail,
+                format!(
+                    "GPUs mix single-GPU (SPT) and multi-GPU (MPT) protected modes: {}",
+                    flags
+                        .iter()
+                        .map(|(n, f)| format!("{n}={}", mode_name(*f)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        } else if flags.is_empty() {
+            Check::new(
+                ids::MODE,
+                CheckStatus::Pass,
+                "no GPU reports a feature flag (opaque data version 0): nothing to mix",
+            )
+        } else {
+            Check::new(
+                ids::MODE,
+                CheckStatus::Pass,
+                format!(
+                    "consistent mode: {}",
+                    flags
+                        .iter()
+                        .map(|(n, f)| format!("{n}={}", mode_name(*f)))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            )
+        });
+        let mut v =
+            Verdict::from_checks(checks, None).with_fact("gpu.eat_nonce", hex::encode(nonce));
+        v = v.with_fact("gpu.count", count.to_string());
+        for g in gpus {
+            for (k, val) in g.facts {
+                v = v.with_fact(&format!("{}.{k}", g.name), val);
+            }
+        }
+        v
+    }
+
+    fn verify_one(
+        &self,
+        i: usize,
+        item: &GpuEvidence,
+        expected_nonce: &[u8; 32],
+        call: &mut CallState,
+    ) -> GpuResult {
+        let name = format!("gpu{i}");
+        let mut g = GpuResult {
+            name: name.clone(),
+            checks: Vec::new(),
+            facts: Vec::new(),
+            certified_chip: None,
+            feature_flag: None,
+        };
+        let push = |g: &mut GpuResult, id: &str, st: CheckStatus, d: String| {
+            let mut c = Check::new(id, st, d);
+            c.subject = Some(name.clone());
+            g.checks.push(c);
+        };
+        let skip_rest = |g: &mut GpuResult, from: &[&str], why: &str| {
+            for id in from {
+                let mut c = Check::new(id, CheckStatus::Skip, format!("not evaluated: {why}"));
+                c.subject = Some(g.name.clone());
+                g.checks.push(c);
+            }
+        };
+        const AFTER_FORMAT: &[&str] = &[
+            ids::REPORT_PARSE,
+            ids::NONCE,
+            ids::REPORT_SIGNATURE,
+            ids::CERT_CHAIN,
+            ids::FWID,
+            ids::OCSP,
+            ids::DRIVER_RIM,
+            ids::VBIOS_RIM,
+            ids::MEASUREMENTS,
+        ];
+
+        // 1. Decoding.
+        let decoded = decode_item(item);
+        let (raw, chain) = match decoded {
+            Ok(ok) => ok,
+            Err(why) => {
+                push(&mut g, ids::EVIDENCE_FORMAT, CheckStatus::Fail, why);
+                skip_rest(&mut g, AFTER_FORMAT, "evidence could not be decoded");
+                return g;
+            }
+        };
+        push(
+            &mut g,
+            ids::EVIDENCE_FORMAT,
+            CheckStatus::Pass,
+            format!("report {} bytes, {} certificate(s)", raw.len(), chain.len()),
+        );
+        let leaf = Arc::clone(&chain[0]);
+        g.certified_chip = certified_chip(&leaf);
+        g.facts.push(("ueid".into(), leaf.serial_decimal()));
+        if let Some(hw) = chain.get(1).and_then(|c| c.subject_cn.clone()) {
+            g.facts.push(("hwmodel".into(), hw));
+        }
+
+        // 2. Strict parse.
+        let report = match AttestationReport::parse(&raw) {
+            Ok(r) => r,
+            Err(e) => {
+                push(&mut g, ids::REPORT_PARSE, CheckStatus::Fail, e.to_string());
+                skip_rest(&mut g, &AFTER_FORMAT[1..], "the report did not parse");
+                return g;
+            }
+        };
+        push(
+            &mut g,
+            ids::REPORT_PARSE,
+            CheckStatus::Pass,
+            format!(
+                "SPDM 1.1 GET_MEASUREMENTS/MEASUREMENTS: {} blocks, {} opaque TLVs, signature 96 bytes",
+                report.blocks.len(),
+                report.opaque.len()
+            ),
+        );
+        self.report_facts(&report, &mut g);
+        g.feature_flag = report.feature_flag();
+
+        // 3. Nonce inside the signed report.
+        if report.request_nonce == *expected_nonce {
+            push(
+                &mut g,
+                ids::NONCE,
+                CheckStatus::Pass,
+                format!(
+                    "report nonce {} is the expected nonce",
+                    hex::encode(report.request_nonce)
+                ),
+            );
+        } else {
+            push(
+                &mut g,
+                ids::NONCE,
+                CheckStatus::Fail,
+                format!(
+                    "report nonce {} differs from the expected {}",
+                    hex::encode(report.request_nonce),
+                    hex::encode(expected_nonce)
+                ),
+            );
+        }
+
+        // 4. Report signature with the leaf key.
+        if leaf.verify_raw(report.signed_part(), report.signature()) {
+            push(
+                &mut g,
+                ids::REPORT_SIGNATURE,
+                CheckStatus::Pass,
+                format!(
+                    "ECDSA P-384 over the first {} bytes verifies with the key of '{}'",
+                    report.signed_part().len(),
+                    leaf.display_name()
+                ),
+            );
+        } else {
+            push(
+                &mut g,
+                ids::REPORT_SIGNATURE,
+                CheckStatus::Fail,
+                format!(
+                    "the 96-byte r||s signature does not verify with the key of '{}'",
+                    leaf.display_name()
+                ),
+            );
+        }
+
+        // 5. Device chain to the pinned root.
+        let chain_report = pki::validate_chain(
+            &chain,
+            &call.anchors.device,
+            call.now,
+            LeafUse::DigitalSignature,
+        );
+        if let Some(t) = chain_report.earliest_not_after {
+            g.facts
+                .push(("cert_expiration".into(), pki::format_time(t)));
+        }
+        let path_names = chain_report
+            .path
+            .iter()
+            .map(|c| c.display_name())
+            .collect::<Vec<_>>()
+            .join(" <- ");
+        match &chain_report.status {
+            ChainStatus::Valid => push(
+                &mut g,
+                ids::CERT_CHAIN,
+                CheckStatus::Pass,
+                format!(
+                    "valid at {} to the pinned NVIDIA Device Identity CA: {path_names}",
+                    pki::format_time(call.now)
+                ),
+            ),
+            other => push(
+                &mut g,
+                ids::CERT_CHAIN,
+                CheckStatus::Fail,
+                chain_status_text(other),
+            ),
+        }
+
+        // 6. FWID.
+        match (report.fwid(), leaf.dice_tcb_info.as_deref().and_then(dice_fwid)) {
+            (Some(r), Some(c)) if r == c.as_slice() => push(
+                &mut g,
+                ids::FWID,
+                CheckStatus::Pass,
+                format!("report FWID {}… equals the leaf certificate's TCG DICE FWID", &hex::encode(r)[..16]),
+            ),
+            (Some(r), Some(c)) => push(
+                &mut g,
+                ids::FWID,
+                CheckStatus::Fail,
+                format!("report FWID {} differs from the leaf certificate's {}", hex::encode(r), hex::encode(c)),
+            ),
+            (Some(_), None) => push(
+                &mut g,
+                ids::FWID,
+                CheckStatus::Fail,
+                "the report has a FWID but the leaf certificate has no TCG DICE FWID (is the leaf first?)".into(),
+            ),
+            (None, _) => push(
+                &mut g,
+                ids::FWID,
+                CheckStatus::Warn,
+                "the report carries no FWID (TLV 20): nothing to compare".into(),
+            ),
+        }
+
+        // 7. RIMs.
+        let driver = report
+            .driver_rim_id()
+            .map(|id| self.rim(&id, &mut *call))
+            .unwrap_or_else(|| RimState::unusable("the report has no driver version (TLV 3)"));
+        let vbios = report
+            .vbios_rim_id()
+            .map(|id| self.rim(&id, &mut *call))
+            .unwrap_or_else(|| RimState::unusable("the report lacks VBIOS/project/SKU TLVs"));
+        let driver_version = report.driver_version().unwrap_or_default();
+        let vbios_version = report.vbios_version().unwrap_or_default();
+        let (st, d) = self.rim_check(&driver, "driver", &driver_version);
+        push(&mut g, ids::DRIVER_RIM, st, d);
+        let (st, d) = self.rim_check(&vbios, "VBIOS", &vbios_version);
+        push(&mut g, ids::VBIOS_RIM, st, d);
+        if let Some(rim) = &driver.rim
+            && let Some(oem) = &rim.firmware_manufacturer_id
+        {
+            g.facts.push(("oemid".into(), oem.clone()));
+        }
+
+        // 8. Revocation of the device chain and both RIM chains.
+        let (st, d) = self.revocation(&chain_report, &driver, &vbios, call);
+        // Place OCSP right after the FWID check, as documented.
+        let mut c = Check::new(ids::OCSP, st, d);
+        c.subject = Some(name.clone());
+        let pos = g
+            .checks
+            .iter()
+            .position(|c| c.id == ids::DRIVER_RIM)
+            .unwrap_or(g.checks.len());
+        g.checks.insert(pos, c);
+
+        // 9. Measurements.
+        self.measurements(&report, &driver, &vbios, &mut g);
+        g
+    }
+
+    fn report_facts(&self, r: &AttestationReport, g: &mut GpuResult) {
+        let mut put = |k: &str, v: Option<String>| {
+            if let Some(v) = v {
+                g.facts.push((k.to_string(), v));
+            }
+        };
+        put("driver_version", r.driver_version());
+        put("vbios_version", r.vbios_version());
+        put("project", r.project());
+        put("project_sku", r.project_sku());
+        put("chip_sku", r.chip_sku());
+        put("driver_rim_id", r.driver_rim_id());
+        put("vbios_rim_id", r.vbios_rim_id());
+        put("nvdec0", r.nvdec0_status().map(status_byte));
+        put("protected_pcie", r.protected_pcie_status().map(status_byte));
+        put(
+            "opaque_data_version",
+            Some(r.opaque_data_version().to_string()),
+        );
+        put("feature_flag", r.feature_flag().map(mode_name));
+    }
+
+    fn rim(&self, id: &str, call: &mut CallState) -> RimState {
+        if let Some(s) = call.rims.get(id) {
+            return s.clone();
+        }
+        let state = match self.rims.fetch(id) {
+            Err(e) => RimState::unusable(&format!("RIM {id}: source error: {e}")),
+            Ok(None) => RimState {
+                id: id.to_string(),
+                missing: true,
+                problem: Some(format!("RIM {id} not found ({})", self.rims.describe())),
+                ..RimState::default()
+            },
+            Ok(Some(xml)) => {
+                let rep = rim::verify_rim(&xml, &call.anchors.rim, call.now);
+                let mut s = RimState {
+                    id: id.to_string(),
+                    ..RimState::default()
+                };
+                if let Err(e) = &rep.schema {
+                    s.problem = Some(format!("RIM {id}: schema: {e}"));
+                } else if let Err(e) = &rep.signature {
+                    s.problem = Some(format!("RIM {id}: XML signature: {e}"));
+                } else {
+                    match &rep.chain.status {
+                        ChainStatus::Valid => {}
+                        ChainStatus::Expired { .. } | ChainStatus::NotYetValid { .. } => {
+                            s.time_problem = Some(chain_status_text(&rep.chain.status));
+                        }
+                        other => {
+                            s.problem = Some(format!(
+                                "RIM {id}: signer chain: {}",
+                                chain_status_text(other)
+                            ));
+                        }
+                    }
+                }
+                s.chain = rep.chain.path.clone();
+                if s.problem.is_none() {
+                    s.rim = rep.rim.clone();
+                    if s.rim.is_none() {
+                        s.problem = Some(format!("RIM {id}: not usable"));
+                    }
+                }
+                s
+            }
+        };
+        call.rims.insert(id.to_string(), state.clone());
+        state
+    }
+
+    fn rim_check(&self, s: &RimState, kind: &str, runtime_version: &str) -> (CheckStatus, String) {
+        if s.missing {
+            let why = s.problem.clone().unwrap_or_default();
+            return if self.policy.require_rims {
+                (
+                    CheckStatus::Skip,
+                    format!("{why}; the {kind} measurements cannot be appraised"),
+                )
+            } else {
+                (
+                    CheckStatus::Warn,
+                    format!("{why}; policy does not require RIMs"),
+                )
+            };
+        }
+        if let Some(p) = &s.problem {
+            return (CheckStatus::Fail, p.clone());
+        }
+        let Some(rim) = &s.rim else {
+            return (CheckStatus::Fail, format!("{kind} RIM not usable"));
+        };
+        if !rim.version.eq_ignore_ascii_case(runtime_version) {
+            return (
+                CheckStatus::Fail,
+                format!(
+                    "RIM {} is for {kind} version {}, the report shows {runtime_version}",
+                    s.id, rim.version
+                ),
+            );
+        }
+        let base = format!(
+            "RIM {} (version {}) schema, XML-DSig and signer chain to the pinned NVIDIA RIM root verified",
+            s.id, rim.version
+        );
+        match &s.time_problem {
+            None => (CheckStatus::Pass, base),
+            Some(t) if self.policy.allow_expired_rims => (
+                CheckStatus::Warn,
+                format!("{base}; {t} (allowed by policy)"),
+            ),
+            Some(t) => (CheckStatus::Fail, format!("RIM {}: signer chain {t}", s.id)),
+        }
+    }
+
+    fn revocation(
+        &self,
+        device: &pki::ChainReport,
+        driver: &RimState,
+        vbios: &RimState,
+        call: &mut CallState,
+    ) -> (CheckStatus, String) {
+        let mut lines = Vec::new();
+        let mut fail = false;
+        let mut missing = 0usize;
+        let mut good = 0usize;
+        let mut hold = false;
+        let mut chains: Vec<ChainToQuery<'_>> = Vec::new();
+        if matches!(device.status, ChainStatus::Valid) {
+            chains.push((
+                "device",
+                &device.path,
+                false,
+                Arc::clone(&call.anchors.device),
+            ));
+        } else {
+            lines.push("device chain not valid, revocation not queried".to_string());
+            fail = true;
+        }
+        for (kind, s) in [("driver RIM", driver), ("VBIOS RIM", vbios)] {
+            if !s.chain.is_empty() && s.rim.is_some() {
+                chains.push((kind, &s.chain, true, Arc::clone(&call.anchors.rim)));
+            }
+        }
+        for (kind, path, is_rim, anchor) in chains {
+            // Device chains: every certificate between the leaf and the root (as NVIDIA does);
+            // RIM chains: every certificate below the root.
+            let first = if is_rim { 0 } else { 1 };
+            for idx in first..path.len().saturating_sub(1) {
+                let (cert, issuer) = (&path[idx], &path[idx + 1]);
+                let key = (cert.sha256, issuer.sha256);
+                let outcome = if let Some(o) = call.ocsp.get(&key) {
+                    o.clone()
+                } else {
+                    let o = match self.ocsp.lookup(cert, issuer) {
+                        None => Revocation::Missing,
+                        Some(f) => Revocation::from_outcome(ocsp::verify_response(
+                            &f.der,
+                            cert,
+                            issuer,
+                            &anchor,
+                            call.now,
+                            f.sent_nonce.as_deref(),
+                        )),
+                    };
+                    call.ocsp.insert(key, o.clone());
+                    o
+                };
+                let who = format!("{kind} '{}'", cert.display_name());
+                match outcome {
+                    Revocation::Good => good += 1,
+                    Revocation::Missing => {
+                        missing += 1;
+                        lines.push(format!("{who}: no OCSP response"));
+                    }
+                    Revocation::Hold(d) if is_rim && self.policy.allow_hold_for_rims => {
+                        hold = true;
+                        lines.push(format!("{who}: on hold ({d}), accepted by policy"));
+                    }
+                    Revocation::Hold(d) => {
+                        fail = true;
+                        lines.push(format!("{who}: revoked (certificateHold) {d}"));
+                    }
+                    Revocation::Revoked(d) => {
+                        fail = true;
+                        lines.push(format!("{who}: revoked {d}"));
+                    }
+                    Revocation::Invalid(d) => {
+                        fail = true;
+                        lines.push(format!("{who}: OCSP response rejected: {d}"));
+                    }
+                }
+            }
+        }
+        let summary = format!("{good} certificate(s) good");
+        let text = if lines.is_empty() {
+            summary
+        } else {
+            format!("{summary}; {}", lines.join("; "))
+        };
+        if fail {
+            (CheckStatus::Fail, text)
+        } else if missing > 0 {
+            if self.policy.require_revocation {
+                (CheckStatus::Skip, format!("revocation not proven: {text}"))
+            } else {
+                (
+                    CheckStatus::Warn,
+                    format!("revocation not checked, allowed by policy: {text}"),
+                )
+            }
+        } else if hold {
+            (CheckStatus::Warn, text)
+        } else {
+            (CheckStatus::Pass, text)
+        }
+    }
+
+    fn measurements(
+        &self,
+        report: &AttestationReport,
+        driver: &RimState,
+        vbios: &RimState,
+        g: &mut GpuResult,
+    ) {
+        let name = g.name.clone();
+        let mut push = |st: CheckStatus, d: String| {
+            let mut c = Check::new(ids::MEASUREMENTS, st, d);
+            c.subject = Some(name.clone());
+            g.checks.push(c);
+        };
+        let (Some(d), Some(v)) = (&driver.rim, &vbios.rim) else {
+            let st = if (driver.missing || vbios.missing) && !self.policy.require_rims {
+                CheckStatus::Warn
+            } else {
+                CheckStatus::Skip
+            };
+            push(
+                st,
+                "not evaluated: both the driver and the VBIOS RIM must be verified first".into(),
+            );
+            return;
+        };
+        let Some(nvdec0) = report.nvdec0_status() else {
+            push(
+                CheckStatus::Fail,
+                "the report has no NVDEC0 status (TLV 11)".into(),
+            );
+            return;
+        };
+        let cmp = rim::compare(Some(d), Some(v), &report.runtime_measurements(), nvdec0);
+        if let Some(e) = &cmp.error {
+            push(CheckStatus::Fail, format!("comparison error: {e}"));
+            return;
+        }
+        if !cmp.mismatches.is_empty() {
+            let records: Vec<Value> = cmp
+                .mismatches
+                .iter()
+                .map(|m| {
+                    serde_json::json!({
+                        "index": m.index,
+                        "source": m.source.as_str(),
+                        "goldenSize": m.golden_size,
+                        "goldenValue": m.golden.iter().map(hex::encode).collect::<Vec<_>>(),
+                        "runtimeValue": m.runtime.as_ref().map(hex::encode),
+                    })
+                })
+                .collect();
+            g.facts
+                .push(("mismatches".into(), Value::Array(records).to_string()));
+        }
+        let describe = |src: rim::MeasurementSource| {
+            cmp.mismatches
+                .iter()
+                .filter(|m| m.source == src)
+                .map(|m| m.index.to_string())
+                .collect::<Vec<_>>()
+                .join(",")
+        };
+        if !cmp.conflicts.is_empty() {
+            push(
+                CheckStatus::Fail,
+                format!(
+                    "index conflict: golden index(es) {:?} active in both the driver and the VBIOS RIM",
+                    cmp.conflicts
+                ),
+            );
+        } else if !cmp.mismatches.is_empty() {
+            let mut parts = Vec::new();
+            let fw = describe(rim::MeasurementSource::Firmware);
+            let dr = describe(rim::MeasurementSource::Driver);
+            if !fw.is_empty() {
+                parts.push(format!("Firmware (VBIOS) golden indices {fw}"));
+            }
+            if !dr.is_empty() {
+                parts.push(format!("Driver golden indices {dr}"));
+            }
+            push(
+                CheckStatus::Fail,
+                format!(
+                    "measres fail: {} of {} measurements differ: {}",
+                    cmp.mismatches.len(),
+                    cmp.compared,
+                    parts.join("; ")
+                ),
+            );
+        } else {
+            let skipped = if cmp.skipped.is_empty() {
+                String::new()
+            } else {
+                format!(" (skipped {:?}: NVDEC0 disabled)", cmp.skipped)
+            };
+            push(
+                CheckStatus::Pass,
+                format!(
+                    "measres success: all {} active golden measurements match{skipped}",
+                    cmp.compared
+                ),
+            );
+            g.facts.push(("secboot".into(), "true".into()));
+            g.facts.push(("dbgstat".into(), "disabled".into()));
+        }
+    }
+}
+
+/// (label, path leaf first, is a RIM chain, trust anchor) for revocation queries.
+type ChainToQuery<'a> = (&'a str, &'a [Arc<Certificate>], bool, Arc<Certificate>);
+
+struct CallState {
+    anchors: TrustAnchors,
+    now: i64,
+    rims: HashMap<String, RimState>,
+    ocsp: HashMap<([u8; 32], [u8; 32]), Revocation>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct RimState {
+    id: String,
+    missing: bool,
+    problem: Option<String>,
+    time_problem: Option<String>,
+    rim: Option<Arc<Rim>>,
+    chain: Vec<Arc<Certificate>>,
+}
+
+impl RimState {
+    fn unusable(why: &str) -> Self {
+        RimState {
+            problem: Some(why.to_string()),
+            ..RimState::default()
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+enum Revocation {
+    Good,
+    Missing,
+    Hold(String),
+    Revoked(String),
+    Invalid(String),
+}
+
+impl Revocation {
+    fn from_outcome(o: ocsp::OcspOutcome) -> Self {
+        match o {
+            ocsp::OcspOutcome::Good { .. } => Revocation::Good,
+            ocsp::OcspOutcome::Revoked { at, reason, .. } => {
+                let d = format!("since {}", pki::format_time(at));
+                match reason {
+                    Some(r) if r.is_certificate_hold() => Revocation::Hold(d),
+                    Some(r) => Revocation::Revoked(format!("{d}, reason {r:?}")),
+                    None => Revocation::Revoked(d),
+                }
+            }
+            ocsp::OcspOutcome::Unknown => {
+                Revocation::Invalid("the responder does not know the certificate".into())
+            }
+            ocsp::OcspOutcome::Invalid(why) => Revocation::Invalid(why),
+        }
+    }
+}
+
+struct GpuResult {
+    name: String,
+    checks: Vec<Check>,
+    facts: Vec<(String, String)>,
+    certified_chip: Option<String>,
+    feature_flag: Option<u64>,
+}
+
+fn mode_name(f: u64) -> String {
+    match f {
+        0 => "SPT".into(),
+        1 => "MPT".into(),
+        2 => "PPCIE".into(),
+        n => format!("unknown({n})"),
+    }
+}
+
+fn status_byte(b: u8) -> String {
+    match b {
+        0xAA => "enabled".into(),
+        0x55 => "disabled".into(),
+        n => format!("invalid(0x{n:02x})"),
+    }
+}
+
+fn chain_status_text(s: &ChainStatus) -> String {
+    match s {
+        ChainStatus::Valid => "valid".into(),
+        ChainStatus::Expired { subject, not_after } => {
+            format!(
+                "expired: '{subject}' notAfter {}",
+                pki::format_time(*not_after)
+            )
+        }
+        ChainStatus::NotYetValid {
+            subject,
+            not_before,
+        } => {
+            format!(
+                "not yet valid: '{subject}' notBefore {}",
+                pki::format_time(*not_before)
+            )
+        }
+        ChainStatus::Invalid(why) => format!("invalid: {why}"),
+    }
+}
+
+/// The chip a Hopper leaf certificate names: SAN otherName `NVIDIA:GH100:<id>` or a CN that
+/// starts with `GH100`.
+fn certified_chip(leaf: &Certificate) -> Option<String> {
+    for s in &leaf.san_other_names {
+        let mut parts = s.split(':');
+        if let (Some("NVIDIA"), Some(chip)) = (parts.next(), parts.next()) {
+            return Some(chip.to_string());
+        }
+    }
+    leaf.subject_cn
+        .as_deref()
+        .and_then(|cn| cn.split_whitespace().next())
+        .filter(|w| w.starts_with("GH") || w.starts_with("GB"))
+        .map(str::to_string)
+}
+
+/// The FWID in a TCG DICE TcbInfo extension: the last 48-byte OCTET STRING in its DER tree.
+fn dice_fwid(ext: &[u8]) -> Option<Vec<u8>> {
+    fn walk(mut data: &[u8], depth: usize, found: &mut Option<Vec<u8>>) -> Option<()> {
+        if depth > 8 {
+            return None;
+        }
+        while !data.is_empty() {
+            let tag = data[0];
+            let (len, hdr) = der_len(data.get(1..)?)?;
+            let body = data.get(1 + hdr..1 + hdr + len)?;
+            if tag & 0x20 != 0 {
+                walk(body, depth + 1, found)?;
+            } else if tag == 0x04 && len == 48 {
+                *found = Some(body.to_vec());
+            }
+            data = &data[1 + hdr + len..];
+        }
+        Some(())
+    }
+    let mut found = None;
+    walk(ext, 0, &mut found)?;
+    found
+}
+
+fn der_len(b: &[u8]) -> Option<(usize, usize)> {
+    let first = *b.first()?;
+    if first < 0x80 {
+        return Some((usize::from(first), 1));
+    }
+    let n = usize::from(first & 0x7f);
+    if n == 0 || n > 4 {
+        return None;
+    }
+    let mut len = 0usize;
+    for i in 0..n {
+        len = len << 8 | usize::from(*b.get(1 + i)?);
+    }
+    Some((len, 1 + n))
+}
+
+fn decode_item(item: &GpuEvidence) -> Result<(Vec<u8>, Vec<Arc<Certificate>>), String> {
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let raw = b64
+        .decode(item.evidence.trim())
+        .map_err(|e| format!("evidence is not standard base64: {e}"))?;
+    if raw.is_empty() {
+        return Err("evidence is empty".into());
+    }
+    let pem = b64
+        .decode(item.certificate.trim())
+        .map_err(|e| format!("certificate is not standard base64: {e}"))?;
+    let certs =
+        Certificate::from_pem_bundle(&pem).map_err(|e| format!("certificate chain: {e}"))?;
+    Ok((raw, certs.into_iter().map(Arc::new).collect()))
+}
+
+/// Parses the io.net `gpu` object: `{nonce, arch, evidence_list, claims_version}`; the agent's
+/// failure shapes (`{error}`, `{status}`) are reported as such.
+fn parse_gpu_object(
+    json: &[u8],
+    expected_nonce: &[u8; 32],
+) -> Result<(Vec<GpuEvidence>, String, Option<String>), String> {
+    if json.len() > MAX_GPU_JSON {
+        return Err(format!("gpu object larger than {MAX_GPU_JSON} bytes"));
+    }
+    let v: Value =
+        serde_json::from_slice(json).map_err(|e| format!("gpu object is not JSON: {e}"))?;
+    let Some(obj) = v.as_object() else {
+        return Err("gpu is not a JSON object".into());
+    };
+    if let Some(e) = obj.get("error") {
+        return Err(format!(
+            "the agent reported a GPU error instead of evidence: {e}"
+        ));
+    }
+    if let Some(s) = obj.get("status")
+        && !obj.contains_key("evidence_list")
+    {
+        return Err(format!("the agent reported no GPU evidence: {s}"));
+    }
+    let nonce = obj
+        .get("nonce")
+        .and_then(Value::as_str)
+        .ok_or("gpu.nonce is missing or not a string")?;
+    let echo_problem = (!nonce.eq_ignore_ascii_case(&hex::encode(expected_nonce))).then(|| {
+        format!(
+            "gpu.nonce echo {nonce:?} differs from the expected {}",
+            hex::encode(expected_nonce)
+        )
+    });
+    let arch = obj
+        .get("arch")
+        .and_then(Value::as_str)
+        .ok_or("gpu.arch is missing or not a string")?
+        .to_string();
+    let list = obj
+        .get("evidence_list")
+        .and_then(Value::as_array)
+        .ok_or("gpu.evidence_list is missing or not an array")?;
+    if list.len() > MAX_GPUS {
+        return Err(format!(
+            "{} evidence entries, more than {MAX_GPUS}",
+            list.len()
+        ));
+    }
+    let mut items = Vec::with_capacity(list.len());
+    for (i, e) in list.iter().enumerate() {
+        let get = |k: &str| {
+            e.get(k)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| format!("evidence_list[{i}].{k} is missing or not a string"))
+        };
+        items.push(GpuEvidence {
+            evidence: get("evidence")?,
+            certificate: get("certificate")?,
+        });
+    }
+    Ok((items, arch, echo_problem))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dice_fwid_of_sample_leaf() {
+        let chain = Certificate::from_pem_bundle(include_bytes!(
+            "../../../tests/vectors/gpu/nvidia/hopperCertChain.txt"
+        ))
+        .unwrap();
+        let fwid = dice_fwid(chain[0].dice_tcb_info.as_deref().unwrap()).unwrap();
+        assert_eq!(fwid.len(), 48);
+        assert_eq!(certified_chip(&chain[0]).as_deref(), Some("GH100"));
+        assert!(dice_fwid(&[0x30, 0x81]).is_none());
+    }
+}

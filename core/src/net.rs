@@ -1,0 +1,2 @@
+//! Network input fetching (feature `net`): NVIDIA's RIM service, OCSP responders and NRAS.
+//! (Under construction.)
