@@ -169,6 +169,43 @@ enum ccverify_status ccverify_verify_stream(const uint8_t *request,
                                             struct ccverify_verdict **out);
 
 /**
+ * Verifies the NVIDIA GPU evidence of an io.net attestation: the JSON text of its `gpu`
+ * member (`gpu_json`, `gpu_json_len` bytes, exactly as received) for the nonce you sent with the attestation
+ * request (`nonce_hex`, hex as you sent it: it is normalised exactly like the agent does, so
+ * `0x` prefixes and 16-byte nonces work).
+ *
+ * `options_json` is NULL or `""` for the defaults, or a JSON object with any of these keys:
+ * `"rim_dir"` (directory of reference integrity manifests named by RIM id), `"ocsp_dir"`
+ * (directory of cached DER OCSP responses), `"at"` (the verification time as RFC 3339 text,
+ * e.g. `"2026-11-28T00:00:00Z"`, or Unix seconds; absent or null = the system clock),
+ * `"expected_count"` (how many GPUs must be attested), `"expected_arch"` (default
+ * `"HOPPER"`), `"require_revocation"` (default true), `"require_rims"` (default true),
+ * `"allow_expired_rims"` (default false), `"allow_hold_for_rims"` (default false). Unknown
+ * keys are refused, so that a typo cannot silently weaken the policy.
+ *
+ * On success `*out` receives a verdict that the caller frees with `ccverify_verdict_free`;
+ * per-GPU checks have a subject (`ccverify_verdict_check_subject`: `"gpu0"`, `"gpu1"`, …).
+ * Bad evidence is not an error: it is a failed check in the verdict. The defaults are strict:
+ * without RIMs and OCSP responses the verdict is not verified (those checks are skipped).
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_NONCE` for a nonce the agent would refuse or one without
+ * freshness (empty, all zeros); `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers, text
+ * that is not UTF-8, options that are not such a JSON object (a wrong type, an unknown key,
+ * an `at` that is not RFC 3339) and a `rim_dir` or `ocsp_dir` that cannot be read;
+ * `CCVERIFY_STATUS_LIMIT_EXCEEDED` for `gpu_json_len` over `CCVERIFY_MAX_INPUT_LEN`.
+ * `ccverify_last_error_message` says which.
+ *
+ * # Safety
+ * `gpu_json` valid for `gpu_json_len` bytes (NULL allowed when the length is 0); `nonce_hex`
+ * NUL-terminated; `options_json` NULL or NUL-terminated; `out` writable.
+ */
+enum ccverify_status ccverify_verify_gpu(const uint8_t *gpu_json,
+                                         size_t gpu_json_len,
+                                         const char *nonce_hex,
+                                         const char *options_json,
+                                         struct ccverify_verdict **out);
+
+/**
  * Starts verifying a stream incrementally. Feed bytes with `ccverify_stream_verifier_update`
  * as they arrive (any chunking), then call `ccverify_stream_verifier_finish`. Free the
  * verifier with `ccverify_stream_verifier_free`, finished or not.
@@ -278,13 +315,32 @@ enum ccverify_check_status ccverify_verdict_check_status(const struct ccverify_v
 const char *ccverify_verdict_signer(const struct ccverify_verdict *verdict);
 
 /**
- * A value the verifier computed, by name (`"request_hash"`, `"response_hash"`), or NULL.
+ * A value the verifier computed, by name, or NULL. Signed exchanges have `"request_hash"` and
+ * `"response_hash"`; GPU verdicts `"gpu.count"` and per-GPU values such as `"gpu0.ueid"`
+ * (enumerate them with `ccverify_verdict_fact_count` and `ccverify_verdict_fact_name`).
  * Borrowed.
  *
  * # Safety
  * `verdict` must be NULL or live; `name` NULL or NUL-terminated.
  */
 const char *ccverify_verdict_fact(const struct ccverify_verdict *verdict, const char *name);
+
+/**
+ * Number of facts in the verdict (0 for NULL).
+ *
+ * # Safety
+ * `verdict` must be NULL or live.
+ */
+size_t ccverify_verdict_fact_count(const struct ccverify_verdict *verdict);
+
+/**
+ * The name of fact `index` (in byte order of the names), or NULL if out of range; pass it to
+ * `ccverify_verdict_fact` for the value. Borrowed.
+ *
+ * # Safety
+ * `verdict` must be NULL or live.
+ */
+const char *ccverify_verdict_fact_name(const struct ccverify_verdict *verdict, size_t index);
 
 /**
  * The whole verdict as one JSON object (the CLI's `--json` shape). Borrowed.

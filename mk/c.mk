@@ -1,10 +1,20 @@
 # C ABI: header drift (cargo test), C and C++ consumers under ASan/UBSan, one valgrind run, Go.
+#
+# valgrind fails on definite leaks and memory errors only, and does not list "possibly lost"
+# blocks: the GPU verifier's process-wide caches (certificate links, RIMs; freed by
+# ccverify::gpu::clear_caches) and x509-parser's extension table live in hash tables that
+# valgrind sees only through interior pointers, so they would print hundreds of lines of
+# false positives at exit. The ASan runs' LeakSanitizer, which follows interior pointers, still
+# reports every leak.
 CC_FLAGS := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 CXX_FLAGS := -x c++ -std=c++17 -Wall -Wextra -Werror -g -Iinclude
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 STATIC_LIB := target/debug/libccverify_ffi.a
 SHARED_LIB := target/debug/libccverify_ffi.so
-NATIVE_LIBS := -lpthread -ldl -lm
+# What a static link of libccverify_ffi.a needs besides libc: the template's Libs.private, which is
+# rustc's `--print native-static-libs` for the archive (aws-lc is compiled into the archive and
+# needs nothing more). Static test builds use it, so a list that is too short fails here.
+NATIVE_LIBS := $(shell sed -n 's/^Libs.private: //p' bindings/c/ccverify.pc.in)
 CTEST_DIR := target/ctest
 
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
@@ -29,7 +39,8 @@ test-c: build-c ## C ABI: gcc and g++ consumers under ASan/UBSan, static and sha
 	  -Wl,-rpath,$(CTEST_PREFIX)/lib -o $(CTEST_DIR)/c_shared
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/c_asan $(CURDIR)
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/cxx_asan $(CURDIR)
-	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite $(CTEST_DIR)/c_shared $(CURDIR)
+	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  --show-possibly-lost=no $(CTEST_DIR)/c_shared $(CURDIR)
 
 install-c: build-c ## Install libccverify_ffi (static + shared), ccverify.h and ccverify.pc under PREFIX
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include

@@ -55,6 +55,52 @@ export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn'
 export declare function generateNonce(): string
 
 /**
+ * Options of {@link verifyGpu}: where the RIMs and cached OCSP responses are, the verification
+ * time, and the appraisal policy. Every key is optional and defaults to the strict policy;
+ * `undefined` (and `null` for `rimDir`, `ocspDir`, `at` and `expectedCount`) means "not set".
+ * Any other key throws `invalid_argument`, so that a misspelt key cannot silently weaken the
+ * policy.
+ */
+export interface GpuOptions {
+  /**
+   * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+   * it the RIM and measurement checks cannot run.
+   */
+  rimDir?: string
+  /** Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID. */
+  ocspDir?: string
+  /**
+   * The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string such as
+   * `'2024-06-01T00:00:00Z'`. Default: the system clock at the call.
+   */
+  at?: Date | number | string
+  /**
+   * How many GPUs must be attested. Default: not enforced, and `gpu.count` warns (io.net
+   * silently drops GPUs whose evidence it could not collect).
+   */
+  expectedCount?: number
+  /** The architecture the evidence must show (default `'HOPPER'`, the only one supported). */
+  expectedArch?: string
+  /**
+   * Revocation must be proven by OCSP (default `true`). With `false`, a certificate without
+   * an OCSP answer makes `gpu.ocsp` warn instead of skip.
+   */
+  requireRevocation?: boolean
+  /**
+   * RIMs, and so the measurement comparison, are required (default `true`). With `false`, a
+   * RIM that cannot be found is a warning instead of a skip.
+   */
+  requireRims?: boolean
+  /** Accept RIMs whose signer chain has expired at the verification time (default `false`). */
+  allowExpiredRims?: boolean
+  /**
+   * Accept a RIM signer certificate that is on hold (OCSP `certificateHold`), for RIM chains
+   * only (default `false`).
+   */
+  allowHoldForRims?: boolean
+}
+
+/**
  * Normalises a caller nonce exactly as the io.net agent does (lowercase, drop every `0x`,
  * hex-decode with whitespace between byte pairs, at most 32 bytes, right-pad with zeros) and
  * returns the 64 hex digits the evidence must contain. Throws `invalid_nonce` for input the
@@ -86,6 +132,21 @@ export interface Verdict {
    */
   facts: Record<string, string>
 }
+
+/**
+ * Verifies an io.net `gpu` object — the JSON of the attestation's `gpu` member, NVIDIA
+ * Hopper evidence — for the nonce you sent with the attestation request (hex; normalised as
+ * the agent does, so `normalizeNonce` of it must succeed).
+ *
+ * Offline: nothing is fetched. RIMs and OCSP responses come from `options.rimDir` and
+ * `options.ocspDir`; the verification time is `options.at` or the system clock. Per-GPU
+ * checks carry a `subject` (`gpu0`, `gpu1`, …). Runs synchronously on the calling thread.
+ *
+ * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
+ * nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, an
+ * unknown or ill-typed option, or a `rimDir` / `ocspDir` that is not a readable directory.
+ */
+export declare function verifyGpu(gpuJson: Buffer | Uint8Array | string, nonce: string, options?: GpuOptions | null): Verdict
 
 /**
  * Verifies a plain (non-streamed) io.net Confidential Inference response.

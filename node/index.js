@@ -840,5 +840,6 @@ module.exports.CheckStatus = nativeBinding.CheckStatus
 module.exports.generateNonce = nativeBinding.generateNonce
 module.exports.normalizeNonce = nativeBinding.normalizeNonce
 module.exports.recoverAddress = nativeBinding.recoverAddress
+module.exports.verifyGpu = nativeBinding.verifyGpu
 module.exports.verifyResponse = nativeBinding.verifyResponse
 module.exports.verifyStream = nativeBinding.verifyStream

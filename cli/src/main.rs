@@ -10,6 +10,21 @@ use std::process::ExitCode;
 use ccverify::{Address, Nonce, Verdict};
 use clap::{Parser, Subcommand};
 
+#[cfg(feature = "net")]
+mod online;
+
+/// NVIDIA's RIM service (`--rim-url`).
+const DEFAULT_RIM_URL: &str = "https://rim.attestation.nvidia.com";
+/// NRAS's GPU attestation endpoint (`--nras-url`).
+const DEFAULT_NRAS_URL: &str = "https://nras.attestation.nvidia.com/v4/attest/gpu";
+/// NRAS's signing keys (`--jwks-url`).
+const DEFAULT_JWKS_URL: &str = "https://nras.attestation.nvidia.com/.well-known/jwks.json";
+
+const GPU_AFTER_HELP: &str = "Online mode sends the evidence's RIM ids to NVIDIA's RIM service, the device and RIM \
+certificate ids to OCSP responders and, with --nras, the whole evidence to NRAS. Set \
+CCVERIFY_SERVICE_KEY to send an NVIDIA service key (Authorization: Bearer, over HTTPS only).\n\
+Exit codes: 0 verified, 1 not verified, 2 usage error or unreadable input.";
+
 #[derive(Parser)]
 #[command(
     name = "ccverify",
@@ -57,7 +72,14 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify an io.net `gpu` object (NVIDIA H100/H200 evidence) offline against NVIDIA's roots.
+    /// Verify an io.net `gpu` object (NVIDIA H100/H200 evidence) against NVIDIA's pinned roots.
+    ///
+    /// Online by default (builds with the `net` feature): RIMs missing from --rim-dir are
+    /// fetched from NVIDIA's RIM service and cached under --rim-cache, and OCSP is queried live
+    /// for certificates without a fresh response in --ocsp-dir. RIMs and OCSP answers are
+    /// verified exactly like local files: the network can make a check fail or be skipped,
+    /// never pass. --offline uses only the given directories.
+    #[command(after_help = GPU_AFTER_HELP)]
     VerifyGpu {
         /// The `gpu` member of the attestation response, as JSON (`-` for standard input).
         #[arg(value_name = "GPU.json")]
@@ -71,12 +93,38 @@ enum Command {
         /// Directory of cached DER OCSP responses (matched to certificates by CertID).
         #[arg(long, value_name = "DIR")]
         ocsp_dir: Option<PathBuf>,
-        /// Verification time (RFC 3339, e.g. 2024-06-01T00:00:00Z); default: now.
+        /// Verification time (RFC 3339, e.g. 2024-06-01T00:00:00Z); default: now. Live OCSP is
+        /// not queried when this is more than 24 h from the system clock.
         #[arg(long, value_name = "RFC3339")]
         at: Option<String>,
-        /// Never use the network (builds without the `net` feature never do).
+        /// Never use the network: only --rim-dir and --ocsp-dir (builds without the `net`
+        /// feature never use it).
         #[arg(long)]
         offline: bool,
+        /// Cache of RIMs fetched from the RIM service, as `<id>.xml` [default:
+        /// $XDG_CACHE_HOME/ccverify/rims or ~/.cache/ccverify/rims].
+        #[arg(long, value_name = "DIR", conflicts_with = "no_rim_cache")]
+        rim_cache: Option<PathBuf>,
+        /// Do not read or write a RIM cache.
+        #[arg(long)]
+        no_rim_cache: bool,
+        /// Base URL of the RIM service (RIMs are at <URL>/v1/rim/<id>).
+        #[arg(long, value_name = "URL", default_value = DEFAULT_RIM_URL)]
+        rim_url: String,
+        /// Send every OCSP query to this responder [default: the certificate's own OCSP URL,
+        /// else https://ocsp.ndis.nvidia.com/].
+        #[arg(long, value_name = "URL")]
+        ocsp_url: Option<String>,
+        /// Also send the evidence to NVIDIA's Remote Attestation Service and verify its signed
+        /// answer (rows `gpu.nras`); the local checks still run and must pass too.
+        #[arg(long, conflicts_with = "offline")]
+        nras: bool,
+        /// NRAS attestation endpoint, for --nras.
+        #[arg(long, value_name = "URL", default_value = DEFAULT_NRAS_URL)]
+        nras_url: String,
+        /// NRAS signing keys (JWKS), for --nras.
+        #[arg(long, value_name = "URL", default_value = DEFAULT_JWKS_URL)]
+        jwks_url: String,
         /// Number of GPUs that must be attested.
         #[arg(long, value_name = "N")]
         expect_gpus: Option<usize>,
@@ -92,6 +140,27 @@ enum Command {
         /// Accept RIM signer certificates on hold (OCSP certificateHold), RIM chains only.
         #[arg(long)]
         allow_hold_cert: bool,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify an NVIDIA NRAS detached EAT (the body NRAS returns) offline, against a JWKS file.
+    VerifyEat {
+        /// The EAT: `[["JWT", "<overall>"], {"GPU-0": "<jwt>", ...}]` (`-` for standard input).
+        #[arg(value_name = "EAT.json")]
+        eat: PathBuf,
+        /// NRAS's signing keys, as a JWKS document (from .well-known/jwks.json).
+        #[arg(long, value_name = "FILE")]
+        jwks: PathBuf,
+        /// The nonce sent to NRAS (hex; normalised like the agent does).
+        #[arg(long, value_name = "HEX")]
+        nonce: String,
+        /// Number of GPU tokens the EAT must carry.
+        #[arg(long, value_name = "N")]
+        expect_gpus: Option<usize>,
+        /// Verification time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
         /// Print the verdict as one JSON object.
         #[arg(long)]
         json: bool,
@@ -245,6 +314,98 @@ fn verdict_code(verdict: &Verdict) -> ExitCode {
     }
 }
 
+fn parse_at(text: Option<&str>) -> Result<Option<i64>, UsageError> {
+    text.map(|t| {
+        ccverify::gpu::pki::parse_time(t)
+            .ok_or_else(|| UsageError(format!("--at {t:?} is not an RFC 3339 time")))
+    })
+    .transpose()
+}
+
+/// The directories given on the command line, opened.
+struct LocalSources {
+    rims: Option<ccverify::gpu::DirRimSource>,
+    ocsp: Option<ccverify::gpu::ocsp::DirOcspSource>,
+}
+
+impl LocalSources {
+    fn open(rim_dir: Option<&Path>, ocsp_dir: Option<&Path>) -> Result<Self, UsageError> {
+        let rims = rim_dir
+            .map(|d| ccverify::gpu::DirRimSource::new(d).map_err(UsageError))
+            .transpose()?;
+        let ocsp = ocsp_dir
+            .map(|d| {
+                ccverify::gpu::ocsp::DirOcspSource::new(d).map_err(|e| {
+                    UsageError(format!("cannot read OCSP directory {}: {e}", d.display()))
+                })
+            })
+            .transpose()?;
+        Ok(LocalSources { rims, ocsp })
+    }
+
+    /// Offline verification with the directories only.
+    fn verify(
+        self,
+        policy: ccverify::gpu::GpuPolicy,
+        gpu: &[u8],
+        nonce: &[u8; 32],
+        now: i64,
+    ) -> Verdict {
+        let mut verifier = ccverify::gpu::GpuVerifier::new(policy);
+        if let Some(r) = self.rims {
+            verifier = verifier.with_rims(r);
+        }
+        if let Some(o) = self.ocsp {
+            verifier = verifier.with_ocsp(o);
+        }
+        verifier.verify_json(gpu, nonce, now)
+    }
+}
+
+/// The online options of `verify-gpu`.
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+struct GpuOnline {
+    rim_cache: Option<PathBuf>,
+    no_rim_cache: bool,
+    rim_url: String,
+    ocsp_url: Option<String>,
+    nras: bool,
+    nras_url: String,
+    jwks_url: String,
+}
+
+#[cfg(feature = "net")]
+fn verify_gpu_online(
+    local: LocalSources,
+    online: GpuOnline,
+    policy: ccverify::gpu::GpuPolicy,
+    gpu: &[u8],
+    nonce: &[u8; 32],
+    now: i64,
+    expect_gpus: Option<usize>,
+) -> Result<Verdict, UsageError> {
+    online::verify_gpu(local, online, policy, gpu, nonce, now, expect_gpus).map_err(UsageError)
+}
+
+/// Without the `net` feature "online" is offline, and asking for NRAS is a usage error.
+#[cfg(not(feature = "net"))]
+fn verify_gpu_online(
+    local: LocalSources,
+    online: GpuOnline,
+    policy: ccverify::gpu::GpuPolicy,
+    gpu: &[u8],
+    nonce: &[u8; 32],
+    now: i64,
+    _expect_gpus: Option<usize>,
+) -> Result<Verdict, UsageError> {
+    if online.nras {
+        return Err(UsageError(
+            "--nras needs the network: this ccverify was built without the `net` feature".into(),
+        ));
+    }
+    Ok(local.verify(policy, gpu, nonce, now))
+}
+
 fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Command::VerifyResponse {
@@ -282,7 +443,14 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             rim_dir,
             ocsp_dir,
             at,
-            offline: _,
+            offline,
+            rim_cache,
+            no_rim_cache,
+            rim_url,
+            ocsp_url,
+            nras,
+            nras_url,
+            jwks_url,
             expect_gpus,
             allow_no_ocsp,
             allow_no_rims,
@@ -290,30 +458,52 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             allow_hold_cert,
             json,
         } => {
-            let at =
-                match at {
-                    Some(text) => Some(ccverify::gpu::pki::parse_time(&text).ok_or_else(|| {
-                        UsageError(format!("--at {text:?} is not an RFC 3339 time"))
-                    })?),
-                    None => None,
-                };
-            let path_text = |p: Option<PathBuf>| p.map(|p| p.to_string_lossy().into_owned());
-            let options = ccverify::gpu::GpuOptions {
-                rim_dir: path_text(rim_dir),
-                ocsp_dir: path_text(ocsp_dir),
-                at,
-                policy: ccverify::gpu::GpuPolicy {
-                    expected_count: expect_gpus,
-                    require_revocation: !allow_no_ocsp,
-                    require_rims: !allow_no_rims,
-                    allow_expired_rims,
-                    allow_hold_for_rims: allow_hold_cert,
-                    ..Default::default()
-                },
+            let nonce = Nonce::normalize(&nonce).map_err(|e| UsageError(e.to_string()))?;
+            let at = parse_at(at.as_deref())?;
+            let policy = ccverify::gpu::GpuPolicy {
+                expected_count: expect_gpus,
+                require_revocation: !allow_no_ocsp,
+                require_rims: !allow_no_rims,
+                allow_expired_rims,
+                allow_hold_for_rims: allow_hold_cert,
+                ..Default::default()
             };
+            let local = LocalSources::open(rim_dir.as_deref(), ocsp_dir.as_deref())?;
             let gpu = read_input(&gpu, "gpu")?;
-            let verdict = ccverify::gpu::verify_gpu(&gpu, &nonce, &options)
-                .map_err(|e| UsageError(e.to_string()))?;
+            let now = at.unwrap_or_else(ccverify::gpu::unix_now);
+            let online = GpuOnline {
+                rim_cache,
+                no_rim_cache,
+                rim_url,
+                ocsp_url,
+                nras,
+                nras_url,
+                jwks_url,
+            };
+            let verdict = if offline {
+                local.verify(policy, &gpu, &nonce.0, now)
+            } else {
+                verify_gpu_online(local, online, policy, &gpu, &nonce.0, now, expect_gpus)?
+            };
+            print_verdict_with(&verdict, json, false);
+            Ok(verdict_code(&verdict))
+        }
+        Command::VerifyEat {
+            eat,
+            jwks,
+            nonce,
+            expect_gpus,
+            at,
+            json,
+        } => {
+            let nonce = Nonce::normalize(&nonce).map_err(|e| UsageError(e.to_string()))?;
+            let now = parse_at(at.as_deref())?.unwrap_or_else(ccverify::gpu::unix_now);
+            let jwks_bytes = read_input(&jwks, "JWKS")?;
+            let jwks = ccverify::gpu::nras::Jwks::from_json(&jwks_bytes)
+                .map_err(|e| UsageError(format!("--jwks {}: {e}", jwks.display())))?;
+            let eat = read_input(&eat, "EAT")?;
+            let verdict =
+                ccverify::gpu::nras::verdict_from_eat(&eat, &jwks, &nonce.0, expect_gpus, now);
             print_verdict_with(&verdict, json, false);
             Ok(verdict_code(&verdict))
         }

@@ -5,8 +5,17 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod support;
+use support::{Reply, Server};
+
 fn bin() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_ccverify"))
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ccverify"));
+    // Never read the user's key or write the user's cache.
+    c.env_remove("CCVERIFY_SERVICE_KEY").env(
+        "XDG_CACHE_HOME",
+        std::env::temp_dir().join("ccverify-cli-xdg"),
+    );
+    c
 }
 
 fn example(name: &str) -> PathBuf {
@@ -266,4 +275,646 @@ fn recover_address_command() {
         run(&["recover-address", "--signature", sig]).status.code(),
         Some(2)
     );
+}
+
+// ---------------------------------------------------------------------------------------------
+// GPU: NRAS EATs offline, and online mode against a loopback server
+// ---------------------------------------------------------------------------------------------
+
+fn gpu_vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/gpu")
+}
+
+fn nras_dir() -> PathBuf {
+    gpu_vectors().join("nras")
+}
+
+fn nras_index() -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(nras_dir().join("index.json")).unwrap()).unwrap()
+}
+
+const SAMPLE_NONCE: &str = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+const DRIVER_ID: &str = "NV_GPU_DRIVER_GH100_550.90.07";
+const VBIOS_ID: &str = "NV_GPU_VBIOS_1010_0200_882_96009F0001";
+
+/// A scratch directory for one test.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ccverify-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// NVIDIA's sample H100 evidence as an io.net `gpu` object (conformance case 0), in `dir`.
+fn sample_gpu(dir: &Path) -> PathBuf {
+    let cases: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(gpu_vectors().join("cases.json")).unwrap()).unwrap();
+    let case = &cases["cases"][0];
+    assert_eq!(case["nonce"], SAMPLE_NONCE);
+    let path = dir.join("gpu.json");
+    std::fs::write(&path, case["gpu"].as_str().unwrap()).unwrap();
+    path
+}
+
+fn rim_xml(id: &str) -> Vec<u8> {
+    std::fs::read(gpu_vectors().join(format!("rimdirs/mismatched/{id}.xml"))).unwrap()
+}
+
+/// One server for everything: the RIM service (`/v1/rim/<id>`, the two RIMs of
+/// `rimdirs/mismatched`), an OCSP responder (`/ocsp`, always the TEST-PKI `good_issuer`
+/// response, which is about another certificate) and NRAS (`/attest` → `eat`, `/jwks`).
+fn online_server(eat: &'static str) -> Server {
+    use base64::Engine as _;
+    let ocsp = std::fs::read(gpu_vectors().join("ocsp/responses/good_issuer.der")).unwrap();
+    Server::start(move |r| {
+        if let Some(id) = r.path.strip_prefix("/v1/rim/") {
+            return if id == DRIVER_ID || id == VBIOS_ID {
+                Reply::json(&serde_json::json!({
+                    "id": id,
+                    "rim": base64::engine::general_purpose::STANDARD.encode(rim_xml(id)),
+                    "sha256": "",
+                    "request_id": "t",
+                }))
+            } else {
+                Reply::status(404)
+            };
+        }
+        match (r.method.as_str(), r.path.as_str()) {
+            ("POST", "/ocsp") if r.header("content-type") == Some("application/ocsp-request") => {
+                Reply::new(200, "application/ocsp-response", ocsp.clone())
+            }
+            ("POST", "/attest") => Reply::new(
+                200,
+                "application/json",
+                std::fs::read(nras_dir().join(eat)).unwrap(),
+            ),
+            ("POST", "/forbidden") => Reply::new(403, "application/json", r#"{"msg":"key"}"#),
+            ("GET", "/jwks") => Reply::new(
+                200,
+                "application/json",
+                std::fs::read(nras_dir().join("jwks.json")).unwrap(),
+            ),
+            _ => Reply::status(400),
+        }
+    })
+}
+
+fn find<'a>(v: &'a serde_json::Value, id: &str) -> Vec<&'a serde_json::Value> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["id"] == id)
+        .collect()
+}
+
+fn one<'a>(v: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    let rows = find(v, id);
+    assert_eq!(rows.len(), 1, "{id}: {v}");
+    rows[0]
+}
+
+#[test]
+fn verify_eat_runs_every_nras_vector() {
+    let index = nras_index();
+    let jwks = nras_dir().join("jwks.json");
+    for vector in index["vectors"].as_array().unwrap() {
+        let file = nras_dir().join(vector["file"].as_str().unwrap());
+        let mut args = vec![
+            "verify-eat".to_string(),
+            file.to_string_lossy().into_owned(),
+            "--jwks".into(),
+            jwks.to_string_lossy().into_owned(),
+            "--nonce".into(),
+            index["nonce"].as_str().unwrap().to_string(),
+            "--at".into(),
+            "2024-06-01T00:00:00Z".into(),
+            "--json".into(),
+        ];
+        if let Some(n) = vector["expected_gpus"].as_u64() {
+            args.extend(["--expect-gpus".to_string(), n.to_string()]);
+        }
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = run(&args);
+        let verified = vector["verified"].as_bool().unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(if verified { 0 } else { 1 }),
+            "{}: {}",
+            vector["file"],
+            String::from_utf8_lossy(&out.stdout)
+        );
+        let v = json(&out);
+        assert_eq!(v["verified"], verified);
+        let rows = find(&v, "gpu.nras");
+        assert_eq!(rows.len(), 1 + vector["gpus"].as_u64().unwrap() as usize);
+        assert_eq!(rows.len(), v["checks"].as_array().unwrap().len());
+    }
+}
+
+#[test]
+fn verify_eat_human_output_and_usage_errors() {
+    let eat = nras_dir().join("good_8gpu.json");
+    let jwks = nras_dir().join("jwks.json");
+    let (eat, jwks) = (eat.to_str().unwrap(), jwks.to_str().unwrap());
+    let at = "2024-06-01T00:00:00Z";
+    let out = run(&[
+        "verify-eat",
+        eat,
+        "--jwks",
+        jwks,
+        "--nonce",
+        SAMPLE_NONCE,
+        "--at",
+        at,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("VERIFIED\n"), "{text}");
+    assert!(text.contains("gpu7 gpu.nras"), "{text}");
+    // Valid, but not the count expected; and at the real clock the token has expired.
+    let out = run(&[
+        "verify-eat",
+        eat,
+        "--jwks",
+        jwks,
+        "--nonce",
+        SAMPLE_NONCE,
+        "--at",
+        at,
+        "--expect-gpus",
+        "4",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let out = run(&["verify-eat", eat, "--jwks", jwks, "--nonce", SAMPLE_NONCE]);
+    assert_eq!(out.status.code(), Some(1));
+
+    let dir = scratch("eat-usage");
+    let empty_jwks = dir.join("jwks.json");
+    std::fs::write(&empty_jwks, r#"{"keys":[]}"#).unwrap();
+    for args in [
+        vec![
+            "verify-eat",
+            eat,
+            "--jwks",
+            empty_jwks.to_str().unwrap(),
+            "--nonce",
+            SAMPLE_NONCE,
+        ],
+        vec![
+            "verify-eat",
+            eat,
+            "--jwks",
+            "/nonexistent/jwks.json",
+            "--nonce",
+            SAMPLE_NONCE,
+        ],
+        vec![
+            "verify-eat",
+            "/nonexistent/eat.json",
+            "--jwks",
+            jwks,
+            "--nonce",
+            SAMPLE_NONCE,
+        ],
+        vec!["verify-eat", eat, "--jwks", jwks, "--nonce", "xyz"],
+        vec![
+            "verify-eat",
+            eat,
+            "--jwks",
+            jwks,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--at",
+            "June",
+        ],
+        vec!["verify-eat", eat, "--nonce", SAMPLE_NONCE],
+    ] {
+        assert_eq!(run(&args).status.code(), Some(2), "{args:?}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(feature = "net")]
+fn verify_gpu_online_fetches_rims_and_asks_ocsp() {
+    let server = online_server("good_1gpu.json");
+    let dir = scratch("online");
+    let gpu = sample_gpu(&dir);
+    let cache = dir.join("rims");
+    let rim_url = server.url("");
+    let ocsp_url = server.url("/ocsp");
+    // At the present time (the sample's device chain is valid until 9999).
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--rim-cache",
+        cache.to_str().unwrap(),
+        "--rim-url",
+        &rim_url,
+        "--ocsp-url",
+        &ocsp_url,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    // Both RIMs came from the service and were verified: genuine, but for other versions.
+    let driver = one(&v, "gpu.driver_rim");
+    assert_eq!(driver["status"], "fail");
+    assert!(
+        driver["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is for driver version"),
+        "{driver}"
+    );
+    assert_eq!(one(&v, "gpu.vbios_rim")["status"], "fail");
+    // OCSP was asked live; the answer (about a TEST certificate) was verified and refused.
+    let ocsp = one(&v, "gpu.ocsp");
+    assert_eq!(ocsp["status"], "fail", "{ocsp}");
+    assert!(
+        ocsp["detail"].as_str().unwrap().contains("rejected"),
+        "{ocsp}"
+    );
+
+    let reqs = server.requests();
+    let gets: Vec<&str> = reqs
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| r.path.as_str())
+        .collect();
+    assert_eq!(gets.len(), 2, "{gets:?}");
+    assert!(gets.contains(&format!("/v1/rim/{DRIVER_ID}").as_str()));
+    assert!(gets.contains(&format!("/v1/rim/{VBIOS_ID}").as_str()));
+    let posts: Vec<_> = reqs.iter().filter(|r| r.method == "POST").collect();
+    // The three device intermediates at least (RIM signer chains are asked too).
+    assert!(posts.len() >= 3, "{}", posts.len());
+    for p in &posts {
+        assert_eq!(p.path, "/ocsp");
+        assert_eq!(p.header("content-type"), Some("application/ocsp-request"));
+        assert_eq!(p.body[0], 0x30, "a DER SEQUENCE");
+        assert_eq!(&p.body[p.body.len() - 34..p.body.len() - 32], &[0x04, 0x20]);
+        assert!(p.header("authorization").is_none());
+    }
+    // Cached under <id>.xml.
+    for id in [DRIVER_ID, VBIOS_ID] {
+        assert_eq!(
+            std::fs::read(cache.join(format!("{id}.xml"))).unwrap(),
+            rim_xml(id)
+        );
+    }
+
+    // Again with nothing reachable: the RIMs come from the cache, OCSP is not proven and the
+    // detail says why.
+    let dead = support::dead_url();
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--rim-cache",
+        cache.to_str().unwrap(),
+        "--rim-url",
+        &dead,
+        "--ocsp-url",
+        &dead,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert!(
+        one(&v, "gpu.driver_rim")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is for driver version")
+    );
+    let ocsp = one(&v, "gpu.ocsp");
+    assert_eq!(ocsp["status"], "skip", "{ocsp}");
+    assert!(
+        ocsp["detail"].as_str().unwrap().contains("unreachable"),
+        "{ocsp}"
+    );
+    assert!(v["facts"]["gpu.ocsp.network_errors"].is_string());
+
+    // No cache and no service: the RIMs are missing (skipped), with the reason.
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--no-rim-cache",
+        "--rim-url",
+        &dead,
+        "--ocsp-url",
+        &dead,
+        "--json",
+    ]);
+    let v = json(&out);
+    let driver = one(&v, "gpu.driver_rim");
+    assert_eq!(driver["status"], "skip", "{driver}");
+    let detail = driver["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("not found") && detail.contains("unreachable"),
+        "{detail}"
+    );
+    assert!(!detail.contains(VBIOS_ID), "{detail}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn verify_gpu_offline_never_connects() {
+    let server = online_server("good_1gpu.json");
+    let dir = scratch("offline");
+    let gpu = sample_gpu(&dir);
+    let rim_url = server.url("");
+    let ocsp_url = server.url("/ocsp");
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--offline",
+        "--rim-cache",
+        dir.join("rims").to_str().unwrap(),
+        "--rim-url",
+        &rim_url,
+        "--ocsp-url",
+        &ocsp_url,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(one(&v, "gpu.driver_rim")["status"], "skip");
+    assert_eq!(one(&v, "gpu.ocsp")["status"], "skip");
+    assert!(server.requests().is_empty());
+    assert!(!dir.join("rims").exists());
+    // The offline conformance case still passes with a RIM directory.
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--offline",
+        "--at",
+        "2024-06-01T00:00:00Z",
+        "--rim-dir",
+        gpu_vectors().join("rimdirs/mismatched").to_str().unwrap(),
+        "--json",
+    ]);
+    let v = json(&out);
+    assert!(
+        one(&v, "gpu.driver_rim")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("is for driver version")
+    );
+    assert!(server.requests().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(feature = "net")]
+fn verify_gpu_with_nras() {
+    let server = online_server("good_1gpu.json");
+    let dir = scratch("nras");
+    let gpu = sample_gpu(&dir);
+    let (rim_url, ocsp_url, nras_url, jwks_url) = (
+        server.url(""),
+        server.url("/ocsp"),
+        server.url("/attest"),
+        server.url("/jwks"),
+    );
+    // The NRAS fixtures are valid at 2024-06-01; live OCSP is not asked at a past time.
+    let out = bin()
+        .args([
+            "verify-gpu",
+            gpu.to_str().unwrap(),
+            "--nonce",
+            SAMPLE_NONCE,
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "--rim-cache",
+            dir.join("rims").to_str().unwrap(),
+            "--rim-url",
+            &rim_url,
+            "--ocsp-url",
+            &ocsp_url,
+            "--nras",
+            "--nras-url",
+            &nras_url,
+            "--jwks-url",
+            &jwks_url,
+            "--expect-gpus",
+            "1",
+            "--json",
+        ])
+        .env("CCVERIFY_SERVICE_KEY", "test-key")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let nras = find(&v, "gpu.nras");
+    assert_eq!(nras.len(), 2, "{v}");
+    assert!(nras.iter().all(|c| c["status"] == "pass"), "{nras:?}");
+    assert_eq!(nras[1]["subject"], "gpu0");
+    assert_eq!(v["facts"]["gpu.nras.kid"], "test-kid");
+    // The local rows are all there too, and decide as well (the RIMs are for other versions).
+    assert_eq!(one(&v, "gpu.driver_rim")["status"], "fail");
+    let ocsp = one(&v, "gpu.ocsp");
+    assert_eq!(ocsp["status"], "skip");
+    assert!(
+        ocsp["detail"]
+            .as_str()
+            .unwrap()
+            .contains("live OCSP not queried"),
+        "{ocsp}"
+    );
+
+    let reqs = server.requests();
+    assert!(reqs.iter().all(|r| r.path != "/ocsp"));
+    let attest = reqs.iter().find(|r| r.path == "/attest").unwrap();
+    assert_eq!(attest.body, std::fs::read(&gpu).unwrap(), "posted as is");
+    assert_eq!(attest.header("content-type"), Some("application/json"));
+    assert_eq!(attest.header("authorization"), Some("Bearer test-key"));
+    let rim = reqs
+        .iter()
+        .find(|r| r.path.starts_with("/v1/rim/"))
+        .unwrap();
+    assert_eq!(rim.header("authorization"), Some("Bearer test-key"));
+    assert!(reqs.iter().any(|r| r.path == "/jwks"));
+
+    // NRAS refuses: the rows say so and nothing verifies.
+    let forbidden = server.url("/forbidden");
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--no-rim-cache",
+        "--rim-url",
+        &rim_url,
+        "--ocsp-url",
+        &ocsp_url,
+        "--nras",
+        "--nras-url",
+        &forbidden,
+        "--jwks-url",
+        &jwks_url,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    let nras = one(&v, "gpu.nras");
+    assert_eq!(nras["status"], "skip");
+    assert!(
+        nras["detail"].as_str().unwrap().contains("forbidden"),
+        "{nras}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(feature = "net")]
+fn verify_gpu_default_rim_cache_and_online_usage_errors() {
+    let server = online_server("good_1gpu.json");
+    let dir = scratch("defaults");
+    let gpu = sample_gpu(&dir);
+    let rim_url = server.url("");
+    let gpu = gpu.to_str().unwrap();
+    // The default cache is $XDG_CACHE_HOME/ccverify/rims.
+    let xdg = dir.join("xdg");
+    let out = bin()
+        .args([
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--at",
+            "2024-06-01T00:00:00Z",
+            "--rim-url",
+            &rim_url,
+        ])
+        .env("XDG_CACHE_HOME", &xdg)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        xdg.join("ccverify/rims")
+            .join(format!("{DRIVER_ID}.xml"))
+            .is_file()
+    );
+
+    let a_file = dir.join("file");
+    std::fs::write(&a_file, b"x").unwrap();
+    let bad_cache = a_file.join("sub");
+    for args in [
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--nras",
+            "--offline",
+        ],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--rim-url",
+            "ftp://x/",
+        ],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--ocsp-url",
+            "ocsp",
+        ],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--nras",
+            "--nras-url",
+            "x",
+        ],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--nras",
+            "--jwks-url",
+            "x",
+        ],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--rim-cache",
+            bad_cache.to_str().unwrap(),
+        ],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--rim-cache",
+            "c",
+            "--no-rim-cache",
+        ],
+        vec!["verify-gpu", gpu, "--nonce", "zz", "--offline"],
+        vec![
+            "verify-gpu",
+            gpu,
+            "--nonce",
+            SAMPLE_NONCE,
+            "--ocsp-dir",
+            "/nonexistent/ocsp",
+        ],
+    ] {
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+    }
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.path.starts_with("/v1/rim/"))
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(not(feature = "net"))]
+fn without_net_feature_online_is_offline_and_nras_refused() {
+    let server = online_server("good_1gpu.json");
+    let dir = scratch("nonet");
+    let gpu = sample_gpu(&dir);
+    let rim_url = server.url("");
+    let gpu = gpu.to_str().unwrap();
+    let out = run(&[
+        "verify-gpu",
+        gpu,
+        "--nonce",
+        SAMPLE_NONCE,
+        "--rim-url",
+        &rim_url,
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(server.requests().is_empty());
+    let out = run(&["verify-gpu", gpu, "--nonce", SAMPLE_NONCE, "--nras"]);
+    assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
 }

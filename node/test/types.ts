@@ -7,10 +7,12 @@ import {
   generateNonce,
   normalizeNonce,
   recoverAddress,
+  verifyGpu,
   verifyResponse,
   verifyStream,
   type Check,
   type CheckStatus,
+  type GpuOptions,
   type Verdict,
 } from '../index.js'
 
@@ -48,7 +50,29 @@ const end: Verdict = v.finish()
 const nonce: string = normalizeNonce(generateNonce())
 const address: string = recoverAddress('message', '0x00')
 
+const gpuVerdict: Verdict = verifyGpu(Buffer.from('{}'), nonce)
+verifyGpu(new Uint8Array(0), nonce, null)
+verifyGpu('{}', nonce, undefined)
+verifyGpu('{}', nonce, { at: new Date(), rimDir: 'rims', expectedCount: 8 })
+verifyGpu('{}', nonce, { at: 1717200000, ocspDir: 'ocsp', expectedArch: 'HOPPER' })
+const gpuOptions: GpuOptions = {
+  at: '2024-06-01T00:00:00Z',
+  requireRevocation: false,
+  requireRims: false,
+  allowExpiredRims: true,
+  allowHoldForRims: true,
+}
+verifyGpu('{}', nonce, gpuOptions)
+// @ts-expect-error at is a Date, Unix seconds or RFC 3339 text
+verifyGpu('{}', nonce, { at: true })
+// @ts-expect-error options are camelCase: the JSON spelling is an unknown key
+verifyGpu('{}', nonce, { expected_count: 8 })
+// @ts-expect-error expectedCount is a number
+verifyGpu('{}', nonce, { expectedCount: '8' })
+// @ts-expect-error the nonce is hex text, not bytes
+verifyGpu('{}', Buffer.from(nonce))
+
 export {
   verified, signer, facts, status, passed, subject, all, notAStatus, alwaysSigner,
-  buffer, u8, text, wrong, end, nonce, address,
+  buffer, u8, text, wrong, end, nonce, address, gpuVerdict,
 }

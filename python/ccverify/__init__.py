@@ -9,11 +9,13 @@ verified attestation.
 - :func:`verify_response` — a plain JSON response (signature material in the headers);
 - :func:`verify_stream` / :class:`StreamVerifier` — an SSE stream with an ``event: signature``
   block, whole or incrementally;
+- :func:`verify_gpu` — the NVIDIA GPU evidence of an attestation (SPDM reports, certificate
+  chains, RIMs and golden measurements, OCSP), per GPU;
 - :func:`recover_address`, :func:`generate_nonce`, :func:`normalize_nonce` — the primitives.
 
 Every verification returns a :class:`Verdict` (a table of named :class:`Check` rows) and never
 raises for bad evidence. Exceptions, all subclasses of :class:`Error`, mean the call itself was
-wrong (e.g. a malformed expected address). The work runs in Rust with the GIL released.
+wrong (e.g. a malformed expected address or nonce). The work runs in Rust with the GIL released.
 """
 
 from ccverify._native import (
@@ -33,6 +35,7 @@ from ccverify._native import (
     generate_nonce,
     normalize_nonce,
     recover_address,
+    verify_gpu,
     verify_response,
     verify_stream,
 )
@@ -53,6 +56,7 @@ __all__ = [
     "generate_nonce",
     "normalize_nonce",
     "recover_address",
+    "verify_gpu",
     "verify_response",
     "verify_stream",
 ]

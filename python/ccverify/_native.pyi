@@ -1,6 +1,8 @@
 """Native core of the ``ccverify`` package. Import the public API from ``ccverify``."""
 
+import os
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Literal, TypeVar, Union, final
 
 from typing_extensions import NotRequired, TypedDict
@@ -19,6 +21,7 @@ __all__ = [
     "Verdict",
     "verify_response",
     "verify_stream",
+    "verify_gpu",
     "StreamVerifier",
     "recover_address",
     "generate_nonce",
@@ -31,6 +34,7 @@ _Bytes = Union[bytes, bytearray, memoryview]
 _ChunkT = TypeVar("_ChunkT", bytes, bytearray, memoryview)
 _Headers = Union[Mapping[str, str], Iterable[tuple[str, str]]]
 _Status = Literal["pass", "fail", "skip", "warn"]
+_Dir = Union[str, os.PathLike[str]]
 
 class _CheckDict(TypedDict):
     id: str
@@ -107,7 +111,8 @@ class Verdict:
     """The outcome of a verification: a table of named checks.
 
     ``verified`` is True only when no check failed and none was skipped; ``warn`` does not
-    block. Returned by verify_response(), verify_stream() and StreamVerifier.finish().
+    block. Returned by verify_response(), verify_stream(), StreamVerifier.finish() and
+    verify_gpu().
     """
 
     @property
@@ -121,7 +126,8 @@ class Verdict:
         """The EIP-55 address recovered from the signature (even a wrong one), or None."""
     @property
     def facts(self) -> dict[str, str]:
-        """Computed values by stable name: ``request_hash``, ``response_hash``."""
+        """Computed values by stable name: ``request_hash``, ``response_hash``; for GPU
+        evidence ``gpu.count`` and per-GPU values such as ``gpu0.ueid``."""
     def to_dict(self) -> _VerdictDict:
         """The verdict as plain Python data, the same shape as to_json()."""
     def to_json(self) -> str:
@@ -170,6 +176,31 @@ def verify_stream(
     """Verify a complete io.net SSE stream (every byte, up to the connection's end).
 
     Raises InvalidAddressError for a malformed expected_address.
+    """
+
+def verify_gpu(
+    gpu_json: Union[_Bytes, str],
+    nonce: str,
+    *,
+    rim_dir: Union[_Dir, None] = None,
+    ocsp_dir: Union[_Dir, None] = None,
+    at: Union[datetime, int, str, None] = None,
+    expected_count: Union[int, None] = None,
+    expected_arch: str = "HOPPER",
+    require_revocation: bool = True,
+    require_rims: bool = True,
+    allow_expired_rims: bool = False,
+    allow_hold_for_rims: bool = False,
+) -> Verdict:
+    """Verify the NVIDIA GPU evidence (the attestation's ``gpu`` JSON) for the nonce you sent.
+
+    Per-GPU checks carry a subject (``"gpu0"``, ...). Strict by default: without RIMs
+    (``rim_dir``) and OCSP responses (``ocsp_dir``) the verdict is not verified. ``at`` is a
+    timezone-aware datetime, Unix seconds or RFC 3339 text (None: the system clock).
+
+    Raises InvalidNonceError for a bad nonce, InvalidArgumentError for a naive datetime, bad
+    ``at`` text, a negative expected_count or an unreadable directory, and TypeError for
+    arguments of the wrong type; bad evidence is a failed check in the Verdict.
     """
 
 def recover_address(message: _Bytes, signature: str) -> str:

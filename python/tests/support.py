@@ -35,6 +35,26 @@ def exchange_cases() -> list[dict[str, Any]]:
     return [load_json(p) for p in paths]
 
 
+GPU_VECTORS = VECTORS / "gpu"
+
+
+def gpu_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = load_json(GPU_VECTORS / "cases.json")["cases"]
+    # The same floor as core/tests/gpu_vectors.rs.
+    assert len(cases) >= 30, f"expected the full GPU case set, found {len(cases)}"
+    return cases
+
+
+def gpu_case_options(case: dict[str, Any]) -> dict[str, Any]:
+    """verify_gpu keyword arguments of a case, built as core/tests/gpu_vectors.rs builds its
+    options: the case's policy object plus `at` and `rim_dir` (relative to tests/vectors/gpu)."""
+    options: dict[str, Any] = dict(case["policy"])
+    options["at"] = case["at"]
+    if case["rim_dir"] is not None:
+        options["rim_dir"] = str(GPU_VECTORS / case["rim_dir"])
+    return options
+
+
 def n1_case() -> dict[str, Any]:
     """The N1 plain exchange (spec §10): genuine, signed by the attested key."""
     case: dict[str, Any] = load_json(VECTORS / "exchange" / "n1_plain.json")

@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 import ccverify
-from support import ATTESTED, b64, n1_case
+from support import ATTESTED, b64, gpu_case_options, gpu_cases, n1_case
 
 N1 = n1_case()
 REQUEST = b64(N1["request_b64"])
@@ -107,6 +107,19 @@ def finish_call(size: int) -> Callable[[], Any]:
     return verifier.finish
 
 
+def gpu_calls(size: int) -> Callable[[], Any]:
+    """size >> 20 verifications of the eight-GPU case: one call is too short to calibrate, and
+    between calls the GIL changes hands only if a call releases it (forced switches are off)."""
+    case = next(c for c in gpu_cases() if c["name"] == "eight_gpus_expected_8")
+    gpu, nonce, options = case["gpu"].encode(), case["nonce"], gpu_case_options(case)
+
+    def run() -> None:
+        for _ in range(size >> 20):
+            ccverify.verify_gpu(gpu, nonce, **options)
+
+    return run
+
+
 def test_harness_detects_a_call_that_holds_the_gil() -> None:
     assert not released_gil(calibrated(lambda size: lambda: sum(range(size * 4))))
 
@@ -117,8 +130,14 @@ def test_harness_detects_a_call_that_releases_the_gil() -> None:
 
 @pytest.mark.parametrize(
     "make",
-    [big_response, stream_call, update_call, finish_call],
-    ids=["verify_response", "verify_stream", "StreamVerifier.update", "StreamVerifier.finish"],
+    [big_response, stream_call, update_call, finish_call, gpu_calls],
+    ids=[
+        "verify_response",
+        "verify_stream",
+        "StreamVerifier.update",
+        "StreamVerifier.finish",
+        "verify_gpu",
+    ],
 )
 def test_verification_releases_the_gil(make: Callable[[int], Callable[[], Any]]) -> None:
     assert released_gil(calibrated(make))

@@ -51,6 +51,7 @@ def test_public_api() -> None:
         "generate_nonce",
         "normalize_nonce",
         "recover_address",
+        "verify_gpu",
         "verify_response",
         "verify_stream",
     }

@@ -1,7 +1,7 @@
 /*
- * A minimal JSON reader for the test vectors (objects, arrays, strings with escapes, true,
- * false, null, integers). Test support only: it trusts its input and aborts on malformed JSON.
- * Compiles as C11 and as C++.
+ * A minimal JSON reader (and compact writer) for the test vectors (objects, arrays, strings
+ * with escapes, true, false, null, integers). Test support only: it trusts its input and aborts
+ * on malformed JSON. Compiles as C11 and as C++.
  */
 #ifndef MINIJSON_H
 #define MINIJSON_H
@@ -157,6 +157,69 @@ static const jvalue *jget(const jvalue *v, const char *key) {
   for (i = 0; i < v->len; i++)
     if (!strcmp(v->keys[i], key)) return &v->items[i];
   return NULL;
+}
+
+/* A growing NUL-terminated string buffer for jdump. */
+typedef struct {
+  char *s;
+  size_t len, cap;
+} jbuf;
+
+static void jbuf_put(jbuf *b, const char *text, size_t n) {
+  if (b->len + n + 1 > b->cap) {
+    while (b->len + n + 1 > b->cap) b->cap = b->cap ? b->cap * 2 : 256;
+    b->s = (char *)realloc(b->s, b->cap);
+  }
+  memcpy(b->s + b->len, text, n);
+  b->len += n;
+  b->s[b->len] = 0;
+}
+
+static void jbuf_puts(jbuf *b, const char *text) { jbuf_put(b, text, strlen(text)); }
+
+/* Appends `s` (`n` bytes) as a JSON string literal. */
+static void jdump_string(jbuf *b, const char *s, size_t n) {
+  size_t i;
+  jbuf_puts(b, "\"");
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      char esc[2] = {'\\', (char)c};
+      jbuf_put(b, esc, 2);
+    } else if (c < 0x20) {
+      char esc[8];
+      snprintf(esc, sizeof esc, "\\u%04x", c);
+      jbuf_puts(b, esc);
+    } else {
+      jbuf_put(b, s + i, 1);
+    }
+  }
+  jbuf_puts(b, "\"");
+}
+
+/* Appends `v` as compact JSON (the inverse of jparse). */
+static void jdump(jbuf *b, const jvalue *v) {
+  size_t i;
+  char num[32];
+  switch (v->type) {
+    case J_NULL: jbuf_puts(b, "null"); break;
+    case J_BOOL: jbuf_puts(b, v->boolean ? "true" : "false"); break;
+    case J_NUM: snprintf(num, sizeof num, "%ld", v->number); jbuf_puts(b, num); break;
+    case J_STR: jdump_string(b, v->str, v->len); break;
+    case J_ARR:
+    case J_OBJ:
+      jbuf_puts(b, v->type == J_OBJ ? "{" : "[");
+      for (i = 0; i < v->len; i++) {
+        if (i) jbuf_puts(b, ",");
+        if (v->type == J_OBJ) {
+          jdump_string(b, v->keys[i], strlen(v->keys[i]));
+          jbuf_puts(b, ":");
+        }
+        jdump(b, &v->items[i]);
+      }
+      jbuf_puts(b, v->type == J_OBJ ? "}" : "]");
+      break;
+  }
 }
 
 static char *read_file(const char *path, size_t *len) {

@@ -1,6 +1,7 @@
 /*
- * C consumer tests for include/ccverify.h: runs the shared vectors in tests/vectors/ and the
- * ABI contract (status codes, NULL handling, out-parameters untouched on failure, lifetimes).
+ * C consumer tests for include/ccverify.h: runs the shared vectors in tests/vectors/ (signed
+ * exchanges, nonces, addresses and the GPU cases) and the ABI contract (status codes, NULL
+ * handling, out-parameters untouched on failure, lifetimes).
  * Built as C11 and as C++ (g++), under AddressSanitizer and UBSan, and once under valgrind.
  *
  * Usage: test_ccverify REPO_ROOT
@@ -192,6 +193,209 @@ static void nonce_and_address_vectors(const char *root) {
   free(text);
 }
 
+/* Options of a GPU case, built exactly as core/tests/gpu_vectors.rs does: the case's policy
+ * object plus `at` and `rim_dir` (resolved against tests/vectors/gpu; later keys win).
+ * Returns a malloc'd JSON object. */
+static char *gpu_case_options(const jvalue *c, const char *root) {
+  const jvalue *policy = jget(c, "policy"), *rim = jget(c, "rim_dir");
+  jbuf b = {NULL, 0, 0};
+  size_t i;
+  jbuf_puts(&b, "{");
+  for (i = 0; i < policy->len; i++) {
+    jdump_string(&b, policy->keys[i], strlen(policy->keys[i]));
+    jbuf_puts(&b, ":");
+    jdump(&b, &policy->items[i]);
+    jbuf_puts(&b, ",");
+  }
+  jbuf_puts(&b, "\"at\":");
+  jdump(&b, jget(c, "at"));
+  if (rim && rim->type == J_STR) {
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s/tests/vectors/gpu/%s", root, rim->str);
+    jbuf_puts(&b, ",\"rim_dir\":");
+    jdump_string(&b, dir, strlen(dir));
+  }
+  jbuf_puts(&b, "}");
+  return b.s;
+}
+
+/* Index of the check with this id and subject (NULL = none), or -1. */
+static long find_check(const ccverify_verdict *v, const char *id, const char *subject) {
+  size_t i, n = ccverify_verdict_check_count(v);
+  for (i = 0; i < n; i++)
+    if (!strcmp(ccverify_verdict_check_id(v, i), id) && streq_or_null(ccverify_verdict_check_subject(v, i), subject))
+      return (long)i;
+  return -1;
+}
+
+static int same_statuses(const ccverify_verdict *a, const ccverify_verdict *b) {
+  size_t i, n = ccverify_verdict_check_count(a);
+  if (n != ccverify_verdict_check_count(b) || ccverify_verdict_verified(a) != ccverify_verdict_verified(b)) return 0;
+  for (i = 0; i < n; i++)
+    if (strcmp(ccverify_verdict_check_id(a, i), ccverify_verdict_check_id(b, i)) ||
+        !streq_or_null(ccverify_verdict_check_subject(a, i), ccverify_verdict_check_subject(b, i)) ||
+        ccverify_verdict_check_status(a, i) != ccverify_verdict_check_status(b, i))
+      return 0;
+  return 1;
+}
+
+/* Every case of tests/vectors/gpu/cases.json, compared like the Rust suite: `verified`, and each
+ * listed check (id, subject, status). */
+static void gpu_vectors(const char *root) {
+  char path[4096];
+  char *text;
+  jvalue doc;
+  size_t i, j;
+  const jvalue *cases;
+  snprintf(path, sizeof path, "%s/tests/vectors/gpu/cases.json", root);
+  text = read_file(path, NULL);
+  CHECK(text != NULL, "cannot read %s", path);
+  if (!text) return;
+  jparse(text, &doc);
+  cases = jget(&doc, "cases");
+  CHECK(cases != NULL && cases->len >= 30, "expected the full GPU case set");
+  for (i = 0; cases && i < cases->len; i++) {
+    const jvalue *c = &cases->items[i], *gpu = jget(c, "gpu"), *expect = jget(c, "expect");
+    const jvalue *want_checks = jget(expect, "checks");
+    const char *name = jget(c, "name")->str;
+    char *options = gpu_case_options(c, root);
+    ccverify_verdict *v = NULL;
+    ccverify_status st =
+        ccverify_verify_gpu((const uint8_t *)gpu->str, gpu->len, jget(c, "nonce")->str, options, &v);
+    free(options);
+    CHECK(st == CCVERIFY_STATUS_OK, "gpu %s: status %s: %s", name, ccverify_status_name(st), ccverify_last_error_message());
+    if (st != CCVERIFY_STATUS_OK) continue;
+    CHECK(ccverify_verdict_verified(v) == jget(expect, "verified")->boolean, "gpu %s: verified (%s)", name,
+          ccverify_verdict_json(v));
+    for (j = 0; j < want_checks->len; j++) {
+      const jvalue *want = &want_checks->items[j], *subject = jget(want, "subject");
+      const char *id = jget(want, "id")->str, *want_status = jget(want, "status")->str;
+      const char *subj = subject->type == J_STR ? subject->str : NULL;
+      long k = find_check(v, id, subj);
+      CHECK(k >= 0, "gpu %s: no check %s for %s", name, id, subj ? subj : "(none)");
+      if (k < 0) continue;
+      CHECK(!strcmp(status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status), "gpu %s: %s %s is %s, want %s (%s)",
+            name, id, subj ? subj : "(none)", status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status,
+            ccverify_verdict_check_detail(v, (size_t)k));
+    }
+    ccverify_verdict_free(v);
+  }
+  jfree(&doc);
+  free(text);
+}
+
+/* ccverify_verify_gpu's argument handling, on the first case (NVIDIA's sample without RIMs). */
+static void gpu_abi_contract(const char *root) {
+  char path[4096], options[8192], upper[80];
+  char *text;
+  jvalue doc;
+  const jvalue *c;
+  const uint8_t *gpu;
+  const char *nonce, *message;
+  size_t gpu_len, i;
+  ccverify_verdict *v = NULL, *w = NULL;
+  ccverify_verdict *const untouched = (ccverify_verdict *)0x1;
+  const unsigned char bad_utf8[] = {'{', '"', 0xff, '"', ':', '1', '}', 0};
+  static const char *const bad_options[] = {
+      "not json", "[]", "{\"require_revocaton\":false}", "{\"at\":\"yesterday\"}", "{\"at\":1.5}",
+      "{\"expected_count\":-1}", "{\"require_rims\":\"no\"}", "{\"rim_dir\":7}",
+  };
+  snprintf(path, sizeof path, "%s/tests/vectors/gpu/cases.json", root);
+  text = read_file(path, NULL);
+  CHECK(text != NULL, "cannot read %s", path);
+  if (!text) return;
+  jparse(text, &doc);
+  c = &jget(&doc, "cases")->items[0];
+  CHECK(!strcmp(jget(c, "name")->str, "sample_no_rims"), "first GPU case is %s", jget(c, "name")->str);
+  gpu = (const uint8_t *)jget(c, "gpu")->str;
+  gpu_len = jget(c, "gpu")->len;
+  nonce = jget(c, "nonce")->str;
+
+  /* `at` as RFC 3339 text and as Unix seconds: the same verdict, byte for byte. */
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, "{\"at\":\"2024-06-01T00:00:00Z\"}", &v) == CCVERIFY_STATUS_OK, "gpu at text");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, " {\"at\": 1717200000} ", &w) == CCVERIFY_STATUS_OK, "gpu at seconds");
+  CHECK(streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "gpu: at forms differ");
+  CHECK(!ccverify_verdict_verified(v), "gpu: no RIMs, no OCSP: not verified by default");
+  CHECK(streq_or_null(ccverify_verdict_check_subject(v, (size_t)find_check(v, "gpu.nonce", "gpu0")), "gpu0"), "gpu: subject");
+  CHECK(ccverify_verdict_signer(v) == NULL, "gpu: no signer");
+  /* Facts: enumerable, each name resolves to its value. */
+  CHECK(ccverify_verdict_fact_count(v) > 0 && streq_or_null(ccverify_verdict_fact(v, "gpu.count"), "1"), "gpu.count fact");
+  for (i = 0; i < ccverify_verdict_fact_count(v); i++) {
+    const char *fact = ccverify_verdict_fact_name(v, i);
+    CHECK(fact != NULL && ccverify_verdict_fact(v, fact) != NULL, "fact %zu", i);
+  }
+  CHECK(ccverify_verdict_fact_name(v, ccverify_verdict_fact_count(v)) == NULL, "fact out of range");
+  CHECK(ccverify_verdict_fact_count(NULL) == 0 && ccverify_verdict_fact_name(NULL, 0) == NULL, "NULL verdict facts");
+  ccverify_verdict_free(w);
+  w = NULL;
+
+  /* The nonce is normalised like the agent does: 0x and upper case give the same verdict. */
+  snprintf(upper, sizeof upper, "0x%s", nonce);
+  for (i = 2; upper[i]; i++)
+    if (upper[i] >= 'a' && upper[i] <= 'f') upper[i] = (char)(upper[i] - 'a' + 'A');
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, upper, "{\"at\":1717200000}", &w) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "gpu: normalised nonce");
+  ccverify_verdict_free(w);
+  w = NULL;
+  /* Policy keys take effect: relaxed revocation and RIMs with the right count verify. */
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce,
+                            "{\"at\":1717200000,\"require_revocation\":false,\"require_rims\":false,"
+                            "\"expected_count\":1,\"expected_arch\":\"HOPPER\",\"allow_expired_rims\":false,"
+                            "\"allow_hold_for_rims\":false,\"ocsp_dir\":null,\"rim_dir\":null}",
+                            &w) == CCVERIFY_STATUS_OK && ccverify_verdict_verified(w), "gpu: relaxed policy verifies");
+  ccverify_verdict_free(w);
+  w = NULL;
+  ccverify_verdict_free(v);
+  v = NULL;
+
+  /* NULL and "" options are the defaults (system clock: compare statuses, not details). */
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, NULL, &v) == CCVERIFY_STATUS_OK, "gpu NULL options");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, "", &w) == CCVERIFY_STATUS_OK, "gpu empty options");
+  CHECK(same_statuses(v, w), "gpu: NULL and \"\" options differ");
+  ccverify_verdict_free(v);
+  ccverify_verdict_free(w);
+  /* Empty evidence is a valid call with a failed verdict. */
+  v = NULL;
+  CHECK(ccverify_verify_gpu(NULL, 0, nonce, NULL, &v) == CCVERIFY_STATUS_OK, "gpu empty evidence");
+  CHECK(!ccverify_verdict_verified(v) && find_check(v, "gpu.evidence_format", NULL) >= 0 &&
+            ccverify_verdict_check_status(v, (size_t)find_check(v, "gpu.evidence_format", NULL)) == CCVERIFY_CHECK_STATUS_FAIL,
+        "gpu empty evidence fails gpu.evidence_format");
+  ccverify_verdict_free(v);
+
+  /* Errors: the status of ccverify_verify_response's conventions, a message, out untouched. */
+  v = untouched;
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, "", NULL, &v) == CCVERIFY_STATUS_INVALID_NONCE, "gpu empty nonce");
+  message = ccverify_last_error_message();
+  CHECK(message != NULL && strstr(message, "nonce") != NULL, "gpu nonce message: %s", message ? message : "(null)");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, "zz", NULL, &v) == CCVERIFY_STATUS_INVALID_NONCE, "gpu non-hex nonce");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, "0x0000", NULL, &v) == CCVERIFY_STATUS_INVALID_NONCE, "gpu zero nonce");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, NULL, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "gpu NULL nonce");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, (const char *)bad_utf8 + 2, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "gpu non-UTF-8 nonce");
+  for (i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
+    CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, bad_options[i], &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+          "gpu options %s", bad_options[i]);
+    message = ccverify_last_error_message();
+    CHECK(message != NULL && strstr(message, "GPU options") != NULL, "gpu options message: %s", message ? message : "(null)");
+  }
+  CHECK(strstr(ccverify_last_error_message(), "rim_dir") != NULL, "message names the key");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, "{\"require_revocaton\":false}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "unknown option") != NULL, "gpu unknown option");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, (const char *)bad_utf8, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "gpu non-UTF-8 options");
+  snprintf(options, sizeof options, "{\"rim_dir\":\"%s/tests/vectors/gpu/no-such-dir\"}", root);
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, options, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "gpu missing rim_dir");
+  snprintf(options, sizeof options, "{\"ocsp_dir\":\"%s/tests/vectors/gpu/no-such-dir\"}", root);
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, options, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "gpu missing ocsp_dir");
+  CHECK(ccverify_verify_gpu(NULL, 5, nonce, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "gpu NULL evidence with a length");
+  CHECK(ccverify_verify_gpu(gpu, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, nonce, NULL, &v) == CCVERIFY_STATUS_LIMIT_EXCEEDED,
+        "gpu oversized");
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, NULL, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "gpu NULL out");
+  CHECK(v == untouched, "gpu: out written on failure");
+  jfree(&doc);
+  free(text);
+}
+
 static void abi_contract(const char *root) {
   char path[4096], addr[CCVERIFY_ADDRESS_BUFFER_LEN], nonce[CCVERIFY_NONCE_HEX_BUFFER_LEN];
   size_t req_len, resp_len;
@@ -286,6 +490,8 @@ int main(int argc, char **argv) {
   exchange_vectors(root);
   nonce_and_address_vectors(root);
   abi_contract(root);
+  gpu_vectors(root);
+  gpu_abi_contract(root);
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout); /* before LeakSanitizer's exit-time report */
   return failed ? 1 : 0;

@@ -4,15 +4,18 @@ package ccverify
 
 /*
 #cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/debug/libccverify_ffi.a -lpthread -ldl -lm
+#cgo LDFLAGS: ${SRCDIR}/../../target/debug/libccverify_ffi.a -lgcc_s -lutil -lrt -lpthread -lm -ldl
 #include <stdlib.h>
 #include "ccverify.h"
 */
 import "C"
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
+	"time"
 	"unsafe"
 )
 
@@ -24,8 +27,12 @@ type Error struct {
 
 func (e *Error) Error() string { return fmt.Sprintf("ccverify: %s: %s", e.Code, e.Message) }
 
-// ErrInvalidAddress is matched by errors.Is for CCVERIFY_STATUS_INVALID_ADDRESS.
-var ErrInvalidAddress = errors.New("invalid_address")
+// Sentinels matched by errors.Is against an *Error's Code.
+var (
+	ErrInvalidArgument = errors.New("invalid_argument")
+	ErrInvalidNonce    = errors.New("invalid_nonce")
+	ErrInvalidAddress  = errors.New("invalid_address")
+)
 
 // Is lets errors.Is match sentinel errors by code.
 func (e *Error) Is(target error) bool { return target != nil && target.Error() == e.Code }
@@ -42,9 +49,10 @@ func statusError[T ~uint32](status T) error {
 	return &Error{Code: C.GoString(C.ccverify_status_name(C.uint32_t(st))), Message: msg}
 }
 
-// Check is one row of a verdict.
+// Check is one row of a verdict. Subject names what the check is about when a verification
+// covers several things ("gpu0", "gpu1", …), else it is empty.
 type Check struct {
-	ID, Status, Detail string
+	ID, Status, Detail, Subject string
 }
 
 // Verdict is the outcome of a verification.
@@ -67,21 +75,22 @@ func takeVerdict(v *C.ccverify_verdict) *Verdict {
 	n := int(C.ccverify_verdict_check_count(v))
 	for i := 0; i < n; i++ {
 		idx := C.size_t(i)
-		out.Checks = append(out.Checks, Check{
+		check := Check{
 			ID:     C.GoString(C.ccverify_verdict_check_id(v, idx)),
 			Status: statusWords[uint32(C.ccverify_verdict_check_status(v, idx))],
 			Detail: C.GoString(C.ccverify_verdict_check_detail(v, idx)),
-		})
+		}
+		if s := C.ccverify_verdict_check_subject(v, idx); s != nil {
+			check.Subject = C.GoString(s)
+		}
+		out.Checks = append(out.Checks, check)
 	}
 	if s := C.ccverify_verdict_signer(v); s != nil {
 		out.Signer = C.GoString(s)
 	}
-	for _, name := range []string{"request_hash", "response_hash"} {
-		cname := C.CString(name)
-		if f := C.ccverify_verdict_fact(v, cname); f != nil {
-			out.Facts[name] = C.GoString(f)
-		}
-		C.free(unsafe.Pointer(cname))
+	for i := 0; i < int(C.ccverify_verdict_fact_count(v)); i++ {
+		name := C.ccverify_verdict_fact_name(v, C.size_t(i))
+		out.Facts[C.GoString(name)] = C.GoString(C.ccverify_verdict_fact(v, name))
 	}
 	out.JSON = C.GoString(C.ccverify_verdict_json(v))
 	return out
@@ -141,6 +150,73 @@ func VerifyStream(request, stream []byte, expected string) (*Verdict, error) {
 	defer C.free(unsafe.Pointer(addr))
 	var v *C.ccverify_verdict
 	if err := statusError(C.ccverify_verify_stream(req, reqLen, s, sLen, addr, &v)); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
+// GPUOptions are the options of VerifyGPU: where RIMs and cached OCSP responses are, the
+// verification time and the appraisal policy. The zero value (or a nil *GPUOptions) is the
+// strict default policy at the system clock. The JSON names are the C ABI's option keys.
+type GPUOptions struct {
+	// RIMDir is a directory of reference integrity manifests named by RIM id ("" = none).
+	RIMDir string `json:"rim_dir,omitempty"`
+	// OCSPDir is a directory of cached DER OCSP responses ("" = none).
+	OCSPDir string `json:"ocsp_dir,omitempty"`
+	// At is the verification time; the zero time means the system clock at the call.
+	At time.Time `json:"-"`
+	// ExpectedArch is the architecture to require ("" = "HOPPER", the only one supported).
+	ExpectedArch string `json:"expected_arch,omitempty"`
+	// ExpectedCount is how many GPUs must be attested; nil reports the count as a warning.
+	ExpectedCount *int `json:"expected_count,omitempty"`
+	// RequireRevocation (nil = true): revocation must be proven by OCSP.
+	RequireRevocation *bool `json:"require_revocation,omitempty"`
+	// RequireRIMs (nil = true): RIMs, and so the measurement comparison, are required.
+	RequireRIMs *bool `json:"require_rims,omitempty"`
+	// AllowExpiredRIMs accepts RIMs whose signer chain expired at the verification time.
+	AllowExpiredRIMs bool `json:"allow_expired_rims,omitempty"`
+	// AllowHoldForRIMs accepts a RIM signer certificate on hold (OCSP certificateHold).
+	AllowHoldForRIMs bool `json:"allow_hold_for_rims,omitempty"`
+}
+
+// optionsJSON is the JSON object ccverify_verify_gpu reads ("" for nil options).
+func (o *GPUOptions) optionsJSON() (string, error) {
+	if o == nil {
+		return "", nil
+	}
+	type fields GPUOptions // the same JSON tags, without this method set
+	wire := struct {
+		*fields
+		At *int64 `json:"at,omitempty"`
+	}{fields: (*fields)(o)}
+	if !o.At.IsZero() {
+		at := o.At.Unix()
+		wire.At = &at
+	}
+	b, err := json.Marshal(wire)
+	return string(b), err
+}
+
+// VerifyGPU verifies the NVIDIA GPU evidence of an io.net attestation: gpuJSON is the JSON of
+// its "gpu" member and nonce the hex nonce sent with the attestation request. Bad evidence is
+// a verdict with failed checks; errors (code "invalid_nonce", "invalid_argument", …) are for
+// calls that cannot run.
+func VerifyGPU(gpuJSON []byte, nonce string, options *GPUOptions) (*Verdict, error) {
+	opts, err := options.optionsJSON()
+	if err != nil {
+		return nil, &Error{Code: "invalid_argument", Message: err.Error()}
+	}
+	if strings.IndexByte(nonce, 0) >= 0 {
+		return nil, &Error{Code: "invalid_argument", Message: "nonce contains a NUL byte"}
+	}
+	g, gLen := cBytes(gpuJSON)
+	defer C.free(unsafe.Pointer(g))
+	n := C.CString(nonce)
+	defer C.free(unsafe.Pointer(n))
+	o := C.CString(opts)
+	defer C.free(unsafe.Pointer(o))
+	var v *C.ccverify_verdict
+	if err := statusError(C.ccverify_verify_gpu(g, gLen, n, o, &v)); err != nil {
 		return nil, err
 	}
 	return takeVerdict(v), nil

@@ -1,13 +1,16 @@
 package ccverify
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 type vector struct {
@@ -151,5 +154,132 @@ func TestEthAddressVectors(t *testing.T) {
 		if c.Valid != (err == nil) || (err != nil && !errors.Is(err, ErrInvalidAddress)) {
 			t.Errorf("%q: valid=%v, err=%v", c.Input, c.Valid, err)
 		}
+	}
+}
+
+type gpuCase struct {
+	Name   string          `json:"name"`
+	At     string          `json:"at"`
+	GPU    string          `json:"gpu"`
+	Nonce  string          `json:"nonce"`
+	Policy json.RawMessage `json:"policy"`
+	RIMDir *string         `json:"rim_dir"`
+	Expect struct {
+		Verified bool `json:"verified"`
+		Checks   []struct {
+			ID      string  `json:"id"`
+			Subject *string `json:"subject"`
+			Status  string  `json:"status"`
+		} `json:"checks"`
+	} `json:"expect"`
+}
+
+func gpuCases(t *testing.T) []gpuCase {
+	raw, err := os.ReadFile("../vectors/gpu/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []gpuCase `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Cases) < 30 {
+		t.Fatalf("expected the full GPU case set, found %d", len(doc.Cases))
+	}
+	return doc.Cases
+}
+
+// caseOptions builds a case's options as core/tests/gpu_vectors.rs does: its policy object
+// (every key must map to a GPUOptions field), plus at and rim_dir relative to the vector dir.
+func caseOptions(t *testing.T, c gpuCase) *GPUOptions {
+	var o GPUOptions
+	dec := json.NewDecoder(bytes.NewReader(c.Policy))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&o); err != nil {
+		t.Fatalf("%s: policy %s: %v", c.Name, c.Policy, err)
+	}
+	at, err := time.Parse(time.RFC3339, c.At)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.At = at
+	if c.RIMDir != nil {
+		o.RIMDir = filepath.Join("..", "vectors", "gpu", *c.RIMDir)
+	}
+	return &o
+}
+
+func TestGPUVectors(t *testing.T) {
+	for _, c := range gpuCases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			got, err := VerifyGPU([]byte(c.GPU), c.Nonce, caseOptions(t, c))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Verified != c.Expect.Verified {
+				t.Errorf("verified = %v: %s", got.Verified, got.JSON)
+			}
+			for _, want := range c.Expect.Checks {
+				subject := ""
+				if want.Subject != nil {
+					subject = *want.Subject
+				}
+				i := slices.IndexFunc(got.Checks, func(g Check) bool { return g.ID == want.ID && g.Subject == subject })
+				if i < 0 {
+					t.Errorf("no check %s for %q", want.ID, subject)
+				} else if got.Checks[i].Status != want.Status {
+					t.Errorf("%s %q = %s (%s), want %s", want.ID, subject, got.Checks[i].Status, got.Checks[i].Detail, want.Status)
+				}
+			}
+		})
+	}
+}
+
+func TestGPUArguments(t *testing.T) {
+	c := gpuCases(t)[0]
+	gpu := []byte(c.GPU)
+	at := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)
+	base, err := VerifyGPU(gpu, c.Nonce, &GPUOptions{At: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Verified || base.Facts["gpu.count"] != "1" || base.Signer != "" {
+		t.Errorf("sample without RIMs: %s", base.JSON)
+	}
+	// The same instant in another zone, and the nonce as the agent would normalise it.
+	other, err := VerifyGPU(gpu, "0x"+strings.ToUpper(c.Nonce), &GPUOptions{At: at.In(time.FixedZone("X", -7*3600))})
+	if err != nil || other.JSON != base.JSON {
+		t.Errorf("same instant and nonce differ: %v", err)
+	}
+	one, no := 1, false
+	relaxed, err := VerifyGPU(gpu, c.Nonce, &GPUOptions{At: at, ExpectedCount: &one, RequireRevocation: &no, RequireRIMs: &no})
+	if err != nil || !relaxed.Verified {
+		t.Errorf("relaxed policy: %v %v", err, relaxed)
+	}
+	// nil options and the zero value are the defaults at the system clock.
+	a, err1 := VerifyGPU(gpu, c.Nonce, nil)
+	b, err2 := VerifyGPU(gpu, c.Nonce, &GPUOptions{})
+	if err1 != nil || err2 != nil || a.Verified || len(a.Checks) != len(b.Checks) {
+		t.Errorf("defaults: %v %v", err1, err2)
+	}
+	for _, nonce := range []string{"", "zz", "0x0000", "ab\x00cd"} {
+		_, err := VerifyGPU(gpu, nonce, nil)
+		want := ErrInvalidNonce
+		if strings.ContainsRune(nonce, 0) {
+			want = ErrInvalidArgument
+		}
+		if !errors.Is(err, want) {
+			t.Errorf("nonce %q: %v", nonce, err)
+		}
+	}
+	for _, o := range []*GPUOptions{{RIMDir: "no-such-dir"}, {OCSPDir: "no-such-dir"}} {
+		if _, err := VerifyGPU(gpu, c.Nonce, o); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	if v, err := VerifyGPU(nil, c.Nonce, nil); err != nil || v.Verified {
+		t.Errorf("empty evidence: %v", err)
 	}
 }

@@ -13,9 +13,10 @@
 //!   error's text. A JS value of the wrong type is `invalid_argument`.
 //! * Bad evidence never throws: it is a failed check in the returned [`Verdict`].
 //!
-//! The workspace denies `unsafe_code`; the code napi-derive generates is not linted, and the two
-//! hand-written `unsafe` blocks (`js_bytes`, `js_headers`) are allowed locally: they turn an
-//! argument whose JS type was just checked into a typed napi view (`Unknown::cast`).
+//! The workspace denies `unsafe_code`; the code napi-derive generates is not linted, and the
+//! three hand-written `unsafe` blocks (`js_bytes`, `js_headers`, `gpu::GpuOptions::from_js`)
+//! are allowed locally: they turn an argument whose JS type was just checked into a typed napi
+//! view (`Unknown::cast`).
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -24,6 +25,9 @@ use ccverify::{Address, ErrorKind};
 use napi::bindgen_prelude::{Either, Null, Object, Uint8ArraySlice, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
+
+mod gpu;
+pub use gpu::{GpuOptions, verify_gpu};
 
 /// The `code` of a thrown JS error: a core [`ErrorKind`] name.
 #[derive(Clone, Copy, Debug)]

@@ -7,13 +7,15 @@
 //!
 //! Modules mirror the core's: [`error`] ↔ `ccverify::error`, [`verdict`] ↔ `ccverify::verdict`,
 //! [`exchange`] ↔ `ccverify::exchange`, [`eth`] ↔ `ccverify::eth`, [`nonce`] ↔
-//! `ccverify::nonce`; [`input`] holds the argument conversions they share.
+//! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`; [`input`] holds the argument conversions they
+//! share.
 
 use pyo3::prelude::*;
 
 mod error;
 mod eth;
 mod exchange;
+mod gpu;
 mod input;
 mod nonce;
 mod verdict;
@@ -27,6 +29,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     error::register(m)?;
     verdict::register(m)?;
     exchange::register(m)?;
+    gpu::register(m)?;
     eth::register(m)?;
     nonce::register(m)?;
     // PyO3 lists everything added in `__all__`; keep the private names (`__version__`, the

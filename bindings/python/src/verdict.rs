@@ -93,7 +93,8 @@ impl Check {
 /// The outcome of a verification: a table of named checks.
 ///
 /// `verified` is True only when no check failed and none was skipped; `warn` does not block.
-/// Returned by verify_response(), verify_stream() and StreamVerifier.finish(); never raised.
+/// Returned by verify_response(), verify_stream(), StreamVerifier.finish() and verify_gpu();
+/// never raised.
 ///
 /// Attributes:
 ///     verified: True only if every check passed or warned.
@@ -101,7 +102,8 @@ impl Check {
 ///     signer: the EIP-55 address recovered from the signature, even when it is not the
 ///         expected one; None when no signer could be recovered.
 ///     facts: values the verifier computed, by stable name ("request_hash", "response_hash":
-///         what the signed text should contain), when they could be computed.
+///         what the signed text should contain; for GPU evidence "gpu.count" and per-GPU values
+///         such as "gpu0.ueid"), when they could be computed.
 #[pyclass(frozen, eq, module = "ccverify", name = "Verdict")]
 #[derive(Clone, PartialEq)]
 pub(crate) struct Verdict {
@@ -138,7 +140,8 @@ impl Verdict {
         self.inner.signer.map(|a| a.to_checksum())
     }
 
-    /// Computed values by stable name, e.g. "request_hash" (a new dict on each access).
+    /// Computed values by stable name, e.g. "request_hash" or "gpu0.ueid" (a new dict on each
+    /// access).
     #[getter]
     fn facts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);

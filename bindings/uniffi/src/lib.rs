@@ -8,6 +8,9 @@ use std::sync::{Arc, Mutex};
 
 uniffi::setup_scaffolding!();
 
+mod gpu;
+pub use gpu::{GpuOptions, verify_gpu};
+
 /// Outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum CheckStatus {

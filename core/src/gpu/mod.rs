@@ -19,8 +19,11 @@ pub mod source;
 mod verify;
 pub mod xml;
 
+pub use ocsp::{DirOcspSource, MemoryOcspSource, NoOcsp, OcspSource};
 pub use policy::GpuPolicy;
-pub use source::{DirRimSource, MemoryRimSource, NoRims, RimSource};
+pub use source::{
+    ChainOcspSource, ChainRimSource, DirRimSource, MemoryRimSource, NoRims, RimSource,
+};
 pub use verify::{GpuEvidence, GpuVerifier, MAX_GPU_JSON, MAX_GPUS};
 
 use crate::{Error, Nonce, Verdict};
@@ -121,7 +124,8 @@ pub fn verify_gpu(
     }
     if let Some(dir) = &options.ocsp_dir {
         verifier = verifier.with_ocsp(
-            ocsp::DirOcspSource::new(dir).map_err(|e| Error::InvalidArgument(e.to_string()))?,
+            ocsp::DirOcspSource::new(dir)
+                .map_err(|e| Error::InvalidArgument(format!("OCSP directory {dir}: {e}")))?,
         );
     }
     let now = options.at.unwrap_or_else(unix_now);

@@ -753,6 +753,59 @@ pub fn verify_eat(
     )
 }
 
+/// Verifies an NRAS detached EAT with [`verify_eat`] and turns the report into a
+/// [`Verdict`](crate::Verdict): the rows of [`EatReport::checks`] (id [`CHECK_ID`],
+/// `gpu.nras`: one for the overall token, then one per GPU with subject `gpu0`, `gpu1`, …), so
+/// the verdict is verified exactly when [`EatReport::passed`].
+///
+/// Facts: `gpu.eat_nonce` (hex of `expected_nonce`), `gpu.nras.gpus` (number of GPU entries)
+/// and, when the overall token carries them, `gpu.nras.kid`, `gpu.nras.issued_at`,
+/// `gpu.nras.expires` (RFC 3339), `gpu.nras.overall_att_result` and `gpu.nras.jti`.
+///
+/// Pure: fetch the EAT and the key set first (for example with `net::NrasClient`, feature
+/// `net`), or read them from files.
+pub fn verdict_from_eat(
+    eat: &[u8],
+    jwks: &Jwks,
+    expected_nonce: &[u8; 32],
+    expected_gpus: Option<usize>,
+    now: i64,
+) -> crate::Verdict {
+    let report = verify_eat(eat, jwks, expected_nonce, expected_gpus, now);
+    let mut checks = report.checks();
+    let mut verdict = crate::Verdict::from_checks(checks.clone(), None);
+    if verdict.verified != report.passed() {
+        // Defensive: the rows and the report must agree; never let a row table without a
+        // failure verify a report that did not pass.
+        checks.push(Check::new(
+            CHECK_ID,
+            CheckStatus::Fail,
+            "the NRAS EAT did not verify (no GPU entry)",
+        ));
+        verdict = crate::Verdict::from_checks(checks, None);
+    }
+    let o = &report.overall;
+    let mut v = verdict
+        .with_fact("gpu.eat_nonce", hex::encode(expected_nonce))
+        .with_fact("gpu.nras.gpus", report.gpus.len().to_string());
+    if let Some(kid) = &o.kid {
+        v = v.with_fact("gpu.nras.kid", clip(kid));
+    }
+    if let Some(t) = o.issued_at {
+        v = v.with_fact("gpu.nras.issued_at", pki::format_time(t));
+    }
+    if let Some(t) = o.expires {
+        v = v.with_fact("gpu.nras.expires", pki::format_time(t));
+    }
+    if let Some(r) = o.overall_att_result {
+        v = v.with_fact("gpu.nras.overall_att_result", r.to_string());
+    }
+    if let Some(jti) = &o.jti {
+        v = v.with_fact("gpu.nras.jti", clip(jti));
+    }
+    v
+}
+
 /// Verifies an NRAS detached EAT (`[["JWT", overall], {"GPU-0": jwt, …}]`, the body of a 200
 /// reply from NRAS) against `jwks`, the nonce that was sent to NRAS, and the verification time
 /// `now` (Unix seconds). With `expected_gpus`, the EAT must carry exactly that many GPU tokens.
@@ -2270,5 +2323,42 @@ mod tests {
         let c = clip(&long);
         assert_eq!(c.chars().count(), CLIP + 1);
         assert_eq!(clip("a\nb"), "a\\nb");
+    }
+
+    #[test]
+    fn verdict_from_eat_over_the_fixtures() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/gpu/nras/");
+        let read = |n: &str| std::fs::read(format!("{dir}{n}")).unwrap();
+        let index: Value = serde_json::from_slice(&read("index.json")).unwrap();
+        let jwks = Jwks::from_json(&read("jwks.json")).unwrap();
+        let now = index["now"].as_i64().unwrap();
+        let mut nonce = [0u8; 32];
+        hex::decode_to_slice(index["nonce"].as_str().unwrap(), &mut nonce).unwrap();
+        for v in index["vectors"].as_array().unwrap() {
+            let file = v["file"].as_str().unwrap();
+            let expected = v["expected_gpus"].as_u64().map(|n| n as usize);
+            let verdict = verdict_from_eat(&read(file), &jwks, &nonce, expected, now);
+            assert_eq!(verdict.verified, v["verified"].as_bool().unwrap(), "{file}");
+            assert!(verdict.checks.iter().all(|c| c.id == CHECK_ID), "{file}");
+            assert_eq!(
+                verdict.checks.len(),
+                1 + v["gpus"].as_u64().unwrap() as usize,
+                "{file}"
+            );
+            assert_eq!(verdict.facts["gpu.eat_nonce"], hex::encode(nonce));
+            if verdict.verified {
+                assert_eq!(verdict.facts["gpu.nras.kid"], "test-kid");
+                assert_eq!(verdict.facts["gpu.nras.overall_att_result"], "true");
+                assert_eq!(verdict.checks[1].subject.as_deref(), Some("gpu0"));
+            }
+        }
+        // The wrong count, the wrong nonce, the wrong time: not verified.
+        let good = read("good_1gpu.json");
+        assert!(!verdict_from_eat(&good, &jwks, &nonce, Some(2), now).verified);
+        assert!(!verdict_from_eat(&good, &jwks, &[0; 32], None, now).verified);
+        assert!(!verdict_from_eat(&good, &jwks, &nonce, None, now + 86_400).verified);
+        let junk = verdict_from_eat(b"[]", &jwks, &nonce, None, now);
+        assert!(!junk.verified);
+        assert_eq!(junk.checks[0].status, CheckStatus::Fail);
     }
 }

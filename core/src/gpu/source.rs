@@ -128,6 +128,192 @@ impl RimSource for DirRimSource {
     }
 }
 
+/// Several RIM sources tried in order, for example a local directory, then NVIDIA's RIM
+/// service (`net::HttpRimSource`, feature `net`).
+///
+/// [`RimSource::fetch`] returns the first RIM found. A source that fails (`Err`) does not stop
+/// the search: the next one is asked. If no source has the RIM, the result is `Err` with every
+/// failure when at least one source failed (the RIM may exist but could not be fetched), and
+/// `Ok(None)` otherwise. The RIM is verified afterwards whatever source it came from.
+#[derive(Default)]
+pub struct ChainRimSource {
+    sources: Vec<Box<dyn RimSource>>,
+}
+
+impl ChainRimSource {
+    /// An empty chain (which has no RIM at all).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `source`, asked after the sources already in the chain.
+    pub fn with(mut self, source: impl RimSource + 'static) -> Self {
+        self.sources.push(Box::new(source));
+        self
+    }
+
+    /// Appends an already boxed source.
+    pub fn push(&mut self, source: Box<dyn RimSource>) {
+        self.sources.push(source);
+    }
+
+    /// How many sources the chain holds.
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Whether the chain holds no source.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+impl std::fmt::Debug for ChainRimSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainRimSource")
+            .field("sources", &self.describe())
+            .finish()
+    }
+}
+
+impl RimSource for ChainRimSource {
+    fn fetch(&self, rim_id: &str) -> Result<Option<Vec<u8>>, String> {
+        let mut errors = Vec::new();
+        for source in &self.sources {
+            match source.fetch(rim_id) {
+                Ok(Some(xml)) => return Ok(Some(xml)),
+                Ok(None) => {}
+                Err(e) => errors.push(e),
+            }
+        }
+        if errors.is_empty() {
+            Ok(None)
+        } else {
+            Err(errors.join("; "))
+        }
+    }
+    fn describe(&self) -> String {
+        if self.sources.is_empty() {
+            return "no RIM source".into();
+        }
+        self.sources
+            .iter()
+            .map(|s| s.describe())
+            .collect::<Vec<_>>()
+            .join(", then ")
+    }
+}
+
+/// Several OCSP sources tried in order, for example a directory of cached responses
+/// ([`DirOcspSource`](super::ocsp::DirOcspSource)), then a live responder
+/// (`net::HttpOcspSource`, feature `net`).
+///
+/// By default the first response found is returned. With [`ChainOcspSource::fresh_at`], a
+/// response whose `SingleResponse` for the certificate is not fresh at that time (the same
+/// rule as [`verify_response`](super::ocsp::verify_response):
+/// `thisUpdate ≤ now + skew`, `now ≤ nextUpdate + skew`, or at most
+/// [`MAX_AGE_WITHOUT_NEXT_UPDATE_SECS`](super::ocsp::MAX_AGE_WITHOUT_NEXT_UPDATE_SECS) old
+/// without `nextUpdate`) is set aside and the next source is asked; if no source has a fresh
+/// one, the first response found is returned, so that the verdict says why it was refused.
+/// This pre-check only chooses: every response is verified afterwards.
+#[derive(Default)]
+pub struct ChainOcspSource {
+    sources: Vec<Box<dyn super::ocsp::OcspSource>>,
+    fresh_at: Option<i64>,
+}
+
+impl ChainOcspSource {
+    /// An empty chain (which has no response at all).
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Appends `source`, asked after the sources already in the chain.
+    pub fn with(mut self, source: impl super::ocsp::OcspSource + 'static) -> Self {
+        self.sources.push(Box::new(source));
+        self
+    }
+
+    /// Appends an already boxed source.
+    pub fn push(&mut self, source: Box<dyn super::ocsp::OcspSource>) {
+        self.sources.push(source);
+    }
+
+    /// Passes over responses that are not fresh at `now` (Unix seconds, normally the
+    /// verification time) while a later source may have a fresh one.
+    pub fn fresh_at(mut self, now: i64) -> Self {
+        self.fresh_at = Some(now);
+        self
+    }
+
+    /// How many sources the chain holds.
+    pub fn len(&self) -> usize {
+        self.sources.len()
+    }
+
+    /// Whether the chain holds no source.
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+impl std::fmt::Debug for ChainOcspSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainOcspSource")
+            .field("sources", &self.sources.len())
+            .field("fresh_at", &self.fresh_at)
+            .finish()
+    }
+}
+
+/// Whether `der` holds a `SingleResponse` about (cert, issuer) that is fresh at `now`.
+fn ocsp_is_fresh(
+    der: &[u8],
+    cert: &super::pki::Certificate,
+    issuer: &super::pki::Certificate,
+    now: i64,
+) -> bool {
+    use super::ocsp::{MAX_AGE_WITHOUT_NEXT_UPDATE_SECS, MAX_CLOCK_SKEW_SECS, parse_response};
+    let Ok(parsed) = parse_response(der) else {
+        return false;
+    };
+    let Some(single) = parsed.basic.as_ref().and_then(|b| b.find(cert, issuer)) else {
+        return false;
+    };
+    if single.this_update > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
+        return false;
+    }
+    match single.next_update {
+        Some(next) => now <= next.saturating_add(MAX_CLOCK_SKEW_SECS),
+        None => now.saturating_sub(single.this_update) <= MAX_AGE_WITHOUT_NEXT_UPDATE_SECS,
+    }
+}
+
+impl super::ocsp::OcspSource for ChainOcspSource {
+    fn lookup(
+        &self,
+        cert: &super::pki::Certificate,
+        issuer: &super::pki::Certificate,
+    ) -> Option<super::ocsp::OcspFetched> {
+        let mut first = None;
+        for source in &self.sources {
+            let Some(found) = source.lookup(cert, issuer) else {
+                continue;
+            };
+            match self.fresh_at {
+                None => return Some(found),
+                Some(now) if ocsp_is_fresh(&found.der, cert, issuer, now) => return Some(found),
+                Some(_) => {
+                    if first.is_none() {
+                        first = Some(found);
+                    }
+                }
+            }
+        }
+        first
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +338,81 @@ mod tests {
         assert!(src.fetch("NV_GPU_DRIVER_GH100_1.2.3").unwrap().is_none());
         assert!(src.fetch("../etc/passwd").is_err());
         assert!(DirRimSource::new("/nonexistent/ccverify").is_err());
+    }
+
+    struct Failing;
+    impl RimSource for Failing {
+        fn fetch(&self, _rim_id: &str) -> Result<Option<Vec<u8>>, String> {
+            Err("unreachable".into())
+        }
+        fn describe(&self) -> String {
+            "failing".into()
+        }
+    }
+
+    #[test]
+    fn rim_chain_order_and_errors() {
+        let mut a = MemoryRimSource::new();
+        a.insert("A", b"from a".to_vec());
+        let mut b = MemoryRimSource::new();
+        b.insert("A", b"from b".to_vec());
+        b.insert("B", b"from b".to_vec());
+        let chain = ChainRimSource::new().with(a).with(Failing).with(b);
+        assert_eq!(chain.len(), 3);
+        assert_eq!(chain.fetch("A").unwrap().unwrap(), b"from a");
+        // A failing source does not hide a later one.
+        assert_eq!(chain.fetch("B").unwrap().unwrap(), b"from b");
+        // Not found anywhere, but one source failed: the failure is reported.
+        assert_eq!(chain.fetch("C").unwrap_err(), "unreachable");
+        assert_eq!(
+            chain.describe(),
+            "1 RIM(s) in memory, then failing, then 2 RIM(s) in memory"
+        );
+        let plain = ChainRimSource::new().with(MemoryRimSource::new());
+        assert!(plain.fetch("C").unwrap().is_none());
+        assert!(ChainRimSource::new().is_empty());
+        assert_eq!(ChainRimSource::new().describe(), "no RIM source");
+    }
+
+    #[test]
+    fn ocsp_chain_prefers_fresh_responses() {
+        use crate::gpu::ocsp::{MemoryOcspSource, OcspSource};
+        use crate::gpu::pki::Certificate;
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/gpu/ocsp/");
+        let read = |n: &str| std::fs::read(format!("{dir}{n}")).unwrap();
+        let cert = |n: &str| Certificate::from_pem_bundle(&read(n)).unwrap().remove(0);
+        let (leaf, inter, root) = (
+            cert("pki/leaf.pem"),
+            cert("pki/intermediate.pem"),
+            cert("pki/root.pem"),
+        );
+        let index: serde_json::Value = serde_json::from_slice(&read("index.json")).unwrap();
+        let now = index["now"].as_i64().unwrap();
+        let stale = read("responses/stale.der");
+        let good = read("responses/good_issuer.der");
+        let mem = |der: &Vec<u8>| MemoryOcspSource::new(vec![der.clone()]);
+
+        let first = ChainOcspSource::new().with(mem(&stale)).with(mem(&good));
+        assert_eq!(first.lookup(&leaf, &inter).unwrap().der, stale);
+        let fresh = ChainOcspSource::new()
+            .with(mem(&stale))
+            .with(mem(&good))
+            .fresh_at(now);
+        assert_eq!(fresh.lookup(&leaf, &inter).unwrap().der, good);
+        // Nothing fresh: the first response found, so the verdict can say it is stale.
+        let only_stale = ChainOcspSource::new()
+            .with(crate::gpu::ocsp::NoOcsp)
+            .with(mem(&stale))
+            .fresh_at(now);
+        assert_eq!(only_stale.lookup(&leaf, &inter).unwrap().der, stale);
+        let later = ChainOcspSource::new()
+            .with(mem(&good))
+            .with(mem(&stale))
+            .fresh_at(now + 30 * 86_400);
+        assert_eq!(later.lookup(&leaf, &inter).unwrap().der, good);
+        // No source knows the pair.
+        assert!(fresh.lookup(&inter, &root).is_none());
+        assert!(ChainOcspSource::new().lookup(&leaf, &inter).is_none());
+        assert_eq!(fresh.len(), 2);
     }
 }

@@ -554,7 +554,17 @@ impl GpuVerifier {
             return s.clone();
         }
         let state = match self.rims.fetch(id) {
-            Err(e) => RimState::unusable(&format!("RIM {id}: source error: {e}")),
+            // The source could not answer (I/O or network): the check could not run, which is
+            // a skip (policy may relax it), never a pass and not a proof of a bad RIM.
+            Err(e) => RimState {
+                id: id.to_string(),
+                missing: true,
+                problem: Some(format!(
+                    "RIM {id} could not be fetched ({}): {e}",
+                    self.rims.describe()
+                )),
+                ..RimState::default()
+            },
             Ok(None) => RimState {
                 id: id.to_string(),
                 missing: true,
@@ -655,6 +665,7 @@ impl GpuVerifier {
         let mut missing = 0usize;
         let mut good = 0usize;
         let mut hold = false;
+        let mut not_evaluated = false;
         let mut chains: Vec<ChainToQuery<'_>> = Vec::new();
         if matches!(device.status, ChainStatus::Valid) {
             chains.push((
@@ -664,8 +675,8 @@ impl GpuVerifier {
                 Arc::clone(&call.anchors.device),
             ));
         } else {
-            lines.push("device chain not valid, revocation not queried".to_string());
-            fail = true;
+            lines.push("device chain not valid, its revocation was not queried".to_string());
+            not_evaluated = true;
         }
         for (kind, s) in [("driver RIM", driver), ("VBIOS RIM", vbios)] {
             if !s.chain.is_empty() && s.rim.is_some() {
@@ -730,6 +741,8 @@ impl GpuVerifier {
         };
         if fail {
             (CheckStatus::Fail, text)
+        } else if not_evaluated {
+            (CheckStatus::Skip, format!("not evaluated: {text}"))
         } else if missing > 0 {
             if self.policy.require_revocation {
                 (CheckStatus::Skip, format!("revocation not proven: {text}"))

@@ -465,6 +465,38 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
+    typealias FfiType = UInt32
+    typealias SwiftType = UInt32
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -797,6 +829,157 @@ public func FfiConverterTypeCheck_lift(_ buf: RustBuffer) throws -> Check {
 #endif
 public func FfiConverterTypeCheck_lower(_ value: Check) -> RustBuffer {
     return FfiConverterTypeCheck.lower(value)
+}
+
+
+/**
+ * Options of `verifyGpu`: where the RIMs and cached OCSP responses are, the verification time
+ * and the appraisal policy. Every field has a default; the defaults are the core's strict
+ * policy (a relaxation turns the check it concerns into a visible warning).
+ */
+public struct GpuOptions: Equatable, Hashable {
+    /**
+     * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+     * it the RIM and measurement checks cannot run.
+     */
+    public var rimDir: String?
+    /**
+     * Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+     */
+    public var ocspDir: String?
+    /**
+     * The verification time in Unix seconds. Unset: the system clock at the call.
+     */
+    public var atUnixSeconds: Int64?
+    /**
+     * How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
+     * silently drops GPUs whose evidence it could not collect).
+     */
+    public var expectedCount: UInt32?
+    /**
+     * The architecture the evidence must show (`HOPPER`, the only one supported).
+     */
+    public var expectedArch: String
+    /**
+     * Revocation must be proven by OCSP. When false, a certificate without an OCSP answer
+     * makes `gpu.ocsp` warn instead of skip.
+     */
+    public var requireRevocation: Bool
+    /**
+     * RIMs, and so the measurement comparison, are required. When false, a RIM that cannot be
+     * found is a warning instead of a skip.
+     */
+    public var requireRims: Bool
+    /**
+     * Accept RIMs whose signer chain has expired at the verification time.
+     */
+    public var allowExpiredRims: Bool
+    /**
+     * Accept a RIM signer certificate that is on hold (OCSP `certificateHold`), for RIM chains
+     * only.
+     */
+    public var allowHoldForRims: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+         * it the RIM and measurement checks cannot run.
+         */rimDir: String? = nil, 
+        /**
+         * Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+         */ocspDir: String? = nil, 
+        /**
+         * The verification time in Unix seconds. Unset: the system clock at the call.
+         */atUnixSeconds: Int64? = nil, 
+        /**
+         * How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
+         * silently drops GPUs whose evidence it could not collect).
+         */expectedCount: UInt32? = nil, 
+        /**
+         * The architecture the evidence must show (`HOPPER`, the only one supported).
+         */expectedArch: String = "HOPPER", 
+        /**
+         * Revocation must be proven by OCSP. When false, a certificate without an OCSP answer
+         * makes `gpu.ocsp` warn instead of skip.
+         */requireRevocation: Bool = true, 
+        /**
+         * RIMs, and so the measurement comparison, are required. When false, a RIM that cannot be
+         * found is a warning instead of a skip.
+         */requireRims: Bool = true, 
+        /**
+         * Accept RIMs whose signer chain has expired at the verification time.
+         */allowExpiredRims: Bool = false, 
+        /**
+         * Accept a RIM signer certificate that is on hold (OCSP `certificateHold`), for RIM chains
+         * only.
+         */allowHoldForRims: Bool = false) {
+        self.rimDir = rimDir
+        self.ocspDir = ocspDir
+        self.atUnixSeconds = atUnixSeconds
+        self.expectedCount = expectedCount
+        self.expectedArch = expectedArch
+        self.requireRevocation = requireRevocation
+        self.requireRims = requireRims
+        self.allowExpiredRims = allowExpiredRims
+        self.allowHoldForRims = allowHoldForRims
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GpuOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GpuOptions {
+        return
+            try GpuOptions(
+                rimDir: FfiConverterOptionString.read(from: &buf), 
+                ocspDir: FfiConverterOptionString.read(from: &buf), 
+                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+                expectedCount: FfiConverterOptionUInt32.read(from: &buf), 
+                expectedArch: FfiConverterString.read(from: &buf), 
+                requireRevocation: FfiConverterBool.read(from: &buf), 
+                requireRims: FfiConverterBool.read(from: &buf), 
+                allowExpiredRims: FfiConverterBool.read(from: &buf), 
+                allowHoldForRims: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GpuOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.rimDir, into: &buf)
+        FfiConverterOptionString.write(value.ocspDir, into: &buf)
+        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterOptionUInt32.write(value.expectedCount, into: &buf)
+        FfiConverterString.write(value.expectedArch, into: &buf)
+        FfiConverterBool.write(value.requireRevocation, into: &buf)
+        FfiConverterBool.write(value.requireRims, into: &buf)
+        FfiConverterBool.write(value.allowExpiredRims, into: &buf)
+        FfiConverterBool.write(value.allowHoldForRims, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGpuOptions_lift(_ buf: RustBuffer) throws -> GpuOptions {
+    return try FfiConverterTypeGpuOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGpuOptions_lower(_ value: GpuOptions) -> RustBuffer {
+    return FfiConverterTypeGpuOptions.lower(value)
 }
 
 
@@ -1194,6 +1377,54 @@ public func FfiConverterTypeCheckStatus_lower(_ value: CheckStatus) -> RustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
+    typealias SwiftType = UInt32?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt32.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt32.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -1328,6 +1559,26 @@ public func verifyStream(request: Data, stream: Data, expectedAddress: String?)t
     )
 })
 }
+/**
+ * Verifies an io.net `gpu` object — the JSON bytes of the attestation's `gpu` member, NVIDIA
+ * Hopper evidence — for the nonce you sent with the attestation request (hex, normalised as
+ * the agent does). Offline: RIMs and OCSP responses come only from the directories in
+ * `options`. Per-GPU checks carry a `subject` (`gpu0`, `gpu1`, …).
+ *
+ * Bad evidence is never an error: it is a failed check. Errors: `InvalidNonce` for a nonce the
+ * agent would refuse, `InvalidArgument` for a `rimDir` / `ocspDir` that is not a readable
+ * directory.
+ */
+public func verifyGpu(gpuJson: Data, nonce: String, options: GpuOptions = GpuOptions())throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_gpu(
+        FfiConverterData.lower(gpuJson),
+        FfiConverterString.lower(nonce),
+        FfiConverterTypeGpuOptions_lower(options),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -1357,6 +1608,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_verify_stream() != 39045) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 7327) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 41228) {

@@ -294,6 +294,11 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_verify_response(RustBuffer request, Ru
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_stream(RustBuffer request, RustBuffer stream, RustBuffer expected_address, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_ccverify_uniffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -581,6 +586,12 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_response(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_STREAM
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_STREAM
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_stream(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
     
 );
 #endif

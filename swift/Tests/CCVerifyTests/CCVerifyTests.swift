@@ -1,5 +1,5 @@
-// Runs the shared exchange vectors from tests/vectors/ (macOS or Linux with a Swift
-// toolchain; the project's CI has none and checks syntax only).
+// Runs the shared exchange vectors and GPU cases from tests/vectors/ (macOS or Linux with a
+// Swift toolchain; the project's CI has none and checks syntax only).
 import CCVerify
 import Foundation
 import XCTest
@@ -34,6 +34,57 @@ final class CCVerifyTests: XCTestCase {
             for check in verdict.checks {
                 XCTAssertEqual(String(describing: check.status).lowercased(), checks[check.id], check.id)
             }
+        }
+    }
+
+    /// The shared GPU cases, run as core/tests/gpu_vectors.rs and Kotlin's GpuTest.sharedGpuCases
+    /// run them: options = the case's policy plus `at` and `rim_dir` (relative to tests/vectors/gpu).
+    func testGpuCases() throws {
+        let gpuDir = root.appendingPathComponent("tests/vectors/gpu")
+        let doc = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: gpuDir.appendingPathComponent("cases.json"))) as! [String: Any]
+        let cases = doc["cases"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(cases.count, 30)
+        let rfc3339 = ISO8601DateFormatter()
+        for case_ in cases {
+            let name = case_["name"] as! String
+            var options = GpuOptions()
+            options.atUnixSeconds = Int64(rfc3339.date(from: case_["at"] as! String)!.timeIntervalSince1970)
+            if let rimDir = case_["rim_dir"] as? String {
+                options.rimDir = gpuDir.appendingPathComponent(rimDir).path
+            }
+            for (key, value) in case_["policy"] as! [String: Any] {
+                switch key {
+                case "expected_count": options.expectedCount = UInt32(value as! Int)
+                case "expected_arch": options.expectedArch = value as! String
+                case "require_revocation": options.requireRevocation = value as! Bool
+                case "require_rims": options.requireRims = value as! Bool
+                case "allow_expired_rims": options.allowExpiredRims = value as! Bool
+                case "allow_hold_for_rims": options.allowHoldForRims = value as! Bool
+                default: XCTFail("\(name): unknown policy key \(key)")
+                }
+            }
+            let verdict = try verifyGpu(
+                gpuJson: Data((case_["gpu"] as! String).utf8), nonce: case_["nonce"] as! String,
+                options: options)
+            let expect = case_["expect"] as! [String: Any]
+            XCTAssertEqual(verdict.verified, expect["verified"] as! Bool, name)
+            for want in expect["checks"] as! [[String: Any]] {
+                let id = want["id"] as! String
+                let subject = want["subject"] as? String  // JSON null: a check about the whole object
+                guard let got = verdict.checks.first(where: { $0.id == id && $0.subject == subject }) else {
+                    XCTFail("\(name): no check \(id) for \(subject ?? "-")")
+                    continue
+                }
+                XCTAssertEqual(String(describing: got.status).lowercased(), want["status"] as? String,
+                               "\(name): \(id) \(subject ?? "-"): \(got.detail)")
+            }
+        }
+    }
+
+    func testGpuInvalidNonceThrows() {
+        XCTAssertThrowsError(try verifyGpu(gpuJson: Data("{}".utf8), nonce: "")) { error in
+            guard case CcverifyError.InvalidNonce = error else { return XCTFail("\(error)") }
         }
     }
 

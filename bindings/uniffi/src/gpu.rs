@@ -1,0 +1,108 @@
+//! `verifyGpu`: NVIDIA GPU evidence (the `gpu` member of an io.net attestation), over
+//! [`ccverify::gpu::verify_gpu`]. Only the options record is converted here; every rule is the
+//! core's.
+
+use crate::{CcverifyError, Verdict};
+
+/// Options of `verifyGpu`: where the RIMs and cached OCSP responses are, the verification time
+/// and the appraisal policy. Every field has a default; the defaults are the core's strict
+/// policy (a relaxation turns the check it concerns into a visible warning).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct GpuOptions {
+    /// Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+    /// it the RIM and measurement checks cannot run.
+    #[uniffi(default = None)]
+    pub rim_dir: Option<String>,
+    /// Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+    #[uniffi(default = None)]
+    pub ocsp_dir: Option<String>,
+    /// The verification time in Unix seconds. Unset: the system clock at the call.
+    #[uniffi(default = None)]
+    pub at_unix_seconds: Option<i64>,
+    /// How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
+    /// silently drops GPUs whose evidence it could not collect).
+    #[uniffi(default = None)]
+    pub expected_count: Option<u32>,
+    /// The architecture the evidence must show (`HOPPER`, the only one supported).
+    #[uniffi(default = "HOPPER")]
+    pub expected_arch: String,
+    /// Revocation must be proven by OCSP. When false, a certificate without an OCSP answer
+    /// makes `gpu.ocsp` warn instead of skip.
+    #[uniffi(default = true)]
+    pub require_revocation: bool,
+    /// RIMs, and so the measurement comparison, are required. When false, a RIM that cannot be
+    /// found is a warning instead of a skip.
+    #[uniffi(default = true)]
+    pub require_rims: bool,
+    /// Accept RIMs whose signer chain has expired at the verification time.
+    #[uniffi(default = false)]
+    pub allow_expired_rims: bool,
+    /// Accept a RIM signer certificate that is on hold (OCSP `certificateHold`), for RIM chains
+    /// only.
+    #[uniffi(default = false)]
+    pub allow_hold_for_rims: bool,
+}
+
+impl From<GpuOptions> for ccverify::gpu::GpuOptions {
+    fn from(o: GpuOptions) -> Self {
+        ccverify::gpu::GpuOptions {
+            rim_dir: o.rim_dir,
+            ocsp_dir: o.ocsp_dir,
+            at: o.at_unix_seconds,
+            policy: ccverify::gpu::GpuPolicy {
+                expected_arch: o.expected_arch,
+                // u32 → usize is lossless on every target UniFFI supports (32- and 64-bit).
+                expected_count: o.expected_count.map(|n| n as usize),
+                require_revocation: o.require_revocation,
+                allow_hold_for_rims: o.allow_hold_for_rims,
+                allow_expired_rims: o.allow_expired_rims,
+                require_rims: o.require_rims,
+            },
+        }
+    }
+}
+
+/// Verifies an io.net `gpu` object — the JSON bytes of the attestation's `gpu` member, NVIDIA
+/// Hopper evidence — for the nonce you sent with the attestation request (hex, normalised as
+/// the agent does). Offline: RIMs and OCSP responses come only from the directories in
+/// `options`. Per-GPU checks carry a `subject` (`gpu0`, `gpu1`, …).
+///
+/// Bad evidence is never an error: it is a failed check. Errors: `InvalidNonce` for a nonce the
+/// agent would refuse, `InvalidArgument` for a `rimDir` / `ocspDir` that is not a readable
+/// directory.
+#[uniffi::export(default(options))]
+pub fn verify_gpu(
+    gpu_json: Vec<u8>,
+    nonce: String,
+    options: GpuOptions,
+) -> Result<Verdict, CcverifyError> {
+    Ok(ccverify::gpu::verify_gpu(&gpu_json, &nonce, &options.into())?.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::GpuOptions;
+
+    /// `GpuOptions()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
+    fn foreign_default() -> GpuOptions {
+        GpuOptions {
+            rim_dir: None,
+            ocsp_dir: None,
+            at_unix_seconds: None,
+            expected_count: None,
+            expected_arch: "HOPPER".into(),
+            require_revocation: true,
+            require_rims: true,
+            allow_expired_rims: false,
+            allow_hold_for_rims: false,
+        }
+    }
+
+    #[test]
+    fn record_defaults_are_the_core_defaults() {
+        assert_eq!(
+            ccverify::gpu::GpuOptions::from(foreign_default()),
+            ccverify::gpu::GpuOptions::default()
+        );
+    }
+}
