@@ -8,7 +8,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 BIN    := target/debug/ccverify
 
-.PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-python clean
+.PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-nv bench-python clean
 
 # Each language binding brings its own targets in mk/<lang>.mk and appends its test target to
 # BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
@@ -69,6 +69,13 @@ bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(CARGO) bench -p ccverify --bench ratio
 	$(CARGO) bench -p ccverify --bench ratio --features libsecp256k1
 	$(VPY) bench/python_baseline.py target/bench-inputs
+	$(CARGO) bench -p ccverify --bench gpu
+	$(MAKE) bench-nv
+
+bench-nv: ## NVIDIA's Python verifier (nv-local-gpu-verifier 2.7.3) on its own sample, OCSP stubbed
+	test -x target/nv-venv/bin/python || $(PYTHON) -m venv target/nv-venv
+	target/nv-venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-nv.txt
+	target/nv-venv/bin/python bench/nv_reference.py --runs 30
 
 clean: ## Remove build outputs and the venv
 	$(CARGO) clean

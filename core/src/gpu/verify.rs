@@ -1113,6 +1113,61 @@ fn parse_gpu_object(
 mod tests {
     use super::*;
 
+    fn gpu(name: &str, flag: Option<u64>) -> GpuResult {
+        GpuResult {
+            name: name.into(),
+            checks: Vec::new(),
+            facts: Vec::new(),
+            certified_chip: Some("GH100".into()),
+            feature_flag: flag,
+        }
+    }
+
+    #[test]
+    fn mixed_spt_and_mpt_fail_the_mode_check() {
+        let v = GpuVerifier::default();
+        let verdict = v.finish_with(
+            Vec::new(),
+            vec![gpu("gpu0", Some(0)), gpu("gpu1", Some(1))],
+            Some("HOPPER".into()),
+            &[0u8; 32],
+            2,
+        );
+        let mode = verdict.check(ids::MODE).unwrap();
+        assert_eq!(mode.status, CheckStatus::Fail, "{}", mode.detail);
+        assert!(mode.detail.contains("gpu0=SPT") && mode.detail.contains("gpu1=MPT"));
+        for flags in [
+            [Some(1), Some(1)],
+            [Some(2), Some(2)],
+            [None, None],
+            [Some(0), None],
+        ] {
+            let verdict = v.finish_with(
+                Vec::new(),
+                vec![gpu("gpu0", flags[0]), gpu("gpu1", flags[1])],
+                Some("HOPPER".into()),
+                &[0u8; 32],
+                2,
+            );
+            assert_eq!(
+                verdict.check(ids::MODE).unwrap().status,
+                CheckStatus::Pass,
+                "{flags:?}"
+            );
+        }
+        // A certificate for another chip fails the architecture check.
+        let mut other = gpu("gpu0", None);
+        other.certified_chip = Some("GB100".into());
+        let verdict = v.finish_with(
+            Vec::new(),
+            vec![other],
+            Some("HOPPER".into()),
+            &[0u8; 32],
+            1,
+        );
+        assert_eq!(verdict.check(ids::ARCH).unwrap().status, CheckStatus::Fail);
+    }
+
     #[test]
     fn dice_fwid_of_sample_leaf() {
         let chain = Certificate::from_pem_bundle(include_bytes!(
