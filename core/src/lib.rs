@@ -25,6 +25,7 @@ pub mod gpu;
 pub mod net;
 pub mod nonce;
 pub mod pyjson;
+pub mod tdx;
 pub mod verdict;
 
 pub use error::{Error, ErrorKind};

@@ -1,0 +1,559 @@
+//! Intel TDX quotes: the `cpu.quote` of an io.net attestation.
+//!
+//! The cryptographic verification (PCK chain to Intel's SGX Root CA, CRLs, TCB Info and QE
+//! Identity signatures, QE report, quote signature, TCB level matching) is dcap-qvl 0.7.1,
+//! pinned, built pure-Rust. Everything that decides whether the result is *acceptable* is ours
+//! and explicit, because dcap-qvl's `verify` succeeds for OutOfDate and every other non-Revoked
+//! status: the accepted TCB statuses, advisories, TD attributes, measurement allowlists,
+//! collateral age and the REPORTDATA binding.
+//!
+//! Pure and synchronous: quote bytes, Intel collateral (dcap-qvl's JSON), a policy, the expected
+//! REPORTDATA and the verification time in; a [`Verdict`] out.
+
+pub mod ids;
+mod policy;
+
+use dcap_qvl::QuoteCollateralV3;
+use dcap_qvl::quote::{Quote, Report, TDReport10};
+use dcap_qvl::verify::QuoteVerifier;
+use serde_json::Value;
+
+pub use policy::{TCB_STATUSES, TdxPolicy};
+
+use crate::verdict::{Check, CheckStatus, Verdict};
+use crate::{Error, Nonce};
+
+/// Largest quote accepted (real ones are about 5 KiB).
+pub const MAX_QUOTE_LEN: usize = 64 * 1024;
+/// Largest collateral JSON accepted.
+pub const MAX_COLLATERAL_LEN: usize = 1024 * 1024;
+
+/// What REPORTDATA must be.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ExpectedReportData {
+    /// io.net's rule: the 32-byte nonce followed by 32 zero bytes.
+    Nonce([u8; 32]),
+    /// Any exact 64 bytes.
+    Exact([u8; 64]),
+    /// Nothing expected: `tdx.report_data` is skipped, so the verdict is not verified.
+    Unspecified,
+}
+
+impl ExpectedReportData {
+    /// io.net's binding for a nonce given as hex (normalised as the agent does).
+    pub fn from_nonce_hex(nonce_hex: &str) -> Result<Self, Error> {
+        Ok(ExpectedReportData::Nonce(Nonce::normalize(nonce_hex)?.0))
+    }
+
+    /// An exact 64-byte value given as 128 hex digits (optional `0x`).
+    pub fn from_report_data_hex(hex_text: &str) -> Result<Self, Error> {
+        let t = hex_text.trim();
+        let t = t
+            .strip_prefix("0x")
+            .or_else(|| t.strip_prefix("0X"))
+            .unwrap_or(t);
+        let bytes = hex::decode(t)
+            .map_err(|e| Error::InvalidArgument(format!("report data is not hex: {e}")))?;
+        let arr: [u8; 64] = bytes.try_into().map_err(|b: Vec<u8>| {
+            Error::InvalidArgument(format!("report data must be 64 bytes, got {}", b.len()))
+        })?;
+        Ok(ExpectedReportData::Exact(arr))
+    }
+
+    fn bytes(&self) -> Option<[u8; 64]> {
+        match self {
+            ExpectedReportData::Nonce(n) => {
+                let mut out = [0u8; 64];
+                out[..32].copy_from_slice(n);
+                Some(out)
+            }
+            ExpectedReportData::Exact(b) => Some(*b),
+            ExpectedReportData::Unspecified => None,
+        }
+    }
+}
+
+/// Decodes a quote given as raw bytes or as hex text (io.net's `cpu.quote` is lower-case hex;
+/// an optional `0x` and surrounding whitespace are accepted). The agent's error strings
+/// (`Error: TDX Interface not found …`) are reported as such.
+pub fn decode_quote_input(input: &[u8]) -> Result<Vec<u8>, String> {
+    if input.len() > 2 * MAX_QUOTE_LEN + 4 {
+        return Err(format!(
+            "quote input larger than {} bytes",
+            2 * MAX_QUOTE_LEN
+        ));
+    }
+    let trimmed = input.trim_ascii();
+    let body = trimmed
+        .strip_prefix(b"0x")
+        .or_else(|| trimmed.strip_prefix(b"0X"))
+        .unwrap_or(trimmed);
+    if !body.is_empty() && body.iter().all(u8::is_ascii_hexdigit) {
+        return hex::decode(body).map_err(|e| format!("quote hex: {e}"));
+    }
+    if trimmed.starts_with(b"Error") {
+        return Err(format!(
+            "the agent returned an error instead of a quote: {}",
+            String::from_utf8_lossy(&trimmed[..trimmed.len().min(200)])
+        ));
+    }
+    if trimmed.len() >= 2 && trimmed[..2] == [4, 0] || trimmed.len() >= 2 && trimmed[..2] == [5, 0]
+    {
+        return Ok(input.to_vec());
+    }
+    Err("the quote is neither hex text nor a binary TDX quote (version 4 or 5)".into())
+}
+
+/// Verifies a TDX quote (raw or hex) with Intel collateral (dcap-qvl's `QuoteCollateralV3` JSON)
+/// against the expected REPORTDATA and `policy`, at `now` (Unix seconds).
+pub fn verify_tdx(
+    quote_input: &[u8],
+    collateral_json: &[u8],
+    expected: &ExpectedReportData,
+    policy: &TdxPolicy,
+    now: i64,
+) -> Verdict {
+    let mut checks: Vec<Check> = Vec::new();
+    let mut facts: Vec<(String, String)> = Vec::new();
+    let skip_all = |checks: &mut Vec<Check>, from: &[&str], why: &str| {
+        for id in from {
+            checks.push(Check::new(
+                id,
+                CheckStatus::Skip,
+                format!("not evaluated: {why}"),
+            ));
+        }
+    };
+    const AFTER_PARSE: &[&str] = &[
+        ids::COLLATERAL,
+        ids::QUOTE_SIGNATURE,
+        ids::TCB_STATUS,
+        ids::TD_ATTRIBUTES,
+        ids::MEASUREMENTS,
+        ids::REPORT_DATA,
+    ];
+
+    // 1. Quote structure.
+    let parsed =
+        decode_quote_input(quote_input).and_then(|raw| parse_quote(&raw).map(|q| (raw, q)));
+    let (raw, quote, td) = match parsed {
+        Ok((raw, (quote, td, trailing))) => {
+            checks.push(Check::new(
+                ids::QUOTE_PARSE,
+                CheckStatus::Pass,
+                format!(
+                    "TDX quote v{} ({}), {} bytes{}",
+                    quote.header.version,
+                    body_name(&quote.report),
+                    raw.len(),
+                    if trailing > 0 {
+                        format!(", {trailing} bytes of zero padding after the signature data")
+                    } else {
+                        String::new()
+                    }
+                ),
+            ));
+            (raw, quote, td)
+        }
+        Err(why) => {
+            checks.push(Check::new(ids::QUOTE_PARSE, CheckStatus::Fail, why));
+            skip_all(&mut checks, AFTER_PARSE, "the quote did not parse");
+            return Verdict::from_checks(checks, None);
+        }
+    };
+    td_facts(&quote, &td, &mut facts);
+
+    // 2. Collateral: well-formed and recent enough for the policy.
+    let collateral = match parse_collateral(collateral_json) {
+        Ok(c) => c,
+        Err(why) => {
+            checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, why));
+            skip_all(
+                &mut checks,
+                &[ids::QUOTE_SIGNATURE, ids::TCB_STATUS],
+                "no usable collateral",
+            );
+            own_checks(&td, &quote, expected, policy, &mut checks);
+            return finish(checks, facts);
+        }
+    };
+    let collateral_facts = collateral_dates(&collateral);
+
+    // 3. dcap-qvl: signatures, chains, CRLs, TCB matching (attributes are ours, see below).
+    let verifier = QuoteVerifier::new_prod()
+        .with_config::<dcap_qvl::configs::RustCryptoConfig>()
+        .allow_debug(true)
+        .allow_service_td(true);
+    let result = verifier.verify_with_policy(
+        &raw,
+        collateral.clone(),
+        u64::try_from(now).unwrap_or(0),
+        &dcap_qvl::QuotePolicy::claims_only(u64::try_from(now).unwrap_or(0)),
+    );
+    match result {
+        Ok(claims) => {
+            let (st, d) = collateral_check(&collateral_facts, &claims, policy, now);
+            checks.push(Check::new(ids::COLLATERAL, st, d));
+            checks.push(Check::new(
+                ids::QUOTE_SIGNATURE,
+                CheckStatus::Pass,
+                "PCK chain to Intel's SGX Root CA (CRLs at the verification time), QE report, QE report data and the quote signature over header and TD report verify",
+            ));
+            let status = claims.tcb.status.to_string();
+            facts.push(("tcb_status".into(), status.clone()));
+            facts.push(("advisory_ids".into(), claims.tcb.advisory_ids.join(",")));
+            facts.push(("fmspc".into(), hex::encode(claims.platform.pck.fmspc)));
+            facts.push((
+                "tcb_eval_data_number".into(),
+                claims.tcb.eval_data_number.to_string(),
+            ));
+            facts.push((
+                "collateral_expires".into(),
+                crate::gpu::pki::format_time(
+                    i64::try_from(claims.earliest_expiration_date).unwrap_or(i64::MAX),
+                ),
+            ));
+            let (st, d) = policy.tcb_check(
+                &status,
+                &claims.tcb.advisory_ids,
+                claims.tcb.eval_data_number,
+            );
+            checks.push(Check::new(ids::TCB_STATUS, st, d));
+        }
+        Err(e) => {
+            let msg = format!("{e:#}");
+            match classify(&msg) {
+                Stage::Collateral => {
+                    checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, msg));
+                    skip_all(
+                        &mut checks,
+                        &[ids::QUOTE_SIGNATURE, ids::TCB_STATUS],
+                        "the collateral was refused",
+                    );
+                }
+                Stage::Signature => {
+                    checks.push(Check::new(
+                        ids::COLLATERAL,
+                        CheckStatus::Pass,
+                        "TCB Info, QE Identity and CRLs are signed by Intel and current at the verification time",
+                    ));
+                    checks.push(Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Fail, msg));
+                    skip_all(
+                        &mut checks,
+                        &[ids::TCB_STATUS],
+                        "the quote signature did not verify",
+                    );
+                }
+                Stage::Tcb => {
+                    checks.push(Check::new(
+                        ids::COLLATERAL,
+                        CheckStatus::Pass,
+                        "TCB Info, QE Identity and CRLs are signed by Intel and current at the verification time",
+                    ));
+                    checks.push(Check::new(
+                        ids::QUOTE_SIGNATURE,
+                        CheckStatus::Pass,
+                        "PCK chain, QE report and quote signature verify",
+                    ));
+                    checks.push(Check::new(ids::TCB_STATUS, CheckStatus::Fail, msg));
+                }
+                Stage::Attributes => {
+                    // dcap-qvl checks attributes last: everything before it passed.
+                    checks.push(Check::new(
+                        ids::COLLATERAL,
+                        CheckStatus::Pass,
+                        "TCB Info, QE Identity and CRLs are signed by Intel and current at the verification time",
+                    ));
+                    checks.push(Check::new(
+                        ids::QUOTE_SIGNATURE,
+                        CheckStatus::Pass,
+                        "PCK chain, QE report and quote signature verify",
+                    ));
+                    checks.push(Check::new(
+                        ids::TCB_STATUS,
+                        CheckStatus::Skip,
+                        format!("not reported: dcap-qvl stops at its TD attribute check ({msg})"),
+                    ));
+                }
+            }
+        }
+    }
+    own_checks(&td, &quote, expected, policy, &mut checks);
+    finish(checks, facts)
+}
+
+fn finish(checks: Vec<Check>, facts: Vec<(String, String)>) -> Verdict {
+    let mut v = Verdict::from_checks(checks, None);
+    for (k, val) in facts {
+        v = v.with_fact(&format!("tdx.{k}"), val);
+    }
+    v
+}
+
+/// TD attributes, measurements and REPORTDATA: decided from the parsed (signed) TD report.
+fn own_checks(
+    td: &TDReport10,
+    quote: &Quote,
+    expected: &ExpectedReportData,
+    policy: &TdxPolicy,
+    checks: &mut Vec<Check>,
+) {
+    let service_td = match &quote.report {
+        Report::TD15(r) => Some(r.mr_service_td),
+        Report::TD15Ex(r) => Some(r.base.mr_service_td),
+        _ => None,
+    };
+    let (st, d) = policy.attributes_check(td, service_td.as_ref());
+    checks.push(Check::new(ids::TD_ATTRIBUTES, st, d));
+    let (st, d) = policy.measurements_check(td);
+    checks.push(Check::new(ids::MEASUREMENTS, st, d));
+    checks.push(match expected.bytes() {
+        None => Check::new(
+            ids::REPORT_DATA,
+            CheckStatus::Skip,
+            format!(
+                "no expected REPORTDATA given: freshness is not proven (REPORTDATA is {})",
+                hex::encode(td.report_data)
+            ),
+        ),
+        Some(want) if want == td.report_data => Check::new(
+            ids::REPORT_DATA,
+            CheckStatus::Pass,
+            match expected {
+                ExpectedReportData::Nonce(_) => format!(
+                    "REPORTDATA = nonce {} followed by 32 zero bytes",
+                    hex::encode(&td.report_data[..32])
+                ),
+                _ => "REPORTDATA equals the expected 64 bytes".to_string(),
+            },
+        ),
+        Some(want) => Check::new(
+            ids::REPORT_DATA,
+            CheckStatus::Fail,
+            match expected {
+                ExpectedReportData::Nonce(_) if td.report_data[..32] == want[..32] => format!(
+                    "REPORTDATA[32..64] is not zero: {}",
+                    hex::encode(&td.report_data[32..])
+                ),
+                _ => format!(
+                    "REPORTDATA {} differs from the expected {}",
+                    hex::encode(td.report_data),
+                    hex::encode(want)
+                ),
+            },
+        ),
+    });
+}
+
+enum Stage {
+    Collateral,
+    Signature,
+    Tcb,
+    Attributes,
+}
+
+/// Maps a dcap-qvl 0.7.1 error to the stage it came from. The crate is pinned to `=0.7.1` and
+/// every class is covered by tests, so a wording change in an upgrade fails the suite.
+fn classify(msg: &str) -> Stage {
+    const ATTR: &[&str] = &[
+        "Debug mode is enabled",
+        "TD profiling is enabled",
+        "Reserved bits in TD attributes",
+        "TD migration is enabled",
+        "SERVTD_EXT is enabled",
+        "SEPT_VE_DISABLE is not enabled",
+        "Invalid MR service TD",
+        "Failed to parse TD attributes",
+    ];
+    const TCB: &[&str] = &[
+        "No matching TCB level",
+        "Revoked",
+        "Fmspc mismatch",
+        "TDX module",
+        "non-TDX TCB info",
+        "TCB status",
+        "tdxModule",
+        "QE ISVSVN",
+        "No TCB levels found in QE Identity",
+    ];
+    const SIG: &[&str] = &[
+        "PCK",
+        "qe_report",
+        "QE report",
+        "ISV enclave report signature",
+        "Certificate chain is too short in quote",
+        "Unsupported DCAP",
+        "Unknown QE vendor",
+        "cert format",
+        "decode quote",
+        "mrsigner",
+        "MRSIGNER",
+        "isvprodid",
+        "miscselect",
+        "attributes",
+    ];
+    if ATTR.iter().any(|p| msg.contains(p)) {
+        Stage::Attributes
+    } else if TCB.iter().any(|p| msg.contains(p)) {
+        Stage::Tcb
+    } else if SIG.iter().any(|p| msg.contains(p)) {
+        Stage::Signature
+    } else {
+        Stage::Collateral
+    }
+}
+
+/// Strict structural parse: TDX (tee type 0x81), version 4 or 5, ECDSA P-256 attestation key,
+/// Intel's QE vendor id, a TD report body, and nothing but zero padding after the signature data.
+fn parse_quote(raw: &[u8]) -> Result<(Quote, TDReport10, usize), String> {
+    use dcap_qvl::quote::Quote as Q;
+    use decode::decode_quote;
+    if raw.len() > MAX_QUOTE_LEN {
+        return Err(format!("quote larger than {MAX_QUOTE_LEN} bytes"));
+    }
+    let (quote, used): (Q, usize) = decode_quote(raw)?;
+    let trailing = &raw[used..];
+    if trailing.iter().any(|b| *b != 0) {
+        return Err(format!(
+            "{} bytes after the signature data are not zero padding",
+            trailing.len()
+        ));
+    }
+    if quote.header.tee_type != 0x81 {
+        return Err(format!(
+            "TEE type 0x{:x} is not TDX (0x81)",
+            quote.header.tee_type
+        ));
+    }
+    if ![4, 5].contains(&quote.header.version) {
+        return Err(format!(
+            "quote version {} is not 4 or 5",
+            quote.header.version
+        ));
+    }
+    if quote.header.attestation_key_type != 2 {
+        return Err(format!(
+            "attestation key type {} is not ECDSA P-256 (2)",
+            quote.header.attestation_key_type
+        ));
+    }
+    if quote.header.qe_vendor_id != dcap_qvl::INTEL_QE_VENDOR_ID {
+        return Err(format!(
+            "QE vendor id {} is not Intel's",
+            hex::encode(quote.header.qe_vendor_id)
+        ));
+    }
+    let td = match &quote.report {
+        Report::TD10(r) => r.clone(),
+        Report::TD15(r) => r.base.clone(),
+        Report::TD15Ex(r) => r.base.base.clone(),
+        Report::SgxEnclave(_) => return Err("an SGX enclave report, not a TD report".into()),
+    };
+    Ok((quote, td, trailing.len()))
+}
+
+mod decode {
+    use dcap_qvl::quote::Quote;
+
+    /// Decodes a quote and returns how many bytes it used.
+    pub fn decode_quote(raw: &[u8]) -> Result<(Quote, usize), String> {
+        let mut input = raw;
+        let q = <Quote as parity_scale_codec::Decode>::decode(&mut input)
+            .map_err(|e| format!("malformed quote: {e}"))?;
+        Ok((q, raw.len() - input.len()))
+    }
+}
+
+fn body_name(r: &Report) -> &'static str {
+    match r {
+        Report::TD10(_) => "TD 1.0 report",
+        Report::TD15(_) => "TD 1.5 report",
+        Report::TD15Ex(_) => "TD 1.5 extended report",
+        Report::SgxEnclave(_) => "SGX enclave report",
+    }
+}
+
+fn td_facts(quote: &Quote, td: &TDReport10, facts: &mut Vec<(String, String)>) {
+    let mut put = |k: &str, v: String| facts.push((k.to_string(), v));
+    put("quote_version", quote.header.version.to_string());
+    put("tee_tcb_svn", hex::encode(td.tee_tcb_svn));
+    put("mrseam", hex::encode(td.mr_seam));
+    put("mrsignerseam", hex::encode(td.mr_signer_seam));
+    put("seam_attributes", hex::encode(td.seam_attributes));
+    put("td_attributes", hex::encode(td.td_attributes));
+    put("xfam", hex::encode(td.xfam));
+    put("mrtd", hex::encode(td.mr_td));
+    put("mrconfigid", hex::encode(td.mr_config_id));
+    put("mrowner", hex::encode(td.mr_owner));
+    put("mrownerconfig", hex::encode(td.mr_owner_config));
+    put("rtmr0", hex::encode(td.rt_mr0));
+    put("rtmr1", hex::encode(td.rt_mr1));
+    put("rtmr2", hex::encode(td.rt_mr2));
+    put("rtmr3", hex::encode(td.rt_mr3));
+    put("report_data", hex::encode(td.report_data));
+}
+
+fn parse_collateral(json: &[u8]) -> Result<QuoteCollateralV3, String> {
+    if json.len() > MAX_COLLATERAL_LEN {
+        return Err(format!("collateral larger than {MAX_COLLATERAL_LEN} bytes"));
+    }
+    serde_json::from_slice(json)
+        .map_err(|e| format!("collateral is not dcap-qvl's QuoteCollateralV3 JSON: {e}"))
+}
+
+struct CollateralDates {
+    tcb_info_issued: Option<i64>,
+    qe_identity_issued: Option<i64>,
+}
+
+fn collateral_dates(c: &QuoteCollateralV3) -> CollateralDates {
+    let issue = |text: &str| -> Option<i64> {
+        let v: Value = serde_json::from_str(text).ok()?;
+        crate::gpu::pki::parse_time(v.get("issueDate")?.as_str()?)
+    };
+    CollateralDates {
+        tcb_info_issued: issue(&c.tcb_info),
+        qe_identity_issued: issue(&c.qe_identity),
+    }
+}
+
+fn collateral_check(
+    dates: &CollateralDates,
+    claims: &dcap_qvl::QuoteClaims,
+    policy: &TdxPolicy,
+    now: i64,
+) -> (CheckStatus, String) {
+    let expires = i64::try_from(claims.earliest_expiration_date).unwrap_or(i64::MAX);
+    let base = format!(
+        "TCB Info, QE Identity and CRLs are signed by Intel and current at {} (the earliest expires {})",
+        crate::gpu::pki::format_time(now),
+        crate::gpu::pki::format_time(expires)
+    );
+    let Some(max_age) = policy.max_collateral_age_secs else {
+        return (CheckStatus::Pass, base);
+    };
+    let issued = match (dates.tcb_info_issued, dates.qe_identity_issued) {
+        (Some(a), Some(b)) => a.min(b),
+        _ => {
+            return (
+                CheckStatus::Fail,
+                "cannot read the collateral issue dates".into(),
+            );
+        }
+    };
+    let age = now.saturating_sub(issued);
+    if age > i64::try_from(max_age).unwrap_or(i64::MAX) {
+        (
+            CheckStatus::Fail,
+            format!(
+                "collateral issued {} is {age} s old, more than the policy's {max_age} s",
+                crate::gpu::pki::format_time(issued)
+            ),
+        )
+    } else {
+        (
+            CheckStatus::Pass,
+            format!("{base}; {age} s old (policy allows {max_age} s)"),
+        )
+    }
+}

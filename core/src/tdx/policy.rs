@@ -1,0 +1,368 @@
+//! TDX appraisal policy. Defaults: UpToDate only, no debug, Intel's TDX module, SEPT_VE_DISABLE
+//! set, not migratable, no service TD; measurements reported but not pinned (a warning) until
+//! you give allowlists.
+
+use dcap_qvl::quote::{TDAttributes, TDReport10};
+use serde_json::Value;
+
+use crate::Error;
+use crate::verdict::CheckStatus;
+
+/// Every TCB status name Intel defines, as the collateral and `tdx.tcb_status` spell them.
+pub const TCB_STATUSES: &[&str] = &[
+    "UpToDate",
+    "SWHardeningNeeded",
+    "ConfigurationNeeded",
+    "ConfigurationAndSWHardeningNeeded",
+    "OutOfDate",
+    "OutOfDateConfigurationNeeded",
+    "TDRelaunchAdvised",
+    "TDRelaunchAdvisedConfigurationNeeded",
+    "Revoked",
+];
+
+/// What a relying party accepts for a TDX quote.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TdxPolicy {
+    /// Accepted TCB statuses (default `["UpToDate"]`). `Revoked` is never accepted.
+    pub accepted_tcb_statuses: Vec<String>,
+    /// Advisory ids (`INTEL-SA-…`) that fail the verdict when the platform is affected.
+    pub rejected_advisories: Vec<String>,
+    /// Accept debug or profiling TDs (default false; never do this in production).
+    pub allow_debug: bool,
+    /// Exact TDATTRIBUTES (8 bytes as in the quote), when pinned.
+    pub td_attributes: Option<[u8; 8]>,
+    /// Allowed MRTD values (48 bytes each); empty = not pinned.
+    pub mrtd: Vec<[u8; 48]>,
+    /// Allowed RTMR0 values; empty = not pinned.
+    pub rtmr0: Vec<[u8; 48]>,
+    /// Allowed RTMR1 values; empty = not pinned.
+    pub rtmr1: Vec<[u8; 48]>,
+    /// Allowed RTMR2 values; empty = not pinned.
+    pub rtmr2: Vec<[u8; 48]>,
+    /// Allowed RTMR3 values; empty = not pinned.
+    pub rtmr3: Vec<[u8; 48]>,
+    /// Allowed MRSEAM (TDX module) values; empty = not pinned.
+    pub mrseam: Vec<[u8; 48]>,
+    /// Allowed XFAM values (8 bytes); empty = not pinned.
+    pub xfam: Vec<[u8; 8]>,
+    /// Refuse collateral whose TCB Info or QE Identity was issued longer ago than this.
+    pub max_collateral_age_secs: Option<u64>,
+    /// Minimum TCB evaluation data number (Intel's TCB-recovery counter).
+    pub min_tcb_eval_data_number: Option<u32>,
+}
+
+impl Default for TdxPolicy {
+    fn default() -> Self {
+        TdxPolicy {
+            accepted_tcb_statuses: vec!["UpToDate".into()],
+            rejected_advisories: Vec::new(),
+            allow_debug: false,
+            td_attributes: None,
+            mrtd: Vec::new(),
+            rtmr0: Vec::new(),
+            rtmr1: Vec::new(),
+            rtmr2: Vec::new(),
+            rtmr3: Vec::new(),
+            mrseam: Vec::new(),
+            xfam: Vec::new(),
+            max_collateral_age_secs: None,
+            min_tcb_eval_data_number: None,
+        }
+    }
+}
+
+fn hex_fixed<const N: usize>(key: &str, v: &Value) -> Result<[u8; N], Error> {
+    let text = v.as_str().ok_or_else(|| {
+        Error::InvalidArgument(format!("TDX policy: {key} entries must be hex strings"))
+    })?;
+    let t = text.strip_prefix("0x").unwrap_or(text);
+    let bytes =
+        hex::decode(t).map_err(|e| Error::InvalidArgument(format!("TDX policy: {key}: {e}")))?;
+    bytes.try_into().map_err(|b: Vec<u8>| {
+        Error::InvalidArgument(format!(
+            "TDX policy: {key} values must be {N} bytes, got {}",
+            b.len()
+        ))
+    })
+}
+
+fn hex_list<const N: usize>(key: &str, v: &Value) -> Result<Vec<[u8; N]>, Error> {
+    v.as_array()
+        .ok_or_else(|| {
+            Error::InvalidArgument(format!("TDX policy: {key} must be an array of hex strings"))
+        })?
+        .iter()
+        .map(|x| hex_fixed::<N>(key, x))
+        .collect()
+}
+
+impl TdxPolicy {
+    /// A policy from JSON (the `--policy FILE` format and the C ABI's). All keys optional:
+    /// `accepted_tcb_statuses`, `rejected_advisories` (string arrays), `allow_debug` (bool),
+    /// `td_attributes` (16 hex digits), `mrtd`, `rtmr0`…`rtmr3`, `mrseam` (arrays of 96 hex
+    /// digits), `xfam` (array of 16 hex digits), `max_collateral_age_secs`,
+    /// `min_tcb_eval_data_number` (integers). Unknown keys and unknown status names are refused.
+    pub fn from_json(text: &str) -> Result<TdxPolicy, Error> {
+        let bad = |m: String| Error::InvalidArgument(format!("TDX policy: {m}"));
+        let v: Value = if text.trim().is_empty() {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
+        };
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("not a JSON object".into()))?;
+        let mut p = TdxPolicy::default();
+        for (k, val) in obj {
+            let strings = || -> Result<Vec<String>, Error> {
+                val.as_array()
+                    .ok_or_else(|| bad(format!("{k} must be an array of strings")))?
+                    .iter()
+                    .map(|s| {
+                        s.as_str()
+                            .map(str::to_string)
+                            .ok_or_else(|| bad(format!("{k} must be an array of strings")))
+                    })
+                    .collect()
+            };
+            match k.as_str() {
+                "accepted_tcb_statuses" => {
+                    let list = strings()?;
+                    for s in &list {
+                        if !TCB_STATUSES.contains(&s.as_str()) {
+                            return Err(bad(format!("unknown TCB status {s:?}")));
+                        }
+                        if s == "Revoked" {
+                            return Err(bad("Revoked can never be accepted".into()));
+                        }
+                    }
+                    p.accepted_tcb_statuses = list;
+                }
+                "rejected_advisories" => p.rejected_advisories = strings()?,
+                "allow_debug" => {
+                    p.allow_debug = val
+                        .as_bool()
+                        .ok_or_else(|| bad("allow_debug must be a boolean".into()))?
+                }
+                "td_attributes" => p.td_attributes = Some(hex_fixed::<8>(k, val)?),
+                "mrtd" => p.mrtd = hex_list(k, val)?,
+                "rtmr0" => p.rtmr0 = hex_list(k, val)?,
+                "rtmr1" => p.rtmr1 = hex_list(k, val)?,
+                "rtmr2" => p.rtmr2 = hex_list(k, val)?,
+                "rtmr3" => p.rtmr3 = hex_list(k, val)?,
+                "mrseam" => p.mrseam = hex_list(k, val)?,
+                "xfam" => p.xfam = hex_list(k, val)?,
+                "max_collateral_age_secs" => {
+                    p.max_collateral_age_secs = Some(val.as_u64().ok_or_else(|| {
+                        bad("max_collateral_age_secs must be a non-negative integer".into())
+                    })?)
+                }
+                "min_tcb_eval_data_number" => {
+                    p.min_tcb_eval_data_number = Some(
+                        val.as_u64()
+                            .and_then(|n| u32::try_from(n).ok())
+                            .ok_or_else(|| {
+                                bad("min_tcb_eval_data_number must be a small integer".into())
+                            })?,
+                    )
+                }
+                other => return Err(bad(format!("unknown key {other:?}"))),
+            }
+        }
+        Ok(p)
+    }
+
+    pub(crate) fn tcb_check(
+        &self,
+        status: &str,
+        advisories: &[String],
+        eval_number: u32,
+    ) -> (CheckStatus, String) {
+        let adv = if advisories.is_empty() {
+            "no advisories".to_string()
+        } else {
+            format!("advisories {}", advisories.join(", "))
+        };
+        if status == "Revoked" {
+            return (CheckStatus::Fail, format!("TCB status Revoked ({adv})"));
+        }
+        if !self.accepted_tcb_statuses.iter().any(|s| s == status) {
+            return (
+                CheckStatus::Fail,
+                format!(
+                    "TCB status {status} ({adv}) is not accepted by the policy ({})",
+                    self.accepted_tcb_statuses.join(", ")
+                ),
+            );
+        }
+        let rejected: Vec<&String> = advisories
+            .iter()
+            .filter(|a| self.rejected_advisories.contains(a))
+            .collect();
+        if !rejected.is_empty() {
+            return (
+                CheckStatus::Fail,
+                format!(
+                    "TCB status {status}, but the platform is affected by rejected advisories {}",
+                    rejected
+                        .iter()
+                        .map(|s| s.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            );
+        }
+        if let Some(min) = self.min_tcb_eval_data_number {
+            if eval_number < min {
+                return (
+                    CheckStatus::Fail,
+                    format!("TCB evaluation data number {eval_number} is below the policy's {min}"),
+                );
+            }
+        }
+        (
+            CheckStatus::Pass,
+            format!(
+                "TCB status {status} ({adv}, evaluation data number {eval_number}) is accepted"
+            ),
+        )
+    }
+
+    pub(crate) fn attributes_check(
+        &self,
+        td: &TDReport10,
+        mr_service_td: Option<&[u8; 48]>,
+    ) -> (CheckStatus, String) {
+        let mut problems = Vec::new();
+        let attrs = hex::encode(td.td_attributes);
+        match TDAttributes::parse(td.td_attributes) {
+            Err(e) => problems.push(format!("TDATTRIBUTES {attrs} do not parse: {e}")),
+            Ok(a) => {
+                if a.tud & 0x01 != 0 && !self.allow_debug {
+                    problems
+                        .push("DEBUG is set: the host can read and change the TD's memory".into());
+                }
+                if a.tud & 0x70 != 0 && !self.allow_debug {
+                    problems.push("TD profiling (TUD bits 4-6) is enabled".into());
+                }
+                if a.reserved != 0 {
+                    problems.push("reserved TDATTRIBUTES bits are set".into());
+                }
+                if a.sec.migratable {
+                    problems.push("MIGRATABLE is set".into());
+                }
+                if a.sec.servtd_ext {
+                    problems.push("SERVTD_EXT is set".into());
+                }
+                if !a.sec.sept_ve_disable {
+                    problems.push("SEPT_VE_DISABLE is not set".into());
+                }
+            }
+        }
+        if let Some(pin) = self.td_attributes {
+            if pin != td.td_attributes {
+                problems.push(format!(
+                    "TDATTRIBUTES {attrs} differ from the pinned {}",
+                    hex::encode(pin)
+                ));
+            }
+        }
+        if td.mr_signer_seam != [0u8; 48] {
+            problems.push("MRSIGNERSEAM is not zero: not Intel's TDX module".into());
+        }
+        if td.seam_attributes != [0u8; 8] {
+            problems.push("SEAMATTRIBUTES are not zero".into());
+        }
+        if let Some(s) = mr_service_td {
+            if s != &[0u8; 48] {
+                problems.push("MRSERVICETD is not zero: a service TD is bound".into());
+            }
+        }
+        if problems.is_empty() {
+            (
+                CheckStatus::Pass,
+                format!(
+                    "TDATTRIBUTES {attrs}: no debug, SEPT_VE_DISABLE set, not migratable; Intel TDX module (MRSIGNERSEAM zero)"
+                ),
+            )
+        } else {
+            (CheckStatus::Fail, problems.join("; "))
+        }
+    }
+
+    pub(crate) fn measurements_check(&self, td: &TDReport10) -> (CheckStatus, String) {
+        let rows: [(&str, &[u8], Vec<&[u8]>); 7] = [
+            (
+                "MRTD",
+                &td.mr_td,
+                self.mrtd.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "RTMR0",
+                &td.rt_mr0,
+                self.rtmr0.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "RTMR1",
+                &td.rt_mr1,
+                self.rtmr1.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "RTMR2",
+                &td.rt_mr2,
+                self.rtmr2.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "RTMR3",
+                &td.rt_mr3,
+                self.rtmr3.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "MRSEAM",
+                &td.mr_seam,
+                self.mrseam.iter().map(|v| &v[..]).collect(),
+            ),
+            ("XFAM", &td.xfam, self.xfam.iter().map(|v| &v[..]).collect()),
+        ];
+        let mut pinned = Vec::new();
+        let mut unpinned = Vec::new();
+        let mut bad = Vec::new();
+        for (name, value, allowed) in rows.iter() {
+            if allowed.is_empty() {
+                unpinned.push(*name);
+            } else if allowed.contains(value) {
+                pinned.push(*name);
+            } else {
+                bad.push(format!(
+                    "{name} {} is not in the allowlist",
+                    hex::encode(value)
+                ));
+            }
+        }
+        if !bad.is_empty() {
+            return (CheckStatus::Fail, bad.join("; "));
+        }
+        if pinned.is_empty() {
+            return (
+                CheckStatus::Warn,
+                format!(
+                    "no measurement allowlist: the TD's code identity is not pinned (MRTD {}…, RTMRs and MRSEAM are in the facts)",
+                    &hex::encode(td.mr_td)[..16]
+                ),
+            );
+        }
+        (
+            CheckStatus::Pass,
+            format!(
+                "{} in the allowlists{}",
+                pinned.join(", "),
+                if unpinned.is_empty() {
+                    String::new()
+                } else {
+                    format!("; not pinned: {}", unpinned.join(", "))
+                }
+            ),
+        )
+    }
+}
