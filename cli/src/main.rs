@@ -165,6 +165,31 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Verify an Intel TDX quote (io.net's `cpu.quote`) with Intel collateral, offline.
+    VerifyTdx {
+        /// The quote: hex text as io.net sends it, or the raw binary quote (`-` for stdin).
+        #[arg(long, value_name = "FILE")]
+        quote: PathBuf,
+        /// Intel collateral as dcap-qvl's QuoteCollateralV3 JSON.
+        #[arg(long, value_name = "FILE")]
+        collateral: PathBuf,
+        /// The nonce you sent: REPORTDATA must be nonce || 32 zero bytes (io.net's rule).
+        #[arg(long, value_name = "HEX", conflicts_with = "report_data")]
+        nonce: Option<String>,
+        /// The exact expected REPORTDATA (128 hex digits).
+        #[arg(long, value_name = "HEX")]
+        report_data: Option<String>,
+        /// Verification time (RFC 3339); default: now.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Policy JSON: accepted_tcb_statuses, rejected_advisories, allow_debug, td_attributes,
+        /// mrtd, rtmr0..rtmr3, mrseam, xfam, max_collateral_age_secs, min_tcb_eval_data_number.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print a fresh 32-byte nonce, or normalise one the way the io.net agent does.
     Nonce {
         /// Normalise this nonce (lowercase, `0x` removed, right-padded to 32 bytes).
@@ -435,6 +460,45 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             let stream = read_input(&stream, "stream")?;
             let verdict = ccverify::verify_stream(&request, &stream, expected.as_ref());
             print_verdict(&verdict, json);
+            Ok(verdict_code(&verdict))
+        }
+        Command::VerifyTdx {
+            quote,
+            collateral,
+            nonce,
+            report_data,
+            at,
+            policy,
+            json,
+        } => {
+            let at =
+                match at {
+                    Some(text) => Some(ccverify::gpu::pki::parse_time(&text).ok_or_else(|| {
+                        UsageError(format!("--at {text:?} is not an RFC 3339 time"))
+                    })?),
+                    None => None,
+                };
+            let policy = match policy {
+                Some(path) => {
+                    let text = read_input(&path, "policy")?;
+                    let text = String::from_utf8(text)
+                        .map_err(|_| UsageError("the policy file is not UTF-8".into()))?;
+                    ccverify::tdx::TdxPolicy::from_json(&text)
+                        .map_err(|e| UsageError(e.to_string()))?
+                }
+                None => ccverify::tdx::TdxPolicy::default(),
+            };
+            let options = ccverify::tdx::TdxOptions {
+                nonce,
+                report_data,
+                at,
+                policy,
+            };
+            let quote = read_input(&quote, "quote")?;
+            let collateral = read_input(&collateral, "collateral")?;
+            let verdict = ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)
+                .map_err(|e| UsageError(e.to_string()))?;
+            print_verdict_with(&verdict, json, false);
             Ok(verdict_code(&verdict))
         }
         Command::VerifyGpu {

@@ -236,9 +236,38 @@ pub const CHECKS: &[(&str, &str)] = &[
         gpu::MODE,
         "the GPUs do not mix single-GPU (SPT) and multi-GPU (MPT) protected modes (opaque data version >= 1)",
     ),
+    (
+        tdx::QUOTE_PARSE,
+        "the quote is a well-formed Intel TDX quote (v4 or v5, TD report body, Intel QE, ECDSA P-256 key), given as io.net's hex or raw bytes, with nothing but zero padding after it",
+    ),
+    (
+        tdx::COLLATERAL,
+        "the collateral (TCB Info, QE Identity, Root CA and PCK CRLs) is signed by Intel and current at the verification time, and no older than the policy's maximum age",
+    ),
+    (
+        tdx::QUOTE_SIGNATURE,
+        "the PCK chain leads to Intel's SGX Root CA (CRLs checked), the QE report is PCK-signed and binds the attestation key, and the quote signature covers header and TD report",
+    ),
+    (
+        tdx::TCB_STATUS,
+        "the platform's converged TCB status is one the policy accepts (default UpToDate only; Revoked never), no rejected advisory applies, the evaluation data number is high enough",
+    ),
+    (
+        tdx::TD_ATTRIBUTES,
+        "no debug or profiling, SEPT_VE_DISABLE set, not migratable, no SERVTD_EXT or service TD, Intel's TDX module (MRSIGNERSEAM and SEAMATTRIBUTES zero), and TDATTRIBUTES equal to the pinned value if any",
+    ),
+    (
+        tdx::MEASUREMENTS,
+        "MRTD, RTMR0-3, MRSEAM and XFAM are in the policy's allowlists (warn when none is given: the code identity is then only reported)",
+    ),
+    (
+        tdx::REPORT_DATA,
+        "REPORTDATA is your nonce followed by 32 zero bytes (io.net's rule) or the exact 64 bytes expected; skipped, so not verified, when nothing is expected",
+    ),
 ];
 
 use crate::gpu::ids as gpu;
+use crate::tdx::ids as tdx;
 
 #[cfg(test)]
 mod tests {

@@ -104,6 +104,94 @@ pub fn decode_quote_input(input: &[u8]) -> Result<Vec<u8>, String> {
     Err("the quote is neither hex text nor a binary TDX quote (version 4 or 5)".into())
 }
 
+/// Options for [`verify_tdx_with`]: what REPORTDATA must be, the verification time and the
+/// policy. The form every language binding uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TdxOptions {
+    /// The nonce sent to the attestation endpoint (hex; io.net rule: REPORTDATA = nonce ‖ 32
+    /// zero bytes). Exclusive with `report_data`.
+    pub nonce: Option<String>,
+    /// The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
+    pub report_data: Option<String>,
+    /// Verification time, Unix seconds; `None` = the system clock at the call.
+    pub at: Option<i64>,
+    /// The appraisal policy.
+    pub policy: TdxPolicy,
+}
+
+impl TdxOptions {
+    /// Options from a JSON object: `nonce`, `report_data` (hex strings), `at` (RFC 3339 text or
+    /// Unix seconds) and every [`TdxPolicy::from_json`] key. Unknown keys are refused.
+    pub fn from_json(text: &str) -> Result<TdxOptions, Error> {
+        let bad = |m: String| Error::InvalidArgument(format!("TDX options: {m}"));
+        let mut v: Value = if text.trim().is_empty() {
+            Value::Object(Default::default())
+        } else {
+            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
+        };
+        let obj = v
+            .as_object_mut()
+            .ok_or_else(|| bad("not a JSON object".into()))?;
+        let mut o = TdxOptions::default();
+        let take_str =
+            |obj: &mut serde_json::Map<String, Value>, k: &str| -> Result<Option<String>, Error> {
+                match obj.remove(k) {
+                    None | Some(Value::Null) => Ok(None),
+                    Some(Value::String(s)) => Ok(Some(s)),
+                    Some(_) => Err(Error::InvalidArgument(format!(
+                        "TDX options: {k} must be a string"
+                    ))),
+                }
+            };
+        o.nonce = take_str(obj, "nonce")?;
+        o.report_data = take_str(obj, "report_data")?;
+        o.at = match obj.remove("at") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) => Some(
+                crate::gpu::pki::parse_time(&t)
+                    .ok_or_else(|| bad(format!("at {t:?} is not an RFC 3339 time")))?,
+            ),
+            Some(n) => Some(
+                n.as_i64()
+                    .ok_or_else(|| bad("at must be RFC 3339 text or Unix seconds".into()))?,
+            ),
+        };
+        o.policy = TdxPolicy::from_json(&v.to_string())?;
+        Ok(o)
+    }
+
+    /// The expected REPORTDATA these options describe.
+    pub fn expected(&self) -> Result<ExpectedReportData, Error> {
+        match (&self.nonce, &self.report_data) {
+            (Some(_), Some(_)) => Err(Error::InvalidArgument(
+                "give either a nonce or the expected report data, not both".into(),
+            )),
+            (Some(n), None) => ExpectedReportData::from_nonce_hex(n),
+            (None, Some(r)) => ExpectedReportData::from_report_data_hex(r),
+            (None, None) => Ok(ExpectedReportData::Unspecified),
+        }
+    }
+}
+
+/// Verifies a TDX quote (raw bytes or io.net's hex text) with Intel collateral JSON under
+/// `options`. Errors only for unusable arguments (bad nonce or report data); bad evidence is a
+/// verdict with failed checks.
+pub fn verify_tdx_with(
+    quote: &[u8],
+    collateral_json: &[u8],
+    options: &TdxOptions,
+) -> Result<Verdict, Error> {
+    let expected = options.expected()?;
+    let now = options.at.unwrap_or_else(crate::gpu::unix_now);
+    Ok(verify_tdx(
+        quote,
+        collateral_json,
+        &expected,
+        &options.policy,
+        now,
+    ))
+}
+
 /// Verifies a TDX quote (raw or hex) with Intel collateral (dcap-qvl's `QuoteCollateralV3` JSON)
 /// against the expected REPORTDATA and `policy`, at `now` (Unix seconds).
 pub fn verify_tdx(
@@ -444,9 +532,9 @@ fn parse_quote(raw: &[u8]) -> Result<(Quote, TDReport10, usize), String> {
         ));
     }
     let td = match &quote.report {
-        Report::TD10(r) => r.clone(),
-        Report::TD15(r) => r.base.clone(),
-        Report::TD15Ex(r) => r.base.base.clone(),
+        Report::TD10(r) => *r,
+        Report::TD15(r) => r.base,
+        Report::TD15Ex(r) => r.base.base,
         Report::SgxEnclave(_) => return Err("an SGX enclave report, not a TD report".into()),
     };
     Ok((quote, td, trailing.len()))

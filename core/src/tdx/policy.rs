@@ -8,6 +8,9 @@ use serde_json::Value;
 use crate::Error;
 use crate::verdict::CheckStatus;
 
+/// (name, value in the report, allowed values) for the measurement check.
+type MeasurementRow<'a> = (&'a str, &'a [u8], Vec<&'a [u8]>);
+
 /// Every TCB status name Intel defines, as the collateral and `tdx.tcb_status` spell them.
 pub const TCB_STATUSES: &[&str] = &[
     "UpToDate",
@@ -213,13 +216,13 @@ impl TdxPolicy {
                 ),
             );
         }
-        if let Some(min) = self.min_tcb_eval_data_number {
-            if eval_number < min {
-                return (
-                    CheckStatus::Fail,
-                    format!("TCB evaluation data number {eval_number} is below the policy's {min}"),
-                );
-            }
+        if let Some(min) = self.min_tcb_eval_data_number
+            && eval_number < min
+        {
+            return (
+                CheckStatus::Fail,
+                format!("TCB evaluation data number {eval_number} is below the policy's {min}"),
+            );
         }
         (
             CheckStatus::Pass,
@@ -260,13 +263,13 @@ impl TdxPolicy {
                 }
             }
         }
-        if let Some(pin) = self.td_attributes {
-            if pin != td.td_attributes {
-                problems.push(format!(
-                    "TDATTRIBUTES {attrs} differ from the pinned {}",
-                    hex::encode(pin)
-                ));
-            }
+        if let Some(pin) = self.td_attributes
+            && pin != td.td_attributes
+        {
+            problems.push(format!(
+                "TDATTRIBUTES {attrs} differ from the pinned {}",
+                hex::encode(pin)
+            ));
         }
         if td.mr_signer_seam != [0u8; 48] {
             problems.push("MRSIGNERSEAM is not zero: not Intel's TDX module".into());
@@ -274,10 +277,10 @@ impl TdxPolicy {
         if td.seam_attributes != [0u8; 8] {
             problems.push("SEAMATTRIBUTES are not zero".into());
         }
-        if let Some(s) = mr_service_td {
-            if s != &[0u8; 48] {
-                problems.push("MRSERVICETD is not zero: a service TD is bound".into());
-            }
+        if let Some(s) = mr_service_td
+            && s != &[0u8; 48]
+        {
+            problems.push("MRSERVICETD is not zero: a service TD is bound".into());
         }
         if problems.is_empty() {
             (
@@ -292,7 +295,7 @@ impl TdxPolicy {
     }
 
     pub(crate) fn measurements_check(&self, td: &TDReport10) -> (CheckStatus, String) {
-        let rows: [(&str, &[u8], Vec<&[u8]>); 7] = [
+        let rows: [MeasurementRow<'_>; 7] = [
             (
                 "MRTD",
                 &td.mr_td,
