@@ -58,6 +58,7 @@ test: setup lint test-rust vectors-check $(BINDING_TESTS) ## Everything CI runs:
 demo: build ## Verify the bundled signed exchanges offline (no network, no API key)
 	scripts/demo.sh $(BIN)
 	scripts/demo-gpu.sh $(BIN)
+	scripts/demo-tdx.sh $(BIN)
 
 regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs)
 	$(VPY) tests/vectors/gen/gen_vectors.py

@@ -115,6 +115,61 @@ export declare function normalizeNonce(nonce: string): string
  */
 export declare function recoverAddress(message: Buffer | Uint8Array | string, signature: string): string
 
+/**
+ * Options of {@link verifyTdx}: what REPORTDATA must be, the verification time, and the
+ * appraisal policy. Every key is optional and defaults to the strict policy; `undefined` (and
+ * `null` for `nonce`, `reportData`, `at`, `tdAttributes`, `maxCollateralAgeSecs` and
+ * `minTcbEvalDataNumber`) means "not set". Any other key throws `invalid_argument`, so that a
+ * misspelt key cannot silently weaken the policy. Hex values may start with `0x`.
+ */
+export interface TdxOptions {
+  /**
+   * The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
+   * REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
+   * `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
+   */
+  nonce?: string
+  /** The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`. */
+  reportData?: string
+  /**
+   * The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string such as
+   * `'2025-06-20T06:13:20Z'`. Default: the system clock at the call.
+   */
+  at?: Date | number | string
+  /**
+   * Accepted TCB statuses, as Intel spells them (default `['UpToDate']`). `Revoked` and
+   * unknown names throw `invalid_argument`.
+   */
+  acceptedTcbStatuses?: Array<string>
+  /** Advisory ids (`INTEL-SA-…`) that fail `tdx.tcb_status` when the platform is affected. */
+  rejectedAdvisories?: Array<string>
+  /** Accept debug or profiling TDs (default `false`; never in production). */
+  allowDebug?: boolean
+  /** The exact TDATTRIBUTES, 16 hex digits as in the quote. Default: not pinned. */
+  tdAttributes?: string
+  /** Allowed MRTD values (96 hex digits each). Empty or unset: not pinned. */
+  mrtd?: Array<string>
+  /** Allowed RTMR0 values (96 hex digits each). */
+  rtmr0?: Array<string>
+  /** Allowed RTMR1 values (96 hex digits each). */
+  rtmr1?: Array<string>
+  /** Allowed RTMR2 values (96 hex digits each). */
+  rtmr2?: Array<string>
+  /** Allowed RTMR3 values (96 hex digits each). */
+  rtmr3?: Array<string>
+  /** Allowed MRSEAM (TDX module) values (96 hex digits each). */
+  mrseam?: Array<string>
+  /** Allowed XFAM values (16 hex digits each). */
+  xfam?: Array<string>
+  /**
+   * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
+   * seconds before the verification time. Default: only Intel's own validity windows.
+   */
+  maxCollateralAgeSecs?: number
+  /** The minimum TCB evaluation data number (Intel's TCB-recovery counter). */
+  minTcbEvalDataNumber?: number
+}
+
 /** The outcome of a verification: a table of named checks. */
 export interface Verdict {
   /** True only if every check passed or warned: no failure and no skipped check. */
@@ -172,3 +227,26 @@ export declare function verifyResponse(request: Buffer | Uint8Array | string, re
  * `invalid_address` for a malformed `expectedAddress`.
  */
 export declare function verifyStream(request: Buffer | Uint8Array | string, stream: Buffer | Uint8Array | string, expectedAddress?: string | null): Verdict
+
+/**
+ * Verifies an Intel TDX quote — io.net's `cpu.quote` (hex text, with or without `0x`) or the
+ * raw binary quote — with Intel's collateral for it (dcap-qvl's `QuoteCollateralV3` JSON:
+ * TCB Info, QE Identity, CRLs and their chains).
+ *
+ * Pass the nonce you sent with the attestation request as `options.nonce` (REPORTDATA must be
+ * the nonce followed by 32 zero bytes), or the exact 64 bytes as `options.reportData`; without
+ * either, `tdx.report_data` is skipped and the verdict is not verified. By default only TCB
+ * status `UpToDate` is accepted, debug TDs are refused and measurements are reported but not
+ * pinned (`tdx.measurements` warns) until you give allowlists (`mrtd`, `rtmr0`…`rtmr3`,
+ * `mrseam`, `xfam`). The measurements, TCB status and collateral dates are in `facts`
+ * (`tdx.mrtd`, `tdx.tcb_status`, …).
+ *
+ * Offline: nothing is fetched; the verification time is `options.at` or the system clock.
+ * Runs synchronously on the calling thread.
+ *
+ * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
+ * nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, an
+ * unknown or ill-typed option, bad hex or a wrong length in `reportData`, `tdAttributes` or an
+ * allowlist, an unknown (or `Revoked`) TCB status name, or both `nonce` and `reportData`.
+ */
+export declare function verifyTdx(quote: Buffer | Uint8Array | string, collateral: Buffer | Uint8Array | string, options?: TdxOptions | null): Verdict

@@ -843,3 +843,4 @@ module.exports.recoverAddress = nativeBinding.recoverAddress
 module.exports.verifyGpu = nativeBinding.verifyGpu
 module.exports.verifyResponse = nativeBinding.verifyResponse
 module.exports.verifyStream = nativeBinding.verifyStream
+module.exports.verifyTdx = nativeBinding.verifyTdx

@@ -20,6 +20,15 @@ const DEFAULT_NRAS_URL: &str = "https://nras.attestation.nvidia.com/v4/attest/gp
 /// NRAS's signing keys (`--jwks-url`).
 const DEFAULT_JWKS_URL: &str = "https://nras.attestation.nvidia.com/.well-known/jwks.json";
 
+/// Intel's Provisioning Certification Service (`--pccs-url`).
+const DEFAULT_PCS_URL: &str = "https://api.trustedservices.intel.com";
+
+const TDX_AFTER_HELP: &str = "Without --collateral the quote's FMSPC and PCK CA are sent to the collateral service \
+(Intel PCS by default). Set CCVERIFY_PCS_API_KEY to send an Intel PCS API key \
+(Ocp-Apim-Subscription-Key, over HTTPS only); the collateral endpoints do not need one.\n\
+Exit codes: 0 verified, 1 not verified (including collateral that could not be fetched), 2 usage \
+error or unreadable input.";
+
 const GPU_AFTER_HELP: &str = "Online mode sends the evidence's RIM ids to NVIDIA's RIM service, the device and RIM \
 certificate ids to OCSP responders and, with --nras, the whole evidence to NRAS. Set \
 CCVERIFY_SERVICE_KEY to send an NVIDIA service key (Authorization: Bearer, over HTTPS only).\n\
@@ -165,14 +174,21 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify an Intel TDX quote (io.net's `cpu.quote`) with Intel collateral, offline.
+    /// Verify an Intel TDX quote (io.net's `cpu.quote`) with Intel collateral.
+    ///
+    /// The collateral (TCB Info, QE Identity, CRLs) is read from --collateral, or, without it,
+    /// fetched from Intel PCS or the PCCS at --pccs-url for the quote's FMSPC and cached under
+    /// --collateral-cache (refreshed after a day, or after the policy's
+    /// max_collateral_age_secs). It is Intel-signed and verified like a file: the network can
+    /// make `tdx.collateral` fail, never pass. --offline uses only --collateral or the cache.
+    #[command(after_help = TDX_AFTER_HELP)]
     VerifyTdx {
         /// The quote: hex text as io.net sends it, or the raw binary quote (`-` for stdin).
         #[arg(long, value_name = "FILE")]
         quote: PathBuf,
-        /// Intel collateral as dcap-qvl's QuoteCollateralV3 JSON.
+        /// Intel collateral as dcap-qvl's QuoteCollateralV3 JSON [default: fetched, see above].
         #[arg(long, value_name = "FILE")]
-        collateral: PathBuf,
+        collateral: Option<PathBuf>,
         /// The nonce you sent: REPORTDATA must be nonce || 32 zero bytes (io.net's rule).
         #[arg(long, value_name = "HEX", conflicts_with = "report_data")]
         nonce: Option<String>,
@@ -186,6 +202,20 @@ enum Command {
         /// mrtd, rtmr0..rtmr3, mrseam, xfam, max_collateral_age_secs, min_tcb_eval_data_number.
         #[arg(long, value_name = "FILE")]
         policy: Option<PathBuf>,
+        /// Never use the network: collateral only from --collateral or the cache (builds
+        /// without the `net` feature never use it, and need --collateral).
+        #[arg(long)]
+        offline: bool,
+        /// Base URL of the collateral service: Intel PCS, or a PCCS serving the same v4 API.
+        #[arg(long, value_name = "URL", default_value = DEFAULT_PCS_URL)]
+        pccs_url: String,
+        /// Cache of fetched collateral, one file per FMSPC and PCK CA [default:
+        /// $XDG_CACHE_HOME/ccverify/collateral or ~/.cache/ccverify/collateral].
+        #[arg(long, value_name = "DIR", conflicts_with = "no_collateral_cache")]
+        collateral_cache: Option<PathBuf>,
+        /// Do not read or write a collateral cache.
+        #[arg(long)]
+        no_collateral_cache: bool,
         /// Print the verdict as one JSON object.
         #[arg(long)]
         json: bool,
@@ -431,6 +461,68 @@ fn verify_gpu_online(
     Ok(local.verify(policy, gpu, nonce, now))
 }
 
+/// The collateral options of `verify-tdx` (used without `--collateral`).
+#[cfg_attr(not(feature = "net"), allow(dead_code))]
+struct TdxOnline {
+    offline: bool,
+    pccs_url: String,
+    collateral_cache: Option<PathBuf>,
+    no_collateral_cache: bool,
+}
+
+/// Collateral JSON and a line saying where it came from; `Ok(Err(why))` when it could not be
+/// had (the verdict then says so), `Err` for a usage error.
+type FetchedTdx = Result<(String, String), String>;
+
+#[cfg(feature = "net")]
+fn fetch_tdx_collateral(
+    quote: &[u8],
+    online: &TdxOnline,
+    policy: &ccverify::tdx::TdxPolicy,
+    now: i64,
+) -> Result<FetchedTdx, UsageError> {
+    online::fetch_tdx_collateral(quote, online, policy, now).map_err(UsageError)
+}
+
+/// Without the `net` feature there is nothing to fetch from.
+#[cfg(not(feature = "net"))]
+fn fetch_tdx_collateral(
+    _quote: &[u8],
+    _online: &TdxOnline,
+    _policy: &ccverify::tdx::TdxPolicy,
+    _now: i64,
+) -> Result<FetchedTdx, UsageError> {
+    Err(UsageError(
+        "--collateral FILE is needed: this ccverify was built without the `net` feature and cannot fetch Intel collateral".into(),
+    ))
+}
+
+/// The verdict when no collateral could be had: the quote's own checks still run, and
+/// `tdx.collateral` is skipped with the reason (so the quote is not verified).
+fn verdict_without_collateral(
+    quote: &[u8],
+    options: &ccverify::tdx::TdxOptions,
+    why: &str,
+) -> Result<Verdict, UsageError> {
+    let without = ccverify::tdx::verify_tdx_with(quote, b"", options)
+        .map_err(|e| UsageError(e.to_string()))?;
+    let checks = without
+        .checks
+        .into_iter()
+        .map(|mut c| {
+            // A quote that parsed gets a failed row for the empty collateral: say why instead.
+            if c.id == ccverify::tdx::ids::COLLATERAL && c.status == ccverify::CheckStatus::Fail {
+                c.status = ccverify::CheckStatus::Skip;
+                c.detail = format!("no collateral: {why}");
+            }
+            c
+        })
+        .collect();
+    let mut verdict = Verdict::from_checks(checks, None);
+    verdict.facts = without.facts;
+    Ok(verdict)
+}
+
 fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Command::VerifyResponse {
@@ -469,15 +561,13 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             report_data,
             at,
             policy,
+            offline,
+            pccs_url,
+            collateral_cache,
+            no_collateral_cache,
             json,
         } => {
-            let at =
-                match at {
-                    Some(text) => Some(ccverify::gpu::pki::parse_time(&text).ok_or_else(|| {
-                        UsageError(format!("--at {text:?} is not an RFC 3339 time"))
-                    })?),
-                    None => None,
-                };
+            let at = parse_at(at.as_deref())?;
             let policy = match policy {
                 Some(path) => {
                     let text = read_input(&path, "policy")?;
@@ -494,10 +584,34 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                 at,
                 policy,
             };
+            // Argument errors before any input is read or fetched.
+            options.expected().map_err(|e| UsageError(e.to_string()))?;
             let quote = read_input(&quote, "quote")?;
-            let collateral = read_input(&collateral, "collateral")?;
-            let verdict = ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)
-                .map_err(|e| UsageError(e.to_string()))?;
+            let verdict = match collateral {
+                Some(path) => {
+                    let collateral = read_input(&path, "collateral")?;
+                    ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)
+                        .map_err(|e| UsageError(e.to_string()))?
+                        .with_fact("tdx.collateral_source", format!("file {}", path.display()))
+                }
+                None => {
+                    let online = TdxOnline {
+                        offline,
+                        pccs_url,
+                        collateral_cache,
+                        no_collateral_cache,
+                    };
+                    let now = at.unwrap_or_else(ccverify::gpu::unix_now);
+                    match fetch_tdx_collateral(&quote, &online, &options.policy, now)? {
+                        Ok((collateral, source)) => {
+                            ccverify::tdx::verify_tdx_with(&quote, collateral.as_bytes(), &options)
+                                .map_err(|e| UsageError(e.to_string()))?
+                                .with_fact("tdx.collateral_source", source)
+                        }
+                        Err(why) => verdict_without_collateral(&quote, &options, &why)?,
+                    }
+                }
+            };
             print_verdict_with(&verdict, json, false);
             Ok(verdict_code(&verdict))
         }

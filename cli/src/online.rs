@@ -1,4 +1,5 @@
-//! Online mode of `verify-gpu` (feature `net`): NVIDIA's RIM service, live OCSP and NRAS.
+//! Online mode (feature `net`): for `verify-gpu` NVIDIA's RIM service, live OCSP and NRAS; for
+//! `verify-tdx` Intel collateral from Intel PCS or a PCCS.
 //!
 //! Only inputs come from the network; the verification is the same pure code as offline.
 
@@ -8,9 +9,12 @@ use std::time::Duration;
 use ccverify::Verdict;
 use ccverify::gpu::source::{ChainOcspSource, ChainRimSource};
 use ccverify::gpu::{GpuPolicy, GpuVerifier};
-use ccverify::net::{FetchLog, HttpClient, HttpOcspSource, HttpRimSource, NrasClient};
+use ccverify::net::{
+    CollateralClient, FetchLog, HttpClient, HttpOcspSource, HttpRimSource, NrasClient,
+};
+use ccverify::tdx::TdxPolicy;
 
-use crate::{GpuOnline, LocalSources};
+use crate::{FetchedTdx, GpuOnline, LocalSources, TdxOnline};
 
 /// Environment variable holding an NVIDIA service key, sent as `Authorization: Bearer`.
 const SERVICE_KEY_ENV: &str = "CCVERIFY_SERVICE_KEY";
@@ -22,23 +26,93 @@ const MAX_LIVE_OCSP_DISTANCE_SECS: i64 = 24 * 60 * 60;
 /// NRAS appraises every GPU before answering: allow it more than the 10 s of the other services.
 const NRAS_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// `$XDG_CACHE_HOME/ccverify/rims`, else `~/.cache/ccverify/rims` (relative values ignored, as
-/// the XDG specification says).
-fn default_rim_cache() -> Option<PathBuf> {
+/// Environment variable holding an Intel PCS API key, sent as `Ocp-Apim-Subscription-Key`.
+const PCS_KEY_ENV: &str = "CCVERIFY_PCS_API_KEY";
+
+/// `$XDG_CACHE_HOME/ccverify/<name>`, else `~/.cache/ccverify/<name>` (relative values ignored,
+/// as the XDG specification says).
+fn default_cache(name: &str) -> Option<PathBuf> {
     let absolute = |name: &str| {
         std::env::var_os(name)
             .map(PathBuf::from)
             .filter(|p| p.is_absolute())
     };
     let base = absolute("XDG_CACHE_HOME").or_else(|| absolute("HOME").map(|h| h.join(".cache")))?;
-    Some(base.join("ccverify").join("rims"))
+    Some(base.join("ccverify").join(name))
 }
 
-fn service_key() -> Option<String> {
-    std::env::var(SERVICE_KEY_ENV)
+fn default_rim_cache() -> Option<PathBuf> {
+    default_cache("rims")
+}
+
+fn env_key(name: &str) -> Option<String> {
+    std::env::var(name)
         .ok()
         .map(|k| k.trim().to_string())
         .filter(|k| !k.is_empty())
+}
+
+fn service_key() -> Option<String> {
+    env_key(SERVICE_KEY_ENV)
+}
+
+/// Collateral for `quote` at `now` from the cache or the service (`Ok(Err(why))` when it
+/// cannot be had), and a line saying where it came from. `Err` is a usage error: a bad URL, a
+/// cache directory that cannot be created, `--offline` without any cache.
+pub(crate) fn fetch_tdx_collateral(
+    quote: &[u8],
+    online: &TdxOnline,
+    policy: &TdxPolicy,
+    now: i64,
+) -> Result<FetchedTdx, String> {
+    if online.offline && online.no_collateral_cache {
+        return Err(
+            "--offline without --collateral reads the collateral cache: drop --no-collateral-cache or give --collateral FILE"
+                .into(),
+        );
+    }
+    let mut client = CollateralClient::new(HttpClient::new()?)
+        .with_base_url(&online.pccs_url)
+        .map_err(|e| format!("--pccs-url: {e}"))?
+        .with_policy(policy);
+    if let Some(key) = env_key(PCS_KEY_ENV) {
+        client = client.with_api_key(key);
+    }
+    if !online.no_collateral_cache {
+        match &online.collateral_cache {
+            Some(dir) => {
+                client = client
+                    .with_cache_dir(dir)
+                    .map_err(|e| format!("--collateral-cache: {e}"))?;
+            }
+            None => match default_cache("collateral") {
+                Some(dir) => match client.clone().with_cache_dir(dir) {
+                    Ok(c) => client = c,
+                    Err(e) if online.offline => return Err(e),
+                    Err(e) => eprintln!("ccverify: warning: {e}; collateral will not be cached"),
+                },
+                None if online.offline => {
+                    return Err(
+                        "--offline without --collateral needs a collateral cache: set --collateral-cache DIR"
+                            .into(),
+                    );
+                }
+                None => {}
+            },
+        }
+    }
+    if online.offline {
+        client = client.offline();
+    }
+    Ok(match client.fetch(quote, now) {
+        Ok(fetched) => {
+            for note in fetched.notes.iter().filter(|n| n.contains("not cached")) {
+                eprintln!("ccverify: warning: {note}");
+            }
+            Ok((fetched.json.clone(), fetched.describe()))
+        }
+        Err(why) => Err(why),
+    })
 }
 
 /// Local checks with RIMs and OCSP answers fetched as needed, then, with `--nras`, NRAS's rows.

@@ -11,10 +11,12 @@ use support::{Reply, Server};
 fn bin() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_ccverify"));
     // Never read the user's key or write the user's cache.
-    c.env_remove("CCVERIFY_SERVICE_KEY").env(
-        "XDG_CACHE_HOME",
-        std::env::temp_dir().join("ccverify-cli-xdg"),
-    );
+    c.env_remove("CCVERIFY_SERVICE_KEY")
+        .env_remove("CCVERIFY_PCS_API_KEY")
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("ccverify-cli-xdg"),
+        );
     c
 }
 
@@ -916,5 +918,572 @@ fn without_net_feature_online_is_offline_and_nras_refused() {
     assert!(server.requests().is_empty());
     let out = run(&["verify-gpu", gpu, "--nonce", SAMPLE_NONCE, "--nras"]);
     assert_eq!(out.status.code(), Some(2));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+// ---------------------------------------------------------------------------------------------
+// TDX: offline with the fixtures, and collateral fetched from a loopback PCS/PCCS
+// ---------------------------------------------------------------------------------------------
+
+fn tdx_vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/tdx")
+}
+
+fn tdx_file(name: &str) -> String {
+    tdx_vectors()
+        .join("dcap-qvl")
+        .join(name)
+        .to_str()
+        .unwrap()
+        .to_string()
+}
+
+fn tdx_case(name: &str) -> serde_json::Value {
+    let doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tdx_vectors().join("cases.json")).unwrap()).unwrap();
+    doc["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+        .clone()
+}
+
+/// (quote hex file in `dir`, `--at`, `--report-data`) of a conformance case.
+fn tdx_inputs(dir: &Path, name: &str) -> (String, String, String) {
+    let case = tdx_case(name);
+    let quote = dir.join(format!("{name}.hex"));
+    std::fs::write(&quote, case["quote"].as_str().unwrap()).unwrap();
+    (
+        quote.to_str().unwrap().to_string(),
+        case["at"].as_str().unwrap().to_string(),
+        case["expected_report_data"]["report_data"]
+            .as_str()
+            .unwrap()
+            .to_string(),
+    )
+}
+
+fn tdx_status(v: &serde_json::Value, id: &str) -> String {
+    one(v, id)["status"].as_str().unwrap().to_string()
+}
+
+#[test]
+fn verify_tdx_offline_with_the_fixtures() {
+    let dir = scratch("tdx-offline");
+    let (quote, at, rd) = tdx_inputs(&dir, "v4_uptodate");
+    let collateral = tdx_file("tdx_quote_collateral.json");
+    let base = [
+        "verify-tdx",
+        "--quote",
+        &quote,
+        "--collateral",
+        &collateral,
+        "--at",
+        &at,
+    ];
+
+    // Verified: JSON and human forms; hex or binary quote; stdin.
+    let mut args = base.to_vec();
+    args.extend(["--report-data", &rd, "--json", "--offline"]);
+    let out = run(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = json(&out);
+    assert_eq!(v["verified"], true);
+    assert_eq!(v["facts"]["tdx.tcb_status"], "UpToDate");
+    assert_eq!(
+        v["facts"]["tdx.collateral_source"],
+        format!("file {collateral}")
+    );
+    for id in [
+        "tdx.quote_parse",
+        "tdx.collateral",
+        "tdx.quote_signature",
+        "tdx.tcb_status",
+        "tdx.td_attributes",
+        "tdx.report_data",
+    ] {
+        assert_eq!(tdx_status(&v, id), "pass", "{id}");
+    }
+    assert_eq!(tdx_status(&v, "tdx.measurements"), "warn");
+    let binary = tdx_file("tdx_quote");
+    let out = run(&[
+        "verify-tdx",
+        "--quote",
+        &binary,
+        "--collateral",
+        &collateral,
+        "--at",
+        &at,
+        "--report-data",
+        &rd,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("VERIFIED\n"), "{text}");
+    assert!(
+        text.contains("tdx.tcb_status       PASS    TCB status UpToDate"),
+        "{text}"
+    );
+    let out = bin()
+        .args(["verify-tdx", "--quote", "-", "--collateral", &collateral])
+        .args(["--at", &at, "--report-data", &rd])
+        .stdin(std::fs::File::open(&quote).unwrap())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+
+    // The TD 1.5 quote (v5) with its own collateral.
+    let (q5, at5, rd5) = tdx_inputs(&dir, "v5_td15ex_uptodate");
+    let c5 = tdx_file("tdx_quote_td15ex_collateral.json");
+    let out = run(&[
+        "verify-tdx",
+        "--quote",
+        &q5,
+        "--collateral",
+        &c5,
+        "--at",
+        &at5,
+        "--report-data",
+        &rd5,
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+
+    // Not verified, exit 1: another nonce; no expected REPORTDATA; after the collateral
+    // expired; a measurement allowlist the TD is not in; an outdated platform.
+    let nonce = "01".repeat(32);
+    for (extra, id, status) in [
+        (vec!["--nonce", nonce.as_str()], "tdx.report_data", "fail"),
+        (vec![], "tdx.report_data", "skip"),
+    ] {
+        let mut args = base.to_vec();
+        args.extend(extra);
+        args.push("--json");
+        let out = run(&args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let v = json(&out);
+        assert_eq!(v["verified"], false);
+        assert_eq!(tdx_status(&v, id), status);
+    }
+    let out = run(&[
+        "verify-tdx",
+        "--quote",
+        &quote,
+        "--collateral",
+        &collateral,
+        "--at",
+        "2025-08-01T00:00:00Z",
+        "--report-data",
+        &rd,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(tdx_status(&json(&out), "tdx.collateral"), "fail");
+    let policy = dir.join("policy.json");
+    std::fs::write(
+        &policy,
+        format!(
+            r#"{{"mrtd":["{}"],"accepted_tcb_statuses":["UpToDate"]}}"#,
+            "ab".repeat(48)
+        ),
+    )
+    .unwrap();
+    let mut args = base.to_vec();
+    args.extend([
+        "--report-data",
+        &rd,
+        "--json",
+        "--policy",
+        policy.to_str().unwrap(),
+    ]);
+    let out = run(&args);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(tdx_status(&v, "tdx.measurements"), "fail");
+    let outdated = tdx_file("tdx_quote_outdated");
+    let out = run(&[
+        "verify-tdx",
+        "--quote",
+        &outdated,
+        "--collateral",
+        &tdx_file("tdx_quote_outdated_collateral.json"),
+        "--at",
+        "2026-03-01T00:00:00Z",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.starts_with("NOT VERIFIED\n"), "{text}");
+    assert!(
+        text.contains("not verified: failed: tdx.tcb_status"),
+        "{text}"
+    );
+
+    // Collateral that is not collateral is a verdict (exit 1), not a usage error.
+    let out = run(&[
+        "verify-tdx",
+        "--quote",
+        &quote,
+        "--collateral",
+        &quote,
+        "--at",
+        &at,
+        "--report-data",
+        &rd,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(tdx_status(&json(&out), "tdx.collateral"), "fail");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn verify_tdx_usage_errors_exit_2() {
+    let server = Server::start(|_| Reply::status(500));
+    let url = server.url("");
+    let dir = scratch("tdx-usage");
+    let (quote, at, rd) = tdx_inputs(&dir, "v4_uptodate");
+    let collateral = tdx_file("tdx_quote_collateral.json");
+    let not_json = dir.join("not.json");
+    std::fs::write(&not_json, b"{accepted").unwrap();
+    let unknown_key = dir.join("unknown.json");
+    std::fs::write(&unknown_key, br#"{"mrdt":[]}"#).unwrap();
+    let revoked = dir.join("revoked.json");
+    std::fs::write(&revoked, br#"{"accepted_tcb_statuses":["Revoked"]}"#).unwrap();
+    let latin1 = dir.join("latin1.json");
+    std::fs::write(&latin1, b"{\"allow_debug\":\xff}").unwrap();
+    let a_file = dir.join("file");
+    std::fs::write(&a_file, b"x").unwrap();
+    let bad_cache = a_file.join("sub");
+    let bad_cache = bad_cache.to_str().unwrap();
+    let nonce = "11".repeat(32);
+    let with = |extra: &[&str]| {
+        let mut args = vec!["verify-tdx", "--quote", quote.as_str(), "--at", at.as_str()];
+        args.extend_from_slice(extra);
+        args.iter().map(|s| s.to_string()).collect::<Vec<String>>()
+    };
+    for args in [
+        // Both ways of saying what REPORTDATA must be.
+        with(&[
+            "--collateral",
+            &collateral,
+            "--nonce",
+            &nonce,
+            "--report-data",
+            &rd,
+        ]),
+        with(&["--collateral", &collateral, "--nonce", "xyz"]),
+        with(&["--collateral", &collateral, "--report-data", "abcd"]),
+        // Bad policy files.
+        with(&[
+            "--collateral",
+            &collateral,
+            "--policy",
+            not_json.to_str().unwrap(),
+        ]),
+        with(&[
+            "--collateral",
+            &collateral,
+            "--policy",
+            unknown_key.to_str().unwrap(),
+        ]),
+        with(&[
+            "--collateral",
+            &collateral,
+            "--policy",
+            revoked.to_str().unwrap(),
+        ]),
+        with(&[
+            "--collateral",
+            &collateral,
+            "--policy",
+            latin1.to_str().unwrap(),
+        ]),
+        with(&[
+            "--collateral",
+            &collateral,
+            "--policy",
+            "/nonexistent/policy.json",
+        ]),
+        // Unreadable inputs, bad time.
+        with(&["--collateral", "/nonexistent/collateral.json"]),
+        vec![
+            "verify-tdx".into(),
+            "--quote".into(),
+            "/nonexistent/q".into(),
+        ],
+        with(&["--collateral", &collateral, "--at", "yesterday"]),
+        // Online options.
+        with(&["--pccs-url", "ftp://x/", "--no-collateral-cache"]),
+        with(&["--pccs-url", &url, "--collateral-cache", bad_cache]),
+        with(&["--collateral-cache", "c", "--no-collateral-cache"]),
+        with(&["--offline", "--no-collateral-cache"]),
+        vec![
+            "verify-tdx".into(),
+            "--collateral".into(),
+            collateral.clone(),
+        ],
+    ] {
+        let out = run(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+        assert!(!out.stderr.is_empty(), "{args:?}");
+    }
+    assert!(server.requests().is_empty(), "{:?}", server.requests());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// Percent-encodes all but RFC 3986 unreserved characters, as Intel PCS's chain headers are.
+fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// A PCCS serving the v4 sample collateral (`tdx_quote_collateral.json`) in PCS's shapes: chains
+/// in URL-encoded headers, `{"tcbInfo":…,"signature":…}` bodies, DER CRLs, the root CA CRL as
+/// hex at `rootcacrl`.
+fn pccs_server() -> Server {
+    let c: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tdx_file("tdx_quote_collateral.json")).unwrap())
+            .unwrap();
+    Server::start(move |r| {
+        let s = |k: &str| c[k].as_str().unwrap().to_string();
+        match r.path.as_str() {
+            "/sgx/certification/v4/pckcrl?ca=platform&encoding=der" => Reply::new(
+                200,
+                "application/pkix-crl",
+                hex::decode(s("pck_crl")).unwrap(),
+            )
+            .with_header(
+                "SGX-PCK-CRL-Issuer-Chain",
+                &url_encode(&s("pck_crl_issuer_chain")),
+            ),
+            "/tdx/certification/v4/tcb?fmspc=B0C06F000000" => Reply::new(
+                200,
+                "application/json",
+                format!(
+                    r#"{{"tcbInfo":{},"signature":"{}"}}"#,
+                    s("tcb_info"),
+                    s("tcb_info_signature")
+                ),
+            )
+            .with_header(
+                "TCB-Info-Issuer-Chain",
+                &url_encode(&s("tcb_info_issuer_chain")),
+            ),
+            "/tdx/certification/v4/qe/identity" => Reply::new(
+                200,
+                "application/json",
+                format!(
+                    r#"{{"enclaveIdentity":{},"signature":"{}"}}"#,
+                    s("qe_identity"),
+                    s("qe_identity_signature")
+                ),
+            )
+            .with_header(
+                "SGX-Enclave-Identity-Issuer-Chain",
+                &url_encode(&s("qe_identity_issuer_chain")),
+            ),
+            "/sgx/certification/v4/rootcacrl" => Reply::new(200, "text/plain", s("root_ca_crl")),
+            _ => Reply::status(404),
+        }
+    })
+}
+
+#[cfg(feature = "net")]
+const PCCS_PATHS: [&str; 4] = [
+    "/sgx/certification/v4/pckcrl?ca=platform&encoding=der",
+    "/sgx/certification/v4/rootcacrl",
+    "/tdx/certification/v4/qe/identity",
+    "/tdx/certification/v4/tcb?fmspc=B0C06F000000",
+];
+
+#[cfg(feature = "net")]
+fn sorted_paths(server: &Server) -> Vec<String> {
+    let mut p: Vec<String> = server.requests().into_iter().map(|r| r.path).collect();
+    p.sort();
+    p
+}
+
+#[test]
+#[cfg(feature = "net")]
+fn verify_tdx_fetches_collateral_and_caches_it() {
+    let server = pccs_server();
+    let url = server.url("");
+    let dir = scratch("tdx-online");
+    let (quote, at, rd) = tdx_inputs(&dir, "v4_uptodate");
+    let cache = dir.join("cache");
+    let cache_arg = cache.to_str().unwrap().to_string();
+    let online = |extra: &[&str]| {
+        let mut c = bin();
+        c.args([
+            "verify-tdx",
+            "--quote",
+            &quote,
+            "--at",
+            &at,
+            "--report-data",
+            &rd,
+            "--json",
+        ])
+        .args(["--pccs-url", &url])
+        .args(extra);
+        c
+    };
+
+    // Fetched (with the API key), verified, cached.
+    let out = online(&["--collateral-cache", &cache_arg])
+        .env("CCVERIFY_PCS_API_KEY", "pcs-key")
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = json(&out);
+    assert_eq!(v["verified"], true);
+    let source = v["facts"]["tdx.collateral_source"].as_str().unwrap();
+    assert!(source.starts_with(&format!("{url} (fetched ")), "{source}");
+    assert_eq!(sorted_paths(&server), PCCS_PATHS);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.header("Ocp-Apim-Subscription-Key") == Some("pcs-key"))
+    );
+    let cached = cache.join("tdx-B0C06F000000-platform.json");
+    assert!(cached.is_file());
+
+    // From the cache: no request; offline too.
+    for extra in [vec![], vec!["--offline"]] {
+        let mut args = vec!["--collateral-cache", cache_arg.as_str()];
+        args.extend(extra);
+        let out = online(&args).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let v = json(&out);
+        let source = v["facts"]["tdx.collateral_source"].as_str().unwrap();
+        assert!(source.starts_with("cache "), "{source}");
+        assert!(
+            source.contains("tdx-B0C06F000000-platform.json"),
+            "{source}"
+        );
+    }
+    assert_eq!(server.requests().len(), 4);
+
+    // --no-collateral-cache fetches again.
+    let out = online(&["--no-collateral-cache"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(server.requests().len(), 8);
+
+    // The policy's max_collateral_age_secs also bounds the cache: refused, fetched again,
+    // and the (old) collateral then fails the policy.
+    let policy = dir.join("young.json");
+    std::fs::write(&policy, br#"{"max_collateral_age_secs":3600}"#).unwrap();
+    let out = online(&[
+        "--collateral-cache",
+        &cache_arg,
+        "--policy",
+        policy.to_str().unwrap(),
+    ])
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(tdx_status(&v, "tdx.collateral"), "fail");
+    assert!(
+        one(&v, "tdx.collateral")["detail"]
+            .as_str()
+            .unwrap()
+            .contains("more than the policy's 3600 s")
+    );
+    assert_eq!(server.requests().len(), 12);
+
+    // The default cache is $XDG_CACHE_HOME/ccverify/collateral.
+    let xdg = dir.join("xdg");
+    let out = online(&[]).env("XDG_CACHE_HOME", &xdg).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        xdg.join("ccverify/collateral/tdx-B0C06F000000-platform.json")
+            .is_file()
+    );
+
+    // Offline with nothing cached, or the service down: not verified, and the row says why.
+    let empty = dir.join("empty");
+    let n = server.requests().len();
+    let out = online(&["--offline", "--collateral-cache", empty.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(tdx_status(&v, "tdx.collateral"), "skip");
+    let detail = one(&v, "tdx.collateral")["detail"].as_str().unwrap();
+    assert!(
+        detail.starts_with("no collateral: offline, and no collateral is cached"),
+        "{detail}"
+    );
+    assert_eq!(tdx_status(&v, "tdx.report_data"), "pass");
+    assert_eq!(server.requests().len(), n);
+    let dead = support::dead_url();
+    let out = bin()
+        .args([
+            "verify-tdx",
+            "--quote",
+            &quote,
+            "--at",
+            &at,
+            "--report-data",
+            &rd,
+        ])
+        .args(["--pccs-url", &dead, "--no-collateral-cache"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        text.contains("tdx.collateral       SKIP    no collateral: "),
+        "{text}"
+    );
+    assert!(text.contains("unreachable"), "{text}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+#[cfg(not(feature = "net"))]
+fn without_net_feature_verify_tdx_needs_collateral() {
+    let dir = scratch("tdx-nonet");
+    let (quote, at, _) = tdx_inputs(&dir, "v4_uptodate");
+    let server = pccs_server();
+    let url = server.url("");
+    let out = run(&[
+        "verify-tdx",
+        "--quote",
+        &quote,
+        "--at",
+        &at,
+        "--pccs-url",
+        &url,
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--collateral FILE is needed"));
+    assert!(server.requests().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }

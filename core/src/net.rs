@@ -1,4 +1,5 @@
-//! Network input fetching (feature `net`): NVIDIA's RIM service, OCSP responders and NRAS.
+//! Network input fetching (feature `net`): NVIDIA's RIM service, OCSP responders, NRAS, and
+//! Intel's collateral for TDX quotes.
 //!
 //! This module only **fetches**: it never decides whether anything is genuine. Whatever it
 //! returns — a RIM, an OCSP response, an NRAS token or key set — is verified afterwards by the
@@ -12,7 +13,10 @@
 //!   service, with an optional on-disk cache;
 //! * [`HttpOcspSource`] — an [`OcspSource`] POSTing a fresh-nonce request to the
 //!   certificate's OCSP responder;
-//! * [`NrasClient`] — NVIDIA's Remote Attestation Service (remote mode) and its JWKS.
+//! * [`NrasClient`] — NVIDIA's Remote Attestation Service (remote mode) and its JWKS;
+//! * [`CollateralClient`] ([`collateral`]) — Intel PCS or a PCCS: TCB Info, QE Identity and
+//!   CRLs for a TDX quote, as the collateral JSON [`crate::tdx::verify_tdx`] takes, with an
+//!   on-disk cache.
 //!
 //! Combine them with local sources with [`crate::gpu::source::ChainRimSource`] and
 //! [`crate::gpu::source::ChainOcspSource`]. Every request has a timeout
@@ -46,6 +50,10 @@ use crate::gpu::pki::{Certificate, ChainStatus};
 use crate::gpu::roots::TrustAnchors;
 use crate::gpu::source::{MAX_RIM_LEN, RimSource};
 use crate::verdict::{Check, CheckStatus, Verdict};
+
+pub mod collateral;
+
+pub use collateral::{CollateralClient, FetchedCollateral, INTEL_PCS_URL, PckCa, QuotePck};
 
 /// NVIDIA's RIM service (section 5.1 of the GPU spec); RIMs are at `{base}/v1/rim/{id}`.
 pub const DEFAULT_RIM_SERVICE_URL: &str = "https://rim.attestation.nvidia.com";

@@ -40,7 +40,7 @@ function throwsCode(fn, code, prefix) {
 }
 
 test('exports exactly the documented API', () => {
-  for (const name of ['verifyResponse', 'verifyStream', 'verifyGpu', 'recoverAddress', 'generateNonce', 'normalizeNonce']) {
+  for (const name of ['verifyResponse', 'verifyStream', 'verifyGpu', 'verifyTdx', 'recoverAddress', 'generateNonce', 'normalizeNonce']) {
     assert.equal(typeof ccverify[name], 'function', name)
   }
   assert.equal(typeof StreamVerifier, 'function')

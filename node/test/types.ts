@@ -10,9 +10,11 @@ import {
   verifyGpu,
   verifyResponse,
   verifyStream,
+  verifyTdx,
   type Check,
   type CheckStatus,
   type GpuOptions,
+  type TdxOptions,
   type Verdict,
 } from '../index.js'
 
@@ -72,7 +74,42 @@ verifyGpu('{}', nonce, { expectedCount: '8' })
 // @ts-expect-error the nonce is hex text, not bytes
 verifyGpu('{}', Buffer.from(nonce))
 
+const tdxVerdict: Verdict = verifyTdx('0400', Buffer.from('{}'))
+verifyTdx(Buffer.alloc(0), new Uint8Array(0), null)
+verifyTdx(new Uint8Array(0), '{}', undefined)
+verifyTdx('0400', '{}', { nonce, at: new Date() })
+verifyTdx('0400', '{}', { reportData: '00'.repeat(64), at: 1750400000 })
+const tdxOptions: TdxOptions = {
+  at: '2025-06-20T06:13:20Z',
+  acceptedTcbStatuses: ['UpToDate', 'SWHardeningNeeded'],
+  rejectedAdvisories: ['INTEL-SA-00837'],
+  allowDebug: false,
+  tdAttributes: '0000001000000000',
+  mrtd: ['00'.repeat(48)],
+  rtmr0: [],
+  rtmr1: [],
+  rtmr2: [],
+  rtmr3: [],
+  mrseam: [],
+  xfam: ['e702060000000000'],
+  maxCollateralAgeSecs: 30 * 86400,
+  minTcbEvalDataNumber: 17,
+}
+verifyTdx('0400', '{}', tdxOptions)
+// @ts-expect-error at is a Date, Unix seconds or RFC 3339 text
+verifyTdx('0400', '{}', { at: true })
+// @ts-expect-error options are camelCase: the JSON spelling is an unknown key
+verifyTdx('0400', '{}', { report_data: '00' })
+// @ts-expect-error allowlists are arrays of hex strings
+verifyTdx('0400', '{}', { mrtd: '00' })
+// @ts-expect-error allowlist entries are hex text, not bytes
+verifyTdx('0400', '{}', { mrtd: [Buffer.alloc(48)] })
+// @ts-expect-error the collateral is required
+verifyTdx('0400')
+// @ts-expect-error numbers are not bytes
+verifyTdx(1, '{}')
+
 export {
   verified, signer, facts, status, passed, subject, all, notAStatus, alwaysSigner,
-  buffer, u8, text, wrong, end, nonce, address, gpuVerdict,
+  buffer, u8, text, wrong, end, nonce, address, gpuVerdict, tdxVerdict,
 }

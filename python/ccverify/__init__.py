@@ -11,6 +11,8 @@ verified attestation.
   block, whole or incrementally;
 - :func:`verify_gpu` — the NVIDIA GPU evidence of an attestation (SPDM reports, certificate
   chains, RIMs and golden measurements, OCSP), per GPU;
+- :func:`verify_tdx` — the Intel TDX quote of an attestation (Intel's collateral, PCK chain and
+  quote signature, TCB status, TD attributes, measurement allowlists, REPORTDATA = your nonce);
 - :func:`recover_address`, :func:`generate_nonce`, :func:`normalize_nonce` — the primitives.
 
 Every verification returns a :class:`Verdict` (a table of named :class:`Check` rows) and never
@@ -38,6 +40,7 @@ from ccverify._native import (
     verify_gpu,
     verify_response,
     verify_stream,
+    verify_tdx,
 )
 
 __all__ = [
@@ -59,4 +62,5 @@ __all__ = [
     "verify_gpu",
     "verify_response",
     "verify_stream",
+    "verify_tdx",
 ]

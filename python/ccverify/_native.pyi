@@ -1,7 +1,7 @@
 """Native core of the ``ccverify`` package. Import the public API from ``ccverify``."""
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal, TypeVar, Union, final
 
@@ -22,6 +22,7 @@ __all__ = [
     "verify_response",
     "verify_stream",
     "verify_gpu",
+    "verify_tdx",
     "StreamVerifier",
     "recover_address",
     "generate_nonce",
@@ -35,6 +36,16 @@ _ChunkT = TypeVar("_ChunkT", bytes, bytearray, memoryview)
 _Headers = Union[Mapping[str, str], Iterable[tuple[str, str]]]
 _Status = Literal["pass", "fail", "skip", "warn"]
 _Dir = Union[str, os.PathLike[str]]
+_TcbStatus = Literal[
+    "UpToDate",
+    "SWHardeningNeeded",
+    "ConfigurationNeeded",
+    "ConfigurationAndSWHardeningNeeded",
+    "OutOfDate",
+    "OutOfDateConfigurationNeeded",
+    "TDRelaunchAdvised",
+    "TDRelaunchAdvisedConfigurationNeeded",
+]
 
 class _CheckDict(TypedDict):
     id: str
@@ -111,8 +122,8 @@ class Verdict:
     """The outcome of a verification: a table of named checks.
 
     ``verified`` is True only when no check failed and none was skipped; ``warn`` does not
-    block. Returned by verify_response(), verify_stream(), StreamVerifier.finish() and
-    verify_gpu().
+    block. Returned by verify_response(), verify_stream(), StreamVerifier.finish(),
+    verify_gpu() and verify_tdx().
     """
 
     @property
@@ -127,7 +138,8 @@ class Verdict:
     @property
     def facts(self) -> dict[str, str]:
         """Computed values by stable name: ``request_hash``, ``response_hash``; for GPU
-        evidence ``gpu.count`` and per-GPU values such as ``gpu0.ueid``."""
+        evidence ``gpu.count`` and per-GPU values such as ``gpu0.ueid``; for TDX quotes
+        ``tdx.mrtd``, ``tdx.tcb_status`` and the quote's other values."""
     def to_dict(self) -> _VerdictDict:
         """The verdict as plain Python data, the same shape as to_json()."""
     def to_json(self) -> str:
@@ -201,6 +213,42 @@ def verify_gpu(
     Raises InvalidNonceError for a bad nonce, InvalidArgumentError for a naive datetime, bad
     ``at`` text, a negative expected_count or an unreadable directory, and TypeError for
     arguments of the wrong type; bad evidence is a failed check in the Verdict.
+    """
+
+def verify_tdx(
+    quote: Union[_Bytes, str],
+    collateral: Union[_Bytes, str],
+    *,
+    nonce: Union[str, None] = None,
+    report_data: Union[str, None] = None,
+    at: Union[datetime, int, str, None] = None,
+    accepted_tcb_statuses: Sequence[_TcbStatus] = ["UpToDate"],
+    rejected_advisories: Sequence[str] = [],
+    allow_debug: bool = False,
+    td_attributes: Union[str, None] = None,
+    mrtd: Sequence[str] = [],
+    rtmr0: Sequence[str] = [],
+    rtmr1: Sequence[str] = [],
+    rtmr2: Sequence[str] = [],
+    rtmr3: Sequence[str] = [],
+    mrseam: Sequence[str] = [],
+    xfam: Sequence[str] = [],
+    max_collateral_age_secs: Union[int, None] = None,
+    min_tcb_eval_data_number: Union[int, None] = None,
+) -> Verdict:
+    """Verify an Intel TDX quote (binary or io.net's hex ``cpu.quote``) with Intel's collateral
+    (dcap-qvl's QuoteCollateralV3 JSON) under a policy.
+
+    Give ``nonce`` (io.net's rule: REPORTDATA = nonce followed by 32 zero bytes) or the exact
+    ``report_data`` (128 hex digits); without either the verdict is not verified. The policy
+    keywords are the shared policy keys: measurement allowlists are hex (96 digits; 16 for
+    ``xfam`` and ``td_attributes``), empty = not pinned (``tdx.measurements`` warns). ``at`` is a
+    timezone-aware datetime, Unix seconds or RFC 3339 text (None: the system clock).
+
+    Raises InvalidNonceError for a bad nonce, InvalidArgumentError for both nonce and
+    report_data, malformed hex, an unknown or "Revoked" TCB status, a naive datetime, bad ``at``
+    text or a negative integer, and TypeError for arguments of the wrong type; bad evidence is a
+    failed check in the Verdict.
     """
 
 def recover_address(message: _Bytes, signature: str) -> str:

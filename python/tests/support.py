@@ -55,6 +55,34 @@ def gpu_case_options(case: dict[str, Any]) -> dict[str, Any]:
     return options
 
 
+TDX_VECTORS = VECTORS / "tdx"
+
+
+def tdx_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = load_json(TDX_VECTORS / "cases.json")["cases"]
+    # The same floor as core/tests/tdx_vectors.rs.
+    assert len(cases) >= 20, f"expected the full TDX case set, found {len(cases)}"
+    return cases
+
+
+def tdx_collateral(case: dict[str, Any]) -> bytes:
+    """The collateral file of a case (relative to tests/vectors/tdx)."""
+    path: Path = TDX_VECTORS / case["collateral"]
+    return path.read_bytes()
+
+
+def tdx_case_options(case: dict[str, Any]) -> dict[str, Any]:
+    """verify_tdx keyword arguments of a case, as core/tests/tdx_vectors.rs runs it: the case's
+    policy object, `at`, and the expected `nonce` or `report_data` (null: neither)."""
+    options: dict[str, Any] = dict(case["policy"])
+    options["at"] = case["at"]
+    expected = case["expected_report_data"]
+    if expected is not None:
+        assert len(expected) == 1 and set(expected) <= {"nonce", "report_data"}, expected
+        options.update(expected)
+    return options
+
+
 def n1_case() -> dict[str, Any]:
     """The N1 plain exchange (spec §10): genuine, signed by the attested key."""
     case: dict[str, Any] = load_json(VECTORS / "exchange" / "n1_plain.json")

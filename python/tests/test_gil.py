@@ -23,7 +23,16 @@ from typing import Any
 import pytest
 
 import ccverify
-from support import ATTESTED, b64, gpu_case_options, gpu_cases, n1_case
+from support import (
+    ATTESTED,
+    b64,
+    gpu_case_options,
+    gpu_cases,
+    n1_case,
+    tdx_case_options,
+    tdx_cases,
+    tdx_collateral,
+)
 
 N1 = n1_case()
 REQUEST = b64(N1["request_b64"])
@@ -120,6 +129,18 @@ def gpu_calls(size: int) -> Callable[[], Any]:
     return run
 
 
+def tdx_calls(size: int) -> Callable[[], Any]:
+    """size >> 20 verifications of the v4 quote, for the same reason as gpu_calls."""
+    case = next(c for c in tdx_cases() if c["name"] == "v4_uptodate")
+    quote, collateral, options = case["quote"], tdx_collateral(case), tdx_case_options(case)
+
+    def run() -> None:
+        for _ in range(size >> 20):
+            ccverify.verify_tdx(quote, collateral, **options)
+
+    return run
+
+
 def test_harness_detects_a_call_that_holds_the_gil() -> None:
     assert not released_gil(calibrated(lambda size: lambda: sum(range(size * 4))))
 
@@ -130,13 +151,14 @@ def test_harness_detects_a_call_that_releases_the_gil() -> None:
 
 @pytest.mark.parametrize(
     "make",
-    [big_response, stream_call, update_call, finish_call, gpu_calls],
+    [big_response, stream_call, update_call, finish_call, gpu_calls, tdx_calls],
     ids=[
         "verify_response",
         "verify_stream",
         "StreamVerifier.update",
         "StreamVerifier.finish",
         "verify_gpu",
+        "verify_tdx",
     ],
 )
 def test_verification_releases_the_gil(make: Callable[[int], Callable[[], Any]]) -> None:

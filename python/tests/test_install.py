@@ -54,6 +54,7 @@ def test_public_api() -> None:
         "verify_gpu",
         "verify_response",
         "verify_stream",
+        "verify_tdx",
     }
     assert set(ccverify.__all__) == expected
     assert set(ccverify._native.__all__) == expected

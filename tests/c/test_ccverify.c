@@ -1,6 +1,6 @@
 /*
  * C consumer tests for include/ccverify.h: runs the shared vectors in tests/vectors/ (signed
- * exchanges, nonces, addresses and the GPU cases) and the ABI contract (status codes, NULL
+ * exchanges, nonces, addresses, the GPU and the TDX cases) and the ABI contract (status codes, NULL
  * handling, out-parameters untouched on failure, lifetimes).
  * Built as C11 and as C++ (g++), under AddressSanitizer and UBSan, and once under valgrind.
  *
@@ -396,6 +396,304 @@ static void gpu_abi_contract(const char *root) {
   free(text);
 }
 
+/* tests/vectors/tdx/cases.json, parsed into *doc (free with jfree); NULL if unreadable. */
+static char *tdx_doc(const char *root, jvalue *doc) {
+  char path[4096];
+  char *text;
+  snprintf(path, sizeof path, "%s/tests/vectors/tdx/cases.json", root);
+  text = read_file(path, NULL);
+  CHECK(text != NULL, "cannot read %s", path);
+  if (text) jparse(text, doc);
+  return text;
+}
+
+/* The collateral file of a TDX case (relative to tests/vectors/tdx), malloc'd. */
+static char *tdx_collateral(const jvalue *c, const char *root, size_t *len) {
+  char path[8192];
+  char *text;
+  snprintf(path, sizeof path, "%s/tests/vectors/tdx/%s", root, jget(c, "collateral")->str);
+  text = read_file(path, len);
+  CHECK(text != NULL, "cannot read %s", path);
+  return text;
+}
+
+/* Options of a TDX case, built as core/tests/tdx_vectors.rs runs it: the case's policy object,
+ * `at`, and the member of `expected_report_data` (`nonce` or `report_data`; null = neither).
+ * Returns a malloc'd JSON object. */
+static char *tdx_case_options(const jvalue *c) {
+  const jvalue *policy = jget(c, "policy"), *expected = jget(c, "expected_report_data");
+  jbuf b = {NULL, 0, 0};
+  size_t i;
+  jbuf_puts(&b, "{");
+  for (i = 0; i < policy->len; i++) {
+    jdump_string(&b, policy->keys[i], strlen(policy->keys[i]));
+    jbuf_puts(&b, ":");
+    jdump(&b, &policy->items[i]);
+    jbuf_puts(&b, ",");
+  }
+  for (i = 0; expected->type == J_OBJ && i < expected->len; i++) {
+    jdump_string(&b, expected->keys[i], strlen(expected->keys[i]));
+    jbuf_puts(&b, ":");
+    jdump(&b, &expected->items[i]);
+    jbuf_puts(&b, ",");
+  }
+  jbuf_puts(&b, "\"at\":");
+  jdump(&b, jget(c, "at"));
+  jbuf_puts(&b, "}");
+  return b.s;
+}
+
+/* Every case of tests/vectors/tdx/cases.json, compared like the Rust suite: `verified`, and the
+ * status of each listed check. The quote is the case's hex text, as io.net sends it. */
+static void tdx_vectors(const char *root) {
+  jvalue doc;
+  char *text = tdx_doc(root, &doc);
+  const jvalue *cases;
+  size_t i, j;
+  if (!text) return;
+  cases = jget(&doc, "cases");
+  CHECK(cases != NULL && cases->len >= 20, "expected the full TDX case set");
+  for (i = 0; cases && i < cases->len; i++) {
+    const jvalue *c = &cases->items[i], *quote = jget(c, "quote"), *expect = jget(c, "expect");
+    const jvalue *want_checks = jget(expect, "checks");
+    const char *name = jget(c, "name")->str;
+    size_t collateral_len = 0;
+    char *collateral = tdx_collateral(c, root, &collateral_len);
+    char *options = tdx_case_options(c);
+    ccverify_verdict *v = NULL;
+    ccverify_status st = ccverify_verify_tdx((const uint8_t *)quote->str, quote->len, (const uint8_t *)collateral,
+                                             collateral_len, options, &v);
+    free(options);
+    free(collateral);
+    CHECK(st == CCVERIFY_STATUS_OK, "tdx %s: status %s: %s", name, ccverify_status_name(st), ccverify_last_error_message());
+    if (st != CCVERIFY_STATUS_OK) continue;
+    CHECK(ccverify_verdict_verified(v) == jget(expect, "verified")->boolean, "tdx %s: verified (%s)", name,
+          ccverify_verdict_json(v));
+    for (j = 0; j < want_checks->len; j++) {
+      const jvalue *want = &want_checks->items[j];
+      const char *id = jget(want, "id")->str, *want_status = jget(want, "status")->str;
+      long k = find_check(v, id, NULL);
+      CHECK(k >= 0, "tdx %s: no check %s", name, id);
+      if (k < 0) continue;
+      CHECK(!strcmp(status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status), "tdx %s: %s is %s, want %s (%s)",
+            name, id, status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status,
+            ccverify_verdict_check_detail(v, (size_t)k));
+    }
+    ccverify_verdict_free(v);
+  }
+  jfree(&doc);
+  free(text);
+}
+
+static int hex_nibble(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Decodes `n` hex digits (n even, all valid) into a malloc'd buffer of n / 2 bytes. */
+static uint8_t *hex_decode(const char *hex, size_t n) {
+  uint8_t *out = (uint8_t *)malloc(n / 2 + 1);
+  size_t i;
+  for (i = 0; i + 1 < n; i += 2) out[i / 2] = (uint8_t)(hex_nibble(hex[i]) * 16 + hex_nibble(hex[i + 1]));
+  return out;
+}
+
+/* The status word of the check with this id (TDX checks have no subject), or "(none)". */
+static const char *tdx_status(const ccverify_verdict *v, const char *id) {
+  long k = find_check(v, id, NULL);
+  return k < 0 ? "(none)" : status_word(ccverify_verdict_check_status(v, (size_t)k));
+}
+
+/* ccverify_verify_tdx's argument handling, on the first case (the real v4 quote, UpToDate). */
+static void tdx_abi_contract(const char *root) {
+  char options[16384], nonce[80];
+  char *text, *collateral;
+  jvalue doc;
+  const jvalue *c;
+  const uint8_t *quote, *col;
+  const char *report_data, *message;
+  uint8_t *binary;
+  size_t quote_len, collateral_len = 0, i;
+  ccverify_verdict *v = NULL, *w = NULL;
+  ccverify_verdict *const untouched = (ccverify_verdict *)0x1;
+  const unsigned char bad_utf8[] = {'{', '"', 0xff, '"', ':', '1', '}', 0};
+  static const char *const bad_options[] = {
+      "not json",
+      "[]",
+      "{\"mrdt\":[]}",
+      "{\"at\":\"yesterday\"}",
+      "{\"at\":1.5}",
+      "{\"nonce\":1}",
+      "{\"report_data\":[]}",
+      "{\"accepted_tcb_statuses\":[\"Revoked\"]}",
+      "{\"accepted_tcb_statuses\":[\"Fine\"]}",
+      "{\"accepted_tcb_statuses\":\"UpToDate\"}",
+      "{\"rejected_advisories\":[1]}",
+      "{\"allow_debug\":\"yes\"}",
+      "{\"td_attributes\":\"00\"}",
+      "{\"mrtd\":[\"00\"]}",
+      "{\"rtmr0\":\"00\"}",
+      "{\"rtmr3\":[7]}",
+      "{\"mrseam\":[\"zz\"]}",
+      "{\"xfam\":[\"e702060000000000e7\"]}",
+      "{\"max_collateral_age_secs\":-1}",
+      "{\"min_tcb_eval_data_number\":5000000000}",
+      "{\"mrtd\":null}",
+  };
+  text = tdx_doc(root, &doc);
+  if (!text) return;
+  c = &jget(&doc, "cases")->items[0];
+  CHECK(!strcmp(jget(c, "name")->str, "v4_uptodate"), "first TDX case is %s", jget(c, "name")->str);
+  quote = (const uint8_t *)jget(c, "quote")->str;
+  quote_len = jget(c, "quote")->len;
+  report_data = jget(jget(c, "expected_report_data"), "report_data")->str;
+  collateral = tdx_collateral(c, root, &collateral_len);
+  if (!collateral) {
+    jfree(&doc);
+    free(text);
+    return;
+  }
+  col = (const uint8_t *)collateral;
+
+  /* `at` as RFC 3339 text and as Unix seconds: the same verdict, byte for byte. */
+  snprintf(options, sizeof options, "{\"report_data\":\"%s\",\"at\":\"2025-06-20T06:13:20Z\"}", report_data);
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &v) == CCVERIFY_STATUS_OK, "tdx at text");
+  snprintf(options, sizeof options, " {\"at\": 1750400000, \"report_data\": \"0x%s\"} ", report_data);
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &w) == CCVERIFY_STATUS_OK, "tdx at seconds");
+  CHECK(streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "tdx: at forms differ");
+  ccverify_verdict_free(w);
+  w = NULL;
+  CHECK(ccverify_verdict_verified(v), "tdx: the v4 quote verifies (%s)", ccverify_verdict_json(v));
+  CHECK(ccverify_verdict_check_count(v) == 7, "tdx: 7 checks, got %zu", ccverify_verdict_check_count(v));
+  for (i = 0; i < ccverify_verdict_check_count(v); i++)
+    CHECK(ccverify_verdict_check_subject(v, i) == NULL && !strncmp(ccverify_verdict_check_id(v, i), "tdx.", 4),
+          "tdx check %zu: %s", i, ccverify_verdict_check_id(v, i));
+  CHECK(ccverify_verdict_signer(v) == NULL, "tdx: no signer");
+  CHECK(streq_or_null(ccverify_verdict_fact(v, "tdx.tcb_status"), "UpToDate"), "tdx.tcb_status fact");
+  CHECK(streq_or_null(ccverify_verdict_fact(v, "tdx.report_data"), report_data), "tdx.report_data fact");
+  CHECK(ccverify_verdict_fact(v, "tdx.mrtd") != NULL && strlen(ccverify_verdict_fact(v, "tdx.mrtd")) == 96, "tdx.mrtd fact");
+  for (i = 0; i < ccverify_verdict_fact_count(v); i++) {
+    const char *fact = ccverify_verdict_fact_name(v, i);
+    CHECK(fact != NULL && !strncmp(fact, "tdx.", 4) && ccverify_verdict_fact(v, fact) != NULL, "tdx fact %zu", i);
+  }
+
+  /* The binary quote and its hex text are the same evidence. */
+  binary = hex_decode((const char *)quote, quote_len);
+  snprintf(options, sizeof options, "{\"report_data\":\"%s\",\"at\":1750400000}", report_data);
+  CHECK(ccverify_verify_tdx(binary, quote_len / 2, col, collateral_len, options, &w) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "tdx: binary and hex quotes differ");
+  free(binary);
+  ccverify_verdict_free(w);
+  w = NULL;
+
+  /* Every policy key is read: pinned to the quote's own values (from its facts), it verifies
+   * and the measurements pass instead of warning. */
+  snprintf(options, sizeof options,
+           "{\"report_data\":\"%s\",\"at\":1750400000,\"accepted_tcb_statuses\":[\"UpToDate\",\"SWHardeningNeeded\"],"
+           "\"rejected_advisories\":[\"INTEL-SA-00000\"],\"allow_debug\":false,\"td_attributes\":\"%s\","
+           "\"mrtd\":[\"%s\"],\"rtmr0\":[\"%s\"],\"rtmr1\":[\"%s\"],\"rtmr2\":[\"%s\"],\"rtmr3\":[\"%s\"],"
+           "\"mrseam\":[\"%s\"],\"xfam\":[\"%s\"],\"max_collateral_age_secs\":315360000,\"min_tcb_eval_data_number\":%s}",
+           report_data, ccverify_verdict_fact(v, "tdx.td_attributes"), ccverify_verdict_fact(v, "tdx.mrtd"),
+           ccverify_verdict_fact(v, "tdx.rtmr0"), ccverify_verdict_fact(v, "tdx.rtmr1"), ccverify_verdict_fact(v, "tdx.rtmr2"),
+           ccverify_verdict_fact(v, "tdx.rtmr3"), ccverify_verdict_fact(v, "tdx.mrseam"), ccverify_verdict_fact(v, "tdx.xfam"),
+           ccverify_verdict_fact(v, "tdx.tcb_eval_data_number"));
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &w) == CCVERIFY_STATUS_OK, "tdx full policy: %s",
+        ccverify_last_error_message());
+  CHECK(ccverify_verdict_verified(w) && !strcmp(tdx_status(w, "tdx.measurements"), "pass"), "tdx full policy: %s",
+        ccverify_verdict_json(w));
+  ccverify_verdict_free(w);
+  w = NULL;
+  /* ... and one key at a time can fail it. */
+  snprintf(options, sizeof options, "{\"report_data\":\"%s\",\"at\":1750400000,\"allow_debug\":true,\"rtmr2\":[\"%096d\"]}",
+           report_data, 0);
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &w) == CCVERIFY_STATUS_OK &&
+            !ccverify_verdict_verified(w) && !strcmp(tdx_status(w, "tdx.measurements"), "fail"), "tdx: rtmr2 pinned elsewhere");
+  ccverify_verdict_free(w);
+  w = NULL;
+
+  /* The nonce is normalised like the agent does (0x, upper case); io.net's rule wants 32 zero
+   * bytes after it, which this sample's REPORTDATA does not have. */
+  snprintf(nonce, sizeof nonce, "%.64s", report_data);
+  snprintf(options, sizeof options, "{\"nonce\":\"%s\",\"at\":1750400000}", nonce);
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &w) == CCVERIFY_STATUS_OK, "tdx nonce");
+  CHECK(!ccverify_verdict_verified(w) && !strcmp(tdx_status(w, "tdx.report_data"), "fail") &&
+            strstr(ccverify_verdict_check_detail(w, (size_t)find_check(w, "tdx.report_data", NULL)), "not zero") != NULL,
+        "tdx nonce rule");
+  for (i = 0; nonce[i]; i++)
+    if (nonce[i] >= 'a' && nonce[i] <= 'f') nonce[i] = (char)(nonce[i] - 'a' + 'A');
+  snprintf(options, sizeof options, "{\"nonce\":\"0x%s\",\"at\":1750400000}", nonce);
+  ccverify_verdict_free(v);
+  v = NULL;
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &v) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "tdx: normalised nonce");
+  ccverify_verdict_free(v);
+  ccverify_verdict_free(w);
+  v = w = NULL;
+
+  /* NULL and "" options are the defaults (system clock: compare statuses, not details); with
+   * nothing expected of REPORTDATA the verdict is never verified. */
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, NULL, &v) == CCVERIFY_STATUS_OK, "tdx NULL options");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, "", &w) == CCVERIFY_STATUS_OK, "tdx empty options");
+  CHECK(same_statuses(v, w), "tdx: NULL and \"\" options differ");
+  CHECK(!ccverify_verdict_verified(v) && !strcmp(tdx_status(v, "tdx.report_data"), "skip"), "tdx defaults: not verified");
+  ccverify_verdict_free(v);
+  ccverify_verdict_free(w);
+  v = w = NULL;
+  /* Empty evidence is a valid call with a failed verdict. */
+  CHECK(ccverify_verify_tdx(NULL, 0, col, collateral_len, NULL, &v) == CCVERIFY_STATUS_OK, "tdx empty quote");
+  CHECK(!ccverify_verdict_verified(v) && !strcmp(tdx_status(v, "tdx.quote_parse"), "fail"), "tdx empty quote fails");
+  ccverify_verdict_free(v);
+  v = NULL;
+  CHECK(ccverify_verify_tdx(quote, quote_len, NULL, 0, NULL, &v) == CCVERIFY_STATUS_OK, "tdx empty collateral");
+  CHECK(!ccverify_verdict_verified(v) && !strcmp(tdx_status(v, "tdx.collateral"), "fail") &&
+            !strcmp(tdx_status(v, "tdx.quote_parse"), "pass"), "tdx empty collateral fails tdx.collateral");
+  ccverify_verdict_free(v);
+
+  /* Errors: a status, a message, the out-parameter untouched. */
+  v = untouched;
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, "{\"nonce\":\"\"}", &v) == CCVERIFY_STATUS_INVALID_NONCE,
+        "tdx empty nonce");
+  message = ccverify_last_error_message();
+  CHECK(message != NULL && strstr(message, "nonce") != NULL, "tdx nonce message: %s", message ? message : "(null)");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, "{\"nonce\":\"zz\"}", &v) == CCVERIFY_STATUS_INVALID_NONCE,
+        "tdx non-hex nonce");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, "{\"nonce\":\"0x0000\"}", &v) ==
+            CCVERIFY_STATUS_INVALID_NONCE, "tdx zero nonce");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, "{\"report_data\":\"00\"}", &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "tdx short report_data");
+  message = ccverify_last_error_message();
+  CHECK(message != NULL && strstr(message, "64 bytes") != NULL, "tdx report_data message: %s", message ? message : "(null)");
+  snprintf(options, sizeof options, "{\"nonce\":\"ab\",\"report_data\":\"%s\"}", report_data);
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, options, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "not both") != NULL, "tdx nonce and report_data");
+  for (i = 0; i < sizeof bad_options / sizeof bad_options[0]; i++) {
+    CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, bad_options[i], &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+          "tdx options %s", bad_options[i]);
+    message = ccverify_last_error_message();
+    CHECK(message != NULL && strstr(message, "TDX ") != NULL, "tdx options message: %s", message ? message : "(null)");
+  }
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, "{\"mrdt\":[]}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "unknown key") != NULL, "tdx unknown key");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, (const char *)bad_utf8, &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "tdx non-UTF-8 options");
+  CHECK(ccverify_verify_tdx(NULL, 5, col, collateral_len, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "quote") != NULL, "tdx NULL quote with a length");
+  CHECK(ccverify_verify_tdx(quote, quote_len, NULL, 5, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "collateral_json") != NULL, "tdx NULL collateral with a length");
+  CHECK(ccverify_verify_tdx(quote, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, col, collateral_len, NULL, &v) ==
+            CCVERIFY_STATUS_LIMIT_EXCEEDED, "tdx oversized quote");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, NULL, &v) ==
+            CCVERIFY_STATUS_LIMIT_EXCEEDED, "tdx oversized collateral");
+  CHECK(ccverify_verify_tdx(quote, quote_len, col, collateral_len, NULL, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "tdx NULL out");
+  CHECK(v == untouched, "tdx: out written on failure");
+  free(collateral);
+  jfree(&doc);
+  free(text);
+}
+
 static void abi_contract(const char *root) {
   char path[4096], addr[CCVERIFY_ADDRESS_BUFFER_LEN], nonce[CCVERIFY_NONCE_HEX_BUFFER_LEN];
   size_t req_len, resp_len;
@@ -492,6 +790,8 @@ int main(int argc, char **argv) {
   abi_contract(root);
   gpu_vectors(root);
   gpu_abi_contract(root);
+  tdx_vectors(root);
+  tdx_abi_contract(root);
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout); /* before LeakSanitizer's exit-time report */
   return failed ? 1 : 0;

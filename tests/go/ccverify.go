@@ -222,6 +222,88 @@ func VerifyGPU(gpuJSON []byte, nonce string, options *GPUOptions) (*Verdict, err
 	return takeVerdict(v), nil
 }
 
+// TDXOptions are the options of VerifyTDX: what REPORTDATA must be, the verification time and
+// the appraisal policy. The zero value (or a nil *TDXOptions) is the strict default policy at
+// the system clock with nothing expected of REPORTDATA — so the verdict is not verified: set
+// Nonce or ReportData. The JSON names are the C ABI's option keys.
+type TDXOptions struct {
+	// Nonce is the hex nonce sent with the attestation request (io.net's rule: REPORTDATA is
+	// the 32-byte nonce followed by 32 zero bytes). Exclusive with ReportData.
+	Nonce string `json:"nonce,omitempty"`
+	// ReportData is the exact expected REPORTDATA, 128 hex digits. Exclusive with Nonce.
+	ReportData string `json:"report_data,omitempty"`
+	// At is the verification time; the zero time means the system clock at the call.
+	At time.Time `json:"-"`
+	// AcceptedTCBStatuses are the TCB statuses to accept; nil means ["UpToDate"]. A non-nil
+	// empty slice accepts none. "Revoked" is never accepted.
+	AcceptedTCBStatuses []string `json:"accepted_tcb_statuses,omitempty"`
+	// RejectedAdvisories are advisory ids ("INTEL-SA-…") that fail the verdict when listed.
+	RejectedAdvisories []string `json:"rejected_advisories,omitempty"`
+	// AllowDebug accepts debug or profiling TDs (never in production).
+	AllowDebug bool `json:"allow_debug,omitempty"`
+	// TDAttributes pins TDATTRIBUTES exactly (16 hex digits; "" = not pinned).
+	TDAttributes string `json:"td_attributes,omitempty"`
+	// MRTD, RTMR0…RTMR3 and MRSEAM are allowlists of 96 hex digits each; empty = not pinned
+	// (tdx.measurements is then a warning).
+	MRTD   []string `json:"mrtd,omitempty"`
+	RTMR0  []string `json:"rtmr0,omitempty"`
+	RTMR1  []string `json:"rtmr1,omitempty"`
+	RTMR2  []string `json:"rtmr2,omitempty"`
+	RTMR3  []string `json:"rtmr3,omitempty"`
+	MRSEAM []string `json:"mrseam,omitempty"`
+	// XFAM is an allowlist of 16 hex digits each; empty = not pinned.
+	XFAM []string `json:"xfam,omitempty"`
+	// MaxCollateralAgeSecs refuses collateral issued longer ago than this (nil = no limit).
+	MaxCollateralAgeSecs *uint64 `json:"max_collateral_age_secs,omitempty"`
+	// MinTCBEvalDataNumber is the minimum TCB evaluation data number (nil = none).
+	MinTCBEvalDataNumber *uint32 `json:"min_tcb_eval_data_number,omitempty"`
+}
+
+// optionsJSON is the JSON object ccverify_verify_tdx reads ("" for nil options).
+func (o *TDXOptions) optionsJSON() (string, error) {
+	if o == nil {
+		return "", nil
+	}
+	type fields TDXOptions // the same JSON tags, without this method set
+	wire := struct {
+		*fields
+		At *int64 `json:"at,omitempty"`
+		// Shadows the embedded field: nil is left out (the default), empty is sent as [].
+		AcceptedTCBStatuses *[]string `json:"accepted_tcb_statuses,omitempty"`
+	}{fields: (*fields)(o)}
+	if !o.At.IsZero() {
+		at := o.At.Unix()
+		wire.At = &at
+	}
+	if o.AcceptedTCBStatuses != nil {
+		wire.AcceptedTCBStatuses = &o.AcceptedTCBStatuses
+	}
+	b, err := json.Marshal(wire)
+	return string(b), err
+}
+
+// VerifyTDX verifies an Intel TDX quote (binary, or the hex text io.net returns as cpu.quote)
+// with Intel's collateral for it (dcap-qvl's QuoteCollateralV3 JSON). Bad evidence is a verdict
+// with failed checks; errors (code "invalid_nonce", "invalid_argument", …) are for calls that
+// cannot run.
+func VerifyTDX(quote, collateral []byte, options *TDXOptions) (*Verdict, error) {
+	opts, err := options.optionsJSON()
+	if err != nil {
+		return nil, &Error{Code: "invalid_argument", Message: err.Error()}
+	}
+	q, qLen := cBytes(quote)
+	defer C.free(unsafe.Pointer(q))
+	c, cLen := cBytes(collateral)
+	defer C.free(unsafe.Pointer(c))
+	o := C.CString(opts)
+	defer C.free(unsafe.Pointer(o))
+	var v *C.ccverify_verdict
+	if err := statusError(C.ccverify_verify_tdx(q, qLen, c, cLen, o, &v)); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
 // StreamVerifier verifies a stream chunk by chunk.
 type StreamVerifier struct{ p *C.ccverify_stream_verifier }
 

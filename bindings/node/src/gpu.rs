@@ -124,18 +124,18 @@ impl GpuOptions {
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// A JS number that is a whole number in the safe-integer range.
-fn whole(n: f64) -> Option<i64> {
+pub(crate) fn whole(n: f64) -> Option<i64> {
     // The range check keeps the cast exact (and excludes NaN and the infinities).
     (n.trunc() == n && n.abs() <= MAX_SAFE_INTEGER).then_some(n as i64)
 }
 
 /// The number value of a JS value already known to be a number or a `Date`.
-fn js_number(value: &Unknown<'_>) -> Option<f64> {
+pub(crate) fn js_number(value: &Unknown<'_>) -> Option<f64> {
     value.coerce_to_number().and_then(|n| n.get_double()).ok()
 }
 
 /// Reads a `boolean`.
-fn js_bool(value: &Unknown<'_>, name: &str) -> Result<bool> {
+pub(crate) fn js_bool(value: &Unknown<'_>, name: &str) -> Result<bool> {
     let wrong = || invalid_argument(format!("{name} must be a boolean"));
     if value.get_type().map_err(|_| wrong())? != ValueType::Boolean {
         return Err(wrong());
@@ -144,7 +144,7 @@ fn js_bool(value: &Unknown<'_>, name: &str) -> Result<bool> {
 }
 
 /// Reads a non-negative whole `number` that fits a u32.
-fn js_count(value: &Unknown<'_>, name: &str) -> Result<u32> {
+pub(crate) fn js_count(value: &Unknown<'_>, name: &str) -> Result<u32> {
     let wrong = || invalid_argument(format!("{name} must be a non-negative integer"));
     if value.get_type().map_err(|_| wrong())? != ValueType::Number {
         return Err(wrong());
@@ -157,7 +157,7 @@ fn js_count(value: &Unknown<'_>, name: &str) -> Result<u32> {
 
 /// Reads a verification time as Unix seconds: a `Date` (rounded down to the second), whole Unix
 /// seconds, or RFC 3339 text (parsed by the core, as the C ABI, the CLI and the vectors do).
-fn js_time(value: &Unknown<'_>, name: &str) -> Result<i64> {
+pub(crate) fn js_time(value: &Unknown<'_>, name: &str) -> Result<i64> {
     let wrong = || {
         invalid_argument(format!(
             "{name} must be a Date, whole Unix seconds or an RFC 3339 string"

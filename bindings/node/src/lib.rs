@@ -16,7 +16,8 @@
 //! The workspace denies `unsafe_code`; the code napi-derive generates is not linted, and the
 //! three hand-written `unsafe` blocks (`js_bytes`, `js_headers`, `gpu::GpuOptions::from_js`)
 //! are allowed locally: they turn an argument whose JS type was just checked into a typed napi
-//! view (`Unknown::cast`).
+//! view (`Unknown::cast`). `tdx` needs none: an object or array coerces to itself
+//! (`coerce_to_object`).
 
 use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -27,7 +28,9 @@ use napi::{JsValue, ValueType};
 use napi_derive::napi;
 
 mod gpu;
+mod tdx;
 pub use gpu::{GpuOptions, verify_gpu};
+pub use tdx::{TdxOptions, verify_tdx};
 
 /// The `code` of a thrown JS error: a core [`ErrorKind`] name.
 #[derive(Clone, Copy, Debug)]

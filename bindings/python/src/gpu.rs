@@ -7,12 +7,10 @@
 use std::path::PathBuf;
 
 use ccverify::gpu::{GpuOptions, GpuPolicy};
-use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyInt, PyString};
 
 use crate::error::{guard, to_py_err};
-use crate::input::ByteArg;
+use crate::input::{bytes_or_str, non_negative_int, unix_time};
 use crate::verdict::Verdict;
 
 /// Verify the NVIDIA GPU evidence of an io.net attestation.
@@ -94,11 +92,11 @@ fn verify_gpu(
     allow_expired_rims: bool,
     allow_hold_for_rims: bool,
 ) -> PyResult<Verdict> {
-    let gpu_json = json_arg(gpu_json)?;
+    let gpu_json = bytes_or_str(gpu_json, "gpu_json")?;
     let options = GpuOptions {
         rim_dir: rim_dir.map(|d| dir_arg(py, d, "rim_dir")).transpose()?,
         ocsp_dir: ocsp_dir.map(|d| dir_arg(py, d, "ocsp_dir")).transpose()?,
-        at: at.map(time_arg).transpose()?,
+        at: at.map(unix_time).transpose()?,
         policy: GpuPolicy {
             expected_arch,
             expected_count: expected_count.map(count_arg).transpose()?,
@@ -115,23 +113,6 @@ fn verify_gpu(
         .map_err(|e| to_py_err(py, e))
 }
 
-/// The `gpu` JSON as bytes: any bytes-like object, or `str` (JSON is text, so unlike the
-/// signed-exchange bodies there is no encoding to get wrong).
-fn json_arg<'py>(obj: &Bound<'py, PyAny>) -> PyResult<ByteArg<'py>> {
-    if obj.is_instance_of::<PyString>() {
-        return Ok(ByteArg::Owned(obj.extract::<String>()?.into_bytes()));
-    }
-    ByteArg::from_any(obj, "gpu_json").map_err(|_| {
-        let type_name = obj
-            .get_type()
-            .name()
-            .map_or_else(|_| "?".to_string(), |n| n.to_string());
-        PyTypeError::new_err(format!(
-            "gpu_json must be bytes, bytearray, memoryview or str, not {type_name}"
-        ))
-    })
-}
-
 /// A directory argument as the UTF-8 text the core takes.
 fn dir_arg(py: Python<'_>, dir: PathBuf, what: &str) -> PyResult<String> {
     dir.into_os_string().into_string().map_err(|d| {
@@ -142,51 +123,8 @@ fn dir_arg(py: Python<'_>, dir: PathBuf, what: &str) -> PyResult<String> {
 
 /// `expected_count`: a non-negative `int` (not a `bool`).
 fn count_arg(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
-    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
-        return Err(PyTypeError::new_err(format!(
-            "expected_count must be an int or None, not {}",
-            obj.get_type().name()?
-        )));
-    }
-    obj.extract::<usize>().map_err(|_| {
-        to_py_err(
-            obj.py(),
-            ccverify::Error::InvalidArgument(format!(
-                "expected_count must be a non-negative integer, not {obj}"
-            )),
-        )
-    })
-}
-
-/// `at` as Unix seconds: a timezone-aware `datetime` (fractions of a second are dropped, as
-/// Unix time does), an `int`, or RFC 3339 text.
-fn time_arg(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
-    let py = obj.py();
-    let invalid = |why: String| to_py_err(py, ccverify::Error::InvalidArgument(why));
-    if obj.is_instance_of::<PyBool>() {
-        // A bool is an int to Python; as a time it can only be a mistake.
-    } else if obj.is_instance_of::<PyInt>() {
-        return obj.extract::<i64>();
-    } else if obj.is_instance_of::<PyString>() {
-        let text = obj.extract::<String>()?;
-        return ccverify::gpu::pki::parse_time(&text)
-            .ok_or_else(|| invalid(format!("at {text:?} is not an RFC 3339 time")));
-    } else if obj.is_instance(&py.import("datetime")?.getattr("datetime")?)? {
-        if obj.call_method0("utcoffset")?.is_none() {
-            return Err(invalid(format!(
-                "at must be a timezone-aware datetime (e.g. with tzinfo=datetime.timezone.utc), \
-                 got the naive {}",
-                obj.str()?
-            )));
-        }
-        let seconds = obj.call_method0("timestamp")?.extract::<f64>()?.floor();
-        // Every datetime (years 1 to 9999) is well inside the i64 range.
-        return Ok(seconds as i64);
-    }
-    Err(PyTypeError::new_err(format!(
-        "at must be a timezone-aware datetime, int (Unix seconds), str (RFC 3339) or None, not {}",
-        obj.get_type().name()?
-    )))
+    // A count beyond usize (only on 32-bit targets) can never match: saturate.
+    non_negative_int(obj, "expected_count").map(|n| usize::try_from(n).unwrap_or(usize::MAX))
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

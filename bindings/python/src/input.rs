@@ -3,7 +3,7 @@
 use ccverify::Address;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyMemoryView, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyTuple};
 
 use crate::error::to_py_err;
 
@@ -99,4 +99,116 @@ pub(crate) fn expected_address(py: Python<'_>, address: Option<&str>) -> PyResul
         .map(Address::parse)
         .transpose()
         .map_err(|e| to_py_err(py, e))
+}
+
+/// A document argument that is text by nature (JSON, hex): any bytes-like object, or `str`
+/// (UTF-8). Unlike the signed-exchange bodies there is no encoding to get wrong.
+pub(crate) fn bytes_or_str<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult<ByteArg<'py>> {
+    if obj.is_instance_of::<PyString>() {
+        return Ok(ByteArg::Owned(obj.extract::<String>()?.into_bytes()));
+    }
+    ByteArg::from_any(obj, what).map_err(|_| {
+        let type_name = obj
+            .get_type()
+            .name()
+            .map_or_else(|_| "?".to_string(), |n| n.to_string());
+        PyTypeError::new_err(format!(
+            "{what} must be bytes, bytearray, memoryview or str, not {type_name}"
+        ))
+    })
+}
+
+/// `at` as Unix seconds: a timezone-aware `datetime` (fractions of a second are dropped, as
+/// Unix time does), an `int`, or RFC 3339 text.
+pub(crate) fn unix_time(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+    let py = obj.py();
+    let invalid = |why: String| to_py_err(py, ccverify::Error::InvalidArgument(why));
+    if obj.is_instance_of::<PyBool>() {
+        // A bool is an int to Python; as a time it can only be a mistake.
+    } else if obj.is_instance_of::<PyInt>() {
+        return obj.extract::<i64>();
+    } else if obj.is_instance_of::<PyString>() {
+        let text = obj.extract::<String>()?;
+        return ccverify::gpu::pki::parse_time(&text)
+            .ok_or_else(|| invalid(format!("at {text:?} is not an RFC 3339 time")));
+    } else if obj.is_instance(&py.import("datetime")?.getattr("datetime")?)? {
+        if obj.call_method0("utcoffset")?.is_none() {
+            return Err(invalid(format!(
+                "at must be a timezone-aware datetime (e.g. with tzinfo=datetime.timezone.utc), \
+                 got the naive {}",
+                obj.str()?
+            )));
+        }
+        let seconds = obj.call_method0("timestamp")?.extract::<f64>()?.floor();
+        // Every datetime (years 1 to 9999) is well inside the i64 range.
+        return Ok(seconds as i64);
+    }
+    Err(PyTypeError::new_err(format!(
+        "at must be a timezone-aware datetime, int (Unix seconds), str (RFC 3339) or None, not {}",
+        obj.get_type().name()?
+    )))
+}
+
+/// A non-negative `int` (not a `bool`): `TypeError` for another type, `InvalidArgumentError`
+/// for a negative or too large value. `what` names the argument.
+pub(crate) fn non_negative_int(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<u64> {
+    if obj.is_instance_of::<PyBool>() || !obj.is_instance_of::<PyInt>() {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be an int or None, not {}",
+            obj.get_type().name()?
+        )));
+    }
+    obj.extract::<u64>().map_err(|_| {
+        to_py_err(
+            obj.py(),
+            ccverify::Error::InvalidArgument(format!(
+                "{what} must be a non-negative integer, not {obj}"
+            )),
+        )
+    })
+}
+
+/// A sequence of `str` (a list, a tuple, any iterable of `str`). A lone `str` or bytes-like
+/// object is refused rather than read character by character.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct StrList(pub(crate) Vec<String>);
+
+impl<'a, 'py> FromPyObject<'a, 'py> for StrList {
+    type Error = PyErr;
+
+    fn extract(obj: Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+        let type_name = |o: &Bound<'_, PyAny>| {
+            o.get_type()
+                .name()
+                .map_or_else(|_| "?".to_string(), |n| n.to_string())
+        };
+        let obj = obj.to_owned();
+        if obj.is_instance_of::<PyString>()
+            || obj.is_instance_of::<PyBytes>()
+            || obj.is_instance_of::<PyByteArray>()
+        {
+            return Err(PyTypeError::new_err(format!(
+                "expected a sequence of str, not a single {}",
+                type_name(&obj)
+            )));
+        }
+        let items = obj.try_iter().map_err(|_| {
+            PyTypeError::new_err(format!(
+                "expected a sequence of str, not {}",
+                type_name(&obj)
+            ))
+        })?;
+        let mut out = Vec::new();
+        for item in items {
+            let item = item?;
+            let text = item.extract::<String>().map_err(|_| {
+                PyTypeError::new_err(format!(
+                    "expected a sequence of str, got an item of type {}",
+                    type_name(&item)
+                ))
+            })?;
+            out.push(text);
+        }
+        Ok(StrList(out))
+    }
 }

@@ -7,8 +7,8 @@
 //!
 //! Modules mirror the core's: [`error`] ↔ `ccverify::error`, [`verdict`] ↔ `ccverify::verdict`,
 //! [`exchange`] ↔ `ccverify::exchange`, [`eth`] ↔ `ccverify::eth`, [`nonce`] ↔
-//! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`; [`input`] holds the argument conversions they
-//! share.
+//! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`, [`tdx`] ↔ `ccverify::tdx`; [`input`] holds the
+//! argument conversions they share.
 
 use pyo3::prelude::*;
 
@@ -18,6 +18,7 @@ mod exchange;
 mod gpu;
 mod input;
 mod nonce;
+mod tdx;
 mod verdict;
 
 /// Native core of the `ccverify` package (io.net Confidential Inference verification).
@@ -30,6 +31,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     verdict::register(m)?;
     exchange::register(m)?;
     gpu::register(m)?;
+    tdx::register(m)?;
     eth::register(m)?;
     nonce::register(m)?;
     // PyO3 lists everything added in `__all__`; keep the private names (`__version__`, the

@@ -93,8 +93,8 @@ impl Check {
 /// The outcome of a verification: a table of named checks.
 ///
 /// `verified` is True only when no check failed and none was skipped; `warn` does not block.
-/// Returned by verify_response(), verify_stream(), StreamVerifier.finish() and verify_gpu();
-/// never raised.
+/// Returned by verify_response(), verify_stream(), StreamVerifier.finish(), verify_gpu() and
+/// verify_tdx(); never raised.
 ///
 /// Attributes:
 ///     verified: True only if every check passed or warned.
@@ -103,7 +103,8 @@ impl Check {
 ///         expected one; None when no signer could be recovered.
 ///     facts: values the verifier computed, by stable name ("request_hash", "response_hash":
 ///         what the signed text should contain; for GPU evidence "gpu.count" and per-GPU values
-///         such as "gpu0.ueid"), when they could be computed.
+///         such as "gpu0.ueid"; for TDX quotes "tdx.mrtd", "tdx.tcb_status" and the other
+///         values of the quote), when they could be computed.
 #[pyclass(frozen, eq, module = "ccverify", name = "Verdict")]
 #[derive(Clone, PartialEq)]
 pub(crate) struct Verdict {
@@ -140,8 +141,8 @@ impl Verdict {
         self.inner.signer.map(|a| a.to_checksum())
     }
 
-    /// Computed values by stable name, e.g. "request_hash" or "gpu0.ueid" (a new dict on each
-    /// access).
+    /// Computed values by stable name, e.g. "request_hash", "gpu0.ueid" or "tdx.mrtd" (a new
+    /// dict on each access).
     #[getter]
     fn facts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);

@@ -9,7 +9,9 @@ use std::sync::{Arc, Mutex};
 uniffi::setup_scaffolding!();
 
 mod gpu;
+mod tdx;
 pub use gpu::{GpuOptions, verify_gpu};
+pub use tdx::{TdxOptions, verify_tdx};
 
 /// Outcome of one check.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]

@@ -28,6 +28,8 @@ impl Request {
 pub struct Reply {
     status: u16,
     content_type: &'static str,
+    /// Extra reply headers.
+    headers: Vec<(String, String)>,
     body: Vec<u8>,
     /// Never answer (to exercise client timeouts).
     hang: bool,
@@ -38,9 +40,15 @@ impl Reply {
         Reply {
             status,
             content_type,
+            headers: Vec::new(),
             body: body.into(),
             hang: false,
         }
+    }
+    /// Adds a reply header.
+    pub fn with_header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
     }
     pub fn json(body: &Value) -> Reply {
         Reply::new(200, "application/json", body.to_string())
@@ -140,12 +148,16 @@ fn serve_one(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>
         std::thread::sleep(Duration::from_secs(5));
         return;
     }
-    let head = format!(
-        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+    let mut head = format!(
+        "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
         reply.status,
         reply.content_type,
         reply.body.len()
     );
+    for (k, v) in &reply.headers {
+        head.push_str(&format!("{k}: {v}\r\n"));
+    }
+    head.push_str("\r\n");
     // The client may hang up early (oversized replies): ignore write errors.
     let _ = stream.write_all(head.as_bytes());
     let _ = stream.write_all(&reply.body);

@@ -645,3 +645,65 @@ fn collateral_check(
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quote_input_shapes() {
+        assert_eq!(decode_quote_input(b"0x0400\n").unwrap(), vec![4, 0]);
+        assert_eq!(decode_quote_input(b"  0400  ").unwrap(), vec![4, 0]);
+        assert!(decode_quote_input(b"040").is_err());
+        let e = decode_quote_input(b"Error generating CPU quote: boom").unwrap_err();
+        assert!(e.contains("the agent returned an error"), "{e}");
+        assert!(decode_quote_input(b"").is_err());
+        assert!(decode_quote_input(&[9, 9, 9]).is_err());
+        assert_eq!(decode_quote_input(&[4, 0, 2, 0]).unwrap(), vec![4, 0, 2, 0]);
+    }
+
+    #[test]
+    fn expected_report_data() {
+        let e = ExpectedReportData::from_nonce_hex("0xABCD").unwrap();
+        let b = e.bytes().unwrap();
+        assert_eq!(&b[..2], &[0xab, 0xcd]);
+        assert!(b[2..].iter().all(|x| *x == 0));
+        assert!(ExpectedReportData::from_report_data_hex("00").is_err());
+        let o = TdxOptions {
+            nonce: Some("ab".into()),
+            report_data: Some("00".repeat(64)),
+            ..TdxOptions::default()
+        };
+        assert!(o.expected().is_err());
+        let o = TdxOptions::from_json(r#"{"nonce":"ab","at":"2025-06-20T06:13:20Z","mrtd":[]}"#)
+            .unwrap();
+        assert_eq!(o.at, Some(1_750_400_000));
+        assert!(TdxOptions::from_json(r#"{"nonce":1}"#).is_err());
+        assert!(TdxOptions::from_json(r#"{"noncе":"ab"}"#).is_err());
+    }
+
+    #[test]
+    fn error_classes() {
+        assert!(matches!(classify("TCBInfo expired"), Stage::Collateral));
+        assert!(matches!(
+            classify("Failed to verify certificate chain: CrlExpired"),
+            Stage::Collateral
+        ));
+        assert!(matches!(
+            classify("ISV enclave report signature is invalid"),
+            Stage::Signature
+        ));
+        assert!(matches!(
+            classify("No matching TCB level found"),
+            Stage::Tcb
+        ));
+        assert!(matches!(
+            classify("TCB status is invalid: Revoked"),
+            Stage::Tcb
+        ));
+        assert!(matches!(
+            classify("TD migration is enabled"),
+            Stage::Attributes
+        ));
+    }
+}

@@ -369,3 +369,135 @@ impl TdxPolicy {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn td(attrs: [u8; 8]) -> TDReport10 {
+        TDReport10 {
+            tee_tcb_svn: [0; 16],
+            mr_seam: [1; 48],
+            mr_signer_seam: [0; 48],
+            seam_attributes: [0; 8],
+            td_attributes: attrs,
+            xfam: [0xe7, 0x02, 0x06, 0, 0, 0, 0, 0],
+            mr_td: [2; 48],
+            mr_config_id: [0; 48],
+            mr_owner: [0; 48],
+            mr_owner_config: [0; 48],
+            rt_mr0: [3; 48],
+            rt_mr1: [4; 48],
+            rt_mr2: [5; 48],
+            rt_mr3: [0; 48],
+            report_data: [0; 64],
+        }
+    }
+
+    const NORMAL: [u8; 8] = [0, 0, 0, 0x10, 0, 0, 0, 0]; // SEPT_VE_DISABLE only
+
+    #[test]
+    fn attributes_rules() {
+        let p = TdxPolicy::default();
+        assert_eq!(p.attributes_check(&td(NORMAL), None).0, CheckStatus::Pass);
+        let mut debug = NORMAL;
+        debug[0] = 1;
+        let (st, d) = p.attributes_check(&td(debug), None);
+        assert_eq!(st, CheckStatus::Fail);
+        assert!(d.contains("DEBUG"), "{d}");
+        let allow = TdxPolicy {
+            allow_debug: true,
+            ..TdxPolicy::default()
+        };
+        assert_eq!(
+            allow.attributes_check(&td(debug), None).0,
+            CheckStatus::Pass
+        );
+        let mut migratable = NORMAL;
+        migratable[3] |= 0x20;
+        assert!(
+            p.attributes_check(&td(migratable), None)
+                .1
+                .contains("MIGRATABLE")
+        );
+        assert!(
+            p.attributes_check(&td([0; 8]), None)
+                .1
+                .contains("SEPT_VE_DISABLE")
+        );
+        assert!(
+            p.attributes_check(&td(NORMAL), Some(&[9; 48]))
+                .1
+                .contains("MRSERVICETD")
+        );
+        let mut foreign = td(NORMAL);
+        foreign.mr_signer_seam = [7; 48];
+        assert!(
+            p.attributes_check(&foreign, None)
+                .1
+                .contains("MRSIGNERSEAM")
+        );
+    }
+
+    #[test]
+    fn tcb_rules() {
+        let p = TdxPolicy::default();
+        assert_eq!(p.tcb_check("UpToDate", &[], 17).0, CheckStatus::Pass);
+        assert_eq!(p.tcb_check("OutOfDate", &[], 17).0, CheckStatus::Fail);
+        assert_eq!(p.tcb_check("Revoked", &[], 17).0, CheckStatus::Fail);
+        let p = TdxPolicy::from_json(
+            r#"{"accepted_tcb_statuses":["UpToDate","SWHardeningNeeded"],"rejected_advisories":["INTEL-SA-00837"],"min_tcb_eval_data_number":18}"#,
+        )
+        .unwrap();
+        let adv = vec!["INTEL-SA-00615".to_string()];
+        assert_eq!(
+            p.tcb_check("SWHardeningNeeded", &adv, 18).0,
+            CheckStatus::Pass
+        );
+        assert_eq!(
+            p.tcb_check("SWHardeningNeeded", &adv, 17).0,
+            CheckStatus::Fail
+        );
+        let bad = vec!["INTEL-SA-00837".to_string()];
+        assert_eq!(p.tcb_check("UpToDate", &bad, 18).0, CheckStatus::Fail);
+    }
+
+    #[test]
+    fn policy_json_is_strict() {
+        for bad in [
+            r#"{"accepted_tcb_statuses":["Revoked"]}"#,
+            r#"{"accepted_tcb_statuses":["Fine"]}"#,
+            r#"{"mrtd":["00"]}"#,
+            r#"{"mrtd":"00"}"#,
+            r#"{"xfam":["zz"]}"#,
+            r#"{"allow_debug":"yes"}"#,
+            r#"{"mrdt":[]}"#,
+            r#"[]"#,
+        ] {
+            assert!(TdxPolicy::from_json(bad).is_err(), "{bad}");
+        }
+        assert_eq!(TdxPolicy::from_json("").unwrap(), TdxPolicy::default());
+    }
+
+    #[test]
+    fn measurement_allowlists() {
+        let t = td(NORMAL);
+        assert_eq!(
+            TdxPolicy::default().measurements_check(&t).0,
+            CheckStatus::Warn
+        );
+        let p = TdxPolicy {
+            mrtd: vec![[2; 48]],
+            rtmr1: vec![[4; 48], [9; 48]],
+            ..TdxPolicy::default()
+        };
+        let (st, d) = p.measurements_check(&t);
+        assert_eq!(st, CheckStatus::Pass, "{d}");
+        assert!(d.contains("not pinned"));
+        let p = TdxPolicy {
+            rtmr2: vec![[9; 48]],
+            ..TdxPolicy::default()
+        };
+        assert_eq!(p.measurements_check(&t).0, CheckStatus::Fail);
+    }
+}

@@ -481,6 +481,22 @@ fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
     typealias FfiType = Int64
     typealias SwiftType = Int64
@@ -984,6 +1000,225 @@ public func FfiConverterTypeGpuOptions_lower(_ value: GpuOptions) -> RustBuffer 
 
 
 /**
+ * Options of `verifyTdx`: what REPORTDATA must be, the verification time and the appraisal
+ * policy. Every field has a default; the defaults are the core's strict policy (UpToDate
+ * only, no debug TDs, measurements reported but not pinned). Hex values may start with `0x`.
+ */
+public struct TdxOptions: Equatable, Hashable {
+    /**
+     * The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
+     * REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
+     * `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
+     */
+    public var nonce: String?
+    /**
+     * The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
+     */
+    public var reportData: String?
+    /**
+     * The verification time in Unix seconds. Unset: the system clock at the call.
+     */
+    public var atUnixSeconds: Int64?
+    /**
+     * Accepted TCB statuses, as Intel spells them (`UpToDate`, `SWHardeningNeeded`, …).
+     * Unset: `UpToDate` only. `Revoked` and unknown names are an `InvalidArgument` error.
+     */
+    public var acceptedTcbStatuses: [String]?
+    /**
+     * Advisory ids (`INTEL-SA-…`) that fail `tdx.tcb_status` when the platform is affected.
+     */
+    public var rejectedAdvisories: [String]
+    /**
+     * Accept debug or profiling TDs (never in production).
+     */
+    public var allowDebug: Bool
+    /**
+     * The exact TDATTRIBUTES, 16 hex digits as in the quote. Unset: not pinned.
+     */
+    public var tdAttributes: String?
+    /**
+     * Allowed MRTD values (96 hex digits each). Empty: not pinned.
+     */
+    public var mrtd: [String]
+    /**
+     * Allowed RTMR0 values (96 hex digits each).
+     */
+    public var rtmr0: [String]
+    /**
+     * Allowed RTMR1 values (96 hex digits each).
+     */
+    public var rtmr1: [String]
+    /**
+     * Allowed RTMR2 values (96 hex digits each).
+     */
+    public var rtmr2: [String]
+    /**
+     * Allowed RTMR3 values (96 hex digits each).
+     */
+    public var rtmr3: [String]
+    /**
+     * Allowed MRSEAM (TDX module) values (96 hex digits each).
+     */
+    public var mrseam: [String]
+    /**
+     * Allowed XFAM values (16 hex digits each).
+     */
+    public var xfam: [String]
+    /**
+     * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
+     * seconds before the verification time. Unset: only Intel's own validity windows.
+     */
+    public var maxCollateralAgeSecs: UInt64?
+    /**
+     * The minimum TCB evaluation data number (Intel's TCB-recovery counter).
+     */
+    public var minTcbEvalDataNumber: UInt32?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
+         * REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
+         * `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
+         */nonce: String? = nil, 
+        /**
+         * The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
+         */reportData: String? = nil, 
+        /**
+         * The verification time in Unix seconds. Unset: the system clock at the call.
+         */atUnixSeconds: Int64? = nil, 
+        /**
+         * Accepted TCB statuses, as Intel spells them (`UpToDate`, `SWHardeningNeeded`, …).
+         * Unset: `UpToDate` only. `Revoked` and unknown names are an `InvalidArgument` error.
+         */acceptedTcbStatuses: [String]? = nil, 
+        /**
+         * Advisory ids (`INTEL-SA-…`) that fail `tdx.tcb_status` when the platform is affected.
+         */rejectedAdvisories: [String] = [], 
+        /**
+         * Accept debug or profiling TDs (never in production).
+         */allowDebug: Bool = false, 
+        /**
+         * The exact TDATTRIBUTES, 16 hex digits as in the quote. Unset: not pinned.
+         */tdAttributes: String? = nil, 
+        /**
+         * Allowed MRTD values (96 hex digits each). Empty: not pinned.
+         */mrtd: [String] = [], 
+        /**
+         * Allowed RTMR0 values (96 hex digits each).
+         */rtmr0: [String] = [], 
+        /**
+         * Allowed RTMR1 values (96 hex digits each).
+         */rtmr1: [String] = [], 
+        /**
+         * Allowed RTMR2 values (96 hex digits each).
+         */rtmr2: [String] = [], 
+        /**
+         * Allowed RTMR3 values (96 hex digits each).
+         */rtmr3: [String] = [], 
+        /**
+         * Allowed MRSEAM (TDX module) values (96 hex digits each).
+         */mrseam: [String] = [], 
+        /**
+         * Allowed XFAM values (16 hex digits each).
+         */xfam: [String] = [], 
+        /**
+         * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
+         * seconds before the verification time. Unset: only Intel's own validity windows.
+         */maxCollateralAgeSecs: UInt64? = nil, 
+        /**
+         * The minimum TCB evaluation data number (Intel's TCB-recovery counter).
+         */minTcbEvalDataNumber: UInt32? = nil) {
+        self.nonce = nonce
+        self.reportData = reportData
+        self.atUnixSeconds = atUnixSeconds
+        self.acceptedTcbStatuses = acceptedTcbStatuses
+        self.rejectedAdvisories = rejectedAdvisories
+        self.allowDebug = allowDebug
+        self.tdAttributes = tdAttributes
+        self.mrtd = mrtd
+        self.rtmr0 = rtmr0
+        self.rtmr1 = rtmr1
+        self.rtmr2 = rtmr2
+        self.rtmr3 = rtmr3
+        self.mrseam = mrseam
+        self.xfam = xfam
+        self.maxCollateralAgeSecs = maxCollateralAgeSecs
+        self.minTcbEvalDataNumber = minTcbEvalDataNumber
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TdxOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TdxOptions {
+        return
+            try TdxOptions(
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                reportData: FfiConverterOptionString.read(from: &buf), 
+                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+                acceptedTcbStatuses: FfiConverterOptionSequenceString.read(from: &buf), 
+                rejectedAdvisories: FfiConverterSequenceString.read(from: &buf), 
+                allowDebug: FfiConverterBool.read(from: &buf), 
+                tdAttributes: FfiConverterOptionString.read(from: &buf), 
+                mrtd: FfiConverterSequenceString.read(from: &buf), 
+                rtmr0: FfiConverterSequenceString.read(from: &buf), 
+                rtmr1: FfiConverterSequenceString.read(from: &buf), 
+                rtmr2: FfiConverterSequenceString.read(from: &buf), 
+                rtmr3: FfiConverterSequenceString.read(from: &buf), 
+                mrseam: FfiConverterSequenceString.read(from: &buf), 
+                xfam: FfiConverterSequenceString.read(from: &buf), 
+                maxCollateralAgeSecs: FfiConverterOptionUInt64.read(from: &buf), 
+                minTcbEvalDataNumber: FfiConverterOptionUInt32.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TdxOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionString.write(value.reportData, into: &buf)
+        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterOptionSequenceString.write(value.acceptedTcbStatuses, into: &buf)
+        FfiConverterSequenceString.write(value.rejectedAdvisories, into: &buf)
+        FfiConverterBool.write(value.allowDebug, into: &buf)
+        FfiConverterOptionString.write(value.tdAttributes, into: &buf)
+        FfiConverterSequenceString.write(value.mrtd, into: &buf)
+        FfiConverterSequenceString.write(value.rtmr0, into: &buf)
+        FfiConverterSequenceString.write(value.rtmr1, into: &buf)
+        FfiConverterSequenceString.write(value.rtmr2, into: &buf)
+        FfiConverterSequenceString.write(value.rtmr3, into: &buf)
+        FfiConverterSequenceString.write(value.mrseam, into: &buf)
+        FfiConverterSequenceString.write(value.xfam, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxCollateralAgeSecs, into: &buf)
+        FfiConverterOptionUInt32.write(value.minTcbEvalDataNumber, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTdxOptions_lift(_ buf: RustBuffer) throws -> TdxOptions {
+    return try FfiConverterTypeTdxOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTdxOptions_lower(_ value: TdxOptions) -> RustBuffer {
+    return FfiConverterTypeTdxOptions.lower(value)
+}
+
+
+/**
  * The result of a verification: verified only when no check failed or was skipped.
  */
 public struct Verdict: Equatable, Hashable {
@@ -1401,6 +1636,30 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
+    typealias SwiftType = UInt64?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterUInt64.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterUInt64.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
     typealias SwiftType = Int64?
 
@@ -1443,6 +1702,55 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         case 1: return try FfiConverterString.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterSequenceString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterSequenceString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
+    typealias SwiftType = [String]
+
+    public static func write(_ value: [String], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterString.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [String]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterString.read(from: &buf))
+        }
+        return seq
     }
 }
 
@@ -1579,6 +1887,28 @@ public func verifyGpu(gpuJson: Data, nonce: String, options: GpuOptions = GpuOpt
     )
 })
 }
+/**
+ * Verifies an Intel TDX quote — io.net's `cpu.quote` (the hex text's bytes, with or without
+ * `0x`) or the raw binary quote — with Intel's collateral for it (the bytes of dcap-qvl's
+ * `QuoteCollateralV3` JSON: TCB Info, QE Identity, CRLs and their chains). Offline: nothing is
+ * fetched. The TD's measurements, TCB status and collateral dates are in `facts`
+ * (`tdx.mrtd`, `tdx.tcb_status`, …).
+ *
+ * Bad evidence is never an error: it is a failed check. Errors: `InvalidNonce` for a nonce the
+ * agent would refuse; `InvalidArgument` for a bad `reportData`, both `nonce` and
+ * `reportData`, bad hex or a wrong length in `tdAttributes` or an allowlist, or an unknown
+ * (or `Revoked`) TCB status name.
+ */
+public func verifyTdx(quote: Data, collateral: Data, options: TdxOptions = TdxOptions())throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_tdx(
+        FfiConverterData.lower(quote),
+        FfiConverterData.lower(collateral),
+        FfiConverterTypeTdxOptions_lower(options),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -1611,6 +1941,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 7327) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_tdx() != 44301) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 41228) {

@@ -299,6 +299,11 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_verify_stream(RustBuffer request, Rust
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_tdx(RustBuffer quote, RustBuffer collateral, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUSTBUFFER_ALLOC
 #define UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUSTBUFFER_ALLOC
 RustBuffer ffi_ccverify_uniffi_rustbuffer_alloc(uint64_t size, RustCallStatus *_Nonnull out_status
@@ -592,6 +597,12 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_stream(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_TDX
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_TDX
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_tdx(void
     
 );
 #endif

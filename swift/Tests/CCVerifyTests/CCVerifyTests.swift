@@ -1,5 +1,5 @@
-// Runs the shared exchange vectors and GPU cases from tests/vectors/ (macOS or Linux with a
-// Swift toolchain; the project's CI has none and checks syntax only).
+// Runs the shared exchange vectors, GPU cases and TDX cases from tests/vectors/ (macOS or Linux
+// with a Swift toolchain; the project's CI has none and checks syntax only).
 import CCVerify
 import Foundation
 import XCTest
@@ -85,6 +85,83 @@ final class CCVerifyTests: XCTestCase {
     func testGpuInvalidNonceThrows() {
         XCTAssertThrowsError(try verifyGpu(gpuJson: Data("{}".utf8), nonce: "")) { error in
             guard case CcverifyError.InvalidNonce = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    /// The shared TDX cases, run as core/tests/tdx_vectors.rs and Kotlin's TdxTest.sharedTdxCases
+    /// run them: quote = the case's hex text as bytes, collateral = the file relative to
+    /// tests/vectors/tdx, options = the case's policy plus `at` and the expected REPORTDATA.
+    func testTdxCases() throws {
+        let tdxDir = root.appendingPathComponent("tests/vectors/tdx")
+        let doc = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: tdxDir.appendingPathComponent("cases.json"))) as! [String: Any]
+        let cases = doc["cases"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(cases.count, 20)
+        let rfc3339 = ISO8601DateFormatter()
+        for case_ in cases {
+            let name = case_["name"] as! String
+            var options = TdxOptions()
+            options.atUnixSeconds = Int64(rfc3339.date(from: case_["at"] as! String)!.timeIntervalSince1970)
+            if let expected = case_["expected_report_data"] as? [String: String] {  // JSON null: none
+                options.nonce = expected["nonce"]
+                options.reportData = expected["report_data"]
+            }
+            for (key, value) in case_["policy"] as! [String: Any] {
+                switch key {
+                case "accepted_tcb_statuses": options.acceptedTcbStatuses = (value as! [String])
+                case "rejected_advisories": options.rejectedAdvisories = value as! [String]
+                case "allow_debug": options.allowDebug = value as! Bool
+                case "td_attributes": options.tdAttributes = (value as! String)
+                case "mrtd": options.mrtd = value as! [String]
+                case "rtmr0": options.rtmr0 = value as! [String]
+                case "rtmr1": options.rtmr1 = value as! [String]
+                case "rtmr2": options.rtmr2 = value as! [String]
+                case "rtmr3": options.rtmr3 = value as! [String]
+                case "mrseam": options.mrseam = value as! [String]
+                case "xfam": options.xfam = value as! [String]
+                case "max_collateral_age_secs": options.maxCollateralAgeSecs = UInt64(value as! Int)
+                case "min_tcb_eval_data_number": options.minTcbEvalDataNumber = UInt32(value as! Int)
+                default: XCTFail("\(name): unknown policy key \(key)")
+                }
+            }
+            let collateral = try Data(contentsOf: tdxDir.appendingPathComponent(case_["collateral"] as! String))
+            let verdict = try verifyTdx(
+                quote: Data((case_["quote"] as! String).utf8), collateral: collateral, options: options)
+            let expect = case_["expect"] as! [String: Any]
+            XCTAssertEqual(verdict.verified, expect["verified"] as! Bool, name)
+            for want in expect["checks"] as! [[String: Any]] {
+                let id = want["id"] as! String
+                guard let got = verdict.checks.first(where: { $0.id == id }) else {
+                    XCTFail("\(name): no check \(id)")
+                    continue
+                }
+                XCTAssertEqual(String(describing: got.status).lowercased(), want["status"] as? String,
+                               "\(name): \(id): \(got.detail)")
+            }
+        }
+    }
+
+    func testTdxDefaultsAndErrors() {
+        XCTAssertEqual(TdxOptions(), TdxOptions(
+            nonce: nil, reportData: nil, atUnixSeconds: nil, acceptedTcbStatuses: nil,
+            rejectedAdvisories: [], allowDebug: false, tdAttributes: nil, mrtd: [], rtmr0: [],
+            rtmr1: [], rtmr2: [], rtmr3: [], mrseam: [], xfam: [], maxCollateralAgeSecs: nil,
+            minTcbEvalDataNumber: nil))
+        // Bad evidence is a failed check, not an error.
+        XCTAssertFalse(try verifyTdx(quote: Data("zz".utf8), collateral: Data("{}".utf8)).verified)
+        XCTAssertThrowsError(try verifyTdx(quote: Data(), collateral: Data(), options: TdxOptions(nonce: ""))) { error in
+            guard case CcverifyError.InvalidNonce = error else { return XCTFail("\(error)") }
+        }
+        for options in [
+            TdxOptions(nonce: "ab", reportData: String(repeating: "00", count: 64)),
+            TdxOptions(reportData: "00"),
+            TdxOptions(mrtd: ["zz"]),
+            TdxOptions(xfam: [String(repeating: "00", count: 48)]),
+            TdxOptions(acceptedTcbStatuses: ["Revoked"]),
+        ] {
+            XCTAssertThrowsError(try verifyTdx(quote: Data(), collateral: Data(), options: options)) { error in
+                guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
+            }
         }
     }
 

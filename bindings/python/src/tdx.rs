@@ -1,0 +1,205 @@
+//! Intel TDX quotes: `verify_tdx`.
+//!
+//! Only argument conversion lives here. The policy keywords are written as the policy JSON the
+//! C ABI and the shared cases use and parsed by [`ccverify::tdx::TdxPolicy::from_json`], so
+//! every language validates a policy with the same code (unknown TCB status names, `Revoked`,
+//! hex lengths); the core does the rest with the GIL released.
+
+use ccverify::tdx::{TdxOptions, TdxPolicy};
+use pyo3::prelude::*;
+
+use crate::error::{guard, to_py_err};
+use crate::input::{StrList, bytes_or_str, non_negative_int, unix_time};
+use crate::verdict::Verdict;
+
+/// Verify an Intel TDX quote (the ``cpu.quote`` of an io.net attestation).
+///
+/// Checks that the quote is a well-formed TDX quote (version 4 or 5), that Intel's collateral
+/// is signed by Intel and current at the verification time, the PCK certificate chain to
+/// Intel's SGX Root CA, the QE report and the quote signature, and then applies the policy: the
+/// platform's TCB status and advisories, the TD attributes (no debug), the measurement
+/// allowlists (MRTD, RTMR0-3, MRSEAM, XFAM) and REPORTDATA, which binds the quote to your
+/// nonce.
+///
+/// Give ``nonce`` (io.net's rule: REPORTDATA is the 32-byte nonce followed by 32 zero bytes) or
+/// the exact ``report_data``: without either, freshness is not proven, so the
+/// ``tdx.report_data`` check is skipped and the verdict is not verified. Measurements are
+/// reported (as ``tdx.*`` facts) but not pinned until you give allowlists: ``tdx.measurements``
+/// is then a warning, which does not block.
+///
+/// Args:
+///     quote: the quote, binary or as the hex text io.net returns (a "0x" prefix and
+///         surrounding whitespace are fine): bytes, bytearray, memoryview or str.
+///     collateral: Intel's collateral for the quote (TCB Info, QE Identity, CRLs and issuer
+///         chains) as dcap-qvl's QuoteCollateralV3 JSON: bytes-like or str.
+///     nonce: the hex nonce you sent with the attestation request; normalised like the agent
+///         does ("0x", upper case and 16-byte nonces are fine). Exclusive with report_data.
+///     report_data: the exact expected REPORTDATA, 128 hex digits. Exclusive with nonce.
+///     at: the verification time: a timezone-aware datetime, Unix seconds (int) or RFC 3339
+///         text such as "2026-11-28T00:00:00Z"; None (default) is the system clock. Naive
+///         datetimes are refused: their meaning depends on the machine's time zone.
+///     accepted_tcb_statuses: the TCB statuses to accept, by Intel's names (default
+///         ["UpToDate"]); "Revoked" is never accepted and an empty sequence accepts none.
+///     rejected_advisories: advisory ids ("INTEL-SA-...") that fail the verdict when the
+///         platform is affected.
+///     allow_debug: accept debug or profiling TDs (default False; never in production).
+///     td_attributes: the exact TDATTRIBUTES, 16 hex digits, or None (not pinned).
+///     mrtd, rtmr0, rtmr1, rtmr2, rtmr3, mrseam: allowlists of 96 hex digits each (empty: not
+///         pinned).
+///     xfam: an allowlist of 16 hex digits each (empty: not pinned).
+///     max_collateral_age_secs: refuse collateral whose TCB Info or QE Identity was issued
+///         longer ago than this many seconds (None: no limit).
+///     min_tcb_eval_data_number: the minimum TCB evaluation data number, Intel's TCB-recovery
+///         counter (None: no minimum).
+///
+/// Returns:
+///     A Verdict with the checks tdx.quote_parse, tdx.collateral, tdx.quote_signature,
+///     tdx.tcb_status, tdx.td_attributes, tdx.measurements and tdx.report_data, and the quote's
+///     values as facts ("tdx.mrtd", "tdx.tcb_status", ...). Bad evidence never raises: a
+///     malformed or tampered quote, or collateral that is not JSON, expired or of another
+///     platform, is a failed or skipped check.
+///
+/// Raises:
+///     InvalidNonceError: the agent would refuse the nonce, or it carries no freshness.
+///     InvalidArgumentError: both nonce and report_data, report_data that is not 64 bytes of
+///         hex, a naive datetime, `at` text that is not RFC 3339, an unknown or "Revoked" TCB
+///         status name, a hex value of the wrong length, a negative integer.
+///     TypeError: an argument has the wrong type (including a lone str where a sequence of str
+///         is expected).
+#[pyfunction]
+#[pyo3(
+    signature = (
+        quote,
+        collateral,
+        *,
+        nonce = None,
+        report_data = None,
+        at = None,
+        accepted_tcb_statuses = StrList(vec![String::from("UpToDate")]),
+        rejected_advisories = StrList::default(),
+        allow_debug = false,
+        td_attributes = None,
+        mrtd = StrList::default(),
+        rtmr0 = StrList::default(),
+        rtmr1 = StrList::default(),
+        rtmr2 = StrList::default(),
+        rtmr3 = StrList::default(),
+        mrseam = StrList::default(),
+        xfam = StrList::default(),
+        max_collateral_age_secs = None,
+        min_tcb_eval_data_number = None,
+    ),
+    // Written out because PyO3 shows a non-literal default as `...`. Lists, not tuples:
+    // `inspect.signature` (Python 3.11 at least) reads a one-element tuple such as
+    // `('UpToDate',)` in a text signature as the bare string. Each call gets fresh values (Rust
+    // `Vec`s), so a list default has none of the shared-mutable-default pitfall.
+    text_signature = "(quote, collateral, *, nonce=None, report_data=None, at=None, \
+        accepted_tcb_statuses=['UpToDate'], rejected_advisories=[], allow_debug=False, \
+        td_attributes=None, mrtd=[], rtmr0=[], rtmr1=[], rtmr2=[], rtmr3=[], mrseam=[], \
+        xfam=[], max_collateral_age_secs=None, min_tcb_eval_data_number=None)"
+)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the Python keyword arguments of the documented signature"
+)]
+fn verify_tdx(
+    py: Python<'_>,
+    quote: &Bound<'_, PyAny>,
+    collateral: &Bound<'_, PyAny>,
+    nonce: Option<String>,
+    report_data: Option<String>,
+    at: Option<&Bound<'_, PyAny>>,
+    accepted_tcb_statuses: StrList,
+    rejected_advisories: StrList,
+    allow_debug: bool,
+    td_attributes: Option<String>,
+    mrtd: StrList,
+    rtmr0: StrList,
+    rtmr1: StrList,
+    rtmr2: StrList,
+    rtmr3: StrList,
+    mrseam: StrList,
+    xfam: StrList,
+    max_collateral_age_secs: Option<&Bound<'_, PyAny>>,
+    min_tcb_eval_data_number: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Verdict> {
+    let quote = bytes_or_str(quote, "quote")?;
+    let collateral = bytes_or_str(collateral, "collateral")?;
+    let mut policy = JsonObject::default();
+    policy.strings("accepted_tcb_statuses", &accepted_tcb_statuses.0);
+    policy.strings("rejected_advisories", &rejected_advisories.0);
+    policy.raw("allow_debug", allow_debug.to_string());
+    if let Some(attributes) = &td_attributes {
+        policy.raw("td_attributes", json_string(attributes));
+    }
+    for (key, list) in [
+        ("mrtd", &mrtd),
+        ("rtmr0", &rtmr0),
+        ("rtmr1", &rtmr1),
+        ("rtmr2", &rtmr2),
+        ("rtmr3", &rtmr3),
+        ("mrseam", &mrseam),
+        ("xfam", &xfam),
+    ] {
+        policy.strings(key, &list.0);
+    }
+    for (key, value) in [
+        ("max_collateral_age_secs", max_collateral_age_secs),
+        ("min_tcb_eval_data_number", min_tcb_eval_data_number),
+    ] {
+        if let Some(value) = value {
+            policy.raw(key, non_negative_int(value, key)?.to_string());
+        }
+    }
+    let options = TdxOptions {
+        nonce,
+        report_data,
+        at: at.map(unix_time).transpose()?,
+        policy: TdxPolicy::from_json(&policy.finish()).map_err(|e| to_py_err(py, e))?,
+    };
+    let (quote, collateral) = (quote.as_slice(), collateral.as_slice());
+    py.detach(|| guard(|| ccverify::tdx::verify_tdx_with(quote, collateral, &options)))
+        .and_then(|result| result)
+        .map(Verdict::from)
+        .map_err(|e| to_py_err(py, e))
+}
+
+/// A JSON object written member by member (keys are fixed ASCII names).
+#[derive(Default)]
+struct JsonObject(Vec<String>);
+
+impl JsonObject {
+    fn raw(&mut self, key: &str, value: String) {
+        self.0.push(format!("{}:{value}", json_string(key)));
+    }
+
+    fn strings(&mut self, key: &str, values: &[String]) {
+        let items: Vec<String> = values.iter().map(|v| json_string(v)).collect();
+        self.raw(key, format!("[{}]", items.join(",")));
+    }
+
+    fn finish(self) -> String {
+        format!("{{{}}}", self.0.join(","))
+    }
+}
+
+/// `text` as a JSON string literal (RFC 8259 escapes; Rust strings are valid UTF-8).
+fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_function(wrap_pyfunction!(verify_tdx, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,287 @@
+//! `verifyTdx`: Intel TDX quotes (the `cpu.quote` of an io.net attestation) with Intel
+//! collateral, over [`ccverify::tdx::verify_tdx_with`]. Only the options record is converted
+//! here: the policy fields are handed to [`ccverify::tdx::TdxPolicy::from_json`], so hex
+//! decoding, the known TCB status names and every default are the core's.
+
+use ccverify::pyjson::write_str;
+
+use crate::{CcverifyError, Verdict};
+
+/// Options of `verifyTdx`: what REPORTDATA must be, the verification time and the appraisal
+/// policy. Every field has a default; the defaults are the core's strict policy (UpToDate
+/// only, no debug TDs, measurements reported but not pinned). Hex values may start with `0x`.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TdxOptions {
+    /// The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
+    /// REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
+    /// `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
+    #[uniffi(default = None)]
+    pub nonce: Option<String>,
+    /// The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
+    #[uniffi(default = None)]
+    pub report_data: Option<String>,
+    /// The verification time in Unix seconds. Unset: the system clock at the call.
+    #[uniffi(default = None)]
+    pub at_unix_seconds: Option<i64>,
+    /// Accepted TCB statuses, as Intel spells them (`UpToDate`, `SWHardeningNeeded`, …).
+    /// Unset: `UpToDate` only. `Revoked` and unknown names are an `InvalidArgument` error.
+    #[uniffi(default = None)]
+    pub accepted_tcb_statuses: Option<Vec<String>>,
+    /// Advisory ids (`INTEL-SA-…`) that fail `tdx.tcb_status` when the platform is affected.
+    #[uniffi(default)]
+    pub rejected_advisories: Vec<String>,
+    /// Accept debug or profiling TDs (never in production).
+    #[uniffi(default = false)]
+    pub allow_debug: bool,
+    /// The exact TDATTRIBUTES, 16 hex digits as in the quote. Unset: not pinned.
+    #[uniffi(default = None)]
+    pub td_attributes: Option<String>,
+    /// Allowed MRTD values (96 hex digits each). Empty: not pinned.
+    #[uniffi(default)]
+    pub mrtd: Vec<String>,
+    /// Allowed RTMR0 values (96 hex digits each).
+    #[uniffi(default)]
+    pub rtmr0: Vec<String>,
+    /// Allowed RTMR1 values (96 hex digits each).
+    #[uniffi(default)]
+    pub rtmr1: Vec<String>,
+    /// Allowed RTMR2 values (96 hex digits each).
+    #[uniffi(default)]
+    pub rtmr2: Vec<String>,
+    /// Allowed RTMR3 values (96 hex digits each).
+    #[uniffi(default)]
+    pub rtmr3: Vec<String>,
+    /// Allowed MRSEAM (TDX module) values (96 hex digits each).
+    #[uniffi(default)]
+    pub mrseam: Vec<String>,
+    /// Allowed XFAM values (16 hex digits each).
+    #[uniffi(default)]
+    pub xfam: Vec<String>,
+    /// Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
+    /// seconds before the verification time. Unset: only Intel's own validity windows.
+    #[uniffi(default = None)]
+    pub max_collateral_age_secs: Option<u64>,
+    /// The minimum TCB evaluation data number (Intel's TCB-recovery counter).
+    #[uniffi(default = None)]
+    pub min_tcb_eval_data_number: Option<u32>,
+}
+
+/// A JSON object written key by key (the crate has no JSON dependency; the core's string
+/// escaper is enough for strings, string arrays, booleans and integers).
+struct JsonObject(Vec<u8>);
+
+impl JsonObject {
+    fn new() -> Self {
+        JsonObject(vec![b'{'])
+    }
+
+    fn key(&mut self, key: &str) {
+        if self.0.len() > 1 {
+            self.0.push(b',');
+        }
+        write_str(&mut self.0, key);
+        self.0.push(b':');
+    }
+
+    fn strings(&mut self, key: &str, values: &[String]) {
+        self.key(key);
+        self.0.push(b'[');
+        for (i, value) in values.iter().enumerate() {
+            if i > 0 {
+                self.0.push(b',');
+            }
+            write_str(&mut self.0, value);
+        }
+        self.0.push(b']');
+    }
+
+    fn string(&mut self, key: &str, value: &str) {
+        self.key(key);
+        write_str(&mut self.0, value);
+    }
+
+    fn raw(&mut self, key: &str, value: impl std::fmt::Display) {
+        self.key(key);
+        self.0.extend_from_slice(value.to_string().as_bytes());
+    }
+
+    fn finish(mut self) -> String {
+        self.0.push(b'}');
+        // Only ASCII was written: `write_str` escapes every non-ASCII character.
+        String::from_utf8_lossy(&self.0).into_owned()
+    }
+}
+
+impl TdxOptions {
+    /// The policy fields as the JSON object `TdxPolicy::from_json` reads (the C ABI's and the
+    /// CLI's form). Fields left at their default are omitted, so the core's defaults apply.
+    fn policy_json(&self) -> String {
+        let mut json = JsonObject::new();
+        if let Some(statuses) = &self.accepted_tcb_statuses {
+            json.strings("accepted_tcb_statuses", statuses);
+        }
+        json.strings("rejected_advisories", &self.rejected_advisories);
+        json.raw("allow_debug", self.allow_debug);
+        if let Some(attributes) = &self.td_attributes {
+            json.string("td_attributes", attributes);
+        }
+        json.strings("mrtd", &self.mrtd);
+        json.strings("rtmr0", &self.rtmr0);
+        json.strings("rtmr1", &self.rtmr1);
+        json.strings("rtmr2", &self.rtmr2);
+        json.strings("rtmr3", &self.rtmr3);
+        json.strings("mrseam", &self.mrseam);
+        json.strings("xfam", &self.xfam);
+        if let Some(age) = self.max_collateral_age_secs {
+            json.raw("max_collateral_age_secs", age);
+        }
+        if let Some(number) = self.min_tcb_eval_data_number {
+            json.raw("min_tcb_eval_data_number", number);
+        }
+        json.finish()
+    }
+
+    /// The core options. Errors: `InvalidArgument` for bad hex or a wrong length in an
+    /// allowlist or `td_attributes`, and for an unknown (or `Revoked`) TCB status name.
+    fn into_core(self) -> Result<ccverify::tdx::TdxOptions, CcverifyError> {
+        let policy = ccverify::tdx::TdxPolicy::from_json(&self.policy_json())?;
+        Ok(ccverify::tdx::TdxOptions {
+            nonce: self.nonce,
+            report_data: self.report_data,
+            at: self.at_unix_seconds,
+            policy,
+        })
+    }
+}
+
+/// Verifies an Intel TDX quote — io.net's `cpu.quote` (the hex text's bytes, with or without
+/// `0x`) or the raw binary quote — with Intel's collateral for it (the bytes of dcap-qvl's
+/// `QuoteCollateralV3` JSON: TCB Info, QE Identity, CRLs and their chains). Offline: nothing is
+/// fetched. The TD's measurements, TCB status and collateral dates are in `facts`
+/// (`tdx.mrtd`, `tdx.tcb_status`, …).
+///
+/// Bad evidence is never an error: it is a failed check. Errors: `InvalidNonce` for a nonce the
+/// agent would refuse; `InvalidArgument` for a bad `reportData`, both `nonce` and
+/// `reportData`, bad hex or a wrong length in `tdAttributes` or an allowlist, or an unknown
+/// (or `Revoked`) TCB status name.
+#[uniffi::export(default(options))]
+pub fn verify_tdx(
+    quote: Vec<u8>,
+    collateral: Vec<u8>,
+    options: TdxOptions,
+) -> Result<Verdict, CcverifyError> {
+    let options = options.into_core()?;
+    Ok(ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)?.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::TdxOptions;
+
+    /// `TdxOptions()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
+    fn foreign_default() -> TdxOptions {
+        TdxOptions {
+            nonce: None,
+            report_data: None,
+            at_unix_seconds: None,
+            accepted_tcb_statuses: None,
+            rejected_advisories: vec![],
+            allow_debug: false,
+            td_attributes: None,
+            mrtd: vec![],
+            rtmr0: vec![],
+            rtmr1: vec![],
+            rtmr2: vec![],
+            rtmr3: vec![],
+            mrseam: vec![],
+            xfam: vec![],
+            max_collateral_age_secs: None,
+            min_tcb_eval_data_number: None,
+        }
+    }
+
+    #[test]
+    fn record_defaults_are_the_core_defaults() {
+        assert_eq!(
+            foreign_default().into_core().unwrap(),
+            ccverify::tdx::TdxOptions::default()
+        );
+    }
+
+    #[test]
+    fn every_policy_field_reaches_the_core() {
+        let m = |b: u8| hex_of(&[b; 48]);
+        let options = TdxOptions {
+            nonce: Some("ab".into()),
+            at_unix_seconds: Some(1_750_400_000),
+            accepted_tcb_statuses: Some(vec!["UpToDate".into(), "SWHardeningNeeded".into()]),
+            rejected_advisories: vec!["INTEL-SA-00837".into(), "quote\"and\\é".into()],
+            allow_debug: true,
+            td_attributes: Some("0x0000001000000000".into()),
+            mrtd: vec![m(1), m(2)],
+            rtmr0: vec![m(3)],
+            rtmr1: vec![m(4)],
+            rtmr2: vec![m(5)],
+            rtmr3: vec![m(6)],
+            mrseam: vec![m(7)],
+            xfam: vec!["E702060000000000".into()],
+            max_collateral_age_secs: Some(u64::MAX),
+            min_tcb_eval_data_number: Some(u32::MAX),
+            ..foreign_default()
+        };
+        let core = options.into_core().unwrap();
+        assert_eq!(core.nonce.as_deref(), Some("ab"));
+        assert_eq!(core.at, Some(1_750_400_000));
+        let p = core.policy;
+        assert_eq!(p.accepted_tcb_statuses, ["UpToDate", "SWHardeningNeeded"]);
+        assert_eq!(p.rejected_advisories, ["INTEL-SA-00837", "quote\"and\\é"]);
+        assert!(p.allow_debug);
+        assert_eq!(p.td_attributes, Some([0, 0, 0, 0x10, 0, 0, 0, 0]));
+        assert_eq!(p.mrtd, [[1; 48], [2; 48]]);
+        assert_eq!(
+            [p.rtmr0, p.rtmr1, p.rtmr2, p.rtmr3, p.mrseam],
+            [[[3; 48]], [[4; 48]], [[5; 48]], [[6; 48]], [[7; 48]]].map(Vec::from)
+        );
+        assert_eq!(p.xfam, [[0xe7, 0x02, 0x06, 0, 0, 0, 0, 0]]);
+        assert_eq!(p.max_collateral_age_secs, Some(u64::MAX));
+        assert_eq!(p.min_tcb_eval_data_number, Some(u32::MAX));
+    }
+
+    #[test]
+    fn bad_policy_values_are_invalid_arguments() {
+        let bad = [
+            TdxOptions {
+                mrtd: vec!["zz".repeat(48)],
+                ..foreign_default()
+            },
+            TdxOptions {
+                rtmr2: vec!["00".into()],
+                ..foreign_default()
+            },
+            TdxOptions {
+                xfam: vec!["00".repeat(48)],
+                ..foreign_default()
+            },
+            TdxOptions {
+                td_attributes: Some(String::new()),
+                ..foreign_default()
+            },
+            TdxOptions {
+                accepted_tcb_statuses: Some(vec!["Revoked".into()]),
+                ..foreign_default()
+            },
+            TdxOptions {
+                accepted_tcb_statuses: Some(vec!["Fine\"".into()]),
+                ..foreign_default()
+            },
+        ];
+        for options in bad {
+            let e = options.clone().into_core().unwrap_err();
+            assert_eq!(e.code(), "invalid_argument", "{options:?}: {e}");
+        }
+    }
+
+    fn hex_of(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+}

@@ -1,0 +1,296 @@
+package io.ccverify
+
+import org.json.JSONObject
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
+import org.junit.jupiter.api.Assertions.assertNull
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.DynamicTest
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.TestFactory
+import org.junit.jupiter.api.assertThrows
+import org.junit.jupiter.api.fail
+import java.io.File
+import java.time.Instant
+
+/**
+ * Intel TDX quotes: the shared cases in tests/vectors/tdx/cases.json, run exactly as
+ * core/tests/tdx_vectors.rs runs them, then verifyTdx's Kotlin surface (options record, errors).
+ */
+class TdxTest {
+    private val root = File(System.getProperty("ccverify.root") ?: "..")
+    private val tdxDir = File(root, "tests/vectors/tdx")
+    private val cases: List<JSONObject> by lazy {
+        val array = JSONObject(File(tdxDir, "cases.json").readText()).getJSONArray("cases")
+        (0 until array.length()).map { array.getJSONObject(it) }
+    }
+
+    private fun case(name: String): JSONObject =
+        cases.firstOrNull { it.getString("name") == name } ?: fail("no TDX case $name")
+
+    private fun collateralOf(case: JSONObject): ByteArray = File(tdxDir, case.getString("collateral")).readBytes()
+
+    private fun strings(o: JSONObject, key: String): List<String> {
+        val array = o.getJSONArray(key)
+        return (0 until array.length()).map { array.getString(it) }
+    }
+
+    /** The case's `policy` object plus `at` and the expected REPORTDATA (`{nonce}`,
+     *  `{report_data}` or null): the options core/tests/tdx_vectors.rs builds. */
+    private fun caseOptions(case: JSONObject): TdxOptions {
+        var options = TdxOptions(atUnixSeconds = Instant.parse(case.getString("at")).epochSecond)
+        if (!case.isNull("expected_report_data")) {
+            val expected = case.getJSONObject("expected_report_data")
+            options = when {
+                expected.has("nonce") -> options.copy(nonce = expected.getString("nonce"))
+                else -> options.copy(reportData = expected.getString("report_data"))
+            }
+        }
+        val policy = case.getJSONObject("policy")
+        for (key in policy.keySet()) {
+            options = when (key) {
+                "accepted_tcb_statuses" -> options.copy(acceptedTcbStatuses = strings(policy, key))
+                "rejected_advisories" -> options.copy(rejectedAdvisories = strings(policy, key))
+                "allow_debug" -> options.copy(allowDebug = policy.getBoolean(key))
+                "td_attributes" -> options.copy(tdAttributes = policy.getString(key))
+                "mrtd" -> options.copy(mrtd = strings(policy, key))
+                "rtmr0" -> options.copy(rtmr0 = strings(policy, key))
+                "rtmr1" -> options.copy(rtmr1 = strings(policy, key))
+                "rtmr2" -> options.copy(rtmr2 = strings(policy, key))
+                "rtmr3" -> options.copy(rtmr3 = strings(policy, key))
+                "mrseam" -> options.copy(mrseam = strings(policy, key))
+                "xfam" -> options.copy(xfam = strings(policy, key))
+                "max_collateral_age_secs" -> options.copy(maxCollateralAgeSecs = policy.getLong(key).toULong())
+                "min_tcb_eval_data_number" -> options.copy(minTcbEvalDataNumber = policy.getInt(key).toUInt())
+                else -> fail("unknown policy key $key")
+            }
+        }
+        return options
+    }
+
+    private fun Verdict.check(id: String): Check = checks.firstOrNull { it.id == id } ?: fail("no check $id")
+
+    private fun Verdict.status(id: String): CheckStatus = check(id).status
+
+    private fun statusWord(s: CheckStatus) = s.name.lowercase()
+
+    private fun assertMatches(case: JSONObject, verdict: Verdict) {
+        val name = case.getString("name")
+        val expect = case.getJSONObject("expect")
+        assertEquals(expect.getBoolean("verified"), verdict.verified, "$name: verified: ${verdict.json}")
+        val checks = expect.getJSONArray("checks")
+        for (i in 0 until checks.length()) {
+            val want = checks.getJSONObject(i)
+            val got = verdict.check(want.getString("id"))
+            assertEquals(want.getString("status"), statusWord(got.status), "$name: ${got.id}: ${got.detail}")
+        }
+    }
+
+    @TestFactory
+    fun sharedTdxCases(): List<DynamicTest> {
+        assertTrue(cases.size >= 20, "expected the full TDX case set, found ${cases.size}")
+        assertEquals(cases.size, cases.map { it.getString("name") }.toSet().size, "case names are unique")
+        return cases.map { case ->
+            DynamicTest.dynamicTest(case.getString("name")) {
+                val verdict = verifyTdx(case.getString("quote").toByteArray(), collateralOf(case), caseOptions(case))
+                assertMatches(case, verdict)
+            }
+        }
+    }
+
+    // The real v4 quote inside its collateral window, bound to its exact REPORTDATA.
+    private val v4 by lazy { case("v4_uptodate") }
+    private val quote by lazy { v4.getString("quote").toByteArray() }
+    private val collateral by lazy { collateralOf(v4) }
+    private val reportData by lazy { v4.getJSONObject("expected_report_data").getString("report_data") }
+    private val at = Instant.parse("2025-06-20T06:13:20Z").epochSecond
+
+    private fun run(options: TdxOptions = TdxOptions()): Verdict =
+        verifyTdx(quote, collateral, options.copy(atUnixSeconds = at, reportData = options.reportData ?: reportData))
+
+    @Test
+    fun defaultOptionsAreTheStrictPolicy() {
+        assertEquals(
+            TdxOptions(
+                nonce = null,
+                reportData = null,
+                atUnixSeconds = null,
+                acceptedTcbStatuses = null,
+                rejectedAdvisories = listOf(),
+                allowDebug = false,
+                tdAttributes = null,
+                mrtd = listOf(),
+                rtmr0 = listOf(),
+                rtmr1 = listOf(),
+                rtmr2 = listOf(),
+                rtmr3 = listOf(),
+                mrseam = listOf(),
+                xfam = listOf(),
+                maxCollateralAgeSecs = null,
+                minTcbEvalDataNumber = null,
+            ),
+            TdxOptions(),
+        )
+        val strict = run()
+        assertMatches(v4, strict)
+        assertEquals(CheckStatus.WARN, strict.status("tdx.measurements"))
+        assertEquals(strict, run(TdxOptions(acceptedTcbStatuses = listOf("UpToDate"))))
+        // Without nonce or report data freshness is not proven.
+        val unbound = verifyTdx(quote, collateral, TdxOptions(atUnixSeconds = at))
+        assertEquals(CheckStatus.SKIP, unbound.status("tdx.report_data"))
+        assertFalse(unbound.verified)
+    }
+
+    @Test
+    fun quoteAsHexTextOrBinary() {
+        val binary = File(tdxDir, "dcap-qvl/tdx_quote").readBytes()
+        val whole = run()
+        val options = TdxOptions(atUnixSeconds = at, reportData = reportData)
+        assertEquals(whole, verifyTdx(binary, collateral, options))
+        assertEquals(whole, verifyTdx("0x${v4.getString("quote")}\n".toByteArray(), collateral, options))
+    }
+
+    @Test
+    fun withoutOptionsTheSystemClockIsUsed() {
+        for (options in listOf<TdxOptions?>(null, TdxOptions())) {
+            val before = Instant.now().epochSecond
+            val verdict = if (options == null) verifyTdx(quote, collateral) else verifyTdx(quote, collateral, options)
+            val after = Instant.now().epochSecond
+            // The same verdict as at one of the seconds the call spanned.
+            val same = (before..after).map { verifyTdx(quote, collateral, TdxOptions(atUnixSeconds = it)) }
+            assertTrue(verdict in same, verdict.json)
+            // The sample collateral expired in July 2025.
+            assertEquals(CheckStatus.FAIL, verdict.status("tdx.collateral"))
+        }
+    }
+
+    @Test
+    fun theVerificationTimeIsUsed() {
+        val inside = run()
+        assertTrue("2025-06-20T06:13:20Z" in inside.check("tdx.collateral").detail, inside.check("tdx.collateral").detail)
+        for (t in listOf(Instant.parse("2025-06-15T00:00:00Z"), Instant.parse("2025-07-19T10:00:36Z"))) {
+            val options = TdxOptions(atUnixSeconds = t.epochSecond, reportData = reportData)
+            assertEquals(CheckStatus.FAIL, verifyTdx(quote, collateral, options).status("tdx.collateral"), t.toString())
+        }
+    }
+
+    @Test
+    fun everyPolicyFieldReachesTheCore() {
+        val facts = run().facts
+        fun fact(name: String) = facts["tdx.$name"] ?: fail("no fact tdx.$name")
+        val pinned = TdxOptions(
+            mrtd = listOf(fact("mrtd")),
+            rtmr0 = listOf("00".repeat(48), fact("rtmr0")),
+            rtmr1 = listOf(fact("rtmr1").uppercase()),
+            rtmr2 = listOf("0x" + fact("rtmr2")),
+            rtmr3 = listOf(fact("rtmr3")),
+            mrseam = listOf(fact("mrseam")),
+            xfam = listOf(fact("xfam")),
+        )
+        val all = run(pinned)
+        assertEquals(CheckStatus.PASS, all.status("tdx.measurements"), all.check("tdx.measurements").detail)
+        assertFalse("not pinned" in all.check("tdx.measurements").detail)
+        val other48 = listOf("11".repeat(48))
+        for ((name, options) in listOf(
+            "mrtd" to TdxOptions(mrtd = other48),
+            "rtmr0" to TdxOptions(rtmr0 = other48),
+            "rtmr1" to TdxOptions(rtmr1 = other48),
+            "rtmr2" to TdxOptions(rtmr2 = other48),
+            "rtmr3" to TdxOptions(rtmr3 = other48),
+            "mrseam" to TdxOptions(mrseam = other48),
+            "xfam" to TdxOptions(xfam = listOf("11".repeat(8))),
+        )) {
+            val verdict = run(options)
+            assertEquals(CheckStatus.FAIL, verdict.status("tdx.measurements"), name)
+            assertTrue(name.uppercase() in verdict.check("tdx.measurements").detail, verdict.check("tdx.measurements").detail)
+        }
+        assertEquals(CheckStatus.PASS, run(TdxOptions(tdAttributes = fact("td_attributes"))).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(tdAttributes = "0000000000000000")).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(acceptedTcbStatuses = listOf("OutOfDate"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(acceptedTcbStatuses = listOf())).status("tdx.tcb_status"))
+        // The sample platform is affected by no advisory.
+        assertEquals(CheckStatus.PASS, run(TdxOptions(rejectedAdvisories = listOf("INTEL-SA-00837"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.PASS, run(TdxOptions(minTcbEvalDataNumber = 17u)).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(minTcbEvalDataNumber = 18u)).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(maxCollateralAgeSecs = 3600uL)).status("tdx.collateral"))
+        assertEquals(CheckStatus.PASS, run(TdxOptions(maxCollateralAgeSecs = ULong.MAX_VALUE)).status("tdx.collateral"))
+        // The sample is not a debug TD: allowing debug changes nothing.
+        assertEquals(run(), run(TdxOptions(allowDebug = true)))
+    }
+
+    @Test
+    fun nonceAndReportData() {
+        val nonceCase = case("v4_nonce_rule")
+        val nonce = nonceCase.getJSONObject("expected_report_data").getString("nonce")
+        val options = TdxOptions(atUnixSeconds = at, nonce = nonce)
+        val byNonce = verifyTdx(quote, collateral, options)
+        assertMatches(nonceCase, byNonce)
+        assertEquals(byNonce, verifyTdx(quote, collateral, options.copy(nonce = "0x" + nonce.uppercase())))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(reportData = "ab".repeat(64))).status("tdx.report_data"))
+        for (bad in listOf("", "0x", "00".repeat(32), "zz", "abc", "ab".repeat(33))) {
+            val e = assertThrows<CcverifyException.InvalidNonce>(bad) { verifyTdx(quote, collateral, options.copy(nonce = bad)) }
+            assertEquals("invalid_nonce", e.code, bad)
+        }
+        for (bad in listOf("", "00", "zz".repeat(64), "ab".repeat(65))) {
+            val e = assertThrows<CcverifyException.InvalidArgument>(bad) {
+                verifyTdx(quote, collateral, TdxOptions(reportData = bad))
+            }
+            assertEquals("invalid_argument", e.code, bad)
+        }
+        val both = assertThrows<CcverifyException.InvalidArgument> {
+            verifyTdx(quote, collateral, TdxOptions(nonce = nonce, reportData = reportData))
+        }
+        assertTrue("not both" in both.message, both.message)
+    }
+
+    @Test
+    fun badPolicyValuesThrowInvalidArgument() {
+        val hex48 = "00".repeat(48)
+        for (options in listOf(
+            TdxOptions(mrtd = listOf("zz".repeat(48))),
+            TdxOptions(mrtd = listOf("00")),
+            TdxOptions(mrtd = listOf(hex48, "00".repeat(49))),
+            TdxOptions(rtmr0 = listOf("")),
+            TdxOptions(rtmr1 = listOf("0x")),
+            TdxOptions(rtmr2 = listOf(hex48 + "0")),
+            TdxOptions(rtmr3 = listOf("00".repeat(8))),
+            TdxOptions(mrseam = listOf("g".repeat(96))),
+            TdxOptions(xfam = listOf(hex48)),
+            TdxOptions(tdAttributes = ""),
+            TdxOptions(tdAttributes = "zz00000000000000"),
+            TdxOptions(acceptedTcbStatuses = listOf("Fine")),
+            TdxOptions(acceptedTcbStatuses = listOf("uptodate")),
+            TdxOptions(acceptedTcbStatuses = listOf("UpToDate", "Revoked")),
+        )) {
+            val e = assertThrows<CcverifyException.InvalidArgument>(options.toString()) { run(options) }
+            assertEquals("invalid_argument", e.code)
+        }
+    }
+
+    @Test
+    fun badEvidenceIsAFailedCheckNotAnException() {
+        val options = TdxOptions(atUnixSeconds = at, reportData = reportData)
+        for (q in listOf("", "zz", "0400", "Error: TDX Interface not found")) {
+            val verdict = verifyTdx(q.toByteArray(), collateral, options)
+            assertFalse(verdict.verified, q)
+            assertEquals(CheckStatus.FAIL, verdict.status("tdx.quote_parse"), q)
+        }
+        for (c in listOf("", "not json", "{}", "[]")) {
+            val verdict = verifyTdx(quote, c.toByteArray(), options)
+            assertFalse(verdict.verified, c)
+            assertEquals(CheckStatus.FAIL, verdict.status("tdx.collateral"), c)
+            assertEquals(CheckStatus.SKIP, verdict.status("tdx.quote_signature"), c)
+        }
+        val verdict = run()
+        assertNull(verdict.signer)
+        assertEquals(
+            listOf("tdx.quote_parse", "tdx.collateral", "tdx.quote_signature", "tdx.tcb_status",
+                "tdx.td_attributes", "tdx.measurements", "tdx.report_data"),
+            verdict.checks.map { it.id },
+        )
+        assertTrue(verdict.checks.all { it.subject == null })
+        assertEquals("UpToDate", verdict.facts["tdx.tcb_status"])
+        assertEquals(reportData, verdict.facts["tdx.report_data"])
+        assertEquals(7, JSONObject(verdict.json).getJSONArray("checks").length())
+    }
+}
