@@ -8,7 +8,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 BIN    := target/debug/ccverify
 
-.PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-nv bench-python clean
+.PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
 
 # Each language binding brings its own targets in mk/<lang>.mk and appends its test target to
 # BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
@@ -75,6 +75,13 @@ bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(VPY) bench/python_baseline.py target/bench-inputs
 	$(CARGO) bench -p ccverify --bench gpu
 	$(MAKE) bench-nv
+	$(CARGO) bench -p ccverify --bench tdx
+	$(MAKE) bench-dcap
+
+bench-dcap: ## The dcap-qvl PyPI wheel on the same TDX sample
+	test -x target/dcap-venv/bin/python || $(PYTHON) -m venv target/dcap-venv
+	target/dcap-venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-dcap.txt
+	target/dcap-venv/bin/python bench/dcap_qvl_python.py --runs 500
 
 bench-nv: ## NVIDIA's Python verifier (nv-local-gpu-verifier 2.7.3) on its own sample, OCSP stubbed
 	test -x target/nv-venv/bin/python || $(PYTHON) -m venv target/nv-venv
