@@ -6,12 +6,9 @@
 #![cfg(feature = "net")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use ccverify::CheckStatus;
 use ccverify::net::HttpClient;
@@ -25,132 +22,9 @@ use serde_json::Value;
 // A tiny HTTP/1.1 server with reply headers
 // ---------------------------------------------------------------------------------------------
 
-#[derive(Clone, Debug)]
-struct Request {
-    path: String,
-    headers: Vec<(String, String)>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-#[derive(Clone)]
-struct Reply {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Reply {
-    fn ok(body: impl Into<Vec<u8>>) -> Reply {
-        Reply {
-            status: 200,
-            headers: Vec::new(),
-            body: body.into(),
-        }
-    }
-    fn status(status: u16) -> Reply {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: format!("status {status}").into_bytes(),
-        }
-    }
-    fn header(mut self, name: &str, value: &str) -> Reply {
-        self.headers.push((name.into(), value.into()));
-        self
-    }
-}
-
-type Handler = dyn Fn(&Request) -> Reply + Send + Sync;
-
-struct Server {
-    addr: SocketAddr,
-    requests: Arc<Mutex<Vec<Request>>>,
-}
-
-impl Server {
-    fn start(handler: impl Fn(&Request) -> Reply + Send + Sync + 'static) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let addr = listener.local_addr().unwrap();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let handler: Arc<Handler> = Arc::new(handler);
-        let log = Arc::clone(&requests);
-        std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                let Ok(stream) = stream else { continue };
-                let (handler, log) = (Arc::clone(&handler), Arc::clone(&log));
-                std::thread::spawn(move || serve_one(stream, &*handler, &log));
-            }
-        });
-        Server { addr, requests }
-    }
-
-    fn url(&self, path: &str) -> String {
-        format!("http://{}{path}", self.addr)
-    }
-
-    fn requests(&self) -> Vec<Request> {
-        self.requests.lock().unwrap().clone()
-    }
-
-    fn paths(&self) -> Vec<String> {
-        let mut p: Vec<String> = self.requests().into_iter().map(|r| r.path).collect();
-        p.sort();
-        p
-    }
-}
-
-fn serve_one(mut stream: TcpStream, handler: &Handler, log: &Mutex<Vec<Request>>) {
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p;
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => buf.extend_from_slice(&chunk[..n]),
-        }
-    };
-    let head = String::from_utf8(buf[..head_end].to_vec()).unwrap();
-    let mut lines = head.split("\r\n");
-    let path = lines.next().unwrap().split(' ').nth(1).unwrap().to_string();
-    let headers = lines
-        .filter_map(|l| l.split_once(':'))
-        .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-        .collect();
-    let request = Request { path, headers };
-    log.lock().unwrap().push(request.clone());
-    let reply = handler(&request);
-    let mut head = format!(
-        "HTTP/1.1 {} X\r\nContent-Length: {}\r\nConnection: close\r\n",
-        reply.status,
-        reply.body.len()
-    );
-    for (k, v) in &reply.headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
-    }
-    head.push_str("\r\n");
-    let _ = stream.write_all(head.as_bytes());
-    let _ = stream.write_all(&reply.body);
-}
-
-fn dead_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let addr = listener.local_addr().unwrap();
-    drop(listener);
-    format!("http://{addr}")
-}
+#[path = "support/http.rs"]
+mod http;
+use http::{Reply, Request, Server, dead_url};
 
 // ---------------------------------------------------------------------------------------------
 // PCS emulation from the fixtures
@@ -214,7 +88,7 @@ fn pcs_reply(c: &Value, shape: Shape, r: &Request) -> Reply {
     .to_string();
     let path = r.path.as_str();
     if path == "/sgx/certification/v4/pckcrl?ca=platform&encoding=der" {
-        Reply::ok(der(c, "pck_crl")).header(
+        Reply::ok(der(c, "pck_crl")).with_header(
             "SGX-PCK-CRL-Issuer-Chain",
             &url_encode(s(c, "pck_crl_issuer_chain")),
         )
@@ -228,14 +102,14 @@ fn pcs_reply(c: &Value, shape: Shape, r: &Request) -> Reply {
             Shape::Pcs => "TCB-Info-Issuer-Chain",
             Shape::Pccs => "SGX-TCB-Info-Issuer-Chain",
         };
-        Reply::ok(body).header(name, &url_encode(s(c, "tcb_info_issuer_chain")))
+        Reply::ok(body).with_header(name, &url_encode(s(c, "tcb_info_issuer_chain")))
     } else if path == "/tdx/certification/v4/qe/identity" {
         let body = format!(
             r#"{{"enclaveIdentity":{},"signature":"{}"}}"#,
             s(c, "qe_identity"),
             s(c, "qe_identity_signature")
         );
-        Reply::ok(body).header(
+        Reply::ok(body).with_header(
             "SGX-Enclave-Identity-Issuer-Chain",
             &url_encode(s(c, "qe_identity_issuer_chain")),
         )
@@ -645,7 +519,7 @@ fn service_failures_are_errors_that_say_why() {
                 s(&c, "tcb_info").replace("B0C06F000000", "00806F050000"),
                 s(&c, "tcb_info_signature")
             );
-            Reply::ok(body).header(
+            Reply::ok(body).with_header(
                 "TCB-Info-Issuer-Chain",
                 &url_encode(s(&c, "tcb_info_issuer_chain")),
             )
@@ -661,7 +535,7 @@ fn service_failures_are_errors_that_say_why() {
     let c = fixture(V4_COLLATERAL);
     let srv = patched(move |r| {
         r.path.contains("/qe/").then(|| {
-            Reply::ok("<html>").header(
+            Reply::ok("<html>").with_header(
                 "SGX-Enclave-Identity-Issuer-Chain",
                 &url_encode(s(&c, "qe_identity_issuer_chain")),
             )
@@ -674,7 +548,7 @@ fn service_failures_are_errors_that_say_why() {
     let c = fixture(V4_COLLATERAL);
     let srv = patched(move |r| {
         r.path.contains("/pckcrl").then(|| {
-            Reply::ok("nope").header(
+            Reply::ok("nope").with_header(
                 "SGX-PCK-CRL-Issuer-Chain",
                 &url_encode(s(&c, "pck_crl_issuer_chain")),
             )
@@ -687,7 +561,7 @@ fn service_failures_are_errors_that_say_why() {
     let c = fixture(V4_COLLATERAL);
     let srv = patched(move |r| {
         r.path.contains("/pckcrl").then(|| {
-            Reply::ok(vec![b'0'; MAX_COLLATERAL_REPLY_LEN + 1]).header(
+            Reply::ok(vec![b'0'; MAX_COLLATERAL_REPLY_LEN + 1]).with_header(
                 "SGX-PCK-CRL-Issuer-Chain",
                 &url_encode(s(&c, "pck_crl_issuer_chain")),
             )

@@ -1,4 +1,5 @@
-//! A tiny HTTP/1.1 server on 127.0.0.1 for the online tests (no network is used).
+//! A tiny HTTP/1.1 server on 127.0.0.1 for the online tests (no network is used). Shared by
+//! core/tests/net.rs, core/tests/tdx_net.rs and cli/tests/cli.rs through `#[path]`.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::io::{Read, Write};
@@ -25,6 +26,7 @@ impl Request {
     }
 }
 
+#[derive(Clone)]
 pub struct Reply {
     status: u16,
     content_type: &'static str,
@@ -44,6 +46,10 @@ impl Reply {
             body: body.into(),
             hang: false,
         }
+    }
+    /// A 200 reply with an opaque body.
+    pub fn ok(body: impl Into<Vec<u8>>) -> Reply {
+        Reply::new(200, "application/octet-stream", body)
     }
     /// Adds a reply header.
     pub fn with_header(mut self, name: &str, value: &str) -> Reply {
@@ -94,6 +100,13 @@ impl Server {
 
     pub fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
+    }
+
+    /// The paths requested so far, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        let mut p: Vec<String> = self.requests().into_iter().map(|r| r.path).collect();
+        p.sort();
+        p
     }
 }
 
