@@ -171,3 +171,46 @@ fn synthetic_rims_give_measurement_success() {
     assert_eq!(v.check("gpu.driver_rim").unwrap().status, CheckStatus::Fail);
     let _ = Arc::new(());
 }
+
+/// A RIM source that cannot answer (I/O or network failure).
+struct BrokenSource;
+
+impl ccverify::gpu::RimSource for BrokenSource {
+    fn fetch(&self, _rim_id: &str) -> Result<Option<Vec<u8>>, String> {
+        Err("connection refused".into())
+    }
+    fn describe(&self) -> String {
+        "a broken source".into()
+    }
+}
+
+#[test]
+fn a_rim_source_that_cannot_answer_is_a_skip_never_a_pass() {
+    let (report, chain) = sample();
+    let evidence = [GpuEvidence {
+        evidence: B64.encode(&report),
+        certificate: chain,
+    }];
+    let v = GpuVerifier::new(GpuPolicy::default())
+        .with_rims(BrokenSource)
+        .verify_evidence(&evidence, &NONCE, AT_2024);
+    for id in ["gpu.driver_rim", "gpu.vbios_rim", "gpu.measurements"] {
+        let c = v.check(id).unwrap();
+        assert_eq!(c.status, CheckStatus::Skip, "{id}: {}", c.detail);
+    }
+    let d = &v.check("gpu.driver_rim").unwrap().detail;
+    assert!(
+        d.contains("could not be fetched") && d.contains("connection refused"),
+        "{d}"
+    );
+    assert!(!v.verified);
+    // Relaxed policy: a visible warning, still never a pass.
+    let relaxed = GpuPolicy {
+        require_rims: false,
+        ..GpuPolicy::default()
+    };
+    let v = GpuVerifier::new(relaxed)
+        .with_rims(BrokenSource)
+        .verify_evidence(&evidence, &NONCE, AT_2024);
+    assert_eq!(v.check("gpu.driver_rim").unwrap().status, CheckStatus::Warn);
+}
