@@ -48,6 +48,8 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	{ diff "$$tmp/gpu/cases.json" tests/vectors/gpu/cases.json >/dev/null || { echo "tests/vectors/gpu/cases.json drifted: run make regen"; exit 1; }; } && \
 	$(VPY) tests/vectors/gen/gen_tdx_vectors.py "$$tmp/tdx" && \
 	{ diff "$$tmp/tdx/cases.json" tests/vectors/tdx/cases.json >/dev/null || { echo "tests/vectors/tdx/cases.json drifted: run make regen"; exit 1; }; } && \
+	$(VPY) tests/vectors/gen/gen_report_vectors.py "$$tmp/report" && \
+	{ diff -r "$$tmp/report" tests/vectors/report >/dev/null || { echo "tests/vectors/report drifted: run make regen"; exit 1; }; } && \
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
 	echo "vectors-check: committed vectors and examples match the generator"
 
@@ -65,6 +67,7 @@ regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, exam
 	$(VPY) tests/vectors/gen/export_examples.py
 	$(VPY) tests/vectors/gen/gen_gpu_vectors.py
 	$(VPY) tests/vectors/gen/gen_tdx_vectors.py
+	$(VPY) tests/vectors/gen/gen_report_vectors.py
 
 bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt

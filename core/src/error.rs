@@ -31,6 +31,14 @@ pub enum Error {
     /// The operating system's random number generator failed.
     #[error("random number generator failed: {0}")]
     Rng(String),
+    /// A network step failed: connection, TLS, timeout, or an HTTP error status that persisted
+    /// after the retries (feature `net`; never raised by offline verification).
+    #[error("network error: {0}")]
+    Network(String),
+    /// The attestation did not verify and the caller did not allow unverified use, so the
+    /// session refused to continue. The verdict says which checks failed.
+    #[error("attestation failed: {0}")]
+    AttestationFailed(String),
     /// A bug: an invariant of this library did not hold. Please report it.
     #[error("internal error: {0}")]
     Internal(String),
@@ -58,11 +66,15 @@ pub enum ErrorKind {
     Rng,
     /// See [`Error::Internal`] (also used by bindings for a caught panic).
     Internal,
+    /// See [`Error::Network`].
+    Network,
+    /// See [`Error::AttestationFailed`].
+    AttestationFailed,
 }
 
 impl ErrorKind {
     /// Every kind, in number order.
-    pub const ALL: [ErrorKind; 8] = [
+    pub const ALL: [ErrorKind; 10] = [
         ErrorKind::InvalidArgument,
         ErrorKind::InvalidNonce,
         ErrorKind::InvalidAddress,
@@ -71,6 +83,8 @@ impl ErrorKind {
         ErrorKind::InvalidState,
         ErrorKind::Rng,
         ErrorKind::Internal,
+        ErrorKind::Network,
+        ErrorKind::AttestationFailed,
     ];
 
     /// The stable snake_case name, e.g. `"invalid_nonce"`.
@@ -84,6 +98,8 @@ impl ErrorKind {
             ErrorKind::InvalidState => "invalid_state",
             ErrorKind::Rng => "rng",
             ErrorKind::Internal => "internal",
+            ErrorKind::Network => "network",
+            ErrorKind::AttestationFailed => "attestation_failed",
         }
     }
 
@@ -98,6 +114,8 @@ impl ErrorKind {
             ErrorKind::InvalidState => 6,
             ErrorKind::Rng => 7,
             ErrorKind::Internal => 99,
+            ErrorKind::Network => 8,
+            ErrorKind::AttestationFailed => 9,
         }
     }
 }
@@ -120,6 +138,8 @@ impl Error {
             Error::InvalidState(_) => ErrorKind::InvalidState,
             Error::Rng(_) => ErrorKind::Rng,
             Error::Internal(_) => ErrorKind::Internal,
+            Error::Network(_) => ErrorKind::Network,
+            Error::AttestationFailed(_) => ErrorKind::AttestationFailed,
         }
     }
 }

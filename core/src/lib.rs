@@ -17,6 +17,7 @@
 //! verdict is `verified` only when no check failed or was skipped.
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod error;
 pub mod eth;
 pub mod exchange;
@@ -24,7 +25,11 @@ pub mod gpu;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod nonce;
+pub mod policy;
 pub mod pyjson;
+pub mod report;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 pub mod tdx;
 pub mod verdict;
 

@@ -181,6 +181,26 @@ pub const CHECKS: &[(&str, &str)] = &[
         "the second half of `text` is SHA-256 of the exact response bytes received (whitespace outside strings ignored; for streams, the agent's data-line rule)",
     ),
     (
+        report::FORMAT,
+        "the attestation document is a JSON object (an HTML error page or anything else fails every check)",
+    ),
+    (
+        report::NONCE,
+        "the attestation's `nonce` echo is exactly the normalised nonce you sent (not the docs' prefix test); an echo only — freshness is proven by gpu.nonce and tdx.report_data",
+    ),
+    (
+        report::IMAGE_DIGEST,
+        "`image_digest` is `sha256:<64 hex>` and in the policy's allowlist (warn when no allowlist is configured, fail under a policy that requires one); operator-declared, not measured",
+    ),
+    (
+        report::SIGNING_ADDRESS,
+        "`signing_address` is a well-formed EIP-55 address, which the verdict returns as the key to pin (warn when valid but not checksummed)",
+    ),
+    (
+        report::KEY_BINDING,
+        "the signing key is bound into the hardware evidence; io.net binds only the nonce, so this warns by default and fails when the policy requires a binding",
+    ),
+    (
         gpu::EVIDENCE_FORMAT,
         "the `gpu` object has io.net's shape with a matching nonce echo; per GPU, the report and PEM chain decode (standard base64)",
     ),
@@ -267,6 +287,7 @@ pub const CHECKS: &[(&str, &str)] = &[
 ];
 
 use crate::gpu::ids as gpu;
+use crate::report::ids as report;
 use crate::tdx::ids as tdx;
 
 #[cfg(test)]

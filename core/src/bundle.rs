@@ -1,0 +1,440 @@
+//! Evidence bundles: everything needed to re-verify an attestation (and the completions that
+//! followed it) later, offline, by anyone.
+//!
+//! A bundle is one JSON document:
+//!
+//! ```json
+//! {
+//!   "format": "ccverify-bundle/1",
+//!   "created_at": "2026-11-28T10:00:00Z",   // when it was written (informational)
+//!   "at": "2026-11-28T10:00:00Z",           // the verification time used, and the default for re-verification
+//!   "base_url": "https://api.intelligence.io.net", "model_id": "…",
+//!   "nonce": "<64 hex>",                    // the normalised nonce that was sent
+//!   "attestation": { … },                   // the attestation document as received
+//!   "collateral": { … } | null,             // Intel collateral (dcap-qvl QuoteCollateralV3)
+//!   "rims": { "<RIM id>": "<XML>" },        // the NVIDIA RIMs used
+//!   "ocsp": [ "<base64 DER OCSPResponse>" ], // the OCSP responses used
+//!   "policy": { … },                        // the policy used (see crate::policy)
+//!   "verdict": { … },                       // the verdict then (informational, never trusted)
+//!   "exchanges": [ { "request": "…", "response": "…", "headers": [["text","…"]], "stream": false } ]
+//! }
+//! ```
+//!
+//! Re-verification ([`Bundle::verify`]) trusts nothing in the bundle but the bytes to check:
+//! RIMs, OCSP responses and collateral are verified to the pinned NVIDIA and Intel roots exactly
+//! as if they had just been fetched, and the stored verdict is ignored.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::Error;
+use crate::exchange::{verify_response, verify_stream};
+use crate::gpu::MemoryOcspSource;
+use crate::gpu::ocsp::{OcspFetched, OcspSource};
+use crate::gpu::pki::{Certificate, format_time};
+use crate::gpu::source::{MemoryRimSource, RimSource};
+use crate::nonce::Nonce;
+use crate::policy::Policy;
+use crate::report::{Attestation, ReportVerifier, parse_at};
+use crate::verdict::{Check, Verdict};
+
+/// The `format` value of bundles this version writes and reads.
+pub const BUNDLE_FORMAT: &str = "ccverify-bundle/1";
+
+/// Largest bundle accepted.
+pub const MAX_BUNDLE_LEN: usize = 64 * 1024 * 1024;
+
+/// A signed completion kept in a bundle, re-verified against the attested key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Exchange {
+    /// The exact request body sent.
+    pub request: String,
+    /// The exact response body (or whole SSE stream) received.
+    pub response: String,
+    /// The response headers (empty for streams).
+    pub headers: Vec<(String, String)>,
+    /// Whether `response` is an SSE stream.
+    pub stream: bool,
+}
+
+/// An evidence bundle (see the [module documentation](self)).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Bundle {
+    /// When the bundle was written (Unix seconds).
+    pub created_at: i64,
+    /// The verification time used (Unix seconds); re-verification uses it unless told otherwise.
+    pub at: i64,
+    /// The gateway the attestation came from, if known.
+    pub base_url: Option<String>,
+    /// The model attested, if known.
+    pub model_id: Option<String>,
+    /// The normalised nonce sent (64 hex digits).
+    pub nonce: String,
+    /// The attestation document as received.
+    pub attestation: Value,
+    /// Intel collateral for the TDX quote (dcap-qvl `QuoteCollateralV3` JSON).
+    pub collateral: Option<Value>,
+    /// NVIDIA RIMs by RIM id.
+    pub rims: BTreeMap<String, String>,
+    /// DER OCSP responses.
+    pub ocsp: Vec<Vec<u8>>,
+    /// The policy used.
+    pub policy: Policy,
+    /// The verdict when the bundle was written (informational; never trusted).
+    pub verdict: Option<Value>,
+    /// Completions to re-verify against the attested key.
+    pub exchanges: Vec<Exchange>,
+}
+
+fn bad(m: impl std::fmt::Display) -> Error {
+    Error::InvalidArgument(format!("bundle: {m}"))
+}
+
+impl Bundle {
+    /// Parses a bundle. Errors name the member that is wrong.
+    pub fn parse(bytes: &[u8]) -> Result<Bundle, Error> {
+        if bytes.len() > MAX_BUNDLE_LEN {
+            return Err(Error::LimitExceeded(format!(
+                "bundle larger than {MAX_BUNDLE_LEN} bytes"
+            )));
+        }
+        let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
+        match obj.get("format").and_then(Value::as_str) {
+            Some(BUNDLE_FORMAT) => {}
+            Some(other) => {
+                return Err(bad(format!(
+                    "format {other:?} is not {BUNDLE_FORMAT:?} (written by another version?)"
+                )));
+            }
+            None => return Err(bad("no format member: not a ccverify bundle")),
+        }
+        let time = |k: &str| -> Result<i64, Error> {
+            parse_at(obj.get(k).ok_or_else(|| bad(format!("{k} is missing")))?)
+                .map_err(|e| bad(format!("{k}: {e}")))
+        };
+        let opt_str = |k: &str| -> Result<Option<String>, Error> {
+            match obj.get(k) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(_) => Err(bad(format!("{k} must be a string"))),
+            }
+        };
+        let nonce = opt_str("nonce")?.ok_or_else(|| bad("nonce is missing"))?;
+        let attestation = obj
+            .get("attestation")
+            .cloned()
+            .ok_or_else(|| bad("attestation is missing"))?;
+        let collateral = match obj.get("collateral") {
+            None | Some(Value::Null) => None,
+            Some(c) => Some(c.clone()),
+        };
+        let mut rims = BTreeMap::new();
+        match obj.get("rims") {
+            None | Some(Value::Null) => {}
+            Some(Value::Object(m)) => {
+                for (k, v) in m {
+                    let xml = v
+                        .as_str()
+                        .ok_or_else(|| bad(format!("rims.{k} must be the RIM XML text")))?;
+                    rims.insert(k.clone(), xml.to_string());
+                }
+            }
+            Some(_) => return Err(bad("rims must be an object of RIM id to XML text")),
+        }
+        let mut ocsp = Vec::new();
+        match obj.get("ocsp") {
+            None | Some(Value::Null) => {}
+            Some(Value::Array(list)) => {
+                for (i, b) in list.iter().enumerate() {
+                    let text = b
+                        .as_str()
+                        .ok_or_else(|| bad(format!("ocsp[{i}] must be base64 text")))?;
+                    ocsp.push(
+                        base64::engine::general_purpose::STANDARD
+                            .decode(text)
+                            .map_err(|e| bad(format!("ocsp[{i}]: {e}")))?,
+                    );
+                }
+            }
+            Some(_) => return Err(bad("ocsp must be an array of base64 DER responses")),
+        }
+        let policy = match obj.get("policy") {
+            None | Some(Value::Null) => Policy::default(),
+            Some(p) => Policy::from_value(p)?,
+        };
+        let mut exchanges = Vec::new();
+        if let Some(list) = obj.get("exchanges").filter(|v| !v.is_null()) {
+            let list = list
+                .as_array()
+                .ok_or_else(|| bad("exchanges must be an array"))?;
+            for (i, e) in list.iter().enumerate() {
+                exchanges.push(parse_exchange(e).map_err(|m| bad(format!("exchanges[{i}]: {m}")))?);
+            }
+        }
+        Ok(Bundle {
+            created_at: match obj.get("created_at") {
+                None | Some(Value::Null) => time("at")?,
+                Some(_) => time("created_at")?,
+            },
+            at: time("at")?,
+            base_url: opt_str("base_url")?,
+            model_id: opt_str("model_id")?,
+            nonce,
+            attestation,
+            collateral,
+            rims,
+            ocsp,
+            policy,
+            verdict: obj.get("verdict").filter(|v| !v.is_null()).cloned(),
+            exchanges,
+        })
+    }
+
+    /// The bundle as pretty-printed JSON (the file format).
+    pub fn to_json(&self) -> String {
+        let v = json!({
+            "format": BUNDLE_FORMAT,
+            "created_at": format_time(self.created_at),
+            "at": format_time(self.at),
+            "base_url": self.base_url,
+            "model_id": self.model_id,
+            "nonce": self.nonce,
+            "attestation": self.attestation,
+            "collateral": self.collateral,
+            "rims": self.rims,
+            "ocsp": self.ocsp.iter().map(|d| base64::engine::general_purpose::STANDARD.encode(d)).collect::<Vec<_>>(),
+            "policy": self.policy.to_value(),
+            "verdict": self.verdict,
+            "exchanges": self.exchanges.iter().map(|e| json!({
+                "request": e.request,
+                "response": e.response,
+                "headers": e.headers.iter().map(|(k, v)| json!([k, v])).collect::<Vec<_>>(),
+                "stream": e.stream,
+            })).collect::<Vec<_>>(),
+        });
+        serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    /// Re-verifies the bundle offline at `at` (default: the bundle's own time) under `policy`
+    /// (default: the bundle's own). Every stored exchange is re-verified against the attested
+    /// `signing_address`; its checks carry the subject `exchange<N>`.
+    pub fn verify(&self, at: Option<i64>, policy: Option<&Policy>) -> Result<Verdict, Error> {
+        let nonce = Nonce::normalize(&self.nonce)?;
+        let policy = policy.cloned().unwrap_or_else(|| self.policy.clone());
+        let mut rims = MemoryRimSource::new();
+        for (id, xml) in &self.rims {
+            rims.insert(id.clone(), xml.clone().into_bytes());
+        }
+        let mut verifier = ReportVerifier::new(policy)
+            .with_rims(rims)
+            .with_ocsp(MemoryOcspSource::new(self.ocsp.clone()));
+        if let Some(c) = &self.collateral {
+            verifier = verifier.with_collateral(c.to_string().into_bytes());
+        }
+        let now = at.unwrap_or(self.at);
+        let att = Attestation::from_value(self.attestation.clone());
+        let mut verdict = match att {
+            Ok(a) => verifier.verify_attestation(&a, &nonce, now),
+            Err(_) => verifier.verify(self.attestation.to_string().as_bytes(), &nonce, now),
+        };
+        if self.exchanges.is_empty() {
+            return Ok(verdict.with_fact("bundle.at", format_time(now)));
+        }
+        let pinned = verdict.signer;
+        let mut checks = std::mem::take(&mut verdict.checks);
+        for (i, e) in self.exchanges.iter().enumerate() {
+            let v = if e.stream {
+                verify_stream(e.request.as_bytes(), e.response.as_bytes(), pinned.as_ref())
+            } else {
+                verify_response(
+                    e.request.as_bytes(),
+                    e.response.as_bytes(),
+                    &e.headers,
+                    pinned.as_ref(),
+                )
+            };
+            checks.extend(v.checks.into_iter().map(|c| Check {
+                subject: Some(format!("exchange{i}")),
+                ..c
+            }));
+        }
+        let facts = std::mem::take(&mut verdict.facts);
+        let mut out = Verdict::from_checks(checks, pinned);
+        out.facts = facts;
+        let summary = crate::report::summarize(&out);
+        Ok(out
+            .with_fact("summary", summary)
+            .with_fact("bundle.at", format_time(now))
+            .with_fact("bundle.exchanges", self.exchanges.len().to_string()))
+    }
+}
+
+fn parse_exchange(v: &Value) -> Result<Exchange, String> {
+    let obj = v.as_object().ok_or("not an object")?;
+    let s = |k: &str| -> Result<String, String> {
+        obj.get(k)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("{k} must be a string"))
+    };
+    let mut headers = Vec::new();
+    if let Some(h) = obj.get("headers").filter(|v| !v.is_null()) {
+        for pair in h
+            .as_array()
+            .ok_or("headers must be an array of [name, value]")?
+        {
+            match pair.as_array().map(Vec::as_slice) {
+                Some([Value::String(k), Value::String(v)]) => headers.push((k.clone(), v.clone())),
+                _ => return Err("headers must be an array of [name, value] strings".into()),
+            }
+        }
+    }
+    Ok(Exchange {
+        request: s("request")?,
+        response: s("response")?,
+        headers,
+        stream: obj.get("stream").and_then(Value::as_bool).unwrap_or(false),
+    })
+}
+
+/// Options for [`verify_bundle`]: an optional verification time and policy overriding the
+/// bundle's own.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleOptions {
+    /// Verification time, Unix seconds; `None` = the time stored in the bundle.
+    pub at: Option<i64>,
+    /// Policy; `None` = the policy stored in the bundle.
+    pub policy: Option<Policy>,
+}
+
+impl BundleOptions {
+    /// Options from a JSON object: `at` (RFC 3339 text or Unix seconds), `policy` (object, or
+    /// text: JSON, TOML or a preset name). Empty text means no overrides.
+    pub fn from_json(text: &str) -> Result<BundleOptions, Error> {
+        let bad = |m: String| Error::InvalidArgument(format!("bundle options: {m}"));
+        if text.trim().is_empty() {
+            return Ok(BundleOptions::default());
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("not a JSON object".into()))?;
+        let mut o = BundleOptions::default();
+        for (k, val) in obj {
+            match k.as_str() {
+                _ if val.is_null() => {}
+                "at" => o.at = Some(parse_at(val).map_err(bad)?),
+                "policy" => {
+                    o.policy = Some(match val {
+                        Value::String(s) => Policy::parse(s)?,
+                        other => Policy::from_value(other)?,
+                    })
+                }
+                other => return Err(bad(format!("unknown option {other:?}"))),
+            }
+        }
+        Ok(o)
+    }
+}
+
+/// Re-verifies a bundle (its JSON bytes) offline. Errors only when the bundle cannot be read;
+/// bad evidence inside it is a verdict with failed checks.
+pub fn verify_bundle(bytes: &[u8], options: &BundleOptions) -> Result<Verdict, Error> {
+    Bundle::parse(bytes)?.verify(options.at, options.policy.as_ref())
+}
+
+/// Records the RIMs and OCSP responses a verification used, so that they can go into a
+/// bundle. Wrap the real sources with [`Recorder::rims`] and [`Recorder::ocsp`].
+#[derive(Clone, Debug, Default)]
+pub struct Recorder {
+    inner: Arc<Mutex<Recorded>>,
+}
+
+#[derive(Debug, Default)]
+struct Recorded {
+    rims: BTreeMap<String, String>,
+    ocsp: Vec<Vec<u8>>,
+}
+
+impl Recorder {
+    /// An empty recorder.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// `source`, recording every RIM it returns.
+    pub fn rims(&self, source: impl RimSource + 'static) -> RecordingRimSource {
+        RecordingRimSource {
+            inner: Box::new(source),
+            log: self.inner.clone(),
+        }
+    }
+
+    /// `source`, recording every OCSP response it returns.
+    pub fn ocsp(&self, source: impl OcspSource + 'static) -> RecordingOcspSource {
+        RecordingOcspSource {
+            inner: Box::new(source),
+            log: self.inner.clone(),
+        }
+    }
+
+    /// The RIMs recorded so far, by id (RIMs that are not UTF-8 are left out).
+    pub fn recorded_rims(&self) -> BTreeMap<String, String> {
+        self.inner
+            .lock()
+            .map(|g| g.rims.clone())
+            .unwrap_or_default()
+    }
+
+    /// The OCSP responses recorded so far (DER), without duplicates.
+    pub fn recorded_ocsp(&self) -> Vec<Vec<u8>> {
+        self.inner
+            .lock()
+            .map(|g| g.ocsp.clone())
+            .unwrap_or_default()
+    }
+}
+
+/// A [`RimSource`] that records what it returns (see [`Recorder`]).
+pub struct RecordingRimSource {
+    inner: Box<dyn RimSource>,
+    log: Arc<Mutex<Recorded>>,
+}
+
+impl RimSource for RecordingRimSource {
+    fn fetch(&self, rim_id: &str) -> Result<Option<Vec<u8>>, String> {
+        let got = self.inner.fetch(rim_id)?;
+        if let Some(bytes) = &got
+            && let Ok(text) = std::str::from_utf8(bytes)
+            && let Ok(mut g) = self.log.lock()
+        {
+            g.rims.insert(rim_id.to_string(), text.to_string());
+        }
+        Ok(got)
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// An [`OcspSource`] that records what it returns (see [`Recorder`]).
+pub struct RecordingOcspSource {
+    inner: Box<dyn OcspSource>,
+    log: Arc<Mutex<Recorded>>,
+}
+
+impl OcspSource for RecordingOcspSource {
+    fn lookup(&self, cert: &Certificate, issuer: &Certificate) -> Option<OcspFetched> {
+        let got = self.inner.lookup(cert, issuer)?;
+        if let Ok(mut g) = self.log.lock()
+            && !g.ocsp.contains(&got.der)
+        {
+            g.ocsp.push(got.der.clone());
+        }
+        Some(got)
+    }
+}

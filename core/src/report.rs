@@ -1,0 +1,665 @@
+//! Whole io.net attestations: the `POST /v1/private/attestation` answer, verified end to end.
+//!
+//! One call checks, for the nonce you sent: the JSON nonce echo (exact equality, not the docs'
+//! prefix test), every GPU report (nonce inside the signed SPDM report, signature, chain to
+//! NVIDIA, RIMs, measurements — see [`crate::gpu`]), the TDX quote (REPORTDATA = nonce ‖ 32
+//! zero bytes, Intel chain and collateral, TCB, attributes — see [`crate::tdx`]), the
+//! `image_digest` against the policy's allowlist, the form of `signing_address`, and whether
+//! the signing key is bound to the hardware evidence (for io.net it is not: warned by default,
+//! failed under a policy that requires a binding).
+//!
+//! The verdict's `signer` is the attested `signing_address` when it is well-formed — the key to
+//! pin for the completions that follow — and its `summary` fact says in plain words what is and
+//! is not proven.
+
+use serde_json::{Map, Value};
+
+use crate::Error;
+use crate::eth::Address;
+use crate::gpu::ocsp::{DirOcspSource, OcspSource};
+use crate::gpu::source::{DirRimSource, RimSource};
+use crate::gpu::{self, GpuVerifier};
+use crate::nonce::Nonce;
+use crate::policy::{Policy, is_image_digest};
+use crate::tdx::{self, ExpectedReportData};
+use crate::verdict::{Check, CheckStatus, Verdict};
+
+/// Largest attestation document accepted (eight GPUs take about 100 KiB).
+pub const MAX_REPORT_LEN: usize = 32 * 1024 * 1024;
+
+/// Check ids of whole-attestation verification. Stable API.
+pub mod ids {
+    /// The attestation is a JSON object.
+    pub const FORMAT: &str = "report.format";
+    /// The top-level `nonce` echo equals the normalised nonce sent.
+    pub const NONCE: &str = "report.nonce";
+    /// `image_digest` is in the policy's allowlist.
+    pub const IMAGE_DIGEST: &str = "report.image_digest";
+    /// `signing_address` is a well-formed EIP-55 address.
+    pub const SIGNING_ADDRESS: &str = "report.signing_address";
+    /// The signing key is bound into the hardware evidence.
+    pub const KEY_BINDING: &str = "report.key_binding";
+}
+
+/// The io.net attestation document, parsed. Members are kept as the JSON they were, so that
+/// malformed evidence can be reported rather than refused; unknown members are kept in `extra`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Attestation {
+    /// `nonce`: the agent's echo of the normalised nonce (proves nothing by itself).
+    pub nonce: Option<Value>,
+    /// `gpu`: the NRAS-shaped GPU evidence object, or the agent's error object.
+    pub gpu: Option<Value>,
+    /// `cpu`: `{"quote": <hex or an error string>}`.
+    pub cpu: Option<Value>,
+    /// `signing_address`: the key the agent says signs completions.
+    pub signing_address: Option<Value>,
+    /// `image_digest`: the operator-set agent image digest (not a measurement).
+    pub image_digest: Option<Value>,
+    /// Every other member, unchanged.
+    pub extra: Map<String, Value>,
+}
+
+impl Attestation {
+    /// Parses the attestation JSON (a JSON object; anything else is an error with a reason).
+    pub fn parse(json: &[u8]) -> Result<Attestation, String> {
+        if json.len() > MAX_REPORT_LEN {
+            return Err(format!("attestation larger than {MAX_REPORT_LEN} bytes"));
+        }
+        let v: Value =
+            serde_json::from_slice(json).map_err(|e| format!("attestation is not JSON: {e}"))?;
+        Attestation::from_value(v)
+    }
+
+    /// The attestation from an already parsed JSON value.
+    pub fn from_value(v: Value) -> Result<Attestation, String> {
+        let Value::Object(mut obj) = v else {
+            return Err("attestation is not a JSON object".into());
+        };
+        Ok(Attestation {
+            nonce: obj.remove("nonce"),
+            gpu: obj.remove("gpu"),
+            cpu: obj.remove("cpu"),
+            signing_address: obj.remove("signing_address"),
+            image_digest: obj.remove("image_digest"),
+            extra: obj,
+        })
+    }
+
+    /// The well-formed `signing_address`, if any (EIP-55 checksum enforced when mixed case).
+    pub fn signing_address(&self) -> Option<Address> {
+        self.signing_address
+            .as_ref()
+            .and_then(Value::as_str)
+            .and_then(|s| Address::parse(s).ok())
+    }
+}
+
+/// Verifies whole attestations under a [`Policy`], with RIMs, OCSP responses and TDX
+/// collateral from wherever the caller got them. Pure: no network, time given per call.
+pub struct ReportVerifier {
+    policy: Policy,
+    gpu: GpuVerifier,
+    collateral: Option<Vec<u8>>,
+}
+
+impl ReportVerifier {
+    /// A verifier with NVIDIA's and Intel's roots, no RIMs, no OCSP responses, no collateral.
+    pub fn new(policy: Policy) -> Self {
+        ReportVerifier {
+            gpu: GpuVerifier::new(policy.gpu.clone()),
+            policy,
+            collateral: None,
+        }
+    }
+
+    /// Uses `source` for NVIDIA RIMs.
+    pub fn with_rims(mut self, source: impl RimSource + 'static) -> Self {
+        self.gpu = self.gpu.with_rims(source);
+        self
+    }
+
+    /// Uses `source` for OCSP responses.
+    pub fn with_ocsp(mut self, source: impl OcspSource + 'static) -> Self {
+        self.gpu = self.gpu.with_ocsp(source);
+        self
+    }
+
+    /// Uses this Intel collateral (dcap-qvl `QuoteCollateralV3` JSON) for the TDX quote.
+    pub fn with_collateral(mut self, collateral_json: Vec<u8>) -> Self {
+        self.collateral = Some(collateral_json);
+        self
+    }
+
+    /// Test-only: replaces NVIDIA's roots. Needs the `test-roots` feature.
+    #[cfg(feature = "test-roots")]
+    pub fn with_test_anchors(mut self, anchors: crate::gpu::roots::TrustAnchors) -> Self {
+        self.gpu = self.gpu.with_test_anchors(anchors);
+        self
+    }
+
+    /// The policy in force.
+    pub fn policy(&self) -> &Policy {
+        &self.policy
+    }
+
+    /// Verifies the attestation JSON for `nonce` at `now` (Unix seconds). Never fails:
+    /// malformed evidence is a verdict with failed checks.
+    pub fn verify(&self, report_json: &[u8], nonce: &Nonce, now: i64) -> Verdict {
+        let att = match Attestation::parse(report_json) {
+            Ok(a) => a,
+            Err(why) => {
+                let mut checks = vec![Check::new(ids::FORMAT, CheckStatus::Fail, why)];
+                for id in [
+                    ids::NONCE,
+                    ids::IMAGE_DIGEST,
+                    ids::SIGNING_ADDRESS,
+                    ids::KEY_BINDING,
+                ] {
+                    checks.push(Check::new(
+                        id,
+                        CheckStatus::Skip,
+                        "not evaluated: the attestation did not parse",
+                    ));
+                }
+                let v = Verdict::from_checks(checks, None);
+                let s = summarize(&v);
+                return v.with_fact("summary", s);
+            }
+        };
+        self.verify_attestation(&att, nonce, now)
+    }
+
+    /// Verifies an already parsed attestation.
+    pub fn verify_attestation(&self, att: &Attestation, nonce: &Nonce, now: i64) -> Verdict {
+        let nonce_hex = nonce.to_hex();
+        let mut checks = vec![Check::new(
+            ids::FORMAT,
+            CheckStatus::Pass,
+            format!(
+                "attestation is a JSON object{}",
+                if att.extra.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " (other members kept: {})",
+                        att.extra.keys().cloned().collect::<Vec<_>>().join(", ")
+                    )
+                }
+            ),
+        )];
+        let mut facts: Vec<(String, String)> = vec![("nonce".into(), nonce_hex.clone())];
+
+        // Nonce echo: exact equality with the normalised 64-hex form.
+        checks.push(match att.nonce.as_ref() {
+            Some(Value::String(s)) if *s == nonce_hex => Check::new(
+                ids::NONCE,
+                CheckStatus::Pass,
+                format!("nonce echo equals the normalised nonce {nonce_hex} (an echo only: the hardware checks prove freshness)"),
+            ),
+            Some(Value::String(s)) => Check::new(
+                ids::NONCE,
+                CheckStatus::Fail,
+                format!("nonce echo {s:?} is not exactly the normalised nonce {nonce_hex}"),
+            ),
+            Some(other) => Check::new(
+                ids::NONCE,
+                CheckStatus::Fail,
+                format!("nonce is not a string: {}", clip(&other.to_string())),
+            ),
+            None => Check::new(ids::NONCE, CheckStatus::Fail, "attestation has no nonce"),
+        });
+
+        // GPU evidence, with the same nonce.
+        let gpu_json = match att.gpu.as_ref() {
+            Some(v) => v.to_string(),
+            None => "null".into(),
+        };
+        let gpu_verdict = self.gpu.verify_json(gpu_json.as_bytes(), &nonce.0, now);
+        absorb(&mut checks, &mut facts, gpu_verdict, "");
+
+        // TDX quote: REPORTDATA = nonce ‖ 32 zero bytes.
+        let tdx_verdict = self.verify_cpu(att.cpu.as_ref(), nonce, now);
+        absorb(&mut checks, &mut facts, tdx_verdict, "tdx.");
+
+        // Image digest against the allowlist.
+        checks.push(self.image_digest_check(att.image_digest.as_ref(), &mut facts));
+
+        // Signing address form.
+        let (addr_check, signer) = signing_address_check(att.signing_address.as_ref());
+        checks.push(addr_check);
+        if let Some(a) = &signer {
+            facts.push(("signing_address".into(), a.to_checksum()));
+        }
+
+        // Key binding: io.net binds only the nonce.
+        let why = "io.net binds only your nonce into the TDX REPORTDATA and the GPU reports; signing_address is in neither and the attestation JSON is unsigned, so response signatures are not hardware-anchored (anyone relaying your nonce to genuine hardware could substitute their own key)";
+        checks.push(if self.policy.require_key_binding {
+            Check::new(
+                ids::KEY_BINDING,
+                CheckStatus::Fail,
+                format!("{why}; the policy requires a binding"),
+            )
+        } else {
+            Check::new(ids::KEY_BINDING, CheckStatus::Warn, why)
+        });
+
+        let mut v = Verdict::from_checks(checks, signer);
+        for (k, val) in facts {
+            v = v.with_fact(&k, val);
+        }
+        let s = summarize(&v);
+        v.with_fact("summary", s)
+    }
+
+    fn verify_cpu(&self, cpu: Option<&Value>, nonce: &Nonce, now: i64) -> Verdict {
+        let quote = match cpu.and_then(|c| c.get("quote")) {
+            Some(Value::String(q)) => q.trim().to_string(),
+            Some(other) => {
+                return tdx_parse_failure(format!(
+                    "cpu.quote is not a string: {}",
+                    clip(&other.to_string())
+                ));
+            }
+            None if cpu.is_none() => {
+                return tdx_parse_failure("attestation has no cpu object".into());
+            }
+            None => return tdx_parse_failure("cpu object has no quote".into()),
+        };
+        if quote.is_empty() || !quote.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return tdx_parse_failure(format!(
+                "the agent sent no quote but this text: {}",
+                clip(&quote)
+            ));
+        }
+        let expected = ExpectedReportData::Exact(nonce.report_data());
+        match &self.collateral {
+            Some(c) => tdx::verify_tdx(quote.as_bytes(), c, &expected, &self.policy.tdx, now),
+            None => {
+                let mut v =
+                    tdx::verify_tdx(quote.as_bytes(), b"", &expected, &self.policy.tdx, now);
+                for c in &mut v.checks {
+                    if c.id == tdx::ids::COLLATERAL && c.status == CheckStatus::Fail {
+                        c.status = CheckStatus::Skip;
+                        c.detail = "no Intel collateral supplied (go online, or give a collateral file or a bundle that holds it)".into();
+                    }
+                }
+                Verdict::from_checks(v.checks, None).with_facts_from(v.facts)
+            }
+        }
+    }
+
+    fn image_digest_check(
+        &self,
+        digest: Option<&Value>,
+        facts: &mut Vec<(String, String)>,
+    ) -> Check {
+        let id = ids::IMAGE_DIGEST;
+        let allow = &self.policy.image_digests;
+        let none_configured = |what: String| {
+            if self.policy.require_image_digest {
+                Check::new(
+                    id,
+                    CheckStatus::Fail,
+                    format!("{what}; the policy requires an allowlist and none is configured"),
+                )
+            } else {
+                Check::new(
+                    id,
+                    CheckStatus::Warn,
+                    format!("{what}; no allowlist configured, so the agent image is not pinned"),
+                )
+            }
+        };
+        match digest {
+            None | Some(Value::Null) if allow.is_empty() => {
+                none_configured("the attestation carries no image_digest".into())
+            }
+            None | Some(Value::Null) => Check::new(
+                id,
+                CheckStatus::Fail,
+                "the attestation carries no image_digest but the policy has an allowlist",
+            ),
+            Some(Value::String(d)) => {
+                facts.push(("image_digest".into(), d.clone()));
+                if !is_image_digest(d) {
+                    Check::new(
+                        id,
+                        CheckStatus::Fail,
+                        format!(
+                            "image_digest {:?} is not sha256:<64 lowercase hex>",
+                            clip(d)
+                        ),
+                    )
+                } else if allow.is_empty() {
+                    none_configured(format!(
+                        "image_digest {d} (operator-declared, not measured)"
+                    ))
+                } else if allow.iter().any(|a| a == d) {
+                    Check::new(
+                        id,
+                        CheckStatus::Pass,
+                        format!(
+                            "image_digest {d} is in the allowlist (operator-declared: the TDX measurements do not cover it)"
+                        ),
+                    )
+                } else {
+                    Check::new(
+                        id,
+                        CheckStatus::Fail,
+                        format!(
+                            "image_digest {d} is not in the allowlist ({} entr{})",
+                            allow.len(),
+                            if allow.len() == 1 { "y" } else { "ies" }
+                        ),
+                    )
+                }
+            }
+            Some(other) => Check::new(
+                id,
+                CheckStatus::Fail,
+                format!("image_digest is not a string: {}", clip(&other.to_string())),
+            ),
+        }
+    }
+}
+
+fn tdx_parse_failure(why: String) -> Verdict {
+    let mut checks = vec![Check::new(tdx::ids::QUOTE_PARSE, CheckStatus::Fail, why)];
+    for id in [
+        tdx::ids::COLLATERAL,
+        tdx::ids::QUOTE_SIGNATURE,
+        tdx::ids::TCB_STATUS,
+        tdx::ids::TD_ATTRIBUTES,
+        tdx::ids::MEASUREMENTS,
+        tdx::ids::REPORT_DATA,
+    ] {
+        checks.push(Check::new(
+            id,
+            CheckStatus::Skip,
+            "not evaluated: no TDX quote",
+        ));
+    }
+    Verdict::from_checks(checks, None)
+}
+
+fn signing_address_check(v: Option<&Value>) -> (Check, Option<Address>) {
+    let id = ids::SIGNING_ADDRESS;
+    match v {
+        Some(Value::String(s)) => match Address::parse(s) {
+            Ok(a) if a.to_checksum() == *s => (
+                Check::new(
+                    id,
+                    CheckStatus::Pass,
+                    format!("{s} is a well-formed EIP-55 address"),
+                ),
+                Some(a),
+            ),
+            Ok(a) => (
+                Check::new(
+                    id,
+                    CheckStatus::Warn,
+                    format!(
+                        "{s} is a valid address but not EIP-55 checksummed (the agent emits {})",
+                        a.to_checksum()
+                    ),
+                ),
+                Some(a),
+            ),
+            Err(e) => (
+                Check::new(id, CheckStatus::Fail, format!("{:?}: {e}", clip(s))),
+                None,
+            ),
+        },
+        Some(Value::Null) | None => (
+            Check::new(
+                id,
+                CheckStatus::Fail,
+                "the attestation has no signing_address: no key to pin",
+            ),
+            None,
+        ),
+        Some(other) => (
+            Check::new(
+                id,
+                CheckStatus::Fail,
+                format!(
+                    "signing_address is not a string: {}",
+                    clip(&other.to_string())
+                ),
+            ),
+            None,
+        ),
+    }
+}
+
+/// Moves a sub-verdict's checks and facts into the report's (facts prefixed).
+fn absorb(checks: &mut Vec<Check>, facts: &mut Vec<(String, String)>, v: Verdict, prefix: &str) {
+    checks.extend(v.checks);
+    for (k, val) in v.facts {
+        facts.push((format!("{prefix}{k}"), val));
+    }
+}
+
+fn clip(s: &str) -> String {
+    const MAX: usize = 200;
+    if s.chars().count() <= MAX {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(MAX).collect::<String>())
+    }
+}
+
+impl Verdict {
+    fn with_facts_from(mut self, facts: std::collections::BTreeMap<String, String>) -> Self {
+        self.facts.extend(facts);
+        self
+    }
+}
+
+fn all_pass(v: &Verdict, ids: &[&str]) -> bool {
+    ids.iter().all(|id| {
+        let mut rows = v.checks.iter().filter(|c| c.id == *id).peekable();
+        rows.peek().is_some()
+            && rows.all(|c| matches!(c.status, CheckStatus::Pass | CheckStatus::Warn))
+    })
+}
+
+/// A short plain-language account of what a report verdict proves and what it does not.
+pub fn summarize(v: &Verdict) -> String {
+    let mut proven = Vec::new();
+    let mut not = Vec::new();
+    let mut say = |ok: bool, yes: &str, no: &str| {
+        if ok {
+            proven.push(yes.to_string());
+        } else {
+            not.push(no.to_string());
+        }
+    };
+    say(
+        all_pass(v, &[gpu::ids::NONCE, tdx::ids::REPORT_DATA]),
+        "your nonce is inside every GPU report and the TDX quote (the evidence is fresh)",
+        "freshness: your nonce was not found inside all the hardware evidence",
+    );
+    say(
+        all_pass(v, &[gpu::ids::REPORT_SIGNATURE, gpu::ids::CERT_CHAIN]),
+        "the GPU reports are signed by genuine NVIDIA devices",
+        "that the GPU reports come from genuine NVIDIA devices",
+    );
+    say(
+        all_pass(
+            v,
+            &[
+                gpu::ids::DRIVER_RIM,
+                gpu::ids::VBIOS_RIM,
+                gpu::ids::MEASUREMENTS,
+                gpu::ids::OCSP,
+            ],
+        ),
+        "GPU firmware and driver match NVIDIA's signed reference values, nothing revoked",
+        "that GPU firmware and driver match NVIDIA's signed reference values with nothing revoked",
+    );
+    say(
+        all_pass(
+            v,
+            &[
+                tdx::ids::QUOTE_SIGNATURE,
+                tdx::ids::COLLATERAL,
+                tdx::ids::TCB_STATUS,
+                tdx::ids::TD_ATTRIBUTES,
+            ],
+        ),
+        "the CPU quote comes from a genuine Intel TDX platform with an accepted TCB, in a production (non-debug) TD",
+        "that the CPU is a genuine, accepted Intel TDX platform running a production TD",
+    );
+    say(
+        all_pass(v, &[tdx::ids::MEASUREMENTS])
+            && v.check(tdx::ids::MEASUREMENTS)
+                .is_some_and(|c| c.status == CheckStatus::Pass),
+        "the TD's measurements are in the policy's allowlists",
+        "which code the TD runs (no measurement allowlist matched or configured)",
+    );
+    say(
+        v.check(ids::IMAGE_DIGEST)
+            .is_some_and(|c| c.status == CheckStatus::Pass),
+        "the declared agent image is in the allowlist (declared, not measured)",
+        "which agent image runs (image_digest is operator-declared and not allowlisted)",
+    );
+    say(
+        v.check(ids::KEY_BINDING)
+            .is_some_and(|c| c.status == CheckStatus::Pass),
+        "the signing key is bound to the hardware evidence",
+        "that the signing key lives in the attested machine: io.net does not bind it to the hardware evidence",
+    );
+    let failed: Vec<String> = v
+        .blocking()
+        .map(|c| match &c.subject {
+            Some(s) => format!("{} ({s}, {})", c.id, c.status),
+            None => format!("{} ({})", c.id, c.status),
+        })
+        .collect();
+    let head = if v.verified {
+        "VERIFIED under the policy.".to_string()
+    } else {
+        format!("NOT VERIFIED: {}.", failed.join(", "))
+    };
+    let mut out = head;
+    if !proven.is_empty() {
+        out.push_str(" Proven: ");
+        out.push_str(&proven.join("; "));
+        out.push('.');
+    }
+    out.push_str(" Not proven: ");
+    out.push_str(&not.join("; "));
+    out.push('.');
+    out
+}
+
+/// Options for [`verify_report`]: the nonce, where inputs are, the time and the policy. The form
+/// every language binding uses.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// The nonce sent to the attestation endpoint (hex; normalised like the agent does).
+    pub nonce: String,
+    /// Directory of NVIDIA RIMs named by RIM id.
+    pub rim_dir: Option<String>,
+    /// Directory of cached DER OCSP responses.
+    pub ocsp_dir: Option<String>,
+    /// Intel collateral JSON (dcap-qvl `QuoteCollateralV3`) for the TDX quote.
+    pub collateral: Option<String>,
+    /// Verification time, Unix seconds; `None` = the system clock at the call.
+    pub at: Option<i64>,
+    /// The policy.
+    pub policy: Policy,
+}
+
+impl ReportOptions {
+    /// Options from a JSON object: `nonce` (required, hex), `rim_dir`, `ocsp_dir` (paths),
+    /// `collateral` (the collateral JSON, as an object or as text), `at` (RFC 3339 text or Unix
+    /// seconds), `policy` (a policy object, or text: JSON, TOML or a preset name). Unknown keys
+    /// are refused.
+    pub fn from_json(text: &str) -> Result<ReportOptions, Error> {
+        let bad = |m: String| Error::InvalidArgument(format!("report options: {m}"));
+        let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("not a JSON object".into()))?;
+        let mut o = ReportOptions::default();
+        let mut have_nonce = false;
+        for (k, val) in obj {
+            if val.is_null() {
+                continue;
+            }
+            let string = || {
+                val.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("{k} must be a string")))
+            };
+            match k.as_str() {
+                "nonce" => {
+                    o.nonce = string()?;
+                    have_nonce = true;
+                }
+                "rim_dir" => o.rim_dir = Some(string()?),
+                "ocsp_dir" => o.ocsp_dir = Some(string()?),
+                "collateral" => {
+                    o.collateral = Some(match val {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                }
+                "at" => o.at = Some(parse_at(val).map_err(bad)?),
+                "policy" => {
+                    o.policy = match val {
+                        Value::String(s) => Policy::parse(s)?,
+                        other => Policy::from_value(other)?,
+                    }
+                }
+                other => return Err(bad(format!("unknown option {other:?}"))),
+            }
+        }
+        if !have_nonce {
+            return Err(bad("nonce is required".into()));
+        }
+        Ok(o)
+    }
+
+    /// A verifier for these options (reads the RIM and OCSP directories).
+    pub fn verifier(&self) -> Result<ReportVerifier, Error> {
+        let mut v = ReportVerifier::new(self.policy.clone());
+        if let Some(dir) = &self.rim_dir {
+            v = v.with_rims(DirRimSource::new(dir).map_err(Error::InvalidArgument)?);
+        }
+        if let Some(dir) = &self.ocsp_dir {
+            v = v.with_ocsp(
+                DirOcspSource::new(dir)
+                    .map_err(|e| Error::InvalidArgument(format!("OCSP directory {dir}: {e}")))?,
+            );
+        }
+        if let Some(c) = &self.collateral {
+            v = v.with_collateral(c.clone().into_bytes());
+        }
+        Ok(v)
+    }
+}
+
+/// `at` as RFC 3339 text or Unix seconds.
+pub(crate) fn parse_at(v: &Value) -> Result<i64, String> {
+    match v {
+        Value::String(t) => {
+            gpu::pki::parse_time(t).ok_or_else(|| format!("at {t:?} is not an RFC 3339 time"))
+        }
+        n => n
+            .as_i64()
+            .ok_or_else(|| "at must be RFC 3339 text or Unix seconds".to_string()),
+    }
+}
+
+/// Verifies an io.net attestation document (the JSON bytes of the `/v1/private/attestation`
+/// answer) for the nonce you sent. Errors only for unusable options (bad nonce, missing
+/// directory); bad evidence is a verdict with failed checks.
+pub fn verify_report(report_json: &[u8], options: &ReportOptions) -> Result<Verdict, Error> {
+    let nonce = Nonce::normalize(&options.nonce)?;
+    let verifier = options.verifier()?;
+    let now = options.at.unwrap_or_else(gpu::unix_now);
+    Ok(verifier.verify(report_json, &nonce, now))
+}
