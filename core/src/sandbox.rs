@@ -1,0 +1,1191 @@
+//! A loopback server that speaks the io.net gateway API and signs exactly like the attestation
+//! agent (A5, spec §4–§7) — for testing clients, SDKs and verifiers without io.net.
+//!
+//! **Nothing a sandbox says can be trusted.** Its signing key is made fresh at start-up, its
+//! `image_digest` is a made-up constant, and its attestation evidence is *bundled*: a real
+//! NVIDIA H100 report and a real Intel TDX quote whose nonces are fixed. A fresh caller nonce
+//! is echoed in the JSON but can never appear inside that evidence, so a correct verifier must
+//! report the evidence as not fresh — which is intended. Only the [`BUNDLED_GPU_NONCE`] matches
+//! the GPU report.
+//!
+//! Endpoints (HTTP/1.1 on `127.0.0.1`, every response `Connection: close`):
+//!
+//! * `GET /v1/models` — one model, [`SandboxConfig::model_name`] / [`SandboxConfig::model_id`],
+//!   `supports_attestation: true`.
+//! * `POST /v1/private/attestation` — `{"model_id", "nonce"}`; the nonce is normalised like the
+//!   agent does (missing, `null` or `""` → 32 random bytes; bad hex or more than 32 bytes → 500).
+//! * `POST /v1/private/completions` — an OpenAI chat body; the "echo" model answers
+//!   `"Echo: " + <last user message>`, plain (signature in headers) or streamed (SSE with an
+//!   `event: signature` block before `data: [DONE]`, sent with chunked transfer encoding).
+//!
+//! When [`SandboxConfig::api_key`] is set, the `/v1/private/*` calls need
+//! `Authorization: Bearer <key>`. The request header [`FAULT_HEADER`] injects one fault into a
+//! completion so clients can test that verification fails:
+//!
+//! | `x-sandbox-fault`  | effect                                                           |
+//! |--------------------|------------------------------------------------------------------|
+//! | `tamper-response`  | one character of the reply changed on the wire *after* signing   |
+//! | `tamper-signature` | one byte of the signature flipped                                |
+//! | `wrong-key`        | signed by another fresh key, still declaring the sandbox address |
+//! | `no-signature`     | no `signature` header / no `event: signature` block              |
+//!
+//! Everything is deterministic except the keys and random nonces: completion ids count up
+//! (`chatcmpl-sandbox-1`, …) and `created` is a constant.
+//!
+//! ```no_run
+//! use ccverify::sandbox::{Sandbox, SandboxConfig};
+//!
+//! let sandbox = Sandbox::start(SandboxConfig::default())?;
+//! println!("{} signs as {}", sandbox.base_url(), sandbox.signing_address());
+//! sandbox.wait(); // serve until the process ends
+//! # Ok::<(), std::io::Error>(())
+//! ```
+
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use k256::ecdsa::SigningKey;
+use sha2::{Digest, Sha256};
+
+use crate::eth::{Address, eip191_hash, recover_personal_signer};
+use crate::exchange::canonicalize_request;
+use crate::nonce::{NONCE_LEN, Nonce};
+use crate::pyjson::{self, Object, Value};
+
+/// The sandbox's default `image_digest`: a fixed, made-up value that names no real image.
+pub const SANDBOX_IMAGE_DIGEST: &str =
+    "sha256:e1eb8307656bcbd3899dfe05e8cf703833adf289ac98338f612212c78d2b3983";
+
+/// The sandbox's default model name (what `/v1/models` lists and completions report).
+pub const SANDBOX_MODEL_NAME: &str = "ccverify/echo";
+
+/// The sandbox's default model UUID (what `/v1/private/attestation` expects as `model_id`).
+pub const SANDBOX_MODEL_ID: &str = "c24928d1-3a77-48e6-832b-ba6a83ed04b2";
+
+/// The nonce inside the bundled NVIDIA GPU report (and its JSON `nonce`). Verifying the
+/// sandbox's GPU evidence succeeds only with this nonce; any fresh nonce must fail.
+pub const BUNDLED_GPU_NONCE: &str =
+    "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+
+/// Request header that injects a fault into a completion (see the module docs for values).
+pub const FAULT_HEADER: &str = "x-sandbox-fault";
+
+/// Connections served at once; more are answered `503` straight away.
+pub const MAX_CONNECTIONS: usize = 64;
+
+/// Largest request head (request line and headers) accepted; larger gets `431`.
+pub const MAX_HEADER_BYTES: usize = 64 << 10;
+
+/// Largest request body accepted (by `Content-Length`); larger gets `413`.
+pub const MAX_BODY_BYTES: usize = 1 << 20;
+
+/// The `created` timestamp of every completion (2026-01-01T00:00:00Z): no clocks, so runs repeat.
+const CREATED: u64 = 1_767_225_600;
+
+/// How long a connection may stay silent before it is dropped.
+const IO_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// An io.net `gpu` object holding a real NVIDIA H100 report (nonce [`BUNDLED_GPU_NONCE`]).
+const BUNDLED_GPU_JSON: &str = include_str!("../../examples/gpu/gpu.json");
+
+/// A real Intel TDX v4 quote (from dcap-qvl's tests), lowercase hex.
+const BUNDLED_TDX_QUOTE_HEX: &str = include_str!("../../examples/tdx/quote.hex");
+
+/// How a [`Sandbox`] behaves. Start from [`SandboxConfig::default`] and change what you need.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SandboxConfig {
+    /// TCP port on `127.0.0.1`; `0` (the default) picks a free one — read it back with
+    /// [`Sandbox::local_addr`] or [`Sandbox::base_url`].
+    pub port: u16,
+    /// When set, every `/v1/private/*` call needs `Authorization: Bearer <api_key>`; a missing
+    /// header gets `401 {"detail": "Not authenticated"}`, a wrong key
+    /// `401 {"detail": "Invalid API key"}`. Default: no authentication.
+    pub api_key: Option<String>,
+    /// The `image_digest` reported in attestations and signatures; empty leaves it out, like an
+    /// agent started without `IMAGE_DIGEST`. Default [`SANDBOX_IMAGE_DIGEST`].
+    pub image_digest: String,
+    /// The model name listed by `/v1/models` and used when a request has no string `model`.
+    /// Default [`SANDBOX_MODEL_NAME`].
+    pub model_name: String,
+    /// The model UUID listed by `/v1/models`; attestation requests for any other `model_id`
+    /// get `404`. Default [`SANDBOX_MODEL_ID`].
+    pub model_id: String,
+    /// The first this-many `/v1/private/completions` calls (after authentication) answer
+    /// `503` with `Retry-After: 0` and `{"detail":"sandbox: transient failure"}`, so clients
+    /// can test their retries. Default 0.
+    pub transient_failures: u32,
+    /// Print one line per request on standard error. Default false.
+    pub log: bool,
+}
+
+impl Default for SandboxConfig {
+    fn default() -> Self {
+        SandboxConfig {
+            port: 0,
+            api_key: None,
+            image_digest: SANDBOX_IMAGE_DIGEST.into(),
+            model_name: SANDBOX_MODEL_NAME.into(),
+            model_id: SANDBOX_MODEL_ID.into(),
+            transient_failures: 0,
+            log: false,
+        }
+    }
+}
+
+/// A running sandbox server. Dropping it (or [`Sandbox::shutdown`]) stops accepting
+/// connections; requests already being served finish on their own threads.
+#[derive(Debug)]
+pub struct Sandbox {
+    shared: Arc<Shared>,
+    local_addr: SocketAddr,
+    accept: Option<JoinHandle<()>>,
+}
+
+#[derive(Debug)]
+struct Shared {
+    config: SandboxConfig,
+    key: SigningKey,
+    /// Signs for the `wrong-key` fault.
+    wrong_key: SigningKey,
+    address: Address,
+    /// The bundled `gpu` object, parsed once.
+    gpu: Value,
+    stop: AtomicBool,
+    active: AtomicUsize,
+    completions: AtomicU64,
+    failures_left: AtomicU32,
+}
+
+impl Sandbox {
+    /// Binds `127.0.0.1:config.port`, makes a fresh signing key and starts serving on a
+    /// background thread (one more thread per connection).
+    ///
+    /// Fails if the port cannot be bound or the operating system has no randomness.
+    pub fn start(config: SandboxConfig) -> io::Result<Sandbox> {
+        let gpu = pyjson::parse(BUNDLED_GPU_JSON.trim().as_bytes()).map_err(|e| {
+            io::Error::new(io::ErrorKind::InvalidData, format!("bundled gpu.json: {e}"))
+        })?;
+        let key = fresh_key()?;
+        let wrong_key = fresh_key()?;
+        let address = address_of(&key)?;
+        let listener = TcpListener::bind(("127.0.0.1", config.port))?;
+        let local_addr = listener.local_addr()?;
+        let shared = Arc::new(Shared {
+            failures_left: AtomicU32::new(config.transient_failures),
+            config,
+            key,
+            wrong_key,
+            address,
+            gpu,
+            stop: AtomicBool::new(false),
+            active: AtomicUsize::new(0),
+            completions: AtomicU64::new(0),
+        });
+        let accept_shared = Arc::clone(&shared);
+        let accept = std::thread::Builder::new()
+            .name("ccverify-sandbox".into())
+            .spawn(move || accept_loop(&listener, &accept_shared))?;
+        Ok(Sandbox {
+            shared,
+            local_addr,
+            accept: Some(accept),
+        })
+    }
+
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// `http://127.0.0.1:PORT` — the base URL to give a client in place of the io.net gateway.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The address of this sandbox's fresh signing key: what attestations report and what
+    /// every correct signature recovers to.
+    pub fn signing_address(&self) -> Address {
+        self.shared.address
+    }
+
+    /// The configuration the sandbox runs with.
+    pub fn config(&self) -> &SandboxConfig {
+        &self.shared.config
+    }
+
+    /// Stops accepting connections and waits for the accept thread to end (promptly).
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    /// Serves until the process ends (for a command-line `serve`); never returns in practice.
+    pub fn wait(mut self) {
+        if let Some(handle) = self.accept.take() {
+            let _ = handle.join();
+        }
+    }
+
+    fn stop(&mut self) {
+        self.shared.stop.store(true, Ordering::SeqCst);
+        let Some(handle) = self.accept.take() else {
+            return;
+        };
+        // Wake the blocking `accept` with a connection of our own. If even that fails, leave
+        // the thread detached: it ends at its next connection.
+        if TcpStream::connect_timeout(&self.local_addr, Duration::from_secs(1)).is_ok() {
+            let _ = handle.join();
+        }
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn fresh_key() -> io::Result<SigningKey> {
+    for _ in 0..8 {
+        let mut bytes = [0u8; 32];
+        getrandom::fill(&mut bytes).map_err(|e| io::Error::other(format!("no randomness: {e}")))?;
+        if let Ok(key) = SigningKey::from_slice(&bytes) {
+            return Ok(key);
+        }
+    }
+    Err(io::Error::other("could not draw a valid secp256k1 key"))
+}
+
+fn address_of(key: &SigningKey) -> io::Result<Address> {
+    let point = key.verifying_key().to_sec1_point(false);
+    let bytes = <[u8; 65]>::try_from(point.as_bytes())
+        .map_err(|_| io::Error::other("public key is not a 65-byte SEC1 point"))?;
+    Ok(Address::from_uncompressed_public_key(&bytes))
+}
+
+/// EIP-191 personal_sign over `text`: 130 lowercase hex, `r‖s‖v`, low-s, v ∈ {27, 28}.
+fn sign_text(key: &SigningKey, text: &str) -> [u8; 65] {
+    let (signature, recovery_id) = key.sign_prehash_recoverable(&eip191_hash(text.as_bytes()));
+    let mut out = [0u8; 65];
+    out[..64].copy_from_slice(&signature.to_bytes());
+    out[64] = 27 + recovery_id.to_byte();
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Connections
+
+fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
+    loop {
+        let accepted = listener.accept();
+        if shared.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let (mut stream, peer) = match accepted {
+            Ok(pair) => pair,
+            Err(_) => {
+                // Out of descriptors and the like: back off instead of spinning.
+                std::thread::sleep(Duration::from_millis(10));
+                continue;
+            }
+        };
+        if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let mut busy = error(503, "sandbox: too many connections");
+            busy.headers.push(("Retry-After".into(), "1".into()));
+            let _ = send(&mut stream, &busy);
+            continue;
+        }
+        let conn_shared = Arc::clone(shared);
+        let spawned = std::thread::Builder::new()
+            .name("ccverify-sandbox-conn".into())
+            .spawn(move || {
+                let _guard = ActiveGuard(&conn_shared.active);
+                serve(&conn_shared, stream, peer);
+            });
+        if spawned.is_err() {
+            shared.active.fetch_sub(1, Ordering::SeqCst);
+        }
+    }
+}
+
+/// Decrements the active-connection count when the connection thread ends, even by unwinding.
+struct ActiveGuard<'a>(&'a AtomicUsize);
+
+impl Drop for ActiveGuard<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
+    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_nodelay(true);
+    let (response, what, unread) = match read_request(&mut stream) {
+        Ok(req) => {
+            let response = route(shared, &req);
+            (response, format!("{} {}", req.method, req.target), false)
+        }
+        Err(ReadError::Http(response)) => (response, "(bad request)".to_string(), true),
+        Err(ReadError::Gone) => return,
+    };
+    if shared.config.log {
+        eprintln!("sandbox: {peer} {what} -> {}", response.status);
+    }
+    let _ = send(&mut stream, &response);
+    let _ = stream.shutdown(Shutdown::Write);
+    if unread {
+        // Closing with unread input makes the kernel reset the connection, which can destroy
+        // the error response before the client reads it; drain a little first.
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+        let _ = io::copy(
+            &mut (&stream).take(2 * MAX_BODY_BYTES as u64),
+            &mut io::sink(),
+        );
+    }
+}
+
+struct Request {
+    method: String,
+    target: String,
+    path: String,
+    headers: Vec<(String, String)>,
+    body: Vec<u8>,
+}
+
+impl Request {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+enum ReadError {
+    /// Answer with this and close.
+    Http(Response),
+    /// The client went away or stalled: close silently.
+    Gone,
+}
+
+fn bad(status: u16, detail: &str) -> ReadError {
+    ReadError::Http(error(status, detail))
+}
+
+fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
+    let mut buf = Vec::with_capacity(4096);
+    let mut chunk = [0u8; 4096];
+    let head_end = loop {
+        let n = stream.read(&mut chunk).map_err(|_| ReadError::Gone)?;
+        if n == 0 {
+            return Err(if buf.is_empty() {
+                ReadError::Gone
+            } else {
+                bad(400, "incomplete request head")
+            });
+        }
+        let from = buf.len().saturating_sub(3);
+        buf.extend_from_slice(&chunk[..n]);
+        if let Some(pos) = buf[from..].windows(4).position(|w| w == b"\r\n\r\n") {
+            break from + pos;
+        }
+        if buf.len() > MAX_HEADER_BYTES {
+            return Err(bad(431, "request head too large"));
+        }
+    };
+    if head_end > MAX_HEADER_BYTES {
+        return Err(bad(431, "request head too large"));
+    }
+    let head = std::str::from_utf8(&buf[..head_end])
+        .map_err(|_| bad(400, "request head is not valid UTF-8"))?;
+    let mut lines = head.split("\r\n");
+    let request_line = lines.next().unwrap_or_default();
+    let parts: Vec<&str> = request_line.split(' ').collect();
+    let [method, target, version] = parts[..] else {
+        return Err(bad(400, "malformed request line"));
+    };
+    if !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
+        return Err(bad(505, "only HTTP/1.0 and HTTP/1.1 are supported"));
+    }
+    if method.is_empty() || !target.starts_with('/') {
+        return Err(bad(400, "malformed request line"));
+    }
+    let mut headers = Vec::new();
+    for line in lines {
+        let Some((name, value)) = line.split_once(':') else {
+            return Err(bad(400, "malformed header line"));
+        };
+        if name.is_empty()
+            || name
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        {
+            return Err(bad(400, "malformed header name"));
+        }
+        headers.push((name.to_string(), value.trim().to_string()));
+    }
+    let mut content_length: Option<usize> = None;
+    for (name, value) in &headers {
+        if name.eq_ignore_ascii_case("transfer-encoding") {
+            return Err(bad(
+                411,
+                "sandbox: chunked request bodies are not supported; send Content-Length",
+            ));
+        }
+        if name.eq_ignore_ascii_case("content-length") {
+            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(bad(400, "invalid Content-Length"));
+            }
+            // Anything longer than 7 digits is over the limit anyway.
+            let n = if value.len() > 7 {
+                usize::MAX
+            } else {
+                value.parse().unwrap_or(usize::MAX)
+            };
+            if content_length.is_some_and(|old| old != n) {
+                return Err(bad(400, "conflicting Content-Length headers"));
+            }
+            content_length = Some(n);
+        }
+    }
+    let length = content_length.unwrap_or(0);
+    if length > MAX_BODY_BYTES {
+        return Err(bad(413, "request body too large"));
+    }
+    let mut body: Vec<u8> = buf[head_end + 4..].to_vec();
+    body.truncate(length);
+    if body.len() < length {
+        let expects_continue = headers.iter().any(|(k, v)| {
+            k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue")
+        });
+        if expects_continue {
+            stream
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .map_err(|_| ReadError::Gone)?;
+        }
+        let start = body.len();
+        body.resize(length, 0);
+        stream
+            .read_exact(&mut body[start..])
+            .map_err(|_| ReadError::Gone)?;
+    }
+    let path = target.split('?').next().unwrap_or_default().to_string();
+    Ok(Request {
+        method: method.to_string(),
+        target: target.to_string(),
+        path,
+        headers,
+        body,
+    })
+}
+
+struct Response {
+    status: u16,
+    headers: Vec<(String, String)>,
+    body: Body,
+}
+
+enum Body {
+    /// Sent with `Content-Length`.
+    Full(Vec<u8>),
+    /// Sent with `Transfer-Encoding: chunked`, one HTTP chunk per item, flushed one by one.
+    Chunked(Vec<Vec<u8>>),
+}
+
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        422 => "Unprocessable Content",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        503 => "Service Unavailable",
+        505 => "HTTP Version Not Supported",
+        _ => "Unknown",
+    }
+}
+
+fn send(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
+    let mut head = format!(
+        "HTTP/1.1 {} {}\r\n",
+        response.status,
+        reason(response.status)
+    );
+    for (name, value) in &response.headers {
+        // Header values come partly from the configuration; never let them split the head.
+        let value: String = value.chars().filter(|c| !c.is_control()).collect();
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    match &response.body {
+        Body::Full(body) => head.push_str(&format!("Content-Length: {}\r\n", body.len())),
+        Body::Chunked(_) => head.push_str("Transfer-Encoding: chunked\r\n"),
+    }
+    head.push_str("Connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes())?;
+    match &response.body {
+        Body::Full(body) => stream.write_all(body)?,
+        Body::Chunked(chunks) => {
+            stream.flush()?;
+            for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+                let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
+                frame.extend_from_slice(chunk);
+                frame.extend_from_slice(b"\r\n");
+                stream.write_all(&frame)?;
+                stream.flush()?;
+            }
+            stream.write_all(b"0\r\n\r\n")?;
+        }
+    }
+    stream.flush()
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing
+
+fn json_response(status: u16, value: &Value) -> Response {
+    let mut body = Vec::new();
+    pyjson::write_compact(&mut body, value);
+    Response {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: Body::Full(body),
+    }
+}
+
+/// A FastAPI-style error: `{"detail": "..."}`.
+fn error(status: u16, detail: &str) -> Response {
+    json_response(status, &object([("detail", s(detail))]))
+}
+
+fn s(text: &str) -> Value {
+    Value::Str(text.as_bytes().to_vec())
+}
+
+fn int(n: u64) -> Value {
+    Value::Int(n.to_string())
+}
+
+fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
+    let mut obj = Object::default();
+    for (k, v) in entries {
+        obj.insert(k.as_bytes().to_vec(), v);
+    }
+    Value::Object(obj)
+}
+
+fn route(shared: &Shared, req: &Request) -> Response {
+    let allowed = match req.path.as_str() {
+        "/v1/models" => "GET",
+        "/v1/private/attestation" | "/v1/private/completions" => "POST",
+        _ => return error(404, "Not Found"),
+    };
+    if req.method != allowed {
+        let mut response = error(405, "Method Not Allowed");
+        response.headers.push(("Allow".into(), allowed.into()));
+        return response;
+    }
+    match req.path.as_str() {
+        "/v1/models" => models(shared),
+        "/v1/private/attestation" => {
+            authorize(shared, req).unwrap_or_else(|| attestation(shared, req))
+        }
+        _ => authorize(shared, req).unwrap_or_else(|| completion(shared, req)),
+    }
+}
+
+/// `None` when the call may proceed, else the `401` to send (FastAPI `HTTPBearer` messages).
+fn authorize(shared: &Shared, req: &Request) -> Option<Response> {
+    let expected = shared.config.api_key.as_deref()?;
+    let unauthorized = |detail: &str| {
+        let mut response = error(401, detail);
+        response
+            .headers
+            .push(("WWW-Authenticate".into(), "Bearer".into()));
+        response
+    };
+    let value = req.header("authorization").unwrap_or_default();
+    let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
+    if scheme.is_empty() || credentials.is_empty() {
+        return Some(unauthorized("Not authenticated"));
+    }
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Some(unauthorized("Invalid authentication credentials"));
+    }
+    if !constant_time_eq(credentials.as_bytes(), expected.as_bytes()) {
+        return Some(unauthorized("Invalid API key"));
+    }
+    None
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+fn models(shared: &Shared) -> Response {
+    let config = &shared.config;
+    let model = object([
+        ("id", s(&config.model_name)),
+        ("name", s(&config.model_name)),
+        ("model_id", s(&config.model_id)),
+        ("supports_attestation", Value::Bool(true)),
+    ]);
+    json_response(
+        200,
+        &object([("object", s("list")), ("data", Value::Array(vec![model]))]),
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Attestation
+
+fn attestation(shared: &Shared, req: &Request) -> Response {
+    let Ok(Value::Object(body)) = pyjson::parse(&req.body) else {
+        return error(422, "request body must be a JSON object");
+    };
+    match body.get("model_id") {
+        Some(Value::Str(id)) if *id == shared.config.model_id.as_bytes() => {}
+        Some(Value::Str(_)) => return error(404, "model not found"),
+        None | Some(Value::Null) => return error(422, "model_id is required"),
+        Some(_) => return error(422, "model_id must be a string"),
+    }
+    let nonce_text = match body.get("nonce") {
+        None | Some(Value::Null) => None,
+        // Lone surrogates are not hex either; the lossy form fails the same way.
+        Some(Value::Str(text)) => Some(String::from_utf8_lossy(text).into_owned()),
+        Some(_) => return error(422, "nonce must be a string"),
+    };
+    let nonce = match agent_nonce(nonce_text.as_deref()) {
+        Ok(nonce) => nonce,
+        Err(detail) => return error(500, detail),
+    };
+    let nonce_hex = nonce.to_hex();
+    let mut gpu = shared.gpu.clone();
+    if let Value::Object(obj) = &mut gpu {
+        // The JSON echo follows the caller; the nonce inside the signed report cannot.
+        obj.insert(b"nonce".to_vec(), s(&nonce_hex));
+    }
+    let mut out = Object::default();
+    out.insert(b"nonce".to_vec(), s(&nonce_hex));
+    out.insert(
+        b"cpu".to_vec(),
+        object([("quote", s(BUNDLED_TDX_QUOTE_HEX.trim()))]),
+    );
+    out.insert(b"gpu".to_vec(), gpu);
+    out.insert(
+        b"signing_address".to_vec(),
+        s(&shared.address.to_checksum()),
+    );
+    if !shared.config.image_digest.is_empty() {
+        out.insert(b"image_digest".to_vec(), s(&shared.config.image_digest));
+    }
+    json_response(200, &Value::Object(out))
+}
+
+const NONCE_INVALID: &str = "Nonce Error: Invalid hex string provided.";
+const NONCE_TOO_LONG: &str =
+    "Nonce Error: Nonce too long. Maximum 32 bytes (64 hex characters) allowed.";
+
+/// The agent's nonce rule (spec §5), error details included.
+fn agent_nonce(input: Option<&str>) -> Result<Nonce, &'static str> {
+    let input = match input {
+        None | Some("") => {
+            return Nonce::generate().map_err(|_| "Nonce Error: no randomness available.");
+        }
+        Some(text) => text,
+    };
+    if let Ok(nonce) = Nonce::normalize(input) {
+        return Ok(nonce);
+    }
+    // `Nonce::normalize` also refuses what the agent accepts but a careful client must not
+    // send (no hex digits at all, all zero bytes): redo Python's `bytes.fromhex` to tell.
+    if !input.is_ascii() {
+        return Err(NONCE_INVALID);
+    }
+    let cleaned = input.to_ascii_lowercase().replace("0x", "");
+    let bytes = python_fromhex(cleaned.as_bytes()).ok_or(NONCE_INVALID)?;
+    if bytes.len() > NONCE_LEN {
+        return Err(NONCE_TOO_LONG);
+    }
+    let mut nonce = [0u8; NONCE_LEN];
+    nonce[..bytes.len()].copy_from_slice(&bytes);
+    Ok(Nonce(nonce))
+}
+
+/// Python's `bytes.fromhex` on ASCII: whitespace allowed between byte pairs only.
+fn python_fromhex(text: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < text.len() {
+        if matches!(text[i], b' ' | b'\t' | b'\n' | b'\r' | 0x0b | 0x0c) {
+            i += 1;
+            continue;
+        }
+        let hi = (text[i] as char).to_digit(16)?;
+        let lo = (*text.get(i + 1)? as char).to_digit(16)?;
+        out.push((hi << 4 | lo) as u8);
+        i += 2;
+    }
+    Some(out)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Completions
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Fault {
+    None,
+    TamperResponse,
+    TamperSignature,
+    WrongKey,
+    NoSignature,
+}
+
+fn completion(shared: &Shared, req: &Request) -> Response {
+    let fault = match req.header(FAULT_HEADER) {
+        None => Fault::None,
+        Some(v) if v.eq_ignore_ascii_case("tamper-response") => Fault::TamperResponse,
+        Some(v) if v.eq_ignore_ascii_case("tamper-signature") => Fault::TamperSignature,
+        Some(v) if v.eq_ignore_ascii_case("wrong-key") => Fault::WrongKey,
+        Some(v) if v.eq_ignore_ascii_case("no-signature") => Fault::NoSignature,
+        Some(_) => {
+            return error(
+                400,
+                "sandbox: unknown x-sandbox-fault; use tamper-response, tamper-signature, wrong-key or no-signature",
+            );
+        }
+    };
+    let transient = shared
+        .failures_left
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok();
+    if transient {
+        let mut response = error(503, "sandbox: transient failure");
+        response.headers.push(("Retry-After".into(), "0".into()));
+        return response;
+    }
+    let canon = match canonicalize_request(&req.body) {
+        Ok(canon) => canon,
+        Err(detail) => return error(422, &detail),
+    };
+    // The agent forwards its `model_dump` upstream, so the echo model reads that.
+    let Ok(Value::Object(body)) = pyjson::parse(canon.json.as_bytes()) else {
+        return error(500, "sandbox: canonical request does not parse");
+    };
+    let n = shared.completions.fetch_add(1, Ordering::SeqCst) + 1;
+    let exchange = Exchange {
+        shared,
+        fault,
+        request_hash: canon.hash_hex().to_string(),
+        id: format!("chatcmpl-sandbox-{n}"),
+        model: match body.get("model") {
+            Some(Value::Str(model)) => model.clone(),
+            _ => shared.config.model_name.as_bytes().to_vec(),
+        },
+        content: echo_content(&body),
+    };
+    if canon.stream {
+        exchange.streamed()
+    } else {
+        exchange.plain(&body)
+    }
+}
+
+/// The echo model: `"Echo: "` + the last user message (compact JSON if not a string).
+fn echo_content(body: &Object) -> Vec<u8> {
+    let mut out = b"Echo: ".to_vec();
+    let Some(Value::Array(messages)) = body.get("messages") else {
+        return out;
+    };
+    let last_user = messages.iter().rev().find_map(|m| match m {
+        Value::Object(msg) if matches!(msg.get("role"), Some(Value::Str(r)) if r == b"user") => {
+            Some(msg)
+        }
+        _ => None,
+    });
+    match last_user.and_then(|msg| msg.get("content")) {
+        Some(Value::Str(text)) => out.extend_from_slice(text),
+        Some(other) => pyjson::write_compact(&mut out, other),
+        None => {}
+    }
+    out
+}
+
+fn word_count(text: &[u8]) -> u64 {
+    text.split(|b| b.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .count() as u64
+}
+
+/// The reply changed by one character: the case of its first ASCII letter flipped.
+fn tampered(content: &[u8]) -> Vec<u8> {
+    let mut out = content.to_vec();
+    if let Some(b) = out.iter_mut().find(|b| b.is_ascii_alphabetic()) {
+        *b ^= 0x20;
+    } else {
+        out.push(b'!');
+    }
+    out
+}
+
+struct Exchange<'a> {
+    shared: &'a Shared,
+    fault: Fault,
+    request_hash: String,
+    id: String,
+    model: Vec<u8>,
+    content: Vec<u8>,
+}
+
+impl Exchange<'_> {
+    /// `text` and its signature (per the fault), given the response hash.
+    fn sign(&self, response_hash: &str) -> (String, Option<String>) {
+        let text = format!("{}:{response_hash}", self.request_hash);
+        let key = if self.fault == Fault::WrongKey {
+            &self.shared.wrong_key
+        } else {
+            &self.shared.key
+        };
+        let mut signature = sign_text(key, &text);
+        if self.fault == Fault::TamperSignature {
+            // Flip bits of one byte of r, choosing a flip that still recovers a key: the
+            // signature then looks valid but names another signer, so exactly the signer
+            // checks fail (deterministically, whatever the key).
+            let genuine = signature;
+            for flip in 1..=u8::MAX {
+                signature[31] = genuine[31] ^ flip;
+                if recover_personal_signer(text.as_bytes(), &hex::encode(signature)).is_ok() {
+                    break;
+                }
+            }
+        }
+        let signature = (self.fault != Fault::NoSignature).then(|| hex::encode(signature));
+        (text, signature)
+    }
+
+    fn signing_material(&self, text: String, signature: Option<String>) -> Vec<(String, String)> {
+        let mut fields = vec![("text".to_string(), text)];
+        if let Some(signature) = signature {
+            fields.push(("signature".into(), signature));
+        }
+        fields.push(("signing_address".into(), self.shared.address.to_checksum()));
+        fields.push(("signing_algo".into(), "ecdsa".into()));
+        if !self.shared.config.image_digest.is_empty() {
+            fields.push((
+                "image_digest".into(),
+                self.shared.config.image_digest.clone(),
+            ));
+        }
+        fields
+    }
+
+    fn plain(&self, body: &Object) -> Response {
+        let prompt_tokens: u64 = match body.get("messages") {
+            Some(Value::Array(messages)) => messages
+                .iter()
+                .filter_map(|m| match m {
+                    Value::Object(msg) => msg.get("content"),
+                    _ => None,
+                })
+                .map(|content| match content {
+                    Value::Str(text) => word_count(text),
+                    other => {
+                        let mut text = Vec::new();
+                        pyjson::write_compact(&mut text, other);
+                        word_count(&text)
+                    }
+                })
+                .sum(),
+            _ => 0,
+        };
+        let completion_tokens = word_count(&self.content);
+        let build = |content: &[u8]| {
+            object([
+                ("id", s(&self.id)),
+                ("object", s("chat.completion")),
+                ("created", int(CREATED)),
+                ("model", Value::Str(self.model.clone())),
+                (
+                    "choices",
+                    Value::Array(vec![object([
+                        ("index", int(0)),
+                        (
+                            "message",
+                            object([
+                                ("role", s("assistant")),
+                                ("content", Value::Str(content.to_vec())),
+                            ]),
+                        ),
+                        ("finish_reason", s("stop")),
+                    ])]),
+                ),
+                (
+                    "usage",
+                    object([
+                        ("prompt_tokens", int(prompt_tokens)),
+                        ("completion_tokens", int(completion_tokens)),
+                        ("total_tokens", int(prompt_tokens + completion_tokens)),
+                    ]),
+                ),
+            ])
+        };
+        let signed = build(&self.content);
+        let mut compact = Vec::new();
+        pyjson::write_compact(&mut compact, &signed);
+        let (text, signature) = self.sign(&sha256_hex(&compact));
+        let sent = if self.fault == Fault::TamperResponse {
+            build(&tampered(&self.content))
+        } else {
+            signed
+        };
+        let mut wire = Vec::new();
+        write_default(&mut wire, &sent);
+        let mut headers = self.signing_material(text, signature);
+        headers.push(("Content-Type".into(), "application/json".into()));
+        Response {
+            status: 200,
+            headers,
+            body: Body::Full(wire),
+        }
+    }
+
+    fn streamed(&self) -> Response {
+        let chunk = |delta: Value, finish: Option<&str>| {
+            object([
+                ("id", s(&self.id)),
+                ("object", s("chat.completion.chunk")),
+                ("created", int(CREATED)),
+                ("model", Value::Str(self.model.clone())),
+                (
+                    "choices",
+                    Value::Array(vec![object([
+                        ("index", int(0)),
+                        ("delta", delta),
+                        ("logprobs", Value::Null),
+                        ("finish_reason", finish.map_or(Value::Null, s)),
+                    ])]),
+                ),
+            ])
+        };
+        let sse = |value: &Value| {
+            let mut line = b"data: ".to_vec();
+            write_vllm(&mut line, value);
+            line.extend_from_slice(b"\n\n");
+            line
+        };
+        let words = split_words(&self.content);
+        let first = sse(&chunk(
+            object([("role", s("assistant")), ("content", s(""))]),
+            None,
+        ));
+        let last = sse(&chunk(object([]), Some("stop")));
+        let content_line = |word: &[u8]| {
+            sse(&chunk(
+                object([("content", Value::Str(word.to_vec()))]),
+                None,
+            ))
+        };
+        // What vLLM sent (and the agent hashed) and what reaches the client.
+        let mut upstream = vec![first.clone()];
+        let mut wire = vec![first];
+        for (i, word) in words.iter().enumerate() {
+            upstream.push(content_line(word));
+            wire.push(if i == 0 && self.fault == Fault::TamperResponse {
+                content_line(&tampered(word))
+            } else {
+                content_line(word)
+            });
+        }
+        upstream.push(last.clone());
+        wire.push(last);
+        upstream.push(b"data: [DONE]\n\n".to_vec());
+
+        // Spec §7 steps 3–4, literally.
+        let joined = String::from_utf8_lossy(&upstream.concat()).into_owned();
+        let chunks: Vec<Value> = joined
+            .split('\n')
+            .filter(|line| line.starts_with("data: ") && !line.starts_with("data: [DONE]"))
+            .map(|line| Value::Str(line.as_bytes()[6..].to_vec()))
+            .collect();
+        let mut hashed = Vec::new();
+        pyjson::write_compact(&mut hashed, &object([("chunks", Value::Array(chunks))]));
+        let (text, signature) = self.sign(&sha256_hex(&hashed));
+        if signature.is_some() {
+            let mut event = Object::default();
+            for (k, v) in self.signing_material(text, signature) {
+                event.insert(k.into_bytes(), Value::Str(v.into_bytes()));
+            }
+            let mut block = b"event: signature\ndata: ".to_vec();
+            write_default(&mut block, &Value::Object(event));
+            block.extend_from_slice(b"\n\n");
+            wire.push(block);
+        }
+        wire.push(b"data: [DONE]\n\n".to_vec());
+        Response {
+            status: 200,
+            headers: vec![(
+                "Content-Type".into(),
+                "text/event-stream; charset=utf-8".into(),
+            )],
+            body: Body::Chunked(wire),
+        }
+    }
+}
+
+/// Splits text into words that concatenate back to it: each carries its leading whitespace,
+/// the last also any trailing whitespace.
+fn split_words(text: &[u8]) -> Vec<Vec<u8>> {
+    let mut words: Vec<Vec<u8>> = Vec::new();
+    let mut current = Vec::new();
+    let mut in_word = false;
+    for &b in text {
+        let space = b.is_ascii_whitespace();
+        if space && in_word {
+            words.push(std::mem::take(&mut current));
+            in_word = false;
+        }
+        if !space {
+            in_word = true;
+        }
+        current.push(b);
+    }
+    if !current.is_empty() {
+        match words.last_mut() {
+            Some(last) if !in_word => last.extend_from_slice(&current),
+            _ => words.push(current),
+        }
+    }
+    words
+}
+
+fn sha256_hex(data: &[u8]) -> String {
+    hex::encode(Sha256::digest(data))
+}
+
+/// `json.dumps(value)` with default separators (`", "`, `": "`) and `ensure_ascii=True`.
+fn write_default(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b", ");
+                }
+                write_default(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(obj) => {
+            out.push(b'{');
+            for (i, (k, v)) in obj.iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b", ");
+                }
+                pyjson::write_pystr(out, k);
+                out.extend_from_slice(b": ");
+                write_default(out, v);
+            }
+            out.push(b'}');
+        }
+        scalar => pyjson::write_compact(out, scalar),
+    }
+}
+
+/// Compact JSON with raw UTF-8 strings, like vLLM's chunks (pydantic `model_dump_json`).
+/// Strings holding lone surrogates, which UTF-8 cannot carry, fall back to `\u` escapes.
+fn write_vllm(out: &mut Vec<u8>, value: &Value) {
+    match value {
+        Value::Str(text) => match std::str::from_utf8(text) {
+            Ok(text) => {
+                out.push(b'"');
+                for c in text.chars() {
+                    match c {
+                        '"' => out.extend_from_slice(b"\\\""),
+                        '\\' => out.extend_from_slice(b"\\\\"),
+                        '\n' => out.extend_from_slice(b"\\n"),
+                        '\r' => out.extend_from_slice(b"\\r"),
+                        '\t' => out.extend_from_slice(b"\\t"),
+                        '\u{8}' => out.extend_from_slice(b"\\b"),
+                        '\u{c}' => out.extend_from_slice(b"\\f"),
+                        c if (c as u32) < 0x20 => {
+                            out.extend_from_slice(format!("\\u{:04x}", c as u32).as_bytes());
+                        }
+                        c => {
+                            let mut buf = [0u8; 4];
+                            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+                        }
+                    }
+                }
+                out.push(b'"');
+            }
+            Err(_) => pyjson::write_pystr(out, text),
+        },
+        Value::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_vllm(out, item);
+            }
+            out.push(b']');
+        }
+        Value::Object(obj) => {
+            out.push(b'{');
+            for (i, (k, v)) in obj.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                write_vllm(out, &Value::Str(k.clone()));
+                out.push(b':');
+                write_vllm(out, v);
+            }
+            out.push(b'}');
+        }
+        scalar => pyjson::write_compact(out, scalar),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_concatenate_back() {
+        for text in ["Echo: ", "Echo: a  b\tc ", "Echo: hi", "Echo:"] {
+            let words = split_words(text.as_bytes());
+            assert_eq!(words.concat(), text.as_bytes(), "{text:?}");
+        }
+        assert_eq!(split_words(b"Echo: a  b").len(), 3);
+    }
+
+    #[test]
+    fn nonce_rule_matches_the_agent() {
+        assert_eq!(agent_nonce(Some("00")), Ok(Nonce([0; 32])));
+        assert_eq!(agent_nonce(Some("  ")), Ok(Nonce([0; 32])));
+        assert_eq!(agent_nonce(Some("0 0")), Err(NONCE_INVALID));
+        assert_eq!(agent_nonce(Some("zz")), Err(NONCE_INVALID));
+        assert_eq!(agent_nonce(Some(&"00".repeat(33))), Err(NONCE_TOO_LONG));
+        assert_eq!(agent_nonce(Some(&"ab".repeat(33))), Err(NONCE_TOO_LONG));
+        let a = agent_nonce(None).unwrap();
+        assert_ne!(a, agent_nonce(Some("")).unwrap());
+    }
+
+    #[test]
+    fn bundled_gpu_nonce_is_the_reports() {
+        let Ok(Value::Object(gpu)) = pyjson::parse(BUNDLED_GPU_JSON.as_bytes()) else {
+            panic!("gpu.json")
+        };
+        assert_eq!(gpu.get("nonce"), Some(&s(BUNDLED_GPU_NONCE)));
+    }
+}
