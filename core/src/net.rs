@@ -51,6 +51,7 @@ use crate::gpu::roots::TrustAnchors;
 use crate::gpu::source::{MAX_RIM_LEN, RimSource};
 use crate::verdict::{Check, CheckStatus, Verdict};
 
+pub mod client;
 pub mod collateral;
 
 pub use collateral::{CollateralClient, FetchedCollateral, INTEL_PCS_URL, PckCa, QuotePck};

@@ -1,0 +1,767 @@
+//! The io.net Confidential Inference client: attest a model's machine with a fresh nonce,
+//! verify everything the attestation offers, pin the attested signing key, then send chat
+//! completions — plain or streamed — each returned with its own verdict.
+//!
+//! ```no_run
+//! use ccverify::net::client::{ClientConfig, Session};
+//! let config = ClientConfig::from_env(); // IO_API_KEY, the public gateway
+//! let session = Session::attest(config, "<model UUID>")?;
+//! println!("{}", session.verdict().facts["summary"]);
+//! let reply = session.chat(br#"{"model":"meta-llama/Llama-3.3-70B-Instruct","messages":[{"role":"user","content":"Hi"}]}"#)?;
+//! assert!(reply.verified);
+//! # Ok::<(), ccverify::Error>(())
+//! ```
+//!
+//! A session whose attestation did not verify refuses to chat ([`Error::AttestationFailed`])
+//! unless [`ClientConfig::allow_unverified`] is set; then every reply is marked unverified
+//! (`verified == false`, `attested == false`) whatever its signature says.
+//!
+//! Only inputs come from the network (the attestation, RIMs, OCSP answers, Intel collateral);
+//! verification is the same pure code as offline, and everything used is kept in an
+//! evidence [`Bundle`] that re-verifies offline later. Blocking: call it from ordinary
+//! threads, not from inside an async runtime.
+
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use reqwest::blocking::{Client, Response};
+use serde_json::{Value, json};
+
+use crate::Error;
+use crate::bundle::{Bundle, Exchange, Recorder};
+use crate::eth::Address;
+use crate::exchange::{StreamVerifier, verify_response};
+use crate::gpu::ocsp::DirOcspSource;
+use crate::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
+use crate::gpu::unix_now;
+use crate::net::{CollateralClient, HttpClient, HttpOcspSource, HttpRimSource};
+use crate::nonce::Nonce;
+use crate::policy::Policy;
+use crate::report::ReportVerifier;
+use crate::verdict::{Check, CheckStatus, Verdict};
+
+/// io.net's public gateway.
+pub const DEFAULT_BASE_URL: &str = "https://api.intelligence.io.net";
+
+/// The environment variable holding the io.net API key.
+pub const API_KEY_ENV: &str = "IO_API_KEY";
+
+/// Largest attestation or plain completion body read.
+pub const MAX_REPLY_LEN: usize = 32 * 1024 * 1024;
+
+/// A progress callback: one line per network step (for a CLI, print it on stderr).
+pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// How to reach the gateway and how to judge what it says.
+#[derive(Clone)]
+pub struct ClientConfig {
+    /// Gateway base URL, without `/v1` (default [`DEFAULT_BASE_URL`]).
+    pub base_url: String,
+    /// The io.net API key, sent as `Authorization: Bearer` (default: `$IO_API_KEY`).
+    pub api_key: Option<String>,
+    /// Per-request timeout, connection to last byte (default 120 s; streams count per read).
+    pub timeout: Duration,
+    /// Retries on connection failures, 429 and 5xx (default 3), with exponential backoff
+    /// from `backoff` (doubling, at most 8 s; a `Retry-After` of up to 30 s is honoured).
+    pub retries: u32,
+    /// First backoff (default 500 ms).
+    pub backoff: Duration,
+    /// The appraisal policy; `policy.offline` stops all fetching of RIMs, OCSP and collateral.
+    pub policy: Policy,
+    /// Chat even when the attestation did not verify; every reply is then marked unverified.
+    pub allow_unverified: bool,
+    /// Local RIMs, consulted before NVIDIA's RIM service.
+    pub rim_dir: Option<PathBuf>,
+    /// Local DER OCSP responses, consulted before the live responders.
+    pub ocsp_dir: Option<PathBuf>,
+    /// Intel collateral JSON for the TDX quote; when `None` it is fetched (unless offline).
+    pub collateral: Option<String>,
+    /// Intel PCS or PCCS base URL for collateral (default Intel PCS).
+    pub pccs_url: Option<String>,
+    /// Verification time, Unix seconds (default: the clock at attestation).
+    pub at: Option<i64>,
+    /// Keep every exchange in the session's bundle (default false: memory grows per call).
+    pub record_exchanges: bool,
+    /// Extra request headers sent to the gateway (e.g. an organisation header).
+    pub headers: Vec<(String, String)>,
+    /// Called with one line per network step.
+    pub progress: Option<Progress>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("policy", &self.policy.preset)
+            .field("allow_unverified", &self.allow_unverified)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Default for ClientConfig {
+    fn default() -> Self {
+        ClientConfig {
+            base_url: DEFAULT_BASE_URL.into(),
+            api_key: None,
+            timeout: Duration::from_secs(120),
+            retries: 3,
+            backoff: Duration::from_millis(500),
+            policy: Policy::default(),
+            allow_unverified: false,
+            rim_dir: None,
+            ocsp_dir: None,
+            collateral: None,
+            pccs_url: None,
+            at: None,
+            record_exchanges: false,
+            headers: Vec::new(),
+            progress: None,
+        }
+    }
+}
+
+impl ClientConfig {
+    /// Defaults with the API key from `$IO_API_KEY`.
+    pub fn from_env() -> Self {
+        ClientConfig {
+            api_key: std::env::var(API_KEY_ENV)
+                .ok()
+                .map(|k| k.trim().to_string())
+                .filter(|k| !k.is_empty()),
+            ..ClientConfig::default()
+        }
+    }
+
+    /// A config from JSON (the bindings' form). Keys, all optional: `base_url`, `api_key`
+    /// (default `$IO_API_KEY`), `timeout_ms`, `retries`, `backoff_ms`, `policy` (object or
+    /// text: JSON, TOML or a preset name), `allow_unverified`, `rim_dir`, `ocsp_dir`,
+    /// `collateral` (JSON object or text), `pccs_url`, `at` (RFC 3339 or Unix seconds),
+    /// `record_exchanges`, `headers` (object of strings). Unknown keys are refused.
+    pub fn from_json(text: &str) -> Result<ClientConfig, Error> {
+        let bad = |m: String| Error::InvalidArgument(format!("client config: {m}"));
+        let mut c = ClientConfig::from_env();
+        if text.trim().is_empty() {
+            return Ok(c);
+        }
+        let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let obj = v
+            .as_object()
+            .ok_or_else(|| bad("not a JSON object".into()))?;
+        for (k, val) in obj {
+            if val.is_null() {
+                continue;
+            }
+            let string = || {
+                val.as_str()
+                    .map(str::to_string)
+                    .ok_or_else(|| bad(format!("{k} must be a string")))
+            };
+            let number = || {
+                val.as_u64()
+                    .ok_or_else(|| bad(format!("{k} must be a non-negative integer")))
+            };
+            let boolean = || {
+                val.as_bool()
+                    .ok_or_else(|| bad(format!("{k} must be a boolean")))
+            };
+            match k.as_str() {
+                "base_url" => c.base_url = string()?,
+                "api_key" => c.api_key = Some(string()?),
+                "timeout_ms" => c.timeout = Duration::from_millis(number()?),
+                "retries" => {
+                    c.retries =
+                        u32::try_from(number()?).map_err(|_| bad("retries too large".into()))?
+                }
+                "backoff_ms" => c.backoff = Duration::from_millis(number()?),
+                "policy" => {
+                    c.policy = match val {
+                        Value::String(s) => Policy::parse(s)?,
+                        other => Policy::from_value(other)?,
+                    }
+                }
+                "allow_unverified" => c.allow_unverified = boolean()?,
+                "rim_dir" => c.rim_dir = Some(string()?.into()),
+                "ocsp_dir" => c.ocsp_dir = Some(string()?.into()),
+                "collateral" => {
+                    c.collateral = Some(match val {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    })
+                }
+                "pccs_url" => c.pccs_url = Some(string()?),
+                "at" => c.at = Some(crate::report::parse_at(val).map_err(bad)?),
+                "record_exchanges" => c.record_exchanges = boolean()?,
+                "headers" => {
+                    let m = val
+                        .as_object()
+                        .ok_or_else(|| bad("headers must be an object of strings".into()))?;
+                    c.headers = m
+                        .iter()
+                        .map(|(k, v)| {
+                            v.as_str()
+                                .map(|v| (k.clone(), v.to_string()))
+                                .ok_or_else(|| bad("headers must be an object of strings".into()))
+                        })
+                        .collect::<Result<_, _>>()?;
+                }
+                other => return Err(bad(format!("unknown key {other:?}"))),
+            }
+        }
+        Ok(c)
+    }
+
+    fn say(&self, line: &str) {
+        if let Some(p) = &self.progress {
+            p(line);
+        }
+    }
+}
+
+/// A model the gateway offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Model {
+    /// The name to put in a completion's `model`.
+    pub name: String,
+    /// The UUID to attest.
+    pub model_id: String,
+    /// Whether the gateway says it can attest this model.
+    pub supports_attestation: bool,
+}
+
+/// One completion and its verdict.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChatResponse {
+    /// The HTTP status (2xx; other statuses are errors).
+    pub status: u16,
+    /// The exact body received (for streams, the whole SSE stream).
+    pub body: Vec<u8>,
+    /// The response headers (lower-case names).
+    pub headers: Vec<(String, String)>,
+    /// The exchange's verdict against the pinned key, plus the `session.attestation` row.
+    pub verdict: Verdict,
+    /// The signature, hashes and signer check out AND the session's attestation verified.
+    pub verified: bool,
+    /// Whether the session's attestation verified.
+    pub attested: bool,
+    /// Whether `body` is an SSE stream.
+    pub stream: bool,
+}
+
+/// The check id added to every exchange verdict of a session: the attestation that pinned
+/// the key verified.
+pub const SESSION_ATTESTATION: &str = "session.attestation";
+
+/// An attested session with one model (see the [module documentation](self)).
+pub struct Session {
+    config: ClientConfig,
+    http: Client,
+    model_id: String,
+    nonce: Nonce,
+    verdict: Verdict,
+    pinned: Option<Address>,
+    bundle: Mutex<Bundle>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("model_id", &self.model_id)
+            .field("verified", &self.verdict.verified)
+            .field("pinned", &self.pinned)
+            .finish_non_exhaustive()
+    }
+}
+
+fn http_client(config: &ClientConfig) -> Result<Client, Error> {
+    Client::builder()
+        .user_agent(concat!("ccverify/", env!("CARGO_PKG_VERSION")))
+        .timeout(config.timeout)
+        .connect_timeout(config.timeout.min(Duration::from_secs(30)))
+        .build()
+        .map_err(|e| Error::Network(format!("cannot set up the HTTP client: {e}")))
+}
+
+fn url(config: &ClientConfig, path: &str) -> String {
+    format!("{}{path}", config.base_url.trim_end_matches('/'))
+}
+
+fn retry_after(r: &Response) -> Option<Duration> {
+    let secs: u64 = r
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    Some(Duration::from_secs(secs.min(30)))
+}
+
+fn transient(status: StatusCode) -> bool {
+    status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
+}
+
+/// Sends with retries; returns the first non-transient response (or the last one).
+fn send(
+    config: &ClientConfig,
+    http: &Client,
+    method: reqwest::Method,
+    url: &str,
+    body: Option<&[u8]>,
+    what: &str,
+) -> Result<Response, Error> {
+    let mut delay = config.backoff;
+    let mut attempt = 0;
+    loop {
+        let mut req = http.request(method.clone(), url);
+        if let Some(key) = &config.api_key {
+            req = req.bearer_auth(key);
+        }
+        for (k, v) in &config.headers {
+            req = req.header(k.as_str(), v.as_str());
+        }
+        if let Some(b) = body {
+            req = req
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.to_vec());
+        }
+        let outcome = req.send();
+        let (wait, why) = match outcome {
+            Ok(r) if !transient(r.status()) => return Ok(r),
+            Ok(r) => {
+                let wait = retry_after(&r).unwrap_or(delay);
+                let why = format!("HTTP {}", r.status());
+                if attempt >= config.retries {
+                    return Err(status_error(r, what));
+                }
+                (wait, why)
+            }
+            Err(e) => {
+                let why = describe_reqwest(&e);
+                if attempt >= config.retries {
+                    return Err(Error::Network(format!("{what}: {url}: {why}")));
+                }
+                (delay, why)
+            }
+        };
+        attempt += 1;
+        config.say(&format!(
+            "{what}: {why}; retry {attempt}/{} in {} ms",
+            config.retries,
+            wait.as_millis()
+        ));
+        std::thread::sleep(wait);
+        delay = (delay * 2).min(Duration::from_secs(8));
+    }
+}
+
+fn describe_reqwest(e: &reqwest::Error) -> String {
+    let mut parts = vec![e.to_string()];
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let t = s.to_string();
+        if !parts.iter().any(|p| p.contains(&t)) {
+            parts.push(t);
+        }
+        source = s.source();
+    }
+    let text = parts.join(": ");
+    if e.is_timeout() {
+        format!("timed out ({text})")
+    } else {
+        text
+    }
+}
+
+fn status_error(r: Response, what: &str) -> Error {
+    let status = r.status();
+    let mut body = Vec::new();
+    let _ = r.take(4096).read_to_end(&mut body);
+    let text = String::from_utf8_lossy(&body);
+    let detail = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| {
+            v.get("detail").map(|d| {
+                d.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| d.to_string())
+            })
+        })
+        .unwrap_or_else(|| text.chars().take(300).collect());
+    Error::Network(format!("{what}: HTTP {status}: {detail}"))
+}
+
+fn read_body(r: Response, what: &str) -> Result<Vec<u8>, Error> {
+    let mut out = Vec::new();
+    r.take(MAX_REPLY_LEN as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|e| Error::Network(format!("{what}: reading the reply: {e}")))?;
+    if out.len() > MAX_REPLY_LEN {
+        return Err(Error::LimitExceeded(format!(
+            "{what}: reply larger than {MAX_REPLY_LEN} bytes"
+        )));
+    }
+    Ok(out)
+}
+
+fn headers_of(r: &Response) -> Vec<(String, String)> {
+    r.headers()
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_string(), v.to_str().ok()?.to_string())))
+        .collect()
+}
+
+/// Lists the gateway's models (`GET /v1/models`).
+pub fn list_models(config: &ClientConfig) -> Result<Vec<Model>, Error> {
+    let http = http_client(config)?;
+    let u = url(config, "/v1/models");
+    config.say(&format!("listing models at {u}"));
+    let r = send(config, &http, reqwest::Method::GET, &u, None, "models")?;
+    if !r.status().is_success() {
+        return Err(status_error(r, "models"));
+    }
+    let body = read_body(r, "models")?;
+    let v: Value = serde_json::from_slice(&body)
+        .map_err(|e| Error::Network(format!("models: the reply is not JSON: {e}")))?;
+    let list = v
+        .get("data")
+        .and_then(Value::as_array)
+        .ok_or_else(|| Error::Network("models: the reply has no data array".into()))?;
+    Ok(list
+        .iter()
+        .map(|m| {
+            let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or("").to_string();
+            Model {
+                name: if s("name").is_empty() {
+                    s("id")
+                } else {
+                    s("name")
+                },
+                model_id: s("model_id"),
+                supports_attestation: m
+                    .get("supports_attestation")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+            }
+        })
+        .collect())
+}
+
+impl Session {
+    /// Attests `model_id` with a fresh nonce and verifies the answer (fetching RIMs, OCSP
+    /// answers and Intel collateral unless the policy is offline). Returns the session
+    /// whether or not the attestation verified — look at [`Session::verdict`]; chatting on
+    /// an unverified session fails unless [`ClientConfig::allow_unverified`] is set.
+    ///
+    /// # Errors
+    /// [`Error::Network`] when the gateway cannot be reached or refuses (after retries);
+    /// [`Error::InvalidArgument`] for unusable local inputs (a missing RIM directory).
+    pub fn attest(config: ClientConfig, model_id: &str) -> Result<Session, Error> {
+        let http = http_client(&config)?;
+        let nonce = Nonce::generate()?;
+        let u = url(&config, "/v1/private/attestation");
+        config.say(&format!(
+            "attesting model {model_id} at {u} with a fresh nonce"
+        ));
+        let body = json!({"model_id": model_id, "nonce": nonce.to_hex()}).to_string();
+        let r = send(
+            &config,
+            &http,
+            reqwest::Method::POST,
+            &u,
+            Some(body.as_bytes()),
+            "attestation",
+        )?;
+        if !r.status().is_success() {
+            return Err(status_error(r, "attestation"));
+        }
+        let report = read_body(r, "attestation")?;
+        let now = config.at.unwrap_or_else(unix_now);
+        let (verdict, bundle) = verify_fetched(&config, &report, &nonce, now)?;
+        config.say(&format!(
+            "attestation {}",
+            if verdict.verified {
+                "verified"
+            } else {
+                "NOT verified"
+            }
+        ));
+        let mut bundle = bundle;
+        bundle.base_url = Some(config.base_url.clone());
+        bundle.model_id = Some(model_id.to_string());
+        Ok(Session {
+            pinned: verdict.signer,
+            config,
+            http,
+            model_id: model_id.to_string(),
+            nonce,
+            verdict,
+            bundle: Mutex::new(bundle),
+        })
+    }
+
+    /// The attestation verdict (with its `summary` fact).
+    pub fn verdict(&self) -> &Verdict {
+        &self.verdict
+    }
+
+    /// Whether the attestation verified.
+    pub fn attested(&self) -> bool {
+        self.verdict.verified
+    }
+
+    /// The pinned signing address (the attested `signing_address`, when well-formed).
+    pub fn signing_address(&self) -> Option<Address> {
+        self.pinned
+    }
+
+    /// The model attested.
+    pub fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    /// The nonce sent (normalised, 64 hex digits).
+    pub fn nonce_hex(&self) -> String {
+        self.nonce.to_hex()
+    }
+
+    /// The evidence bundle: everything needed to re-verify the attestation (and the recorded
+    /// exchanges) offline.
+    pub fn bundle(&self) -> Bundle {
+        self.bundle
+            .lock()
+            .map(|b| b.clone())
+            .unwrap_or_else(|p| p.into_inner().clone())
+    }
+
+    fn gate(&self) -> Result<(), Error> {
+        if self.verdict.verified || self.config.allow_unverified {
+            return Ok(());
+        }
+        Err(Error::AttestationFailed(
+            self.verdict
+                .facts
+                .get("summary")
+                .cloned()
+                .unwrap_or_else(|| "the attestation did not verify".into()),
+        ))
+    }
+
+    fn finish(
+        &self,
+        mut verdict: Verdict,
+        request: &[u8],
+        body: Vec<u8>,
+        headers: Vec<(String, String)>,
+        status: u16,
+        stream: bool,
+    ) -> ChatResponse {
+        let attested = self.verdict.verified;
+        let exchange_ok = verdict.verified;
+        verdict.checks.push(if attested {
+            Check::new(SESSION_ATTESTATION, CheckStatus::Pass, "the attestation that pinned the signing key verified")
+        } else {
+            Check::new(
+                SESSION_ATTESTATION,
+                CheckStatus::Fail,
+                "the attestation that pinned the signing key did NOT verify (unverified use was allowed): the signature proves only who signed",
+            )
+        });
+        verdict.verified = exchange_ok && attested;
+        if self.config.record_exchanges
+            && let (Ok(req), Ok(resp)) = (
+                String::from_utf8(request.to_vec()),
+                String::from_utf8(body.clone()),
+            )
+            && let Ok(mut b) = self.bundle.lock()
+        {
+            b.exchanges.push(Exchange {
+                request: req,
+                response: resp,
+                headers: if stream { Vec::new() } else { headers.clone() },
+                stream,
+            });
+        }
+        ChatResponse {
+            status,
+            verified: verdict.verified,
+            verdict,
+            body,
+            headers,
+            attested,
+            stream,
+        }
+    }
+
+    /// Sends one plain completion (`POST /v1/private/completions`, the exact `body` bytes)
+    /// and verifies the reply against the pinned key.
+    ///
+    /// # Errors
+    /// [`Error::AttestationFailed`] on an unverified session without `allow_unverified`;
+    /// [`Error::Network`] when the gateway cannot be reached or answers with an error status
+    /// (error replies are never signed).
+    pub fn chat(&self, body: &[u8]) -> Result<ChatResponse, Error> {
+        self.gate()?;
+        let u = url(&self.config, "/v1/private/completions");
+        let r = send(
+            &self.config,
+            &self.http,
+            reqwest::Method::POST,
+            &u,
+            Some(body),
+            "completion",
+        )?;
+        if !r.status().is_success() {
+            return Err(status_error(r, "completion"));
+        }
+        let status = r.status().as_u16();
+        let headers = headers_of(&r);
+        let reply = read_body(r, "completion")?;
+        let verdict = verify_response(body, &reply, &headers, self.pinned.as_ref());
+        Ok(self.finish(verdict, body, reply, headers, status, false))
+    }
+
+    /// Sends one streamed completion (the body should say `"stream": true`). Each chunk is
+    /// passed to `on_chunk` as it arrives — or, with `hold`, only after the whole stream
+    /// verified (nothing is passed when it did not). The verdict comes at the end.
+    ///
+    /// # Errors
+    /// As [`Session::chat`]; a connection lost mid-stream is [`Error::Network`].
+    pub fn chat_stream(
+        &self,
+        body: &[u8],
+        hold: bool,
+        on_chunk: &mut dyn FnMut(&[u8]),
+    ) -> Result<ChatResponse, Error> {
+        self.gate()?;
+        let u = url(&self.config, "/v1/private/completions");
+        let r = send(
+            &self.config,
+            &self.http,
+            reqwest::Method::POST,
+            &u,
+            Some(body),
+            "stream",
+        )?;
+        if !r.status().is_success() {
+            return Err(status_error(r, "stream"));
+        }
+        let status = r.status().as_u16();
+        let headers = headers_of(&r);
+        let mut verifier = StreamVerifier::new(body, self.pinned);
+        let mut all = Vec::new();
+        let mut reader = r;
+        let mut buf = vec![0u8; 16 * 1024];
+        loop {
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| Error::Network(format!("stream: connection lost: {e}")))?;
+            if n == 0 {
+                break;
+            }
+            let chunk = &buf[..n];
+            all.extend_from_slice(chunk);
+            if all.len() > MAX_REPLY_LEN {
+                return Err(Error::LimitExceeded(format!(
+                    "stream larger than {MAX_REPLY_LEN} bytes"
+                )));
+            }
+            verifier.update(chunk)?;
+            if !hold {
+                on_chunk(chunk);
+            }
+        }
+        let verdict = verifier.finish()?;
+        let out = self.finish(verdict, body, all, headers, status, true);
+        if hold && out.verified {
+            on_chunk(&out.body);
+        }
+        Ok(out)
+    }
+}
+
+/// Verifies a fetched attestation, fetching (or reading) RIMs, OCSP answers and collateral as
+/// the config says, and records everything used into a bundle.
+fn verify_fetched(
+    config: &ClientConfig,
+    report: &[u8],
+    nonce: &Nonce,
+    now: i64,
+) -> Result<(Verdict, Bundle), Error> {
+    let recorder = Recorder::new();
+    let mut rims = ChainRimSource::new();
+    if let Some(dir) = &config.rim_dir {
+        rims.push(Box::new(
+            DirRimSource::new(dir).map_err(Error::InvalidArgument)?,
+        ));
+    }
+    let mut ocsp = ChainOcspSource::new();
+    if let Some(dir) = &config.ocsp_dir {
+        ocsp.push(Box::new(DirOcspSource::new(dir).map_err(|e| {
+            Error::InvalidArgument(format!("OCSP directory {}: {e}", dir.display()))
+        })?));
+    }
+    let net_http = || {
+        HttpClient::new()
+            .map(|h| h.with_timeout(config.timeout.min(Duration::from_secs(30))))
+            .map_err(Error::Network)
+    };
+    if !config.policy.offline {
+        config.say(
+            "RIMs from NVIDIA's RIM service, revocation from NVIDIA's OCSP responders, as needed",
+        );
+        rims.push(Box::new(HttpRimSource::new(net_http()?)));
+        ocsp.push(Box::new(HttpOcspSource::new(net_http()?)));
+    }
+    let mut collateral = config.collateral.clone();
+    if collateral.is_none() && !config.policy.offline {
+        let quote = serde_json::from_slice::<Value>(report)
+            .ok()
+            .and_then(|v| v.get("cpu")?.get("quote")?.as_str().map(str::to_string))
+            .and_then(|q| hex::decode(q.trim()).ok());
+        if let Some(q) = quote {
+            let mut client = CollateralClient::new(net_http()?).with_policy(&config.policy.tdx);
+            if let Some(u) = &config.pccs_url {
+                client = client
+                    .with_base_url(u)
+                    .map_err(|e| Error::InvalidArgument(format!("pccs_url: {e}")))?;
+            }
+            config.say(&format!("Intel collateral from {}", client.base_url()));
+            match client.fetch(&q, now) {
+                Ok(f) => collateral = Some(f.json),
+                Err(why) => config.say(&format!("no Intel collateral: {why}")),
+            }
+        }
+    }
+    let mut verifier = ReportVerifier::new(config.policy.clone())
+        .with_rims(recorder.rims(rims))
+        .with_ocsp(recorder.ocsp(ocsp));
+    if let Some(c) = &collateral {
+        verifier = verifier.with_collateral(c.clone().into_bytes());
+    }
+    config.say("verifying the attestation");
+    let verdict = verifier.verify(report, nonce, now);
+    let attestation: Value = serde_json::from_slice(report)
+        .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(report).into_owned()));
+    let bundle = Bundle {
+        created_at: unix_now(),
+        at: now,
+        base_url: None,
+        model_id: None,
+        nonce: nonce.to_hex(),
+        attestation,
+        collateral: collateral.and_then(|c| serde_json::from_str(&c).ok()),
+        rims: recorder.recorded_rims(),
+        ocsp: recorder.recorded_ocsp(),
+        policy: config.policy.clone(),
+        verdict: serde_json::from_str(&verdict.to_json()).ok(),
+        exchanges: Vec::new(),
+    };
+    Ok((verdict, bundle))
+}

@@ -1,0 +1,311 @@
+//! The io.net client against the loopback sandbox, over real HTTP: attestation (which must
+//! not verify: the sandbox serves real evidence with fixed nonces), the unverified-use gate,
+//! plain and streamed completions, fault detection, retries, auth, and bundles.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ccverify::CheckStatus;
+use ccverify::bundle::{BundleOptions, verify_bundle};
+use ccverify::net::client::{ClientConfig, SESSION_ATTESTATION, Session, list_models};
+use ccverify::policy::Policy;
+use ccverify::sandbox::{SANDBOX_MODEL_ID, Sandbox, SandboxConfig};
+
+fn config(sb: &Sandbox) -> ClientConfig {
+    ClientConfig {
+        base_url: sb.base_url(),
+        api_key: None,
+        policy: Policy::preset("offline").unwrap(),
+        retries: 0,
+        backoff: Duration::from_millis(1),
+        ..ClientConfig::default()
+    }
+}
+
+const BODY: &[u8] = br#"{"model":"ccverify/echo","messages":[{"role":"user","content":"caf\u00e9 hello"}],"temperature":0.7}"#;
+const STREAM_BODY: &[u8] = br#"{"model":"ccverify/echo","messages":[{"role":"user","content":"one two three four"}],"stream":true}"#;
+
+#[test]
+fn attestation_of_bundled_evidence_does_not_verify_and_says_why() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let lines = Arc::new(Mutex::new(Vec::<String>::new()));
+    let sink = lines.clone();
+    let cfg = ClientConfig {
+        progress: Some(Arc::new(move |l: &str| {
+            sink.lock().unwrap().push(l.to_string())
+        })),
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    let v = s.verdict();
+    assert!(!v.verified);
+    assert!(!s.attested());
+    assert_eq!(v.check("report.nonce").unwrap().status, CheckStatus::Pass);
+    let gpu_nonce = v.checks.iter().find(|c| c.id == "gpu.nonce").unwrap();
+    assert_eq!(gpu_nonce.status, CheckStatus::Fail, "{}", gpu_nonce.detail);
+    assert_eq!(
+        v.check("tdx.report_data").unwrap().status,
+        CheckStatus::Fail
+    );
+    // Offline without collateral: skipped, never passed.
+    assert_eq!(v.check("tdx.collateral").unwrap().status, CheckStatus::Skip);
+    assert_eq!(
+        v.check("report.key_binding").unwrap().status,
+        CheckStatus::Warn
+    );
+    assert_eq!(s.signing_address(), Some(sb.signing_address()));
+    assert!(v.facts["summary"].contains("gpu.nonce"));
+    let log = lines.lock().unwrap().join("\n");
+    assert!(log.contains("attesting model"), "{log}");
+    assert!(log.contains("NOT verified"), "{log}");
+}
+
+#[test]
+fn unverified_session_refuses_to_chat_unless_allowed() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let s = Session::attest(config(&sb), SANDBOX_MODEL_ID).unwrap();
+    let e = s.chat(BODY).unwrap_err();
+    assert_eq!(e.kind().as_str(), "attestation_failed", "{e}");
+    assert!(s.chat_stream(STREAM_BODY, false, &mut |_| {}).is_err());
+}
+
+#[test]
+fn allowed_unverified_use_marks_every_reply_unverified() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    let r = s.chat(BODY).unwrap();
+    assert!(!r.verified && !r.attested);
+    for id in [
+        "response.signature",
+        "response.signer",
+        "response.request_hash",
+        "response.response_hash",
+    ] {
+        assert_eq!(
+            r.verdict.check(id).unwrap().status,
+            CheckStatus::Pass,
+            "{id}"
+        );
+    }
+    assert_eq!(
+        r.verdict.check(SESSION_ATTESTATION).unwrap().status,
+        CheckStatus::Fail
+    );
+    let body = String::from_utf8(r.body).unwrap();
+    assert!(body.contains("Echo: caf\\u00e9 hello"), "{body}");
+}
+
+#[test]
+fn streams_pass_chunks_through_and_verify_at_the_end() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    let mut chunks = Vec::new();
+    let r = s
+        .chat_stream(STREAM_BODY, false, &mut |c| chunks.push(c.to_vec()))
+        .unwrap();
+    assert!(
+        chunks.len() > 1,
+        "chunks arrive as they come: {}",
+        chunks.len()
+    );
+    assert_eq!(chunks.concat(), r.body);
+    assert_eq!(
+        r.verdict.check("stream.signature_block").unwrap().status,
+        CheckStatus::Pass
+    );
+    assert_eq!(
+        r.verdict.check("response.response_hash").unwrap().status,
+        CheckStatus::Pass
+    );
+    assert!(!r.verified, "the session is not attested");
+    // Held output is released only when verified: never, on this session.
+    let mut held = Vec::new();
+    let r = s
+        .chat_stream(STREAM_BODY, true, &mut |c| held.push(c.to_vec()))
+        .unwrap();
+    assert!(held.is_empty());
+    assert!(!r.body.is_empty());
+}
+
+#[test]
+fn tampering_is_detected() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    for (fault, check) in [
+        ("tamper-response", "response.response_hash"),
+        ("wrong-key", "response.signer"),
+        ("no-signature", "response.signature_format"),
+    ] {
+        let cfg = ClientConfig {
+            allow_unverified: true,
+            headers: vec![("x-sandbox-fault".into(), fault.into())],
+            ..config(&sb)
+        };
+        let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+        let r = s.chat(BODY).unwrap();
+        assert_eq!(
+            r.verdict.check(check).unwrap().status,
+            CheckStatus::Fail,
+            "{fault}"
+        );
+        let r = s.chat_stream(STREAM_BODY, false, &mut |_| {}).unwrap();
+        assert!(
+            r.verdict.blocking().any(|c| c.id != SESSION_ATTESTATION),
+            "{fault}"
+        );
+    }
+}
+
+#[test]
+fn retries_transient_failures_then_gives_up() {
+    let sb = Sandbox::start(SandboxConfig {
+        transient_failures: 2,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let lines = Arc::new(Mutex::new(0usize));
+    let sink = lines.clone();
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        retries: 3,
+        progress: Some(Arc::new(move |l: &str| {
+            if l.contains("retry") {
+                *sink.lock().unwrap() += 1;
+            }
+        })),
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    let r = s.chat(BODY).unwrap();
+    assert_eq!(r.status, 200);
+    assert_eq!(*lines.lock().unwrap(), 2);
+
+    let sb = Sandbox::start(SandboxConfig {
+        transient_failures: 5,
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        retries: 1,
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    let e = s.chat(BODY).unwrap_err();
+    assert_eq!(e.kind().as_str(), "network");
+    assert!(e.to_string().contains("503"), "{e}");
+}
+
+#[test]
+fn api_key_is_sent_and_refusals_are_network_errors() {
+    let sb = Sandbox::start(SandboxConfig {
+        api_key: Some("k1".into()),
+        ..SandboxConfig::default()
+    })
+    .unwrap();
+    let e = Session::attest(
+        ClientConfig {
+            api_key: Some("wrong".into()),
+            ..config(&sb)
+        },
+        SANDBOX_MODEL_ID,
+    )
+    .unwrap_err();
+    assert_eq!(e.kind().as_str(), "network");
+    assert!(
+        e.to_string().contains("401") && e.to_string().contains("Invalid API key"),
+        "{e}"
+    );
+    Session::attest(
+        ClientConfig {
+            api_key: Some("k1".into()),
+            ..config(&sb)
+        },
+        SANDBOX_MODEL_ID,
+    )
+    .unwrap();
+    let e = Session::attest(
+        ClientConfig {
+            api_key: Some("k1".into()),
+            ..config(&sb)
+        },
+        "no-such-model",
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("404"), "{e}");
+}
+
+#[test]
+fn unreachable_gateway_is_a_network_error() {
+    let port = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap().port()
+    };
+    let cfg = ClientConfig {
+        base_url: format!("http://127.0.0.1:{port}"),
+        policy: Policy::preset("offline").unwrap(),
+        retries: 1,
+        backoff: Duration::from_millis(1),
+        ..ClientConfig::default()
+    };
+    let e = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap_err();
+    assert_eq!(e.kind().as_str(), "network", "{e}");
+}
+
+#[test]
+fn models_are_listed() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let m = list_models(&config(&sb)).unwrap();
+    assert_eq!(m.len(), 1);
+    assert_eq!(m[0].model_id, SANDBOX_MODEL_ID);
+    assert!(m[0].supports_attestation);
+}
+
+#[test]
+fn the_bundle_re_verifies_offline_to_the_same_verdict() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        record_exchanges: true,
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    s.chat(BODY).unwrap();
+    s.chat_stream(STREAM_BODY, false, &mut |_| {}).unwrap();
+    let bundle = s.bundle();
+    assert_eq!(bundle.exchanges.len(), 2);
+    let text = bundle.to_json();
+    drop(sb); // the gateway is gone: re-verification is offline
+    let v = verify_bundle(text.as_bytes(), &BundleOptions::default()).unwrap();
+    let session_rows: Vec<_> = s
+        .verdict()
+        .checks
+        .iter()
+        .map(|c| (&c.id, &c.subject, c.status))
+        .collect();
+    let bundle_rows: Vec<_> = v
+        .checks
+        .iter()
+        .filter(|c| !c.subject.as_deref().unwrap_or("").starts_with("exchange"))
+        .map(|c| (&c.id, &c.subject, c.status))
+        .collect();
+    assert_eq!(session_rows, bundle_rows);
+    for i in 0..2 {
+        let subject = format!("exchange{i}");
+        let sig = v
+            .checks
+            .iter()
+            .find(|c| c.id == "response.signer" && c.subject.as_deref() == Some(&subject))
+            .unwrap();
+        assert_eq!(sig.status, CheckStatus::Pass);
+    }
+    assert!(!v.verified);
+}
