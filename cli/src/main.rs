@@ -12,6 +12,7 @@ use clap::{Parser, Subcommand};
 
 #[cfg(feature = "net")]
 mod online;
+mod session;
 
 /// NVIDIA's RIM service (`--rim-url`).
 const DEFAULT_RIM_URL: &str = "https://rim.attestation.nvidia.com";
@@ -246,6 +247,98 @@ enum Command {
         #[arg(long, value_name = "HEX")]
         signature: String,
         /// Print `{"address": "0x…"}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify a whole io.net attestation (`/v1/private/attestation` answer) for the nonce you sent:
+    /// GPU evidence, TDX quote, image digest, signing address, key binding.
+    ///
+    /// Online by default: RIMs, OCSP answers and Intel collateral not given locally are fetched
+    /// (and verified like local files). --offline uses only what is given.
+    VerifyReport {
+        /// The attestation JSON (`-` for standard input).
+        #[arg(value_name = "REPORT.json")]
+        report: PathBuf,
+        /// The nonce you sent (hex; normalised like the agent does).
+        #[arg(long, value_name = "HEX")]
+        nonce: String,
+        #[command(flatten)]
+        inputs: session::Inputs,
+        /// Write an evidence bundle (everything used) to FILE.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Re-verify an evidence bundle offline (its attestation and any recorded exchanges).
+    VerifyBundle {
+        /// The bundle written by `attest --save`, `chat --save` or `verify-report --save`.
+        #[arg(value_name = "BUNDLE.json")]
+        bundle: PathBuf,
+        /// Verification time (RFC 3339); default the time stored in the bundle.
+        #[arg(long, value_name = "RFC3339")]
+        at: Option<String>,
+        /// Policy overriding the stored one: a TOML/JSON file or a preset name.
+        #[arg(long, value_name = "FILE|PRESET")]
+        policy: Option<String>,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attest a model's machine with a fresh nonce and verify everything (API key: $IO_API_KEY).
+    #[cfg(feature = "net")]
+    Attest {
+        #[command(flatten)]
+        gateway: session::Gateway,
+        #[command(flatten)]
+        inputs: session::Inputs,
+        /// Write an evidence bundle to FILE.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Print the verdict as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Attest, pin the signing key, then send one chat completion and verify the reply.
+    #[cfg(feature = "net")]
+    Chat {
+        #[command(flatten)]
+        gateway: session::Gateway,
+        #[command(flatten)]
+        inputs: session::Inputs,
+        #[command(flatten)]
+        chat: session::ChatArgs,
+        /// Write an evidence bundle (attestation and this exchange) to FILE.
+        #[arg(long, value_name = "FILE")]
+        save: Option<PathBuf>,
+        /// Print `{attestation, response, verified, verdict}` as one JSON object.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a loopback gateway that speaks io.net's API and signs like the agent (for trying
+    /// and testing clients). Serves canned real evidence that can never verify a fresh nonce.
+    Sandbox {
+        /// Port on 127.0.0.1 (0 = any free port).
+        #[arg(long, default_value_t = 8400)]
+        port: u16,
+        /// Require this bearer key on /v1/private/*.
+        #[arg(long, value_name = "KEY")]
+        api_key: Option<String>,
+        /// Answer the first N completions with 503 (to try retries).
+        #[arg(long, value_name = "N", default_value_t = 0)]
+        transient_failures: u32,
+        /// Log one line per request on stderr.
+        #[arg(long)]
+        log: bool,
+        /// Print the address, key and model as one JSON line.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Verify bundled real evidence offline, then run a sandbox session end to end.
+    #[cfg(feature = "net")]
+    Demo {
+        /// Print each verdict as one JSON object per line.
         #[arg(long)]
         json: bool,
     },
@@ -720,6 +813,43 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::VerifyReport {
+            report,
+            nonce,
+            inputs,
+            save,
+            json,
+        } => session::verify_report(&report, &nonce, &inputs, save.as_deref(), json),
+        Command::VerifyBundle {
+            bundle,
+            at,
+            policy,
+            json,
+        } => session::verify_bundle(&bundle, at.as_deref(), policy.as_deref(), json),
+        #[cfg(feature = "net")]
+        Command::Attest {
+            gateway,
+            inputs,
+            save,
+            json,
+        } => session::attest(&gateway, &inputs, save.as_deref(), json),
+        #[cfg(feature = "net")]
+        Command::Chat {
+            gateway,
+            inputs,
+            chat,
+            save,
+            json,
+        } => session::chat(&gateway, &inputs, &chat, save.as_deref(), json),
+        Command::Sandbox {
+            port,
+            api_key,
+            transient_failures,
+            log,
+            json,
+        } => session::sandbox(port, api_key, transient_failures, log, json),
+        #[cfg(feature = "net")]
+        Command::Demo { json } => session::demo(json),
         Command::Checks { json } => {
             if json {
                 let rows: Vec<_> = ccverify::CHECKS

@@ -483,7 +483,7 @@ impl Session {
         }
         let report = read_body(r, "attestation")?;
         let now = config.at.unwrap_or_else(unix_now);
-        let (verdict, bundle) = verify_fetched(&config, &report, &nonce, now)?;
+        let (verdict, bundle) = verify_attestation(&config, &report, &nonce, now)?;
         config.say(&format!(
             "attestation {}",
             if verdict.verified {
@@ -686,9 +686,14 @@ impl Session {
     }
 }
 
-/// Verifies a fetched attestation, fetching (or reading) RIMs, OCSP answers and collateral as
-/// the config says, and records everything used into a bundle.
-fn verify_fetched(
+/// Verifies an attestation document for `nonce` at `now`, fetching (or reading) RIMs, OCSP
+/// answers and Intel collateral as `config` says (nothing is fetched when its policy is
+/// offline), and returns the verdict with a bundle of everything used.
+///
+/// # Errors
+/// Only for unusable local inputs (a RIM or OCSP directory that cannot be read) or an HTTP
+/// client that cannot be set up; unreachable services make checks skip, never pass.
+pub fn verify_attestation(
     config: &ClientConfig,
     report: &[u8],
     nonce: &Nonce,

@@ -1,0 +1,331 @@
+//! The whole-attestation commands: verify-report, verify-bundle, and a real `ccverify sandbox`
+//! process driven by `attest`, `chat` (plain and --stream) and `--save` bundles.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+
+fn bin() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_ccverify"));
+    c.env_remove("IO_API_KEY")
+        .env_remove("CCVERIFY_SERVICE_KEY")
+        .env_remove("CCVERIFY_PCS_API_KEY")
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join("ccverify-cli-xdg"),
+        );
+    c
+}
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/report")
+}
+
+fn run(args: &[&str]) -> Output {
+    bin().args(args).output().unwrap()
+}
+
+fn json(out: &Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
+}
+
+/// (id, subject, status) of every row: details may name the source ("0 RIM(s) in memory").
+fn rows(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["id"].to_string(),
+                c["subject"].to_string(),
+                c["status"].to_string(),
+            )
+        })
+        .collect()
+}
+
+fn status_of(v: &serde_json::Value, id: &str) -> String {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .unwrap_or_else(|| panic!("no {id}"))["status"]
+        .as_str()
+        .unwrap()
+        .to_string()
+}
+
+/// The real-evidence report of the shared vectors, written to a temp file.
+fn real_report(dir: &Path) -> PathBuf {
+    let cases: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(vectors().join("cases.json")).unwrap()).unwrap();
+    let case = cases["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "real_evidence_report_nonce")
+        .unwrap();
+    let path = dir.join("report.json");
+    std::fs::write(&path, case["report"].as_str().unwrap()).unwrap();
+    path
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("ccverify-session-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+const NONCE: &str = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+const AT: &str = "2025-06-20T06:13:20Z";
+
+#[test]
+fn verify_report_offline_with_save_and_verify_bundle() {
+    let dir = tempdir("report");
+    let report = real_report(&dir);
+    let collateral = vectors().join("../tdx/dcap-qvl/tdx_quote_collateral.json");
+    let bundle = dir.join("bundle.json");
+    let out = run(&[
+        "verify-report",
+        report.to_str().unwrap(),
+        "--nonce",
+        NONCE,
+        "--offline",
+        "--collateral",
+        collateral.to_str().unwrap(),
+        "--at",
+        AT,
+        "--save",
+        bundle.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(status_of(&v, "tdx.quote_signature"), "pass");
+    assert_eq!(status_of(&v, "tdx.report_data"), "fail");
+    assert_eq!(status_of(&v, "report.nonce"), "pass");
+    assert!(
+        v["facts"]["summary"]
+            .as_str()
+            .unwrap()
+            .contains("NOT VERIFIED")
+    );
+
+    // The bundle re-verifies to the same table, offline, at its own time.
+    let out2 = run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]);
+    assert_eq!(out2.status.code(), Some(1));
+    let v2 = json(&out2);
+    assert_eq!(rows(&v), rows(&v2));
+    // ... and differently later: the collateral has expired.
+    let out3 = run(&[
+        "verify-bundle",
+        bundle.to_str().unwrap(),
+        "--at",
+        "2030-01-01T00:00:00Z",
+        "--json",
+    ]);
+    assert_eq!(status_of(&json(&out3), "tdx.collateral"), "fail");
+    // Human output ends with the plain-language summary.
+    let out4 = run(&[
+        "verify-bundle",
+        bundle.to_str().unwrap(),
+        "--policy",
+        "strict",
+    ]);
+    let text = String::from_utf8_lossy(&out4.stdout);
+    assert!(
+        text.contains("report.key_binding") && text.contains("summary: NOT VERIFIED"),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let dir = tempdir("usage");
+    let report = real_report(&dir);
+    for args in [
+        vec![
+            "verify-report",
+            report.to_str().unwrap(),
+            "--nonce",
+            "zz",
+            "--offline",
+        ],
+        vec![
+            "verify-report",
+            report.to_str().unwrap(),
+            "--nonce",
+            NONCE,
+            "--offline",
+            "--policy",
+            "lenient",
+        ],
+        vec!["verify-bundle", "/nonexistent/bundle.json"],
+        vec!["verify-bundle", report.to_str().unwrap()],
+    ] {
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+struct SandboxProcess {
+    child: Child,
+    url: String,
+    model_id: String,
+    model: String,
+    address: String,
+}
+
+impl Drop for SandboxProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn sandbox(extra: &[&str]) -> SandboxProcess {
+    let mut child = bin()
+        .args(["sandbox", "--port", "0", "--json"])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+    SandboxProcess {
+        child,
+        url: v["base_url"].as_str().unwrap().into(),
+        model_id: v["model_id"].as_str().unwrap().into(),
+        model: v["model"].as_str().unwrap().into(),
+        address: v["signing_address"].as_str().unwrap().into(),
+    }
+}
+
+#[test]
+fn attest_against_the_sandbox_is_not_verified_and_saves_a_bundle() {
+    let sb = sandbox(&[]);
+    let dir = tempdir("attest");
+    let bundle = dir.join("attest.json");
+    let out = run(&[
+        "attest",
+        "--base-url",
+        &sb.url,
+        "--model-id",
+        &sb.model_id,
+        "--offline",
+        "--retries",
+        "0",
+        "--save",
+        bundle.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(status_of(&v, "gpu.nonce"), "fail");
+    assert_eq!(v["signer"], sb.address.as_str());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("attesting model"),
+        "progress on stderr: {stderr}"
+    );
+    let out = run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]);
+    assert_eq!(rows(&json(&out)), rows(&v));
+}
+
+#[test]
+fn chat_refuses_an_unverified_attestation_unless_allowed() {
+    let sb = sandbox(&[]);
+    let base = [
+        "chat",
+        "--base-url",
+        &sb.url,
+        "--model-id",
+        &sb.model_id,
+        "--model",
+        &sb.model,
+        "--offline",
+        "--retries",
+        "0",
+    ];
+    let out = bin().args(base).args(["--message", "hi"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("attestation failed"));
+
+    let dir = tempdir("chat");
+    let bundle = dir.join("chat.json");
+    let out = bin()
+        .args(base)
+        .args([
+            "--message",
+            "hello sandbox",
+            "--allow-unverified",
+            "--json",
+            "--save",
+            bundle.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v = json(&out);
+    assert_eq!(v["verified"], false);
+    assert_eq!(status_of(&v["verdict"], "response.response_hash"), "pass");
+    assert_eq!(status_of(&v["verdict"], "session.attestation"), "fail");
+    assert!(
+        v["response"]
+            .as_str()
+            .unwrap()
+            .contains("Echo: hello sandbox")
+    );
+    // The saved bundle holds the exchange, re-verified offline.
+    let out = run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]);
+    let rows = json(&out)["checks"].as_array().unwrap().clone();
+    assert!(rows.iter().any(|c| c["subject"] == "exchange0"
+        && c["id"] == "response.signer"
+        && c["status"] == "pass"));
+
+    // Streamed: the deltas are printed as they arrive, then the verdict table.
+    let out = bin()
+        .args(base)
+        .args([
+            "--message",
+            "one two three",
+            "--allow-unverified",
+            "--stream",
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("Echo: one two three\n"), "{text}");
+    assert!(
+        text.contains("stream.signature_block") && text.contains("session.attestation"),
+        "{text}"
+    );
+}
