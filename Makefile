@@ -57,10 +57,11 @@ test: setup lint test-rust vectors-check $(BINDING_TESTS) ## Everything CI runs:
 	@echo "make test: every suite passed (make stops at the first failure)"
 	@echo "suites: $(words lint test-rust vectors-check $(BINDING_TESTS)) passed, 0 failed"
 
-demo: build ## Verify the bundled signed exchanges offline (no network, no API key)
+demo: build ## Offline: bundled exchanges, GPU and TDX evidence, a whole attestation bundle, a sandbox session (no API key)
 	scripts/demo.sh $(BIN)
 	scripts/demo-gpu.sh $(BIN)
 	scripts/demo-tdx.sh $(BIN)
+	$(BIN) demo
 
 regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs)
 	$(VPY) tests/vectors/gen/gen_vectors.py

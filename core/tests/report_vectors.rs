@@ -167,3 +167,11 @@ fn bundle_round_trips_through_its_file_format() {
         assert!(ccverify::bundle::Bundle::parse(bad).is_err());
     }
 }
+
+#[test]
+fn the_example_policy_parses() {
+    let text = std::fs::read_to_string(dir().join("../../../examples/policy/io-net.toml")).unwrap();
+    let p = ccverify::policy::Policy::from_toml(&text).unwrap();
+    assert_eq!(p.gpu.expected_count, Some(8));
+    assert!(!p.require_key_binding);
+}
