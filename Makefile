@@ -80,6 +80,7 @@ bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(CARGO) bench -p ccverify --bench gpu
 	$(MAKE) bench-nv
 	$(CARGO) bench -p ccverify --bench tdx
+	$(CARGO) bench -p ccverify --bench report
 	$(MAKE) bench-dcap
 
 bench-dcap: ## The dcap-qvl PyPI wheel on the same TDX sample

@@ -1,0 +1,69 @@
+//! Whole-attestation verification of the real evidence in tests/vectors/report (one NVIDIA H100
+//! report with its chain, dcap-qvl's v4 TDX quote with its collateral) at 2025-06-20T06:13:20Z:
+//!
+//! * `report/verify_report_warm` — `ReportVerifier::verify`: JSON parse, the GPU checks (chain
+//!   links cached after the first call, as in a long-running client), the TDX quote with
+//!   collateral, the report rows and the summary;
+//! * `report/verify_report_cold` — the same after clearing the GPU caches (a fresh process);
+//! * `report/verify_bundle` — parse the bundle file and re-verify it, including one signed
+//!   exchange against the attested key.
+//!
+//! Compare with `gpu/*` and `tdx/*`: the report layer should cost little beyond their sum.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::path::{Path, PathBuf};
+
+use ccverify::bundle::{BundleOptions, verify_bundle};
+use ccverify::nonce::Nonce;
+use ccverify::policy::Policy;
+use ccverify::report::ReportVerifier;
+use criterion::{Criterion, criterion_group, criterion_main};
+
+const AT: i64 = 1_750_400_000;
+
+fn dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/report")
+}
+
+fn bench(c: &mut Criterion) {
+    let cases: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("cases.json")).unwrap()).unwrap();
+    let case = cases["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "real_evidence_report_nonce")
+        .unwrap()
+        .clone();
+    let report = case["report"].as_str().unwrap().as_bytes().to_vec();
+    let nonce = Nonce::normalize(case["options"]["nonce"].as_str().unwrap()).unwrap();
+    let collateral = std::fs::read(dir().join(case["collateral_file"].as_str().unwrap())).unwrap();
+    let verifier = ReportVerifier::new(Policy::default()).with_collateral(collateral);
+    let v = verifier.verify(&report, &nonce, AT);
+    assert_eq!(v.check("tdx.quote_signature").unwrap().status.as_str(), "pass");
+    assert_eq!(v.check("report.nonce").unwrap().status.as_str(), "pass");
+    let bundle = std::fs::read(dir().join("bundle-real.json")).unwrap();
+
+    let mut g = c.benchmark_group("report");
+    g.bench_function("verify_report_warm", |b| {
+        b.iter(|| verifier.verify(&report, &nonce, AT))
+    });
+    g.bench_function("verify_report_cold", |b| {
+        b.iter(|| {
+            ccverify::gpu::clear_caches();
+            verifier.verify(&report, &nonce, AT)
+        })
+    });
+    g.bench_function("verify_bundle", |b| {
+        b.iter(|| verify_bundle(&bundle, &BundleOptions::default()).unwrap())
+    });
+    g.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default().sample_size(30);
+    targets = bench
+}
+criterion_main!(benches);
