@@ -9,8 +9,12 @@ use std::sync::{Arc, Mutex};
 uniffi::setup_scaffolding!();
 
 mod gpu;
+mod report;
 mod tdx;
 pub use gpu::{GpuOptions, verify_gpu};
+pub use report::{
+    BundleOptions, ReportOptions, load_policy, policy_presets, verify_bundle, verify_report,
+};
 pub use tdx::{TdxOptions, verify_tdx};
 
 /// Outcome of one check.
@@ -133,6 +137,20 @@ pub enum CcverifyError {
         /// What is wrong.
         reason: String,
     },
+    /// A network step failed: connection, TLS, timeout, or an HTTP error status that persisted
+    /// after the retries (never raised by the offline verification these bindings expose).
+    #[error("network: {reason}")]
+    Network {
+        /// What is wrong.
+        reason: String,
+    },
+    /// The attestation did not verify and the caller did not allow unverified use, so the
+    /// session refused to continue.
+    #[error("attestation failed: {reason}")]
+    AttestationFailed {
+        /// What is wrong.
+        reason: String,
+    },
     /// A bug; please report it.
     #[error("internal: {reason}")]
     Internal {
@@ -152,6 +170,8 @@ impl CcverifyError {
             CcverifyError::LimitExceeded { .. } => "limit_exceeded",
             CcverifyError::InvalidState { .. } => "invalid_state",
             CcverifyError::Rng { .. } => "rng",
+            CcverifyError::Network { .. } => "network",
+            CcverifyError::AttestationFailed { .. } => "attestation_failed",
             CcverifyError::Internal { .. } => "internal",
         }
     }
@@ -167,6 +187,8 @@ impl From<ccverify::Error> for CcverifyError {
             | ccverify::Error::LimitExceeded(r)
             | ccverify::Error::InvalidState(r)
             | ccverify::Error::Rng(r)
+            | ccverify::Error::Network(r)
+            | ccverify::Error::AttestationFailed(r)
             | ccverify::Error::Internal(r) => r.clone(),
             other => other.to_string(),
         };
@@ -178,6 +200,8 @@ impl From<ccverify::Error> for CcverifyError {
             ccverify::ErrorKind::LimitExceeded => CcverifyError::LimitExceeded { reason },
             ccverify::ErrorKind::InvalidState => CcverifyError::InvalidState { reason },
             ccverify::ErrorKind::Rng => CcverifyError::Rng { reason },
+            ccverify::ErrorKind::Network => CcverifyError::Network { reason },
+            ccverify::ErrorKind::AttestationFailed => CcverifyError::AttestationFailed { reason },
             _ => CcverifyError::Internal { reason },
         }
     }
@@ -272,5 +296,39 @@ impl StreamVerifier {
         self.inner.lock().map_err(|_| CcverifyError::Internal {
             reason: "stream verifier poisoned by an earlier panic".into(),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CcverifyError;
+
+    #[test]
+    fn every_core_error_kind_has_its_own_variant() {
+        for kind in ccverify::ErrorKind::ALL {
+            let e = match kind {
+                ccverify::ErrorKind::InvalidArgument => {
+                    ccverify::Error::InvalidArgument("r".into())
+                }
+                ccverify::ErrorKind::InvalidNonce => ccverify::Error::InvalidNonce("r".into()),
+                ccverify::ErrorKind::InvalidAddress => ccverify::Error::InvalidAddress("r".into()),
+                ccverify::ErrorKind::InvalidSignature => {
+                    ccverify::Error::InvalidSignature("r".into())
+                }
+                ccverify::ErrorKind::LimitExceeded => ccverify::Error::LimitExceeded("r".into()),
+                ccverify::ErrorKind::InvalidState => ccverify::Error::InvalidState("r".into()),
+                ccverify::ErrorKind::Rng => ccverify::Error::Rng("r".into()),
+                ccverify::ErrorKind::Network => ccverify::Error::Network("r".into()),
+                ccverify::ErrorKind::AttestationFailed => {
+                    ccverify::Error::AttestationFailed("r".into())
+                }
+                ccverify::ErrorKind::Internal => ccverify::Error::Internal("r".into()),
+                other => panic!("no test error for {other}"),
+            };
+            assert_eq!(e.kind(), kind);
+            let mapped = CcverifyError::from(e);
+            assert_eq!(mapped.code(), kind.as_str());
+            assert!(mapped.to_string().ends_with(": r"), "{mapped}");
+        }
     }
 }

@@ -760,6 +760,78 @@ public func FfiConverterTypeStreamVerifier_lower(_ value: StreamVerifier) -> UIn
 
 
 /**
+ * Options of `verifyBundle`: overrides of what the bundle stores. Every field has a default:
+ * the bundle's own verification time and policy.
+ */
+public struct BundleOptions: Equatable, Hashable {
+    /**
+     * The verification time in Unix seconds. Unset: the time stored in the bundle.
+     */
+    public var at: Int64?
+    /**
+     * The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
+     * the bundle.
+     */
+    public var policy: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The verification time in Unix seconds. Unset: the time stored in the bundle.
+         */at: Int64? = nil, 
+        /**
+         * The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
+         * the bundle.
+         */policy: String? = nil) {
+        self.at = at
+        self.policy = policy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BundleOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBundleOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BundleOptions {
+        return
+            try BundleOptions(
+                at: FfiConverterOptionInt64.read(from: &buf), 
+                policy: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BundleOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionInt64.write(value.at, into: &buf)
+        FfiConverterOptionString.write(value.policy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBundleOptions_lift(_ buf: RustBuffer) throws -> BundleOptions {
+    return try FfiConverterTypeBundleOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBundleOptions_lower(_ value: BundleOptions) -> RustBuffer {
+    return FfiConverterTypeBundleOptions.lower(value)
+}
+
+
+/**
  * One row of a verdict.
  */
 public struct Check: Equatable, Hashable {
@@ -996,6 +1068,125 @@ public func FfiConverterTypeGpuOptions_lift(_ buf: RustBuffer) throws -> GpuOpti
 #endif
 public func FfiConverterTypeGpuOptions_lower(_ value: GpuOptions) -> RustBuffer {
     return FfiConverterTypeGpuOptions.lower(value)
+}
+
+
+/**
+ * Options of `verifyReport`: the nonce you sent, where the RIMs, OCSP responses and Intel
+ * collateral are, the verification time and the appraisal policy. Only the nonce is required;
+ * the other defaults are the core's `default` policy, offline inputs only.
+ */
+public struct ReportOptions: Equatable, Hashable {
+    /**
+     * The nonce you sent to the attestation endpoint (hex, normalised as the agent does). The
+     * JSON echo must equal it exactly, and the GPU reports and the TDX REPORTDATA must hold it.
+     */
+    public var nonce: String
+    /**
+     * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
+     * `strict`; see `policyPresets`). Unset: the `default` preset.
+     */
+    public var policy: String?
+    /**
+     * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+     * it the RIM and measurement checks cannot run.
+     */
+    public var rimDir: String?
+    /**
+     * Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+     */
+    public var ocspDir: String?
+    /**
+     * Intel collateral for the TDX quote: the text of dcap-qvl's `QuoteCollateralV3` JSON.
+     * Without it the quote's TCB and signature chain cannot be checked.
+     */
+    public var collateral: String?
+    /**
+     * The verification time in Unix seconds. Unset: the system clock at the call.
+     */
+    public var at: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The nonce you sent to the attestation endpoint (hex, normalised as the agent does). The
+         * JSON echo must equal it exactly, and the GPU reports and the TDX REPORTDATA must hold it.
+         */nonce: String, 
+        /**
+         * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
+         * `strict`; see `policyPresets`). Unset: the `default` preset.
+         */policy: String? = nil, 
+        /**
+         * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+         * it the RIM and measurement checks cannot run.
+         */rimDir: String? = nil, 
+        /**
+         * Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+         */ocspDir: String? = nil, 
+        /**
+         * Intel collateral for the TDX quote: the text of dcap-qvl's `QuoteCollateralV3` JSON.
+         * Without it the quote's TCB and signature chain cannot be checked.
+         */collateral: String? = nil, 
+        /**
+         * The verification time in Unix seconds. Unset: the system clock at the call.
+         */at: Int64? = nil) {
+        self.nonce = nonce
+        self.policy = policy
+        self.rimDir = rimDir
+        self.ocspDir = ocspDir
+        self.collateral = collateral
+        self.at = at
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ReportOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeReportOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ReportOptions {
+        return
+            try ReportOptions(
+                nonce: FfiConverterString.read(from: &buf), 
+                policy: FfiConverterOptionString.read(from: &buf), 
+                rimDir: FfiConverterOptionString.read(from: &buf), 
+                ocspDir: FfiConverterOptionString.read(from: &buf), 
+                collateral: FfiConverterOptionString.read(from: &buf), 
+                at: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ReportOptions, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.nonce, into: &buf)
+        FfiConverterOptionString.write(value.policy, into: &buf)
+        FfiConverterOptionString.write(value.rimDir, into: &buf)
+        FfiConverterOptionString.write(value.ocspDir, into: &buf)
+        FfiConverterOptionString.write(value.collateral, into: &buf)
+        FfiConverterOptionInt64.write(value.at, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportOptions_lift(_ buf: RustBuffer) throws -> ReportOptions {
+    return try FfiConverterTypeReportOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeReportOptions_lower(_ value: ReportOptions) -> RustBuffer {
+    return FfiConverterTypeReportOptions.lower(value)
 }
 
 
@@ -1384,6 +1575,24 @@ enum CcverifyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */reason: String
     )
     /**
+     * A network step failed: connection, TLS, timeout, or an HTTP error status that persisted
+     * after the retries (never raised by the offline verification these bindings expose).
+     */
+    case Network(
+        /**
+         * What is wrong.
+         */reason: String
+    )
+    /**
+     * The attestation did not verify and the caller did not allow unverified use, so the
+     * session refused to continue.
+     */
+    case AttestationFailed(
+        /**
+         * What is wrong.
+         */reason: String
+    )
+    /**
      * A bug; please report it.
      */
     case Internal(
@@ -1441,7 +1650,13 @@ public struct FfiConverterTypeCcverifyError: FfiConverterRustBuffer {
         case 7: return .Rng(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .Internal(
+        case 8: return .Network(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 9: return .AttestationFailed(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 10: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -1491,8 +1706,18 @@ public struct FfiConverterTypeCcverifyError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .Network(reason):
             writeInt(&buf, Int32(8))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .AttestationFailed(reason):
+            writeInt(&buf, Int32(9))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(10))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -1888,6 +2113,71 @@ public func verifyGpu(gpuJson: Data, nonce: String, options: GpuOptions = GpuOpt
 })
 }
 /**
+ * Parses a policy — JSON, TOML or a preset name — and returns it as normalised JSON, every
+ * field explicit (what `verifyReport` will apply). Unknown keys are refused, so a typo cannot
+ * silently weaken a policy. Errors: `InvalidArgument` with the reason.
+ */
+public func loadPolicy(text: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_load_policy(
+        FfiConverterString.lower(text),uniffiCallStatus
+    )
+})
+}
+/**
+ * The names of the policy presets, usable as the policy text: `default`, `offline`, `strict`.
+ */
+public func policyPresets() -> [String]  {
+    return try!  FfiConverterSequenceString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_policy_presets(uniffiCallStatus
+    )
+})
+}
+/**
+ * Re-verifies an evidence bundle (the JSON bytes of a `ccverify-bundle/1` file: an
+ * attestation, the RIMs, OCSP responses and collateral it was verified with, and signed
+ * exchanges) offline, at the bundle's time under the bundle's policy unless `options`
+ * overrides them. Exchange checks carry a `subject` (`exchange0`, `exchange1`, …).
+ *
+ * Bad evidence inside the bundle is a failed check. Errors: `InvalidArgument` for a file that
+ * is not a bundle, or a policy the core refuses.
+ */
+public func verifyBundle(bundle: Data, options: BundleOptions = BundleOptions())throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_bundle(
+        FfiConverterData.lower(bundle),
+        FfiConverterTypeBundleOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * Verifies a whole io.net attestation — the JSON bytes of the `/v1/private/attestation`
+ * answer — for the nonce you sent: the nonce echo, every GPU report (see `verifyGpu`), the TDX
+ * quote with REPORTDATA = nonce ‖ 32 zero bytes (see `verifyTdx`), the image digest against
+ * the policy, the form of `signing_address` and whether the signing key is bound to the
+ * hardware (for io.net it is not: warned, or failed under a policy requiring it). Offline:
+ * RIMs, OCSP responses and collateral come only from `options`.
+ *
+ * The verdict's `signer` is the attested signing address — the key to pin for the completions
+ * that follow — and its `summary` fact says in plain words what is and is not proven.
+ *
+ * Bad evidence is never an error: it is a failed check. Errors: `InvalidNonce` for a nonce the
+ * agent would refuse; `InvalidArgument` for a policy the core refuses or a `rimDir` /
+ * `ocspDir` that is not a readable directory.
+ */
+public func verifyReport(report: Data, options: ReportOptions)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_report(
+        FfiConverterData.lower(report),
+        FfiConverterTypeReportOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+/**
  * Verifies an Intel TDX quote — io.net's `cpu.quote` (the hex text's bytes, with or without
  * `0x`) or the raw binary quote — with Intel's collateral for it (the bytes of dcap-qvl's
  * `QuoteCollateralV3` JSON: TCB Info, QE Identity, CRLs and their chains). Offline: nothing is
@@ -1941,6 +2231,18 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 7327) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_load_policy() != 1847) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_policy_presets() != 45706) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle() != 17874) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_report() != 48516) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_verify_tdx() != 44301) {

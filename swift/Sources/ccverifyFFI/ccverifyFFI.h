@@ -299,6 +299,27 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_verify_stream(RustBuffer request, Rust
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LOAD_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LOAD_POLICY
+RustBuffer uniffi_ccverify_uniffi_fn_func_load_policy(RustBuffer text, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_POLICY_PRESETS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_POLICY_PRESETS
+RustBuffer uniffi_ccverify_uniffi_fn_func_policy_presets(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_BUNDLE
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_bundle(RustBuffer bundle, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_REPORT
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_report(RustBuffer report, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_tdx(RustBuffer quote, RustBuffer collateral, RustBuffer options, RustCallStatus *_Nonnull out_status
@@ -597,6 +618,30 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_stream(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LOAD_POLICY
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LOAD_POLICY
+uint16_t uniffi_ccverify_uniffi_checksum_func_load_policy(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_POLICY_PRESETS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_POLICY_PRESETS
+uint16_t uniffi_ccverify_uniffi_checksum_func_policy_presets(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_BUNDLE
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_bundle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_REPORT
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_REPORT
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_report(void
     
 );
 #endif

@@ -1,5 +1,5 @@
-// Runs the shared exchange vectors, GPU cases and TDX cases from tests/vectors/ (macOS or Linux
-// with a Swift toolchain; the project's CI has none and checks syntax only).
+// Runs the shared exchange vectors, GPU, TDX and report/bundle cases from tests/vectors/ (macOS or
+// Linux with a Swift toolchain; the project's CI has none and checks syntax only).
 import CCVerify
 import Foundation
 import XCTest
@@ -162,6 +162,136 @@ final class CCVerifyTests: XCTestCase {
             XCTAssertThrowsError(try verifyTdx(quote: Data(), collateral: Data(), options: options)) { error in
                 guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
             }
+        }
+    }
+
+    /// The stable code of an error, as every binding names it (Kotlin: `CcverifyException.code`).
+    func code(of error: Error) -> String {
+        guard let e = error as? CcverifyError else { return "not a CcverifyError: \(error)" }
+        switch e {
+        case .InvalidArgument: return "invalid_argument"
+        case .InvalidNonce: return "invalid_nonce"
+        case .InvalidAddress: return "invalid_address"
+        case .InvalidSignature: return "invalid_signature"
+        case .LimitExceeded: return "limit_exceeded"
+        case .InvalidState: return "invalid_state"
+        case .Rng: return "rng"
+        case .Network: return "network"
+        case .AttestationFailed: return "attestation_failed"
+        case .Internal: return "internal"
+        }
+    }
+
+    /// `at` as the JSON forms take it: RFC 3339 text or Unix seconds.
+    func unixSeconds(_ value: Any) -> Int64 {
+        if let text = value as? String {
+            return Int64(ISO8601DateFormatter().date(from: text)!.timeIntervalSince1970)
+        }
+        return (value as! NSNumber).int64Value
+    }
+
+    /// A policy or collateral as the records take it: text as is, an object as its JSON text.
+    func optionText(_ value: Any) throws -> String {
+        if let text = value as? String { return text }
+        return String(decoding: try JSONSerialization.data(withJSONObject: value), as: UTF8.self)
+    }
+
+    /// The shared whole-attestation and bundle cases, run as core/tests/report_vectors.rs and
+    /// Kotlin's ReportTest.sharedReportAndBundleCases run them. kind=report: the case's options
+    /// as a ReportOptions record plus `rim_dir` and the text of `collateral_file` (relative to
+    /// tests/vectors/report); kind=bundle: `bundle_file` with the options as BundleOptions.
+    func testReportAndBundleCases() throws {
+        let reportDir = root.appendingPathComponent("tests/vectors/report")
+        let doc = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: reportDir.appendingPathComponent("cases.json"))) as! [String: Any]
+        let cases = doc["cases"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(cases.count, 28)
+        for case_ in cases {
+            let name = case_["name"] as! String
+            let kind = case_["kind"] as! String
+            let expect = case_["expect"] as! [String: Any]
+            let expectedError = expect["error"] as? String  // JSON null: the call must succeed
+            let given = (case_["options"] as! [String: Any]).filter { !($0.value is NSNull) }
+            let carried: Set<String> = kind == "report"
+                ? ["nonce", "policy", "rim_dir", "ocsp_dir", "collateral", "at"] : ["at", "policy"]
+            let unknown = Set(given.keys).subtracting(carried)
+            if !unknown.isEmpty {
+                // A misspelt option, refused by the JSON forms at run time, has no field in the
+                // typed records: here it cannot even be written.
+                XCTAssertEqual(expectedError, "invalid_argument", "\(name): options \(unknown)")
+                continue
+            }
+            let call: () throws -> Verdict
+            if kind == "report" {
+                var options = ReportOptions(nonce: given["nonce"] as! String)
+                if let policy = given["policy"] { options.policy = try optionText(policy) }
+                if let rimDir = given["rim_dir"] as? String { options.rimDir = rimDir }
+                if let ocspDir = given["ocsp_dir"] as? String { options.ocspDir = ocspDir }
+                if let collateral = given["collateral"] { options.collateral = try optionText(collateral) }
+                if let at = given["at"] { options.at = unixSeconds(at) }
+                if let rimDir = case_["rim_dir"] as? String {
+                    options.rimDir = reportDir.appendingPathComponent(rimDir).path
+                }
+                if let file = case_["collateral_file"] as? String {
+                    options.collateral = try String(contentsOf: reportDir.appendingPathComponent(file), encoding: .utf8)
+                }
+                let report = Data((case_["report"] as! String).utf8)
+                call = { try verifyReport(report: report, options: options) }
+            } else {
+                var options = BundleOptions()
+                if let policy = given["policy"] { options.policy = try optionText(policy) }
+                if let at = given["at"] { options.at = unixSeconds(at) }
+                let bundle = try Data(contentsOf: reportDir.appendingPathComponent(case_["bundle_file"] as! String))
+                call = { try verifyBundle(bundle: bundle, options: options) }
+            }
+            if let expectedError = expectedError {
+                XCTAssertThrowsError(try call(), name) { error in
+                    XCTAssertEqual(self.code(of: error), expectedError, "\(name): \(error)")
+                }
+                continue
+            }
+            let verdict = try call()
+            XCTAssertEqual(verdict.verified, expect["verified"] as! Bool, name)
+            for want in expect["checks"] as! [[String: Any]] {
+                let id = want["id"] as! String
+                let subject = want["subject"] as? String  // JSON null: a check about the whole
+                guard let got = verdict.checks.first(where: { $0.id == id && $0.subject == subject }) else {
+                    XCTFail("\(name): no check \(id) for \(subject ?? "-")")
+                    continue
+                }
+                XCTAssertEqual(String(describing: got.status).lowercased(), want["status"] as? String,
+                               "\(name): \(id) \(subject ?? "-"): \(got.detail)")
+            }
+            XCTAssertFalse((verdict.facts["summary"] ?? "").isEmpty, "\(name): no summary fact")
+        }
+    }
+
+    func testReportSurface() throws {
+        XCTAssertEqual(ReportOptions(nonce: "ab"), ReportOptions(
+            nonce: "ab", policy: nil, rimDir: nil, ocspDir: nil, collateral: nil, at: nil))
+        XCTAssertEqual(BundleOptions(), BundleOptions(at: nil, policy: nil))
+        XCTAssertEqual(policyPresets(), ["default", "offline", "strict"])
+        for preset in policyPresets() {
+            let json = try loadPolicy(text: preset)
+            XCTAssertEqual(try loadPolicy(text: json), json, preset)
+        }
+        // Bad evidence is a failed check with a summary, not an error.
+        let verdict = try verifyReport(report: Data("not json".utf8), options: ReportOptions(nonce: "01"))
+        XCTAssertFalse(verdict.verified)
+        XCTAssertNotNil(verdict.facts["summary"])
+        XCTAssertThrowsError(try verifyReport(report: Data("{}".utf8), options: ReportOptions(nonce: ""))) { error in
+            guard case CcverifyError.InvalidNonce = error else { return XCTFail("\(error)") }
+        }
+        for bad in ["lenient", "{\"offlne\": true}", "offline = 1"] {
+            XCTAssertThrowsError(try loadPolicy(text: bad)) { error in
+                guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
+            }
+            XCTAssertThrowsError(try verifyReport(report: Data(), options: ReportOptions(nonce: "01", policy: bad))) { error in
+                guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
+            }
+        }
+        XCTAssertThrowsError(try verifyBundle(bundle: Data("{}".utf8))) { error in
+            guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
         }
     }
 

@@ -13,5 +13,7 @@ val CcverifyException.code: String
         is CcverifyException.LimitExceeded -> "limit_exceeded"
         is CcverifyException.InvalidState -> "invalid_state"
         is CcverifyException.Rng -> "rng"
+        is CcverifyException.Network -> "network"
+        is CcverifyException.AttestationFailed -> "attestation_failed"
         is CcverifyException.Internal -> "internal"
     }
