@@ -13,6 +13,11 @@ verified attestation.
   chains, RIMs and golden measurements, OCSP), per GPU;
 - :func:`verify_tdx` — the Intel TDX quote of an attestation (Intel's collateral, PCK chain and
   quote signature, TCB status, TD attributes, measurement allowlists, REPORTDATA = your nonce);
+- :func:`verify_report` — a whole attestation (``POST /v1/private/attestation``) for your nonce:
+  nonce echo, GPU evidence, TDX quote, image digest, signing address and key binding, under a
+  policy (:func:`load_policy`, :data:`POLICY_PRESETS`); its ``summary`` fact says in plain
+  words what is and is not proven, its ``signer`` is the attested key to pin;
+- :func:`verify_bundle` — re-verify a recorded bundle (attestation, inputs, exchanges) offline;
 - :func:`recover_address`, :func:`generate_nonce`, :func:`normalize_nonce` — the primitives.
 
 Every verification returns a :class:`Verdict` (a table of named :class:`Check` rows) and never
@@ -21,6 +26,8 @@ wrong (e.g. a malformed expected address or nonce). The work runs in Rust with t
 """
 
 from ccverify._native import (
+    POLICY_PRESETS,
+    AttestationFailedError,
     Check,
     Error,
     InternalError,
@@ -30,20 +37,26 @@ from ccverify._native import (
     InvalidSignatureError,
     InvalidStateError,
     LimitExceededError,
+    NetworkError,
     RngError,
     StreamVerifier,
     Verdict,
     __version__ as __version__,
     generate_nonce,
+    load_policy,
     normalize_nonce,
     recover_address,
+    verify_bundle,
     verify_gpu,
+    verify_report,
     verify_response,
     verify_stream,
     verify_tdx,
 )
 
 __all__ = [
+    "POLICY_PRESETS",
+    "AttestationFailedError",
     "Check",
     "Error",
     "InternalError",
@@ -53,13 +66,17 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidStateError",
     "LimitExceededError",
+    "NetworkError",
     "RngError",
     "StreamVerifier",
     "Verdict",
     "generate_nonce",
+    "load_policy",
     "normalize_nonce",
     "recover_address",
+    "verify_bundle",
     "verify_gpu",
+    "verify_report",
     "verify_response",
     "verify_stream",
     "verify_tdx",

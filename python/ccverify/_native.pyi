@@ -3,7 +3,7 @@
 import os
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Literal, TypeVar, Union, final
+from typing import Final, Literal, TypeVar, Union, final
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -16,6 +16,8 @@ __all__ = [
     "LimitExceededError",
     "InvalidStateError",
     "RngError",
+    "NetworkError",
+    "AttestationFailedError",
     "InternalError",
     "Check",
     "Verdict",
@@ -23,6 +25,10 @@ __all__ = [
     "verify_stream",
     "verify_gpu",
     "verify_tdx",
+    "verify_report",
+    "verify_bundle",
+    "load_policy",
+    "POLICY_PRESETS",
     "StreamVerifier",
     "recover_address",
     "generate_nonce",
@@ -46,6 +52,43 @@ _TcbStatus = Literal[
     "TDRelaunchAdvised",
     "TDRelaunchAdvisedConfigurationNeeded",
 ]
+
+_Preset = Literal["default", "offline", "strict"]
+_Time = Union[datetime, int, str, None]
+#: A policy argument: a preset name, JSON or TOML text, or a mapping of the policy keys.
+_PolicyArg = Union[str, Mapping[str, object], None]
+
+class _GpuPolicyDict(TypedDict):
+    expected_arch: str
+    expected_count: Union[int, None]
+    require_revocation: bool
+    require_rims: bool
+    allow_expired_rims: bool
+    allow_hold_for_rims: bool
+
+class _TdxPolicyDict(TypedDict):
+    accepted_tcb_statuses: list[_TcbStatus]
+    rejected_advisories: list[str]
+    allow_debug: bool
+    td_attributes: Union[str, None]
+    mrtd: list[str]
+    rtmr0: list[str]
+    rtmr1: list[str]
+    rtmr2: list[str]
+    rtmr3: list[str]
+    mrseam: list[str]
+    xfam: list[str]
+    max_collateral_age_secs: Union[int, None]
+    min_tcb_eval_data_number: Union[int, None]
+
+class _PolicyDict(TypedDict):
+    preset: _Preset
+    offline: bool
+    image_digests: list[str]
+    require_image_digest: bool
+    require_key_binding: bool
+    gpu: _GpuPolicyDict
+    tdx: _TdxPolicyDict
 
 class _CheckDict(TypedDict):
     id: str
@@ -93,6 +136,14 @@ class InvalidStateError(Error):
 class RngError(Error):
     """The operating system's random number generator failed (code "rng", number 7)."""
 
+class NetworkError(Error):
+    """A network step failed: connection, TLS, timeout or a persistent HTTP error status
+    (code "network", number 8). Offline verification never raises it."""
+
+class AttestationFailedError(Error):
+    """The attestation did not verify and unverified use was not allowed, so the call refused
+    to continue (code "attestation_failed", number 9)."""
+
 class InternalError(Error):
     """A bug in ccverify: an invariant did not hold or the Rust code panicked (99)."""
 
@@ -123,7 +174,7 @@ class Verdict:
 
     ``verified`` is True only when no check failed and none was skipped; ``warn`` does not
     block. Returned by verify_response(), verify_stream(), StreamVerifier.finish(),
-    verify_gpu() and verify_tdx().
+    verify_gpu(), verify_tdx(), verify_report() and verify_bundle().
     """
 
     @property
@@ -134,12 +185,14 @@ class Verdict:
         """Every check that was evaluated, in a fixed order (a new list on each access)."""
     @property
     def signer(self) -> Union[str, None]:
-        """The EIP-55 address recovered from the signature (even a wrong one), or None."""
+        """The EIP-55 address recovered from the signature (even a wrong one); for an
+        attestation, the attested ``signing_address`` (the key to pin); or None."""
     @property
     def facts(self) -> dict[str, str]:
         """Computed values by stable name: ``request_hash``, ``response_hash``; for GPU
         evidence ``gpu.count`` and per-GPU values such as ``gpu0.ueid``; for TDX quotes
-        ``tdx.mrtd``, ``tdx.tcb_status`` and the quote's other values."""
+        ``tdx.mrtd``, ``tdx.tcb_status`` and the quote's other values; for an attestation
+        also ``summary``: what is and is not proven, in plain words."""
     def to_dict(self) -> _VerdictDict:
         """The verdict as plain Python data, the same shape as to_json()."""
     def to_json(self) -> str:
@@ -249,6 +302,59 @@ def verify_tdx(
     report_data, malformed hex, an unknown or "Revoked" TCB status, a naive datetime, bad ``at``
     text or a negative integer, and TypeError for arguments of the wrong type; bad evidence is a
     failed check in the Verdict.
+    """
+
+POLICY_PRESETS: Final[tuple[_Preset, ...]]
+"""The policy preset names: ``("default", "offline", "strict")``."""
+
+def verify_report(
+    report: Union[_Bytes, str],
+    *,
+    nonce: str,
+    policy: _PolicyArg = None,
+    rim_dir: Union[_Dir, None] = None,
+    ocsp_dir: Union[_Dir, None] = None,
+    collateral: Union[_Bytes, str, Mapping[str, object], None] = None,
+    at: _Time = None,
+) -> Verdict:
+    """Verify a whole io.net attestation (the ``/v1/private/attestation`` JSON) for your nonce.
+
+    Checks the nonce echo (exact), every GPU report, the TDX quote (REPORTDATA = nonce followed
+    by 32 zero bytes), the image digest against the policy's allowlist, the signing address and
+    whether the signing key is bound to the hardware evidence (io.net: not; warned by default).
+    ``policy`` is a preset name, JSON or TOML text, or a mapping (None: ``"default"``).
+    ``collateral`` is Intel's collateral JSON (text or mapping). Nothing is fetched: what is
+    missing is skipped, never passed. The verdict's ``signer`` is the attested signing address
+    and its ``summary`` fact says what is and is not proven.
+
+    Raises InvalidNonceError for a bad nonce, InvalidArgumentError for a bad policy, a naive
+    datetime, bad ``at`` text or an unreadable directory, and TypeError for arguments of the
+    wrong type; bad evidence is a failed check in the Verdict.
+    """
+
+def verify_bundle(
+    bundle: Union[_Bytes, str, os.PathLike[str]],
+    *,
+    at: _Time = None,
+    policy: _PolicyArg = None,
+) -> Verdict:
+    """Re-verify a ccverify bundle offline: a path (os.PathLike, read as a file) or the bundle
+    JSON itself (bytes-like or str).
+
+    ``at`` None is the time stored in the bundle; ``policy`` None is the stored policy.
+    Exchanges' checks carry the subject ``"exchange0"``, ...
+
+    Raises InvalidArgumentError for something that is not a ccverify bundle, a bad policy or
+    bad ``at``, LimitExceededError for a bundle over 64 MiB, OSError when the file cannot be
+    read and TypeError for arguments of the wrong type.
+    """
+
+def load_policy(text_or_preset: str) -> _PolicyDict:
+    """Parse and normalise a policy (preset name, JSON or TOML text) into a dict with every
+    key, accepted back as ``policy`` by verify_report() and verify_bundle().
+
+    Raises InvalidArgumentError for text that does not parse, an unknown preset or key, or a
+    bad value.
     """
 
 def recover_address(message: _Bytes, signature: str) -> str:

@@ -87,3 +87,37 @@ def n1_case() -> dict[str, Any]:
     """The N1 plain exchange (spec §10): genuine, signed by the attested key."""
     case: dict[str, Any] = load_json(VECTORS / "exchange" / "n1_plain.json")
     return case
+
+
+REPORT_VECTORS = VECTORS / "report"
+
+#: The keyword arguments of verify_report and verify_bundle besides the nonce.
+REPORT_KEYWORDS = {"nonce", "policy", "rim_dir", "ocsp_dir", "collateral", "at"}
+BUNDLE_KEYWORDS = {"at", "policy"}
+
+
+def report_cases() -> list[dict[str, Any]]:
+    cases: list[dict[str, Any]] = load_json(REPORT_VECTORS / "cases.json")["cases"]
+    # A floor that stops an empty or partial checkout from passing (28 cases when written).
+    assert len(cases) >= 28, f"expected the full report case set, found {len(cases)}"
+    return cases
+
+
+def report_case_options(case: dict[str, Any]) -> dict[str, Any]:
+    """verify_report keyword arguments of a kind=report case, as core/tests/report_vectors.rs
+    builds its options: the case's options plus rim_dir (relative to tests/vectors/report) and
+    the TEXT of collateral_file as the collateral."""
+    options: dict[str, Any] = dict(case["options"])
+    if case.get("rim_dir") is not None:
+        options["rim_dir"] = str(REPORT_VECTORS / case["rim_dir"])
+    if case.get("collateral_file") is not None:
+        options["collateral"] = (REPORT_VECTORS / case["collateral_file"]).read_text(
+            encoding="utf-8"
+        )
+    return options
+
+
+def bundle_case_path(case: dict[str, Any]) -> Path:
+    """The bundle file of a kind=bundle case (relative to tests/vectors/report)."""
+    path: Path = REPORT_VECTORS / case["bundle_file"]
+    return path

@@ -25,6 +25,8 @@ ERRORS: list[tuple[type[ccverify.Error], str, int]] = [
     (ccverify.LimitExceededError, "limit_exceeded", 5),
     (ccverify.InvalidStateError, "invalid_state", 6),
     (ccverify.RngError, "rng", 7),
+    (ccverify.NetworkError, "network", 8),
+    (ccverify.AttestationFailedError, "attestation_failed", 9),
     (ccverify.InternalError, "internal", 99),
 ]
 

@@ -28,7 +28,10 @@ from support import (
     b64,
     gpu_case_options,
     gpu_cases,
+    bundle_case_path,
     n1_case,
+    report_case_options,
+    report_cases,
     tdx_case_options,
     tdx_cases,
     tdx_collateral,
@@ -141,6 +144,31 @@ def tdx_calls(size: int) -> Callable[[], Any]:
     return run
 
 
+def report_calls(size: int) -> Callable[[], Any]:
+    """size >> 20 verifications of the real attestation, for the same reason as gpu_calls."""
+    case = next(c for c in report_cases() if c["name"] == "real_evidence_report_nonce")
+    report, options = case["report"].encode(), report_case_options(case)
+
+    def run() -> None:
+        for _ in range(size >> 20):
+            ccverify.verify_report(report, **options)
+
+    return run
+
+
+def bundle_calls(size: int) -> Callable[[], Any]:
+    """size >> 20 verifications of the real bundle (from bytes: reading the file is not the
+    work under test), for the same reason as gpu_calls."""
+    case = next(c for c in report_cases() if c["name"] == "bundle_real")
+    bundle = bundle_case_path(case).read_bytes()
+
+    def run() -> None:
+        for _ in range(size >> 20):
+            ccverify.verify_bundle(bundle)
+
+    return run
+
+
 def test_harness_detects_a_call_that_holds_the_gil() -> None:
     assert not released_gil(calibrated(lambda size: lambda: sum(range(size * 4))))
 
@@ -151,7 +179,16 @@ def test_harness_detects_a_call_that_releases_the_gil() -> None:
 
 @pytest.mark.parametrize(
     "make",
-    [big_response, stream_call, update_call, finish_call, gpu_calls, tdx_calls],
+    [
+        big_response,
+        stream_call,
+        update_call,
+        finish_call,
+        gpu_calls,
+        tdx_calls,
+        report_calls,
+        bundle_calls,
+    ],
     ids=[
         "verify_response",
         "verify_stream",
@@ -159,6 +196,8 @@ def test_harness_detects_a_call_that_releases_the_gil() -> None:
         "StreamVerifier.finish",
         "verify_gpu",
         "verify_tdx",
+        "verify_report",
+        "verify_bundle",
     ],
 )
 def test_verification_releases_the_gil(make: Callable[[int], Callable[[], Any]]) -> None:

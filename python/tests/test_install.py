@@ -36,6 +36,8 @@ def test_typing_markers_are_installed() -> None:
 
 def test_public_api() -> None:
     expected = {
+        "POLICY_PRESETS",
+        "AttestationFailedError",
         "Check",
         "Error",
         "InternalError",
@@ -45,13 +47,17 @@ def test_public_api() -> None:
         "InvalidSignatureError",
         "InvalidStateError",
         "LimitExceededError",
+        "NetworkError",
         "RngError",
         "StreamVerifier",
         "Verdict",
         "generate_nonce",
+        "load_policy",
         "normalize_nonce",
         "recover_address",
+        "verify_bundle",
         "verify_gpu",
+        "verify_report",
         "verify_response",
         "verify_stream",
         "verify_tdx",

@@ -74,6 +74,20 @@ create_exception!(
 );
 create_exception!(
     ccverify,
+    NetworkError,
+    Error,
+    "A network step failed: connection, TLS, timeout, or an HTTP error status that persisted \
+     after the retries (code \"network\", number 8). Offline verification never raises it."
+);
+create_exception!(
+    ccverify,
+    AttestationFailedError,
+    Error,
+    "The attestation did not verify and unverified use was not allowed, so the call refused to \
+     continue (code \"attestation_failed\", number 9). The verdict says which checks failed."
+);
+create_exception!(
+    ccverify,
     InternalError,
     Error,
     "A bug in ccverify: an invariant did not hold, or the Rust code panicked. Please report it \
@@ -81,7 +95,7 @@ create_exception!(
 );
 
 /// The exception class of every kind this binding knows, in the core's number order.
-fn classes(py: Python<'_>) -> [(ErrorKind, Bound<'_, PyType>); 8] {
+fn classes(py: Python<'_>) -> [(ErrorKind, Bound<'_, PyType>); 10] {
     [
         (
             ErrorKind::InvalidArgument,
@@ -102,6 +116,11 @@ fn classes(py: Python<'_>) -> [(ErrorKind, Bound<'_, PyType>); 8] {
         ),
         (ErrorKind::InvalidState, py.get_type::<InvalidStateError>()),
         (ErrorKind::Rng, py.get_type::<RngError>()),
+        (ErrorKind::Network, py.get_type::<NetworkError>()),
+        (
+            ErrorKind::AttestationFailed,
+            py.get_type::<AttestationFailedError>(),
+        ),
         (ErrorKind::Internal, py.get_type::<InternalError>()),
     ]
 }

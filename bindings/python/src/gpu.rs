@@ -10,7 +10,7 @@ use ccverify::gpu::{GpuOptions, GpuPolicy};
 use pyo3::prelude::*;
 
 use crate::error::{guard, to_py_err};
-use crate::input::{bytes_or_str, non_negative_int, unix_time};
+use crate::input::{bytes_or_str, dir_arg, non_negative_int, unix_time};
 use crate::verdict::Verdict;
 
 /// Verify the NVIDIA GPU evidence of an io.net attestation.
@@ -111,14 +111,6 @@ fn verify_gpu(
         .and_then(|result| result)
         .map(Verdict::from)
         .map_err(|e| to_py_err(py, e))
-}
-
-/// A directory argument as the UTF-8 text the core takes.
-fn dir_arg(py: Python<'_>, dir: PathBuf, what: &str) -> PyResult<String> {
-    dir.into_os_string().into_string().map_err(|d| {
-        let why = format!("{what} is not valid UTF-8: {}", d.to_string_lossy());
-        to_py_err(py, ccverify::Error::InvalidArgument(why))
-    })
 }
 
 /// `expected_count`: a non-negative `int` (not a `bool`).

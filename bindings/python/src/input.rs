@@ -1,9 +1,14 @@
 //! Argument conversions shared by the exported functions.
 
+use std::path::PathBuf;
+
 use ccverify::Address;
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyInt, PyMemoryView, PyString, PyTuple};
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyMapping, PyMemoryView,
+    PyString, PyTuple,
+};
 
 use crate::error::to_py_err;
 
@@ -211,4 +216,106 @@ impl<'a, 'py> FromPyObject<'a, 'py> for StrList {
         }
         Ok(StrList(out))
     }
+}
+
+/// A directory argument as the UTF-8 text the core takes.
+pub(crate) fn dir_arg(py: Python<'_>, dir: PathBuf, what: &str) -> PyResult<String> {
+    dir.into_os_string().into_string().map_err(|d| {
+        let why = format!("{what} is not valid UTF-8: {}", d.to_string_lossy());
+        to_py_err(py, ccverify::Error::InvalidArgument(why))
+    })
+}
+
+/// `text` as a JSON string literal (RFC 8259 escapes; Rust strings are valid UTF-8).
+pub(crate) fn json_string(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// How deeply [`json_text`] follows nested containers (a policy is three levels deep; the
+/// limit also stops a container that holds itself).
+const MAX_JSON_DEPTH: usize = 32;
+
+/// Plain Python data as JSON text, for a document the core reads as JSON (a policy, Intel
+/// collateral): a mapping (any `collections.abc.Mapping`, keys `str`), `list` or `tuple`,
+/// `str`, `int`, finite `float`, `bool` or `None`. Anything else raises `TypeError` naming
+/// `what` and where in it the value is; a non-finite float or a nesting deeper than 32 levels
+/// raises `InvalidArgumentError`.
+pub(crate) fn json_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
+    let mut out = String::new();
+    write_json(obj, what, 0, &mut out)?;
+    Ok(out)
+}
+
+fn write_json(obj: &Bound<'_, PyAny>, at: &str, depth: usize, out: &mut String) -> PyResult<()> {
+    let py = obj.py();
+    let invalid = |why: String| to_py_err(py, ccverify::Error::InvalidArgument(why));
+    if depth > MAX_JSON_DEPTH {
+        return Err(invalid(format!(
+            "{at} is nested deeper than {MAX_JSON_DEPTH} levels"
+        )));
+    }
+    if obj.is_none() {
+        out.push_str("null");
+    } else if obj.is_instance_of::<PyBool>() {
+        out.push_str(if obj.is_truthy()? { "true" } else { "false" });
+    } else if obj.is_instance_of::<PyInt>() {
+        // Python's decimal form of an int is a JSON number.
+        out.push_str(&obj.call_method0("__index__")?.str()?.to_cow()?);
+    } else if obj.is_instance_of::<PyFloat>() {
+        let value = obj.extract::<f64>()?;
+        if !value.is_finite() {
+            return Err(invalid(format!("{at} is {value}, which JSON cannot hold")));
+        }
+        // repr() of a finite float is a JSON number ("1e+20", "0.5", "3.0").
+        out.push_str(&obj.repr()?.to_cow()?);
+    } else if obj.is_instance_of::<PyString>() {
+        out.push_str(&json_string(&obj.extract::<String>()?));
+    } else if let Ok(mapping) = obj.cast::<PyMapping>() {
+        out.push('{');
+        for (i, item) in mapping.items()?.iter().enumerate() {
+            let (key, value) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
+            let Ok(name) = key.extract::<String>() else {
+                return Err(PyTypeError::new_err(format!(
+                    "{at} must have str keys, not {}",
+                    key.get_type().name()?
+                )));
+            };
+            if i > 0 {
+                out.push(',');
+            }
+            out.push_str(&json_string(&name));
+            out.push(':');
+            // The path in Python's notation, e.g. policy['gpu']['expected_count'].
+            let path = format!("{at}[{}]", key.repr()?);
+            write_json(&value, &path, depth + 1, out)?;
+        }
+        out.push('}');
+    } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
+        out.push('[');
+        for (i, item) in obj.try_iter()?.enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            write_json(&item?, &format!("{at}[{i}]"), depth + 1, out)?;
+        }
+        out.push(']');
+    } else {
+        return Err(PyTypeError::new_err(format!(
+            "{at} must be plain JSON data (a mapping with str keys, list, tuple, str, int, \
+             float, bool or None), not {}",
+            obj.get_type().name()?
+        )));
+    }
+    Ok(())
 }

@@ -7,8 +7,9 @@
 //!
 //! Modules mirror the core's: [`error`] ↔ `ccverify::error`, [`verdict`] ↔ `ccverify::verdict`,
 //! [`exchange`] ↔ `ccverify::exchange`, [`eth`] ↔ `ccverify::eth`, [`nonce`] ↔
-//! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`, [`tdx`] ↔ `ccverify::tdx`; [`input`] holds the
-//! argument conversions they share.
+//! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`, [`tdx`] ↔ `ccverify::tdx`, [`report`] ↔
+//! `ccverify::report`, `ccverify::bundle` and `ccverify::policy`; [`input`] holds the argument
+//! conversions they share.
 
 use pyo3::prelude::*;
 
@@ -18,6 +19,7 @@ mod exchange;
 mod gpu;
 mod input;
 mod nonce;
+mod report;
 mod tdx;
 mod verdict;
 
@@ -32,6 +34,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     exchange::register(m)?;
     gpu::register(m)?;
     tdx::register(m)?;
+    report::register(m)?;
     eth::register(m)?;
     nonce::register(m)?;
     // PyO3 lists everything added in `__all__`; keep the private names (`__version__`, the

@@ -9,7 +9,7 @@ use ccverify::tdx::{TdxOptions, TdxPolicy};
 use pyo3::prelude::*;
 
 use crate::error::{guard, to_py_err};
-use crate::input::{StrList, bytes_or_str, non_negative_int, unix_time};
+use crate::input::{StrList, bytes_or_str, json_string, non_negative_int, unix_time};
 use crate::verdict::Verdict;
 
 /// Verify an Intel TDX quote (the ``cpu.quote`` of an io.net attestation).
@@ -181,22 +181,6 @@ impl JsonObject {
     fn finish(self) -> String {
         format!("{{{}}}", self.0.join(","))
     }
-}
-
-/// `text` as a JSON string literal (RFC 8259 escapes; Rust strings are valid UTF-8).
-fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

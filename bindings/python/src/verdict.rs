@@ -93,18 +93,20 @@ impl Check {
 /// The outcome of a verification: a table of named checks.
 ///
 /// `verified` is True only when no check failed and none was skipped; `warn` does not block.
-/// Returned by verify_response(), verify_stream(), StreamVerifier.finish(), verify_gpu() and
-/// verify_tdx(); never raised.
+/// Returned by verify_response(), verify_stream(), StreamVerifier.finish(), verify_gpu(),
+/// verify_tdx(), verify_report() and verify_bundle(); never raised.
 ///
 /// Attributes:
 ///     verified: True only if every check passed or warned.
 ///     checks: every check that was evaluated, in a fixed order.
 ///     signer: the EIP-55 address recovered from the signature, even when it is not the
-///         expected one; None when no signer could be recovered.
+///         expected one; for an attestation (verify_report(), verify_bundle()) the attested
+///         signing_address, the key to pin; None when there is none.
 ///     facts: values the verifier computed, by stable name ("request_hash", "response_hash":
 ///         what the signed text should contain; for GPU evidence "gpu.count" and per-GPU values
 ///         such as "gpu0.ueid"; for TDX quotes "tdx.mrtd", "tdx.tcb_status" and the other
-///         values of the quote), when they could be computed.
+///         values of the quote; for an attestation also "summary", what is and is not proven
+///         in plain words), when they could be computed.
 #[pyclass(frozen, eq, module = "ccverify", name = "Verdict")]
 #[derive(Clone, PartialEq)]
 pub(crate) struct Verdict {
@@ -135,14 +137,15 @@ impl Verdict {
             .collect()
     }
 
-    /// The EIP-55 address recovered from the signature, or None.
+    /// The EIP-55 address recovered from the signature (for an attestation: the attested
+    /// signing_address), or None.
     #[getter]
     fn signer(&self) -> Option<String> {
         self.inner.signer.map(|a| a.to_checksum())
     }
 
-    /// Computed values by stable name, e.g. "request_hash", "gpu0.ueid" or "tdx.mrtd" (a new
-    /// dict on each access).
+    /// Computed values by stable name, e.g. "request_hash", "gpu0.ueid", "tdx.mrtd" or
+    /// "summary" (a new dict on each access).
     #[getter]
     fn facts<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let dict = PyDict::new(py);
