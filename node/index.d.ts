@@ -33,6 +33,23 @@ export declare class StreamVerifier {
   finish(): Verdict
 }
 
+/**
+ * Options of {@link verifyBundle}: overrides of the bundle's own verification time and policy.
+ * `undefined` and `null` mean "the bundle's own"; any other key throws `invalid_argument`.
+ */
+export interface BundleOptions {
+  /**
+   * The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string. Default: the
+   * time stored in the bundle (when it was verified first).
+   */
+  at?: Date | number | string
+  /**
+   * The policy, in any form {@link ReportOptions.policy} takes. Default: the policy stored in
+   * the bundle.
+   */
+  policy?: string | Policy
+}
+
 /** One row of a verdict. */
 export interface Check {
   /** Stable identifier, e.g. `response.signature` (ids are never renamed or reused). */
@@ -47,6 +64,12 @@ export interface Check {
 
 /** What one check found. */
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn'
+
+/**
+ * The `code` of every `Error` this module throws: the error names shared by every ccverify
+ * binding (C status names, Python, Kotlin and Swift codes).
+ */
+export type ErrorCode = 'invalid_argument' | 'invalid_nonce' | 'invalid_address' | 'invalid_signature' | 'limit_exceeded' | 'invalid_state' | 'rng' | 'network' | 'attestation_failed' | 'internal'
 
 /**
  * A fresh 32-byte attestation nonce from the operating system's CSPRNG, as 64 lowercase hex
@@ -100,6 +123,31 @@ export interface GpuOptions {
   allowHoldForRims?: boolean
 }
 
+/** The GPU part of a {@link Policy} (the policy keys of {@link GpuOptions}). */
+export interface GpuPolicy {
+  /** How many GPUs must be attested. Default: not enforced, and `gpu.count` warns. */
+  expectedCount?: number
+  /** The architecture the evidence must show (default `'HOPPER'`, the only one supported). */
+  expectedArch?: string
+  /** Revocation must be proven by OCSP (default `true`; `false` in the `offline` preset). */
+  requireRevocation?: boolean
+  /** RIMs, and so the measurement comparison, are required (default `true`). */
+  requireRims?: boolean
+  /** Accept RIMs whose signer chain has expired at the verification time (default `false`). */
+  allowExpiredRims?: boolean
+  /** Accept a RIM signer certificate that is on hold, for RIM chains only (default `false`). */
+  allowHoldForRims?: boolean
+}
+
+/**
+ * Reads a policy — a preset name from {@link POLICY_PRESETS}, or a JSON or TOML policy document
+ * (snake_case keys, as in policy files) — and returns it normalised: every key resolved to its
+ * value, in the camelCase object form `verifyReport` and `verifyBundle` accept (limits that are
+ * not set are left out). Throws `invalid_argument` for text that is not a policy (unknown key,
+ * bad value, unknown preset).
+ */
+export declare function loadPolicy(textOrPreset: string): Policy
+
 /**
  * Normalises a caller nonce exactly as the io.net agent does (lowercase, drop every `0x`,
  * hex-decode with whitespace between byte pairs, at most 32 bytes, right-pad with zeros) and
@@ -109,11 +157,90 @@ export interface GpuOptions {
 export declare function normalizeNonce(nonce: string): string
 
 /**
+ * The appraisal policy of a whole attestation, as a JavaScript object (the camelCase form of the
+ * shared JSON/TOML policy document). Every key is optional: the policy starts from `preset`
+ * (default `'default'`) and each key set overrides it. `undefined` (and `null` for
+ * `preset`, `gpu.expectedCount`, `tdx.tdAttributes`, `tdx.maxCollateralAgeSecs` and
+ * `tdx.minTcbEvalDataNumber`) means "not set". Any other key — including the document's
+ * snake_case spellings — throws `invalid_argument`, so that a misspelt key cannot silently
+ * weaken the policy. {@link loadPolicy} returns this form with every key resolved.
+ */
+export interface Policy {
+  /** The preset the policy starts from (in `loadPolicy`'s result: the one it started from). */
+  preset?: 'default' | 'offline' | 'strict'
+  /** Fetch nothing from the network (informational here: this binding never fetches). */
+  offline?: boolean
+  /**
+   * Accepted `image_digest` values (`sha256:` and 64 lowercase hex digits). Empty: the
+   * digest is only reported and `report.image_digest` warns.
+   */
+  imageDigests?: Array<string>
+  /** With no allowlist configured, fail `report.image_digest` instead of warning. */
+  requireImageDigest?: boolean
+  /**
+   * Fail `report.key_binding` because io.net does not bind the signing key into the hardware
+   * evidence (default `false`: warned).
+   */
+  requireKeyBinding?: boolean
+  /** The GPU appraisal. */
+  gpu?: GpuPolicy
+  /** The TDX appraisal. */
+  tdx?: TdxPolicy
+}
+
+/**
+ * The names of the policy presets, for `loadPolicy` or the `policy` option: `'default'` (every
+ * hardware check strict, no image allowlist, the unbound signing key warned), `'offline'`
+ * (`default`, with revocation that cannot be proven from the supplied OCSP responses a warning)
+ * and `'strict'` (`default`, plus an image allowlist and a hardware-bound signing key are
+ * required: an io.net attestation never verifies under it today).
+ */
+export declare const POLICY_PRESETS: string[]
+
+/**
  * Recovers the EIP-55 address that signed `message` as an EIP-191 personal message
  * (`signature`: 65 bytes `r‖s‖v` in hex, with or without `0x`). Throws
  * `invalid_signature` for a malformed or unrecoverable signature.
  */
 export declare function recoverAddress(message: Buffer | Uint8Array | string, signature: string): string
+
+/**
+ * Options of {@link verifyReport}: the nonce you sent, where the RIMs, OCSP responses and Intel
+ * collateral are, the verification time and the policy. Only `nonce` is required; `undefined`
+ * and `null` mean "not set" for the others. Any other key throws `invalid_argument`, so that a
+ * misspelt key cannot silently weaken the policy.
+ */
+export interface ReportOptions {
+  /**
+   * The nonce you sent to `/v1/private/attestation` (hex; normalised as the agent does, so
+   * `normalizeNonce` of it must succeed).
+   */
+  nonce: string
+  /**
+   * The policy: a preset name (`'default'`, `'offline'`, `'strict'`), a JSON or TOML policy
+   * document (snake_case keys, as in policy files), or a {@link Policy} object (camelCase).
+   * Default: the `default` preset.
+   */
+  policy?: string | Policy
+  /**
+   * Directory of NVIDIA RIMs named by RIM id. Without it the RIM and measurement checks
+   * cannot run.
+   */
+  rimDir?: string
+  /** Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID. */
+  ocspDir?: string
+  /**
+   * Intel collateral for the TDX quote (dcap-qvl's `QuoteCollateralV3` JSON): its text, as a
+   * string, `Buffer` or `Uint8Array`, or the parsed object. Without it `tdx.collateral`,
+   * `tdx.quote_signature` and `tdx.tcb_status` are skipped.
+   */
+  collateral?: string | Buffer | Uint8Array | Record<string, unknown>
+  /**
+   * The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string. Default: the
+   * system clock at the call.
+   */
+  at?: Date | number | string
+}
 
 /**
  * Options of {@link verifyTdx}: what REPORTDATA must be, the verification time, and the
@@ -170,6 +297,39 @@ export interface TdxOptions {
   minTcbEvalDataNumber?: number
 }
 
+/**
+ * The TDX part of a {@link Policy} (the policy keys of {@link TdxOptions}). Hex values may
+ * start with `0x`; `loadPolicy` returns them in lowercase without it.
+ */
+export interface TdxPolicy {
+  /** Accepted TCB statuses, as Intel spells them (default `['UpToDate']`; never `Revoked`). */
+  acceptedTcbStatuses?: Array<string>
+  /** Advisory ids (`INTEL-SA-…`) that fail `tdx.tcb_status` when the platform is affected. */
+  rejectedAdvisories?: Array<string>
+  /** Accept debug or profiling TDs (default `false`; never in production). */
+  allowDebug?: boolean
+  /** The exact TDATTRIBUTES, 16 hex digits. Default: not pinned. */
+  tdAttributes?: string
+  /** Allowed MRTD values (96 hex digits each). Empty: not pinned. */
+  mrtd?: Array<string>
+  /** Allowed RTMR0 values (96 hex digits each). */
+  rtmr0?: Array<string>
+  /** Allowed RTMR1 values (96 hex digits each). */
+  rtmr1?: Array<string>
+  /** Allowed RTMR2 values (96 hex digits each). */
+  rtmr2?: Array<string>
+  /** Allowed RTMR3 values (96 hex digits each). */
+  rtmr3?: Array<string>
+  /** Allowed MRSEAM (TDX module) values (96 hex digits each). */
+  mrseam?: Array<string>
+  /** Allowed XFAM values (16 hex digits each). */
+  xfam?: Array<string>
+  /** Refuse collateral issued longer ago than this many seconds before the verification time. */
+  maxCollateralAgeSecs?: number
+  /** The minimum TCB evaluation data number (Intel's TCB-recovery counter). */
+  minTcbEvalDataNumber?: number
+}
+
 /** The outcome of a verification: a table of named checks. */
 export interface Verdict {
   /** True only if every check passed or warned: no failure and no skipped check. */
@@ -178,15 +338,34 @@ export interface Verdict {
   checks: Array<Check>
   /**
    * The EIP-55 address recovered from the signature, when one could be recovered — even if
-   * it is not the expected one.
+   * it is not the expected one. For attestations and bundles: the attested
+   * `signing_address` when it is well-formed (the key to pin).
    */
   signer: string | null
   /**
    * Values the verifier computed, by stable name — for signed exchanges `request_hash` and
-   * `response_hash` (what the signed `text` should contain), when they could be computed.
+   * `response_hash` (what the signed `text` should contain), when they could be computed; for
+   * attestations and bundles `summary`, what is and is not proven in plain language.
    */
   facts: Record<string, string>
 }
+
+/**
+ * Re-verifies an evidence bundle (the `ccverify-bundle/1` JSON a client or the CLI wrote)
+ * offline: the attestation as {@link verifyReport} does, with the RIMs, OCSP responses and
+ * collateral stored in it — each verified to NVIDIA's and Intel's pinned roots as if just
+ * fetched; the stored verdict is ignored — then every stored exchange against the attested
+ * signing address (its checks carry the subject `exchange0`, `exchange1`, …).
+ *
+ * By default the bundle's own time and policy are used; `options.at` and `options.policy`
+ * override them. Runs synchronously on the calling thread.
+ *
+ * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_argument` for
+ * a bundle that cannot be read (not JSON, another format, a missing member), an unknown or
+ * ill-typed option or policy key; `limit_exceeded` for a bundle over 64 MiB; `invalid_nonce`
+ * for a bundle whose nonce is malformed.
+ */
+export declare function verifyBundle(bundle: Buffer | Uint8Array | string, options?: BundleOptions | null): Verdict
 
 /**
  * Verifies an io.net `gpu` object — the JSON of the attestation's `gpu` member, NVIDIA
@@ -202,6 +381,28 @@ export interface Verdict {
  * unknown or ill-typed option, or a `rimDir` / `ocspDir` that is not a readable directory.
  */
 export declare function verifyGpu(gpuJson: Buffer | Uint8Array | string, nonce: string, options?: GpuOptions | null): Verdict
+
+/**
+ * Verifies a whole io.net attestation — the body of the `POST /v1/private/attestation` answer,
+ * exactly as received — for the nonce you sent: the nonce echo (exact equality), every GPU
+ * report (see {@link verifyGpu}), the TDX quote with REPORTDATA = nonce ‖ 32 zero bytes (see
+ * {@link verifyTdx}), the `image_digest` against the policy's allowlist, the form of
+ * `signing_address`, and whether the signing key is bound to the hardware evidence (for io.net
+ * it is not: `report.key_binding` warns, and fails under the `strict` preset).
+ *
+ * The verdict's `signer` is the attested `signing_address` when it is well-formed — the key to
+ * pin for the completions that follow (`verifyResponse`, `StreamVerifier`) once the verdict is
+ * verified. `facts.summary` says in plain language what is and is not proven; the other facts
+ * are those of the GPU and TDX verifications (measurements, TCB status, versions, …).
+ *
+ * Offline: nothing is fetched. Runs synchronously on the calling thread.
+ *
+ * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
+ * nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, a
+ * missing `nonce`, an unknown or ill-typed option or policy key, a policy the core refuses, or
+ * a `rimDir` / `ocspDir` that is not a readable directory.
+ */
+export declare function verifyReport(report: Buffer | Uint8Array | string, options: ReportOptions): Verdict
 
 /**
  * Verifies a plain (non-streamed) io.net Confidential Inference response.

@@ -41,7 +41,10 @@ fn bench(c: &mut Criterion) {
     let collateral = std::fs::read(dir().join(case["collateral_file"].as_str().unwrap())).unwrap();
     let verifier = ReportVerifier::new(Policy::default()).with_collateral(collateral);
     let v = verifier.verify(&report, &nonce, AT);
-    assert_eq!(v.check("tdx.quote_signature").unwrap().status.as_str(), "pass");
+    assert_eq!(
+        v.check("tdx.quote_signature").unwrap().status.as_str(),
+        "pass"
+    );
     assert_eq!(v.check("report.nonce").unwrap().status.as_str(), "pass");
     let bundle = std::fs::read(dir().join("bundle-real.json")).unwrap();
 

@@ -122,7 +122,12 @@ impl Policy {
         let t = text.trim();
         if t.starts_with('{') {
             Policy::from_json(t)
-        } else if PRESETS.contains(&t) {
+        } else if !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            // A single word is never a TOML document: treat it as a preset name, so a
+            // misspelling says which presets exist.
             Policy::preset(t)
         } else {
             Policy::from_toml(t)
@@ -356,6 +361,8 @@ max_collateral_age_secs = 86400
             assert!(Policy::from_json(bad).is_err(), "{bad}");
         }
         assert!(Policy::from_toml("offline = 1").is_err());
+        let e = Policy::parse("lenient").unwrap_err().to_string();
+        assert!(e.contains("unknown preset") && e.contains("strict"), "{e}");
         assert!(Policy::from_toml("this is = = not toml").is_err());
     }
 }

@@ -219,7 +219,7 @@ impl ReportVerifier {
 
         // TDX quote: REPORTDATA = nonce ‖ 32 zero bytes.
         let tdx_verdict = self.verify_cpu(att.cpu.as_ref(), nonce, now);
-        absorb(&mut checks, &mut facts, tdx_verdict, "tdx.");
+        absorb(&mut checks, &mut facts, tdx_verdict, "");
 
         // Image digest against the allowlist.
         checks.push(self.image_digest_check(att.image_digest.as_ref(), &mut facts));

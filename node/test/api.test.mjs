@@ -40,11 +40,13 @@ function throwsCode(fn, code, prefix) {
 }
 
 test('exports exactly the documented API', () => {
-  for (const name of ['verifyResponse', 'verifyStream', 'verifyGpu', 'verifyTdx', 'recoverAddress', 'generateNonce', 'normalizeNonce']) {
+  for (const name of ['verifyResponse', 'verifyStream', 'verifyGpu', 'verifyTdx', 'verifyReport', 'verifyBundle', 'loadPolicy', 'recoverAddress', 'generateNonce', 'normalizeNonce']) {
     assert.equal(typeof ccverify[name], 'function', name)
   }
   assert.equal(typeof StreamVerifier, 'function')
   assert.deepEqual({ ...ccverify.CheckStatus }, { Pass: 'pass', Fail: 'fail', Skip: 'skip', Warn: 'warn' })
+  assert.ok(Array.isArray(ccverify.POLICY_PRESETS))
+  assert.equal(typeof ccverify.ErrorCode, 'object')
 })
 
 test('the quick-start example verifies', () => {

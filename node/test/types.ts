@@ -11,10 +11,20 @@ import {
   verifyResponse,
   verifyStream,
   verifyTdx,
+  verifyReport,
+  verifyBundle,
+  loadPolicy,
+  POLICY_PRESETS,
+  type BundleOptions,
   type Check,
   type CheckStatus,
+  type ErrorCode,
   type GpuOptions,
+  type GpuPolicy,
+  type Policy,
+  type ReportOptions,
   type TdxOptions,
+  type TdxPolicy,
   type Verdict,
 } from '../index.js'
 
@@ -109,7 +119,54 @@ verifyTdx('0400')
 // @ts-expect-error numbers are not bytes
 verifyTdx(1, '{}')
 
+const reportVerdict: Verdict = verifyReport('{}', { nonce })
+verifyReport(Buffer.from('{}'), { nonce, policy: 'strict', at: new Date() })
+verifyReport(new Uint8Array(0), { nonce, rimDir: 'rims', ocspDir: 'ocsp', collateral: '{}', at: 1750400000 })
+verifyReport('{}', { nonce, collateral: Buffer.from('{}'), at: '2025-06-20T06:13:20Z' })
+verifyReport('{}', { nonce, collateral: { tcb_info: '{}' }, policy: loadPolicy('offline') })
+const policy: Policy = {
+  preset: 'offline',
+  offline: true,
+  imageDigests: [`sha256:${'00'.repeat(32)}`],
+  requireImageDigest: false,
+  requireKeyBinding: false,
+  gpu: { expectedCount: 8, expectedArch: 'HOPPER', requireRevocation: false, requireRims: true },
+  tdx: { acceptedTcbStatuses: ['UpToDate'], mrtd: [], maxCollateralAgeSecs: 86400, minTcbEvalDataNumber: 17 },
+}
+const gpuPolicy: GpuPolicy | undefined = policy.gpu
+const tdxPolicy: TdxPolicy | undefined = policy.tdx
+const reportOptions: ReportOptions = { nonce, policy }
+verifyReport('{}', reportOptions)
+const presets: string[] = POLICY_PRESETS
+const loaded: Policy = loadPolicy(presets[0] ?? 'default')
+const bundleVerdict: Verdict = verifyBundle(Buffer.from('{}'))
+verifyBundle('{}', null)
+const bundleOptions: BundleOptions = { at: new Date(), policy: loaded }
+verifyBundle(new Uint8Array(0), bundleOptions)
+verifyBundle('{}', { policy: 'require_key_binding = true' })
+const code: ErrorCode = 'attestation_failed'
+const codes: ErrorCode[] = ['network', 'invalid_nonce', 'internal']
+// @ts-expect-error the nonce is required
+verifyReport('{}', {})
+// @ts-expect-error the options (with the nonce) are required
+verifyReport('{}')
+// @ts-expect-error options are camelCase: the JSON spelling is an unknown key
+verifyReport('{}', { nonce, rim_dir: 'rims' })
+// @ts-expect-error policy objects are camelCase too
+verifyReport('{}', { nonce, policy: { image_digests: [] } })
+// @ts-expect-error preset names are 'default' | 'offline' | 'strict'
+const badPreset: Policy = { preset: 'lenient' }
+// @ts-expect-error gpu.expectedCount is a number
+verifyReport('{}', { nonce, policy: { gpu: { expectedCount: '8' } } })
+// @ts-expect-error a bundle takes only at and policy
+verifyBundle('{}', { nonce })
+// @ts-expect-error not an error code
+const notACode: ErrorCode = 'timeout'
+// @ts-expect-error loadPolicy takes text
+loadPolicy({ preset: 'strict' })
+
 export {
+  reportVerdict, gpuPolicy, tdxPolicy, bundleVerdict, code, codes, badPreset, notACode,
   verified, signer, facts, status, passed, subject, all, notAStatus, alwaysSigner,
   buffer, u8, text, wrong, end, nonce, address, gpuVerdict, tdxVerdict,
 }

@@ -28,17 +28,88 @@ use napi::{JsValue, ValueType};
 use napi_derive::napi;
 
 mod gpu;
+mod report;
 mod tdx;
 pub use gpu::{GpuOptions, verify_gpu};
+pub use report::{
+    BundleOptions, GpuPolicy, POLICY_PRESETS, Policy, ReportOptions, TdxPolicy, load_policy,
+    verify_bundle, verify_report,
+};
 pub use tdx::{TdxOptions, verify_tdx};
 
-/// The `code` of a thrown JS error: a core [`ErrorKind`] name.
+/// The `code` of every `Error` this module throws: the error names shared by every ccverify
+/// binding (C status names, Python, Kotlin and Swift codes).
+#[napi(string_enum = "snake_case")]
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub enum ErrorCode {
+    /// A value of the wrong type, an unknown or ill-typed option, an unusable policy or
+    /// directory, an unreadable bundle.
+    InvalidArgument,
+    /// A nonce the agent would refuse, or one without freshness (empty, all zeros).
+    InvalidNonce,
+    /// Not 40 hex digits (optional `0x`), or a wrong EIP-55 mixed-case checksum.
+    InvalidAddress,
+    /// A signature given to `recoverAddress` is malformed or unrecoverable.
+    InvalidSignature,
+    /// An input over a documented size limit (e.g. a bundle over 64 MiB).
+    LimitExceeded,
+    /// E.g. `update` after `finish` on a {@link StreamVerifier}.
+    InvalidState,
+    /// The operating system's random number generator failed.
+    Rng,
+    /// A network step failed (connection, TLS, timeout, a persistent HTTP error). This module
+    /// never fetches, so it does not throw it today; the name is reserved here as everywhere.
+    Network,
+    /// An attestation did not verify and the caller did not allow unverified use (attested
+    /// sessions). Not thrown by this module today: verifications return a verdict instead.
+    AttestationFailed,
+    /// A bug, including a caught panic; please report it.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code of a core error kind; `None` for a kind added to the core after this binding.
+    fn of(kind: ErrorKind) -> Option<ErrorCode> {
+        Some(match kind {
+            ErrorKind::InvalidArgument => ErrorCode::InvalidArgument,
+            ErrorKind::InvalidNonce => ErrorCode::InvalidNonce,
+            ErrorKind::InvalidAddress => ErrorCode::InvalidAddress,
+            ErrorKind::InvalidSignature => ErrorCode::InvalidSignature,
+            ErrorKind::LimitExceeded => ErrorCode::LimitExceeded,
+            ErrorKind::InvalidState => ErrorCode::InvalidState,
+            ErrorKind::Rng => ErrorCode::Rng,
+            ErrorKind::Network => ErrorCode::Network,
+            ErrorKind::AttestationFailed => ErrorCode::AttestationFailed,
+            ErrorKind::Internal => ErrorCode::Internal,
+            _ => return None,
+        })
+    }
+
+    /// The code's text (the string enum's JS value).
+    fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::InvalidArgument => "invalid_argument",
+            ErrorCode::InvalidNonce => "invalid_nonce",
+            ErrorCode::InvalidAddress => "invalid_address",
+            ErrorCode::InvalidSignature => "invalid_signature",
+            ErrorCode::LimitExceeded => "limit_exceeded",
+            ErrorCode::InvalidState => "invalid_state",
+            ErrorCode::Rng => "rng",
+            ErrorCode::Network => "network",
+            ErrorCode::AttestationFailed => "attestation_failed",
+            ErrorCode::Internal => "internal",
+        }
+    }
+}
+
+/// The `code` of a thrown JS error: the [`ErrorCode`] of a core [`ErrorKind`] (for a kind newer
+/// than this binding, the core's shared name).
 #[derive(Clone, Copy, Debug)]
 pub struct Code(ErrorKind);
 
 impl AsRef<str> for Code {
     fn as_ref(&self) -> &str {
-        self.0.as_str()
+        ErrorCode::of(self.0).map_or_else(|| self.0.as_str(), ErrorCode::as_str)
     }
 }
 
@@ -202,10 +273,12 @@ pub struct Verdict {
     /// Every check that was evaluated, in a fixed order.
     pub checks: Vec<Check>,
     /// The EIP-55 address recovered from the signature, when one could be recovered — even if
-    /// it is not the expected one.
+    /// it is not the expected one. For attestations and bundles: the attested
+    /// `signing_address` when it is well-formed (the key to pin).
     pub signer: Either<String, Null>,
     /// Values the verifier computed, by stable name — for signed exchanges `request_hash` and
-    /// `response_hash` (what the signed `text` should contain), when they could be computed.
+    /// `response_hash` (what the signed `text` should contain), when they could be computed; for
+    /// attestations and bundles `summary`, what is and is not proven in plain language.
     pub facts: BTreeMap<String, String>,
 }
 

@@ -168,7 +168,7 @@ impl TdxOptions {
 }
 
 /// Reads an array of strings (`string[]`).
-fn js_strings(value: &Unknown<'_>, name: &str) -> Result<Vec<String>> {
+pub(crate) fn js_strings(value: &Unknown<'_>, name: &str) -> Result<Vec<String>> {
     let wrong = || invalid_argument(format!("{name} must be an array of strings"));
     if !value.is_array().map_err(|_| wrong())? {
         return Err(wrong());
@@ -185,7 +185,7 @@ fn js_strings(value: &Unknown<'_>, name: &str) -> Result<Vec<String>> {
 }
 
 /// Reads a non-negative whole `number` of seconds (a safe integer).
-fn js_seconds(value: &Unknown<'_>, name: &str) -> Result<i64> {
+pub(crate) fn js_seconds(value: &Unknown<'_>, name: &str) -> Result<i64> {
     let wrong = || invalid_argument(format!("{name} must be a non-negative integer"));
     if value.get_type().map_err(|_| wrong())? != ValueType::Number {
         return Err(wrong());
