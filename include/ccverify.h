@@ -72,6 +72,16 @@ typedef enum ccverify_status {
    */
   CCVERIFY_STATUS_RNG = 7,
   /**
+   * A network step failed (connection, TLS, timeout, an HTTP error that persisted after the
+   * retries). Offline verification never returns it.
+   */
+  CCVERIFY_STATUS_NETWORK = 8,
+  /**
+   * An attestation did not verify and the caller did not allow unverified use, so an
+   * attested session refused to continue.
+   */
+  CCVERIFY_STATUS_ATTESTATION_FAILED = 9,
+  /**
    * A bug, including a caught panic. Please report it.
    */
   CCVERIFY_STATUS_INTERNAL = 99,
@@ -262,6 +272,104 @@ enum ccverify_status ccverify_verify_tdx(const uint8_t *quote,
                                          struct ccverify_verdict **out);
 
 /**
+ * Verifies a whole io.net attestation: the JSON bytes of the `POST /v1/private/attestation`
+ * answer (`report`, `report_len` bytes, exactly as received), end to end — the nonce echo,
+ * every GPU report (as `ccverify_verify_gpu`), the TDX quote (as `ccverify_verify_tdx`, with
+ * REPORTDATA = nonce followed by 32 zero bytes), the `image_digest` against the policy's
+ * allowlist, the form of `signing_address`, and whether the signing key is bound to the
+ * hardware evidence (for io.net it is not: a warning by default, a failure under `strict`).
+ *
+ * `options_json` is a JSON object (required: the nonce has no default) with the keys:
+ * `"nonce"` (required: the hex nonce you sent, normalised like the agent does), `"rim_dir"`
+ * (directory of NVIDIA RIMs named by RIM id), `"ocsp_dir"` (directory of cached DER OCSP
+ * responses), `"collateral"` (Intel collateral, dcap-qvl's `QuoteCollateralV3` JSON, as an
+ * object or as JSON text; absent = `tdx.collateral` is skipped), `"at"` (the verification time
+ * as RFC 3339 text or Unix seconds; absent or null = the system clock) and `"policy"` (a
+ * policy object, or text: JSON, TOML or a preset name `"default"`, `"offline"`, `"strict"`;
+ * see `ccverify_policy_normalize`). Unknown keys are refused, so that a typo cannot silently
+ * weaken the policy. Nothing is fetched: RIMs, OCSP responses and collateral come only from
+ * these options.
+ *
+ * On success `*out` receives a verdict that the caller frees with `ccverify_verdict_free`.
+ * Its checks are `report.*`, `gpu.*` (with subjects `"gpu0"`, …) and `tdx.*`; its signer
+ * (`ccverify_verdict_signer`) is the attested `signing_address` when it is well-formed — the
+ * key to pin for the completions that follow; its fact `"summary"` says in plain words what
+ * is and is not proven. Bad evidence — a report that is not JSON, a missing or tampered
+ * member — is not an error: it is a failed check in the verdict.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_NONCE` for a nonce the agent would refuse or one without
+ * freshness (empty, all zeros); `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers (including
+ * a NULL `options_json`), text that is not UTF-8, options that are not such a JSON object (no
+ * nonce, a wrong type, an unknown key, a policy that does not parse, an `at` that is not
+ * RFC 3339) and a `rim_dir` or `ocsp_dir` that cannot be read; `CCVERIFY_STATUS_LIMIT_EXCEEDED`
+ * for a length over `CCVERIFY_MAX_INPUT_LEN`. `ccverify_last_error_message` says which.
+ *
+ * # Safety
+ * `report` valid for `report_len` bytes (NULL allowed when the length is 0); `options_json`
+ * NUL-terminated; `out` writable.
+ */
+enum ccverify_status ccverify_verify_report(const uint8_t *report,
+                                            size_t report_len,
+                                            const char *options_json,
+                                            struct ccverify_verdict **out);
+
+/**
+ * Re-verifies an evidence bundle (`bundle`, `bundle_len` bytes of its JSON, as written by the
+ * CLI or a session) offline: the attestation inside it with the RIMs, OCSP responses and
+ * collateral it carries — each verified to NVIDIA's and Intel's pinned roots as if just
+ * fetched; the stored verdict is ignored — and every stored completion against the attested
+ * signing address (checks with the subjects `"exchange0"`, …).
+ *
+ * `options_json` is NULL or `""` for no overrides, or a JSON object with any of the keys
+ * `"at"` (RFC 3339 text or Unix seconds; default: the time stored in the bundle) and
+ * `"policy"` (as for `ccverify_verify_report`; default: the policy stored in the bundle).
+ * Unknown keys are refused.
+ *
+ * On success `*out` receives a verdict (free it with `ccverify_verdict_free`) with the facts
+ * `"summary"`, `"bundle.at"` and, when there are completions, `"bundle.exchanges"`. Bad
+ * evidence inside a readable bundle is a failed check in the verdict.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for a bundle that cannot be read (not JSON, not
+ * an object, another `format`, a missing or mistyped member), options as above that do not
+ * parse, NULL pointers and text that is not UTF-8; `CCVERIFY_STATUS_INVALID_NONCE` for a
+ * stored nonce the agent would refuse; `CCVERIFY_STATUS_LIMIT_EXCEEDED` for a bundle over its
+ * size limit (64 MiB). `ccverify_last_error_message` says which.
+ *
+ * # Safety
+ * `bundle` valid for `bundle_len` bytes (NULL allowed when the length is 0); `options_json`
+ * NULL or NUL-terminated; `out` writable.
+ */
+enum ccverify_status ccverify_verify_bundle(const uint8_t *bundle,
+                                            size_t bundle_len,
+                                            const char *options_json,
+                                            struct ccverify_verdict **out);
+
+/**
+ * Parses a policy — JSON (text starting with `{`), TOML, or a preset name (`"default"`,
+ * `"offline"`, `"strict"`) — and writes its canonical form, compact JSON with every key
+ * spelled out, to `*out_json`. That JSON is accepted wherever a policy is (the `"policy"` of
+ * `ccverify_verify_report` and `ccverify_verify_bundle`) and means the same policy. The caller
+ * frees the string with `ccverify_string_free`.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for a policy that does not parse (an unknown key
+ * or preset, a wrong type, a malformed image digest or measurement), NULL pointers and text
+ * that is not UTF-8; `ccverify_last_error_message` says which.
+ *
+ * # Safety
+ * `text` NUL-terminated; `out_json` writable.
+ */
+enum ccverify_status ccverify_policy_normalize(const char *text, char **out_json);
+
+/**
+ * Frees a string this library allocated for the caller (`ccverify_policy_normalize`). NULL is
+ * ignored. Never pass it a borrowed string (accessors, `ccverify_last_error_message`).
+ *
+ * # Safety
+ * `s` must be NULL or a string from this library not freed before and not used afterwards.
+ */
+void ccverify_string_free(char *s);
+
+/**
  * Starts verifying a stream incrementally. Feed bytes with `ccverify_stream_verifier_update`
  * as they arrive (any chunking), then call `ccverify_stream_verifier_finish`. Free the
  * verifier with `ccverify_stream_verifier_free`, finished or not.
@@ -363,7 +471,9 @@ enum ccverify_check_status ccverify_verdict_check_status(const struct ccverify_v
                                                          size_t index);
 
 /**
- * The EIP-55 address recovered from the signature, or NULL if none was. Borrowed.
+ * The signer, EIP-55, or NULL if there is none. For a signed exchange, the address recovered
+ * from the signature; for a whole attestation (`ccverify_verify_report`, a bundle), the
+ * attested `signing_address` when it is well-formed — the key to pin. Borrowed.
  *
  * # Safety
  * `verdict` must be NULL or live.
@@ -373,8 +483,10 @@ const char *ccverify_verdict_signer(const struct ccverify_verdict *verdict);
 /**
  * A value the verifier computed, by name, or NULL. Signed exchanges have `"request_hash"` and
  * `"response_hash"`; GPU verdicts `"gpu.count"` and per-GPU values such as `"gpu0.ueid"`; TDX
- * verdicts the quote's values such as `"tdx.mrtd"` and `"tdx.tcb_status"` (enumerate them
- * with `ccverify_verdict_fact_count` and `ccverify_verdict_fact_name`).
+ * verdicts the quote's values such as `"tdx.mrtd"` and `"tdx.tcb_status"`; whole-attestation
+ * and bundle verdicts `"summary"` (in plain words, what is and is not proven), `"nonce"`,
+ * `"signing_address"` and the GPU and TDX facts (enumerate them with
+ * `ccverify_verdict_fact_count` and `ccverify_verdict_fact_name`).
  * Borrowed.
  *
  * # Safety

@@ -83,7 +83,7 @@ fn check_case(case: &Value, got: Result<Verdict, ccverify::Error>) {
 #[test]
 fn shared_report_and_bundle_vectors() {
     let all = cases();
-    assert!(all.len() >= 25, "{} cases", all.len());
+    assert!(all.len() >= 28, "{} cases", all.len());
     for case in &all {
         check_case(case, run(case));
     }

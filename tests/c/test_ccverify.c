@@ -1,7 +1,7 @@
 /*
  * C consumer tests for include/ccverify.h: runs the shared vectors in tests/vectors/ (signed
- * exchanges, nonces, addresses, the GPU and the TDX cases) and the ABI contract (status codes, NULL
- * handling, out-parameters untouched on failure, lifetimes).
+ * exchanges, nonces, addresses, the GPU, TDX, whole-attestation and bundle cases) and the ABI
+ * contract (status codes, NULL handling, out-parameters untouched on failure, lifetimes).
  * Built as C11 and as C++ (g++), under AddressSanitizer and UBSan, and once under valgrind.
  *
  * Usage: test_ccverify REPO_ROOT
@@ -783,6 +783,408 @@ static void abi_contract(const char *root) {
   free(resp);
 }
 
+/* Appends `"key":` to a JSON object being built, with a comma unless it is the first member. */
+static void jkey(jbuf *b, int *first, const char *key) {
+  if (!*first) jbuf_puts(b, ",");
+  *first = 0;
+  jdump_string(b, key, strlen(key));
+  jbuf_puts(b, ":");
+}
+
+/* Options of a report case, built as core/tests/report_vectors.rs does: the case's options
+ * object, plus `rim_dir` (resolved against tests/vectors/report) and `collateral` (the TEXT of
+ * collateral_file, resolved likewise) when they are not null. Returns a malloc'd JSON object. */
+static char *report_case_options(const jvalue *c, const char *root) {
+  const jvalue *options = jget(c, "options"), *rim = jget(c, "rim_dir"), *col = jget(c, "collateral_file");
+  jbuf b = {NULL, 0, 0};
+  int first = 1;
+  size_t i;
+  jbuf_puts(&b, "{");
+  for (i = 0; i < options->len; i++) {
+    jkey(&b, &first, options->keys[i]);
+    jdump(&b, &options->items[i]);
+  }
+  if (rim && rim->type == J_STR) {
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s/tests/vectors/report/%s", root, rim->str);
+    jkey(&b, &first, "rim_dir");
+    jdump_string(&b, dir, strlen(dir));
+  }
+  if (col && col->type == J_STR) {
+    char path[8192];
+    size_t len = 0;
+    char *collateral;
+    snprintf(path, sizeof path, "%s/tests/vectors/report/%s", root, col->str);
+    collateral = read_file(path, &len);
+    CHECK(collateral != NULL, "cannot read %s", path);
+    if (collateral) {
+      jkey(&b, &first, "collateral");
+      jdump_string(&b, collateral, len);
+      free(collateral);
+    }
+  }
+  jbuf_puts(&b, "}");
+  return b.s;
+}
+
+/* A file under tests/vectors/report, malloc'd (NULL and a failed check when unreadable). */
+static char *report_file(const char *root, const char *name, size_t *len) {
+  char path[8192];
+  char *text;
+  snprintf(path, sizeof path, "%s/tests/vectors/report/%s", root, name);
+  text = read_file(path, len);
+  CHECK(text != NULL, "cannot read %s", path);
+  return text;
+}
+
+/* Runs one case of tests/vectors/report/cases.json through the C ABI; *out gets the verdict
+ * (NULL when the call failed). Returns the status. */
+static ccverify_status run_report_case(const jvalue *c, const char *root, ccverify_verdict **out) {
+  const char *kind = jget(c, "kind")->str;
+  ccverify_status st = CCVERIFY_STATUS_INTERNAL;
+  *out = NULL;
+  if (!strcmp(kind, "report")) {
+    const jvalue *report = jget(c, "report");
+    char *options = report_case_options(c, root);
+    st = ccverify_verify_report((const uint8_t *)report->str, report->len, options, out);
+    free(options);
+  } else if (!strcmp(kind, "bundle")) {
+    size_t len = 0;
+    char *bundle = report_file(root, jget(c, "bundle_file")->str, &len);
+    jbuf options = {NULL, 0, 0};
+    jdump(&options, jget(c, "options"));
+    if (bundle) st = ccverify_verify_bundle((const uint8_t *)bundle, len, options.s, out);
+    free(options.s);
+    free(bundle);
+  } else {
+    CHECK(0, "report case %s: unknown kind %s", jget(c, "name")->str, kind);
+  }
+  return st;
+}
+
+/* tests/vectors/report/cases.json, parsed into *doc (free with jfree); NULL if unreadable. */
+static char *report_doc(const char *root, jvalue *doc) {
+  char *text = report_file(root, "cases.json", NULL);
+  if (text) jparse(text, doc);
+  return text;
+}
+
+/* Every case of tests/vectors/report/cases.json, compared like core/tests/report_vectors.rs:
+ * the error code when the call must fail; otherwise `verified`, each listed check (id,
+ * subject, status) and a non-empty `summary` fact. */
+static void report_vectors(const char *root) {
+  jvalue doc;
+  char *text = report_doc(root, &doc);
+  const jvalue *cases;
+  size_t i, j, ran = 0;
+  if (!text) return;
+  cases = jget(&doc, "cases");
+  CHECK(cases != NULL && cases->len >= 28, "expected the full report case set");
+  for (i = 0; cases && i < cases->len; i++) {
+    const jvalue *c = &cases->items[i], *expect = jget(c, "expect"), *error = jget(expect, "error");
+    const jvalue *want_checks = jget(expect, "checks");
+    const char *name = jget(c, "name")->str, *summary;
+    ccverify_verdict *v = NULL;
+    ccverify_status st = run_report_case(c, root, &v);
+    ran++;
+    if (error && error->type == J_STR) {
+      CHECK(st != CCVERIFY_STATUS_OK && !strcmp(ccverify_status_name(st), error->str), "report %s: status %s, want %s", name,
+            ccverify_status_name(st), error->str);
+      CHECK(v == NULL, "report %s: out written on failure", name);
+      ccverify_verdict_free(v);
+      continue;
+    }
+    CHECK(st == CCVERIFY_STATUS_OK, "report %s: status %s: %s", name, ccverify_status_name(st), ccverify_last_error_message());
+    if (st != CCVERIFY_STATUS_OK) continue;
+    CHECK(ccverify_verdict_verified(v) == jget(expect, "verified")->boolean, "report %s: verified (%s)", name,
+          ccverify_verdict_json(v));
+    for (j = 0; j < want_checks->len; j++) {
+      const jvalue *want = &want_checks->items[j], *subject = jget(want, "subject");
+      const char *id = jget(want, "id")->str, *want_status = jget(want, "status")->str;
+      const char *subj = subject->type == J_STR ? subject->str : NULL;
+      long k = find_check(v, id, subj);
+      CHECK(k >= 0, "report %s: no check %s for %s", name, id, subj ? subj : "(none)");
+      if (k < 0) continue;
+      CHECK(!strcmp(status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status),
+            "report %s: %s %s is %s, want %s (%s)", name, id, subj ? subj : "(none)",
+            status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status, ccverify_verdict_check_detail(v, (size_t)k));
+    }
+    summary = ccverify_verdict_fact(v, "summary");
+    CHECK(summary != NULL && summary[0] != 0, "report %s: no summary fact", name);
+    ccverify_verdict_free(v);
+  }
+  CHECK(cases != NULL && ran == cases->len && ran >= 28, "ran %zu report cases", ran);
+  jfree(&doc);
+  free(text);
+}
+
+/* The case named `name` of the report document, or NULL. */
+static const jvalue *report_case(const jvalue *doc, const char *name) {
+  const jvalue *cases = jget(doc, "cases");
+  size_t i;
+  for (i = 0; cases && i < cases->len; i++)
+    if (!strcmp(jget(&cases->items[i], "name")->str, name)) return &cases->items[i];
+  CHECK(0, "no report case %s", name);
+  return NULL;
+}
+
+/* A policy's canonical JSON through ccverify_policy_normalize, malloc'd ("" on failure). */
+static char *normalized_policy(const char *text) {
+  char *json = NULL, *copy;
+  ccverify_status st = ccverify_policy_normalize(text, &json);
+  CHECK(st == CCVERIFY_STATUS_OK && json != NULL, "policy %s: %s", text, ccverify_status_name(st));
+  copy = (char *)malloc(json ? strlen(json) + 1 : 1);
+  strcpy(copy, json ? json : "");
+  ccverify_string_free(json);
+  return copy;
+}
+
+/* ccverify_verify_report, ccverify_verify_bundle and ccverify_policy_normalize: option forms,
+ * signer and summary, and the conventions (status, message, out untouched). */
+static void report_abi_contract(const char *root) {
+  static const char nonce[] = "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb";
+  ccverify_verdict *const untouched = (ccverify_verdict *)0x1;
+  const unsigned char bad_utf8[] = {'{', '"', 0xff, '"', ':', '1', '}', 0};
+  jvalue doc;
+  char *text = report_doc(root, &doc), *collateral, *bundle, *strict, *json;
+  char *options;
+  const jvalue *c;
+  const uint8_t *report;
+  const char *summary, *message;
+  size_t report_len, collateral_len = 0, bundle_len = 0, i;
+  ccverify_verdict *v = NULL, *w = NULL;
+  jbuf b = {NULL, 0, 0};
+  int found_summary = 0;
+  if (!text) return;
+  c = report_case(&doc, "real_evidence_report_nonce");
+  collateral = report_file(root, "../tdx/dcap-qvl/tdx_quote_collateral.json", &collateral_len);
+  bundle = report_file(root, "bundle-real.json", &bundle_len);
+  if (!c || !collateral || !bundle) {
+    free(collateral);
+    free(bundle);
+    jfree(&doc);
+    free(text);
+    return;
+  }
+  report = (const uint8_t *)jget(c, "report")->str;
+  report_len = jget(c, "report")->len;
+
+  /* The real evidence: the signer is the attested key, the summary says what is not proven. */
+  options = report_case_options(c, root);
+  CHECK(ccverify_verify_report(report, report_len, options, &v) == CCVERIFY_STATUS_OK, "report: real evidence");
+  free(options);
+  CHECK(!ccverify_verdict_verified(v), "report: real evidence is not verified (REPORTDATA)");
+  CHECK(streq_or_null(ccverify_verdict_signer(v), "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"), "report: signer %s",
+        ccverify_verdict_signer(v) ? ccverify_verdict_signer(v) : "(null)");
+  CHECK(streq_or_null(ccverify_verdict_fact(v, "signing_address"), ccverify_verdict_signer(v)), "report: signing_address fact");
+  CHECK(streq_or_null(ccverify_verdict_fact(v, "nonce"), nonce), "report: nonce fact");
+  summary = ccverify_verdict_fact(v, "summary");
+  CHECK(summary != NULL && !strncmp(summary, "NOT VERIFIED: ", 14) && strstr(summary, "tdx.report_data") != NULL &&
+            strstr(summary, "io.net does not bind it") != NULL, "report: summary %s", summary ? summary : "(null)");
+  for (i = 0; i < ccverify_verdict_fact_count(v); i++)
+    found_summary |= streq_or_null(ccverify_verdict_fact_name(v, i), "summary");
+  CHECK(found_summary, "report: summary is enumerable");
+  CHECK(strstr(ccverify_verdict_json(v), "\"summary\"") != NULL, "report: summary in the JSON");
+
+  /* The same inputs in other forms give the same verdict, byte for byte: `at` as Unix seconds,
+   * the collateral as a JSON object rather than text, the nonce with 0x and in upper case. */
+  jbuf_puts(&b, "{\"nonce\":\"0x931D8DD0ADD203AC3D8B4FBDE75E115278EEFCDCEAC5B87671A748F32364DFCB\",\"at\":1750400000,"
+                "\"policy\":null,\"rim_dir\":null,\"collateral\":");
+  jbuf_put(&b, collateral, collateral_len);
+  jbuf_puts(&b, "}");
+  CHECK(ccverify_verify_report(report, report_len, b.s, &w) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "report: option forms differ");
+  free(b.s);
+  ccverify_verdict_free(w);
+  w = NULL;
+
+  /* The policy as a preset name, its canonical JSON (as text and as an object) and TOML. */
+  ccverify_verdict_free(v);
+  v = NULL;
+  strict = normalized_policy("strict");
+  for (i = 0; i < 4; i++) {
+    jbuf o = {NULL, 0, 0};
+    jbuf_puts(&o, "{\"nonce\":\"");
+    jbuf_puts(&o, nonce);
+    jbuf_puts(&o, "\",\"at\":\"2025-06-20T06:13:20Z\",\"policy\":");
+    if (i == 0) jbuf_puts(&o, "\"strict\"");
+    if (i == 1) jdump_string(&o, strict, strlen(strict));
+    if (i == 2) jbuf_puts(&o, strict);
+    if (i == 3) jbuf_puts(&o, "\"preset = \\\"strict\\\"\\n\"");
+    jbuf_puts(&o, ",\"collateral\":");
+    jdump_string(&o, collateral, collateral_len);
+    jbuf_puts(&o, "}");
+    CHECK(ccverify_verify_report(report, report_len, o.s, i ? &w : &v) == CCVERIFY_STATUS_OK, "report: policy form %zu: %s",
+          i, ccverify_last_error_message());
+    free(o.s);
+    if (i == 0) {
+      CHECK(!ccverify_verdict_verified(v) && !strcmp(tdx_status(v, "report.key_binding"), "fail") &&
+                !strcmp(tdx_status(v, "report.image_digest"), "fail"), "report: strict fails the key binding");
+    } else {
+      CHECK(streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "report: policy form %zu differs", i);
+      ccverify_verdict_free(w);
+      w = NULL;
+    }
+  }
+  ccverify_verdict_free(v);
+  v = NULL;
+  free(strict);
+
+  /* Empty evidence is a valid call with a failed verdict. */
+  CHECK(ccverify_verify_report(NULL, 0, "{\"nonce\":\"01\"}", &v) == CCVERIFY_STATUS_OK, "report: empty evidence");
+  CHECK(!ccverify_verdict_verified(v) && !strcmp(tdx_status(v, "report.format"), "fail") &&
+            ccverify_verdict_signer(v) == NULL && ccverify_verdict_fact(v, "summary") != NULL, "report: empty evidence fails");
+  ccverify_verdict_free(v);
+  v = NULL;
+  CHECK(ccverify_verify_report((const uint8_t *)"{}", 2, "{\"nonce\":\"01\"}", &v) == CCVERIFY_STATUS_OK, "report: {}");
+  CHECK(!ccverify_verdict_verified(v) && !strcmp(tdx_status(v, "report.nonce"), "fail") &&
+            !strcmp(tdx_status(v, "report.signing_address"), "fail"), "report: {} fails");
+  ccverify_verdict_free(v);
+
+  /* Errors: a status, a message, the out-parameter untouched. */
+  v = untouched;
+  CHECK(ccverify_verify_report(report, report_len, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "report: NULL options");
+  CHECK(ccverify_verify_report(report, report_len, "{}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "nonce is required") != NULL, "report: no nonce");
+  CHECK(ccverify_verify_report(report, report_len, "", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "report: empty options");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":\"\"}", &v) == CCVERIFY_STATUS_INVALID_NONCE, "report: empty nonce");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":\"0x0000\"}", &v) == CCVERIFY_STATUS_INVALID_NONCE,
+        "report: zero nonce");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":\"01\",\"policy\":\"stricter\"}", &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "report: unknown preset");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":\"01\",\"policy\":{\"gpu\":{\"expected_cont\":8}}}", &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "report: unknown policy key");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":\"01\",\"at\":\"yesterday\"}", &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "report: bad at");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":1}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "report: nonce not a string");
+  b.s = NULL;
+  b.len = b.cap = 0;
+  jbuf_puts(&b, "{\"nonce\":\"01\",\"rim_dir\":");
+  {
+    char dir[8192];
+    snprintf(dir, sizeof dir, "%s/tests/vectors/report/no-such-dir", root);
+    jdump_string(&b, dir, strlen(dir));
+  }
+  jbuf_puts(&b, "}");
+  CHECK(ccverify_verify_report(report, report_len, b.s, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "report: missing rim_dir");
+  free(b.s);
+  CHECK(ccverify_verify_report(report, report_len, (const char *)bad_utf8, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "report: non-UTF-8 options");
+  CHECK(ccverify_verify_report(NULL, 5, "{\"nonce\":\"01\"}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "report") != NULL, "report: NULL with a length");
+  CHECK(ccverify_verify_report(report, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, "{\"nonce\":\"01\"}", &v) ==
+            CCVERIFY_STATUS_LIMIT_EXCEEDED, "report: oversized");
+  CHECK(ccverify_verify_report(report, report_len, "{\"nonce\":\"01\"}", NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "report: NULL out");
+  CHECK(v == untouched, "report: out written on failure");
+
+  /* Bundles: NULL, "" and {} are no overrides; the stored time and policy apply. */
+  v = NULL;
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, NULL, &v) == CCVERIFY_STATUS_OK, "bundle NULL options");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "", &w) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "bundle: \"\" options differ");
+  ccverify_verdict_free(w);
+  w = NULL;
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "{}", &w) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "bundle: {} options differ");
+  CHECK(ccverify_verdict_fact(v, "bundle.at") != NULL && ccverify_verdict_fact(v, "summary") != NULL, "bundle facts");
+  CHECK(streq_or_null(ccverify_verdict_signer(v), "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"), "bundle signer");
+  ccverify_verdict_free(v);
+  ccverify_verdict_free(w);
+  v = w = NULL;
+  v = untouched;
+  CHECK(ccverify_verify_bundle((const uint8_t *)"not json", 8, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "bundle") != NULL, "bundle: not JSON");
+  CHECK(ccverify_verify_bundle((const uint8_t *)"{}", 2, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle: {}");
+  CHECK(ccverify_verify_bundle(NULL, 0, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle: empty");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "{\"policy\":\"lenient\"}", &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle: unknown preset");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "[]", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "bundle: options not an object");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, (const char *)bad_utf8, &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle: non-UTF-8 options");
+  CHECK(ccverify_verify_bundle(NULL, 5, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle: NULL with a length");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, NULL, &v) ==
+            CCVERIFY_STATUS_LIMIT_EXCEEDED, "bundle: oversized");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, NULL, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "bundle: NULL out");
+  CHECK(v == untouched, "bundle: out written on failure");
+
+  /* Policies: canonical JSON that reads back to itself; presets, TOML and JSON agree. */
+  {
+    static const char *const same_as_strict[] = {
+        "strict", " strict\n", "preset = \"strict\"", "{\"preset\":\"strict\"}",
+        "require_image_digest = true\nrequire_key_binding = true\npreset = \"strict\"",
+    };
+    char *canonical = normalized_policy("strict"), *again = normalized_policy(canonical), *dflt = normalized_policy("default");
+    char *empty = normalized_policy("{}"), *offline = normalized_policy("offline");
+    CHECK(!strcmp(canonical, again), "policy: canonical JSON is a fixed point");
+    CHECK(canonical[0] == '{' && strstr(canonical, "\"require_key_binding\":true") != NULL, "policy: %s", canonical);
+    CHECK(!strcmp(dflt, empty) && strcmp(dflt, canonical) && strcmp(dflt, offline), "policy: presets differ");
+    for (i = 0; i < sizeof same_as_strict / sizeof same_as_strict[0]; i++) {
+      char *p = normalized_policy(same_as_strict[i]);
+      CHECK(!strcmp(p, canonical), "policy %s: %s", same_as_strict[i], p);
+      free(p);
+    }
+    free(canonical);
+    free(again);
+    free(dflt);
+    free(empty);
+    free(offline);
+  }
+  json = (char *)untouched;
+  CHECK(ccverify_policy_normalize("lenient", &json) == CCVERIFY_STATUS_INVALID_ARGUMENT, "policy: unknown preset");
+  CHECK(ccverify_policy_normalize("{\"preset\":\"lenient\"}", &json) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "lenient") != NULL, "policy: unknown preset in JSON");
+  CHECK(ccverify_policy_normalize("{\"bogus\":true}", &json) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            strstr(ccverify_last_error_message(), "unknown key") != NULL, "policy: unknown key");
+  CHECK(ccverify_policy_normalize("image_digests = [\"sha256:00\"]", &json) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "policy: malformed digest");
+  CHECK(ccverify_policy_normalize("{\"offline\":\"yes\"}", &json) == CCVERIFY_STATUS_INVALID_ARGUMENT, "policy: wrong type");
+  CHECK(ccverify_policy_normalize("[]", &json) == CCVERIFY_STATUS_INVALID_ARGUMENT, "policy: not an object");
+  CHECK(ccverify_policy_normalize((const char *)bad_utf8, &json) == CCVERIFY_STATUS_INVALID_ARGUMENT, "policy: non-UTF-8");
+  CHECK(ccverify_policy_normalize(NULL, &json) == CCVERIFY_STATUS_INVALID_ARGUMENT, "policy: NULL text");
+  message = ccverify_last_error_message();
+  CHECK(message != NULL && strstr(message, "NULL") != NULL, "policy: NULL message");
+  CHECK(json == (char *)untouched, "policy: out written on failure");
+  CHECK(ccverify_policy_normalize("strict", NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "policy: NULL out");
+  ccverify_string_free(NULL);
+
+  free(collateral);
+  free(bundle);
+  jfree(&doc);
+  free(text);
+}
+
+/* Every status has its stable name; numbers are never reused. */
+static void status_names(void) {
+  static const struct {
+    ccverify_status status;
+    unsigned number;
+    const char *name;
+  } all[] = {
+      {CCVERIFY_STATUS_OK, 0, "ok"},
+      {CCVERIFY_STATUS_INVALID_ARGUMENT, 1, "invalid_argument"},
+      {CCVERIFY_STATUS_INVALID_NONCE, 2, "invalid_nonce"},
+      {CCVERIFY_STATUS_INVALID_ADDRESS, 3, "invalid_address"},
+      {CCVERIFY_STATUS_INVALID_SIGNATURE, 4, "invalid_signature"},
+      {CCVERIFY_STATUS_LIMIT_EXCEEDED, 5, "limit_exceeded"},
+      {CCVERIFY_STATUS_INVALID_STATE, 6, "invalid_state"},
+      {CCVERIFY_STATUS_RNG, 7, "rng"},
+      {CCVERIFY_STATUS_NETWORK, 8, "network"},
+      {CCVERIFY_STATUS_ATTESTATION_FAILED, 9, "attestation_failed"},
+      {CCVERIFY_STATUS_INTERNAL, 99, "internal"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof all / sizeof all[0]; i++) {
+    CHECK((unsigned)all[i].status == all[i].number, "status %s is %u", all[i].name, (unsigned)all[i].status);
+    CHECK(!strcmp(ccverify_status_name(all[i].status), all[i].name), "status %u is named %s", all[i].number,
+          ccverify_status_name(all[i].status));
+  }
+  CHECK(!strcmp(ccverify_status_name(10), "unknown") && !strcmp(ccverify_status_name(98), "unknown"), "unknown statuses");
+}
+
 int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   exchange_vectors(root);
@@ -792,6 +1194,9 @@ int main(int argc, char **argv) {
   gpu_abi_contract(root);
   tdx_vectors(root);
   tdx_abi_contract(root);
+  report_vectors(root);
+  report_abi_contract(root);
+  status_names();
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout); /* before LeakSanitizer's exit-time report */
   return failed ? 1 : 0;

@@ -32,7 +32,17 @@ var (
 	ErrInvalidArgument = errors.New("invalid_argument")
 	ErrInvalidNonce    = errors.New("invalid_nonce")
 	ErrInvalidAddress  = errors.New("invalid_address")
+	ErrLimitExceeded   = errors.New("limit_exceeded")
+	// ErrNetwork: a network step failed (never raised by offline verification).
+	ErrNetwork = errors.New("network")
+	// ErrAttestationFailed: an attested session refused to continue unverified.
+	ErrAttestationFailed = errors.New("attestation_failed")
 )
+
+// StatusName is the stable name of a C status number ("ok", "invalid_nonce", …, "unknown").
+func StatusName(status uint32) string {
+	return C.GoString(C.ccverify_status_name(C.uint32_t(status)))
+}
 
 // Is lets errors.Is match sentinel errors by code.
 func (e *Error) Is(target error) bool { return target != nil && target.Error() == e.Code }
@@ -302,6 +312,69 @@ func VerifyTDX(quote, collateral []byte, options *TDXOptions) (*Verdict, error) 
 		return nil, err
 	}
 	return takeVerdict(v), nil
+}
+
+// cText is text as a C string (free with C.free), refusing interior NUL bytes.
+func cText(text, what string) (*C.char, error) {
+	if strings.IndexByte(text, 0) >= 0 {
+		return nil, &Error{Code: "invalid_argument", Message: what + " contains a NUL byte"}
+	}
+	return C.CString(text), nil
+}
+
+// VerifyReport verifies a whole io.net attestation (the JSON bytes of the
+// /v1/private/attestation answer, exactly as received). optionsJSON is the C ABI's options
+// object: "nonce" (required), "rim_dir", "ocsp_dir", "collateral" (object or JSON text), "at"
+// (RFC 3339 or Unix seconds) and "policy" (object, or JSON/TOML text or a preset name). The
+// verdict's Signer is the attested signing address (the key to pin) and Facts["summary"] says
+// what is and is not proven. Bad evidence is a verdict with failed checks.
+func VerifyReport(report []byte, optionsJSON string) (*Verdict, error) {
+	o, err := cText(optionsJSON, "options")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(o))
+	r, rLen := cBytes(report)
+	defer C.free(unsafe.Pointer(r))
+	var v *C.ccverify_verdict
+	if err := statusError(C.ccverify_verify_report(r, rLen, o, &v)); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
+// VerifyBundle re-verifies an evidence bundle offline. optionsJSON is "" for no overrides or
+// an object with "at" and "policy" (as for VerifyReport). A bundle that cannot be read is an
+// invalid_argument error; bad evidence inside it is a verdict with failed checks.
+func VerifyBundle(bundle []byte, optionsJSON string) (*Verdict, error) {
+	o, err := cText(optionsJSON, "options")
+	if err != nil {
+		return nil, err
+	}
+	defer C.free(unsafe.Pointer(o))
+	b, bLen := cBytes(bundle)
+	defer C.free(unsafe.Pointer(b))
+	var v *C.ccverify_verdict
+	if err := statusError(C.ccverify_verify_bundle(b, bLen, o, &v)); err != nil {
+		return nil, err
+	}
+	return takeVerdict(v), nil
+}
+
+// NormalizePolicy parses a policy (JSON, TOML or a preset name: "default", "offline",
+// "strict") and returns its canonical JSON, which means the same policy wherever one is read.
+func NormalizePolicy(text string) (string, error) {
+	t, err := cText(text, "policy")
+	if err != nil {
+		return "", err
+	}
+	defer C.free(unsafe.Pointer(t))
+	var out *C.char
+	if err := statusError(C.ccverify_policy_normalize(t, &out)); err != nil {
+		return "", err
+	}
+	defer C.ccverify_string_free(out)
+	return C.GoString(out), nil
 }
 
 // StreamVerifier verifies a stream chunk by chunk.

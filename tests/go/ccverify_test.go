@@ -493,3 +493,292 @@ func TestTDXArguments(t *testing.T) {
 		t.Errorf("message lacks the reason: %v", err)
 	}
 }
+
+type reportCase struct {
+	Name           string          `json:"name"`
+	Kind           string          `json:"kind"`
+	Report         string          `json:"report"`
+	Options        json.RawMessage `json:"options"`
+	RIMDir         *string         `json:"rim_dir"`
+	CollateralFile *string         `json:"collateral_file"`
+	BundleFile     *string         `json:"bundle_file"`
+	Expect         struct {
+		Verified *bool   `json:"verified"`
+		Error    *string `json:"error"`
+		Checks   []struct {
+			ID      string  `json:"id"`
+			Subject *string `json:"subject"`
+			Status  string  `json:"status"`
+		} `json:"checks"`
+	} `json:"expect"`
+}
+
+func reportPath(name string) string { return filepath.Join("..", "vectors", "report", name) }
+
+func reportCases(t *testing.T) []reportCase {
+	raw, err := os.ReadFile(reportPath("cases.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Cases []reportCase `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Cases) < 28 {
+		t.Fatalf("expected the full report case set, found %d", len(doc.Cases))
+	}
+	return doc.Cases
+}
+
+func findReportCase(t *testing.T, name string) reportCase {
+	cases := reportCases(t)
+	i := slices.IndexFunc(cases, func(c reportCase) bool { return c.Name == name })
+	if i < 0 {
+		t.Fatalf("no report case %s", name)
+	}
+	return cases[i]
+}
+
+// reportCaseOptions builds a report case's options as core/tests/report_vectors.rs does: its
+// options object plus rim_dir and the TEXT of collateral_file (both relative to the vector dir).
+func reportCaseOptions(t *testing.T, c reportCase) string {
+	var o map[string]any
+	if err := json.Unmarshal(c.Options, &o); err != nil {
+		t.Fatalf("%s: options: %v", c.Name, err)
+	}
+	if c.RIMDir != nil {
+		o["rim_dir"] = reportPath(*c.RIMDir)
+	}
+	if c.CollateralFile != nil {
+		b, err := os.ReadFile(reportPath(*c.CollateralFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		o["collateral"] = string(b)
+	}
+	b, err := json.Marshal(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func runReportCase(t *testing.T, c reportCase) (*Verdict, error) {
+	switch c.Kind {
+	case "report":
+		return VerifyReport([]byte(c.Report), reportCaseOptions(t, c))
+	case "bundle":
+		if c.BundleFile == nil {
+			t.Fatalf("%s: no bundle_file", c.Name)
+		}
+		b, err := os.ReadFile(reportPath(*c.BundleFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return VerifyBundle(b, string(c.Options))
+	}
+	t.Fatalf("%s: unknown kind %q", c.Name, c.Kind)
+	return nil, nil
+}
+
+func TestReportVectors(t *testing.T) {
+	cases := reportCases(t)
+	ran := 0
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
+			ran++
+			got, err := runReportCase(t, c)
+			if c.Expect.Error != nil {
+				var e *Error
+				if !errors.As(err, &e) || e.Code != *c.Expect.Error || got != nil {
+					t.Fatalf("want error %s, got %v (%v)", *c.Expect.Error, err, got)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Expect.Verified == nil || got.Verified != *c.Expect.Verified {
+				t.Errorf("verified = %v: %s", got.Verified, got.JSON)
+			}
+			for _, want := range c.Expect.Checks {
+				subject := ""
+				if want.Subject != nil {
+					subject = *want.Subject
+				}
+				i := slices.IndexFunc(got.Checks, func(g Check) bool { return g.ID == want.ID && g.Subject == subject })
+				if i < 0 {
+					t.Errorf("no check %s for %q", want.ID, subject)
+				} else if got.Checks[i].Status != want.Status {
+					t.Errorf("%s %q = %s (%s), want %s", want.ID, subject, got.Checks[i].Status, got.Checks[i].Detail, want.Status)
+				}
+			}
+			if got.Facts["summary"] == "" {
+				t.Errorf("no summary fact: %s", got.JSON)
+			}
+		})
+	}
+	if ran != len(cases) || ran < 28 {
+		t.Fatalf("ran %d of %d report cases", ran, len(cases))
+	}
+}
+
+func TestReportArguments(t *testing.T) {
+	c := findReportCase(t, "real_evidence_report_nonce")
+	report := []byte(c.Report)
+	base, err := VerifyReport(report, reportCaseOptions(t, c))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const signer = "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"
+	s := base.Facts["summary"]
+	if base.Verified || base.Signer != signer || base.Facts["signing_address"] != signer ||
+		!strings.HasPrefix(s, "NOT VERIFIED: ") || !strings.Contains(s, "io.net does not bind it") {
+		t.Errorf("real evidence: signer %q, summary %q", base.Signer, s)
+	}
+	// Other forms of the same inputs: at as Unix seconds, collateral as an object, nonce with 0x
+	// and in upper case.
+	collateral, err := os.ReadFile(reportPath(*c.CollateralFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := `{"nonce":"0x931D8DD0ADD203AC3D8B4FBDE75E115278EEFCDCEAC5B87671A748F32364DFCB","at":1750400000,"collateral":` + string(collateral) + `}`
+	if v, err := VerifyReport(report, other); err != nil || v.JSON != base.JSON {
+		t.Errorf("other option forms differ: %v", err)
+	}
+	// The policy as a preset, as its canonical JSON (text and object) and as TOML.
+	strict, err := NormalizePolicy("strict")
+	if err != nil {
+		t.Fatal(err)
+	}
+	withPolicy := func(policy string) string {
+		var o map[string]any
+		if err := json.Unmarshal([]byte(reportCaseOptions(t, c)), &o); err != nil {
+			t.Fatal(err)
+		}
+		o["policy"] = json.RawMessage(policy)
+		b, err := json.Marshal(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	quoted, _ := json.Marshal(strict)
+	first, err := VerifyReport(report, withPolicy(`"strict"`))
+	if err != nil || checkStatus(first, "report.key_binding") != "fail" {
+		t.Fatalf("strict: %v", err)
+	}
+	for _, p := range []string{string(quoted), strict, `"preset = \"strict\"\n"`} {
+		if v, err := VerifyReport(report, withPolicy(p)); err != nil || v.JSON != first.JSON {
+			t.Errorf("policy %s: %v", p, err)
+		}
+	}
+	// Empty evidence is a verdict, not an error.
+	if v, err := VerifyReport(nil, `{"nonce":"01"}`); err != nil || v.Verified || checkStatus(v, "report.format") != "fail" || v.Signer != "" {
+		t.Errorf("empty evidence: %v", err)
+	}
+	// Errors.
+	for opts, want := range map[string]error{
+		"":                                       ErrInvalidArgument,
+		"{}":                                     ErrInvalidArgument,
+		`{"nonce":""}`:                           ErrInvalidNonce,
+		`{"nonce":"0x0000"}`:                     ErrInvalidNonce,
+		`{"nonce":"01","policy":"stricter"}`:     ErrInvalidArgument,
+		`{"nonce":"01","at":"yesterday"}`:        ErrInvalidArgument,
+		`{"nonce":"01","rim_dir":"no-such-dir"}`: ErrInvalidArgument,
+		`{"nonce":"01","polcy":"strict"}`:        ErrInvalidArgument,
+		"{\"nonce\":\"01\"}\x00":                 ErrInvalidArgument,
+		`{"nonce":"01","policy":{"gpu":{"x":1}}}`: ErrInvalidArgument,
+	} {
+		if _, err := VerifyReport(report, opts); !errors.Is(err, want) {
+			t.Errorf("%q: %v, want %v", opts, err, want)
+		}
+	}
+	if _, err := VerifyReport(report, "{}"); err == nil || !strings.Contains(err.Error(), "nonce is required") {
+		t.Errorf("message lacks the reason: %v", err)
+	}
+}
+
+func TestBundleArguments(t *testing.T) {
+	bundle, err := os.ReadFile(reportPath("bundle-real.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, err := VerifyBundle(bundle, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if base.Facts["bundle.at"] == "" || base.Facts["summary"] == "" || base.Signer != "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23" {
+		t.Errorf("bundle: %s", base.JSON)
+	}
+	if v, err := VerifyBundle(bundle, "{}"); err != nil || v.JSON != base.JSON {
+		t.Errorf("{} differs from no overrides: %v", err)
+	}
+	for name, tc := range map[string]struct {
+		bundle []byte
+		opts   string
+	}{
+		"not json":       {[]byte("not json"), ""},
+		"empty object":   {[]byte("{}"), ""},
+		"empty":          {nil, ""},
+		"other format":   {[]byte(`{"format":"ccverify-bundle/0"}`), ""},
+		"unknown preset": {bundle, `{"policy":"lenient"}`},
+		"unknown option": {bundle, `{"att":0}`},
+		"not an object":  {bundle, "[]"},
+		"NUL":            {bundle, "{}\x00"},
+	} {
+		if _, err := VerifyBundle(tc.bundle, tc.opts); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+func TestNormalizePolicy(t *testing.T) {
+	strict, err := NormalizePolicy("strict")
+	if err != nil || !strings.Contains(strict, `"require_key_binding":true`) {
+		t.Fatalf("strict: %q %v", strict, err)
+	}
+	var obj map[string]any
+	if err := json.Unmarshal([]byte(strict), &obj); err != nil {
+		t.Fatalf("not JSON: %v", err)
+	}
+	for _, text := range []string{strict, " strict\n", `preset = "strict"`, `{"preset":"strict"}`,
+		"require_image_digest = true\nrequire_key_binding = true\npreset = \"strict\""} {
+		if got, err := NormalizePolicy(text); err != nil || got != strict {
+			t.Errorf("%q: %q %v", text, got, err)
+		}
+	}
+	def, err1 := NormalizePolicy("default")
+	empty, err2 := NormalizePolicy("{}")
+	offline, err3 := NormalizePolicy("offline")
+	if err1 != nil || err2 != nil || err3 != nil || def != empty || def == strict || def == offline {
+		t.Errorf("presets: %v %v %v", err1, err2, err3)
+	}
+	for _, text := range []string{"lenient", `{"bogus":true}`, `image_digests = ["sha256:00"]`, `{"offline":"yes"}`, "[]", "strict\x00"} {
+		if _, err := NormalizePolicy(text); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%q: %v", text, err)
+		}
+	}
+	if _, err := NormalizePolicy(`{"bogus":true}`); err == nil || !strings.Contains(err.Error(), "unknown key") {
+		t.Errorf("message lacks the reason: %v", err)
+	}
+}
+
+func TestStatusNames(t *testing.T) {
+	for code, name := range map[uint32]string{
+		0: "ok", 1: "invalid_argument", 2: "invalid_nonce", 3: "invalid_address", 4: "invalid_signature",
+		5: "limit_exceeded", 6: "invalid_state", 7: "rng", 8: "network", 9: "attestation_failed", 99: "internal",
+		10: "unknown", 98: "unknown",
+	} {
+		if got := StatusName(code); got != name {
+			t.Errorf("status %d = %q, want %q", code, got, name)
+		}
+	}
+	for _, sentinel := range []error{ErrNetwork, ErrAttestationFailed, ErrLimitExceeded} {
+		if !errors.Is(&Error{Code: sentinel.Error()}, sentinel) {
+			t.Errorf("%v does not match its code", sentinel)
+		}
+	}
+}
