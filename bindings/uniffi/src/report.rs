@@ -33,7 +33,7 @@ pub struct ReportOptions {
     pub collateral: Option<String>,
     /// The verification time in Unix seconds. Unset: the system clock at the call.
     #[uniffi(default = None)]
-    pub at: Option<i64>,
+    pub at_unix_seconds: Option<i64>,
 }
 
 impl ReportOptions {
@@ -44,7 +44,7 @@ impl ReportOptions {
             rim_dir: self.rim_dir,
             ocsp_dir: self.ocsp_dir,
             collateral: self.collateral,
-            at: self.at,
+            at: self.at_unix_seconds,
             policy: match self.policy {
                 Some(text) => Policy::parse(&text)?,
                 None => Policy::default(),
@@ -59,7 +59,7 @@ impl ReportOptions {
 pub struct BundleOptions {
     /// The verification time in Unix seconds. Unset: the time stored in the bundle.
     #[uniffi(default = None)]
-    pub at: Option<i64>,
+    pub at_unix_seconds: Option<i64>,
     /// The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
     /// the bundle.
     #[uniffi(default = None)]
@@ -70,7 +70,7 @@ impl BundleOptions {
     /// The core options. Errors: `InvalidArgument` for a policy the core refuses.
     fn into_core(self) -> Result<ccverify::bundle::BundleOptions, CcverifyError> {
         Ok(ccverify::bundle::BundleOptions {
-            at: self.at,
+            at: self.at_unix_seconds,
             policy: self.policy.as_deref().map(Policy::parse).transpose()?,
         })
     }
@@ -139,7 +139,7 @@ mod tests {
             rim_dir: None,
             ocsp_dir: None,
             collateral: None,
-            at: None,
+            at_unix_seconds: None,
         }
     }
 
@@ -154,7 +154,7 @@ mod tests {
         );
         assert_eq!(
             BundleOptions {
-                at: None,
+                at_unix_seconds: None,
                 policy: None
             }
             .into_core()
@@ -170,7 +170,7 @@ mod tests {
             rim_dir: Some("rims".into()),
             ocsp_dir: Some("ocsp".into()),
             collateral: Some("{}".into()),
-            at: Some(1_750_400_000),
+            at_unix_seconds: Some(1_750_400_000),
             ..foreign_default("cd")
         }
         .into_core()
@@ -187,7 +187,7 @@ mod tests {
             }
         );
         let core = BundleOptions {
-            at: Some(-1),
+            at_unix_seconds: Some(-1),
             policy: Some("offline = true\n[gpu]\nexpected_count = 8\n".into()),
         }
         .into_core()
@@ -209,7 +209,7 @@ mod tests {
             .unwrap_err();
             assert_eq!(e.code(), "invalid_argument", "{bad}: {e}");
             let e = BundleOptions {
-                at: None,
+                at_unix_seconds: None,
                 policy: Some(bad.into()),
             }
             .into_core()

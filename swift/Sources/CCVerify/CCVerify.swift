@@ -460,7 +460,29 @@ fileprivate final class UniffiHandleMap<T>: @unchecked Sendable {
 
 
 // Public interface members begin here.
+// Magic number for the Rust proxy to call using the same mechanism as every other method,
+// to free the callback once it's dropped by Rust.
+private let IDX_CALLBACK_FREE: Int32 = 0
+// Callback return codes
+private let UNIFFI_CALLBACK_SUCCESS: Int32 = 0
+private let UNIFFI_CALLBACK_ERROR: Int32 = 1
+private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
+    typealias FfiType = UInt16
+    typealias SwiftType = UInt16
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
@@ -597,6 +619,298 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
         writeBytes(&buf, value)
     }
 }
+
+
+
+
+/**
+ * An attested session with one model (made by `attest`): the attestation's verdict, the
+ * pinned signing address, completions verified against it, and an evidence bundle that
+ * re-verifies offline (`verifyBundle`). Thread-safe; calls may overlap.
+ */
+public protocol SessionProtocol: AnyObject, Sendable {
+    
+    /**
+     * Whether the attestation verified.
+     */
+    func attested()  -> Bool
+    
+    /**
+     * The evidence bundle as JSON text (`ccverify-bundle/1`): the attestation and everything
+     * it was verified with, and the exchanges when `recordExchanges` is set. Re-verify it
+     * offline with `verifyBundle`.
+     */
+    func bundleJson()  -> String
+    
+    /**
+     * Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
+     * and verifies the reply against the pinned key.
+     *
+     * Errors: `AttestationFailed` on an unverified session without `allowUnverified`;
+     * `Network` when the gateway cannot be reached or answers with an error status.
+     */
+    func chat(body: Data) async throws  -> ChatResponse
+    
+    /**
+     * Sends one streamed completion (the body should say `"stream": true`). Each chunk goes to
+     * `listener` as it arrives — or, with `hold`, the whole stream once, only after it
+     * verified (never when it did not). The verdict comes with the returned response.
+     * Cancelling the call stops the chunks; the request itself runs to its end.
+     *
+     * Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
+     * aborts the stream with its error (`Internal` unless it threw a ccverify error).
+     */
+    func chatStream(body: Data, hold: Bool, listener: ChunkListener) async throws  -> ChatResponse
+    
+    /**
+     * The model attested.
+     */
+    func modelId()  -> String
+    
+    /**
+     * The nonce sent with the attestation request (normalised: 64 hex digits).
+     */
+    func nonceHex()  -> String
+    
+    /**
+     * The pinned signing address (EIP-55), when the attestation gave a well-formed one.
+     */
+    func signingAddress()  -> String?
+    
+    /**
+     * The attestation verdict, with its plain-language `summary` fact; its `signer` is the
+     * pinned address.
+     */
+    func verdict()  -> Verdict
+    
+}
+/**
+ * An attested session with one model (made by `attest`): the attestation's verdict, the
+ * pinned signing address, completions verified against it, and an evidence bundle that
+ * re-verifies offline (`verifyBundle`). Thread-safe; calls may overlap.
+ */
+open class Session: SessionProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_ccverify_uniffi_fn_clone_session(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_ccverify_uniffi_fn_free_session(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * Whether the attestation verified.
+     */
+open func attested() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_attested(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The evidence bundle as JSON text (`ccverify-bundle/1`): the attestation and everything
+     * it was verified with, and the exchanges when `recordExchanges` is set. Re-verify it
+     * offline with `verifyBundle`.
+     */
+open func bundleJson() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_bundle_json(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
+     * and verifies the reply against the pinned key.
+     *
+     * Errors: `AttestationFailed` on an unverified session without `allowUnverified`;
+     * `Network` when the gateway cannot be reached or answers with an error status.
+     */
+open func chat(body: Data)async throws  -> ChatResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_ccverify_uniffi_fn_method_session_chat(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(body)
+                )
+            },
+            pollFunc: ffi_ccverify_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_ccverify_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_ccverify_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChatResponse_lift,
+            errorHandler: FfiConverterTypeCcverifyError_lift
+        )
+}
+    
+    /**
+     * Sends one streamed completion (the body should say `"stream": true`). Each chunk goes to
+     * `listener` as it arrives — or, with `hold`, the whole stream once, only after it
+     * verified (never when it did not). The verdict comes with the returned response.
+     * Cancelling the call stops the chunks; the request itself runs to its end.
+     *
+     * Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
+     * aborts the stream with its error (`Internal` unless it threw a ccverify error).
+     */
+open func chatStream(body: Data, hold: Bool, listener: ChunkListener)async throws  -> ChatResponse  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_ccverify_uniffi_fn_method_session_chat_stream(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(body),FfiConverterBool.lower(hold),FfiConverterCallbackInterfaceChunkListener_lower(listener)
+                )
+            },
+            pollFunc: ffi_ccverify_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_ccverify_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_ccverify_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeChatResponse_lift,
+            errorHandler: FfiConverterTypeCcverifyError_lift
+        )
+}
+    
+    /**
+     * The model attested.
+     */
+open func modelId() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_model_id(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The nonce sent with the attestation request (normalised: 64 hex digits).
+     */
+open func nonceHex() -> String  {
+    return try!  FfiConverterString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_nonce_hex(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The pinned signing address (EIP-55), when the attestation gave a well-formed one.
+     */
+open func signingAddress() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_signing_address(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * The attestation verdict, with its plain-language `summary` fact; its `signer` is the
+     * pinned address.
+     */
+open func verdict() -> Verdict  {
+    return try!  FfiConverterTypeVerdict_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_verdict(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSession: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Session
+
+    public static func lift(_ handle: UInt64) throws -> Session {
+        return Session(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Session) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Session {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Session, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lift(_ handle: UInt64) throws -> Session {
+    return try FfiConverterTypeSession.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
+    return FfiConverterTypeSession.lower(value)
+}
+
+
 
 
 
@@ -767,7 +1081,7 @@ public struct BundleOptions: Equatable, Hashable {
     /**
      * The verification time in Unix seconds. Unset: the time stored in the bundle.
      */
-    public var at: Int64?
+    public var atUnixSeconds: Int64?
     /**
      * The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
      * the bundle.
@@ -779,12 +1093,12 @@ public struct BundleOptions: Equatable, Hashable {
     public init(
         /**
          * The verification time in Unix seconds. Unset: the time stored in the bundle.
-         */at: Int64? = nil, 
+         */atUnixSeconds: Int64? = nil, 
         /**
          * The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
          * the bundle.
          */policy: String? = nil) {
-        self.at = at
+        self.atUnixSeconds = atUnixSeconds
         self.policy = policy
     }
 
@@ -804,13 +1118,13 @@ public struct FfiConverterTypeBundleOptions: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BundleOptions {
         return
             try BundleOptions(
-                at: FfiConverterOptionInt64.read(from: &buf), 
+                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
                 policy: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: BundleOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionInt64.write(value.at, into: &buf)
+        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
         FfiConverterOptionString.write(value.policy, into: &buf)
     }
 }
@@ -828,6 +1142,127 @@ public func FfiConverterTypeBundleOptions_lift(_ buf: RustBuffer) throws -> Bund
 #endif
 public func FfiConverterTypeBundleOptions_lower(_ value: BundleOptions) -> RustBuffer {
     return FfiConverterTypeBundleOptions.lower(value)
+}
+
+
+/**
+ * One completion and its verdict.
+ */
+public struct ChatResponse: Equatable, Hashable {
+    /**
+     * The HTTP status (2xx; other statuses are `Network` errors).
+     */
+    public var status: UInt16
+    /**
+     * The exact body received (for streams, the whole SSE stream).
+     */
+    public var body: Data
+    /**
+     * The response headers, lower-case names; a repeated field's values are joined with
+     * `", "` (RFC 9110 §5.3). Pass them to `verifyResponse` to re-verify.
+     */
+    public var headers: [String: String]
+    /**
+     * The exchange's verdict against the pinned key, plus the `session.attestation` row.
+     */
+    public var verdict: Verdict
+    /**
+     * The signature, hashes and signer check out AND the session's attestation verified.
+     */
+    public var verified: Bool
+    /**
+     * Whether the session's attestation verified.
+     */
+    public var attested: Bool
+    /**
+     * Whether `body` is an SSE stream.
+     */
+    public var stream: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The HTTP status (2xx; other statuses are `Network` errors).
+         */status: UInt16, 
+        /**
+         * The exact body received (for streams, the whole SSE stream).
+         */body: Data, 
+        /**
+         * The response headers, lower-case names; a repeated field's values are joined with
+         * `", "` (RFC 9110 §5.3). Pass them to `verifyResponse` to re-verify.
+         */headers: [String: String], 
+        /**
+         * The exchange's verdict against the pinned key, plus the `session.attestation` row.
+         */verdict: Verdict, 
+        /**
+         * The signature, hashes and signer check out AND the session's attestation verified.
+         */verified: Bool, 
+        /**
+         * Whether the session's attestation verified.
+         */attested: Bool, 
+        /**
+         * Whether `body` is an SSE stream.
+         */stream: Bool) {
+        self.status = status
+        self.body = body
+        self.headers = headers
+        self.verdict = verdict
+        self.verified = verified
+        self.attested = attested
+        self.stream = stream
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ChatResponse: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeChatResponse: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChatResponse {
+        return
+            try ChatResponse(
+                status: FfiConverterUInt16.read(from: &buf), 
+                body: FfiConverterData.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf), 
+                verdict: FfiConverterTypeVerdict.read(from: &buf), 
+                verified: FfiConverterBool.read(from: &buf), 
+                attested: FfiConverterBool.read(from: &buf), 
+                stream: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ChatResponse, into buf: inout [UInt8]) {
+        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterData.write(value.body, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+        FfiConverterTypeVerdict.write(value.verdict, into: &buf)
+        FfiConverterBool.write(value.verified, into: &buf)
+        FfiConverterBool.write(value.attested, into: &buf)
+        FfiConverterBool.write(value.stream, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChatResponse_lift(_ buf: RustBuffer) throws -> ChatResponse {
+    return try FfiConverterTypeChatResponse.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeChatResponse_lower(_ value: ChatResponse) -> RustBuffer {
+    return FfiConverterTypeChatResponse.lower(value)
 }
 
 
@@ -917,6 +1352,208 @@ public func FfiConverterTypeCheck_lift(_ buf: RustBuffer) throws -> Check {
 #endif
 public func FfiConverterTypeCheck_lower(_ value: Check) -> RustBuffer {
     return FfiConverterTypeCheck.lower(value)
+}
+
+
+/**
+ * How to reach the io.net gateway and how to judge what it says. Every field has a default:
+ * `null` / `nil` means the core's default, so `ClientConfig()` is the public gateway with the
+ * API key from `$IO_API_KEY` and the `default` policy (online: RIMs, OCSP answers and Intel
+ * collateral are fetched as needed).
+ */
+public struct ClientConfig: Equatable, Hashable {
+    /**
+     * Gateway base URL, without `/v1`. Unset: `https://api.intelligence.io.net`.
+     */
+    public var baseUrl: String?
+    /**
+     * The io.net API key, sent as `Authorization: Bearer`. Unset: `$IO_API_KEY`; empty: no
+     * key at all.
+     */
+    public var apiKey: String?
+    /**
+     * Per-request timeout in milliseconds, connection to last byte (streams: per read).
+     * Unset: 120 000.
+     */
+    public var timeoutMs: UInt64?
+    /**
+     * Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
+     */
+    public var retries: UInt32?
+    /**
+     * The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
+     * is honoured). Unset: 500.
+     */
+    public var backoffMs: UInt64?
+    /**
+     * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
+     * `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
+     */
+    public var policy: String?
+    /**
+     * Chat even when the attestation did not verify; every reply is then marked unverified.
+     */
+    public var allowUnverified: Bool
+    /**
+     * Directory of NVIDIA RIMs, consulted before NVIDIA's RIM service.
+     */
+    public var rimDir: String?
+    /**
+     * Directory of cached DER OCSP responses, consulted before the live responders.
+     */
+    public var ocspDir: String?
+    /**
+     * Intel collateral for the TDX quote (dcap-qvl `QuoteCollateralV3` JSON). Unset: fetched
+     * from `pccsUrl`, unless the policy is offline.
+     */
+    public var collateral: String?
+    /**
+     * Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
+     */
+    public var pccsUrl: String?
+    /**
+     * The verification time in Unix seconds. Unset: the system clock at attestation.
+     */
+    public var atUnixSeconds: Int64?
+    /**
+     * Keep every exchange in the session's evidence bundle (memory grows per call).
+     */
+    public var recordExchanges: Bool
+    /**
+     * Extra request headers sent to the gateway (e.g. an organisation header).
+     */
+    public var headers: [String: String]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Gateway base URL, without `/v1`. Unset: `https://api.intelligence.io.net`.
+         */baseUrl: String? = nil, 
+        /**
+         * The io.net API key, sent as `Authorization: Bearer`. Unset: `$IO_API_KEY`; empty: no
+         * key at all.
+         */apiKey: String? = nil, 
+        /**
+         * Per-request timeout in milliseconds, connection to last byte (streams: per read).
+         * Unset: 120 000.
+         */timeoutMs: UInt64? = nil, 
+        /**
+         * Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
+         */retries: UInt32? = nil, 
+        /**
+         * The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
+         * is honoured). Unset: 500.
+         */backoffMs: UInt64? = nil, 
+        /**
+         * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
+         * `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
+         */policy: String? = nil, 
+        /**
+         * Chat even when the attestation did not verify; every reply is then marked unverified.
+         */allowUnverified: Bool = false, 
+        /**
+         * Directory of NVIDIA RIMs, consulted before NVIDIA's RIM service.
+         */rimDir: String? = nil, 
+        /**
+         * Directory of cached DER OCSP responses, consulted before the live responders.
+         */ocspDir: String? = nil, 
+        /**
+         * Intel collateral for the TDX quote (dcap-qvl `QuoteCollateralV3` JSON). Unset: fetched
+         * from `pccsUrl`, unless the policy is offline.
+         */collateral: String? = nil, 
+        /**
+         * Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
+         */pccsUrl: String? = nil, 
+        /**
+         * The verification time in Unix seconds. Unset: the system clock at attestation.
+         */atUnixSeconds: Int64? = nil, 
+        /**
+         * Keep every exchange in the session's evidence bundle (memory grows per call).
+         */recordExchanges: Bool = false, 
+        /**
+         * Extra request headers sent to the gateway (e.g. an organisation header).
+         */headers: [String: String] = [:]) {
+        self.baseUrl = baseUrl
+        self.apiKey = apiKey
+        self.timeoutMs = timeoutMs
+        self.retries = retries
+        self.backoffMs = backoffMs
+        self.policy = policy
+        self.allowUnverified = allowUnverified
+        self.rimDir = rimDir
+        self.ocspDir = ocspDir
+        self.collateral = collateral
+        self.pccsUrl = pccsUrl
+        self.atUnixSeconds = atUnixSeconds
+        self.recordExchanges = recordExchanges
+        self.headers = headers
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ClientConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ClientConfig {
+        return
+            try ClientConfig(
+                baseUrl: FfiConverterOptionString.read(from: &buf), 
+                apiKey: FfiConverterOptionString.read(from: &buf), 
+                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                retries: FfiConverterOptionUInt32.read(from: &buf), 
+                backoffMs: FfiConverterOptionUInt64.read(from: &buf), 
+                policy: FfiConverterOptionString.read(from: &buf), 
+                allowUnverified: FfiConverterBool.read(from: &buf), 
+                rimDir: FfiConverterOptionString.read(from: &buf), 
+                ocspDir: FfiConverterOptionString.read(from: &buf), 
+                collateral: FfiConverterOptionString.read(from: &buf), 
+                pccsUrl: FfiConverterOptionString.read(from: &buf), 
+                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+                recordExchanges: FfiConverterBool.read(from: &buf), 
+                headers: FfiConverterDictionaryStringString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ClientConfig, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.baseUrl, into: &buf)
+        FfiConverterOptionString.write(value.apiKey, into: &buf)
+        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionUInt32.write(value.retries, into: &buf)
+        FfiConverterOptionUInt64.write(value.backoffMs, into: &buf)
+        FfiConverterOptionString.write(value.policy, into: &buf)
+        FfiConverterBool.write(value.allowUnverified, into: &buf)
+        FfiConverterOptionString.write(value.rimDir, into: &buf)
+        FfiConverterOptionString.write(value.ocspDir, into: &buf)
+        FfiConverterOptionString.write(value.collateral, into: &buf)
+        FfiConverterOptionString.write(value.pccsUrl, into: &buf)
+        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterBool.write(value.recordExchanges, into: &buf)
+        FfiConverterDictionaryStringString.write(value.headers, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientConfig_lift(_ buf: RustBuffer) throws -> ClientConfig {
+    return try FfiConverterTypeClientConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> RustBuffer {
+    return FfiConverterTypeClientConfig.lower(value)
 }
 
 
@@ -1072,6 +1709,85 @@ public func FfiConverterTypeGpuOptions_lower(_ value: GpuOptions) -> RustBuffer 
 
 
 /**
+ * A model the gateway offers (`listModels`).
+ */
+public struct Model: Equatable, Hashable {
+    /**
+     * The name to put in a completion's `model`.
+     */
+    public var name: String
+    /**
+     * The UUID to attest (`attest(modelId)`).
+     */
+    public var modelId: String
+    /**
+     * Whether the gateway says it can attest this model.
+     */
+    public var supportsAttestation: Bool
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The name to put in a completion's `model`.
+         */name: String, 
+        /**
+         * The UUID to attest (`attest(modelId)`).
+         */modelId: String, 
+        /**
+         * Whether the gateway says it can attest this model.
+         */supportsAttestation: Bool) {
+        self.name = name
+        self.modelId = modelId
+        self.supportsAttestation = supportsAttestation
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Model: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeModel: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Model {
+        return
+            try Model(
+                name: FfiConverterString.read(from: &buf), 
+                modelId: FfiConverterString.read(from: &buf), 
+                supportsAttestation: FfiConverterBool.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Model, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.name, into: &buf)
+        FfiConverterString.write(value.modelId, into: &buf)
+        FfiConverterBool.write(value.supportsAttestation, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModel_lift(_ buf: RustBuffer) throws -> Model {
+    return try FfiConverterTypeModel.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeModel_lower(_ value: Model) -> RustBuffer {
+    return FfiConverterTypeModel.lower(value)
+}
+
+
+/**
  * Options of `verifyReport`: the nonce you sent, where the RIMs, OCSP responses and Intel
  * collateral are, the verification time and the appraisal policy. Only the nonce is required;
  * the other defaults are the core's `default` policy, offline inputs only.
@@ -1104,7 +1820,7 @@ public struct ReportOptions: Equatable, Hashable {
     /**
      * The verification time in Unix seconds. Unset: the system clock at the call.
      */
-    public var at: Int64?
+    public var atUnixSeconds: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1130,13 +1846,13 @@ public struct ReportOptions: Equatable, Hashable {
          */collateral: String? = nil, 
         /**
          * The verification time in Unix seconds. Unset: the system clock at the call.
-         */at: Int64? = nil) {
+         */atUnixSeconds: Int64? = nil) {
         self.nonce = nonce
         self.policy = policy
         self.rimDir = rimDir
         self.ocspDir = ocspDir
         self.collateral = collateral
-        self.at = at
+        self.atUnixSeconds = atUnixSeconds
     }
 
     
@@ -1160,7 +1876,7 @@ public struct FfiConverterTypeReportOptions: FfiConverterRustBuffer {
                 rimDir: FfiConverterOptionString.read(from: &buf), 
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 collateral: FfiConverterOptionString.read(from: &buf), 
-                at: FfiConverterOptionInt64.read(from: &buf)
+                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -1170,7 +1886,7 @@ public struct FfiConverterTypeReportOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.rimDir, into: &buf)
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionString.write(value.collateral, into: &buf)
-        FfiConverterOptionInt64.write(value.at, into: &buf)
+        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
     }
 }
 
@@ -1576,7 +2292,8 @@ enum CcverifyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
     )
     /**
      * A network step failed: connection, TLS, timeout, or an HTTP error status that persisted
-     * after the retries (never raised by the offline verification these bindings expose).
+     * after the retries (raised only by the client: `attest`, `listModels`, `Session.chat`,
+     * `Session.chatStream`; the offline verifications never touch the network).
      */
     case Network(
         /**
@@ -1834,6 +2551,151 @@ public func FfiConverterTypeCheckStatus_lower(_ value: CheckStatus) -> RustBuffe
 }
 
 
+
+
+
+/**
+ * Receives the chunks of a streamed completion (`chatStream`), implemented in Kotlin or
+ * Swift. Called on a ccverify thread, never the caller's: make it thread-safe and quick.
+ * Throwing from it aborts the stream: the call then fails with that `CcverifyException` /
+ * `CcverifyError`, or with `Internal` for any other exception.
+ */
+public protocol ChunkListener: AnyObject, Sendable {
+    
+    /**
+     * The next bytes of the SSE stream, exactly as received.
+     */
+    func onChunk(chunk: Data) throws 
+    
+}
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceChunkListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceChunkListener = UniffiVTableCallbackInterfaceChunkListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterCallbackInterfaceChunkListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface ChunkListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterCallbackInterfaceChunkListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface ChunkListener: handle missing in uniffiClone")
+            }
+        },
+        onChunk: { (
+            uniffiHandle: UInt64,
+            chunk: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterCallbackInterfaceChunkListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return try uniffiObj.onChunk(
+                     chunk: try FfiConverterData.lift(chunk)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCallWithError(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeCcverifyError_lower
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceChunkListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceChunkListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitChunkListener() {
+    uniffi_ccverify_uniffi_fn_init_callback_vtable_chunklistener(UniffiCallbackInterfaceChunkListener.vtablePtr)
+}
+
+// FfiConverter protocol for callback interfaces
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterCallbackInterfaceChunkListener {
+    fileprivate static let handleMap = UniffiHandleMap<ChunkListener>()
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+extension FfiConverterCallbackInterfaceChunkListener : FfiConverter {
+    typealias SwiftType = ChunkListener
+    typealias FfiType = UInt64
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lift(_ handle: UInt64) throws -> SwiftType {
+        try handleMap.get(handle: handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func lower(_ v: SwiftType) -> UInt64 {
+        return handleMap.insert(obj: v)
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public static func write(_ v: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(v))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceChunkListener_lift(_ handle: UInt64) throws -> ChunkListener {
+    return try FfiConverterCallbackInterfaceChunkListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterCallbackInterfaceChunkListener_lower(_ v: ChunkListener) -> UInt64 {
+    return FfiConverterCallbackInterfaceChunkListener.lower(v)
+}
+
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
@@ -2007,6 +2869,31 @@ fileprivate struct FfiConverterSequenceTypeCheck: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeModel: FfiConverterRustBuffer {
+    typealias SwiftType = [Model]
+
+    public static func write(_ value: [Model], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeModel.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [Model] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [Model]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeModel.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     public static func write(_ value: [String: String], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -2027,6 +2914,54 @@ fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
             dict[key] = value
         }
         return dict
+    }
+}
+private let UNIFFI_RUST_FUTURE_POLL_READY: Int8 = 0
+private let UNIFFI_RUST_FUTURE_POLL_WAKE: Int8 = 1
+
+fileprivate let uniffiContinuationHandleMap = UniffiHandleMap<UnsafeContinuation<Int8, Never>>()
+
+fileprivate func uniffiRustCallAsync<F, T>(
+    rustFutureFunc: () -> UInt64,
+    pollFunc: (UInt64, @escaping UniffiRustFutureContinuationCallback, UInt64) -> (),
+    completeFunc: (UInt64, UnsafeMutablePointer<RustCallStatus>) -> F,
+    freeFunc: (UInt64) -> (),
+    liftFunc: (F) throws -> T,
+    errorHandler: ((RustBuffer) throws -> Swift.Error)?
+) async throws -> T {
+    // Make sure to call the ensure init function since future creation doesn't have a
+    // RustCallStatus param, so doesn't use makeRustCall()
+    uniffiEnsureCcverifyUniffiInitialized()
+    let rustFuture = rustFutureFunc()
+    defer {
+        freeFunc(rustFuture)
+    }
+    var pollResult: Int8;
+    repeat {
+        pollResult = await withUnsafeContinuation {
+            pollFunc(
+                rustFuture,
+                { handle, pollResult in
+                    uniffiFutureContinuationCallback(handle: handle, pollResult: pollResult)
+                },
+                uniffiContinuationHandleMap.insert(obj: $0)
+            )
+        }
+    } while pollResult != UNIFFI_RUST_FUTURE_POLL_READY
+
+    return try liftFunc(makeRustCall(
+        { completeFunc(rustFuture, $0) },
+        errorHandler: errorHandler
+    ))
+}
+
+// Callback handlers for an async calls.  These are invoked by Rust when the future is ready.  They
+// lift the return value or error and resume the suspended function.
+fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: Int8) {
+    if let continuation = try? uniffiContinuationHandleMap.remove(handle: handle) {
+        continuation.resume(returning: pollResult)
+    } else {
+        print("uniffiFutureContinuationCallback invalid handle")
     }
 }
 /**
@@ -2091,6 +3026,52 @@ public func verifyStream(request: Data, stream: Data, expectedAddress: String?)t
         FfiConverterOptionString.lower(expectedAddress),uniffiCallStatus
     )
 })
+}
+/**
+ * Attests `modelId` with a fresh nonce and verifies the answer — the GPU reports, the TDX
+ * quote, the image digest and the signing address, fetching RIMs, OCSP answers and Intel
+ * collateral unless the policy is `offline` — then pins the attested signing address.
+ *
+ * Returns the session whether or not the attestation verified: see `verdict()` and its
+ * `summary` fact. Chatting on an unverified session fails with `AttestationFailed` unless
+ * `allowUnverified` is set. `config` defaults to the public gateway with `$IO_API_KEY`.
+ *
+ * Errors: `Network` when the gateway cannot be reached or refuses (after the retries; e.g.
+ * HTTP 401 for a bad API key); `InvalidArgument` for a policy the core refuses, a bad header,
+ * or a `rimDir` / `ocspDir` that is not a readable directory.
+ */
+public func attest(modelId: String, config: ClientConfig = ClientConfig())async throws  -> Session  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_ccverify_uniffi_fn_func_attest(FfiConverterString.lower(modelId),FfiConverterTypeClientConfig_lower(config)
+                )
+            },
+            pollFunc: ffi_ccverify_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_ccverify_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_ccverify_uniffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeSession_lift,
+            errorHandler: FfiConverterTypeCcverifyError_lift
+        )
+}
+/**
+ * Lists the gateway's models (`GET /v1/models`). `config` defaults to the public gateway with
+ * `$IO_API_KEY`. Errors: `Network` (including a reply that is not a model list);
+ * `InvalidArgument` for a bad config.
+ */
+public func listModels(config: ClientConfig = ClientConfig())async throws  -> [Model]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_ccverify_uniffi_fn_func_list_models(FfiConverterTypeClientConfig_lower(config)
+                )
+            },
+            pollFunc: ffi_ccverify_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_ccverify_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_ccverify_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeModel.lift,
+            errorHandler: FfiConverterTypeCcverifyError_lift
+        )
 }
 /**
  * Verifies an io.net `gpu` object — the JSON bytes of the attestation's `gpu` member, NVIDIA
@@ -2230,6 +3211,12 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_func_verify_stream() != 39045) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_ccverify_uniffi_checksum_func_attest() != 21574) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_list_models() != 38709) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 7327) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -2254,10 +3241,38 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_streamverifier_update() != 48261) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_ccverify_uniffi_checksum_method_session_attested() != 23343) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_bundle_json() != 58509) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 3960) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 47646) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_model_id() != 34321) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_nonce_hex() != 22302) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_signing_address() != 63044) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_verdict() != 35459) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_ccverify_uniffi_checksum_constructor_streamverifier_new() != 4768) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_ccverify_uniffi_checksum_method_chunklistener_on_chunk() != 30569) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
+    uniffiCallbackInitChunkListener()
     return InitializationResult.ok
 }()
 

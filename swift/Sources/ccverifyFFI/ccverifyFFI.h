@@ -243,6 +243,22 @@ typedef void (*UniffiForeignFutureCompleteVoid)(uint64_t, UniffiForeignFutureRes
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHUNK_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_CHUNK_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceChunkListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHUNK_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CHUNK_LISTENER
+typedef struct UniffiVTableCallbackInterfaceChunkListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceChunkListenerMethod0 _Nonnull onChunk;
+} UniffiVTableCallbackInterfaceChunkListener;
+
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_STREAMVERIFIER
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_STREAMVERIFIER
 uint64_t uniffi_ccverify_uniffi_fn_clone_streamverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -266,6 +282,61 @@ RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_finish(uint64_t ptr, 
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
 RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_update(uint64_t ptr, RustBuffer chunk, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_SESSION
+uint64_t uniffi_ccverify_uniffi_fn_clone_session(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FREE_SESSION
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FREE_SESSION
+void uniffi_ccverify_uniffi_fn_free_session(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_ATTESTED
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_ATTESTED
+int8_t uniffi_ccverify_uniffi_fn_method_session_attested(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_BUNDLE_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_BUNDLE_JSON
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_bundle_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_CHAT
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_CHAT
+uint64_t uniffi_ccverify_uniffi_fn_method_session_chat(uint64_t ptr, RustBuffer body
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_CHAT_STREAM
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_CHAT_STREAM
+uint64_t uniffi_ccverify_uniffi_fn_method_session_chat_stream(uint64_t ptr, RustBuffer body, int8_t hold, uint64_t listener
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_MODEL_ID
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_MODEL_ID
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_model_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_NONCE_HEX
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_NONCE_HEX
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_nonce_hex(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_SIGNING_ADDRESS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_SIGNING_ADDRESS
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_signing_address(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_VERDICT
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_VERDICT
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_verdict(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHUNKLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHUNKLISTENER
+void uniffi_ccverify_uniffi_fn_init_callback_vtable_chunklistener(const UniffiVTableCallbackInterfaceChunkListener* _Nonnull vtable
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_GENERATE_NONCE
@@ -292,6 +363,16 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_verify_response(RustBuffer request, Ru
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_STREAM
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_STREAM
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_stream(RustBuffer request, RustBuffer stream, RustBuffer expected_address, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
+uint64_t uniffi_ccverify_uniffi_fn_func_attest(RustBuffer model_id, RustBuffer config
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LIST_MODELS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LIST_MODELS
+uint64_t uniffi_ccverify_uniffi_fn_func_list_models(RustBuffer config
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU
@@ -615,6 +696,18 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_stream(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
+uint16_t uniffi_ccverify_uniffi_checksum_func_attest(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LIST_MODELS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LIST_MODELS
+uint16_t uniffi_ccverify_uniffi_checksum_func_list_models(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
@@ -663,9 +756,63 @@ uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_update(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_ATTESTED
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_ATTESTED
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_attested(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_BUNDLE_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_BUNDLE_JSON
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_bundle_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_CHAT
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_CHAT
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_chat(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_CHAT_STREAM
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_CHAT_STREAM
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_chat_stream(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_MODEL_ID
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_MODEL_ID
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_model_id(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_NONCE_HEX
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_NONCE_HEX
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_nonce_hex(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_SIGNING_ADDRESS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_SIGNING_ADDRESS
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_signing_address(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_VERDICT
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_VERDICT
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_verdict(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_CONSTRUCTOR_STREAMVERIFIER_NEW
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_CONSTRUCTOR_STREAMVERIFIER_NEW
 uint16_t uniffi_ccverify_uniffi_checksum_constructor_streamverifier_new(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_CHUNKLISTENER_ON_CHUNK
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_CHUNKLISTENER_ON_CHUNK
+uint16_t uniffi_ccverify_uniffi_checksum_method_chunklistener_on_chunk(void
     
 );
 #endif

@@ -228,7 +228,7 @@ final class CCVerifyTests: XCTestCase {
                 if let rimDir = given["rim_dir"] as? String { options.rimDir = rimDir }
                 if let ocspDir = given["ocsp_dir"] as? String { options.ocspDir = ocspDir }
                 if let collateral = given["collateral"] { options.collateral = try optionText(collateral) }
-                if let at = given["at"] { options.at = unixSeconds(at) }
+                if let at = given["at"] { options.atUnixSeconds = unixSeconds(at) }
                 if let rimDir = case_["rim_dir"] as? String {
                     options.rimDir = reportDir.appendingPathComponent(rimDir).path
                 }
@@ -240,7 +240,7 @@ final class CCVerifyTests: XCTestCase {
             } else {
                 var options = BundleOptions()
                 if let policy = given["policy"] { options.policy = try optionText(policy) }
-                if let at = given["at"] { options.at = unixSeconds(at) }
+                if let at = given["at"] { options.atUnixSeconds = unixSeconds(at) }
                 let bundle = try Data(contentsOf: reportDir.appendingPathComponent(case_["bundle_file"] as! String))
                 call = { try verifyBundle(bundle: bundle, options: options) }
             }
@@ -268,8 +268,8 @@ final class CCVerifyTests: XCTestCase {
 
     func testReportSurface() throws {
         XCTAssertEqual(ReportOptions(nonce: "ab"), ReportOptions(
-            nonce: "ab", policy: nil, rimDir: nil, ocspDir: nil, collateral: nil, at: nil))
-        XCTAssertEqual(BundleOptions(), BundleOptions(at: nil, policy: nil))
+            nonce: "ab", policy: nil, rimDir: nil, ocspDir: nil, collateral: nil, atUnixSeconds: nil))
+        XCTAssertEqual(BundleOptions(), BundleOptions(atUnixSeconds: nil, policy: nil))
         XCTAssertEqual(policyPresets(), ["default", "offline", "strict"])
         for preset in policyPresets() {
             let json = try loadPolicy(text: preset)

@@ -63,7 +63,7 @@ class ReportTest {
                 "rim_dir" -> options.copy(rimDir = o.getString(key))
                 "ocsp_dir" -> options.copy(ocspDir = o.getString(key))
                 "collateral" -> options.copy(collateral = o.get(key).let { if (it is String) it else it.toString() })
-                "at" -> options.copy(at = unixSeconds(o, key))
+                "at" -> options.copy(atUnixSeconds = unixSeconds(o, key))
                 else -> fail("unknown option $key")
             }
         }
@@ -78,7 +78,7 @@ class ReportTest {
         var options = BundleOptions()
         for (key in o.keySet().filter { !o.isNull(it) }) {
             options = when (key) {
-                "at" -> options.copy(at = unixSeconds(o, key))
+                "at" -> options.copy(atUnixSeconds = unixSeconds(o, key))
                 "policy" -> options.copy(policy = policyText(o, key))
                 else -> fail("unknown option $key")
             }
@@ -188,9 +188,9 @@ class ReportTest {
     @Test
     fun withoutAtTheSystemClockIsUsed() {
         val before = Instant.now().epochSecond
-        val verdict = verifyReport(report, options.copy(at = null))
+        val verdict = verifyReport(report, options.copy(atUnixSeconds = null))
         val after = Instant.now().epochSecond
-        val same = (before..after).map { verifyReport(report, options.copy(at = it)) }
+        val same = (before..after).map { verifyReport(report, options.copy(atUnixSeconds = it)) }
         assertTrue(verdict in same, verdict.json)
         // The sample collateral expired in July 2025.
         assertEquals(CheckStatus.FAIL, verdict.status("tdx.collateral"))
@@ -266,7 +266,7 @@ class ReportTest {
         assertMatches(case("bundle_real"), own)
         assertEquals(attested, own.signer)
         assertEquals(CheckStatus.PASS, own.status("response.signer", "exchange0"))
-        val later = verifyBundle(bundle, BundleOptions(at = Instant.parse("2030-01-01T00:00:00Z").epochSecond))
+        val later = verifyBundle(bundle, BundleOptions(atUnixSeconds = Instant.parse("2030-01-01T00:00:00Z").epochSecond))
         assertMatches(case("bundle_later_time"), later)
         assertNotEquals(own, later)
         assertEquals(CheckStatus.FAIL, verifyBundle(bundle, BundleOptions(policy = "strict")).status("report.key_binding"))

@@ -1,0 +1,613 @@
+//! The io.net client: `attest`, the attested `Session` (`chat`, `chatStream`) and `listModels`,
+//! over [`ccverify::net::client`]. Every network call is `async` (Kotlin `suspend`, Swift
+//! `async`) without any Rust runtime: the core's blocking call runs on a thread of its own and
+//! hands its result to a runtime-agnostic oneshot that the foreign executor polls. The core's
+//! blocking HTTP client must never run inside an async runtime, and here it never does.
+
+use std::collections::HashMap;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use ccverify::net::client as core;
+use ccverify::policy::Policy;
+use futures_channel::oneshot;
+
+use crate::{CcverifyError, Verdict};
+
+/// How to reach the io.net gateway and how to judge what it says. Every field has a default:
+/// `null` / `nil` means the core's default, so `ClientConfig()` is the public gateway with the
+/// API key from `$IO_API_KEY` and the `default` policy (online: RIMs, OCSP answers and Intel
+/// collateral are fetched as needed).
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ClientConfig {
+    /// Gateway base URL, without `/v1`. Unset: `https://api.intelligence.io.net`.
+    #[uniffi(default = None)]
+    pub base_url: Option<String>,
+    /// The io.net API key, sent as `Authorization: Bearer`. Unset: `$IO_API_KEY`; empty: no
+    /// key at all.
+    #[uniffi(default = None)]
+    pub api_key: Option<String>,
+    /// Per-request timeout in milliseconds, connection to last byte (streams: per read).
+    /// Unset: 120 000.
+    #[uniffi(default = None)]
+    pub timeout_ms: Option<u64>,
+    /// Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
+    #[uniffi(default = None)]
+    pub retries: Option<u32>,
+    /// The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
+    /// is honoured). Unset: 500.
+    #[uniffi(default = None)]
+    pub backoff_ms: Option<u64>,
+    /// The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
+    /// `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
+    #[uniffi(default = None)]
+    pub policy: Option<String>,
+    /// Chat even when the attestation did not verify; every reply is then marked unverified.
+    #[uniffi(default = false)]
+    pub allow_unverified: bool,
+    /// Directory of NVIDIA RIMs, consulted before NVIDIA's RIM service.
+    #[uniffi(default = None)]
+    pub rim_dir: Option<String>,
+    /// Directory of cached DER OCSP responses, consulted before the live responders.
+    #[uniffi(default = None)]
+    pub ocsp_dir: Option<String>,
+    /// Intel collateral for the TDX quote (dcap-qvl `QuoteCollateralV3` JSON). Unset: fetched
+    /// from `pccsUrl`, unless the policy is offline.
+    #[uniffi(default = None)]
+    pub collateral: Option<String>,
+    /// Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
+    #[uniffi(default = None)]
+    pub pccs_url: Option<String>,
+    /// The verification time in Unix seconds. Unset: the system clock at attestation.
+    #[uniffi(default = None)]
+    pub at_unix_seconds: Option<i64>,
+    /// Keep every exchange in the session's evidence bundle (memory grows per call).
+    #[uniffi(default = false)]
+    pub record_exchanges: bool,
+    /// Extra request headers sent to the gateway (e.g. an organisation header).
+    #[uniffi(default)]
+    pub headers: HashMap<String, String>,
+}
+
+impl std::fmt::Debug for ClientConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("policy", &self.policy)
+            .field("allow_unverified", &self.allow_unverified)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An HTTP field name: a non-empty RFC 9110 token.
+fn valid_header_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// An HTTP field value: no control characters but tab.
+fn valid_header_value(value: &str) -> bool {
+    value
+        .bytes()
+        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
+}
+
+impl ClientConfig {
+    /// The core config. Errors: `InvalidArgument` for a policy the core refuses or a header
+    /// HTTP cannot carry (refused here rather than retried as a network failure).
+    fn into_core(self) -> Result<core::ClientConfig, CcverifyError> {
+        for (name, value) in &self.headers {
+            if !valid_header_name(name) || !valid_header_value(value) {
+                return Err(CcverifyError::InvalidArgument {
+                    reason: format!("client config: header {name:?} is not a valid HTTP field"),
+                });
+            }
+        }
+        let defaults = core::ClientConfig::from_env();
+        Ok(core::ClientConfig {
+            base_url: self.base_url.unwrap_or(defaults.base_url),
+            api_key: match self.api_key {
+                None => defaults.api_key,
+                Some(key) if key.is_empty() => None,
+                Some(key) => Some(key),
+            },
+            timeout: self
+                .timeout_ms
+                .map_or(defaults.timeout, Duration::from_millis),
+            retries: self.retries.unwrap_or(defaults.retries),
+            backoff: self
+                .backoff_ms
+                .map_or(defaults.backoff, Duration::from_millis),
+            policy: match self.policy {
+                Some(text) => Policy::parse(&text)?,
+                None => defaults.policy,
+            },
+            allow_unverified: self.allow_unverified,
+            rim_dir: self.rim_dir.map(PathBuf::from),
+            ocsp_dir: self.ocsp_dir.map(PathBuf::from),
+            collateral: self.collateral,
+            pccs_url: self.pccs_url,
+            at: self.at_unix_seconds,
+            record_exchanges: self.record_exchanges,
+            headers: self.headers.into_iter().collect(),
+            ..defaults
+        })
+    }
+}
+
+/// A model the gateway offers (`listModels`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Model {
+    /// The name to put in a completion's `model`.
+    pub name: String,
+    /// The UUID to attest (`attest(modelId)`).
+    pub model_id: String,
+    /// Whether the gateway says it can attest this model.
+    pub supports_attestation: bool,
+}
+
+impl From<core::Model> for Model {
+    fn from(m: core::Model) -> Self {
+        Model {
+            name: m.name,
+            model_id: m.model_id,
+            supports_attestation: m.supports_attestation,
+        }
+    }
+}
+
+/// One completion and its verdict.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct ChatResponse {
+    /// The HTTP status (2xx; other statuses are `Network` errors).
+    pub status: u16,
+    /// The exact body received (for streams, the whole SSE stream).
+    pub body: Vec<u8>,
+    /// The response headers, lower-case names; a repeated field's values are joined with
+    /// `", "` (RFC 9110 §5.3). Pass them to `verifyResponse` to re-verify.
+    pub headers: HashMap<String, String>,
+    /// The exchange's verdict against the pinned key, plus the `session.attestation` row.
+    pub verdict: Verdict,
+    /// The signature, hashes and signer check out AND the session's attestation verified.
+    pub verified: bool,
+    /// Whether the session's attestation verified.
+    pub attested: bool,
+    /// Whether `body` is an SSE stream.
+    pub stream: bool,
+}
+
+impl From<core::ChatResponse> for ChatResponse {
+    fn from(r: core::ChatResponse) -> Self {
+        let mut headers: HashMap<String, String> = HashMap::with_capacity(r.headers.len());
+        for (name, value) in r.headers {
+            headers
+                .entry(name)
+                .and_modify(|v| {
+                    v.push_str(", ");
+                    v.push_str(&value);
+                })
+                .or_insert(value);
+        }
+        ChatResponse {
+            status: r.status,
+            body: r.body,
+            headers,
+            verdict: r.verdict.into(),
+            verified: r.verified,
+            attested: r.attested,
+            stream: r.stream,
+        }
+    }
+}
+
+/// Receives the chunks of a streamed completion (`chatStream`), implemented in Kotlin or
+/// Swift. Called on a ccverify thread, never the caller's: make it thread-safe and quick.
+/// Throwing from it aborts the stream: the call then fails with that `CcverifyException` /
+/// `CcverifyError`, or with `Internal` for any other exception.
+#[uniffi::export(callback_interface)]
+pub trait ChunkListener: Send + Sync {
+    /// The next bytes of the SSE stream, exactly as received.
+    fn on_chunk(&self, chunk: Vec<u8>) -> Result<(), CcverifyError>;
+}
+
+/// What a foreign callback threw that is not a `CcverifyError`.
+impl From<uniffi::UnexpectedUniFFICallbackError> for CcverifyError {
+    fn from(e: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        // Kotlin sends the whole stack trace: its first line names the exception.
+        let first = e.reason.lines().next().unwrap_or_default();
+        CcverifyError::Internal {
+            reason: format!("a callback threw: {first}"),
+        }
+    }
+}
+
+/// The unwind payload that aborts a stream whose listener failed.
+struct ListenerFailed;
+
+/// Sets its flag when dropped: when the caller stops waiting (cancelled) or has the answer.
+struct DoneOnDrop(Arc<AtomicBool>);
+
+impl Drop for DoneOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// The text of a caught panic.
+fn panic_reason(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic without a message".into())
+}
+
+/// Runs the blocking `call` on a fresh thread and awaits its result through a oneshot the
+/// foreign executor polls (no Rust runtime involved). A panic becomes `Internal`. Dropping the
+/// future stops the waiting, not the call: a request in flight runs to its end.
+async fn off_thread<T, F>(what: &'static str, call: F) -> Result<T, CcverifyError>
+where
+    T: Send + 'static,
+    F: FnOnce() -> Result<T, CcverifyError> + Send + 'static,
+{
+    let (tx, rx) = oneshot::channel();
+    std::thread::Builder::new()
+        .name(format!("ccverify-{what}"))
+        .spawn(move || {
+            let outcome = catch_unwind(AssertUnwindSafe(call)).map_err(|p| panic_reason(&*p));
+            // An error means the caller stopped waiting: nobody is left to tell.
+            let _ = tx.send(outcome);
+        })
+        .map_err(|e| CcverifyError::Internal {
+            reason: format!("{what}: cannot start a thread: {e}"),
+        })?;
+    match rx.await {
+        Ok(Ok(result)) => result,
+        Ok(Err(panic)) => Err(CcverifyError::Internal {
+            reason: format!("{what}: panicked: {panic}"),
+        }),
+        Err(oneshot::Canceled) => Err(CcverifyError::Internal {
+            reason: format!("{what}: the worker thread ended without an answer"),
+        }),
+    }
+}
+
+/// Attests `modelId` with a fresh nonce and verifies the answer — the GPU reports, the TDX
+/// quote, the image digest and the signing address, fetching RIMs, OCSP answers and Intel
+/// collateral unless the policy is `offline` — then pins the attested signing address.
+///
+/// Returns the session whether or not the attestation verified: see `verdict()` and its
+/// `summary` fact. Chatting on an unverified session fails with `AttestationFailed` unless
+/// `allowUnverified` is set. `config` defaults to the public gateway with `$IO_API_KEY`.
+///
+/// Errors: `Network` when the gateway cannot be reached or refuses (after the retries; e.g.
+/// HTTP 401 for a bad API key); `InvalidArgument` for a policy the core refuses, a bad header,
+/// or a `rimDir` / `ocspDir` that is not a readable directory.
+#[uniffi::export(default(config))]
+pub async fn attest(model_id: String, config: ClientConfig) -> Result<Arc<Session>, CcverifyError> {
+    let config = config.into_core()?;
+    let inner = off_thread("attest", move || {
+        Ok(core::Session::attest(config, &model_id)?)
+    })
+    .await?;
+    Ok(Arc::new(Session {
+        inner: Arc::new(inner),
+    }))
+}
+
+/// Lists the gateway's models (`GET /v1/models`). `config` defaults to the public gateway with
+/// `$IO_API_KEY`. Errors: `Network` (including a reply that is not a model list);
+/// `InvalidArgument` for a bad config.
+#[uniffi::export(default(config))]
+pub async fn list_models(config: ClientConfig) -> Result<Vec<Model>, CcverifyError> {
+    let config = config.into_core()?;
+    let models = off_thread("models", move || Ok(core::list_models(&config)?)).await?;
+    Ok(models.into_iter().map(Model::from).collect())
+}
+
+/// An attested session with one model (made by `attest`): the attestation's verdict, the
+/// pinned signing address, completions verified against it, and an evidence bundle that
+/// re-verifies offline (`verifyBundle`). Thread-safe; calls may overlap.
+#[derive(uniffi::Object)]
+pub struct Session {
+    inner: Arc<core::Session>,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+#[uniffi::export]
+impl Session {
+    /// The attestation verdict, with its plain-language `summary` fact; its `signer` is the
+    /// pinned address.
+    pub fn verdict(&self) -> Verdict {
+        self.inner.verdict().clone().into()
+    }
+
+    /// Whether the attestation verified.
+    pub fn attested(&self) -> bool {
+        self.inner.attested()
+    }
+
+    /// The pinned signing address (EIP-55), when the attestation gave a well-formed one.
+    pub fn signing_address(&self) -> Option<String> {
+        self.inner.signing_address().map(|a| a.to_checksum())
+    }
+
+    /// The model attested.
+    pub fn model_id(&self) -> String {
+        self.inner.model_id().to_string()
+    }
+
+    /// The nonce sent with the attestation request (normalised: 64 hex digits).
+    pub fn nonce_hex(&self) -> String {
+        self.inner.nonce_hex()
+    }
+
+    /// The evidence bundle as JSON text (`ccverify-bundle/1`): the attestation and everything
+    /// it was verified with, and the exchanges when `recordExchanges` is set. Re-verify it
+    /// offline with `verifyBundle`.
+    pub fn bundle_json(&self) -> String {
+        self.inner.bundle().to_json()
+    }
+
+    /// Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
+    /// and verifies the reply against the pinned key.
+    ///
+    /// Errors: `AttestationFailed` on an unverified session without `allowUnverified`;
+    /// `Network` when the gateway cannot be reached or answers with an error status.
+    pub async fn chat(&self, body: Vec<u8>) -> Result<ChatResponse, CcverifyError> {
+        let inner = Arc::clone(&self.inner);
+        let reply = off_thread("chat", move || Ok(inner.chat(&body)?)).await?;
+        Ok(reply.into())
+    }
+
+    /// Sends one streamed completion (the body should say `"stream": true`). Each chunk goes to
+    /// `listener` as it arrives — or, with `hold`, the whole stream once, only after it
+    /// verified (never when it did not). The verdict comes with the returned response.
+    /// Cancelling the call stops the chunks; the request itself runs to its end.
+    ///
+    /// Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
+    /// aborts the stream with its error (`Internal` unless it threw a ccverify error).
+    pub async fn chat_stream(
+        &self,
+        body: Vec<u8>,
+        hold: bool,
+        listener: Box<dyn ChunkListener>,
+    ) -> Result<ChatResponse, CcverifyError> {
+        let inner = Arc::clone(&self.inner);
+        let done = Arc::new(AtomicBool::new(false));
+        let _guard = DoneOnDrop(Arc::clone(&done));
+        let reply = off_thread("chat-stream", move || {
+            let mut failed = None;
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                inner.chat_stream(&body, hold, &mut |chunk: &[u8]| {
+                    if done.load(Ordering::Acquire) {
+                        return;
+                    }
+                    if let Err(e) = listener.on_chunk(chunk.to_vec()) {
+                        failed = Some(e);
+                        // The core's callback cannot fail: unwind out of the stream (without
+                        // the panic hook's report), dropping the connection.
+                        resume_unwind(Box::new(ListenerFailed));
+                    }
+                })
+            }));
+            match outcome {
+                Ok(reply) => Ok(reply?),
+                Err(payload) => match (payload.is::<ListenerFailed>(), failed) {
+                    (true, Some(e)) => Err(e),
+                    _ => resume_unwind(payload),
+                },
+            }
+        })
+        .await?;
+        Ok(reply.into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ChatResponse, ClientConfig, off_thread};
+    use crate::CcverifyError;
+    use ccverify::policy::Policy;
+    use std::collections::HashMap;
+    use std::time::Duration;
+
+    /// `ClientConfig()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
+    fn foreign_default() -> ClientConfig {
+        ClientConfig {
+            base_url: None,
+            api_key: None,
+            timeout_ms: None,
+            retries: None,
+            backoff_ms: None,
+            policy: None,
+            allow_unverified: false,
+            rim_dir: None,
+            ocsp_dir: None,
+            collateral: None,
+            pccs_url: None,
+            at_unix_seconds: None,
+            record_exchanges: false,
+            headers: HashMap::new(),
+        }
+    }
+
+    #[test]
+    fn record_defaults_are_the_core_defaults() {
+        let core = foreign_default().into_core().unwrap();
+        let want = ccverify::net::client::ClientConfig::from_env();
+        assert_eq!(core.base_url, want.base_url);
+        assert_eq!(core.api_key, want.api_key);
+        assert_eq!(core.timeout, want.timeout);
+        assert_eq!(core.retries, want.retries);
+        assert_eq!(core.backoff, want.backoff);
+        assert_eq!(core.policy, want.policy);
+        assert!(!core.allow_unverified && !core.record_exchanges);
+        assert!(core.rim_dir.is_none() && core.ocsp_dir.is_none());
+        assert!(core.collateral.is_none() && core.pccs_url.is_none() && core.at.is_none());
+        assert!(core.headers.is_empty() && core.progress.is_none());
+    }
+
+    #[test]
+    fn every_field_reaches_the_core() {
+        let core = ClientConfig {
+            base_url: Some("http://127.0.0.1:1".into()),
+            api_key: Some("k".into()),
+            timeout_ms: Some(1500),
+            retries: Some(7),
+            backoff_ms: Some(2),
+            policy: Some("offline".into()),
+            allow_unverified: true,
+            rim_dir: Some("rims".into()),
+            ocsp_dir: Some("ocsp".into()),
+            collateral: Some("{}".into()),
+            pccs_url: Some("https://pccs.example".into()),
+            at_unix_seconds: Some(-5),
+            record_exchanges: true,
+            headers: HashMap::from([("x-org".into(), "o\tv".into())]),
+        }
+        .into_core()
+        .unwrap();
+        assert_eq!(core.base_url, "http://127.0.0.1:1");
+        assert_eq!(core.api_key.as_deref(), Some("k"));
+        assert_eq!(core.timeout, Duration::from_millis(1500));
+        assert_eq!(core.retries, 7);
+        assert_eq!(core.backoff, Duration::from_millis(2));
+        assert_eq!(core.policy, Policy::preset("offline").unwrap());
+        assert!(core.allow_unverified && core.record_exchanges);
+        assert_eq!(core.rim_dir.unwrap().to_str(), Some("rims"));
+        assert_eq!(core.ocsp_dir.unwrap().to_str(), Some("ocsp"));
+        assert_eq!(core.collateral.as_deref(), Some("{}"));
+        assert_eq!(core.pccs_url.as_deref(), Some("https://pccs.example"));
+        assert_eq!(core.at, Some(-5));
+        assert_eq!(core.headers, vec![("x-org".into(), "o\tv".into())]);
+        // An empty key sends none, whatever $IO_API_KEY says.
+        let core = ClientConfig {
+            api_key: Some(String::new()),
+            ..foreign_default()
+        }
+        .into_core()
+        .unwrap();
+        assert_eq!(core.api_key, None);
+    }
+
+    #[test]
+    fn bad_policies_and_headers_are_invalid_arguments() {
+        let bad = [
+            ClientConfig {
+                policy: Some("lenient".into()),
+                ..foreign_default()
+            },
+            ClientConfig {
+                headers: HashMap::from([("bad name".into(), "v".into())]),
+                ..foreign_default()
+            },
+            ClientConfig {
+                headers: HashMap::from([(String::new(), "v".into())]),
+                ..foreign_default()
+            },
+            ClientConfig {
+                headers: HashMap::from([("x-a".into(), "v\r\nx-b: injected".into())]),
+                ..foreign_default()
+            },
+        ];
+        for config in bad {
+            let e = config.clone().into_core().unwrap_err();
+            assert_eq!(e.code(), "invalid_argument", "{config:?}: {e}");
+        }
+    }
+
+    #[test]
+    fn the_api_key_is_never_printed() {
+        let config = ClientConfig {
+            api_key: Some("secret-key".into()),
+            ..foreign_default()
+        };
+        assert!(!format!("{config:?}").contains("secret-key"));
+    }
+
+    #[test]
+    fn repeated_headers_are_joined() {
+        let r = ccverify::net::client::ChatResponse {
+            status: 200,
+            body: b"{}".to_vec(),
+            headers: vec![
+                ("a".into(), "1".into()),
+                ("b".into(), "2".into()),
+                ("a".into(), "3".into()),
+            ],
+            verdict: ccverify::verify_response::<&str, &str>(b"{}", b"{}", &[], None),
+            verified: false,
+            attested: false,
+            stream: false,
+        };
+        let r = ChatResponse::from(r);
+        assert_eq!(r.headers["a"], "1, 3");
+        assert_eq!(r.headers["b"], "2");
+    }
+
+    #[test]
+    fn foreign_exceptions_become_internal_errors_named_by_their_first_line() {
+        let e = CcverifyError::from(uniffi::UnexpectedUniFFICallbackError::new(
+            "java.lang.IllegalStateException: no\n\tat Foo.bar(Foo.kt:1)",
+        ));
+        assert_eq!(e.code(), "internal");
+        assert_eq!(
+            e.to_string(),
+            "internal: a callback threw: java.lang.IllegalStateException: no"
+        );
+    }
+
+    /// Polls a future to its end on this thread, as a foreign executor would.
+    fn block_on<F: std::future::Future>(f: F) -> F::Output {
+        use std::sync::Arc;
+        use std::task::{Context, Poll, Wake, Waker};
+        struct Unpark(std::thread::Thread);
+        impl Wake for Unpark {
+            fn wake(self: Arc<Self>) {
+                self.0.unpark();
+            }
+        }
+        let waker = Waker::from(Arc::new(Unpark(std::thread::current())));
+        let mut cx = Context::from_waker(&waker);
+        let mut f = std::pin::pin!(f);
+        loop {
+            match f.as_mut().poll(&mut cx) {
+                Poll::Ready(out) => return out,
+                Poll::Pending => std::thread::park(),
+            }
+        }
+    }
+
+    #[test]
+    fn off_thread_returns_results_errors_and_panics() {
+        assert_eq!(block_on(off_thread("t", || Ok(42))).unwrap(), 42);
+        let e = block_on(off_thread("t", || {
+            Err::<(), _>(ccverify::Error::Network("down".into()).into())
+        }))
+        .unwrap_err();
+        assert_eq!(e.code(), "network");
+        assert!(e.to_string().ends_with(": down"), "{e}");
+        let e = block_on(off_thread("t", || -> Result<(), CcverifyError> {
+            panic!("boom")
+        }))
+        .unwrap_err();
+        assert_eq!(e.code(), "internal");
+        assert!(e.to_string().contains("boom"), "{e}");
+        // Not on the caller's thread.
+        let caller = std::thread::current().id();
+        let worker = block_on(off_thread("t", || Ok(std::thread::current().id()))).unwrap();
+        assert_ne!(caller, worker);
+    }
+}
