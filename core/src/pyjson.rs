@@ -747,6 +747,16 @@ pub fn float_repr(f: f64) -> String {
 
 /// Appends `value` as `json.dumps(value, separators=(',', ':'))` prints it.
 pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
+    write_with(out, value, b",", b":");
+}
+
+/// Appends `value` as plain `json.dumps(value)` prints it: separators `", "` and `": "`, which
+/// is what the agent's HTTP bodies and SSE event look like.
+pub fn write_default(out: &mut Vec<u8>, value: &Value) {
+    write_with(out, value, b", ", b": ");
+}
+
+fn write_with(out: &mut Vec<u8>, value: &Value, item_sep: &[u8], key_sep: &[u8]) {
     match value {
         Value::Null => out.extend_from_slice(b"null"),
         Value::Bool(true) => out.extend_from_slice(b"true"),
@@ -758,9 +768,9 @@ pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.extend_from_slice(item_sep);
                 }
-                write_compact(out, item);
+                write_with(out, item, item_sep, key_sep);
             }
             out.push(b']');
         }
@@ -768,11 +778,11 @@ pub fn write_compact(out: &mut Vec<u8>, value: &Value) {
             out.push(b'{');
             for (i, (k, v)) in obj.iter().enumerate() {
                 if i > 0 {
-                    out.push(b',');
+                    out.extend_from_slice(item_sep);
                 }
                 write_pystr(out, k);
-                out.push(b':');
-                write_compact(out, v);
+                out.extend_from_slice(key_sep);
+                write_with(out, v, item_sep, key_sep);
             }
             out.push(b'}');
         }

@@ -949,7 +949,7 @@ impl Exchange<'_> {
             signed
         };
         let mut wire = Vec::new();
-        write_default(&mut wire, &sent);
+        pyjson::write_default(&mut wire, &sent);
         let mut headers = self.signing_material(text, signature);
         headers.push(("Content-Type".into(), "application/json".into()));
         Response {
@@ -1026,7 +1026,7 @@ impl Exchange<'_> {
                 event.insert(k.into_bytes(), Value::Str(v.into_bytes()));
             }
             let mut block = b"event: signature\ndata: ".to_vec();
-            write_default(&mut block, &Value::Object(event));
+            pyjson::write_default(&mut block, &Value::Object(event));
             block.extend_from_slice(b"\n\n");
             wire.push(block);
         }
@@ -1070,35 +1070,6 @@ fn split_words(text: &[u8]) -> Vec<Vec<u8>> {
 
 fn sha256_hex(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
-}
-
-/// `json.dumps(value)` with default separators (`", "`, `": "`) and `ensure_ascii=True`.
-fn write_default(out: &mut Vec<u8>, value: &Value) {
-    match value {
-        Value::Array(items) => {
-            out.push(b'[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                write_default(out, item);
-            }
-            out.push(b']');
-        }
-        Value::Object(obj) => {
-            out.push(b'{');
-            for (i, (k, v)) in obj.iter().enumerate() {
-                if i > 0 {
-                    out.extend_from_slice(b", ");
-                }
-                pyjson::write_pystr(out, k);
-                out.extend_from_slice(b": ");
-                write_default(out, v);
-            }
-            out.push(b'}');
-        }
-        scalar => pyjson::write_compact(out, scalar),
-    }
 }
 
 /// Compact JSON with raw UTF-8 strings, like vLLM's chunks (pydantic `model_dump_json`).

@@ -52,6 +52,9 @@ pub const API_KEY_ENV: &str = "IO_API_KEY";
 /// Largest attestation or plain completion body read.
 pub const MAX_REPLY_LEN: usize = 32 * 1024 * 1024;
 
+/// Response headers as (lower-case name, value) pairs.
+type Headers = Vec<(String, String)>;
+
 /// A progress callback: one line per network step (for a CLI, print it on stderr).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
@@ -599,14 +602,9 @@ impl Session {
         }
     }
 
-    /// Sends one plain completion (`POST /v1/private/completions`, the exact `body` bytes)
-    /// and verifies the reply against the pinned key.
-    ///
-    /// # Errors
-    /// [`Error::AttestationFailed`] on an unverified session without `allow_unverified`;
-    /// [`Error::Network`] when the gateway cannot be reached or answers with an error status
-    /// (error replies are never signed).
-    pub fn chat(&self, body: &[u8]) -> Result<ChatResponse, Error> {
+    /// POSTs `body` to `/v1/private/completions` (after the attestation gate, with retries):
+    /// the successful response, its status and its headers.
+    fn post_completion(&self, body: &[u8], what: &str) -> Result<(Response, u16, Headers), Error> {
         self.gate()?;
         let u = url(&self.config, "/v1/private/completions");
         let r = send(
@@ -615,13 +613,25 @@ impl Session {
             reqwest::Method::POST,
             &u,
             Some(body),
-            "completion",
+            what,
         )?;
         if !r.status().is_success() {
-            return Err(status_error(r, "completion"));
+            return Err(status_error(r, what));
         }
         let status = r.status().as_u16();
         let headers = headers_of(&r);
+        Ok((r, status, headers))
+    }
+
+    /// Sends one plain completion (`POST /v1/private/completions`, the exact `body` bytes)
+    /// and verifies the reply against the pinned key.
+    ///
+    /// # Errors
+    /// [`Error::AttestationFailed`] on an unverified session without `allow_unverified`;
+    /// [`Error::Network`] when the gateway cannot be reached or answers with an error status
+    /// (error replies are never signed).
+    pub fn chat(&self, body: &[u8]) -> Result<ChatResponse, Error> {
+        let (r, status, headers) = self.post_completion(body, "completion")?;
         let reply = read_body(r, "completion")?;
         let verdict = verify_response(body, &reply, &headers, self.pinned.as_ref());
         Ok(self.finish(verdict, body, reply, headers, status, false))
@@ -639,21 +649,7 @@ impl Session {
         hold: bool,
         on_chunk: &mut dyn FnMut(&[u8]),
     ) -> Result<ChatResponse, Error> {
-        self.gate()?;
-        let u = url(&self.config, "/v1/private/completions");
-        let r = send(
-            &self.config,
-            &self.http,
-            reqwest::Method::POST,
-            &u,
-            Some(body),
-            "stream",
-        )?;
-        if !r.status().is_success() {
-            return Err(status_error(r, "stream"));
-        }
-        let status = r.status().as_u16();
-        let headers = headers_of(&r);
+        let (r, status, headers) = self.post_completion(body, "stream")?;
         let mut verifier = StreamVerifier::new(body, self.pinned);
         let mut all = Vec::new();
         let mut reader = r;
