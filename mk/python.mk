@@ -12,7 +12,12 @@ PY_VPY  := $(PY_VENV)/bin/python
 # wait for target/'s lock) at the cost of building the dependencies once more.
 PY_TARGET := $(CURDIR)/target/python
 
-.PHONY: test-python
+.PHONY: test-python python-cli
+
+# The client tests (test_client.py, test_openai.py) talk to a real `ccverify sandbox` process:
+# the CLI binary, target/debug/ccverify (CCVERIFY_BIN overrides the path the tests use).
+python-cli:
+	$(CARGO) build -p ccverify-cli
 
 $(PY_VENV)/.stamp: $(PY_PKG)/requirements-dev.txt
 	rm -rf $(PY_VENV)
@@ -25,7 +30,7 @@ $(PY_VENV)/.stamp: $(PY_PKG)/requirements-dev.txt
 # --import-mode=importlib (pyproject.toml), so `import ccverify` is the installed wheel, and its
 # exit status is never masked: "no tests collected" (5) fails the target like any failure.
 # Caches go to the venv or the temporary directory: nothing is written into the source tree.
-test-python: $(PY_VENV)/.stamp ## Python binding: build the wheel, install it, run pytest and mypy (stubtest, typed tests)
+test-python: $(PY_VENV)/.stamp python-cli ## Python binding: build the wheel, install it, run pytest and mypy (stubtest, typed tests)
 	@set -euo pipefail; \
 	dist=$$(mktemp -d); trap 'rm -rf "$$dist"' EXIT; \
 	echo "test-python: building the wheel"; \

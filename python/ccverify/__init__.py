@@ -18,16 +18,29 @@ verified attestation.
   policy (:func:`load_policy`, :data:`POLICY_PRESETS`); its ``summary`` fact says in plain
   words what is and is not proven, its ``signer`` is the attested key to pin;
 - :func:`verify_bundle` — re-verify a recorded bundle (attestation, inputs, exchanges) offline;
-- :func:`recover_address`, :func:`generate_nonce`, :func:`normalize_nonce` — the primitives.
+- :func:`recover_address`, :func:`generate_nonce`, :func:`normalize_nonce` — the primitives;
+- :class:`Session` — the io.net client: :meth:`Session.attest` attests a model with a fresh
+  nonce and pins its signing key, then :meth:`~Session.chat`, :meth:`~Session.chat_stream` and
+  :meth:`~Session.iter_stream` send completions, each returned as a :class:`ChatResponse` with
+  its own verdict; :func:`list_models` lists the gateway's models (:class:`Model`);
+- :mod:`ccverify.openai` — the official OpenAI SDK routed through a session, every completion
+  verified (imported on its own, so ``openai`` is never required by ``ccverify`` itself).
 
 Every verification returns a :class:`Verdict` (a table of named :class:`Check` rows) and never
 raises for bad evidence. Exceptions, all subclasses of :class:`Error`, mean the call itself was
-wrong (e.g. a malformed expected address or nonce). The work runs in Rust with the GIL released.
+wrong (e.g. a malformed expected address or nonce), or that the network failed. The work runs in
+Rust with the GIL released.
 """
+
+from __future__ import annotations
+
+from typing import Union
 
 from ccverify._native import (
     POLICY_PRESETS,
     AttestationFailedError,
+    ChatResponse,
+    ChatStream,
     Check,
     Error,
     InternalError,
@@ -37,12 +50,15 @@ from ccverify._native import (
     InvalidSignatureError,
     InvalidStateError,
     LimitExceededError,
+    Model,
     NetworkError,
     RngError,
+    Session,
     StreamVerifier,
     Verdict,
     __version__ as __version__,
     generate_nonce,
+    list_models,
     load_policy,
     normalize_nonce,
     recover_address,
@@ -54,9 +70,37 @@ from ccverify._native import (
     verify_tdx,
 )
 
+
+
+class UnverifiedResponseError(Error):
+    """A completion did not verify and the caller asked for strict handling (code
+    "unverified_response").
+
+    Raised by :mod:`ccverify.openai` in strict mode. It exists only in the Python package: it is
+    not one of the core's error kinds (no C status), so its ``number`` is -1. The response was
+    received; whether to trust it is what failed.
+
+    Attributes:
+        verdict: the completion's :class:`Verdict` (its failed rows say why).
+        response: the :class:`ChatResponse` (exact request and body), when there is one.
+    """
+
+    code = "unverified_response"
+    number = -1
+
+    def __init__(
+        self, message: str, verdict: Verdict, response: Union[ChatResponse, None] = None
+    ) -> None:
+        super().__init__(message)
+        self.verdict = verdict
+        self.response = response
+
+
 __all__ = [
     "POLICY_PRESETS",
     "AttestationFailedError",
+    "ChatResponse",
+    "ChatStream",
     "Check",
     "Error",
     "InternalError",
@@ -66,11 +110,15 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidStateError",
     "LimitExceededError",
+    "Model",
     "NetworkError",
     "RngError",
+    "Session",
     "StreamVerifier",
+    "UnverifiedResponseError",
     "Verdict",
     "generate_nonce",
+    "list_models",
     "load_policy",
     "normalize_nonce",
     "recover_address",

@@ -1,9 +1,10 @@
 """Native core of the ``ccverify`` package. Import the public API from ``ccverify``."""
 
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from typing import Final, Literal, TypeVar, Union, final
+from types import TracebackType
+from typing import Any, Final, Literal, TypeVar, Union, final
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -33,6 +34,11 @@ __all__ = [
     "recover_address",
     "generate_nonce",
     "normalize_nonce",
+    "Session",
+    "ChatResponse",
+    "ChatStream",
+    "Model",
+    "list_models",
 ]
 
 __version__: str
@@ -371,6 +377,167 @@ def normalize_nonce(nonce: str) -> str:
 
     Raises InvalidNonceError if the agent would refuse it or it carries no freshness.
     """
+
+_Body = Union[_Bytes, str, Mapping[str, Any]]
+_Seconds = Union[int, float, None]
+
+@final
+class Model:
+    """A model the gateway offers (an item of list_models())."""
+
+    @property
+    def name(self) -> str:
+        """The name to put in a completion's ``"model"``."""
+    @property
+    def model_id(self) -> str:
+        """The UUID to attest (``Session.attest(model_id)``)."""
+    @property
+    def supports_attestation(self) -> bool:
+        """Whether the gateway says it can attest this model."""
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+@final
+class ChatResponse:
+    """One completion, exactly as received, with its verdict."""
+
+    @property
+    def status(self) -> int:
+        """The HTTP status (2xx; error statuses raise NetworkError)."""
+    @property
+    def body(self) -> bytes:
+        """The exact body received (for streams, the whole SSE stream)."""
+    @property
+    def headers(self) -> list[tuple[str, str]]:
+        """The response headers, (name, value) tuples with lower-case names."""
+    @property
+    def verdict(self) -> Verdict:
+        """The exchange's verdict, with the ``"session.attestation"`` row."""
+    @property
+    def verified(self) -> bool:
+        """The exchange verified AND the session's attestation verified."""
+    @property
+    def attested(self) -> bool:
+        """Whether the session's attestation verified."""
+    @property
+    def stream(self) -> bool:
+        """Whether body is an SSE stream."""
+    @property
+    def request(self) -> bytes:
+        """The exact bytes sent, which the signed request hash covers."""
+    def json(self) -> Any:
+        """The body of a plain reply parsed as JSON; InvalidStateError for a stream."""
+
+@final
+class ChatStream:
+    """A streamed completion being received: an iterator of bytes chunks.
+
+    After the last chunk, ``response`` is the ChatResponse; errors are raised by the iteration.
+    close() (or leaving a with block) aborts the stream.
+    """
+
+    def __iter__(self) -> ChatStream: ...
+    def __next__(self) -> bytes: ...
+    @property
+    def response(self) -> Union[ChatResponse, None]:
+        """The ChatResponse once the iterator is exhausted, else None."""
+    @property
+    def request(self) -> bytes:
+        """The exact bytes sent."""
+    def close(self) -> None:
+        """Abort the stream if it is still being received; harmless after the end."""
+    def __enter__(self) -> ChatStream: ...
+    def __exit__(
+        self,
+        *_args: Union[type[BaseException], BaseException, TracebackType, None],
+    ) -> bool: ...
+
+@final
+class Session:
+    """An attested session with one model on io.net's gateway (or ``ccverify sandbox``).
+
+    Create one with Session.attest(); every method blocks with the GIL released.
+    """
+
+    @staticmethod
+    def attest(
+        model_id: str,
+        *,
+        base_url: Union[str, None] = None,
+        api_key: Union[str, None] = None,
+        policy: _PolicyArg = None,
+        allow_unverified: bool = False,
+        rim_dir: Union[_Dir, None] = None,
+        ocsp_dir: Union[_Dir, None] = None,
+        collateral: Union[_Bytes, str, Mapping[str, object], None] = None,
+        pccs_url: Union[str, None] = None,
+        at: _Time = None,
+        timeout: _Seconds = None,
+        retries: Union[int, None] = None,
+        backoff: _Seconds = None,
+        record_exchanges: bool = False,
+        headers: Union[_Headers, None] = None,
+        progress: Union[Callable[[str], object], None] = None,
+    ) -> Session:
+        """Attest model_id with a fresh nonce and verify the answer (see verdict / attested).
+
+        ``api_key`` None is ``$IO_API_KEY``; ``timeout`` and ``backoff`` are seconds;
+        ``progress`` gets one line per network step (GIL held; its exceptions go to
+        sys.unraisablehook). Raises NetworkError when the gateway cannot be reached or refuses,
+        InvalidArgumentError for bad arguments, TypeError for arguments of the wrong type.
+        """
+    @property
+    def verdict(self) -> Verdict:
+        """The attestation verdict (with its ``summary`` fact)."""
+    @property
+    def attested(self) -> bool:
+        """Whether the attestation verified."""
+    @property
+    def signing_address(self) -> Union[str, None]:
+        """The pinned signing address (EIP-55), or None."""
+    @property
+    def model_id(self) -> str:
+        """The model attested."""
+    @property
+    def nonce(self) -> str:
+        """The nonce sent with the attestation request (64 hex digits)."""
+    @property
+    def base_url(self) -> str:
+        """The gateway base URL, without ``/v1``."""
+    def bundle(self) -> str:
+        """The evidence bundle as JSON text (re-verify it with verify_bundle())."""
+    def chat(self, body: _Body) -> ChatResponse:
+        """Send one plain completion and verify the reply against the pinned key.
+
+        A mapping body is sent as ``json.dumps(body, separators=(",", ":"))``; the exact bytes
+        sent are ChatResponse.request. Raises AttestationFailedError on an unverified session
+        without allow_unverified, NetworkError when the gateway cannot be reached or answers
+        with an error status.
+        """
+    def chat_stream(
+        self,
+        body: _Body,
+        *,
+        hold: bool = False,
+        on_chunk: Union[Callable[[bytes], object], None] = None,
+    ) -> ChatResponse:
+        """Send one streamed completion; chunks go to on_chunk (GIL held) as they arrive, or
+        with ``hold`` only after the whole stream verified. An exception raised by on_chunk
+        aborts the stream and propagates."""
+    def iter_stream(self, body: _Body, *, hold: bool = False) -> ChatStream:
+        """Send one streamed completion and iterate over its chunks as they arrive."""
+
+def list_models(
+    *,
+    base_url: Union[str, None] = None,
+    api_key: Union[str, None] = None,
+    timeout: _Seconds = None,
+    retries: Union[int, None] = None,
+    backoff: _Seconds = None,
+    headers: Union[_Headers, None] = None,
+    progress: Union[Callable[[str], object], None] = None,
+) -> list[Model]:
+    """List the gateway's models (``GET /v1/models``); raises NetworkError when it cannot."""
 
 def _test_panic(message: str) -> None:
     """Test hook, not API: panics in Rust; the panic must arrive as InternalError."""

@@ -1,12 +1,20 @@
 """Helpers shared by the test modules: where the language-neutral vectors live and how to read
-them. Only data files are read from the repository; the code under test is the installed wheel
-(see test_install.py).
+them, a `ccverify sandbox` process for the client tests, and the GIL probe. Only data files (and
+the CLI binary) are used from the repository; the code under test is the installed wheel (see
+test_install.py).
 """
 
 from __future__ import annotations
 
 import base64
 import json
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +129,93 @@ def bundle_case_path(case: dict[str, Any]) -> Path:
     """The bundle file of a kind=bundle case (relative to tests/vectors/report)."""
     path: Path = REPORT_VECTORS / case["bundle_file"]
     return path
+
+
+# --- the sandbox gateway ---------------------------------------------------------------------
+
+#: The CLI binary whose `sandbox` command the client tests talk to (`make test-python` builds
+#: it first); CCVERIFY_BIN overrides.
+CCVERIFY_BIN = Path(os.environ.get("CCVERIFY_BIN") or REPO / "target" / "debug" / "ccverify")
+
+
+@dataclass(frozen=True)
+class Sandbox:
+    """A running `ccverify sandbox`: what its --json line says."""
+
+    base_url: str
+    signing_address: str
+    model: str
+    model_id: str
+    image_digest: str
+
+
+@contextmanager
+def sandbox(*args: str) -> Iterator[Sandbox]:
+    """Runs `ccverify sandbox --port 0 --json ARGS...` for the duration of the block."""
+    assert CCVERIFY_BIN.is_file(), f"{CCVERIFY_BIN} is missing: run `cargo build -p ccverify-cli`"
+    process = subprocess.Popen(
+        [str(CCVERIFY_BIN), "sandbox", "--port", "0", "--json", *args],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        assert line, f"the sandbox printed nothing (exit status {process.poll()})"
+        info = json.loads(line)
+        yield Sandbox(
+            base_url=info["base_url"],
+            signing_address=info["signing_address"],
+            model=info["model"],
+            model_id=info["model_id"],
+            image_digest=info["image_digest"],
+        )
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+# --- the GIL ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def no_forced_switches() -> Iterator[None]:
+    """Raise the switch interval to 100 s: the interpreter then never forces a thread to give up
+    the GIL; it changes hands only when a thread blocks or C code releases it (test_gil.py)."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def released_gil(call: Callable[[], Any]) -> bool:
+    """True if the main thread ran while `call` was running on another thread (test_gil.py's
+    method: deterministic under no_forced_switches(), whatever the machine's load)."""
+    started = threading.Event()
+    state: dict[str, Any] = {"finished": False, "error": None}
+
+    def worker() -> None:
+        started.set()
+        try:
+            call()
+        except BaseException as e:  # reported below, on the main thread
+            state["error"] = e
+        state["finished"] = True
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    started.wait()
+    ran_during_call = not state["finished"]
+    thread.join(timeout=120)
+    assert not thread.is_alive()
+    assert state["error"] is None, state["error"]
+    return ran_during_call

@@ -35,9 +35,11 @@ def test_typing_markers_are_installed() -> None:
 
 
 def test_public_api() -> None:
-    expected = {
+    native = {
         "POLICY_PRESETS",
         "AttestationFailedError",
+        "ChatResponse",
+        "ChatStream",
         "Check",
         "Error",
         "InternalError",
@@ -47,11 +49,14 @@ def test_public_api() -> None:
         "InvalidSignatureError",
         "InvalidStateError",
         "LimitExceededError",
+        "Model",
         "NetworkError",
         "RngError",
+        "Session",
         "StreamVerifier",
         "Verdict",
         "generate_nonce",
+        "list_models",
         "load_policy",
         "normalize_nonce",
         "recover_address",
@@ -62,9 +67,20 @@ def test_public_api() -> None:
         "verify_stream",
         "verify_tdx",
     }
+    # Defined in Python: the error of the ccverify.openai integration (no core error kind).
+    expected = native | {"UnverifiedResponseError"}
     assert set(ccverify.__all__) == expected
-    assert set(ccverify._native.__all__) == expected
+    assert set(ccverify._native.__all__) == native
     for name in expected:
         assert getattr(ccverify, name).__doc__, f"{name} has no docstring"
-    for cls in (ccverify.Check, ccverify.Verdict, ccverify.StreamVerifier):
+    for cls in (
+        ccverify.Check,
+        ccverify.Verdict,
+        ccverify.StreamVerifier,
+        ccverify.Session,
+        ccverify.ChatResponse,
+        ccverify.ChatStream,
+        ccverify.Model,
+        ccverify.UnverifiedResponseError,
+    ):
         assert cls.__module__ == "ccverify"

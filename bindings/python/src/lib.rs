@@ -8,11 +8,13 @@
 //! Modules mirror the core's: [`error`] ↔ `ccverify::error`, [`verdict`] ↔ `ccverify::verdict`,
 //! [`exchange`] ↔ `ccverify::exchange`, [`eth`] ↔ `ccverify::eth`, [`nonce`] ↔
 //! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`, [`tdx`] ↔ `ccverify::tdx`, [`report`] ↔
-//! `ccverify::report`, `ccverify::bundle` and `ccverify::policy`; [`input`] holds the argument
-//! conversions they share.
+//! `ccverify::report`, `ccverify::bundle` and `ccverify::policy`, [`client`] ↔
+//! `ccverify::net::client` (the io.net client: `Session`, `list_models`); [`input`] holds the
+//! argument conversions they share.
 
 use pyo3::prelude::*;
 
+mod client;
 mod error;
 mod eth;
 mod exchange;
@@ -37,6 +39,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     report::register(m)?;
     eth::register(m)?;
     nonce::register(m)?;
+    client::register(m)?;
     // PyO3 lists everything added in `__all__`; keep the private names (`__version__`, the
     // test hook) out of it.
     let public: Vec<String> = m

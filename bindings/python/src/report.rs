@@ -204,7 +204,10 @@ fn load_policy(py: Python<'_>, text_or_preset: String) -> PyResult<Bound<'_, PyD
 }
 
 /// A policy argument: None, a preset name or policy text (`str`), or a mapping of policy keys.
-fn policy_arg(py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Policy>> {
+pub(crate) fn policy_arg(
+    py: Python<'_>,
+    policy: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<Policy>> {
     let Some(policy) = policy else {
         return Ok(None);
     };
@@ -227,7 +230,7 @@ fn policy_arg(py: Python<'_>, policy: Option<&Bound<'_, PyAny>>) -> PyResult<Opt
 }
 
 /// The collateral argument: JSON text (bytes-like or `str`) or the parsed mapping.
-fn collateral_arg<'py>(collateral: &Bound<'py, PyAny>) -> PyResult<ByteArg<'py>> {
+pub(crate) fn collateral_arg<'py>(collateral: &Bound<'py, PyAny>) -> PyResult<ByteArg<'py>> {
     if collateral.cast::<PyMapping>().is_ok() {
         return Ok(ByteArg::Owned(
             json_text(collateral, "collateral")?.into_bytes(),

@@ -1,0 +1,916 @@
+//! The io.net client: `Session` (attest, then chat plain or streamed), `ChatResponse`,
+//! `ChatStream` (a streamed completion as an iterator), `Model` and `list_models`.
+//!
+//! Every network call is the core's blocking [`ccverify::net::client`] code, run with the GIL
+//! released. Python callbacks (`progress`, `on_chunk`) re-acquire the GIL for each call. An
+//! exception raised by `on_chunk` (or a signal such as Ctrl-C arriving between chunks) aborts
+//! the stream: the callback unwinds out of the core's read loop with a private marker payload
+//! ([`std::panic::resume_unwind`], which runs no panic hook), the connection is dropped on the
+//! way, and the marker is caught here and turned back into the pending Python exception. Any
+//! other panic becomes `InternalError`, as everywhere in this binding.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
+use std::time::Duration;
+
+use ccverify::net::client::{self as net, ClientConfig, Progress};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyByteArray, PyBytes, PyFloat, PyInt, PyMapping, PyMemoryView, PyString,
+};
+
+use crate::error::{guard, to_py_err};
+use crate::input::{self, dir_arg, non_negative_int, unix_time};
+use crate::report::{collateral_arg, policy_arg};
+use crate::verdict::Verdict;
+
+/// The unwind payload that aborts a stream from inside the chunk callback.
+struct Aborted;
+
+/// How often a thread waiting for a streamed chunk checks for signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(100);
+
+/// Locks a mutex, recovering the data if a panic poisoned it (the data stay consistent: every
+/// critical section here is a single assignment or receive).
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// The message of a panic payload, for `InternalError`.
+fn panic_message(payload: &(dyn Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic payload".to_string())
+}
+
+fn invalid(py: Python<'_>, why: String) -> PyErr {
+    to_py_err(py, ccverify::Error::InvalidArgument(why))
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type()
+        .name()
+        .map_or_else(|_| "?".to_string(), |n| n.to_string())
+}
+
+/// A duration in seconds (`int` or `float`, not `bool`): `TypeError` for another type,
+/// `InvalidArgumentError` for a negative, non-finite or too large value, or zero unless
+/// `zero_ok`.
+fn seconds(obj: &Bound<'_, PyAny>, what: &str, zero_ok: bool) -> PyResult<Duration> {
+    let py = obj.py();
+    if obj.is_instance_of::<PyBool>()
+        || !(obj.is_instance_of::<PyInt>() || obj.is_instance_of::<PyFloat>())
+    {
+        return Err(PyTypeError::new_err(format!(
+            "{what} must be a number of seconds (int or float) or None, not {}",
+            type_name(obj)
+        )));
+    }
+    let value = obj.extract::<f64>()?;
+    let duration = Duration::try_from_secs_f64(value).map_err(|_| {
+        invalid(
+            py,
+            format!("{what} must be a finite, non-negative number of seconds, not {value}"),
+        )
+    })?;
+    if duration.is_zero() && !zero_ok {
+        return Err(invalid(py, format!("{what} must be more than 0 seconds")));
+    }
+    Ok(duration)
+}
+
+/// A Python callable as the core's progress callback. Each line re-acquires the GIL; an
+/// exception the callable raises goes to `sys.unraisablehook` (a progress line cannot stop the
+/// work it reports on).
+fn progress_arg(progress: Option<&Bound<'_, PyAny>>) -> PyResult<Option<Progress>> {
+    let Some(progress) = progress else {
+        return Ok(None);
+    };
+    if !progress.is_callable() {
+        return Err(PyTypeError::new_err(format!(
+            "progress must be a callable taking one str, or None, not {}",
+            type_name(progress)
+        )));
+    }
+    let callback: Py<PyAny> = progress.clone().unbind();
+    Ok(Some(Arc::new(move |line: &str| {
+        Python::try_attach(|py| {
+            if let Err(e) = callback.call1(py, (line,)) {
+                e.write_unraisable(py, Some(callback.bind(py)));
+            }
+        });
+    })))
+}
+
+/// The connection keywords shared by `Session.attest` and `list_models`, over
+/// [`ClientConfig::from_env`] (which reads `$IO_API_KEY`).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the Python keyword arguments of the documented signature"
+)]
+fn connection(
+    py: Python<'_>,
+    base_url: Option<String>,
+    api_key: Option<String>,
+    timeout: Option<&Bound<'_, PyAny>>,
+    retries: Option<&Bound<'_, PyAny>>,
+    backoff: Option<&Bound<'_, PyAny>>,
+    headers: Option<&Bound<'_, PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<ClientConfig> {
+    let mut config = ClientConfig::from_env();
+    if let Some(url) = base_url {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Err(invalid(
+                py,
+                format!("base_url must start with http:// or https://, not {url:?}"),
+            ));
+        }
+        config.base_url = url;
+    }
+    if api_key.is_some() {
+        config.api_key = api_key;
+    }
+    if let Some(t) = timeout {
+        config.timeout = seconds(t, "timeout", false)?;
+    }
+    if let Some(r) = retries {
+        let n = non_negative_int(r, "retries")?;
+        config.retries =
+            u32::try_from(n).map_err(|_| invalid(py, format!("retries {n} is too large")))?;
+    }
+    if let Some(b) = backoff {
+        config.backoff = seconds(b, "backoff", true)?;
+    }
+    if let Some(h) = headers {
+        config.headers = input::headers(h)?;
+    }
+    config.progress = progress_arg(progress)?;
+    Ok(config)
+}
+
+/// A request body: bytes-like (sent as is), `str` (UTF-8) or a mapping (`json.dumps` with
+/// compact separators). With `stream`, a mapping without a "stream" key gets `"stream": true`.
+fn body_arg<'py>(body: &Bound<'py, PyAny>, stream: bool) -> PyResult<Bound<'py, PyBytes>> {
+    let py = body.py();
+    if let Ok(bytes) = body.cast::<PyBytes>() {
+        return Ok(bytes.clone());
+    }
+    if body.is_instance_of::<PyByteArray>() || body.is_instance_of::<PyMemoryView>() {
+        return Ok(py
+            .get_type::<PyBytes>()
+            .call1((body,))?
+            .cast_into::<PyBytes>()?);
+    }
+    if let Ok(text) = body.cast::<PyString>() {
+        return Ok(PyBytes::new(py, text.to_cow()?.as_bytes()));
+    }
+    if let Ok(mapping) = body.cast::<PyMapping>() {
+        let dict = py.get_type::<pyo3::types::PyDict>().call1((mapping,))?;
+        if stream && !dict.contains("stream")? {
+            dict.set_item("stream", true)?;
+        }
+        let kwargs = pyo3::types::PyDict::new(py);
+        kwargs.set_item("separators", (",", ":"))?;
+        let text = py
+            .import("json")?
+            .getattr("dumps")?
+            .call((dict,), Some(&kwargs))?;
+        return Ok(PyBytes::new(py, text.extract::<String>()?.as_bytes()));
+    }
+    Err(PyTypeError::new_err(format!(
+        "body must be bytes, bytearray, memoryview, str or a mapping (sent as JSON), not {}",
+        type_name(body)
+    )))
+}
+
+/// A model the gateway offers (an item of list_models()).
+///
+/// Attributes:
+///     name: the name to put in a completion's "model".
+///     model_id: the UUID to attest (Session.attest(model_id)).
+///     supports_attestation: whether the gateway says it can attest this model.
+#[pyclass(frozen, eq, hash, module = "ccverify", name = "Model")]
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Model {
+    name: String,
+    model_id: String,
+    supports_attestation: bool,
+}
+
+#[pymethods]
+impl Model {
+    /// The name to put in a completion's "model".
+    #[getter]
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The UUID to attest.
+    #[getter]
+    fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    /// Whether the gateway says it can attest this model.
+    #[getter]
+    fn supports_attestation(&self) -> bool {
+        self.supports_attestation
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        Ok(format!(
+            "Model(name={}, model_id={}, supports_attestation={})",
+            PyString::new(py, &self.name).repr()?,
+            PyString::new(py, &self.model_id).repr()?,
+            if self.supports_attestation {
+                "True"
+            } else {
+                "False"
+            }
+        ))
+    }
+}
+
+/// One completion, exactly as received, with its verdict.
+///
+/// Attributes:
+///     status: the HTTP status (always 2xx: error statuses raise NetworkError).
+///     body: the exact body received (for streams, the whole SSE stream), as bytes.
+///     headers: the response headers as a list of (name, value) tuples, names in lower case.
+///     verdict: the exchange's Verdict against the pinned signing key, plus the
+///         "session.attestation" row (pass only when the session's attestation verified).
+///     verified: the signature, both hashes and the signer check out AND the session's
+///         attestation verified.
+///     attested: whether the session's attestation verified.
+///     stream: whether body is an SSE stream.
+///     request: the exact bytes sent (a mapping body serialised as compact JSON), the bytes
+///         the signature's request hash covers.
+#[pyclass(frozen, module = "ccverify", name = "ChatResponse")]
+pub(crate) struct ChatResponse {
+    status: u16,
+    body: Py<PyBytes>,
+    headers: Vec<(String, String)>,
+    verdict: Verdict,
+    verified: bool,
+    attested: bool,
+    stream: bool,
+    request: Py<PyBytes>,
+}
+
+impl ChatResponse {
+    fn new(py: Python<'_>, reply: net::ChatResponse, request: Py<PyBytes>) -> ChatResponse {
+        ChatResponse {
+            status: reply.status,
+            body: PyBytes::new(py, &reply.body).unbind(),
+            headers: reply.headers,
+            verified: reply.verified,
+            verdict: Verdict::from(reply.verdict),
+            attested: reply.attested,
+            stream: reply.stream,
+            request,
+        }
+    }
+}
+
+#[pymethods]
+impl ChatResponse {
+    /// The HTTP status (2xx).
+    #[getter]
+    fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The exact body received (for streams, the whole SSE stream).
+    #[getter]
+    fn body(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.body.clone_ref(py)
+    }
+
+    /// The response headers, (name, value) tuples with lower-case names (a new list on each
+    /// access).
+    #[getter]
+    fn headers(&self) -> Vec<(String, String)> {
+        self.headers.clone()
+    }
+
+    /// The exchange's verdict, with the "session.attestation" row.
+    #[getter]
+    fn verdict(&self) -> Verdict {
+        self.verdict.clone()
+    }
+
+    /// The exchange verified AND the session's attestation verified.
+    #[getter]
+    fn verified(&self) -> bool {
+        self.verified
+    }
+
+    /// Whether the session's attestation verified.
+    #[getter]
+    fn attested(&self) -> bool {
+        self.attested
+    }
+
+    /// Whether body is an SSE stream.
+    #[getter]
+    fn stream(&self) -> bool {
+        self.stream
+    }
+
+    /// The exact bytes sent, which the signed request hash covers.
+    #[getter]
+    fn request(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.request.clone_ref(py)
+    }
+
+    /// The body of a plain (non-streamed) reply parsed as JSON (json.loads).
+    ///
+    /// Raises:
+    ///     InvalidStateError: the reply is an SSE stream (parse its events instead).
+    ///     ValueError: the body is not JSON (json.JSONDecodeError).
+    fn json<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        if self.stream {
+            return Err(to_py_err(
+                py,
+                ccverify::Error::InvalidState(
+                    "json(): the reply is an SSE stream, not one JSON document".into(),
+                ),
+            ));
+        }
+        py.import("json")?
+            .getattr("loads")?
+            .call1((self.body.bind(py),))
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> String {
+        format!(
+            "ChatResponse(status={}, verified={}, attested={}, stream={}, body=<{} bytes>)",
+            self.status,
+            if self.verified { "True" } else { "False" },
+            if self.attested { "True" } else { "False" },
+            if self.stream { "True" } else { "False" },
+            self.body.bind(py).as_bytes().len(),
+        )
+    }
+}
+
+/// An attested session with one model, on io.net's gateway (or any server speaking its API,
+/// such as `ccverify sandbox`).
+///
+/// Create one with Session.attest(). Chat with chat() (plain), chat_stream() (chunks to a
+/// callback) or iter_stream() (chunks from an iterator). Every method blocks with the GIL
+/// released; a Session may be shared between threads.
+///
+/// Attributes:
+///     verdict: the attestation Verdict (its "summary" fact says what is and is not proven).
+///     attested: whether the attestation verified.
+///     signing_address: the pinned signing address (EIP-55), or None when the attestation
+///         carried no well-formed one.
+///     model_id: the model attested.
+///     nonce: the fresh nonce sent with the attestation request (64 hex digits).
+///     base_url: the gateway base URL, without "/v1".
+#[pyclass(frozen, module = "ccverify", name = "Session")]
+pub(crate) struct Session {
+    inner: Arc<net::Session>,
+    base_url: String,
+}
+
+#[pymethods]
+impl Session {
+    /// Attest model_id with a fresh nonce and verify the answer; returns the session whether
+    /// or not the attestation verified (look at verdict / attested).
+    ///
+    /// RIMs, OCSP answers and Intel collateral are fetched as needed, unless the policy is
+    /// offline (policy="offline"); everything used is kept in bundle(). Blocking, with the
+    /// GIL released.
+    ///
+    /// Args:
+    ///     model_id: the model UUID to attest (Model.model_id of list_models()).
+    ///     base_url: the gateway, without "/v1" (None: https://api.intelligence.io.net).
+    ///     api_key: the io.net API key, sent as "Authorization: Bearer" (None: $IO_API_KEY).
+    ///     policy: the appraisal policy: a preset name ("default", "offline", "strict"), JSON
+    ///         or TOML text, or a mapping (as for verify_report()); None: "default".
+    ///     allow_unverified: chat even when the attestation did not verify; every reply is then
+    ///         unverified (verified False, "session.attestation" failed).
+    ///     rim_dir: local NVIDIA RIMs, consulted before NVIDIA's RIM service.
+    ///     ocsp_dir: local DER OCSP responses, consulted before the live responders.
+    ///     collateral: Intel's collateral for the TDX quote (JSON text, bytes or a mapping);
+    ///         None: fetched (unless offline).
+    ///     pccs_url: an Intel PCS or PCCS base URL for the collateral (None: Intel PCS).
+    ///     at: the verification time (timezone-aware datetime, Unix seconds or RFC 3339 text);
+    ///         None: the clock at attestation.
+    ///     timeout: seconds per request, connection to last byte (streams: per read); None:
+    ///         120.
+    ///     retries: retries on connection failures, 429 and 5xx (None: 3).
+    ///     backoff: the first backoff in seconds, doubling up to 8 s; a Retry-After of up to
+    ///         30 s is honoured (None: 0.5).
+    ///     record_exchanges: keep every chat in bundle(), to re-verify offline later (memory
+    ///         grows with each call).
+    ///     headers: extra request headers for the gateway (a mapping of str to str or an
+    ///         iterable of (name, value) tuples).
+    ///     progress: called with one line of text per network step (attestation, fetches,
+    ///         retries; also for the session's later retries), with the GIL held, e.g.
+    ///         logging.getLogger("ccverify").info. Exceptions it raises are reported through
+    ///         sys.unraisablehook and do not stop the call. None: silent.
+    ///
+    /// Returns:
+    ///     The Session.
+    ///
+    /// Raises:
+    ///     NetworkError: the gateway cannot be reached or refuses (e.g. HTTP 401 for a wrong
+    ///         key), after the retries.
+    ///     InvalidArgumentError: a bad policy, base_url, timeout, backoff, retries or at, or a
+    ///         rim_dir/ocsp_dir that cannot be read.
+    ///     TypeError: an argument has the wrong type.
+    #[staticmethod]
+    #[pyo3(
+        signature = (
+            model_id,
+            *,
+            base_url = None,
+            api_key = None,
+            policy = None,
+            allow_unverified = false,
+            rim_dir = None,
+            ocsp_dir = None,
+            collateral = None,
+            pccs_url = None,
+            at = None,
+            timeout = None,
+            retries = None,
+            backoff = None,
+            record_exchanges = false,
+            headers = None,
+            progress = None,
+        ),
+        text_signature = "(model_id, *, base_url=None, api_key=None, policy=None, \
+            allow_unverified=False, rim_dir=None, ocsp_dir=None, collateral=None, \
+            pccs_url=None, at=None, timeout=None, retries=None, backoff=None, \
+            record_exchanges=False, headers=None, progress=None)"
+    )]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the Python keyword arguments of the documented signature"
+    )]
+    fn attest(
+        py: Python<'_>,
+        model_id: String,
+        base_url: Option<String>,
+        api_key: Option<String>,
+        policy: Option<&Bound<'_, PyAny>>,
+        allow_unverified: bool,
+        rim_dir: Option<PathBuf>,
+        ocsp_dir: Option<PathBuf>,
+        collateral: Option<&Bound<'_, PyAny>>,
+        pccs_url: Option<String>,
+        at: Option<&Bound<'_, PyAny>>,
+        timeout: Option<&Bound<'_, PyAny>>,
+        retries: Option<&Bound<'_, PyAny>>,
+        backoff: Option<&Bound<'_, PyAny>>,
+        record_exchanges: bool,
+        headers: Option<&Bound<'_, PyAny>>,
+        progress: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Session> {
+        let mut config = connection(
+            py, base_url, api_key, timeout, retries, backoff, headers, progress,
+        )?;
+        if let Some(policy) = policy_arg(py, policy)? {
+            config.policy = policy;
+        }
+        config.allow_unverified = allow_unverified;
+        config.rim_dir = rim_dir
+            .map(|d| dir_arg(py, d, "rim_dir").map(PathBuf::from))
+            .transpose()?;
+        config.ocsp_dir = ocsp_dir
+            .map(|d| dir_arg(py, d, "ocsp_dir").map(PathBuf::from))
+            .transpose()?;
+        config.collateral = collateral
+            .map(|c| {
+                let bytes = collateral_arg(c)?;
+                String::from_utf8(bytes.as_slice().to_vec())
+                    .map_err(|_| invalid(py, "collateral is not UTF-8 text".into()))
+            })
+            .transpose()?;
+        config.pccs_url = pccs_url;
+        config.at = at.map(unix_time).transpose()?;
+        config.record_exchanges = record_exchanges;
+        let base_url = config.base_url.clone();
+        let session = py
+            .detach(|| guard(|| net::Session::attest(config, &model_id)))
+            .and_then(|result| result)
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(Session {
+            inner: Arc::new(session),
+            base_url,
+        })
+    }
+
+    /// The attestation verdict (with its "summary" fact).
+    #[getter]
+    fn verdict(&self) -> Verdict {
+        Verdict::from(self.inner.verdict().clone())
+    }
+
+    /// Whether the attestation verified.
+    #[getter]
+    fn attested(&self) -> bool {
+        self.inner.attested()
+    }
+
+    /// The pinned signing address (EIP-55), or None.
+    #[getter]
+    fn signing_address(&self) -> Option<String> {
+        self.inner.signing_address().map(|a| a.to_checksum())
+    }
+
+    /// The model attested.
+    #[getter]
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+
+    /// The nonce sent with the attestation request (64 lower-case hex digits).
+    #[getter]
+    fn nonce(&self) -> String {
+        self.inner.nonce_hex()
+    }
+
+    /// The gateway base URL, without "/v1".
+    #[getter]
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The evidence bundle as JSON text: the attestation, nonce, RIMs, OCSP answers, Intel
+    /// collateral, policy and time it was verified with, and the recorded exchanges
+    /// (record_exchanges=True). Save it and re-verify it offline with verify_bundle().
+    fn bundle(&self, py: Python<'_>) -> String {
+        let session = &self.inner;
+        py.detach(|| session.bundle().to_json())
+    }
+
+    /// Send one plain completion (POST /v1/private/completions) and verify the reply against
+    /// the pinned signing key. Blocking, with the GIL released.
+    ///
+    /// Args:
+    ///     body: the request: bytes-like (sent exactly), str (UTF-8) or a mapping, serialised
+    ///         with json.dumps(body, separators=(",", ":")). The exact bytes sent are
+    ///         ChatResponse.request.
+    ///
+    /// Returns:
+    ///     A ChatResponse; look at its verified (and verdict).
+    ///
+    /// Raises:
+    ///     AttestationFailedError: the attestation did not verify and allow_unverified is off.
+    ///     NetworkError: the gateway cannot be reached or answers with an error status (error
+    ///         replies are never signed), after the retries.
+    ///     LimitExceededError: the reply is larger than 32 MiB.
+    ///     TypeError: body has the wrong type.
+    fn chat(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<ChatResponse> {
+        let request = body_arg(body, false)?;
+        let session = &self.inner;
+        let bytes = request.as_bytes();
+        let reply = py
+            .detach(|| guard(|| session.chat(bytes)))
+            .and_then(|result| result)
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(ChatResponse::new(py, reply, request.unbind()))
+    }
+
+    /// Send one streamed completion and verify the whole stream; chunks go to on_chunk as
+    /// they arrive. Blocking, with the GIL released while reading.
+    ///
+    /// Args:
+    ///     body: as for chat(); a mapping without a "stream" key is sent with "stream": true.
+    ///     hold: pass nothing to on_chunk until the whole stream verified, then the whole body
+    ///         at once (nothing at all when it did not verify).
+    ///     on_chunk: called with each chunk (bytes) as it arrives, with the GIL held. An
+    ///         exception it raises aborts the stream (the connection is closed) and propagates;
+    ///         so does a signal such as KeyboardInterrupt arriving between chunks.
+    ///
+    /// Returns:
+    ///     A ChatResponse whose body is the whole SSE stream and whose verdict covers it.
+    ///
+    /// Raises:
+    ///     As chat(); NetworkError also when the connection is lost mid-stream.
+    #[pyo3(signature = (body, *, hold = false, on_chunk = None))]
+    fn chat_stream(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        hold: bool,
+        on_chunk: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<ChatResponse> {
+        let request = body_arg(body, true)?;
+        let callback: Option<Py<PyAny>> = match on_chunk {
+            Some(c) if !c.is_callable() => {
+                return Err(PyTypeError::new_err(format!(
+                    "on_chunk must be a callable taking bytes, or None, not {}",
+                    type_name(c)
+                )));
+            }
+            other => other.map(|c| c.clone().unbind()),
+        };
+        let session = &self.inner;
+        let bytes = request.as_bytes();
+        let mut failure: Option<PyErr> = None;
+        let outcome = py.detach(|| {
+            catch_unwind(AssertUnwindSafe(|| {
+                let mut forward = |chunk: &[u8]| {
+                    let Some(callback) = &callback else {
+                        return;
+                    };
+                    let result = Python::attach(|py| -> PyResult<()> {
+                        py.check_signals()?;
+                        callback.call1(py, (PyBytes::new(py, chunk),))?;
+                        Ok(())
+                    });
+                    if let Err(e) = result {
+                        failure = Some(e);
+                        // Outside Python::attach: unwind out of the core's read loop.
+                        resume_unwind(Box::new(Aborted));
+                    }
+                };
+                session.chat_stream(bytes, hold, &mut forward)
+            }))
+        });
+        let reply = match outcome {
+            Ok(result) => result.map_err(|e| to_py_err(py, e))?,
+            Err(payload) if payload.is::<Aborted>() => {
+                return Err(failure.unwrap_or_else(|| {
+                    to_py_err(
+                        py,
+                        ccverify::Error::Internal("stream aborted without an exception".into()),
+                    )
+                }));
+            }
+            Err(payload) => {
+                let why = format!("panic in ccverify: {}", panic_message(payload.as_ref()));
+                return Err(to_py_err(py, ccverify::Error::Internal(why)));
+            }
+        };
+        Ok(ChatResponse::new(py, reply, request.unbind()))
+    }
+
+    /// Send one streamed completion and iterate over its chunks as they arrive.
+    ///
+    /// The completion runs on a background thread (started at once); iterating waits for each
+    /// chunk with the GIL released. When the iterator is exhausted, its response attribute is
+    /// the ChatResponse with the verdict; an error (NetworkError, AttestationFailedError, ...)
+    /// is raised by the iteration instead. close() (or leaving a with block, or dropping the
+    /// iterator) aborts the stream.
+    ///
+    /// Args:
+    ///     body: as for chat_stream().
+    ///     hold: yield nothing until the whole stream verified, then the whole body as one
+    ///         chunk (nothing when it did not verify).
+    ///
+    /// Returns:
+    ///     A ChatStream: an iterator of bytes.
+    ///
+    /// Raises:
+    ///     TypeError: body has the wrong type.
+    ///     OSError: the background thread cannot be started.
+    #[pyo3(signature = (body, *, hold = false))]
+    fn iter_stream(&self, body: &Bound<'_, PyAny>, hold: bool) -> PyResult<ChatStream> {
+        let request = body_arg(body, true)?;
+        let bytes = request.as_bytes().to_vec();
+        let session = Arc::clone(&self.inner);
+        let (tx, rx) = mpsc::channel::<Message>();
+        let closed = Arc::new(AtomicBool::new(false));
+        let stop = Arc::clone(&closed);
+        std::thread::Builder::new()
+            .name("ccverify-stream".into())
+            .spawn(move || {
+                let outcome = catch_unwind(AssertUnwindSafe(|| {
+                    session.chat_stream(&bytes, hold, &mut |chunk| {
+                        if stop.load(Ordering::Acquire)
+                            || tx.send(Message::Chunk(chunk.to_vec())).is_err()
+                        {
+                            // Closed or dropped: abort the read and drop the connection.
+                            resume_unwind(Box::new(Aborted));
+                        }
+                    })
+                }));
+                let end = match outcome {
+                    Ok(result) => result,
+                    Err(payload) if payload.is::<Aborted>() => return,
+                    Err(payload) => Err(ccverify::Error::Internal(format!(
+                        "panic in ccverify: {}",
+                        panic_message(payload.as_ref())
+                    ))),
+                };
+                // The receiver may be gone (closed): nothing to tell.
+                let _ = tx.send(Message::End(Box::new(end)));
+            })?;
+        Ok(ChatStream {
+            rx: Mutex::new(Some(rx)),
+            closed,
+            request: request.unbind(),
+            response: OnceLock::new(),
+        })
+    }
+
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        let address = match self.signing_address() {
+            Some(a) => PyString::new(py, &a).repr()?.to_string(),
+            None => "None".to_string(),
+        };
+        Ok(format!(
+            "Session(model_id={}, attested={}, signing_address={address}, base_url={})",
+            PyString::new(py, self.inner.model_id()).repr()?,
+            if self.inner.attested() {
+                "True"
+            } else {
+                "False"
+            },
+            PyString::new(py, &self.base_url).repr()?,
+        ))
+    }
+}
+
+/// What the stream thread of iter_stream() sends.
+enum Message {
+    Chunk(Vec<u8>),
+    End(Box<Result<net::ChatResponse, ccverify::Error>>),
+}
+
+/// A streamed completion being received: an iterator of bytes chunks (from
+/// Session.iter_stream()).
+///
+/// Iterating blocks, with the GIL released, until the next chunk arrives. After the last
+/// chunk, response is the ChatResponse with the verdict; an error ends the iteration by being
+/// raised. Use it in a with block, or call close(), to abort a stream you stop reading.
+#[pyclass(frozen, module = "ccverify", name = "ChatStream")]
+pub(crate) struct ChatStream {
+    /// None once the end (or an error) was delivered, or after close().
+    rx: Mutex<Option<Receiver<Message>>>,
+    closed: Arc<AtomicBool>,
+    request: Py<PyBytes>,
+    response: OnceLock<Py<ChatResponse>>,
+}
+
+/// One wait for the next message.
+enum Wait {
+    Message(Message),
+    Timeout,
+    Finished,
+    Vanished,
+}
+
+#[pymethods]
+impl ChatStream {
+    fn __iter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyBytes>>> {
+        loop {
+            let wait = py.detach(|| {
+                let mut rx = lock(&self.rx);
+                let outcome = match rx.as_ref() {
+                    None => return Wait::Finished,
+                    Some(rx) => rx.recv_timeout(SIGNAL_POLL),
+                };
+                match outcome {
+                    Ok(Message::Chunk(c)) => Wait::Message(Message::Chunk(c)),
+                    Ok(end) => {
+                        *rx = None;
+                        Wait::Message(end)
+                    }
+                    Err(RecvTimeoutError::Timeout) => Wait::Timeout,
+                    Err(RecvTimeoutError::Disconnected) => {
+                        *rx = None;
+                        Wait::Vanished
+                    }
+                }
+            });
+            match wait {
+                Wait::Timeout => py.check_signals()?,
+                Wait::Finished => return Ok(None),
+                Wait::Message(Message::Chunk(chunk)) => {
+                    return Ok(Some(PyBytes::new(py, &chunk).unbind()));
+                }
+                Wait::Message(Message::End(end)) => {
+                    let reply = (*end).map_err(|e| to_py_err(py, e))?;
+                    let reply = ChatResponse::new(py, reply, self.request.clone_ref(py));
+                    let _ = self.response.set(Py::new(py, reply)?);
+                    return Ok(None);
+                }
+                Wait::Vanished => {
+                    return Err(to_py_err(
+                        py,
+                        ccverify::Error::Internal(
+                            "the stream thread ended without a result".into(),
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+
+    /// The ChatResponse (with the verdict) once the iterator is exhausted, else None.
+    #[getter]
+    fn response(&self, py: Python<'_>) -> Option<Py<ChatResponse>> {
+        self.response.get().map(|r| r.clone_ref(py))
+    }
+
+    /// The exact bytes sent.
+    #[getter]
+    fn request(&self, py: Python<'_>) -> Py<PyBytes> {
+        self.request.clone_ref(py)
+    }
+
+    /// Abort the stream if it is still being received (the connection is closed at the next
+    /// chunk); iteration then stops. Harmless after the end.
+    fn close(&self, py: Python<'_>) {
+        self.closed.store(true, Ordering::Release);
+        py.detach(|| *lock(&self.rx) = None);
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, py: Python<'_>, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close(py);
+        false
+    }
+}
+
+/// List the gateway's models (GET /v1/models). Blocking, with the GIL released.
+///
+/// Args:
+///     base_url, api_key, timeout, retries, backoff, headers, progress: as for
+///         Session.attest().
+///
+/// Returns:
+///     A list of Model (name, model_id, supports_attestation).
+///
+/// Raises:
+///     NetworkError: the gateway cannot be reached, refuses, or answers something that is not
+///         a model list.
+///     InvalidArgumentError, TypeError: a bad argument.
+#[pyfunction]
+#[pyo3(
+    signature = (
+        *,
+        base_url = None,
+        api_key = None,
+        timeout = None,
+        retries = None,
+        backoff = None,
+        headers = None,
+        progress = None,
+    ),
+    text_signature = "(*, base_url=None, api_key=None, timeout=None, retries=None, \
+        backoff=None, headers=None, progress=None)"
+)]
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the Python keyword arguments of the documented signature"
+)]
+fn list_models(
+    py: Python<'_>,
+    base_url: Option<String>,
+    api_key: Option<String>,
+    timeout: Option<&Bound<'_, PyAny>>,
+    retries: Option<&Bound<'_, PyAny>>,
+    backoff: Option<&Bound<'_, PyAny>>,
+    headers: Option<&Bound<'_, PyAny>>,
+    progress: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Vec<Model>> {
+    let config = connection(
+        py, base_url, api_key, timeout, retries, backoff, headers, progress,
+    )?;
+    let models = py
+        .detach(|| guard(|| net::list_models(&config)))
+        .and_then(|result| result)
+        .map_err(|e| to_py_err(py, e))?;
+    Ok(models
+        .into_iter()
+        .map(|m| Model {
+            name: m.name,
+            model_id: m.model_id,
+            supports_attestation: m.supports_attestation,
+        })
+        .collect())
+}
+
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<Session>()?;
+    m.add_class::<ChatResponse>()?;
+    m.add_class::<ChatStream>()?;
+    m.add_class::<Model>()?;
+    m.add_function(wrap_pyfunction!(list_models, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,288 @@
+"""The official OpenAI Python SDK, with every chat completion verified by a ccverify session.
+
+::
+
+    import ccverify
+    from ccverify.openai import verified_openai_client
+
+    session = ccverify.Session.attest(model_uuid)             # $IO_API_KEY, io.net's gateway
+    client = verified_openai_client(session)                  # strict: unverified replies raise
+    reply = client.chat.completions.create(model=name, messages=[{"role": "user", "content": "Hi"}])
+
+:func:`verified_openai_client` points an ``openai.OpenAI`` client at
+``<session.base_url>/v1/private`` with a :class:`VerifyingTransport`: its HTTP requests never
+reach the network through httpx. Each ``POST .../chat/completions`` is sent by the session
+instead, to the gateway's ``/v1/private/completions``, with the SDK's exact JSON body, the
+session's API key and headers and its retries (the SDK's own headers, ``extra_headers`` and API
+key are not sent; the SDK's retries are off by default). The reply is verified against the key
+the session pinned, then handed to the SDK unchanged:
+
+- strict (the default): a reply that does not verify raises :class:`ccverify.UnverifiedResponseError`
+  (with ``.verdict`` and ``.response``) instead of reaching your code. On an ``allow_unverified``
+  session nothing verifies (the attestation did not), so strict mode raises for every reply.
+  Streams pass their chunks through as they arrive and raise at the end, before the SDK sees
+  ``data: [DONE]``: the deltas you printed were not verified until the iteration ended cleanly;
+  use ``hold=True`` to receive nothing before the whole stream verified. The stream's
+  ``event: signature`` block (verified, and no completion chunk) is left out of what the SDK
+  parses, so every chunk it yields is a completion chunk; ``ChatResponse.body`` keeps it.
+- ``strict=False``: replies reach the SDK whatever their verdict. Get it from ``on_verdict``
+  (called with every :class:`ccverify.ChatResponse`, plain or streamed, in strict mode too,
+  before the raise) or from the httpx response of ``client.chat.completions.with_raw_response``:
+  ``raw.http_response.extensions["ccverify_verdict"]`` (and ``["ccverify_response"]``) for plain
+  replies, ``["ccverify_stream"]`` (a :class:`ccverify.ChatStream` whose ``.response`` is set once
+  the stream ended) for streams.
+
+Anything other than a chat completion (``client.models.list()``, embeddings, ...) is answered
+locally with a 404 naming ccverify, which the SDK raises as ``openai.NotFoundError``. Errors of
+the session itself propagate as ccverify exceptions: :class:`ccverify.NetworkError` (gateway
+unreachable, HTTP error status), :class:`ccverify.AttestationFailedError` (unverified session
+without ``allow_unverified``).
+
+The transport is for the synchronous client (``openai.OpenAI``); calls block in Rust with the
+GIL released. It is built on ``httpx2`` (what ``openai`` >= 3 uses) when installed, else on
+``httpx``. Neither ``openai`` nor httpx is a dependency of ``ccverify``: install them to use this
+module (``import ccverify`` never imports it).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Union
+
+from ccverify import ChatResponse, ChatStream, Session, UnverifiedResponseError
+
+if TYPE_CHECKING:
+    import httpx2 as _httpx
+    import openai
+else:
+    try:
+        import httpx2 as _httpx
+    except ImportError:  # the OpenAI SDK before version 3 is built on httpx
+        try:
+            import httpx as _httpx
+        except ImportError as e:
+            raise ImportError(
+                "ccverify.openai needs the OpenAI SDK and its HTTP library: pip install openai"
+            ) from e
+
+__all__ = ["VerifyingTransport", "verified_openai_client"]
+
+#: Called with every completion's ChatResponse (plain or streamed) once it was verified.
+OnVerdict = Callable[[ChatResponse], object]
+
+#: Where the signature block and the end of a stream begin. Everything from the first of them on
+#: is held back until the verdict was judged, so the SDK cannot stop reading (at ``data: [DONE]``)
+#: before the verification ran.
+_MARKERS = (b"event: signature", b"event:signature", b"[DONE]")
+
+#: The ``event: signature`` block: verified already, and not a completion chunk for the SDK.
+_SIGNATURE_EVENT = re.compile(rb"^event: ?signature\r?$", re.MULTILINE)
+_EVENT_END = re.compile(rb"(\r\n\r\n|\n\n|\r\r)")
+
+#: Per-hop headers that describe the wire, not the body handed to the SDK.
+_HOP_HEADERS = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
+
+
+def _failures(reply: ChatResponse) -> str:
+    rows = [f"{c.id} {c.status}" for c in reply.verdict.checks if c.status in ("fail", "skip")]
+    return ", ".join(rows) if rows else "no failed check"
+
+
+def _first_marker(data: bytes) -> int:
+    """Where the first of ``_MARKERS`` starts in ``data``, or -1."""
+    found = [at for at in (data.find(m) for m in _MARKERS) if at >= 0]
+    return min(found) if found else -1
+
+
+def _partial_marker(data: bytes) -> int:
+    """How many trailing bytes of ``data`` could be the start of one of ``_MARKERS``."""
+    for keep in range(min(max(len(m) for m in _MARKERS) - 1, len(data)), 0, -1):
+        if any(data.endswith(m[:keep]) for m in _MARKERS):
+            return keep
+    return 0
+
+
+def _without_signature_events(data: bytes) -> bytes:
+    """``data`` (whole SSE events) without its ``event: signature`` blocks."""
+    parts = _EVENT_END.split(data)
+    # split() with a group alternates event text and separators: [event, sep, event, ...].
+    out = []
+    for i in range(0, len(parts), 2):
+        event = parts[i]
+        separator = parts[i + 1] if i + 1 < len(parts) else b""
+        if not _SIGNATURE_EVENT.search(event):
+            out.append(event + separator)
+    return b"".join(out)
+
+
+def _wants_stream(body: bytes) -> bool:
+    try:
+        parsed = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(parsed, dict) and parsed.get("stream") is True
+
+
+class _VerifiedStream(_httpx.SyncByteStream):
+    """The body of a streamed completion: the session's chunks as they arrive, everything from
+    the signature block or ``[DONE]`` on held back until the verdict was judged, the signature
+    block left out."""
+
+    def __init__(
+        self, chunks: ChatStream, first: Union[bytes, None], judge: Callable[[ChatResponse], None]
+    ) -> None:
+        self._chunks = chunks
+        self._first = first
+        self._judge = judge
+
+    def _arrivals(self) -> Iterator[bytes]:
+        if self._first is not None:
+            yield self._first
+        yield from self._chunks
+
+    def __iter__(self) -> Iterator[bytes]:
+        pending = b""
+        holding = False
+        for chunk in self._arrivals():
+            pending += chunk
+            if holding:
+                continue
+            at = _first_marker(pending)
+            if at >= 0:
+                out, pending, holding = pending[:at], pending[at:], True
+            else:
+                cut = len(pending) - _partial_marker(pending)
+                out, pending = pending[:cut], pending[cut:]
+            if out:
+                yield out
+        reply = self._chunks.response
+        if reply is None:  # pragma: no cover - the iteration ends with a response or raises
+            raise RuntimeError("ccverify: the stream ended without a response")
+        self._judge(reply)
+        rest = _without_signature_events(pending)
+        if rest:
+            yield rest
+
+    def close(self) -> None:
+        self._chunks.close()
+
+
+class VerifyingTransport(_httpx.BaseTransport):
+    """An httpx transport that sends chat completions through a ccverify Session and verifies
+    every reply (see the module documentation).
+
+    Args:
+        session: the attested :class:`ccverify.Session`.
+        strict: raise :class:`ccverify.UnverifiedResponseError` for a reply that does not verify
+            (streams: at the end, before ``[DONE]`` reaches the reader). False: pass every reply
+            on, with its verdict in the response's extensions and to ``on_verdict``.
+        hold: streams: deliver nothing until the whole stream verified, then all of it at once
+            (nothing when it did not verify).
+        on_verdict: called with every completion's :class:`ccverify.ChatResponse` once it was
+            verified, before any strict raise.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        strict: bool = True,
+        hold: bool = False,
+        on_verdict: Union[OnVerdict, None] = None,
+    ) -> None:
+        self.session = session
+        self.strict = strict
+        self.hold = hold
+        self.on_verdict = on_verdict
+
+    def judge(self, reply: ChatResponse) -> None:
+        """Report ``reply`` to ``on_verdict``; in strict mode raise
+        :class:`ccverify.UnverifiedResponseError` when it did not verify."""
+        if self.on_verdict is not None:
+            self.on_verdict(reply)
+        if self.strict and not reply.verified:
+            raise UnverifiedResponseError(
+                f"ccverify: the completion did not verify ({_failures(reply)})",
+                reply.verdict,
+                reply,
+            )
+
+    def handle_request(self, request: _httpx.Request) -> _httpx.Response:
+        """Send a chat completion through the session; answer anything else with a 404."""
+        path = request.url.path.rstrip("/")
+        if request.method != "POST" or not path.endswith("/chat/completions"):
+            message = (
+                f"ccverify: {request.method} {path} is not routed; only chat completions "
+                "are sent through the verifying session"
+            )
+            return _httpx.Response(
+                404,
+                json={"error": {"message": message, "type": "ccverify", "code": "not_routed"}},
+                request=request,
+            )
+        body = request.read()
+        if not _wants_stream(body):
+            reply = self.session.chat(body)
+            self.judge(reply)
+            headers = [(k, v) for k, v in reply.headers if k not in _HOP_HEADERS]
+            return _httpx.Response(
+                reply.status,
+                headers=headers,
+                content=reply.body,
+                request=request,
+                extensions={"ccverify_response": reply, "ccverify_verdict": reply.verdict},
+            )
+        chunks = self.session.iter_stream(body, hold=self.hold)
+        # The first chunk (or the end) before answering, so that a refused or unreachable
+        # gateway raises from create() rather than from the first read.
+        first = next(chunks, None)
+        return _httpx.Response(
+            200,
+            headers=[("content-type", "text/event-stream")],
+            stream=_VerifiedStream(chunks, first, self.judge),
+            request=request,
+            extensions={"ccverify_stream": chunks},
+        )
+
+
+def verified_openai_client(
+    session: Session,
+    *,
+    strict: bool = True,
+    hold: bool = False,
+    on_verdict: Union[OnVerdict, None] = None,
+    **kwargs: Any,
+) -> openai.OpenAI:
+    """An ``openai.OpenAI`` client whose chat completions go through ``session``, verified.
+
+    Args:
+        session: the attested :class:`ccverify.Session` (its ``base_url`` + ``/v1/private``
+            becomes the client's base URL).
+        strict, hold, on_verdict: as for :class:`VerifyingTransport`.
+        **kwargs: more ``openai.OpenAI`` arguments (``timeout``, ``default_headers``, ...).
+            ``api_key`` defaults to a placeholder (the session holds the real key) and
+            ``max_retries`` to 0 (the session retries); ``base_url`` and ``http_client`` are
+            set here and refused.
+
+    Returns:
+        The client.
+
+    Raises:
+        TypeError: ``base_url`` or ``http_client`` was given.
+        ImportError: the ``openai`` package is not installed.
+    """
+    import openai
+
+    for taken in ("base_url", "http_client"):
+        if taken in kwargs:
+            raise TypeError(f"verified_openai_client() sets {taken} itself")
+    kwargs.setdefault("api_key", "ccverify-session")
+    kwargs.setdefault("max_retries", 0)
+    transport = VerifyingTransport(session, strict=strict, hold=hold, on_verdict=on_verdict)
+    return openai.OpenAI(
+        base_url=session.base_url.rstrip("/") + "/v1/private",
+        http_client=_httpx.Client(transport=transport),
+        **kwargs,
+    )
