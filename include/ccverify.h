@@ -110,6 +110,19 @@ typedef enum ccverify_check_status {
 } ccverify_check_status;
 
 /**
+ * One completion and its verdict. Made by `ccverify_session_chat` and
+ * `ccverify_session_chat_stream`; free it with `ccverify_chat_response_free`.
+ */
+typedef struct ccverify_chat_response ccverify_chat_response;
+
+/**
+ * An attested session with one model of the io.net gateway: the attestation verdict, the
+ * pinned signing address and the evidence bundle. Made by `ccverify_session_attest`; free it
+ * with `ccverify_session_free`.
+ */
+typedef struct ccverify_session ccverify_session;
+
+/**
  * An incremental verifier for a streamed response. Free with `ccverify_stream_verifier_free`.
  */
 typedef struct ccverify_stream_verifier ccverify_stream_verifier;
@@ -118,6 +131,18 @@ typedef struct ccverify_stream_verifier ccverify_stream_verifier;
  * A verification result: a table of checks. Free with `ccverify_verdict_free`.
  */
 typedef struct ccverify_verdict ccverify_verdict;
+
+/**
+ * Receives the bytes of a streamed completion as they arrive (`ccverify_session_chat_stream`):
+ * `chunk` is valid for `len` bytes during the call only (copy what you keep); `user_data` is
+ * the pointer given to `ccverify_session_chat_stream`. Called on the thread that called
+ * `ccverify_session_chat_stream`, before that call returns.
+ *
+ * The callback must not unwind: no C++ exception, `longjmp` or Rust panic may leave it (wrap
+ * its body in `try`/`catch` in C++). It must not free the session it streams from; it may call
+ * other functions of this library.
+ */
+typedef void (*ccverify_chunk_fn)(const uint8_t *chunk, size_t len, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -552,6 +577,276 @@ enum ccverify_status ccverify_nonce_generate(char *out_hex);
  * `input` NUL-terminated; `out_hex` writable for `CCVERIFY_NONCE_HEX_BUFFER_LEN` bytes.
  */
 enum ccverify_status ccverify_nonce_normalize(const char *input, char *out_hex);
+
+/**
+ * Attests `model_id` (the model's UUID) at the io.net gateway with a fresh nonce and verifies
+ * the answer end to end, as `ccverify_verify_report` does, fetching the NVIDIA RIMs, OCSP
+ * answers and Intel collateral it needs unless the policy is offline. The attested
+ * `signing_address` is pinned: every completion of the session is verified against it.
+ * Blocks until done.
+ *
+ * `config_json` is NULL or `""` for the defaults (the public gateway
+ * `https://api.intelligence.io.net`, the API key from `$IO_API_KEY`, the `default` policy), or
+ * a JSON object with any of the keys: `"base_url"` (without `/v1`), `"api_key"` (sent as
+ * `Authorization: Bearer`; default `$IO_API_KEY`), `"timeout_ms"` (per request, connection to
+ * last byte; streams count per read; default 120000), `"retries"` (on connection failures, 429
+ * and 5xx; default 3), `"backoff_ms"` (the first backoff, doubling up to 8 s; a `Retry-After`
+ * of up to 30 s is honoured; default 500), `"policy"` (an object, or text: JSON, TOML or a
+ * preset name `"default"`, `"offline"`, `"strict"`; `"offline"` fetches nothing),
+ * `"allow_unverified"` (chat even when the attestation did not verify; default false),
+ * `"rim_dir"`, `"ocsp_dir"` (local RIMs and DER OCSP answers, consulted first),
+ * `"collateral"` (Intel collateral as an object or JSON text; absent = fetched unless
+ * offline), `"pccs_url"`, `"at"` (the verification time as RFC 3339 text or Unix seconds;
+ * default the clock at attestation), `"record_exchanges"` (keep every completion in the
+ * bundle; default false) and `"headers"` (an object of extra request headers). Unknown keys
+ * are refused.
+ *
+ * A session is returned whether or not the attestation verified: look at
+ * `ccverify_session_attested` and `ccverify_session_verdict`. On success `*out` receives the
+ * session; free it with `ccverify_session_free`.
+ *
+ * Errors: `CCVERIFY_STATUS_NETWORK` when the gateway cannot be reached or answers with an
+ * error status after the retries (`ccverify_last_error_message` has the HTTP status and the
+ * gateway's reason, e.g. `401`); `CCVERIFY_STATUS_INVALID_ARGUMENT` for a configuration that
+ * does not parse (not JSON, an unknown key, a wrong type, a policy that does not parse), an
+ * unreadable `rim_dir` or `ocsp_dir`, NULL pointers and text that is not UTF-8;
+ * `CCVERIFY_STATUS_RNG` when no nonce could be drawn.
+ *
+ * # Safety
+ * `config_json` NULL or NUL-terminated; `model_id` NUL-terminated; `out` writable.
+ */
+enum ccverify_status ccverify_session_attest(const char *config_json,
+                                             const char *model_id,
+                                             struct ccverify_session **out);
+
+/**
+ * Frees a session. NULL is ignored. Responses made by the session stay valid.
+ *
+ * # Safety
+ * `session` must be NULL or a live session not used afterwards.
+ */
+void ccverify_session_free(struct ccverify_session *session);
+
+/**
+ * The attestation verdict of the session, as a copy: `*out` receives a verdict that the
+ * caller frees with `ccverify_verdict_free` (it outlives the session). Its checks are those of
+ * `ccverify_verify_report` (`report.*`, `gpu.*` with subjects `"gpu0"`, …, `tdx.*`); its fact
+ * `"summary"` says in plain words what is and is not proven.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
+ *
+ * # Safety
+ * `session` NULL or live; `out` writable.
+ */
+enum ccverify_status ccverify_session_verdict(const struct ccverify_session *session,
+                                              struct ccverify_verdict **out);
+
+/**
+ * Whether the session's attestation verified. False for NULL.
+ *
+ * # Safety
+ * `session` NULL or live.
+ */
+bool ccverify_session_attested(const struct ccverify_session *session);
+
+/**
+ * The pinned signing address (the attested `signing_address`, EIP-55), as a string the caller
+ * frees with `ccverify_string_free`. When the attestation carried no well-formed
+ * `signing_address`, the call succeeds and writes NULL: nothing is pinned, so no completion of
+ * the session can verify (`response.signer` fails).
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
+ *
+ * # Safety
+ * `session` NULL or live; `out` writable.
+ */
+enum ccverify_status ccverify_session_signing_address(const struct ccverify_session *session,
+                                                      char **out);
+
+/**
+ * The model UUID the session attested. Borrowed from the session; NULL for NULL.
+ *
+ * # Safety
+ * `session` NULL or live.
+ */
+const char *ccverify_session_model_id(const struct ccverify_session *session);
+
+/**
+ * The nonce the session sent with its attestation request (64 lowercase hex digits).
+ * Borrowed from the session; NULL for NULL.
+ *
+ * # Safety
+ * `session` NULL or live.
+ */
+const char *ccverify_session_nonce_hex(const struct ccverify_session *session);
+
+/**
+ * The session's evidence bundle as JSON (`"format": "ccverify-bundle/1"`): the attestation as
+ * received, the nonce, the collateral, RIMs and OCSP answers used, the policy, the time and —
+ * with `"record_exchanges"` — every completion so far. `ccverify_verify_bundle` re-verifies it
+ * offline. `*out` receives a string the caller frees with `ccverify_string_free`.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
+ *
+ * # Safety
+ * `session` NULL or live; `out` writable.
+ */
+enum ccverify_status ccverify_session_bundle_json(const struct ccverify_session *session,
+                                                  char **out);
+
+/**
+ * Sends one plain chat completion (`POST /v1/private/completions` with exactly the `body_len`
+ * bytes at `body`, an OpenAI chat request) and verifies the signed reply against the pinned
+ * signing address. Blocks until done.
+ *
+ * On success `*out` receives the response (free it with `ccverify_chat_response_free`). Its
+ * verdict has the exchange's checks (`response.signature`, `response.signer`,
+ * `response.request_hash`, `response.response_hash`, …) plus `session.attestation`; it is
+ * verified only when the exchange verified AND the session's attestation did. A reply that
+ * fails verification is not an error: it is a failed check in the verdict.
+ *
+ * Errors: `CCVERIFY_STATUS_ATTESTATION_FAILED` when the attestation did not verify and the
+ * configuration did not set `"allow_unverified"`; `CCVERIFY_STATUS_NETWORK` when the gateway
+ * cannot be reached or answers with an error status after the retries (error replies are
+ * never signed); `CCVERIFY_STATUS_LIMIT_EXCEEDED` for a body over `CCVERIFY_MAX_INPUT_LEN` or a
+ * reply over 32 MiB; `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
+ *
+ * # Safety
+ * `session` NULL or live; `body` valid for `body_len` bytes (NULL allowed when the length is
+ * 0); `out` writable.
+ */
+enum ccverify_status ccverify_session_chat(const struct ccverify_session *session,
+                                           const uint8_t *body,
+                                           size_t body_len,
+                                           struct ccverify_chat_response **out);
+
+/**
+ * Sends one streamed chat completion (the body should say `"stream": true`) and verifies the
+ * SSE stream against the pinned signing address. Blocks until the stream ended.
+ *
+ * `on_chunk` (may be NULL) receives the bytes as they arrive, on the calling thread, with
+ * `user_data`. With `hold`, nothing is passed while the stream arrives: the whole stream is
+ * passed in one call once it verified, and never when it did not (so on a session whose
+ * attestation did not verify, never). The concatenated chunks are the response body.
+ *
+ * On success `*out` receives the response (free it with `ccverify_chat_response_free`); its
+ * body is the whole stream, its verdict has the stream's checks (`stream.signature_block`,
+ * `response.signer`, `response.request_hash`, `response.response_hash`, …) plus
+ * `session.attestation`. Errors: as `ccverify_session_chat`; a connection lost mid-stream is
+ * `CCVERIFY_STATUS_NETWORK` (chunks already passed to `on_chunk` stay passed).
+ *
+ * # Safety
+ * As `ccverify_session_chat`; `on_chunk` NULL or a function that does not unwind (see
+ * `ccverify_chunk_fn`), called with `user_data` as given.
+ */
+enum ccverify_status ccverify_session_chat_stream(const struct ccverify_session *session,
+                                                  const uint8_t *body,
+                                                  size_t body_len,
+                                                  bool hold,
+                                                  ccverify_chunk_fn on_chunk,
+                                                  void *user_data,
+                                                  struct ccverify_chat_response **out);
+
+/**
+ * Frees a response. NULL is ignored.
+ *
+ * # Safety
+ * `response` must be NULL or a live response not used afterwards.
+ */
+void ccverify_chat_response_free(struct ccverify_chat_response *response);
+
+/**
+ * The HTTP status of the reply (2xx: other statuses are errors). 0 for NULL.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+uint16_t ccverify_chat_response_status(const struct ccverify_chat_response *response);
+
+/**
+ * The exact body received (for a stream, the whole SSE stream): `*ptr` receives its address
+ * (NULL when it is empty) and `*len` its length. Borrowed from the response.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
+ *
+ * # Safety
+ * `response` NULL or live; `ptr` and `len` writable.
+ */
+enum ccverify_status ccverify_chat_response_body(const struct ccverify_chat_response *response,
+                                                 const uint8_t **ptr,
+                                                 size_t *len);
+
+/**
+ * True only if the exchange verified against the pinned key AND the session's attestation
+ * verified. False for NULL.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+bool ccverify_chat_response_verified(const struct ccverify_chat_response *response);
+
+/**
+ * Whether the attestation of the session that made this response verified. False for NULL.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+bool ccverify_chat_response_attested(const struct ccverify_chat_response *response);
+
+/**
+ * Whether the body is an SSE stream (`ccverify_session_chat_stream`). False for NULL.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+bool ccverify_chat_response_stream(const struct ccverify_chat_response *response);
+
+/**
+ * The response's verdict: the exchange's checks plus `session.attestation`. Borrowed from the
+ * response, like its strings: read it with the `ccverify_verdict_*` accessors and never pass it
+ * to `ccverify_verdict_free`. NULL for NULL.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+const struct ccverify_verdict *ccverify_chat_response_verdict(const struct ccverify_chat_response *response);
+
+/**
+ * Number of response headers (0 for NULL).
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+size_t ccverify_chat_response_header_count(const struct ccverify_chat_response *response);
+
+/**
+ * The name of response header `index` (lower case, in the order received), or NULL if out of
+ * range. Borrowed.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+const char *ccverify_chat_response_header_name(const struct ccverify_chat_response *response,
+                                               size_t index);
+
+/**
+ * The value of response header `index`, or NULL if out of range. Borrowed.
+ *
+ * # Safety
+ * `response` NULL or live.
+ */
+const char *ccverify_chat_response_header_value(const struct ccverify_chat_response *response,
+                                                size_t index);
+
+/**
+ * The value of the first response header named `name` (matched case-insensitively, e.g.
+ * `"signature"`), or NULL if there is none. Borrowed.
+ *
+ * # Safety
+ * `response` NULL or live; `name` NULL or NUL-terminated.
+ */
+const char *ccverify_chat_response_header(const struct ccverify_chat_response *response,
+                                          const char *name);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -1,4 +1,4 @@
-# C ABI: header drift (cargo test), C and C++ consumers under ASan/UBSan, one valgrind run, Go.
+# C ABI: header drift (cargo test), C and C++ consumers under ASan/UBSan, valgrind runs, Go.
 #
 # valgrind fails on definite leaks and memory errors only, and does not list "possibly lost"
 # blocks: the GPU verifier's process-wide caches (certificate links, RIMs; freed by
@@ -24,23 +24,37 @@ CTEST_PREFIX := $(CURDIR)/$(CTEST_DIR)/prefix
 BINDING_TESTS += test-c test-go
 BINDING_REGEN += regen-c
 
-.PHONY: build-c install-c test-c test-go regen-c bench-c
+.PHONY: build-c build-c-cli install-c test-c test-go regen-c bench-c
 
 build-c:
 	$(CARGO) build -p ccverify-ffi
 
-test-c: build-c ## C ABI: gcc and g++ consumers under ASan/UBSan, static and shared, one valgrind run
+# The client tests (tests/c/test_client.c, tests/go/client_test.go) run real sandbox gateways:
+# `target/debug/ccverify sandbox` (CCVERIFY_BIN overrides).
+build-c-cli:
+	$(CARGO) build -p ccverify-cli
+
+test-c: build-c build-c-cli ## C ABI: gcc and g++ consumers under ASan/UBSan, static and shared, valgrind; the client against sandboxes
 	@mkdir -p $(CTEST_DIR)
 	gcc $(CC_FLAGS) $(SAN) tests/c/test_ccverify.c $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/c_asan
+	gcc $(CC_FLAGS) $(SAN) tests/c/test_client.c $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/c_client_asan
 	g++ $(CXX_FLAGS) $(SAN) tests/c/test_ccverify.c -x none $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/cxx_asan
+	g++ $(CXX_FLAGS) $(SAN) tests/c/test_client.c -x none $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/cxx_client_asan
 	$(MAKE) --no-print-directory install-c PREFIX=$(CTEST_PREFIX)
 	gcc -std=c11 -Wall -Wextra -Werror -g tests/c/test_ccverify.c \
 	  $$(PKG_CONFIG_PATH=$(CTEST_PREFIX)/lib/pkgconfig pkg-config --cflags --libs ccverify) \
 	  -Wl,-rpath,$(CTEST_PREFIX)/lib -o $(CTEST_DIR)/c_shared
+	gcc -std=c11 -Wall -Wextra -Werror -g tests/c/test_client.c \
+	  $$(PKG_CONFIG_PATH=$(CTEST_PREFIX)/lib/pkgconfig pkg-config --cflags --libs ccverify) \
+	  -Wl,-rpath,$(CTEST_PREFIX)/lib -o $(CTEST_DIR)/c_client_shared
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/c_asan $(CURDIR)
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/cxx_asan $(CURDIR)
+	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/c_client_asan $(CURDIR)
+	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/cxx_client_asan $(CURDIR)
 	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
 	  --show-possibly-lost=no $(CTEST_DIR)/c_shared $(CURDIR)
+	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+	  --show-possibly-lost=no $(CTEST_DIR)/c_client_shared $(CURDIR)
 
 install-c: build-c ## Install libccverify_ffi (static + shared), ccverify.h and ccverify.pc under PREFIX
 	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
@@ -49,7 +63,7 @@ install-c: build-c ## Install libccverify_ffi (static + shared), ccverify.h and 
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' bindings/c/ccverify.pc.in \
 	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ccverify.pc
 
-test-go: build-c ## Go: a cgo consumer of the static library runs the shared vectors
+test-go: build-c build-c-cli ## Go: a cgo consumer of the static library runs the shared vectors and the client against sandboxes
 	cd tests/go && CGO_ENABLED=1 go vet ./... && CGO_ENABLED=1 go test -count=1 ./...
 
 regen-c:

@@ -79,8 +79,14 @@ var statusWords = map[uint32]string{
 	uint32(C.CCVERIFY_CHECK_STATUS_SKIP): "skip", uint32(C.CCVERIFY_CHECK_STATUS_WARN): "warn",
 }
 
+// takeVerdict copies a verdict into Go memory and frees it.
 func takeVerdict(v *C.ccverify_verdict) *Verdict {
 	defer C.ccverify_verdict_free(v)
+	return copyVerdict(v)
+}
+
+// copyVerdict copies a verdict into Go memory (it stays owned by the caller).
+func copyVerdict(v *C.ccverify_verdict) *Verdict {
 	out := &Verdict{Verified: bool(C.ccverify_verdict_verified(v)), Facts: map[string]string{}}
 	n := int(C.ccverify_verdict_check_count(v))
 	for i := 0; i < n; i++ {

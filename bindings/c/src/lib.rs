@@ -18,6 +18,9 @@ use ccverify::report::ReportOptions;
 use ccverify::tdx::TdxOptions;
 use ccverify::{Address, Check, CheckStatus, Error, ErrorKind, Nonce, StreamVerifier, Verdict};
 
+mod client;
+pub use client::*;
+
 /// Largest input buffer accepted by any function (1 GiB); larger lengths give
 /// `CCVERIFY_STATUS_LIMIT_EXCEEDED`.
 pub const CCVERIFY_MAX_INPUT_LEN: usize = 1 << 30;
@@ -228,6 +231,11 @@ fn check_status(status: CheckStatus) -> ccverify_check_status {
 }
 
 fn boxed_verdict(verdict: Verdict) -> *mut ccverify_verdict {
+    Box::into_raw(Box::new(c_verdict(verdict)))
+}
+
+/// A verdict with its C strings made once, so that accessors can lend them.
+fn c_verdict(verdict: Verdict) -> ccverify_verdict {
     let ids = verdict
         .checks
         .iter()
@@ -246,7 +254,7 @@ fn boxed_verdict(verdict: Verdict) -> *mut ccverify_verdict {
         .map(|(k, v)| (c_string(k), c_string(v)))
         .collect();
     let json = c_string(&verdict.to_json());
-    Box::into_raw(Box::new(ccverify_verdict {
+    ccverify_verdict {
         verdict,
         ids,
         details,
@@ -254,7 +262,7 @@ fn boxed_verdict(verdict: Verdict) -> *mut ccverify_verdict {
         signer,
         facts,
         json,
-    }))
+    }
 }
 
 /// Borrows one string of a verdict for C: NULL when the verdict is NULL or `pick` finds

@@ -1,0 +1,610 @@
+/*
+ * C consumer tests for the io.net client of include/ccverify.h (ccverify_session_*,
+ * ccverify_chat_response_*) against REAL sandbox gateways: `ccverify sandbox --port 0 --json`
+ * started here (fork/exec, its JSON line read from a pipe), killed and reaped at the end. A
+ * sandbox that cannot be started is a failure, never a skip. Policy "offline": nothing else is
+ * fetched. Built as C11 and as C++ (g++), under AddressSanitizer and UBSan, and once under
+ * valgrind.
+ *
+ * Usage: test_client REPO_ROOT   (CCVERIFY_BIN overrides REPO_ROOT/target/debug/ccverify)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#ifdef __linux__
+#include <sys/prctl.h>
+#endif
+
+#include "ccverify.h"
+#include "minijson.h"
+
+static int passed, failed;
+
+#define CHECK(cond, ...)                                                     \
+  do {                                                                       \
+    if (cond) {                                                              \
+      passed++;                                                              \
+    } else {                                                                 \
+      failed++;                                                              \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);                   \
+      fprintf(stderr, __VA_ARGS__);                                          \
+      fprintf(stderr, "\n");                                                 \
+    }                                                                        \
+  } while (0)
+
+static const char *last_error(void) {
+  const char *m = ccverify_last_error_message();
+  return m ? m : "(none)";
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The sandbox process */
+
+typedef struct {
+  pid_t pid;
+  int fd;
+  char line[4096];
+  jvalue doc;
+  const char *base_url, *address, *model, *model_id;
+} sandbox;
+
+/* Starts `ccverify sandbox --port 0 --json EXTRA...` and reads its JSON line. Returns 1 on
+ * success; on failure records a failed check (with the reason) and returns 0. */
+static int sandbox_start(sandbox *sb, const char *root, const char *extra1, const char *extra2) {
+  char bin[4096];
+  const char *argv[9];
+  int p[2], n = 0;
+  size_t used = 0;
+  const char *env = getenv("CCVERIFY_BIN");
+  memset(sb, 0, sizeof *sb);
+  sb->pid = -1;
+  sb->fd = -1;
+  if (env && *env)
+    snprintf(bin, sizeof bin, "%s", env);
+  else
+    snprintf(bin, sizeof bin, "%s/target/debug/ccverify", root);
+  argv[n++] = bin;
+  argv[n++] = "sandbox";
+  argv[n++] = "--port";
+  argv[n++] = "0";
+  argv[n++] = "--json";
+  if (extra1) argv[n++] = extra1;
+  if (extra2) argv[n++] = extra2;
+  argv[n] = NULL;
+  if (access(bin, X_OK) != 0) {
+    CHECK(0, "sandbox: %s is not executable (%s): build it with `cargo build -p ccverify-cli`", bin, strerror(errno));
+    return 0;
+  }
+  if (pipe(p) != 0) {
+    CHECK(0, "sandbox: pipe: %s", strerror(errno));
+    return 0;
+  }
+  sb->pid = fork();
+  if (sb->pid < 0) {
+    CHECK(0, "sandbox: fork: %s", strerror(errno));
+    close(p[0]);
+    close(p[1]);
+    return 0;
+  }
+  if (sb->pid == 0) {
+    /* The child: only async-signal-safe calls until exec. */
+#ifdef __linux__
+    prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive a crashed test */
+#endif
+    dup2(p[1], STDOUT_FILENO);
+    close(p[0]);
+    close(p[1]);
+    execv(bin, (char *const *)argv);
+    _exit(127);
+  }
+  close(p[1]);
+  sb->fd = p[0];
+  while (used + 1 < sizeof sb->line && !memchr(sb->line, '\n', used)) {
+    struct pollfd pfd;
+    ssize_t got;
+    int ready;
+    pfd.fd = sb->fd;
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    ready = poll(&pfd, 1, 60000);
+    if (ready < 0 && errno == EINTR) continue;
+    if (ready <= 0) {
+      CHECK(0, "sandbox: no JSON line within 60 s");
+      return 0;
+    }
+    got = read(sb->fd, sb->line + used, sizeof sb->line - 1 - used);
+    if (got < 0 && errno == EINTR) continue;
+    if (got <= 0) {
+      CHECK(0, "sandbox: %s exited before printing its JSON line", bin);
+      return 0;
+    }
+    used += (size_t)got;
+  }
+  sb->line[used] = 0;
+  if (sb->line[0] != '{' || !memchr(sb->line, '\n', used)) {
+    CHECK(0, "sandbox: unexpected output: %s", sb->line);
+    return 0;
+  }
+  jparse(sb->line, &sb->doc);
+  sb->base_url = jget(&sb->doc, "base_url") ? jget(&sb->doc, "base_url")->str : NULL;
+  sb->address = jget(&sb->doc, "signing_address") ? jget(&sb->doc, "signing_address")->str : NULL;
+  sb->model = jget(&sb->doc, "model") ? jget(&sb->doc, "model")->str : NULL;
+  sb->model_id = jget(&sb->doc, "model_id") ? jget(&sb->doc, "model_id")->str : NULL;
+  if (!sb->base_url || !sb->address || !sb->model || !sb->model_id) {
+    CHECK(0, "sandbox: incomplete JSON line: %s", sb->line);
+    return 0;
+  }
+  passed++;
+  return 1;
+}
+
+/* Kills and reaps the sandbox (safe on a failed start). */
+static void sandbox_stop(sandbox *sb) {
+  if (sb->pid > 0) {
+    int status;
+    kill(sb->pid, SIGKILL);
+    while (waitpid(sb->pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  if (sb->fd >= 0) close(sb->fd);
+  if (sb->doc.type == J_OBJ) jfree(&sb->doc);
+  memset(sb, 0, sizeof *sb);
+  sb->pid = -1;
+  sb->fd = -1;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Helpers */
+
+/* A client configuration for the sandbox: offline policy plus `extra` members (may be ""). */
+static char *config_for(const sandbox *sb, const char *extra) {
+  jbuf b = {NULL, 0, 0};
+  jbuf_puts(&b, "{\"base_url\":");
+  jdump_string(&b, sb->base_url, strlen(sb->base_url));
+  jbuf_puts(&b, ",\"policy\":\"offline\",\"timeout_ms\":120000");
+  if (extra && *extra) {
+    jbuf_puts(&b, ",");
+    jbuf_puts(&b, extra);
+  }
+  jbuf_puts(&b, "}");
+  return b.s;
+}
+
+/* An OpenAI chat body for the sandbox's echo model. */
+static char *chat_body(const sandbox *sb, const char *content, int stream) {
+  jbuf b = {NULL, 0, 0};
+  jbuf_puts(&b, "{\"model\":");
+  jdump_string(&b, sb->model, strlen(sb->model));
+  jbuf_puts(&b, ",\"messages\":[{\"role\":\"user\",\"content\":");
+  jdump_string(&b, content, strlen(content));
+  jbuf_puts(&b, "}],\"stream\":");
+  jbuf_puts(&b, stream ? "true" : "false");
+  jbuf_puts(&b, "}");
+  return b.s;
+}
+
+static ccverify_session *attest(const sandbox *sb, const char *extra) {
+  char *config = config_for(sb, extra);
+  ccverify_session *s = NULL;
+  ccverify_status st = ccverify_session_attest(config, sb->model_id, &s);
+  CHECK(st == CCVERIFY_STATUS_OK && s != NULL, "attest (%s): %s: %s", extra, ccverify_status_name(st), last_error());
+  free(config);
+  return s;
+}
+
+/* The status word of check (id, subject) in v, or "missing". */
+static const char *status_of(const ccverify_verdict *v, const char *id, const char *subject) {
+  size_t i, n = ccverify_verdict_check_count(v);
+  for (i = 0; i < n; i++) {
+    const char *sub = ccverify_verdict_check_subject(v, i);
+    if (strcmp(ccverify_verdict_check_id(v, i), id)) continue;
+    if (subject ? (!sub || strcmp(sub, subject)) : sub != NULL) continue;
+    switch (ccverify_verdict_check_status(v, i)) {
+      case CCVERIFY_CHECK_STATUS_PASS: return "pass";
+      case CCVERIFY_CHECK_STATUS_FAIL: return "fail";
+      case CCVERIFY_CHECK_STATUS_SKIP: return "skip";
+      case CCVERIFY_CHECK_STATUS_WARN: return "warn";
+    }
+  }
+  return "missing";
+}
+
+#define EXPECT_CHECK(v, id, subject, want, what)                                                   \
+  CHECK(!strcmp(status_of((v), (id), (subject)), (want)), "%s: %s %s is %s, want %s", (what), (id), \
+        (subject) ? (subject) : "", status_of((v), (id), (subject)), (want))
+
+typedef struct {
+  jbuf data;
+  int calls;
+} sink;
+
+static void collect(const uint8_t *chunk, size_t len, void *user_data) {
+  sink *s = (sink *)user_data;
+  s->calls++;
+  jbuf_put(&s->data, (const char *)chunk, len);
+}
+
+static int body_equals(const ccverify_chat_response *r, const char *data, size_t len) {
+  const uint8_t *p = NULL;
+  size_t n = 0;
+  if (ccverify_chat_response_body(r, &p, &n) != CCVERIFY_STATUS_OK) return 0;
+  return n == len && (len == 0 || memcmp(p, data, len) == 0);
+}
+
+static int body_contains(const ccverify_chat_response *r, const char *needle) {
+  const uint8_t *p = NULL;
+  size_t n = 0, k = strlen(needle), i;
+  if (ccverify_chat_response_body(r, &p, &n) != CCVERIFY_STATUS_OK) return 0;
+  for (i = 0; i + k <= n; i++)
+    if (!memcmp(p + i, needle, k)) return 1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Cases */
+
+/* (1) The sandbox's attestation does not verify for a fresh nonce, and says why. */
+static void attestation_does_not_verify(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "");
+  ccverify_verdict *v = NULL;
+  char *address = NULL;
+  const char *nonce;
+  if (!s) return;
+  CHECK(!ccverify_session_attested(s), "attested: the sandbox's evidence has fixed nonces");
+  CHECK(ccverify_session_verdict(s, &v) == CCVERIFY_STATUS_OK && v != NULL, "verdict: %s", last_error());
+  CHECK(ccverify_session_signing_address(s, &address) == CCVERIFY_STATUS_OK && address != NULL &&
+            !strcmp(address, sb->address), "signing address %s, want %s", address ? address : "(null)", sb->address);
+  CHECK(!strcmp(ccverify_session_model_id(s), sb->model_id), "model id");
+  nonce = ccverify_session_nonce_hex(s);
+  CHECK(nonce != NULL && strlen(nonce) == 64 && strspn(nonce, "0123456789abcdef") == 64, "nonce %s", nonce);
+  ccverify_string_free(address);
+  /* The verdict is a copy: it outlives the session. */
+  ccverify_session_free(s);
+  if (!v) return;
+  CHECK(!ccverify_verdict_verified(v), "verdict not verified");
+  EXPECT_CHECK(v, "report.nonce", NULL, "pass", "attestation");
+  EXPECT_CHECK(v, "gpu.nonce", "gpu0", "fail", "attestation");
+  EXPECT_CHECK(v, "tdx.report_data", NULL, "fail", "attestation");
+  CHECK(ccverify_verdict_fact(v, "summary") != NULL && !strncmp(ccverify_verdict_fact(v, "summary"), "NOT VERIFIED", 12),
+        "summary: %s", ccverify_verdict_fact(v, "summary"));
+  CHECK(ccverify_verdict_signer(v) && !strcmp(ccverify_verdict_signer(v), sb->address), "verdict signer");
+  CHECK(ccverify_verdict_fact(v, "nonce") && strlen(ccverify_verdict_fact(v, "nonce")) == 64, "nonce fact");
+  ccverify_verdict_free(v);
+}
+
+/* (2) Without allow_unverified, an unverified session refuses to chat. */
+static void chat_refused_without_allow_unverified(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "");
+  char *body = chat_body(sb, "hello", 0), *stream_body = chat_body(sb, "hello", 1);
+  ccverify_chat_response *const untouched = (ccverify_chat_response *)0x1;
+  ccverify_chat_response *r = untouched;
+  sink k = {{NULL, 0, 0}, 0};
+  if (s) {
+    ccverify_status st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r);
+    CHECK(st == CCVERIFY_STATUS_ATTESTATION_FAILED, "chat: %s", ccverify_status_name(st));
+    CHECK(strstr(last_error(), "NOT VERIFIED") != NULL, "chat: message %s", last_error());
+    st = ccverify_session_chat_stream(s, (const uint8_t *)stream_body, strlen(stream_body), 0, collect, &k, &r);
+    CHECK(st == CCVERIFY_STATUS_ATTESTATION_FAILED, "chat_stream: %s", ccverify_status_name(st));
+    CHECK(k.calls == 0, "chat_stream: callback called on a refused stream");
+    CHECK(r == untouched, "out written on failure");
+  }
+  ccverify_session_free(s);
+  free(body);
+  free(stream_body);
+}
+
+/* (3) With allow_unverified: the exchange verifies, the session does not, so the reply is not. */
+static void chat_allow_unverified(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "\"allow_unverified\":true");
+  char *body = chat_body(sb, "hello there", 0);
+  ccverify_chat_response *r = NULL;
+  const ccverify_verdict *v;
+  size_t i, n;
+  int saw_signature = 0;
+  if (!s) {
+    free(body);
+    return;
+  }
+  CHECK(ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r) == CCVERIFY_STATUS_OK && r != NULL, "chat: %s",
+        last_error());
+  ccverify_session_free(s); /* responses outlive their session */
+  free(body);
+  if (!r) return;
+  v = ccverify_chat_response_verdict(r);
+  CHECK(ccverify_chat_response_status(r) == 200, "status %u", (unsigned)ccverify_chat_response_status(r));
+  CHECK(!ccverify_chat_response_verified(r) && !ccverify_chat_response_attested(r) && !ccverify_chat_response_stream(r),
+        "flags");
+  CHECK(v != NULL && !ccverify_verdict_verified(v), "response verdict");
+  EXPECT_CHECK(v, "response.signature", NULL, "pass", "chat");
+  EXPECT_CHECK(v, "response.signer", NULL, "pass", "chat");
+  EXPECT_CHECK(v, "response.request_hash", NULL, "pass", "chat");
+  EXPECT_CHECK(v, "response.response_hash", NULL, "pass", "chat");
+  EXPECT_CHECK(v, "session.attestation", NULL, "fail", "chat");
+  CHECK(ccverify_verdict_signer(v) && !strcmp(ccverify_verdict_signer(v), sb->address), "chat signer");
+  CHECK(body_contains(r, "Echo: "), "chat body has Echo: ");
+  /* Headers: enumerable, the lookup is case-insensitive and agrees. */
+  n = ccverify_chat_response_header_count(r);
+  CHECK(n > 0, "headers");
+  for (i = 0; i < n; i++) {
+    const char *name = ccverify_chat_response_header_name(r, i);
+    CHECK(name && ccverify_chat_response_header_value(r, i), "header %zu", i);
+    if (name && !strcmp(name, "signature")) {
+      saw_signature = 1;
+      CHECK(ccverify_chat_response_header(r, "Signature") == ccverify_chat_response_header_value(r, i), "header lookup");
+    }
+  }
+  CHECK(saw_signature, "a signature header");
+  CHECK(ccverify_chat_response_header_name(r, n) == NULL && ccverify_chat_response_header(r, "x-nothing") == NULL,
+        "header out of range");
+  ccverify_chat_response_free(r);
+}
+
+/* (4) Streams: chunks pass through as they arrive and add up to the body; hold on an
+ * unverified session passes nothing. */
+static void chat_stream(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "\"allow_unverified\":true");
+  char *body = chat_body(sb, "one two three four five six", 1);
+  ccverify_chat_response *r = NULL;
+  sink k = {{NULL, 0, 0}, 0};
+  if (!s) {
+    free(body);
+    return;
+  }
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, collect, &k, &r) == CCVERIFY_STATUS_OK &&
+            r != NULL, "chat_stream: %s", last_error());
+  if (r) {
+    const ccverify_verdict *v = ccverify_chat_response_verdict(r);
+    CHECK(k.calls > 1, "chat_stream: %d callback calls", k.calls);
+    CHECK(body_equals(r, k.data.s, k.data.len), "chat_stream: chunks differ from the body");
+    CHECK(ccverify_chat_response_stream(r) && !ccverify_chat_response_verified(r), "chat_stream flags");
+    EXPECT_CHECK(v, "stream.signature_block", NULL, "pass", "chat_stream");
+    EXPECT_CHECK(v, "response.signer", NULL, "pass", "chat_stream");
+    EXPECT_CHECK(v, "response.response_hash", NULL, "pass", "chat_stream");
+    EXPECT_CHECK(v, "session.attestation", NULL, "fail", "chat_stream");
+    CHECK(body_contains(r, "Echo"), "chat_stream body");
+    ccverify_chat_response_free(r);
+    r = NULL;
+  }
+  free(k.data.s);
+  memset(&k, 0, sizeof k);
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 1, collect, &k, &r) == CCVERIFY_STATUS_OK &&
+            r != NULL, "chat_stream hold: %s", last_error());
+  CHECK(k.calls == 0, "hold on an unverified session: %d callback calls", k.calls);
+  CHECK(!body_equals(r, "", 0), "hold: the response still has the body");
+  ccverify_chat_response_free(r);
+  r = NULL;
+  /* A NULL callback is allowed. */
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, NULL, NULL, &r) == CCVERIFY_STATUS_OK &&
+            !strcmp(status_of(ccverify_chat_response_verdict(r), "stream.signature_block", NULL), "pass"),
+        "chat_stream without a callback: %s", last_error());
+  ccverify_chat_response_free(r);
+  free(k.data.s);
+  free(body);
+  ccverify_session_free(s);
+}
+
+/* (5) A reply tampered after signing fails its hash. */
+static void tampered_response(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "\"allow_unverified\":true,\"headers\":{\"x-sandbox-fault\":\"tamper-response\"}");
+  char *body = chat_body(sb, "tamper with me", 0);
+  ccverify_chat_response *r = NULL;
+  if (s) {
+    CHECK(ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r) == CCVERIFY_STATUS_OK, "tamper: %s", last_error());
+    EXPECT_CHECK(ccverify_chat_response_verdict(r), "response.response_hash", NULL, "fail", "tamper");
+    EXPECT_CHECK(ccverify_chat_response_verdict(r), "response.request_hash", NULL, "pass", "tamper");
+    CHECK(!ccverify_chat_response_verified(r), "tamper: not verified");
+    ccverify_chat_response_free(r);
+  }
+  ccverify_session_free(s);
+  free(body);
+}
+
+/* (6) Recorded exchanges travel in the bundle and re-verify offline. */
+static void recorded_bundle(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "\"allow_unverified\":true,\"record_exchanges\":true");
+  char *plain = chat_body(sb, "first", 0), *streamed = chat_body(sb, "second one", 1), *bundle = NULL;
+  ccverify_chat_response *r = NULL;
+  ccverify_verdict *v = NULL;
+  if (!s) {
+    free(plain);
+    free(streamed);
+    return;
+  }
+  CHECK(ccverify_session_chat(s, (const uint8_t *)plain, strlen(plain), &r) == CCVERIFY_STATUS_OK, "record chat: %s",
+        last_error());
+  ccverify_chat_response_free(r);
+  r = NULL;
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)streamed, strlen(streamed), 0, NULL, NULL, &r) == CCVERIFY_STATUS_OK,
+        "record stream: %s", last_error());
+  ccverify_chat_response_free(r);
+  CHECK(ccverify_session_bundle_json(s, &bundle) == CCVERIFY_STATUS_OK && bundle != NULL, "bundle: %s", last_error());
+  ccverify_session_free(s);
+  if (bundle) {
+    CHECK(strstr(bundle, "ccverify-bundle/1") != NULL && strstr(bundle, sb->model_id) != NULL, "bundle content");
+    CHECK(ccverify_verify_bundle((const uint8_t *)bundle, strlen(bundle), NULL, &v) == CCVERIFY_STATUS_OK, "verify_bundle: %s",
+          last_error());
+    EXPECT_CHECK(v, "response.signer", "exchange0", "pass", "bundle");
+    EXPECT_CHECK(v, "response.signer", "exchange1", "pass", "bundle");
+    EXPECT_CHECK(v, "response.response_hash", "exchange1", "pass", "bundle");
+    EXPECT_CHECK(v, "gpu.nonce", "gpu0", "fail", "bundle");
+    CHECK(!ccverify_verdict_verified(v), "bundle not verified");
+    CHECK(ccverify_verdict_fact(v, "bundle.exchanges") && !strcmp(ccverify_verdict_fact(v, "bundle.exchanges"), "2"),
+          "bundle.exchanges %s", ccverify_verdict_fact(v, "bundle.exchanges"));
+    ccverify_verdict_free(v);
+  }
+  ccverify_string_free(bundle);
+  free(plain);
+  free(streamed);
+}
+
+/* (7) A wrong API key is a network error naming the 401; the right one attests. */
+static void api_key(const char *root) {
+  sandbox sb;
+  ccverify_session *const untouched = (ccverify_session *)0x1;
+  ccverify_session *s = untouched;
+  char *config;
+  ccverify_status st;
+  if (!sandbox_start(&sb, root, "--api-key", "k1")) {
+    sandbox_stop(&sb);
+    return;
+  }
+  config = config_for(&sb, "\"api_key\":\"wrong\",\"retries\":0");
+  st = ccverify_session_attest(config, sb.model_id, &s);
+  CHECK(st == CCVERIFY_STATUS_NETWORK, "wrong key: %s", ccverify_status_name(st));
+  CHECK(strstr(last_error(), "401") != NULL, "wrong key message: %s", last_error());
+  CHECK(s == untouched, "wrong key: out written on failure");
+  free(config);
+  s = attest(&sb, "\"api_key\":\"k1\"");
+  ccverify_session_free(s);
+  sandbox_stop(&sb);
+}
+
+/* (8) Transient 503s are retried; without retries they are a network error. */
+static void transient_failures(const char *root) {
+  sandbox sb;
+  ccverify_session *s;
+  ccverify_chat_response *r = NULL;
+  char *body;
+  ccverify_status st;
+  if (!sandbox_start(&sb, root, "--transient-failures", "3")) {
+    sandbox_stop(&sb);
+    return;
+  }
+  body = chat_body(&sb, "retry", 0);
+  /* No retries: the first 503 is the answer (one failure used up). */
+  s = attest(&sb, "\"allow_unverified\":true,\"retries\":0");
+  if (s) {
+    st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r);
+    CHECK(st == CCVERIFY_STATUS_NETWORK && r == NULL, "no retries: %s", ccverify_status_name(st));
+    CHECK(strstr(last_error(), "503") != NULL, "503 message: %s", last_error());
+  }
+  ccverify_session_free(s);
+  /* Two more failures, retried away by three retries. */
+  s = attest(&sb, "\"allow_unverified\":true,\"retries\":3,\"backoff_ms\":1");
+  if (s) {
+    st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r);
+    CHECK(st == CCVERIFY_STATUS_OK && r != NULL && ccverify_chat_response_status(r) == 200, "retried: %s %s",
+          ccverify_status_name(st), last_error());
+    EXPECT_CHECK(ccverify_chat_response_verdict(r), "response.signer", NULL, "pass", "retried");
+    ccverify_chat_response_free(r);
+  }
+  ccverify_session_free(s);
+  free(body);
+  sandbox_stop(&sb);
+}
+
+/* The conventions: NULLs, bad configurations, out-parameters untouched on failure. */
+static void abi_contract(const sandbox *sb) {
+  ccverify_session *const s_untouched = (ccverify_session *)0x1;
+  ccverify_chat_response *const r_untouched = (ccverify_chat_response *)0x1;
+  ccverify_verdict *const v_untouched = (ccverify_verdict *)0x1;
+  char *const str_untouched = (char *)0x1;
+  const uint8_t *const p_untouched = (const uint8_t *)0x1;
+  ccverify_session *s = s_untouched;
+  ccverify_chat_response *r = r_untouched;
+  ccverify_verdict *v = v_untouched;
+  char *str = str_untouched;
+  const uint8_t *p = p_untouched;
+  size_t len = 77;
+  static const char *const bad_configs[] = {
+      "not json", "[]", "{\"base_url\":7}", "{\"retries\":-1}", "{\"policy\":\"lenient\"}", "{\"bogus\":1}",
+      "{\"headers\":{\"a\":1}}", "{\"allow_unverified\":\"yes\"}", "{\"at\":\"yesterday\"}",
+  };
+  const unsigned char bad_utf8[] = {'{', '"', 0xff, '"', ':', '1', '}', 0};
+  size_t i;
+  ccverify_session *live = attest(sb, "\"allow_unverified\":true");
+
+  for (i = 0; i < sizeof bad_configs / sizeof bad_configs[0]; i++) {
+    CHECK(ccverify_session_attest(bad_configs[i], sb->model_id, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "config %s",
+          bad_configs[i]);
+    CHECK(strstr(last_error(), "client config") != NULL || strstr(last_error(), "polic") != NULL, "config message: %s",
+          last_error());
+  }
+  CHECK(ccverify_session_attest((const char *)bad_utf8, sb->model_id, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "non-UTF-8");
+  {
+    char *config = config_for(sb, "");
+    CHECK(ccverify_session_attest(config, NULL, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL model id");
+    CHECK(ccverify_session_attest(config, sb->model_id, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL out");
+    /* An unknown model: the sandbox answers 404, not retried. */
+    CHECK(ccverify_session_attest(config, "no-such-model", &s) == CCVERIFY_STATUS_NETWORK &&
+              strstr(last_error(), "404") != NULL, "unknown model: %s", last_error());
+    free(config);
+  }
+  /* Nothing listens on port 1: a network error after the retries. */
+  CHECK(ccverify_session_attest("{\"base_url\":\"http://127.0.0.1:1\",\"retries\":1,\"backoff_ms\":1,\"policy\":\"offline\"}",
+                                sb->model_id, &s) == CCVERIFY_STATUS_NETWORK, "unreachable gateway");
+  CHECK(strstr(last_error(), "127.0.0.1:1") != NULL, "unreachable message: %s", last_error());
+  CHECK(s == s_untouched, "attest: out written on failure");
+
+  /* NULL sessions and outputs. */
+  CHECK(ccverify_session_verdict(NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT && v == v_untouched, "verdict NULL");
+  CHECK(ccverify_session_signing_address(NULL, &str) == CCVERIFY_STATUS_INVALID_ARGUMENT && str == str_untouched,
+        "address NULL");
+  CHECK(ccverify_session_bundle_json(NULL, &str) == CCVERIFY_STATUS_INVALID_ARGUMENT && str == str_untouched, "bundle NULL");
+  CHECK(ccverify_session_chat(NULL, NULL, 0, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT && r == r_untouched, "chat NULL");
+  CHECK(ccverify_session_chat_stream(NULL, NULL, 0, 0, NULL, NULL, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+            r == r_untouched, "chat_stream NULL");
+  CHECK(!ccverify_session_attested(NULL) && ccverify_session_model_id(NULL) == NULL && ccverify_session_nonce_hex(NULL) == NULL,
+        "session accessors on NULL");
+  ccverify_session_free(NULL);
+  CHECK(ccverify_chat_response_status(NULL) == 0 && !ccverify_chat_response_verified(NULL) &&
+            !ccverify_chat_response_attested(NULL) && !ccverify_chat_response_stream(NULL) &&
+            ccverify_chat_response_verdict(NULL) == NULL && ccverify_chat_response_header_count(NULL) == 0 &&
+            ccverify_chat_response_header_name(NULL, 0) == NULL && ccverify_chat_response_header_value(NULL, 0) == NULL &&
+            ccverify_chat_response_header(NULL, "signature") == NULL, "response accessors on NULL");
+  CHECK(ccverify_chat_response_body(NULL, &p, &len) == CCVERIFY_STATUS_INVALID_ARGUMENT && p == p_untouched && len == 77,
+        "body NULL");
+  ccverify_chat_response_free(NULL);
+  if (live) {
+    char *body = chat_body(sb, "x", 0);
+    CHECK(ccverify_session_verdict(live, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "verdict NULL out");
+    CHECK(ccverify_session_signing_address(live, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "address NULL out");
+    CHECK(ccverify_session_bundle_json(live, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle NULL out");
+    CHECK(ccverify_session_chat(live, NULL, 5, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT && r == r_untouched,
+          "chat NULL body with a length");
+    CHECK(ccverify_session_chat(live, (const uint8_t *)body, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, &r) ==
+              CCVERIFY_STATUS_LIMIT_EXCEEDED && r == r_untouched, "chat oversized");
+    CHECK(ccverify_session_chat(live, (const uint8_t *)body, strlen(body), NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+          "chat NULL out");
+    CHECK(ccverify_session_chat_stream(live, (const uint8_t *)body, strlen(body), 0, NULL, NULL, NULL) ==
+              CCVERIFY_STATUS_INVALID_ARGUMENT, "chat_stream NULL out");
+    /* The gateway refuses a body that is not a chat request: an error status, never signed. */
+    CHECK(ccverify_session_chat(live, (const uint8_t *)"not json", 8, &r) == CCVERIFY_STATUS_NETWORK && r == r_untouched &&
+              strstr(last_error(), "422") != NULL, "chat not json: %s", last_error());
+    CHECK(ccverify_session_chat(live, (const uint8_t *)body, strlen(body), &r) == CCVERIFY_STATUS_OK, "chat after errors");
+    CHECK(ccverify_chat_response_body(r, NULL, &len) == CCVERIFY_STATUS_INVALID_ARGUMENT && len == 77, "body NULL ptr");
+    CHECK(ccverify_chat_response_body(r, &p, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT && p == p_untouched, "body NULL len");
+    ccverify_chat_response_free(r);
+    free(body);
+  }
+  ccverify_session_free(live);
+}
+
+int main(int argc, char **argv) {
+  const char *root = argc > 1 ? argv[1] : ".";
+  sandbox sb;
+  if (sandbox_start(&sb, root, NULL, NULL)) {
+    attestation_does_not_verify(&sb);
+    chat_refused_without_allow_unverified(&sb);
+    chat_allow_unverified(&sb);
+    chat_stream(&sb);
+    tampered_response(&sb);
+    recorded_bundle(&sb);
+    abi_contract(&sb);
+  }
+  sandbox_stop(&sb);
+  api_key(root);
+  transient_failures(root);
+  (void)read_file;
+  (void)b64decode;
+  (void)jdump;
+  printf("client: %d passed, %d failed\n", passed, failed);
+  return failed ? 1 : 0;
+}
