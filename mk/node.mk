@@ -10,7 +10,7 @@ NAPI_BUILD := cd $(NODE_DIR) && CARGO=$(CARGO) node_modules/.bin/napi build --pl
 BINDING_TESTS += test-node
 BINDING_REGEN += regen-node
 
-.PHONY: build-node test-node regen-node
+.PHONY: build-node test-node regen-node node-sandbox
 
 # `npm ci` only when node_modules is missing or the lockfile changed (npm ci wipes the stamp).
 $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
@@ -20,10 +20,15 @@ $(NODE_STAMP): $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
 build-node: $(NODE_STAMP) ## Node: build the debug addon and regenerate node/index.js, node/index.d.ts
 	$(NAPI_BUILD)
 
-test-node: build-node ## Node: napi build, fail if node/index.{js,d.ts} drifted, tsc the types, node --test
+# The client tests (test/client.test.mjs, test/fetch.test.mjs) run the CLI's sandbox gateway
+# (target/debug/ccverify; CCVERIFY_BIN overrides it).
+node-sandbox:
+	$(CARGO) build -p ccverify-cli
+
+test-node: build-node node-sandbox ## Node: napi build, fail if node/index.{js,d.ts} drifted, tsc the types, node --test (sandbox client tests included)
 	@git diff --exit-code -- $(NODE_DIR)/index.js $(NODE_DIR)/index.d.ts \
 	  || { echo "node/index.js or node/index.d.ts drifted from the Rust exports: review and commit them (make regen-node rewrites them)"; exit 1; }
 	cd $(NODE_DIR) && node_modules/.bin/tsc -p .
-	cd $(NODE_DIR) && node --test test/
+	cd $(NODE_DIR) && node --test test/*.test.mjs
 
 regen-node: build-node

@@ -10,6 +10,72 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * An attested session with one model: attest with {@link Session.attest}, then chat. The
+ * session pins the attested signing address; every reply is verified against it and carries
+ * its own verdict, plus a `session.attestation` row saying whether the attestation verified.
+ *
+ * A session whose attestation did not verify refuses to chat (`attestation_failed`) unless
+ * `allowUnverified` was set; then every reply is marked unverified.
+ */
+export declare class Session {
+  /**
+   * Attests `modelId` (the model's UUID, see {@link listModels}) with a fresh nonce on the
+   * libuv thread pool and verifies the answer — fetching RIMs, OCSP answers and Intel
+   * collateral unless the policy is offline — then resolves to the session whether or not
+   * the attestation verified: look at `verdict` (and `verdict.facts.summary`).
+   *
+   * Rejects (`err.code`) with `network` when the gateway cannot be reached or refuses (after
+   * the retries; the message says the HTTP status), `invalid_argument` for an unusable
+   * config (an unknown key, a bad policy, a missing `rimDir`). Wrong argument types throw
+   * `invalid_argument` synchronously.
+   */
+  static attest(modelId: string, config?: ClientConfig | null): Promise<Session>
+  /**
+   * The attestation's verdict, with `facts.summary` (what is and is not proven) and `signer`
+   * (the attested signing address).
+   */
+  get verdict(): Verdict
+  /** Whether the attestation verified. */
+  get attested(): boolean
+  /**
+   * The pinned signing address (the attested `signing_address`, EIP-55), or `null` when the
+   * attestation carried none that is well-formed.
+   */
+  get signingAddress(): string | null
+  /** The model attested (its UUID). */
+  get modelId(): string
+  /** The nonce sent with the attestation request (64 lowercase hex digits). */
+  get nonce(): string
+  /**
+   * The evidence bundle (`ccverify-bundle/1` JSON text): everything needed to re-verify the
+   * attestation — and, with `recordExchanges`, every exchange so far — offline later with
+   * {@link verifyBundle}.
+   */
+  bundle(): string
+  /**
+   * Sends one plain completion (`POST /v1/private/completions`) on the libuv thread pool and
+   * verifies the reply against the pinned address. `body` is sent exactly: a `Buffer`,
+   * `Uint8Array` or string as its bytes, any other object as its `JSON.stringify` text
+   * (`ChatResponse.request` holds the bytes sent).
+   *
+   * Rejects (`err.code`) with `attestation_failed` on an unverified session without
+   * `allowUnverified`, `network` when the gateway cannot be reached or answers with an error
+   * status (error replies are never signed), `limit_exceeded` for a reply over 32 MiB. A
+   * reply that does not verify resolves, with `verified: false`.
+   */
+  chat(body: Buffer | Uint8Array | string | object): Promise<ChatResponse>
+  /**
+   * Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
+   * pool. Each chunk is passed to `options.onChunk` as it arrives — or, with `hold`, only
+   * after the whole stream verified, as one chunk (nothing when it did not). The promise
+   * resolves, after every `onChunk` call has run, to the whole stream (`body`) and its
+   * verdict. Rejects as {@link Session.chat} does, with `network` also for a connection lost
+   * mid-stream, and with the thrown value when `onChunk` throws.
+   */
+  chatStream(body: Buffer | Uint8Array | string | object, options?: ChatStreamOptions | null): Promise<ChatResponse>
+}
+
+/**
  * Verifies an SSE stream incrementally: pass every chunk through `update` as it arrives (any
  * boundaries, even inside a UTF-8 character), forward it to your user as usual, and call
  * `finish` at the end of the stream for the verdict. Memory stays bounded by the longest line.
@@ -50,6 +116,44 @@ export interface BundleOptions {
   policy?: string | Policy
 }
 
+/** A completion and its verdict. */
+export interface ChatResponse {
+  /** The HTTP status (2xx: other statuses reject with `network`). */
+  status: number
+  /** The exact body received (for a stream, the whole SSE stream). */
+  body: Buffer
+  /**
+   * The response headers, lower-case names, in order received (`Object.fromEntries(headers)`
+   * is the form {@link verifyResponse} takes).
+   */
+  headers: Array<[string, string]>
+  /** The exchange's verdict against the pinned address, plus the `session.attestation` row. */
+  verdict: Verdict
+  /** The signature, hashes and signer check out AND the session's attestation verified. */
+  verified: boolean
+  /** Whether the session's attestation verified. */
+  attested: boolean
+  /** Whether `body` is an SSE stream (from {@link Session.chatStream}). */
+  stream: boolean
+  /** The exact bytes sent as the request body. */
+  request: Buffer
+}
+
+/** Options of {@link Session.chatStream}. Any other key throws `invalid_argument`. */
+export interface ChatStreamOptions {
+  /**
+   * Deliver nothing until the whole stream verified, then the whole body as one chunk;
+   * nothing at all when it did not verify (default `false`: each chunk as it arrives).
+   */
+  hold?: boolean
+  /**
+   * Called with each chunk (a `Buffer`) as it arrives, in order, on the JavaScript thread.
+   * Every call has run before the promise settles. If it throws, the stream is abandoned at
+   * the next chunk and the promise rejects with the thrown value.
+   */
+  onChunk?: (chunk: Buffer) => void
+}
+
 /** One row of a verdict. */
 export interface Check {
   /** Stable identifier, e.g. `response.signature` (ids are never renamed or reused). */
@@ -64,6 +168,65 @@ export interface Check {
 
 /** What one check found. */
 export type CheckStatus = 'pass' | 'fail' | 'skip' | 'warn'
+
+/**
+ * How to reach the io.net gateway and how to judge what it says: the options of
+ * {@link Session.attest} and {@link listModels}. Every key is optional; `undefined` and `null`
+ * mean "the default". Any other key throws `invalid_argument`, so that a misspelt key cannot
+ * silently weaken the policy.
+ */
+export interface ClientConfig {
+  /** The gateway's base URL, without `/v1` (default `https://api.intelligence.io.net`). */
+  baseUrl?: string
+  /**
+   * The io.net API key, sent as `Authorization: Bearer` (default: the `IO_API_KEY`
+   * environment variable of the process, read when the config is).
+   */
+  apiKey?: string
+  /**
+   * Per-request timeout in milliseconds, connection to last byte (default 120000; streams
+   * count it per read).
+   */
+  timeoutMs?: number
+  /**
+   * Retries on connection failures, HTTP 429 and 5xx (default 3), with exponential backoff
+   * from `backoffMs` (doubling, at most 8 s; a `Retry-After` of up to 30 s is honoured).
+   */
+  retries?: number
+  /** The first backoff in milliseconds (default 500). */
+  backoffMs?: number
+  /**
+   * The appraisal policy of the attestation, in any form {@link ReportOptions.policy} takes
+   * (default: the `default` preset). `'offline'` (or `offline: true`) stops every fetch of
+   * RIMs, OCSP answers and Intel collateral.
+   */
+  policy?: string | Policy
+  /**
+   * Chat even when the attestation did not verify (default `false`); every reply is then
+   * marked unverified (`verified: false`, `attested: false`, `session.attestation` fails).
+   */
+  allowUnverified?: boolean
+  /** Local NVIDIA RIMs, consulted before NVIDIA's RIM service. */
+  rimDir?: string
+  /** Local DER OCSP responses, consulted before the live responders. */
+  ocspDir?: string
+  /**
+   * Intel collateral for the TDX quote (text, bytes or the parsed object); by default it is
+   * fetched (unless offline).
+   */
+  collateral?: string | Buffer | Uint8Array | Record<string, unknown>
+  /** Intel PCS or PCCS base URL for the collateral (default Intel PCS). */
+  pccsUrl?: string
+  /**
+   * The verification time: a `Date`, whole Unix seconds or RFC 3339 text (default: the
+   * clock at attestation).
+   */
+  at?: Date | number | string
+  /** Keep every exchange in the session's bundle (default `false`: memory grows per call). */
+  recordExchanges?: boolean
+  /** Extra request headers sent to the gateway (e.g. an organisation header). */
+  headers?: Record<string, string>
+}
 
 /**
  * The `code` of every `Error` this module throws: the error names shared by every ccverify
@@ -140,6 +303,12 @@ export interface GpuPolicy {
 }
 
 /**
+ * Lists the gateway's models (`GET /v1/models`) on the libuv thread pool. Rejects with
+ * `network` when the gateway cannot be reached or refuses, `invalid_argument` for a bad config.
+ */
+export declare function listModels(config?: ClientConfig | null): Promise<Array<Model>>
+
+/**
  * Reads a policy — a preset name from {@link POLICY_PRESETS}, or a JSON or TOML policy document
  * (snake_case keys, as in policy files) — and returns it normalised: every key resolved to its
  * value, in the camelCase object form `verifyReport` and `verifyBundle` accept (limits that are
@@ -147,6 +316,16 @@ export interface GpuPolicy {
  * bad value, unknown preset).
  */
 export declare function loadPolicy(textOrPreset: string): Policy
+
+/** A model the gateway offers. */
+export interface Model {
+  /** The name to put in a completion's `model`. */
+  name: string
+  /** The UUID to attest ({@link Session.attest}). */
+  modelId: string
+  /** Whether the gateway says it can attest this model. */
+  supportsAttestation: boolean
+}
 
 /**
  * Normalises a caller nonce exactly as the io.net agent does (lowercase, drop every `0x`,
@@ -168,7 +347,10 @@ export declare function normalizeNonce(nonce: string): string
 export interface Policy {
   /** The preset the policy starts from (in `loadPolicy`'s result: the one it started from). */
   preset?: 'default' | 'offline' | 'strict'
-  /** Fetch nothing from the network (informational here: this binding never fetches). */
+  /**
+   * Fetch nothing from the network: a {@link Session} fetches no RIMs, OCSP answers or Intel
+   * collateral (informational for the verifications, which never fetch).
+   */
   offline?: boolean
   /**
    * Accepted `image_digest` values (`sha256:` and 64 lowercase hex digits). Empty: the

@@ -835,10 +835,12 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.Session = nativeBinding.Session
 module.exports.StreamVerifier = nativeBinding.StreamVerifier
 module.exports.CheckStatus = nativeBinding.CheckStatus
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.generateNonce = nativeBinding.generateNonce
+module.exports.listModels = nativeBinding.listModels
 module.exports.loadPolicy = nativeBinding.loadPolicy
 module.exports.normalizeNonce = nativeBinding.normalizeNonce
 module.exports.POLICY_PRESETS = nativeBinding.POLICY_PRESETS

@@ -15,7 +15,13 @@ import {
   verifyBundle,
   loadPolicy,
   POLICY_PRESETS,
+  Session,
+  listModels,
   type BundleOptions,
+  type ChatResponse,
+  type ChatStreamOptions,
+  type ClientConfig,
+  type Model,
   type Check,
   type CheckStatus,
   type ErrorCode,
@@ -27,6 +33,13 @@ import {
   type TdxPolicy,
   type Verdict,
 } from '../index.js'
+import {
+  createVerifiedFetch,
+  COMPLETIONS_PATH,
+  type UnverifiedError,
+  type VerdictInfo,
+  type VerifiedFetchOptions,
+} from '../fetch.js'
 
 const verdict: Verdict = verifyResponse(Buffer.from('{}'), new Uint8Array(0), { text: 'x' }, null)
 const verified: boolean = verdict.verified
@@ -165,7 +178,105 @@ const notACode: ErrorCode = 'timeout'
 // @ts-expect-error loadPolicy takes text
 loadPolicy({ preset: 'strict' })
 
+// The io.net client (never run: these only type-check).
+async function client(): Promise<void> {
+  const config: ClientConfig = {
+    baseUrl: 'http://127.0.0.1:8400',
+    apiKey: 'key',
+    timeoutMs: 5000,
+    retries: 3,
+    backoffMs: 100,
+    policy: 'offline',
+    allowUnverified: true,
+    rimDir: 'rims',
+    ocspDir: 'ocsp',
+    collateral: { tcb_info: '{}' },
+    pccsUrl: 'https://pccs.example',
+    at: new Date(),
+    recordExchanges: true,
+    headers: { 'x-org': 'acme' },
+  }
+  const session: Session = await Session.attest('model-uuid', config)
+  await Session.attest('model-uuid')
+  await Session.attest('model-uuid', { policy: loadPolicy('strict'), at: 1750400000 })
+  const attestation: Verdict = session.verdict
+  const attestedNow: boolean = session.attested
+  const pinned: string | null = session.signingAddress
+  const modelId: string = session.modelId
+  const sentNonce: string = session.nonce
+  const bundleText: string = session.bundle()
+  const reply: ChatResponse = await session.chat({ model: 'm', messages: [] })
+  await session.chat('{}')
+  await session.chat(Buffer.from('{}'))
+  const replyBody: Buffer = reply.body
+  const sent: Buffer = reply.request
+  const pairs: Array<[string, string]> = reply.headers
+  const asRecord: Record<string, string> = Object.fromEntries(reply.headers)
+  const flags: boolean[] = [reply.verified, reply.attested, reply.stream]
+  const httpStatus: number = reply.status
+  const streamOptions: ChatStreamOptions = { hold: false, onChunk: (chunk: Buffer) => void chunk.length }
+  const streamed: ChatResponse = await session.chatStream({ stream: true }, streamOptions)
+  await session.chatStream('{}')
+  await session.chatStream('{}', { hold: true })
+  const models: Model[] = await listModels({ baseUrl: 'http://127.0.0.1:8400' })
+  const first: Model | undefined = models[0]
+  const uuid: string | undefined = first?.modelId
+  const attestable: boolean | undefined = first?.supportsAttestation
+  await listModels()
+  // @ts-expect-error config keys are camelCase
+  await Session.attest('m', { base_url: 'x' })
+  // @ts-expect-error timeoutMs is a number
+  await Session.attest('m', { timeoutMs: '5' })
+  // @ts-expect-error header values are strings
+  await Session.attest('m', { headers: { 'x-n': 1 } })
+  // @ts-expect-error the model id is a string
+  await Session.attest(1)
+  // @ts-expect-error onChunk receives a Buffer
+  await session.chatStream('{}', { onChunk: (chunk: string) => chunk })
+  // @ts-expect-error the body is bytes, text or an object
+  await session.chat(1)
+  // @ts-expect-error the signing address is read-only information, not a method
+  session.signingAddress()
+  // @ts-expect-error headers are pairs, not a record
+  const notARecord: Record<string, string> = reply.headers
+
+  // The fetch wrapper.
+  const seen: Array<[Verdict, VerdictInfo]> = []
+  const options: VerifiedFetchOptions = {
+    signingAddress: '0x2c7536E3605D9C16a7a3D7b1898e529396a65c23',
+    strict: false,
+    onVerdict: (verdict, info) => void seen.push([verdict, info]),
+  }
+  const verifiedFetch = createVerifiedFetch(options)
+  const res: Response = await verifiedFetch('http://127.0.0.1:8400' + COMPLETIONS_PATH, {
+    method: 'POST',
+    body: '{}',
+  })
+  await verifiedFetch(new URL('http://127.0.0.1:8400/v1/models'))
+  await verifiedFetch(new Request('http://127.0.0.1:8400/v1/models'))
+  createVerifiedFetch({ session })
+  createVerifiedFetch({ session, fetch: globalThis.fetch, onVerdict: (v) => void v.verified })
+  const path: '/v1/private/completions' = COMPLETIONS_PATH
+  try {
+    await res.text()
+  } catch (err) {
+    const unverified = err as UnverifiedError
+    const refused: 'unverified' = unverified.code
+    const why: Verdict = unverified.verdict
+    void [refused, why, unverified.url]
+  }
+  // @ts-expect-error exactly one of signingAddress and session
+  createVerifiedFetch({ signingAddress: '0x00', session })
+  // @ts-expect-error one of signingAddress and session is required
+  createVerifiedFetch({ strict: true })
+  // @ts-expect-error strict is a boolean
+  createVerifiedFetch({ signingAddress: '0x00', strict: 'yes' })
+  void [attestation, attestedNow, pinned, modelId, sentNonce, bundleText, replyBody, sent, pairs]
+  void [asRecord, flags, httpStatus, streamed, uuid, attestable, notARecord, path]
+}
+
 export {
+  client,
   reportVerdict, gpuPolicy, tdxPolicy, bundleVerdict, code, codes, badPreset, notACode,
   verified, signer, facts, status, passed, subject, all, notAStatus, alwaysSigner,
   buffer, u8, text, wrong, end, nonce, address, gpuVerdict, tdxVerdict,

@@ -12,6 +12,9 @@
 //!   (`invalid_address`, `invalid_nonce`, `invalid_state`, …) and whose `message` is the core
 //!   error's text. A JS value of the wrong type is `invalid_argument`.
 //! * Bad evidence never throws: it is a failed check in the returned [`Verdict`].
+//! * The verifications run synchronously and never fetch. The io.net client ([`client`]:
+//!   `Session`, `listModels`) does network I/O as `AsyncTask`s on the libuv thread pool; its
+//!   promises reject with the same `Error`s.
 //!
 //! The workspace denies `unsafe_code`; the code napi-derive generates is not linted, and the
 //! three hand-written `unsafe` blocks (`js_bytes`, `js_headers`, `gpu::GpuOptions::from_js`)
@@ -27,9 +30,11 @@ use napi::bindgen_prelude::{Either, Null, Object, Uint8ArraySlice, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
 
+mod client;
 mod gpu;
 mod report;
 mod tdx;
+pub use client::{ChatResponse, ChatStreamOptions, ClientConfig, Model, Session, list_models};
 pub use gpu::{GpuOptions, verify_gpu};
 pub use report::{
     BundleOptions, GpuPolicy, POLICY_PRESETS, Policy, ReportOptions, TdxPolicy, load_policy,
@@ -57,11 +62,13 @@ pub enum ErrorCode {
     InvalidState,
     /// The operating system's random number generator failed.
     Rng,
-    /// A network step failed (connection, TLS, timeout, a persistent HTTP error). This module
-    /// never fetches, so it does not throw it today; the name is reserved here as everywhere.
+    /// A network step failed (connection, TLS, timeout, a persistent HTTP error after the
+    /// retries): the rejections of {@link Session.attest}, {@link Session.chat},
+    /// {@link Session.chatStream} and {@link listModels}. The verifications never fetch.
     Network,
-    /// An attestation did not verify and the caller did not allow unverified use (attested
-    /// sessions). Not thrown by this module today: verifications return a verdict instead.
+    /// A session's attestation did not verify and the config did not allow unverified use
+    /// (`allowUnverified`): {@link Session.chat} and {@link Session.chatStream} reject with it.
+    /// Verifications return a verdict instead.
     AttestationFailed,
     /// A bug, including a caught panic; please report it.
     Internal,
@@ -129,16 +136,19 @@ fn invalid_argument(reason: impl std::fmt::Display) -> JsError {
 /// Runs `f`, turning a panic into an `internal` error (the outer `catch_unwind` of napi-rs
 /// would report it as `GenericFailure`).
 fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| {
-        let what = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic".to_string());
-        Err(core_error(ccverify::Error::Internal(format!(
-            "panic in ccverify: {what}"
-        ))))
-    })
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| Err(panic_error(&*payload)))
+}
+
+/// The `internal` error of a caught panic.
+fn panic_error(payload: &(dyn std::any::Any + Send)) -> JsError {
+    let what = payload
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_string());
+    core_error(ccverify::Error::Internal(format!(
+        "panic in ccverify: {what}"
+    )))
 }
 
 /// Bytes of a `Buffer` / `Uint8Array` (borrowed) or a string (its UTF-8 encoding).

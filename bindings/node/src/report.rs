@@ -46,7 +46,8 @@ pub struct Policy {
     /// The preset the policy starts from (in `loadPolicy`'s result: the one it started from).
     #[napi(ts_type = "'default' | 'offline' | 'strict'")]
     pub preset: Option<String>,
-    /// Fetch nothing from the network (informational here: this binding never fetches).
+    /// Fetch nothing from the network: a {@link Session} fetches no RIMs, OCSP answers or Intel
+    /// collateral (informational for the verifications, which never fetch).
     pub offline: Option<bool>,
     /// Accepted `image_digest` values (`sha256:` and 64 lowercase hex digits). Empty: the
     /// digest is only reported and `report.image_digest` warns.
@@ -198,12 +199,12 @@ const POLICY_KEYS: &[Key] = &[
 ];
 
 /// Whether a JS value is `null`.
-fn is_null(value: &Unknown<'_>) -> bool {
+pub(crate) fn is_null(value: &Unknown<'_>) -> bool {
     matches!(value.get_type(), Ok(ValueType::Null))
 }
 
 /// Reads a plain object (not an array, a typed array or a `Date`) as napi's `Object`.
-fn js_plain_object<'env>(value: &Unknown<'env>, name: &str) -> Result<Object<'env>> {
+pub(crate) fn js_plain_object<'env>(value: &Unknown<'env>, name: &str) -> Result<Object<'env>> {
     let wrong = || invalid_argument(format!("{name} must be a plain object"));
     if value.get_type().map_err(|_| wrong())? != ValueType::Object
         || value.is_array().map_err(|_| wrong())?
@@ -270,7 +271,7 @@ fn parse_policy_text(text: &str) -> Result<ccverify::policy::Policy> {
 
 /// Reads a `policy` option: text (`Policy::parse`: JSON, TOML or a preset name) or a camelCase
 /// policy object.
-fn js_policy(value: &Unknown<'_>, name: &str) -> Result<ccverify::policy::Policy> {
+pub(crate) fn js_policy(value: &Unknown<'_>, name: &str) -> Result<ccverify::policy::Policy> {
     match value.get_type() {
         Ok(ValueType::String) => parse_policy_text(&js_string(value, name)?),
         Ok(ValueType::Object) => {
@@ -405,7 +406,7 @@ fn js_json(value: &Unknown<'_>, name: &str, depth: usize) -> Result<Value> {
 }
 
 /// Reads the `collateral` option: JSON text (a string, or its UTF-8 bytes) or the parsed object.
-fn js_collateral(value: &Unknown<'_>, name: &str) -> Result<String> {
+pub(crate) fn js_collateral(value: &Unknown<'_>, name: &str) -> Result<String> {
     if value.get_type().ok() == Some(ValueType::Object) && !value.is_typedarray().unwrap_or(false) {
         return js_json(value, name, 0).map(|json| json.to_string());
     }
@@ -421,16 +422,25 @@ fn js_collateral(value: &Unknown<'_>, name: &str) -> Result<String> {
 /// The own keys of an options object, each with its value (`undefined` values left out), or
 /// nothing for `undefined` / `null` options.
 fn js_options<'env>(value: Option<Unknown<'env>>) -> Result<Vec<(String, Unknown<'env>)>> {
+    js_fields(value, "options")
+}
+
+/// The own keys of the options object called `name`, each with its value (`undefined` values
+/// left out), or nothing for `undefined` / `null`.
+pub(crate) fn js_fields<'env>(
+    value: Option<Unknown<'env>>,
+    name: &str,
+) -> Result<Vec<(String, Unknown<'env>)>> {
     let Some(value) = value else {
         return Ok(Vec::new());
     };
-    let wrong = || invalid_argument("options must be an object, null or undefined");
+    let wrong = || invalid_argument(format!("{name} must be an object, null or undefined"));
     match value.get_type().map_err(|_| wrong())? {
         ValueType::Undefined | ValueType::Null => return Ok(Vec::new()),
         ValueType::Object => {}
         _ => return Err(wrong()),
     }
-    let object = js_plain_object(&value, "options")?;
+    let object = js_plain_object(&value, name)?;
     let mut fields = Vec::new();
     for key in Object::keys(&object).map_err(|_| wrong())? {
         if let Some(field) = object.get::<Unknown<'_>>(&key).map_err(|_| wrong())? {

@@ -1,0 +1,644 @@
+//! The io.net client: `Session` (attest, then chat plain or streamed), `ChatResponse`, `Model`
+//! and `listModels`, over [`ccverify::net::client`].
+//!
+//! The core client is blocking (reqwest's blocking client), so every network call runs as a
+//! napi `AsyncTask` on the libuv thread pool — never on the JavaScript thread, never inside a
+//! tokio runtime — and settles a promise. Failures reject with the same `Error`s (with `code`)
+//! the synchronous exports throw: the rejection value is built on the JavaScript thread in
+//! `resolve`, from the core error computed on the pool.
+//!
+//! `chatStream`'s `onChunk` is a thread-safe function called in non-blocking mode from the pool
+//! thread as chunks arrive; its calls run in order on the JavaScript thread. The task counts the
+//! calls it queued and, before it completes, waits until each has run, so every chunk has been
+//! delivered before the promise settles. A callback that throws stops the delivery: the stream
+//! is abandoned at the next chunk (the connection is dropped) and the promise rejects with the
+//! thrown value.
+
+use std::any::Any;
+use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::path::PathBuf;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::Duration;
+
+use ccverify::net::client as net;
+use napi::bindgen_prelude::{
+    AsyncTask, Buffer, Either, Function, JsObjectValue, Null, Object, Unknown,
+};
+use napi::threadsafe_function::{
+    ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
+};
+use napi::{Env, JsValue, Status, Task, ValueType};
+use napi_derive::napi;
+
+use crate::gpu::{js_bool, js_count, js_time};
+use crate::report::{is_null, js_collateral, js_fields, js_plain_object, js_policy};
+use crate::{
+    JsError, Result, Verdict, core_error, guard, invalid_argument, js_bytes, js_headers, js_string,
+    panic_error,
+};
+
+/// How to reach the io.net gateway and how to judge what it says: the options of
+/// {@link Session.attest} and {@link listModels}. Every key is optional; `undefined` and `null`
+/// mean "the default". Any other key throws `invalid_argument`, so that a misspelt key cannot
+/// silently weaken the policy.
+// Only the TypeScript interface is generated from this struct: the JS object is read key by
+// key into the core's `ClientConfig` (see `ClientConfig::from_js`).
+#[napi(object, object_from_js = false, object_to_js = false)]
+#[derive(Debug, Default)]
+pub struct ClientConfig {
+    /// The gateway's base URL, without `/v1` (default `https://api.intelligence.io.net`).
+    pub base_url: Option<String>,
+    /// The io.net API key, sent as `Authorization: Bearer` (default: the `IO_API_KEY`
+    /// environment variable of the process, read when the config is).
+    pub api_key: Option<String>,
+    /// Per-request timeout in milliseconds, connection to last byte (default 120000; streams
+    /// count it per read).
+    pub timeout_ms: Option<u32>,
+    /// Retries on connection failures, HTTP 429 and 5xx (default 3), with exponential backoff
+    /// from `backoffMs` (doubling, at most 8 s; a `Retry-After` of up to 30 s is honoured).
+    pub retries: Option<u32>,
+    /// The first backoff in milliseconds (default 500).
+    pub backoff_ms: Option<u32>,
+    /// The appraisal policy of the attestation, in any form {@link ReportOptions.policy} takes
+    /// (default: the `default` preset). `'offline'` (or `offline: true`) stops every fetch of
+    /// RIMs, OCSP answers and Intel collateral.
+    #[napi(ts_type = "string | Policy")]
+    pub policy: Option<String>,
+    /// Chat even when the attestation did not verify (default `false`); every reply is then
+    /// marked unverified (`verified: false`, `attested: false`, `session.attestation` fails).
+    pub allow_unverified: Option<bool>,
+    /// Local NVIDIA RIMs, consulted before NVIDIA's RIM service.
+    pub rim_dir: Option<String>,
+    /// Local DER OCSP responses, consulted before the live responders.
+    pub ocsp_dir: Option<String>,
+    /// Intel collateral for the TDX quote (text, bytes or the parsed object); by default it is
+    /// fetched (unless offline).
+    #[napi(ts_type = "string | Buffer | Uint8Array | Record<string, unknown>")]
+    pub collateral: Option<String>,
+    /// Intel PCS or PCCS base URL for the collateral (default Intel PCS).
+    pub pccs_url: Option<String>,
+    /// The verification time: a `Date`, whole Unix seconds or RFC 3339 text (default: the
+    /// clock at attestation).
+    #[napi(ts_type = "Date | number | string")]
+    pub at: Option<i64>,
+    /// Keep every exchange in the session's bundle (default `false`: memory grows per call).
+    pub record_exchanges: Option<bool>,
+    /// Extra request headers sent to the gateway (e.g. an organisation header).
+    #[napi(ts_type = "Record<string, string>")]
+    pub headers: Option<String>,
+}
+
+impl ClientConfig {
+    /// Reads the `config` argument into the core's config (defaults: `ClientConfig::from_env`).
+    fn from_js(value: Option<Unknown<'_>>) -> Result<net::ClientConfig> {
+        let mut c = net::ClientConfig::from_env();
+        for (key, field) in js_fields(value, "config")? {
+            if is_null(&field) {
+                continue;
+            }
+            let name = format!("config.{key}");
+            let millis = |field: &Unknown<'_>| {
+                js_count(field, &name).map(|ms| Duration::from_millis(u64::from(ms)))
+            };
+            match key.as_str() {
+                "baseUrl" => c.base_url = js_string(&field, &name)?,
+                "apiKey" => c.api_key = Some(js_string(&field, &name)?),
+                "timeoutMs" => c.timeout = millis(&field)?,
+                "retries" => c.retries = js_count(&field, &name)?,
+                "backoffMs" => c.backoff = millis(&field)?,
+                "policy" => c.policy = js_policy(&field, &name)?,
+                "allowUnverified" => c.allow_unverified = js_bool(&field, &name)?,
+                "rimDir" => c.rim_dir = Some(PathBuf::from(js_string(&field, &name)?)),
+                "ocspDir" => c.ocsp_dir = Some(PathBuf::from(js_string(&field, &name)?)),
+                "collateral" => c.collateral = Some(js_collateral(&field, &name)?),
+                "pccsUrl" => c.pccs_url = Some(js_string(&field, &name)?),
+                "at" => c.at = Some(js_time(&field, &name)?),
+                "recordExchanges" => c.record_exchanges = js_bool(&field, &name)?,
+                "headers" => c.headers = js_headers(&field)?,
+                _ => {
+                    return Err(invalid_argument(format!(
+                        "unknown client config key {key:?}"
+                    )));
+                }
+            }
+        }
+        Ok(c)
+    }
+}
+
+/// Options of {@link Session.chatStream}. Any other key throws `invalid_argument`.
+// Only the TypeScript interface is generated from this struct (see `StreamOptions::from_js`).
+#[napi(object, object_from_js = false, object_to_js = false)]
+#[derive(Debug, Default)]
+pub struct ChatStreamOptions {
+    /// Deliver nothing until the whole stream verified, then the whole body as one chunk;
+    /// nothing at all when it did not verify (default `false`: each chunk as it arrives).
+    pub hold: Option<bool>,
+    /// Called with each chunk (a `Buffer`) as it arrives, in order, on the JavaScript thread.
+    /// Every call has run before the promise settles. If it throws, the stream is abandoned at
+    /// the next chunk and the promise rejects with the thrown value.
+    #[napi(ts_type = "(chunk: Buffer) => void")]
+    pub on_chunk: Option<String>,
+}
+
+/// The thread-safe `onChunk`: called from the pool thread with the chunk's bytes, it calls the
+/// JS function with a `Buffer`; JS exceptions come back to the call's completion callback.
+type ChunkFn = ThreadsafeFunction<Vec<u8>, UnknownReturnValue, Buffer, Status, false>;
+
+/// The options of one `chatStream` call, read on the JavaScript thread.
+struct StreamOptions {
+    hold: bool,
+    on_chunk: Option<ChunkFn>,
+}
+
+impl StreamOptions {
+    fn from_js(value: Option<Unknown<'_>>) -> Result<StreamOptions> {
+        let mut options = StreamOptions {
+            hold: false,
+            on_chunk: None,
+        };
+        let Some(value) = value else {
+            return Ok(options);
+        };
+        let wrong = || invalid_argument("options must be an object, null or undefined");
+        match value.get_type().map_err(|_| wrong())? {
+            ValueType::Undefined | ValueType::Null => return Ok(options),
+            ValueType::Object => {}
+            _ => return Err(wrong()),
+        }
+        let object = js_plain_object(&value, "options")?;
+        for key in Object::keys(&object).map_err(|_| wrong())? {
+            let Some(field) = object.get::<Unknown<'_>>(&key).map_err(|_| wrong())? else {
+                continue; // undefined: not set
+            };
+            if is_null(&field) {
+                continue;
+            }
+            let name = format!("options.{key}");
+            match key.as_str() {
+                "hold" => options.hold = js_bool(&field, &name)?,
+                "onChunk" => options.on_chunk = Some(chunk_fn(&object, &key, &field, &name)?),
+                _ => return Err(invalid_argument(format!("unknown stream option {key:?}"))),
+            }
+        }
+        Ok(options)
+    }
+}
+
+/// Turns the `onChunk` function (`field`, the member `key` of `object`) into a [`ChunkFn`].
+fn chunk_fn(object: &Object<'_>, key: &str, field: &Unknown<'_>, name: &str) -> Result<ChunkFn> {
+    let wrong = || invalid_argument(format!("{name} must be a function"));
+    if field.get_type().map_err(|_| wrong())? != ValueType::Function {
+        return Err(wrong());
+    }
+    // The member was just checked to be a function; reading it as one needs no cast.
+    let function = object
+        .get::<Function<'_, Buffer, UnknownReturnValue>>(key)
+        .map_err(|_| wrong())?
+        .ok_or_else(wrong)?;
+    function
+        .build_threadsafe_function::<Vec<u8>>()
+        .callee_handled::<false>()
+        .build_callback(|ctx| Ok(Buffer::from(ctx.value)))
+        .map_err(|e| napi_failure("cannot wrap options.onChunk", &e))
+}
+
+/// An `internal` error for a failed napi call.
+fn napi_failure(what: &str, e: &napi::Error) -> JsError {
+    core_error(ccverify::Error::Internal(format!(
+        "{what}: {} ({})",
+        e.reason,
+        e.status.as_ref()
+    )))
+}
+
+/// The rejection value of a failed task: the same `Error` (with `code`) a synchronous export
+/// throws. Built on the JavaScript thread (in `Task::resolve`) and handed back by reference.
+fn rejection(env: Env, error: JsError) -> napi::Error {
+    napi::Error::from(napi::JsError::from(error).into_unknown(env))
+}
+
+/// An attested session with one model: attest with {@link Session.attest}, then chat. The
+/// session pins the attested signing address; every reply is verified against it and carries
+/// its own verdict, plus a `session.attestation` row saying whether the attestation verified.
+///
+/// A session whose attestation did not verify refuses to chat (`attestation_failed`) unless
+/// `allowUnverified` was set; then every reply is marked unverified.
+#[napi]
+pub struct Session {
+    inner: Arc<net::Session>,
+}
+
+#[napi]
+impl Session {
+    /// Attests `modelId` (the model's UUID, see {@link listModels}) with a fresh nonce on the
+    /// libuv thread pool and verifies the answer — fetching RIMs, OCSP answers and Intel
+    /// collateral unless the policy is offline — then resolves to the session whether or not
+    /// the attestation verified: look at `verdict` (and `verdict.facts.summary`).
+    ///
+    /// Rejects (`err.code`) with `network` when the gateway cannot be reached or refuses (after
+    /// the retries; the message says the HTTP status), `invalid_argument` for an unusable
+    /// config (an unknown key, a bad policy, a missing `rimDir`). Wrong argument types throw
+    /// `invalid_argument` synchronously.
+    #[napi(catch_unwind, ts_return_type = "Promise<Session>")]
+    pub fn attest(
+        #[napi(ts_arg_type = "string")] model_id: Unknown<'_>,
+        #[napi(ts_arg_type = "ClientConfig | null")] config: Option<Unknown<'_>>,
+    ) -> Result<AsyncTask<AttestTask>> {
+        guard(|| {
+            let model_id = js_string(&model_id, "modelId")?;
+            let config = ClientConfig::from_js(config)?;
+            Ok(AsyncTask::new(AttestTask { config, model_id }))
+        })
+    }
+
+    /// The attestation's verdict, with `facts.summary` (what is and is not proven) and `signer`
+    /// (the attested signing address).
+    #[napi(getter, catch_unwind)]
+    pub fn verdict(&self) -> Result<Verdict> {
+        guard(|| Ok(self.inner.verdict().clone().into()))
+    }
+
+    /// Whether the attestation verified.
+    #[napi(getter, catch_unwind)]
+    pub fn attested(&self) -> Result<bool> {
+        guard(|| Ok(self.inner.attested()))
+    }
+
+    /// The pinned signing address (the attested `signing_address`, EIP-55), or `null` when the
+    /// attestation carried none that is well-formed.
+    #[napi(getter, catch_unwind, ts_return_type = "string | null")]
+    pub fn signing_address(&self) -> Result<Either<String, Null>> {
+        guard(|| {
+            Ok(match self.inner.signing_address() {
+                Some(address) => Either::A(address.to_checksum()),
+                None => Either::B(Null),
+            })
+        })
+    }
+
+    /// The model attested (its UUID).
+    #[napi(getter, catch_unwind)]
+    pub fn model_id(&self) -> Result<String> {
+        guard(|| Ok(self.inner.model_id().to_string()))
+    }
+
+    /// The nonce sent with the attestation request (64 lowercase hex digits).
+    #[napi(getter, catch_unwind)]
+    pub fn nonce(&self) -> Result<String> {
+        guard(|| Ok(self.inner.nonce_hex()))
+    }
+
+    /// The evidence bundle (`ccverify-bundle/1` JSON text): everything needed to re-verify the
+    /// attestation — and, with `recordExchanges`, every exchange so far — offline later with
+    /// {@link verifyBundle}.
+    #[napi(catch_unwind)]
+    pub fn bundle(&self) -> Result<String> {
+        guard(|| Ok(self.inner.bundle().to_json()))
+    }
+
+    /// Sends one plain completion (`POST /v1/private/completions`) on the libuv thread pool and
+    /// verifies the reply against the pinned address. `body` is sent exactly: a `Buffer`,
+    /// `Uint8Array` or string as its bytes, any other object as its `JSON.stringify` text
+    /// (`ChatResponse.request` holds the bytes sent).
+    ///
+    /// Rejects (`err.code`) with `attestation_failed` on an unverified session without
+    /// `allowUnverified`, `network` when the gateway cannot be reached or answers with an error
+    /// status (error replies are never signed), `limit_exceeded` for a reply over 32 MiB. A
+    /// reply that does not verify resolves, with `verified: false`.
+    #[napi(catch_unwind, ts_return_type = "Promise<ChatResponse>")]
+    pub fn chat(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
+    ) -> Result<AsyncTask<ChatTask>> {
+        guard(|| {
+            Ok(AsyncTask::new(ChatTask {
+                session: Arc::clone(&self.inner),
+                body: js_body(env, &body)?,
+                stream: None,
+            }))
+        })
+    }
+
+    /// Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
+    /// pool. Each chunk is passed to `options.onChunk` as it arrives — or, with `hold`, only
+    /// after the whole stream verified, as one chunk (nothing when it did not). The promise
+    /// resolves, after every `onChunk` call has run, to the whole stream (`body`) and its
+    /// verdict. Rejects as {@link Session.chat} does, with `network` also for a connection lost
+    /// mid-stream, and with the thrown value when `onChunk` throws.
+    #[napi(catch_unwind, ts_return_type = "Promise<ChatResponse>")]
+    pub fn chat_stream(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
+        #[napi(ts_arg_type = "ChatStreamOptions | null")] options: Option<Unknown<'_>>,
+    ) -> Result<AsyncTask<ChatTask>> {
+        guard(|| {
+            let body = js_body(env, &body)?;
+            let options = StreamOptions::from_js(options)?;
+            Ok(AsyncTask::new(ChatTask {
+                session: Arc::clone(&self.inner),
+                body,
+                stream: Some(options),
+            }))
+        })
+    }
+}
+
+/// Lists the gateway's models (`GET /v1/models`) on the libuv thread pool. Rejects with
+/// `network` when the gateway cannot be reached or refuses, `invalid_argument` for a bad config.
+#[napi(catch_unwind, ts_return_type = "Promise<Array<Model>>")]
+pub fn list_models(
+    #[napi(ts_arg_type = "ClientConfig | null")] config: Option<Unknown<'_>>,
+) -> Result<AsyncTask<ListModelsTask>> {
+    guard(|| {
+        Ok(AsyncTask::new(ListModelsTask {
+            config: ClientConfig::from_js(config)?,
+        }))
+    })
+}
+
+/// Reads a completion body: bytes, a string (its UTF-8), or any other object as the text
+/// `JSON.stringify` makes of it (called, so the bytes are exactly JavaScript's).
+fn js_body(env: &Env, value: &Unknown<'_>) -> Result<Vec<u8>> {
+    let wrong = || {
+        invalid_argument("body must be a Buffer, Uint8Array, string or an object to JSON.stringify")
+    };
+    match value.get_type().map_err(|_| wrong())? {
+        ValueType::String => Ok(js_bytes(value, "body")?.as_slice().to_vec()),
+        ValueType::Object if value.is_typedarray().map_err(|_| wrong())? => {
+            Ok(js_bytes(value, "body")?.as_slice().to_vec())
+        }
+        ValueType::Object => {
+            let failed = |e: napi::Error| {
+                invalid_argument(format!("body: JSON.stringify failed: {}", e.reason))
+            };
+            let global = env.get_global().map_err(failed)?;
+            let json = global
+                .get_named_property::<Object<'_>>("JSON")
+                .map_err(failed)?;
+            let stringify = json
+                .get_named_property::<Function<'_, Unknown<'_>, Unknown<'_>>>("stringify")
+                .map_err(failed)?;
+            // `call` (unlike `apply`) takes a thrown exception (a cycle, a BigInt) off the env.
+            let text = stringify.call(*value).map_err(failed)?;
+            js_string(&text, "JSON.stringify(body)").map(String::into_bytes)
+        }
+        _ => Err(wrong()),
+    }
+}
+
+/// A completion and its verdict.
+#[napi(object, object_from_js = false)]
+pub struct ChatResponse {
+    /// The HTTP status (2xx: other statuses reject with `network`).
+    pub status: u32,
+    /// The exact body received (for a stream, the whole SSE stream).
+    pub body: Buffer,
+    /// The response headers, lower-case names, in order received (`Object.fromEntries(headers)`
+    /// is the form {@link verifyResponse} takes).
+    #[napi(ts_type = "Array<[string, string]>")]
+    pub headers: Vec<Vec<String>>,
+    /// The exchange's verdict against the pinned address, plus the `session.attestation` row.
+    pub verdict: Verdict,
+    /// The signature, hashes and signer check out AND the session's attestation verified.
+    pub verified: bool,
+    /// Whether the session's attestation verified.
+    pub attested: bool,
+    /// Whether `body` is an SSE stream (from {@link Session.chatStream}).
+    pub stream: bool,
+    /// The exact bytes sent as the request body.
+    pub request: Buffer,
+}
+
+impl ChatResponse {
+    fn new(reply: net::ChatResponse, request: Vec<u8>) -> ChatResponse {
+        ChatResponse {
+            status: u32::from(reply.status),
+            body: reply.body.into(),
+            headers: reply
+                .headers
+                .into_iter()
+                .map(|(name, value)| vec![name, value])
+                .collect(),
+            verdict: reply.verdict.into(),
+            verified: reply.verified,
+            attested: reply.attested,
+            stream: reply.stream,
+            request: request.into(),
+        }
+    }
+}
+
+/// A model the gateway offers.
+#[napi(object, object_from_js = false)]
+pub struct Model {
+    /// The name to put in a completion's `model`.
+    pub name: String,
+    /// The UUID to attest ({@link Session.attest}).
+    pub model_id: String,
+    /// Whether the gateway says it can attest this model.
+    pub supports_attestation: bool,
+}
+
+/// The pending `Session.attest` (a libuv pool task).
+pub struct AttestTask {
+    config: net::ClientConfig,
+    model_id: String,
+}
+
+impl Task for AttestTask {
+    type Output = Result<net::Session>;
+    type JsValue = Session;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let config = std::mem::take(&mut self.config);
+        let model_id = &self.model_id;
+        Ok(guard(|| {
+            net::Session::attest(config, model_id).map_err(core_error)
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Session> {
+        output
+            .map(|session| Session {
+                inner: Arc::new(session),
+            })
+            .map_err(|e| rejection(env, e))
+    }
+}
+
+/// The pending `listModels` (a libuv pool task).
+pub struct ListModelsTask {
+    config: net::ClientConfig,
+}
+
+impl Task for ListModelsTask {
+    type Output = Result<Vec<net::Model>>;
+    type JsValue = Vec<Model>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let config = &self.config;
+        Ok(guard(|| net::list_models(config).map_err(core_error)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Vec<Model>> {
+        let models = output.map_err(|e| rejection(env, e))?;
+        Ok(models
+            .into_iter()
+            .map(|m| Model {
+                name: m.name,
+                model_id: m.model_id,
+                supports_attestation: m.supports_attestation,
+            })
+            .collect())
+    }
+}
+
+/// Why a chat task failed.
+pub enum Failure {
+    /// A core error (or a caught panic): rejected as an `Error` with `code`.
+    Core(JsError),
+    /// `onChunk` threw this value: rejected with it unchanged.
+    Thrown(napi::Error),
+}
+
+/// The unwind payload that abandons a stream from inside the chunk callback once `onChunk`
+/// threw ([`resume_unwind`] runs no panic hook).
+struct Abandoned;
+
+/// The `onChunk` calls of one stream: how many were queued, how many have run, and the first
+/// value thrown.
+#[derive(Default)]
+struct Deliveries {
+    state: Mutex<Delivered>,
+    ran: Condvar,
+}
+
+#[derive(Default)]
+struct Delivered {
+    queued: u64,
+    done: u64,
+    thrown: Option<napi::Error>,
+}
+
+/// How often a task waiting for its `onChunk` calls checks that the function is still alive
+/// (it is not once the environment is torn down; its queued calls then never run).
+const DELIVERY_POLL: Duration = Duration::from_millis(100);
+
+impl Deliveries {
+    /// Locks the state; every critical section is a counter update or a take, so the data
+    /// stay consistent even if a panic poisoned the lock.
+    fn lock(&self) -> MutexGuard<'_, Delivered> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether `onChunk` has thrown.
+    fn thrown(&self) -> bool {
+        self.lock().thrown.is_some()
+    }
+
+    /// Queues one call of `on_chunk` with `chunk` (on the pool thread).
+    fn deliver(self: &Arc<Self>, on_chunk: &ChunkFn, chunk: &[u8]) {
+        let this = Arc::clone(self);
+        let status = on_chunk.call_with_return_value(
+            chunk.to_vec(),
+            ThreadsafeFunctionCallMode::NonBlocking,
+            move |result, _env| {
+                // On the JavaScript thread, once the call has run (or thrown).
+                let mut state = this.lock();
+                state.done += 1;
+                if let Err(thrown) = result
+                    && state.thrown.is_none()
+                {
+                    state.thrown = Some(thrown);
+                }
+                drop(state);
+                this.ran.notify_all();
+                Ok(())
+            },
+        );
+        // Anything but `Ok` means the function is closing (the environment is going away): the
+        // call was not queued and will never run.
+        if status == Status::Ok {
+            self.lock().queued += 1;
+        }
+    }
+
+    /// Waits (on the pool thread) until every queued call has run, or the function is gone.
+    fn wait(&self, on_chunk: &ChunkFn) {
+        let mut state = self.lock();
+        while state.done < state.queued && !on_chunk.aborted() {
+            state = match self.ran.wait_timeout(state, DELIVERY_POLL) {
+                Ok((state, _)) => state,
+                Err(poisoned) => poisoned.into_inner().0,
+            };
+        }
+    }
+}
+
+/// The pending `Session.chat` / `Session.chatStream` (a libuv pool task).
+pub struct ChatTask {
+    session: Arc<net::Session>,
+    body: Vec<u8>,
+    /// `Some` for `chatStream`.
+    stream: Option<StreamOptions>,
+}
+
+impl ChatTask {
+    fn run(&self, deliveries: &Arc<Deliveries>) -> Result<net::ChatResponse> {
+        let Some(options) = &self.stream else {
+            return self.session.chat(&self.body).map_err(core_error);
+        };
+        let mut on_chunk = |chunk: &[u8]| {
+            let Some(f) = &options.on_chunk else { return };
+            if deliveries.thrown() {
+                // Leaves the core's read loop (dropping the connection) without a panic hook.
+                resume_unwind(Box::new(Abandoned));
+            }
+            deliveries.deliver(f, chunk);
+        };
+        self.session
+            .chat_stream(&self.body, options.hold, &mut on_chunk)
+            .map_err(core_error)
+    }
+}
+
+impl Task for ChatTask {
+    type Output = std::result::Result<net::ChatResponse, Failure>;
+    type JsValue = ChatResponse;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let deliveries = Arc::new(Deliveries::default());
+        let outcome = catch_unwind(AssertUnwindSafe(|| self.run(&deliveries)));
+        if let Some(on_chunk) = self.stream.as_ref().and_then(|s| s.on_chunk.as_ref()) {
+            deliveries.wait(on_chunk);
+        }
+        if let Some(thrown) = deliveries.lock().thrown.take() {
+            return Ok(Err(Failure::Thrown(thrown)));
+        }
+        Ok(match outcome {
+            Ok(result) => result.map_err(Failure::Core),
+            Err(payload) => Err(Failure::Core(unexpected_unwind(payload))),
+        })
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<ChatResponse> {
+        match output {
+            Ok(reply) => Ok(ChatResponse::new(reply, std::mem::take(&mut self.body))),
+            Err(Failure::Core(e)) => Err(rejection(env, e)),
+            Err(Failure::Thrown(thrown)) => Err(thrown),
+        }
+    }
+}
+
+/// The error of an unwind that is not explained by a thrown `onChunk` (a panic: `internal`).
+fn unexpected_unwind(payload: Box<dyn Any + Send>) -> JsError {
+    if payload.is::<Abandoned>() {
+        return core_error(ccverify::Error::Internal(
+            "the stream was abandoned but onChunk's exception was lost".into(),
+        ));
+    }
+    panic_error(&*payload)
+}

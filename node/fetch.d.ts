@@ -1,0 +1,86 @@
+// Types of fetch.js: `import { createVerifiedFetch } from '@ccverify/ccverify/fetch'`.
+import type { Session, Verdict } from './index.js'
+
+/** The path suffix of the signed completions endpoint (`'/v1/private/completions'`). */
+export declare const COMPLETIONS_PATH: '/v1/private/completions'
+
+/** What {@link VerifiedFetchOptions.onVerdict} is told besides the verdict. */
+export interface VerdictInfo {
+  /** The request's URL. */
+  url: string
+  /** Whether the reply was an SSE stream (`text/event-stream`). */
+  stream: boolean
+}
+
+/** The options both forms of {@link createVerifiedFetch} take. */
+export interface VerifiedFetchCommonOptions {
+  /** The `fetch` to wrap (default `globalThis.fetch`). It receives a `Request`. */
+  fetch?: (input: Request, init?: RequestInit) => Promise<Response>
+  /**
+   * Refuse what does not verify (default `true`): a plain completion rejects, a stream errors
+   * at its end, with an {@link UnverifiedError}. With `false` every reply is delivered and
+   * only `onVerdict` says whether it verified.
+   */
+  strict?: boolean
+  /**
+   * Called with the verdict of every completion (verified or not), once the whole reply has
+   * been received — for a stream, after its last chunk was passed on. If it throws, the fetch
+   * rejects (or the stream errors) with that exception.
+   */
+  onVerdict?: (verdict: Verdict, info: VerdictInfo) => void
+}
+
+/** Verify against an address pinned from an attestation you verified yourself. */
+export interface VerifiedFetchAddressOptions extends VerifiedFetchCommonOptions {
+  /**
+   * The attested signing address to require (`verifyReport(...).signer` of a verified
+   * attestation). Malformed: `createVerifiedFetch` throws `invalid_address`.
+   */
+  signingAddress: string
+  session?: never
+}
+
+/** Verify against the address a {@link Session} pinned. */
+export interface VerifiedFetchSessionOptions extends VerifiedFetchCommonOptions {
+  /**
+   * The session whose pinned address to require. When its attestation did not verify, every
+   * verdict gets a failing `session.attestation` row and is not verified (a passing row when
+   * it did), exactly as `session.chat` marks its replies.
+   */
+  session: Pick<Session, 'signingAddress' | 'attested'>
+  signingAddress?: never
+}
+
+/** The options of {@link createVerifiedFetch}: exactly one of `signingAddress` and `session`. */
+export type VerifiedFetchOptions = VerifiedFetchAddressOptions | VerifiedFetchSessionOptions
+
+/**
+ * How a strict verified fetch refuses a completion. `code` is `'unverified'` — a code of this
+ * wrapper only, not one of the core's {@link ErrorCode} names.
+ */
+export interface UnverifiedError extends Error {
+  code: 'unverified'
+  /** The verdict that did not verify. */
+  verdict: Verdict
+  /** The request's URL. */
+  url: string
+}
+
+/**
+ * Wraps `fetch` so that io.net Confidential Inference completions are verified as they pass.
+ *
+ * A `POST` whose URL path ends with `/v1/private/completions` is verified against the pinned
+ * address: the exact request bytes are kept and the request is sent unchanged; a 2xx reply is
+ * read whole and checked with `verifyResponse` (then returned as a new `Response` with the
+ * same bytes, status and headers), or — for `text/event-stream` — returned as a `Response`
+ * whose body passes each chunk on as it arrives through a `StreamVerifier` and is verified at
+ * its end. Bytes already passed on cannot be taken back: to withhold an unverified stream
+ * entirely use `session.chatStream(body, { hold: true })`.
+ *
+ * Error statuses (not 2xx), which io.net never signs, and every other request pass through
+ * untouched. Throws `invalid_argument` for bad options, `invalid_address` for a malformed
+ * `signingAddress`.
+ */
+export declare function createVerifiedFetch(
+  options: VerifiedFetchOptions,
+): (input: string | URL | Request, init?: RequestInit) => Promise<Response>

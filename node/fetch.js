@@ -1,0 +1,176 @@
+'use strict'
+// A `fetch` wrapper that verifies io.net Confidential Inference completions as they pass:
+// `require('@ccverify/ccverify/fetch').createVerifiedFetch(options)`. Plain JavaScript over the
+// addon's verifyResponse and StreamVerifier; fetch.d.ts has the types and the documentation.
+
+const { verifyResponse, StreamVerifier } = require('./index.js')
+
+/** The path suffix of the signed completions endpoint. */
+const COMPLETIONS_PATH = '/v1/private/completions'
+
+/** The check added to every verdict when the address comes from a session. */
+const SESSION_ATTESTATION = 'session.attestation'
+
+const OPTION_KEYS = ['signingAddress', 'session', 'fetch', 'strict', 'onVerdict']
+
+/** An `Error` with a `code`, as the addon throws them. */
+function codedError(code, message, extra) {
+  const err = new Error(message)
+  err.code = code
+  return Object.assign(err, extra)
+}
+
+const invalidArgument = (message) => codedError('invalid_argument', `verified fetch: ${message}`)
+
+/** The URL and method a fetch call would use, without consuming anything. */
+function target(input, init) {
+  let url
+  let method
+  if (typeof input === 'string' || input instanceof URL) {
+    url = String(input)
+    method = 'GET'
+  } else if (input !== null && typeof input === 'object' && typeof input.url === 'string') {
+    url = input.url
+    method = typeof input.method === 'string' ? input.method : 'GET'
+  } else {
+    return null
+  }
+  if (init != null && typeof init.method === 'string') method = init.method
+  let pathname
+  try {
+    pathname = new URL(url).pathname
+  } catch {
+    return null
+  }
+  return { url, method: method.toUpperCase(), pathname }
+}
+
+/** Whether a call is a signed completion: a POST to a path ending in /v1/private/completions. */
+function isCompletion(t) {
+  return t !== null && t.method === 'POST' && t.pathname.endsWith(COMPLETIONS_PATH)
+}
+
+/** A one-line reason for a verdict that did not verify. */
+function failures(verdict) {
+  const bad = verdict.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
+  if (bad.length === 0) return 'not verified'
+  return bad.map((c) => `${c.id} ${c.status}: ${c.detail}`).join('; ')
+}
+
+function createVerifiedFetch(options) {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw invalidArgument('options must be an object')
+  }
+  for (const key of Object.keys(options)) {
+    if (!OPTION_KEYS.includes(key)) throw invalidArgument(`unknown option ${JSON.stringify(key)}`)
+  }
+  const { signingAddress, session, onVerdict } = options
+  const inner = options.fetch ?? globalThis.fetch
+  const strict = options.strict ?? true
+  if (typeof inner !== 'function') {
+    throw invalidArgument('options.fetch must be a function (no global fetch in this runtime)')
+  }
+  if (typeof strict !== 'boolean') throw invalidArgument('options.strict must be a boolean')
+  if (onVerdict != null && typeof onVerdict !== 'function') {
+    throw invalidArgument('options.onVerdict must be a function')
+  }
+  if ((signingAddress == null) === (session == null)) {
+    throw invalidArgument('give exactly one of options.signingAddress and options.session')
+  }
+  if (signingAddress != null && typeof signingAddress !== 'string') {
+    throw invalidArgument('options.signingAddress must be a string')
+  }
+  if (session != null && (typeof session !== 'object' || !('signingAddress' in session))) {
+    throw invalidArgument('options.session must be a Session')
+  }
+  // Read once: a session's address and attestation never change.
+  const address = session != null ? session.signingAddress : signingAddress
+  const attested = session != null ? session.attested === true : null
+  // Fails now (invalid_address) rather than at the first completion.
+  if (address != null) new StreamVerifier('', address)
+
+  /** The session's row, as the core adds it to every exchange verdict of a session. */
+  function judged(verdict) {
+    if (attested === null) return verdict
+    verdict.checks.push(
+      attested
+        ? {
+            id: SESSION_ATTESTATION,
+            status: 'pass',
+            detail: 'the attestation that pinned the signing key verified',
+          }
+        : {
+            id: SESSION_ATTESTATION,
+            status: 'fail',
+            detail:
+              'the attestation that pinned the signing key did NOT verify: the signature proves only who signed',
+          },
+    )
+    verdict.verified = verdict.verified && attested
+    return verdict
+  }
+
+  /** Reports the verdict; the error to raise in strict mode, if any. */
+  function conclude(verdict, url, stream) {
+    if (onVerdict != null) onVerdict(verdict, { url, stream })
+    if (strict && !verdict.verified) {
+      return codedError('unverified', `unverified completion from ${url}: ${failures(verdict)}`, {
+        verdict,
+        url,
+      })
+    }
+    return null
+  }
+
+  return async function verifiedFetch(input, init) {
+    const t = target(input, init)
+    if (!isCompletion(t)) return inner(input, init)
+    // The exact bytes sent: read from a copy of the request, the original is sent.
+    const request = new Request(input, init)
+    const sent = request.clone()
+    const body = Buffer.from(await request.arrayBuffer())
+    const res = await inner(sent)
+    // Error replies are never signed: passed through as they are.
+    if (!res.ok) return res
+    const url = t.url
+    const contentType = res.headers.get('content-type') ?? ''
+    const init2 = { status: res.status, statusText: res.statusText, headers: res.headers }
+    if (!contentType.toLowerCase().includes('text/event-stream')) {
+      const reply = Buffer.from(await res.arrayBuffer())
+      const verdict = judged(verifyResponse(body, reply, Object.fromEntries(res.headers), address))
+      const err = conclude(verdict, url, false)
+      if (err !== null) throw err
+      return withUrl(new Response(reply, init2), res.url)
+    }
+    const verifier = new StreamVerifier(body, address)
+    const reader = res.body === null ? null : res.body.getReader()
+    const stream = new ReadableStream({
+      async pull(controller) {
+        try {
+          const next = reader === null ? { done: true } : await reader.read()
+          if (!next.done) {
+            controller.enqueue(verifier.update(next.value))
+            return
+          }
+          const err = conclude(judged(verifier.finish()), url, true)
+          if (err !== null) controller.error(err)
+          else controller.close()
+        } catch (err) {
+          controller.error(err)
+        }
+      },
+      cancel(reason) {
+        return reader === null ? undefined : reader.cancel(reason)
+      },
+    })
+    return withUrl(new Response(stream, init2), res.url)
+  }
+}
+
+/** Keeps the original response's `url` on the rebuilt one. */
+function withUrl(response, url) {
+  if (url) Object.defineProperty(response, 'url', { value: url, enumerable: true })
+  return response
+}
+
+module.exports = { createVerifiedFetch, COMPLETIONS_PATH }

@@ -1,0 +1,341 @@
+// The io.net client — Session.attest, chat, chatStream, bundle, listModels — against a real
+// sandbox gateway (`ccverify sandbox`, see sandbox.mjs) with the `offline` policy: nothing is
+// fetched from the internet. The sandbox serves real but canned evidence whose nonces are
+// fixed, so a fresh attestation never verifies; replies are genuinely signed by its key.
+import { test, before, after } from 'node:test'
+import assert from 'node:assert/strict'
+import { createServer } from 'node:http'
+import { once } from 'node:events'
+import { createRequire } from 'node:module'
+import { startSandbox, chatBody, statusOf } from './sandbox.mjs'
+
+const require = createRequire(import.meta.url)
+const { Session, listModels, verifyResponse, verifyStream, verifyBundle, ErrorCode } =
+  require('..')
+
+let sb
+before(async () => {
+  sb = await startSandbox()
+})
+after(async () => {
+  await sb?.stop()
+})
+
+/** A client config for the shared sandbox. */
+const config = (extra = {}) => ({ baseUrl: sb.base_url, policy: 'offline', ...extra })
+
+/** A session that chats although its attestation does not verify. */
+const unverifiedSession = (extra = {}) =>
+  Session.attest(sb.model_id, config({ allowUnverified: true, ...extra }))
+
+/** Asserts that a promise rejects with an `Error` of this code; returns the error. */
+async function rejectsCode(promise, code) {
+  let caught
+  try {
+    await promise
+  } catch (err) {
+    caught = err
+  }
+  assert.ok(caught instanceof Error, `expected a rejection with code ${code}, got ${caught}`)
+  assert.equal(caught.code, code, caught.message)
+  return caught
+}
+
+/** Asserts that `fn` throws an `Error` of this code synchronously. */
+function throwsCode(fn, code) {
+  assert.throws(fn, (err) => err instanceof Error && err.code === code)
+}
+
+test('attest: the sandbox attestation does not verify, and the verdict says why', async () => {
+  const session = await Session.attest(sb.model_id, config())
+  assert.ok(session instanceof Session)
+  assert.equal(session.attested, false)
+  const v = session.verdict
+  assert.equal(v.verified, false)
+  assert.equal(statusOf(v, 'report.nonce'), 'pass') // the JSON echoes our fresh nonce…
+  assert.equal(statusOf(v, 'gpu.nonce', 'gpu0'), 'fail') // …the canned hardware evidence cannot
+  assert.equal(statusOf(v, 'tdx.report_data'), 'fail')
+  assert.equal(statusOf(v, 'report.signing_address'), 'pass')
+  assert.match(v.facts.summary, /^NOT VERIFIED/)
+  assert.equal(session.signingAddress, sb.signing_address)
+  assert.equal(v.signer, sb.signing_address)
+  assert.equal(session.modelId, sb.model_id)
+  assert.match(session.nonce, /^[0-9a-f]{64}$/)
+  const bundle = JSON.parse(session.bundle())
+  assert.equal(bundle.format, 'ccverify-bundle/1')
+  assert.equal(bundle.nonce, session.nonce)
+  assert.equal(bundle.model_id, sb.model_id)
+  assert.deepEqual(bundle.exchanges, [])
+  // Every attestation uses a fresh nonce.
+  const again = await Session.attest(sb.model_id, config())
+  assert.notEqual(again.nonce, session.nonce)
+})
+
+test('chat on an unverified session without allowUnverified rejects with attestation_failed', async () => {
+  const session = await Session.attest(sb.model_id, config())
+  const err = await rejectsCode(session.chat(chatBody(sb, 'hi')), 'attestation_failed')
+  assert.equal(err.code, ErrorCode.AttestationFailed)
+  assert.match(err.message, /NOT VERIFIED/)
+  let called = false
+  await rejectsCode(
+    session.chatStream(chatBody(sb, 'hi', { stream: true }), { onChunk: () => (called = true) }),
+    'attestation_failed',
+  )
+  assert.equal(called, false)
+})
+
+test('chat with allowUnverified: the exchange verifies, the session row fails', async () => {
+  const session = await unverifiedSession()
+  const body = chatBody(sb, 'hello sandbox')
+  const r = await session.chat(body)
+  assert.equal(r.status, 200)
+  assert.equal(r.stream, false)
+  assert.ok(Buffer.isBuffer(r.body) && Buffer.isBuffer(r.request))
+  assert.equal(r.request.toString('utf8'), JSON.stringify(body)) // an object is JSON.stringified
+  assert.match(r.body.toString('utf8'), /Echo: hello sandbox/)
+  for (const id of ['response.signature', 'response.signer', 'response.request_hash', 'response.response_hash']) {
+    assert.equal(statusOf(r.verdict, id), 'pass', id)
+  }
+  assert.equal(statusOf(r.verdict, 'session.attestation'), 'fail')
+  assert.equal(r.verdict.verified, false)
+  assert.equal(r.verified, false)
+  assert.equal(r.attested, false)
+  assert.equal(r.verdict.signer, sb.signing_address)
+  // Headers: [name, value] pairs, lower-case names; Object.fromEntries gives verifyResponse's form.
+  assert.ok(r.headers.every((h) => Array.isArray(h) && h.length === 2 && h[0] === h[0].toLowerCase()))
+  const headers = Object.fromEntries(r.headers)
+  assert.equal(headers.signing_address, sb.signing_address)
+  assert.equal(verifyResponse(r.request, r.body, headers, sb.signing_address).verified, true)
+
+  // Strings and bytes are sent exactly as given.
+  const text = `{"model":"${sb.model}","messages":[{"role":"user","content":"as text"}]}`
+  const fromString = await session.chat(text)
+  assert.equal(fromString.request.toString('utf8'), text)
+  assert.match(fromString.body.toString('utf8'), /Echo: as text/)
+  const bytes = new TextEncoder().encode(text.replace('as text', 'as bytes'))
+  const fromBytes = await session.chat(bytes)
+  assert.deepEqual(new Uint8Array(fromBytes.request), bytes)
+  assert.equal(statusOf(fromBytes.verdict, 'response.response_hash'), 'pass')
+})
+
+test('chatStream: chunks arrive in order through onChunk before the promise resolves', async () => {
+  const session = await unverifiedSession()
+  const chunks = []
+  const r = await session.chatStream(chatBody(sb, 'one two three four five six', { stream: true }), {
+    onChunk: (chunk) => {
+      assert.ok(Buffer.isBuffer(chunk))
+      chunks.push(chunk)
+    },
+  })
+  assert.ok(chunks.length > 1, `onChunk was called ${chunks.length} times`)
+  assert.ok(Buffer.concat(chunks).equals(r.body), 'the chunks concatenate to the body')
+  assert.equal(r.stream, true)
+  assert.match(r.body.toString('utf8'), /^data: /)
+  assert.match(r.body.toString('utf8'), /event: signature/)
+  assert.equal(statusOf(r.verdict, 'stream.signature_block'), 'pass')
+  assert.equal(statusOf(r.verdict, 'response.signature'), 'pass')
+  assert.equal(statusOf(r.verdict, 'response.response_hash'), 'pass')
+  assert.equal(statusOf(r.verdict, 'session.attestation'), 'fail')
+  assert.equal(r.verified, false)
+  assert.equal(verifyStream(r.request, r.body, sb.signing_address).verified, true)
+
+  // Without options the stream is only returned whole.
+  const quiet = await session.chatStream(chatBody(sb, 'no callback', { stream: true }))
+  assert.equal(statusOf(quiet.verdict, 'stream.signature_block'), 'pass')
+
+  // hold: nothing is delivered unless the whole stream verified — never, on this session.
+  let held = 0
+  const h = await session.chatStream(chatBody(sb, 'held back', { stream: true }), {
+    hold: true,
+    onChunk: () => held++,
+  })
+  assert.equal(held, 0)
+  assert.equal(h.verified, false)
+  assert.match(h.body.toString('utf8'), /held/)
+})
+
+test('chatStream: an exception thrown by onChunk rejects the promise with it', async () => {
+  const session = await unverifiedSession()
+  const boom = new Error('boom')
+  let calls = 0
+  let caught
+  try {
+    await session.chatStream(chatBody(sb, 'a b c d e f g h', { stream: true }), {
+      onChunk: () => {
+        calls++
+        throw boom
+      },
+    })
+  } catch (err) {
+    caught = err
+  }
+  assert.equal(caught, boom)
+  assert.ok(calls >= 1)
+  // The session is still usable.
+  const r = await session.chat(chatBody(sb, 'after'))
+  assert.equal(statusOf(r.verdict, 'response.signature'), 'pass')
+})
+
+test('a reply tampered on the wire fails response.response_hash', async () => {
+  const session = await unverifiedSession({ headers: { 'x-sandbox-fault': 'tamper-response' } })
+  const r = await session.chat(chatBody(sb, 'tamper me'))
+  assert.equal(statusOf(r.verdict, 'response.response_hash'), 'fail')
+  assert.equal(statusOf(r.verdict, 'response.signature'), 'pass')
+  const s = await session.chatStream(chatBody(sb, 'tamper me too', { stream: true }), {})
+  assert.equal(statusOf(s.verdict, 'response.response_hash'), 'fail')
+})
+
+test('recordExchanges: the bundle re-verifies offline with both exchanges', async () => {
+  const session = await unverifiedSession({ recordExchanges: true })
+  await session.chat(chatBody(sb, 'first'))
+  await session.chatStream(chatBody(sb, 'second', { stream: true }), { onChunk: () => {} })
+  const text = session.bundle()
+  const bundle = JSON.parse(text)
+  assert.equal(bundle.exchanges.length, 2)
+  assert.equal(bundle.exchanges[1].stream, true)
+  const v = verifyBundle(text)
+  assert.equal(v.verified, false) // the attestation still does not verify
+  assert.equal(statusOf(v, 'response.signer', 'exchange0'), 'pass')
+  assert.equal(statusOf(v, 'response.signer', 'exchange1'), 'pass')
+  assert.equal(statusOf(v, 'response.response_hash', 'exchange0'), 'pass')
+  assert.equal(statusOf(v, 'response.response_hash', 'exchange1'), 'pass')
+  assert.equal(v.signer, sb.signing_address)
+})
+
+test('a wrong API key rejects with network and the 401; the right one (or IO_API_KEY) works', async () => {
+  const locked = await startSandbox(['--api-key', 'k1'])
+  try {
+    const cfg = (extra) => ({ baseUrl: locked.base_url, policy: 'offline', ...extra })
+    const err = await rejectsCode(Session.attest(locked.model_id, cfg({ apiKey: 'wrong' })), 'network')
+    assert.match(err.message, /401/)
+    const ok = await Session.attest(locked.model_id, cfg({ apiKey: 'k1' }))
+    assert.equal(ok.signingAddress, locked.signing_address)
+    // Without apiKey the key comes from IO_API_KEY, read when the config is.
+    const saved = process.env.IO_API_KEY
+    process.env.IO_API_KEY = 'k1'
+    let fromEnv
+    try {
+      fromEnv = Session.attest(locked.model_id, cfg())
+    } finally {
+      if (saved === undefined) delete process.env.IO_API_KEY
+      else process.env.IO_API_KEY = saved
+    }
+    assert.equal((await fromEnv).signingAddress, locked.signing_address)
+  } finally {
+    await locked.stop()
+  }
+})
+
+test('transient 503s are retried', async () => {
+  const flaky = await startSandbox(['--transient-failures', '2'])
+  try {
+    const cfg = (extra) => ({
+      baseUrl: flaky.base_url,
+      policy: 'offline',
+      allowUnverified: true,
+      backoffMs: 1,
+      ...extra,
+    })
+    // Too few retries: the second 503 is final.
+    const impatient = await Session.attest(flaky.model_id, cfg({ retries: 1 }))
+    const err = await rejectsCode(impatient.chat(chatBody(flaky, 'x')), 'network')
+    assert.match(err.message, /503/)
+    // The failures are used up by now, so start again with a fresh sandbox for the success.
+  } finally {
+    await flaky.stop()
+  }
+  const flaky2 = await startSandbox(['--transient-failures', '2'])
+  try {
+    const session = await Session.attest(flaky2.model_id, {
+      baseUrl: flaky2.base_url,
+      policy: 'offline',
+      allowUnverified: true,
+      retries: 3,
+      backoffMs: 1,
+    })
+    const r = await session.chat(chatBody(flaky2, 'third time lucky'))
+    assert.equal(r.status, 200)
+    assert.match(r.body.toString('utf8'), /Echo: third time lucky/)
+  } finally {
+    await flaky2.stop()
+  }
+})
+
+test('listModels', async () => {
+  const models = await listModels(config())
+  assert.deepEqual(models, [{ name: sb.model, modelId: sb.model_id, supportsAttestation: true }])
+  await rejectsCode(listModels({ baseUrl: 'http://127.0.0.1:1', retries: 0 }), 'network')
+})
+
+test('the event loop keeps running while a session attests', async () => {
+  // A proxy in this very process that holds the attestation back for a while: if attest blocked
+  // the JavaScript thread, the proxy could never answer and the timers could never tick.
+  const proxy = createServer(async (req, res) => {
+    const chunks = []
+    for await (const chunk of req) chunks.push(chunk)
+    if (req.url === '/v1/private/attestation') await new Promise((r) => setTimeout(r, 200))
+    const upstream = await fetch(sb.base_url + req.url, {
+      method: req.method,
+      headers: { 'content-type': 'application/json' },
+      body: req.method === 'POST' ? Buffer.concat(chunks) : undefined,
+    })
+    res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') })
+    res.end(Buffer.from(await upstream.arrayBuffer()))
+  })
+  proxy.listen(0, '127.0.0.1')
+  await once(proxy, 'listening')
+  try {
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 5)
+    try {
+      const pending = Session.attest(sb.model_id, {
+        ...config(),
+        baseUrl: `http://127.0.0.1:${proxy.address().port}`,
+        timeoutMs: 10000,
+      })
+      assert.ok(pending instanceof Promise)
+      const session = await pending
+      assert.equal(session.signingAddress, sb.signing_address)
+    } finally {
+      clearInterval(timer)
+    }
+    assert.ok(ticks >= 10, `the timer ticked ${ticks} times during attest`)
+  } finally {
+    proxy.close()
+  }
+})
+
+test('config and argument errors throw invalid_argument synchronously', async () => {
+  throwsCode(() => Session.attest(sb.model_id, { baseURL: sb.base_url }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { base_url: sb.base_url }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { retries: -1 }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { timeoutMs: '5' }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { allowUnverified: 1 }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { headers: { a: 1 } }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { policy: 'lenient' }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { policy: { gpu: { expected_count: 1 } } }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, { at: true }), 'invalid_argument')
+  throwsCode(() => Session.attest(sb.model_id, 'offline'), 'invalid_argument')
+  throwsCode(() => Session.attest(42), 'invalid_argument')
+  throwsCode(() => listModels({ nope: 1 }), 'invalid_argument')
+  // null and undefined mean "the default".
+  const session = await Session.attest(sb.model_id, {
+    ...config({ allowUnverified: true }),
+    apiKey: null,
+    rimDir: undefined,
+    at: null,
+    policy: { preset: 'offline', gpu: { expectedCount: 1 } },
+  })
+  throwsCode(() => session.chat(42), 'invalid_argument')
+  throwsCode(() => session.chat({ toJSON: () => undefined }), 'invalid_argument')
+  const cyclic = {}
+  cyclic.self = cyclic
+  throwsCode(() => session.chat(cyclic), 'invalid_argument')
+  throwsCode(() => session.chatStream('{}', { onChunk: 'no' }), 'invalid_argument')
+  throwsCode(() => session.chatStream('{}', { hold: 'yes' }), 'invalid_argument')
+  throwsCode(() => session.chatStream('{}', { onchunk: () => {} }), 'invalid_argument')
+  // A body the gateway refuses: an error status is never signed, it rejects with network.
+  const err = await rejectsCode(session.chat('not json'), 'network')
+  assert.match(err.message, /422/)
+  assert.throws(() => new Session())
+})
