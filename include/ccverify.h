@@ -408,15 +408,35 @@ enum ccverify_status ccverify_stream_verifier_new(const uint8_t *request,
                                                   struct ccverify_stream_verifier **out);
 
 /**
- * Feeds the next `chunk_len` bytes of the stream. The bytes are not retained.
+ * Feeds the next `chunk_len` bytes of the stream (any chunking, even inside a UTF-8
+ * character; the bytes are not retained) and hands back what to forward instead of them:
+ * `*out` / `*out_len` receive the canonical re-serialisation of the events these bytes
+ * completed (`data: <payload>\n\n` per data line the agent hashed; often empty, then `*out` is
+ * NULL). Never forward the raw chunks: only these bytes are covered by the signature. The
+ * buffer is borrowed from the verifier and valid until the next call on it.
  *
  * # Safety
  * `verifier` must be a live verifier from `ccverify_stream_verifier_new`; `chunk` valid for
- * `chunk_len` bytes.
+ * `chunk_len` bytes; `out` and `out_len` writable.
  */
 enum ccverify_status ccverify_stream_verifier_update(struct ccverify_stream_verifier *verifier,
                                                      const uint8_t *chunk,
-                                                     size_t chunk_len);
+                                                     size_t chunk_len,
+                                                     const uint8_t **out,
+                                                     size_t *out_len);
+
+/**
+ * After `ccverify_stream_verifier_finish`: the last bytes to forward — the event the stream
+ * ended in without a closing blank line, if any, then `data: [DONE]\n\n` only if the stream
+ * verified. `*out` / `*out_len` as for `ccverify_stream_verifier_update` (borrowed, valid
+ * until the next call on the verifier). Before `finish` it is empty.
+ *
+ * # Safety
+ * `verifier` must be a live verifier; `out` and `out_len` writable.
+ */
+enum ccverify_status ccverify_stream_verifier_tail(struct ccverify_stream_verifier *verifier,
+                                                   const uint8_t **out,
+                                                   size_t *out_len);
 
 /**
  * Ends the stream; on success `*out` receives the verdict (free it with
@@ -724,13 +744,16 @@ enum ccverify_status ccverify_session_chat(const struct ccverify_session *sessio
  * Sends one streamed chat completion (the body should say `"stream": true`) and verifies the
  * SSE stream against the pinned signing address. Blocks until the stream ended.
  *
- * `on_chunk` (may be NULL) receives the bytes as they arrive, on the calling thread, with
- * `user_data`. With `hold`, nothing is passed while the stream arrives: the whole stream is
- * passed in one call once it verified, and never when it did not (so on a session whose
- * attestation did not verify, never). The concatenated chunks are the response body.
+ * `on_chunk` (may be NULL) receives, on the calling thread with `user_data`, never the relayed
+ * bytes but the canonical re-serialisation of each event as it is shown to be one data line
+ * the agent hashed (`data: <payload>\n\n`), and at the end `data: [DONE]\n\n` only if the
+ * stream and the session verified. With `hold`, nothing is passed while the stream arrives:
+ * all of it is passed in one call once it verified, and never when it did not (so on a
+ * session whose attestation did not verify, never). The concatenated chunks are the response
+ * body.
  *
  * On success `*out` receives the response (free it with `ccverify_chat_response_free`); its
- * body is the whole stream, its verdict has the stream's checks (`stream.signature_block`,
+ * body is those canonical events, its verdict has the stream's checks (`stream.signature_block`, `stream.coverage`,
  * `response.signer`, `response.request_hash`, `response.response_hash`, …) plus
  * `session.attestation`. Errors: as `ccverify_session_chat`; a connection lost mid-stream is
  * `CCVERIFY_STATUS_NETWORK` (chunks already passed to `on_chunk` stay passed).
@@ -764,7 +787,8 @@ void ccverify_chat_response_free(struct ccverify_chat_response *response);
 uint16_t ccverify_chat_response_status(const struct ccverify_chat_response *response);
 
 /**
- * The exact body received (for a stream, the whole SSE stream): `*ptr` receives its address
+ * The body to hand on: for a plain reply the exact body received; for a stream the canonical
+ * events (see `ccverify_session_chat_stream`), never the relayed bytes: `*ptr` receives its address
  * (NULL when it is empty) and `*len` its length. Borrowed from the response.
  *
  * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.

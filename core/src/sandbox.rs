@@ -29,6 +29,20 @@
 //! | `wrong-key`        | signed by another fresh key, still declaring the sandbox address |
 //! | `no-signature`     | no `signature` header / no `event: signature` block              |
 //!
+//! Streams only (a plain completion with one of these is refused with 400): what a relay could
+//! add that a standard SSE parser reads but the agent's signature does not cover, each placed
+//! before the second content chunk, plus a harmless line-end re-encoding:
+//!
+//! | `x-sandbox-fault`      | added to the signed stream                                    |
+//! |------------------------|---------------------------------------------------------------|
+//! | `inject-data-no-space` | `data:{…"content":" INJECTED"…}` + blank line                  |
+//! | `inject-data-tab`      | `data:\t{…" INJECTED"…}` + blank line                          |
+//! | `inject-cr-comment`    | `: c\rdata: {…" INJECTED"…}\r\r\n` (one unhashed line to the agent) |
+//! | `inject-bare-data`     | a bare `data` field + blank line (an empty event)             |
+//! | `inject-done-no-space` | `data:[DONE]` + blank line (a consumer would stop early)      |
+//! | `relabel-event`        | `event:signature` right before a genuine chunk                |
+//! | `crlf`                 | every LF re-encoded as CRLF (changes no event: still verifies) |
+//!
 //! Everything is deterministic except the keys and random nonces: completion ids count up
 //! (`chatcmpl-sandbox-1`, …) and `created` is a constant.
 //!
@@ -749,21 +763,64 @@ enum Fault {
     TamperSignature,
     WrongKey,
     NoSignature,
+    Stream(StreamFault),
 }
+
+/// Faults a relay could introduce into a signed stream (see the module docs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum StreamFault {
+    InjectDataNoSpace,
+    InjectDataTab,
+    InjectCrComment,
+    InjectBareData,
+    InjectDoneNoSpace,
+    RelabelEvent,
+    Crlf,
+}
+
+/// Every `x-sandbox-fault` value with its fault.
+const FAULTS: &[(&str, Fault)] = &[
+    ("tamper-response", Fault::TamperResponse),
+    ("tamper-signature", Fault::TamperSignature),
+    ("wrong-key", Fault::WrongKey),
+    ("no-signature", Fault::NoSignature),
+    (
+        "inject-data-no-space",
+        Fault::Stream(StreamFault::InjectDataNoSpace),
+    ),
+    ("inject-data-tab", Fault::Stream(StreamFault::InjectDataTab)),
+    (
+        "inject-cr-comment",
+        Fault::Stream(StreamFault::InjectCrComment),
+    ),
+    (
+        "inject-bare-data",
+        Fault::Stream(StreamFault::InjectBareData),
+    ),
+    (
+        "inject-done-no-space",
+        Fault::Stream(StreamFault::InjectDoneNoSpace),
+    ),
+    ("relabel-event", Fault::Stream(StreamFault::RelabelEvent)),
+    ("crlf", Fault::Stream(StreamFault::Crlf)),
+];
 
 fn completion(shared: &Shared, req: &Request) -> Response {
     let fault = match req.header(FAULT_HEADER) {
         None => Fault::None,
-        Some(v) if v.eq_ignore_ascii_case("tamper-response") => Fault::TamperResponse,
-        Some(v) if v.eq_ignore_ascii_case("tamper-signature") => Fault::TamperSignature,
-        Some(v) if v.eq_ignore_ascii_case("wrong-key") => Fault::WrongKey,
-        Some(v) if v.eq_ignore_ascii_case("no-signature") => Fault::NoSignature,
-        Some(_) => {
-            return error(
-                400,
-                "sandbox: unknown x-sandbox-fault; use tamper-response, tamper-signature, wrong-key or no-signature",
-            );
-        }
+        Some(v) => match FAULTS.iter().find(|(name, _)| v.eq_ignore_ascii_case(name)) {
+            Some((_, f)) => *f,
+            None => {
+                let known: Vec<&str> = FAULTS.iter().map(|(name, _)| *name).collect();
+                return error(
+                    400,
+                    &format!(
+                        "sandbox: unknown x-sandbox-fault; use one of {}",
+                        known.join(", ")
+                    ),
+                );
+            }
+        },
     };
     let transient = shared
         .failures_left
@@ -796,6 +853,11 @@ fn completion(shared: &Shared, req: &Request) -> Response {
     };
     if canon.stream {
         exchange.streamed()
+    } else if matches!(fault, Fault::Stream(_)) {
+        error(
+            400,
+            "sandbox: this x-sandbox-fault applies to streamed completions only",
+        )
     } else {
         exchange.plain(&body)
     }
@@ -1031,6 +1093,35 @@ impl Exchange<'_> {
             wire.push(block);
         }
         wire.push(b"data: [DONE]\n\n".to_vec());
+        if let Fault::Stream(f) = self.fault {
+            let injected = sse(&chunk(object([("content", s(" INJECTED"))]), None));
+            let payload = &injected[6..injected.len() - 2];
+            let added: Option<Vec<u8>> = match f {
+                StreamFault::InjectDataNoSpace => Some([b"data:", payload, b"\n\n"].concat()),
+                StreamFault::InjectDataTab => Some([b"data:\t", payload, b"\n\n"].concat()),
+                StreamFault::InjectCrComment => Some([b": c\rdata: ", payload, b"\r\r\n"].concat()),
+                StreamFault::InjectBareData => Some(b"data\n\n".to_vec()),
+                StreamFault::InjectDoneNoSpace => Some(b"data:[DONE]\n\n".to_vec()),
+                StreamFault::RelabelEvent => Some(b"event:signature\n".to_vec()),
+                StreamFault::Crlf => None,
+            };
+            match added {
+                // Before the second content chunk (wire[0] is the role chunk).
+                Some(bytes) => wire.insert(2.min(wire.len()), bytes),
+                None => {
+                    for part in &mut wire {
+                        let mut out = Vec::with_capacity(part.len() + 8);
+                        for &b in part.iter() {
+                            if b == b'\n' {
+                                out.push(b'\r');
+                            }
+                            out.push(b);
+                        }
+                        *part = out;
+                    }
+                }
+            }
+        }
         Response {
             status: 200,
             headers: vec![(

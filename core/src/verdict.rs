@@ -143,6 +143,8 @@ pub mod ids {
     pub const RESPONSE_HASH: &str = "response.response_hash";
     /// A stream carries exactly one well-formed `event: signature` block.
     pub const STREAM_SIGNATURE_BLOCK: &str = "stream.signature_block";
+    /// Every event a standard SSE consumer dispatches is exactly one hashed data line.
+    pub const STREAM_COVERAGE: &str = "stream.coverage";
 }
 
 /// Every check id with a one-line description of what a `pass` proves. This is the table the
@@ -151,6 +153,10 @@ pub const CHECKS: &[(&str, &str)] = &[
     (
         ids::STREAM_SIGNATURE_BLOCK,
         "the stream carries exactly one `event: signature` block (wherever it was spliced) whose data is a JSON object",
+    ),
+    (
+        ids::STREAM_COVERAGE,
+        "read as a standard SSE consumer reads it (WHATWG rules: CR, LF or CRLF line ends, `data:` with or without a space, fields without a colon, `event` lines), every event the stream dispatches is exactly one data line the agent hashed, in order, and no `event` other than the signature block appears; what ccverify hands on is re-serialised from those events",
     ),
     (
         ids::SIGNING_ALGO,

@@ -595,6 +595,65 @@ fn faults_fail_stream_verification() {
 }
 
 #[test]
+fn relay_additions_fail_coverage_and_are_never_delivered() {
+    let sandbox = start();
+    for fault in [
+        "inject-data-no-space",
+        "inject-data-tab",
+        "inject-cr-comment",
+        "inject-bare-data",
+        "inject-done-no-space",
+        "relabel-event",
+    ] {
+        let reply = dechunked_stream(&sandbox, HELLO_STREAM, &[(FAULT_HEADER, fault)]);
+        let (verdict, delivered) = ccverify::exchange::verify_stream_delivered(
+            HELLO_STREAM,
+            &reply.body,
+            Some(&sandbox.signing_address()),
+        );
+        assert!(!verdict.verified, "{fault}");
+        // The signature itself is genuine and covers every genuine line.
+        assert_eq!(
+            status(&verdict, ids::RESPONSE_HASH),
+            CheckStatus::Pass,
+            "{fault}"
+        );
+        assert_eq!(
+            status(&verdict, ids::STREAM_COVERAGE),
+            CheckStatus::Fail,
+            "{fault}: {}",
+            verdict.to_json()
+        );
+        let delivered = String::from_utf8(delivered).unwrap();
+        assert!(!delivered.contains("INJECTED"), "{fault}");
+        assert!(!delivered.contains("[DONE]"), "{fault}");
+        let genuine = verify_stream(
+            HELLO_STREAM,
+            &dechunked_stream(&sandbox, HELLO_STREAM, &[]).body,
+            None,
+        );
+        assert_eq!(
+            verdict.facts["stream.events"], genuine.facts["stream.events"],
+            "{fault}: every signed chunk is delivered"
+        );
+    }
+    // A CRLF re-encoding changes no event: it verifies.
+    let reply = dechunked_stream(&sandbox, HELLO_STREAM, &[(FAULT_HEADER, "crlf")]);
+    assert!(reply.text().contains("\r\n\r\n"));
+    let verdict = verify_stream(HELLO_STREAM, &reply.body, Some(&sandbox.signing_address()));
+    assert!(verdict.verified, "{}", verdict.to_json());
+    assert_eq!(verdict.facts["stream.line_ends"], "crlf-normalised");
+    // Stream faults on a plain completion are refused.
+    let reply = post(
+        &sandbox,
+        "/v1/private/completions",
+        &[(FAULT_HEADER, "crlf")],
+        HELLO,
+    );
+    assert_eq!(reply.status, 400);
+}
+
+#[test]
 fn transient_failures_then_success() {
     let sandbox = Sandbox::start(SandboxConfig {
         transient_failures: 2,

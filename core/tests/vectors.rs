@@ -143,12 +143,20 @@ fn stream_verifier_agrees_with_verify_stream_for_any_chunking() {
             stream.chunks(17).collect(),
         ];
         splits.extend((1..6).map(|seed| random_chunks(&stream, seed)));
+        let delivered = b64(&case["expect"]["delivered_b64"]);
         for chunks in splits {
             let mut v = StreamVerifier::new(&request, expected);
+            let mut out = Vec::new();
             for chunk in &chunks {
-                v.update(chunk).unwrap();
+                out.extend(v.update(chunk).unwrap());
             }
             assert_eq!(v.finish().unwrap(), whole, "{id}: chunked verdict differs");
+            out.extend(v.tail());
+            assert_eq!(
+                String::from_utf8_lossy(&out),
+                String::from_utf8_lossy(&delivered),
+                "{id}: delivered bytes differ"
+            );
         }
     }
 }

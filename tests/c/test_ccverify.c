@@ -66,18 +66,36 @@ static ccverify_verdict *run_vector(const jvalue *c, const char *id) {
     free(body);
   } else {
     unsigned char *stream = b64decode(jget(c, "stream_b64")->str, &body_len);
+    size_t want_len, got_len = 0, out_len;
+    unsigned char *want = b64decode(jget(jget(c, "expect"), "delivered_b64")->str, &want_len);
+    unsigned char *got = (unsigned char *)malloc(body_len + want_len + 32);
+    const uint8_t *out;
     ccverify_verdict *chunked = NULL;
     ccverify_stream_verifier *sv = NULL;
     size_t i;
     int updates_ok = 1;
     st = ccverify_verify_stream(req, req_len, stream, body_len, expected, &v);
-    /* The incremental verifier, fed one byte at a time, must give the identical verdict. */
+    /* The incremental verifier, fed one byte at a time, must give the identical verdict and
+       hand on exactly the vector's canonical events (never the raw bytes). */
     CHECK(ccverify_stream_verifier_new(req, req_len, expected, &sv) == CCVERIFY_STATUS_OK, "%s: new", id);
-    for (i = 0; i < body_len; i++)
-      updates_ok &= ccverify_stream_verifier_update(sv, stream + i, 1) == CCVERIFY_STATUS_OK;
+    for (i = 0; i < body_len; i++) {
+      updates_ok &= ccverify_stream_verifier_update(sv, stream + i, 1, &out, &out_len) == CCVERIFY_STATUS_OK;
+      if (out_len && got_len + out_len <= body_len + want_len + 32) {
+        memcpy(got + got_len, out, out_len);
+        got_len += out_len;
+      }
+    }
     CHECK(updates_ok, "%s: update", id);
     CHECK(ccverify_stream_verifier_finish(sv, &chunked) == CCVERIFY_STATUS_OK, "%s: finish", id);
+    CHECK(ccverify_stream_verifier_tail(sv, &out, &out_len) == CCVERIFY_STATUS_OK, "%s: tail", id);
+    if (out_len && got_len + out_len <= body_len + want_len + 32) {
+      memcpy(got + got_len, out, out_len);
+      got_len += out_len;
+    }
+    CHECK(got_len == want_len && (want_len == 0 || !memcmp(got, want, want_len)), "%s: delivered bytes differ", id);
     CHECK(streq_or_null(ccverify_verdict_json(chunked), ccverify_verdict_json(v)), "%s: chunked verdict differs", id);
+    free(got);
+    free(want);
     ccverify_verdict_free(chunked);
     ccverify_stream_verifier_free(sv);
     free(stream);
@@ -754,13 +772,26 @@ static void abi_contract(const char *root) {
 
   /* Stream verifier lifecycle. */
   CHECK(ccverify_stream_verifier_new((const uint8_t *)req, req_len, NULL, &sv) == CCVERIFY_STATUS_OK, "new");
-  CHECK(ccverify_stream_verifier_update(sv, (const uint8_t *)"data: x\n", 8) == CCVERIFY_STATUS_OK, "update");
-  CHECK(ccverify_stream_verifier_finish(sv, &v) == CCVERIFY_STATUS_OK, "finish");
-  ccverify_verdict_free(v);
-  CHECK(ccverify_stream_verifier_update(sv, (const uint8_t *)"x", 1) == CCVERIFY_STATUS_INVALID_STATE, "update after finish");
-  CHECK(ccverify_stream_verifier_finish(sv, &v) == CCVERIFY_STATUS_INVALID_STATE, "finish twice");
-  ccverify_stream_verifier_free(sv);
-  CHECK(ccverify_stream_verifier_update(NULL, NULL, 0) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL verifier");
+  {
+    const uint8_t *out = (const uint8_t *)0x1;
+    size_t out_len = 99;
+    CHECK(ccverify_stream_verifier_update(sv, (const uint8_t *)"data: x\n", 8, &out, &out_len) == CCVERIFY_STATUS_OK &&
+              out == NULL && out_len == 0, "update: no event complete yet");
+    CHECK(ccverify_stream_verifier_update(sv, (const uint8_t *)"\ndata:y\n\n", 10, &out, &out_len) == CCVERIFY_STATUS_OK &&
+              out_len == 9 && !memcmp(out, "data: x\n\n", 9), "update: the hashed event, not the unhashed one");
+    CHECK(ccverify_stream_verifier_update(sv, (const uint8_t *)"x", 1, NULL, &out_len) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+          "update without an output pointer");
+    CHECK(ccverify_stream_verifier_finish(sv, &v) == CCVERIFY_STATUS_OK, "finish");
+    CHECK(ccverify_stream_verifier_tail(sv, &out, &out_len) == CCVERIFY_STATUS_OK && out_len == 0,
+          "no [DONE] for an unverified stream");
+    ccverify_verdict_free(v);
+    CHECK(ccverify_stream_verifier_update(sv, (const uint8_t *)"x", 1, &out, &out_len) == CCVERIFY_STATUS_INVALID_STATE,
+          "update after finish");
+    CHECK(ccverify_stream_verifier_finish(sv, &v) == CCVERIFY_STATUS_INVALID_STATE, "finish twice");
+    ccverify_stream_verifier_free(sv);
+    CHECK(ccverify_stream_verifier_update(NULL, NULL, 0, &out, &out_len) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+          "NULL verifier");
+  }
   ccverify_stream_verifier_free(NULL);
   ccverify_verdict_free(NULL);
   CHECK(!ccverify_verdict_verified(NULL) && ccverify_verdict_check_count(NULL) == 0, "NULL verdict accessors");

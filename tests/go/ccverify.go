@@ -399,11 +399,28 @@ func NewStreamVerifier(request []byte, expected string) (*StreamVerifier, error)
 	return &StreamVerifier{p: p}, nil
 }
 
-// Update feeds the next chunk.
-func (s *StreamVerifier) Update(chunk []byte) error {
+// Update feeds the next chunk and returns what to forward instead of it: the canonical
+// events it completed (`data: <payload>\n\n` per data line the agent hashed).
+func (s *StreamVerifier) Update(chunk []byte) ([]byte, error) {
 	c, n := cBytes(chunk)
 	defer C.free(unsafe.Pointer(c))
-	return statusError(C.ccverify_stream_verifier_update(s.p, c, n))
+	var out *C.uint8_t
+	var outLen C.size_t
+	if err := statusError(C.ccverify_stream_verifier_update(s.p, c, n, &out, &outLen)); err != nil {
+		return nil, err
+	}
+	return C.GoBytes(unsafe.Pointer(out), C.int(outLen)), nil
+}
+
+// Tail returns the last bytes to forward after Finish: a final unterminated event, then
+// `data: [DONE]\n\n` only when the stream verified.
+func (s *StreamVerifier) Tail() ([]byte, error) {
+	var out *C.uint8_t
+	var outLen C.size_t
+	if err := statusError(C.ccverify_stream_verifier_tail(s.p, &out, &outLen)); err != nil {
+		return nil, err
+	}
+	return C.GoBytes(unsafe.Pointer(out), C.int(outLen)), nil
 }
 
 // Finish returns the verdict.

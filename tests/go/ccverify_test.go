@@ -27,6 +27,7 @@ type vector struct {
 		Signer       *string           `json:"signer"`
 		RequestHash  *string           `json:"request_hash"`
 		ResponseHash *string           `json:"response_hash"`
+		DeliveredB64 string            `json:"delivered_b64"`
 		Checks       map[string]string `json:"checks"`
 	} `json:"expect"`
 }
@@ -70,16 +71,24 @@ func TestExchangeVectors(t *testing.T) {
 					if err2 != nil {
 						t.Fatal(err2)
 					}
+					var delivered []byte
 					for i := 0; i < len(stream); i += 7 {
 						end := min(i+7, len(stream))
-						if err := sv.Update(stream[i:end]); err != nil {
+						out, err := sv.Update(stream[i:end])
+						if err != nil {
 							t.Fatal(err)
 						}
+						delivered = append(delivered, out...)
 					}
 					chunked, err3 := sv.Finish()
+					tail, err4 := sv.Tail()
 					sv.Close()
 					if err3 != nil || chunked.JSON != got.JSON {
 						t.Errorf("chunked verdict differs: %v", err3)
+					}
+					delivered = append(delivered, tail...)
+					if err4 != nil || !bytes.Equal(delivered, mustB64(t, v.Expect.DeliveredB64)) {
+						t.Errorf("delivered bytes differ (%v): %q", err4, delivered)
 					}
 				}
 			}

@@ -315,13 +315,16 @@ pub unsafe extern "C" fn ccverify_session_chat(
 /// Sends one streamed chat completion (the body should say `"stream": true`) and verifies the
 /// SSE stream against the pinned signing address. Blocks until the stream ended.
 ///
-/// `on_chunk` (may be NULL) receives the bytes as they arrive, on the calling thread, with
-/// `user_data`. With `hold`, nothing is passed while the stream arrives: the whole stream is
-/// passed in one call once it verified, and never when it did not (so on a session whose
-/// attestation did not verify, never). The concatenated chunks are the response body.
+/// `on_chunk` (may be NULL) receives, on the calling thread with `user_data`, never the relayed
+/// bytes but the canonical re-serialisation of each event as it is shown to be one data line
+/// the agent hashed (`data: <payload>\n\n`), and at the end `data: [DONE]\n\n` only if the
+/// stream and the session verified. With `hold`, nothing is passed while the stream arrives:
+/// all of it is passed in one call once it verified, and never when it did not (so on a
+/// session whose attestation did not verify, never). The concatenated chunks are the response
+/// body.
 ///
 /// On success `*out` receives the response (free it with `ccverify_chat_response_free`); its
-/// body is the whole stream, its verdict has the stream's checks (`stream.signature_block`,
+/// body is those canonical events, its verdict has the stream's checks (`stream.signature_block`, `stream.coverage`,
 /// `response.signer`, `response.request_hash`, `response.response_hash`, …) plus
 /// `session.attestation`. Errors: as `ccverify_session_chat`; a connection lost mid-stream is
 /// `CCVERIFY_STATUS_NETWORK` (chunks already passed to `on_chunk` stay passed).
@@ -388,7 +391,8 @@ pub unsafe extern "C" fn ccverify_chat_response_status(
     })
 }
 
-/// The exact body received (for a stream, the whole SSE stream): `*ptr` receives its address
+/// The body to hand on: for a plain reply the exact body received; for a stream the canonical
+/// events (see `ccverify_session_chat_stream`), never the relayed bytes: `*ptr` receives its address
 /// (NULL when it is empty) and `*len` its length. Borrowed from the response.
 ///
 /// Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
@@ -407,16 +411,8 @@ pub unsafe extern "C" fn ccverify_chat_response_body(
         // SAFETY: forwarded caller contract.
         let r = unsafe { response_ref(response) }
             .ok_or_else(|| Error::InvalidArgument("response is NULL".into()))?;
-        let data = if r.body.is_empty() {
-            std::ptr::null()
-        } else {
-            r.body.as_ptr()
-        };
         // SAFETY: both checked non-NULL; writable per the caller's contract.
-        unsafe {
-            write_out(ptr, data)?;
-            write_out(len, r.body.len())
-        }
+        unsafe { crate::lend(&r.body, ptr, len) }
     })
 }
 

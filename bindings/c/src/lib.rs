@@ -109,6 +109,8 @@ pub struct ccverify_verdict {
 /// An incremental verifier for a streamed response. Free with `ccverify_stream_verifier_free`.
 pub struct ccverify_stream_verifier {
     inner: StreamVerifier,
+    /// What the last `_update` or `_tail` handed out; valid until the next call.
+    out: Vec<u8>,
 }
 
 thread_local! {
@@ -709,31 +711,87 @@ pub unsafe extern "C" fn ccverify_stream_verifier_new(
             let inner = StreamVerifier::new(request, expected);
             write_out(
                 out,
-                Box::into_raw(Box::new(ccverify_stream_verifier { inner })),
+                Box::into_raw(Box::new(ccverify_stream_verifier {
+                    inner,
+                    out: Vec::new(),
+                })),
             )
         }
     })
 }
 
-/// Feeds the next `chunk_len` bytes of the stream. The bytes are not retained.
+/// Feeds the next `chunk_len` bytes of the stream (any chunking, even inside a UTF-8
+/// character; the bytes are not retained) and hands back what to forward instead of them:
+/// `*out` / `*out_len` receive the canonical re-serialisation of the events these bytes
+/// completed (`data: <payload>\n\n` per data line the agent hashed; often empty, then `*out` is
+/// NULL). Never forward the raw chunks: only these bytes are covered by the signature. The
+/// buffer is borrowed from the verifier and valid until the next call on it.
 ///
 /// # Safety
 /// `verifier` must be a live verifier from `ccverify_stream_verifier_new`; `chunk` valid for
-/// `chunk_len` bytes.
+/// `chunk_len` bytes; `out` and `out_len` writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ccverify_stream_verifier_update(
     verifier: *mut ccverify_stream_verifier,
     chunk: *const u8,
     chunk_len: usize,
+    out: *mut *const u8,
+    out_len: *mut usize,
 ) -> ccverify_status {
     guard(|| {
+        require_out(out)?;
+        require_out(out_len)?;
         // SAFETY: caller contract: NULL or a live, exclusively used verifier.
         let v = unsafe { verifier.as_mut() }
             .ok_or_else(|| Error::InvalidArgument("verifier is NULL".into()))?;
         // SAFETY: caller contract for the chunk.
         let chunk = unsafe { bytes(chunk, chunk_len, "chunk") }?;
-        v.inner.update(chunk)
+        v.out = v.inner.update(chunk)?;
+        // SAFETY: both checked non-NULL; writable per the caller's contract.
+        unsafe { lend(&v.out, out, out_len) }
     })
+}
+
+/// After `ccverify_stream_verifier_finish`: the last bytes to forward — the event the stream
+/// ended in without a closing blank line, if any, then `data: [DONE]\n\n` only if the stream
+/// verified. `*out` / `*out_len` as for `ccverify_stream_verifier_update` (borrowed, valid
+/// until the next call on the verifier). Before `finish` it is empty.
+///
+/// # Safety
+/// `verifier` must be a live verifier; `out` and `out_len` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_stream_verifier_tail(
+    verifier: *mut ccverify_stream_verifier,
+    out: *mut *const u8,
+    out_len: *mut usize,
+) -> ccverify_status {
+    guard(|| {
+        require_out(out)?;
+        require_out(out_len)?;
+        // SAFETY: caller contract: NULL or a live, exclusively used verifier.
+        let v = unsafe { verifier.as_mut() }
+            .ok_or_else(|| Error::InvalidArgument("verifier is NULL".into()))?;
+        v.out = v.inner.tail();
+        // SAFETY: both checked non-NULL; writable per the caller's contract.
+        unsafe { lend(&v.out, out, out_len) }
+    })
+}
+
+/// Writes a borrowed view of `data` (NULL when empty) through `ptr` and `len`.
+///
+/// # Safety
+/// `ptr` and `len` must be valid for writes.
+pub(crate) unsafe fn lend(data: &[u8], ptr: *mut *const u8, len: *mut usize) -> Result<(), Error> {
+    let p = if data.is_empty() {
+        std::ptr::null()
+    } else {
+        data.as_ptr()
+    };
+    // SAFETY: forwarded caller contract.
+    unsafe {
+        write_out(ptr, p)?;
+        write_out(len, data.len())
+    }
 }
 
 /// Ends the stream; on success `*out` receives the verdict (free it with

@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use ccverify::{Address, ErrorKind};
-use napi::bindgen_prelude::{Either, Null, Object, Uint8ArraySlice, Unknown};
+use napi::bindgen_prelude::{Buffer, Either, Null, Object, Uint8ArraySlice, Unknown};
 use napi::{JsValue, ValueType};
 use napi_derive::napi;
 
@@ -372,8 +372,10 @@ pub fn verify_stream(
 }
 
 /// Verifies an SSE stream incrementally: pass every chunk through `update` as it arrives (any
-/// boundaries, even inside a UTF-8 character), forward it to your user as usual, and call
-/// `finish` at the end of the stream for the verdict. Memory stays bounded by the longest line.
+/// boundaries, even inside a UTF-8 character) and forward what it returns — the verified events
+/// re-serialised, never the raw bytes; call `finish` at the end of the stream for the verdict,
+/// then forward `tail()` (`data: [DONE]` only if it verified). Memory stays bounded by the
+/// longest line.
 #[napi]
 pub struct StreamVerifier {
     inner: ccverify::StreamVerifier,
@@ -401,20 +403,29 @@ impl StreamVerifier {
         })
     }
 
-    /// Feeds the next chunk of the stream and returns that same chunk, so it can be passed
-    /// through: `res.write(verifier.update(chunk))`. Throws `invalid_state` after `finish`.
-    #[napi(
-        catch_unwind,
-        ts_generic_types = "T extends Buffer | Uint8Array | string",
-        ts_args_type = "chunk: T",
-        ts_return_type = "T"
-    )]
-    pub fn update<'env>(&mut self, chunk: Unknown<'env>) -> Result<Unknown<'env>> {
+    /// Feeds the next chunk of the stream and returns what to pass on instead of it: the
+    /// canonical re-serialisation of the events it completed, each exactly one data line the
+    /// agent hashed (`data: <payload>\n\n`; often empty) — `res.write(verifier.update(chunk))`.
+    /// Never forward the raw chunks. Throws `invalid_state` after `finish`.
+    #[napi(catch_unwind)]
+    pub fn update(
+        &mut self,
+        #[napi(ts_arg_type = "Buffer | Uint8Array | string")] chunk: Unknown<'_>,
+    ) -> Result<Buffer> {
         self.run(|inner| {
             let bytes = js_bytes(&chunk, "chunk")?;
-            inner.update(bytes.as_slice()).map_err(core_error)
-        })?;
-        Ok(chunk)
+            inner
+                .update(bytes.as_slice())
+                .map(Buffer::from)
+                .map_err(core_error)
+        })
+    }
+
+    /// After `finish`: the last bytes to pass on — an event the stream ended in without a
+    /// closing blank line, then `data: [DONE]\n\n` only if the stream verified. Empty before.
+    #[napi(catch_unwind)]
+    pub fn tail(&mut self) -> Result<Buffer> {
+        self.run(|inner| Ok(Buffer::from(inner.tail())))
     }
 
     /// Ends the stream and returns the verdict. Throws `invalid_state` when called twice; the

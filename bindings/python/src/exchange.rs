@@ -7,6 +7,7 @@
 use std::sync::Mutex;
 
 use pyo3::prelude::*;
+use pyo3::types::PyBytes;
 
 use crate::error::{guard, to_py_err};
 use crate::input::{self, ByteArg};
@@ -94,12 +95,14 @@ const DETACH_MIN_CHUNK: usize = 16 * 1024;
 /// Verify an SSE stream incrementally, while you forward it.
 ///
 /// Feed every chunk to update() as it arrives (any boundaries, even inside a UTF-8 character)
-/// and call finish() at the real end of the stream for the verdict:
+/// and forward what it returns — the verified events re-serialised, never the raw bytes; call
+/// finish() at the real end of the stream for the verdict, then forward tail():
 ///
 ///     verifier = ccverify.StreamVerifier(request_body, expected_address=attested)
 ///     for chunk in response.iter_bytes():
 ///         forward(verifier.update(chunk))
 ///     verdict = verifier.finish()
+///     forward(verifier.tail())        # data: [DONE] only if the stream verified
 ///
 /// Memory stays bounded: a stream line is kept only up to 16 MiB and the signature block up to
 /// 64 KiB; a longer one fails the verdict rather than being truncated silently.
@@ -162,18 +165,23 @@ impl StreamVerifier {
         })
     }
 
-    /// Feed the next bytes of the stream and get them back unchanged, to pass them on.
+    /// Feed the next bytes of the stream and get back what to pass on instead of them.
+    ///
+    /// Never forward the raw chunks: what this returns is the canonical re-serialisation of
+    /// the events these bytes completed, each exactly one data line the agent hashed
+    /// (``data: <payload>\n\n``; often empty). A relay's additions that an SSE parser would
+    /// read but no signature covers are never in it (and fail ``stream.coverage``).
     ///
     /// Args:
     ///     chunk: the next bytes (bytes, bytearray or memoryview), any size, any boundaries.
     ///
     /// Returns:
-    ///     The same chunk object.
+    ///     bytes to forward (possibly empty).
     ///
     /// Raises:
     ///     InvalidStateError: finish() was already called.
     ///     TypeError: chunk is not bytes, bytearray or memoryview.
-    fn update<'py>(&self, chunk: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    fn update<'py>(&self, chunk: Bound<'py, PyAny>) -> PyResult<Bound<'py, PyBytes>> {
         let py = chunk.py();
         let data = ByteArg::from_any(&chunk, "chunk")?;
         let bytes = data.as_slice();
@@ -186,8 +194,18 @@ impl StreamVerifier {
             // before releasing it, so waiting here with the GIL cannot deadlock.
             self.with_inner(|v| v.update(bytes))
         };
-        result.map_err(|e| to_py_err(py, e))?;
-        Ok(chunk)
+        let out = result.map_err(|e| to_py_err(py, e))?;
+        Ok(PyBytes::new(py, &out))
+    }
+
+    /// The last bytes to pass on, after finish(): an event the stream ended in without a
+    /// closing blank line, then ``data: [DONE]\n\n`` only if the stream verified. Empty
+    /// before finish().
+    fn tail<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let out = self
+            .with_inner(|v| Ok(v.tail()))
+            .map_err(|e| to_py_err(py, e))?;
+        Ok(PyBytes::new(py, &out))
     }
 
     /// End the stream and return the verdict. The verifier cannot be used afterwards.

@@ -264,7 +264,8 @@ pub fn normalize_nonce(nonce: String) -> Result<String, CcverifyError> {
     Ok(ccverify::Nonce::normalize(&nonce)?.to_hex())
 }
 
-/// Verifies a stream incrementally: `update` with chunks as they arrive, `finish` at the end.
+/// Verifies a stream incrementally: `update` with chunks as they arrive (forward what it
+/// returns, never the raw bytes), `finish` at the end, then forward `tail()`.
 #[derive(uniffi::Object)]
 pub struct StreamVerifier {
     inner: Mutex<ccverify::StreamVerifier>,
@@ -284,10 +285,17 @@ impl StreamVerifier {
         }))
     }
 
-    /// Feeds the next bytes and returns them unchanged, for pass-through.
+    /// Feeds the next bytes and returns what to pass on instead of them: the canonical
+    /// re-serialisation of the events they completed, each exactly one data line the agent
+    /// hashed (`data: <payload>\n\n`; often empty). Never forward the raw bytes.
     pub fn update(&self, chunk: Vec<u8>) -> Result<Vec<u8>, CcverifyError> {
-        self.lock()?.update(&chunk)?;
-        Ok(chunk)
+        Ok(self.lock()?.update(&chunk)?)
+    }
+
+    /// After `finish`: the last bytes to pass on — an event the stream ended in without a
+    /// closing blank line, then `data: [DONE]\n\n` only if the stream verified.
+    pub fn tail(&self) -> Result<Vec<u8>, CcverifyError> {
+        Ok(self.lock()?.tail())
     }
 
     /// Ends the stream and returns the verdict; a second call fails with `InvalidState`.

@@ -17,7 +17,9 @@ mod stream;
 
 pub use request::{CanonicalRequest, canonicalize as canonicalize_request};
 pub use response::response_hash_hex;
-pub use stream::{StreamLimits, StreamVerifier, verify_stream};
+pub use stream::{
+    DONE_EVENT, StreamLimits, StreamVerifier, verify_stream, verify_stream_delivered,
+};
 
 use crate::eth::{Address, RecoverableSignature, eip191_hash};
 use crate::verdict::{Check, CheckStatus, Verdict, ids};

@@ -33,7 +33,7 @@ use serde_json::{Value, json};
 use crate::Error;
 use crate::bundle::{Bundle, Exchange, Recorder};
 use crate::eth::Address;
-use crate::exchange::{StreamVerifier, verify_response};
+use crate::exchange::{DONE_EVENT, StreamVerifier, verify_response};
 use crate::gpu::ocsp::DirOcspSource;
 use crate::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
 use crate::gpu::unix_now;
@@ -242,7 +242,11 @@ pub struct Model {
 pub struct ChatResponse {
     /// The HTTP status (2xx; other statuses are errors).
     pub status: u16,
-    /// The exact body received (for streams, the whole SSE stream).
+    /// The body to hand on. Plain replies: the exact body received (its hash was checked over
+    /// exactly these bytes, JSON whitespace aside). Streams: never the relayed bytes, but the
+    /// canonical re-serialisation of the verified events (`data: <payload>\n\n` each), ending
+    /// in `data: [DONE]\n\n` only when the stream verified. The raw stream is in the session's
+    /// bundle, for re-verification.
     pub body: Vec<u8>,
     /// The response headers (lower-case names).
     pub headers: Vec<(String, String)>,
@@ -556,10 +560,17 @@ impl Session {
         ))
     }
 
+    /// The exchange's verdict with the session row; records the exchange (its raw bytes) in
+    /// the bundle; `body` is what the caller hands on.
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one private constructor of ChatResponse"
+    )]
     fn finish(
         &self,
         mut verdict: Verdict,
         request: &[u8],
+        raw: &[u8],
         body: Vec<u8>,
         headers: Vec<(String, String)>,
         status: u16,
@@ -580,7 +591,7 @@ impl Session {
         if self.config.record_exchanges
             && let (Ok(req), Ok(resp)) = (
                 String::from_utf8(request.to_vec()),
-                String::from_utf8(body.clone()),
+                String::from_utf8(raw.to_vec()),
             )
             && let Ok(mut b) = self.bundle.lock()
         {
@@ -634,12 +645,16 @@ impl Session {
         let (r, status, headers) = self.post_completion(body, "completion")?;
         let reply = read_body(r, "completion")?;
         let verdict = verify_response(body, &reply, &headers, self.pinned.as_ref());
-        Ok(self.finish(verdict, body, reply, headers, status, false))
+        Ok(self.finish(verdict, body, &reply, reply.clone(), headers, status, false))
     }
 
-    /// Sends one streamed completion (the body should say `"stream": true`). Each chunk is
-    /// passed to `on_chunk` as it arrives — or, with `hold`, only after the whole stream
-    /// verified (nothing is passed when it did not). The verdict comes at the end.
+    /// Sends one streamed completion (the body should say `"stream": true`) and verifies it.
+    ///
+    /// `on_chunk` never sees the relayed bytes: it receives the canonical re-serialisation of
+    /// each event as it is verified to be one hashed data line (`data: <payload>\n\n`), and
+    /// at the end `data: [DONE]\n\n` only if the whole stream (and the session) verified.
+    /// With `hold`, nothing is passed until the verdict, then all of it in one call — nothing
+    /// at all when it did not verify. The verdict comes at the end.
     ///
     /// # Errors
     /// As [`Session::chat`]; a connection lost mid-stream is [`Error::Network`].
@@ -651,7 +666,8 @@ impl Session {
     ) -> Result<ChatResponse, Error> {
         let (r, status, headers) = self.post_completion(body, "stream")?;
         let mut verifier = StreamVerifier::new(body, self.pinned);
-        let mut all = Vec::new();
+        let mut raw = Vec::new();
+        let mut delivered = Vec::new();
         let mut reader = r;
         let mut buf = vec![0u8; 16 * 1024];
         loop {
@@ -662,21 +678,33 @@ impl Session {
                 break;
             }
             let chunk = &buf[..n];
-            all.extend_from_slice(chunk);
-            if all.len() > MAX_REPLY_LEN {
+            raw.extend_from_slice(chunk);
+            if raw.len() > MAX_REPLY_LEN {
                 return Err(Error::LimitExceeded(format!(
                     "stream larger than {MAX_REPLY_LEN} bytes"
                 )));
             }
-            verifier.update(chunk)?;
-            if !hold {
-                on_chunk(chunk);
+            let events = verifier.update(chunk)?;
+            if !hold && !events.is_empty() {
+                on_chunk(&events);
             }
+            delivered.extend_from_slice(&events);
         }
         let verdict = verifier.finish()?;
-        let out = self.finish(verdict, body, all, headers, status, true);
-        if hold && out.verified {
-            on_chunk(&out.body);
+        let mut last = verifier.final_event().to_vec();
+        delivered.extend_from_slice(&last);
+        let mut out = self.finish(verdict, body, &raw, delivered, headers, status, true);
+        // The end marker only for a stream that verified with a verified session.
+        if out.verified {
+            last.extend_from_slice(DONE_EVENT);
+            out.body.extend_from_slice(DONE_EVENT);
+        }
+        if hold {
+            if out.verified {
+                on_chunk(&out.body);
+            }
+        } else if !last.is_empty() {
+            on_chunk(&last);
         }
         Ok(out)
     }

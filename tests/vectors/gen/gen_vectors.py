@@ -57,7 +57,7 @@ RESPONSE_CHECKS = [
     "response.request_hash",
     "response.response_hash",
 ]
-STREAM_CHECKS = ["stream.signature_block"] + RESPONSE_CHECKS
+STREAM_CHECKS = ["stream.signature_block", "stream.coverage"] + RESPONSE_CHECKS
 
 # Fixed values from spec section 10, asserted below.
 SPEC_N1_REQUEST_HASH = "502cd93772f39b158fddef9bb17deee83acd3604acbc2435ec443b5eb2960ef5"
@@ -340,33 +340,120 @@ def verifier_request_hash(request: bytes) -> Optional[str]:
         return None
 
 
+MARKER_RE = re.compile(rb"event: signature\r?\n")
+
+
 def verifier_stream_parts(stream: bytes) -> Optional[tuple[dict, bytes]]:
-    """Find exactly one signature block; return (event, stream without the block)."""
-    marker = b"event: signature\n"
-    if stream.count(marker) != 1:
+    """Find exactly one signature block -- `event: signature` + LF or CRLF, then lines up to the
+    first blank line (LF or CRLF) -- and return (event, stream without the block)."""
+    found = list(MARKER_RE.finditer(stream))
+    if len(found) != 1:
         return None
-    start = stream.index(marker)
-    data_start = start + len(marker)
-    end = stream.find(b"\n\n", data_start)
-    if end < 0:
+    start, data_start = found[0].start(), found[0].end()
+    lines = []
+    pos = data_start
+    while True:
+        nl = stream.find(b"\n", pos)
+        if nl < 0:
+            return None  # unterminated
+        line = stream[pos:nl]
+        pos = nl + 1
+        if line in (b"", b"\r"):
+            break
+        lines.append(line)
+    if len(lines) != 1 or not lines[0].startswith(b"data: "):
         return None
-    line = stream[data_start:end]
-    if not line.startswith(b"data: "):
+    data = lines[0][6:]
+    if data.endswith(b"\r"):
+        data = data[:-1]
+    if b"\r" in data:
         return None
     try:
-        event = json.loads(line[6:].decode("utf-8"))
+        event = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         return None
     if not isinstance(event, dict):
         return None
-    return event, stream[:start] + stream[end + 2 :]
+    return event, stream[:start] + stream[pos:]
 
 
-def verifier_stream_hash(remainder: bytes) -> Optional[str]:
+def verifier_stream_hashes(remainder: bytes) -> Optional[tuple[str, str]]:
+    """The agent's rule on the bytes received, and the same with one trailing CR removed from
+    each hashed line (a proxy's LF-to-CRLF re-encoding undone)."""
     try:
-        return agent_stream_hash(remainder)
+        chunks = agent_chunks_of(remainder)
     except UnicodeDecodeError:
         return None
+    lf = [c[:-1] if c.endswith("\r") else c for c in chunks]
+    return (
+        sha256_hex(compact({"chunks": chunks})),
+        sha256_hex(compact({"chunks": lf})),
+    )
+
+
+def whatwg_lines(data: bytes) -> list[tuple[int, int]]:
+    """(start, end) of every line as the WHATWG event-stream parser splits it: CRLF, LF or a lone
+    CR end a line; a leading BOM is not part of the first line. An unterminated last piece is
+    a line too here (the verifier delivers the hashed content in it)."""
+    out = []
+    pos = 3 if data.startswith(b"\xef\xbb\xbf") else 0
+    start = pos
+    while pos < len(data):
+        b = data[pos]
+        if b == 0x0A:
+            out.append((start, pos))
+            pos += 1
+            start = pos
+        elif b == 0x0D:
+            out.append((start, pos))
+            pos += 2 if data[pos + 1 : pos + 2] == b"\n" else 1
+            start = pos
+        else:
+            pos += 1
+    if start < len(data):
+        out.append((start, len(data)))
+    return out
+
+
+def consumer_view(remainder: bytes) -> tuple[Optional[str], bytes]:
+    """Coverage by spans: every `data` field a WHATWG consumer reads must be a whole line the
+    agent hashed (same start; same end, or the end before its CR), one per event; no `event`
+    field. Returns (the first violation or None, the canonical events)."""
+    agent_lines = {}
+    pos = 0
+    for piece in remainder.split(b"\n"):
+        agent_lines[pos] = piece
+        pos += len(piece) + 1
+    violation = None
+    events: list[bytes] = []  # every hashed data line (but [DONE]) is delivered, in order
+    current: list[bytes] = []
+    for start, end in whatwg_lines(remainder):
+        line = remainder[start:end]
+        if not line:
+            current = []
+            continue
+        if line.startswith(b":"):
+            continue
+        name, colon, value = line.partition(b":")
+        if colon and value.startswith(b" "):
+            value = value[1:]
+        if name == b"event":
+            violation = violation or f"event field {line!r}"
+        elif name == b"data":
+            agent = agent_lines.get(start)
+            hashed_whole = agent is not None and agent.startswith(b"data: ") and (
+                agent == line or agent == line + b"\r"
+            )
+            if not hashed_whole:
+                violation = violation or f"unhashed data line {line!r}"
+                continue
+            if current:
+                violation = violation or f"second data line in one event {line!r}"
+            current.append(value)
+            if not value.startswith(b"[DONE]"):
+                events.append(value)
+    delivered = b"".join(b"data: " + e + b"\n\n" for e in events)
+    return violation, delivered
 
 
 def parse_signature(sig: str) -> Optional[tuple[int, int, int]]:
@@ -480,17 +567,40 @@ def verify_response(request: bytes, body: bytes, headers: dict, expected: Option
 
 def verify_stream(request: bytes, stream: bytes, expected: Optional[str]) -> dict:
     parts = verifier_stream_parts(stream)
+    remainder = stream if parts is None else parts[1]
+    # Every block cut out (the Rust engine also cuts each of several blocks).
     if parts is None:
-        checks = {"stream.signature_block": "fail"}
+        for m in reversed(list(MARKER_RE.finditer(stream))):
+            end = stream.find(b"\n\n", m.end())
+            end_crlf = stream.find(b"\n\r\n", m.end())
+            ends = [e + 2 for e in (end,) if e >= 0] + [e + 3 for e in (end_crlf,) if e >= 0]
+            # An unterminated block runs to the end of the stream.
+            remainder = remainder[: m.start()] + (remainder[min(ends) :] if ends else b"")
+    hashes = verifier_stream_hashes(remainder)
+    violation, delivered = consumer_view(remainder)
+    coverage = "fail" if violation is not None or hashes is None else "pass"
+    if parts is None:
+        checks = {"stream.signature_block": "fail", "stream.coverage": coverage}
         checks.update({k: "skip" for k in RESPONSE_CHECKS})
-        return verdict(checks, None, None, None)
+        out = verdict(checks, None, None, None)
+        out["delivered_b64"] = b64(delivered)
+        return out
     event, remainder = parts
     req_hash = verifier_request_hash(request)
-    resp_hash = verifier_stream_hash(remainder)
+    resp_hash = None
+    if hashes is not None:
+        raw, lf = hashes
+        signed = event.get("text")
+        signed_resp = signed.split(":", 1)[1] if isinstance(signed, str) and TEXT_RE.fullmatch(signed) else None
+        resp_hash = lf if signed_resp == lf and raw != lf else raw
     inner, signer = run_signature_checks(event, req_hash, resp_hash, expected)
-    checks = {"stream.signature_block": "pass"}
+    checks = {"stream.signature_block": "pass", "stream.coverage": coverage}
     checks.update({k: inner[k] for k in RESPONSE_CHECKS})
-    return verdict(checks, signer, req_hash, resp_hash)
+    out = verdict(checks, signer, req_hash, resp_hash)
+    if out["verified"]:
+        delivered += b"data: [DONE]\n\n"
+    out["delivered_b64"] = b64(delivered)
+    return out
 
 
 # --------------------------------------------------------------------------
@@ -1230,10 +1340,98 @@ def build_stream_cases() -> None:
     assert len(agent_chunks_of(no_space["upstream"])) == 2
     add_stream_case(
         "s_data_without_space",
-        "One upstream line is 'data:{...}' without a space: the agent's rule skips it, so that "
-        "line is NOT covered by the signature, yet the stream verifies.",
+        "One upstream line is 'data:{...}' without a space: the agent's rule skips it, so no "
+        "signature covers it, but an SSE consumer reads it as a chunk: coverage fails (the "
+        "hash itself matches).",
         S1_REQUEST,
         no_space["wire"],
+        fails=("stream.coverage",),
+    )
+
+    # ---- what a relay can add that a standard SSE consumer reads (sse-consumers.md) --------
+    injected = delta_line({"content": " INJECTED"})
+    second = wire.index(S1_CHUNKS[1])
+
+    def inject(at: int, extra: bytes) -> bytes:
+        return wire[:at] + extra + wire[at:]
+
+    for case_id, extra, what in [
+        ("s_inject_data_no_space", b"data:" + injected + b"\n\n",
+         "a whole chunk as 'data:{...}' (no space)"),
+        ("s_inject_data_tab", b"data:\t" + injected + b"\n\n",
+         "a chunk as 'data:\\t{...}' (a consumer keeps the tab, JSON ignores it)"),
+        ("s_inject_cr_comment", b": c\rdata: " + injected + b"\r\r\n",
+         "': c\\rdata: {...}\\r\\r\\n' -- one line to the agent (not hashed), a comment, a data "
+         "line and a blank line to a consumer"),
+        ("s_inject_bare_data", b"data\n\n", "a bare 'data' field (an empty event to a consumer)"),
+        ("s_inject_done_no_space", b"data:[DONE]\n\n",
+         "'data:[DONE]' before a signed chunk (a consumer stops there and loses the rest)"),
+    ]:
+        add_stream_case(
+            case_id,
+            f"A relay adds {what} to the genuine S1 stream: the agent's rule never hashed it, so "
+            "the hash still matches, but a standard SSE consumer reads it: coverage fails.",
+            S1_REQUEST,
+            inject(second, extra),
+            fails=("stream.coverage",),
+        )
+    add_stream_case(
+        "s_event_relabel_no_space",
+        "A relay puts 'event:signature' (no space) before a genuine chunk: a wrapper that drops "
+        "signature events would drop the chunk; the only event field allowed is the block's own: "
+        "coverage fails.",
+        S1_REQUEST,
+        inject(second, b"event:signature\n"),
+        fails=("stream.coverage",),
+    )
+    add_stream_case(
+        "s_event_relabel",
+        "A relay labels a genuine chunk 'event: message': coverage fails.",
+        S1_REQUEST,
+        inject(second, b"event: message\n"),
+        fails=("stream.coverage",),
+    )
+    joined_events = wire.replace(S1_CHUNKS[0], S1_CHUNKS[0][:-1], 1)
+    add_stream_case(
+        "s_joined_data_lines",
+        "A relay removes the blank line between the first two chunks: the hashed lines are "
+        "unchanged, but a consumer joins them into one payload nobody signed: coverage fails.",
+        S1_REQUEST,
+        joined_events,
+        fails=("stream.coverage",),
+    )
+    add_stream_case(
+        "s_bom",
+        "A relay prefixes a UTF-8 BOM: a consumer drops it and reads the first chunk, the agent's "
+        "rule did not hash that line: coverage and response_hash fail.",
+        S1_REQUEST,
+        b"\xef\xbb\xbf" + wire,
+        fails=("stream.coverage", "response_hash"),
+    )
+    add_stream_case(
+        "s_crlf_reencoded",
+        "A proxy re-encodes every line end of the genuine S1 stream (the block too) from LF to "
+        "CRLF: no event and no data line changes, so it verifies (the hash matches once the "
+        "added CRs are removed; fact stream.line_ends).",
+        S1_REQUEST,
+        wire.replace(b"\n", b"\r\n"),
+    )
+    add_stream_case(
+        "s_keepalive_comments",
+        "A relay adds ': keep-alive' comments and 'id:'/'retry:' lines between events: consumers "
+        "ignore them and so does the verifier (they are not delivered); verifies.",
+        S1_REQUEST,
+        inject(second, b": keep-alive\n\nid: 1\nretry: 3000\n\n"),
+    )
+    add_stream_case(
+        "s_lone_cr_reencoded",
+        "A proxy re-encodes line ends to lone CRs: the agent's rule sees one line and no "
+        "signature block (and a consumer reads its 'event' line): nothing verifies.",
+        S1_REQUEST,
+        wire.replace(b"\n", b"\r"),
+        fails=("stream.signature_block", "stream.coverage"),
+        skips=ALL_SKIPPED,
+        signer=None,
     )
 
     empty = agent_stream(S1_REQUEST, [DONE], ATTESTED_KEY)
