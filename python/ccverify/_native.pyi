@@ -4,7 +4,7 @@ import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Final, Literal, TypeVar, Union, final
+from typing import Any, Final, Literal, Union, final
 
 from typing_extensions import NotRequired, TypedDict
 
@@ -44,7 +44,6 @@ __all__ = [
 __version__: str
 
 _Bytes = Union[bytes, bytearray, memoryview]
-_ChunkT = TypeVar("_ChunkT", bytes, bytearray, memoryview)
 _Headers = Union[Mapping[str, str], Iterable[tuple[str, str]]]
 _Status = Literal["pass", "fail", "skip", "warn"]
 _Dir = Union[str, os.PathLike[str]]
@@ -210,21 +209,27 @@ class Verdict:
 class StreamVerifier:
     """Verify an SSE stream incrementally, while you forward it.
 
-    Feed every chunk to update() as it arrives and call finish() at the real end of the
-    stream. Calls on one verifier are serialised; update() (for chunks of 16 KiB or more) and
-    finish() release the GIL.
+    Feed every chunk to update() as it arrives and forward what it returns (the verified
+    events re-serialised, never the raw bytes); call finish() at the real end of the stream,
+    then forward tail(). Calls on one verifier are serialised; update() (for chunks of 16 KiB
+    or more) and finish() release the GIL.
     """
 
     def __new__(
         cls, request: _Bytes, expected_address: Union[str, None] = None
     ) -> StreamVerifier: ...
-    def update(self, chunk: _ChunkT) -> _ChunkT:
-        """Feed the next bytes of the stream and get the same chunk object back.
+    def update(self, chunk: _Bytes) -> bytes:
+        """Feed the next bytes of the stream; return what to forward instead of them: the
+        events they completed, each exactly one data line the agent hashed
+        (``data: <payload>\\n\\n``; often empty).
 
         Raises InvalidStateError after finish(), TypeError for a chunk of another type.
         """
     def finish(self) -> Verdict:
         """End the stream and return the verdict; raises InvalidStateError if called twice."""
+    def tail(self) -> bytes:
+        """After finish(): an event the stream ended in without a closing blank line, then
+        ``data: [DONE]\\n\\n`` only if the stream verified. Empty before finish()."""
 
 def verify_response(
     request: _Bytes,
@@ -406,7 +411,9 @@ class ChatResponse:
         """The HTTP status (2xx; error statuses raise NetworkError)."""
     @property
     def body(self) -> bytes:
-        """The exact body received (for streams, the whole SSE stream)."""
+        """The body to hand on: a plain reply's exact body; for a stream the verified events
+        re-serialised (``data: <payload>`` events, then ``data: [DONE]`` only if it verified),
+        never the relayed bytes."""
     @property
     def headers(self) -> list[tuple[str, str]]:
         """The response headers, (name, value) tuples with lower-case names."""
@@ -521,11 +528,13 @@ class Session:
         hold: bool = False,
         on_chunk: Union[Callable[[bytes], object], None] = None,
     ) -> ChatResponse:
-        """Send one streamed completion; chunks go to on_chunk (GIL held) as they arrive, or
-        with ``hold`` only after the whole stream verified. An exception raised by on_chunk
+        """Send one streamed completion; its verified events, re-serialised, go to on_chunk
+        (GIL held) as they arrive, or with ``hold`` only after the whole stream verified;
+        ``data: [DONE]`` comes only for a verified stream. An exception raised by on_chunk
         aborts the stream and propagates."""
     def iter_stream(self, body: _Body, *, hold: bool = False) -> ChatStream:
-        """Send one streamed completion and iterate over its chunks as they arrive."""
+        """Send one streamed completion and iterate over its verified events, re-serialised,
+        as they arrive (``data: [DONE]`` only for a verified stream)."""
 
 def list_models(
     *,

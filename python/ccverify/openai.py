@@ -20,11 +20,12 @@ the session pinned, then handed to the SDK unchanged:
 - strict (the default): a reply that does not verify raises :class:`ccverify.UnverifiedResponseError`
   (with ``.verdict`` and ``.response``) instead of reaching your code. On an ``allow_unverified``
   session nothing verifies (the attestation did not), so strict mode raises for every reply.
-  Streams pass their chunks through as they arrive and raise at the end, before the SDK sees
-  ``data: [DONE]``: the deltas you printed were not verified until the iteration ended cleanly;
-  use ``hold=True`` to receive nothing before the whole stream verified. The stream's
-  ``event: signature`` block (verified, and no completion chunk) is left out of what the SDK
-  parses, so every chunk it yields is a completion chunk; ``ChatResponse.body`` keeps it.
+  Streams reach the SDK as the session re-serialises them, never as relayed: each event is one
+  data line the agent's signature covers (anything else a relay added fails
+  ``stream.coverage`` and is not passed on), and ``data: [DONE]`` comes only after the whole
+  stream verified, so a stream that does not verify raises at its end instead of ending
+  cleanly. The deltas you printed were not verified until the iteration ended cleanly; use
+  ``hold=True`` to receive nothing before the whole stream verified.
 - ``strict=False``: replies reach the SDK whatever their verdict. Get it from ``on_verdict``
   (called with every :class:`ccverify.ChatResponse`, plain or streamed, in strict mode too,
   before the raise) or from the httpx response of ``client.chat.completions.with_raw_response``:
@@ -47,7 +48,6 @@ module (``import ccverify`` never imports it).
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
@@ -72,14 +72,8 @@ __all__ = ["VerifyingTransport", "verified_openai_client"]
 #: Called with every completion's ChatResponse (plain or streamed) once it was verified.
 OnVerdict = Callable[[ChatResponse], object]
 
-#: Where the signature block and the end of a stream begin. Everything from the first of them on
-#: is held back until the verdict was judged, so the SDK cannot stop reading (at ``data: [DONE]``)
-#: before the verification ran.
-_MARKERS = (b"event: signature", b"event:signature", b"[DONE]")
-
-#: The ``event: signature`` block: verified already, and not a completion chunk for the SDK.
-_SIGNATURE_EVENT = re.compile(rb"^event: ?signature\r?$", re.MULTILINE)
-_EVENT_END = re.compile(rb"(\r\n\r\n|\n\n|\r\r)")
+#: How the session ends a stream that verified; nothing follows it.
+_DONE = b"data: [DONE]\n\n"
 
 #: Per-hop headers that describe the wire, not the body handed to the SDK.
 _HOP_HEADERS = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
@@ -88,33 +82,6 @@ _HOP_HEADERS = frozenset({"connection", "content-length", "keep-alive", "transfe
 def _failures(reply: ChatResponse) -> str:
     rows = [f"{c.id} {c.status}" for c in reply.verdict.checks if c.status in ("fail", "skip")]
     return ", ".join(rows) if rows else "no failed check"
-
-
-def _first_marker(data: bytes) -> int:
-    """Where the first of ``_MARKERS`` starts in ``data``, or -1."""
-    found = [at for at in (data.find(m) for m in _MARKERS) if at >= 0]
-    return min(found) if found else -1
-
-
-def _partial_marker(data: bytes) -> int:
-    """How many trailing bytes of ``data`` could be the start of one of ``_MARKERS``."""
-    for keep in range(min(max(len(m) for m in _MARKERS) - 1, len(data)), 0, -1):
-        if any(data.endswith(m[:keep]) for m in _MARKERS):
-            return keep
-    return 0
-
-
-def _without_signature_events(data: bytes) -> bytes:
-    """``data`` (whole SSE events) without its ``event: signature`` blocks."""
-    parts = _EVENT_END.split(data)
-    # split() with a group alternates event text and separators: [event, sep, event, ...].
-    out = []
-    for i in range(0, len(parts), 2):
-        event = parts[i]
-        separator = parts[i + 1] if i + 1 < len(parts) else b""
-        if not _SIGNATURE_EVENT.search(event):
-            out.append(event + separator)
-    return b"".join(out)
 
 
 def _wants_stream(body: bytes) -> bool:
@@ -126,9 +93,10 @@ def _wants_stream(body: bytes) -> bool:
 
 
 class _VerifiedStream(_httpx.SyncByteStream):
-    """The body of a streamed completion: the session's chunks as they arrive, everything from
-    the signature block or ``[DONE]`` on held back until the verdict was judged, the signature
-    block left out."""
+    """The body of a streamed completion: the session's verified events as they arrive. The
+    last chunk, which ends with ``data: [DONE]`` (sent only for a verified stream), is held
+    until the verdict was judged, so that the SDK, which stops reading at ``[DONE]``, cannot
+    skip the judgement (``on_verdict``)."""
 
     def __init__(
         self, chunks: ChatStream, first: Union[bytes, None], judge: Callable[[ChatResponse], None]
@@ -143,27 +111,21 @@ class _VerifiedStream(_httpx.SyncByteStream):
         yield from self._chunks
 
     def __iter__(self) -> Iterator[bytes]:
-        pending = b""
-        holding = False
+        held = b""
         for chunk in self._arrivals():
-            pending += chunk
-            if holding:
-                continue
-            at = _first_marker(pending)
-            if at >= 0:
-                out, pending, holding = pending[:at], pending[at:], True
-            else:
-                cut = len(pending) - _partial_marker(pending)
-                out, pending = pending[:cut], pending[cut:]
-            if out:
-                yield out
+            if held:
+                yield held
+                held = b""
+            if chunk.endswith(_DONE):
+                held = chunk
+            elif chunk:
+                yield chunk
         reply = self._chunks.response
         if reply is None:  # pragma: no cover - the iteration ends with a response or raises
             raise RuntimeError("ccverify: the stream ended without a response")
         self._judge(reply)
-        rest = _without_signature_events(pending)
-        if rest:
-            yield rest
+        if held:
+            yield held
 
     def close(self) -> None:
         self._chunks.close()
@@ -176,7 +138,7 @@ class VerifyingTransport(_httpx.BaseTransport):
     Args:
         session: the attested :class:`ccverify.Session`.
         strict: raise :class:`ccverify.UnverifiedResponseError` for a reply that does not verify
-            (streams: at the end, before ``[DONE]`` reaches the reader). False: pass every reply
+            (streams: at the end; ``[DONE]`` only ever follows a verified stream). False: pass every reply
             on, with its verdict in the response's extensions and to ``on_verdict``.
         hold: streams: deliver nothing until the whole stream verified, then all of it at once
             (nothing when it did not verify).

@@ -235,12 +235,14 @@ def test_reprs() -> None:
 
 def test_stream_verifier_state() -> None:
     verifier = ccverify.StreamVerifier(REQUEST, ATTESTED)
-    chunk = b"data: [DONE]\n\n"
-    assert verifier.update(chunk) is chunk
-    array = bytearray(b"")
-    assert verifier.update(array) is array
+    # Only what the agent hashed is handed on, re-serialised; [DONE] is never passed through.
+    assert verifier.update(b"data: {}\n\ndata:{\"x\":1}\n\ndata: [DONE]\n\n") == b"data: {}\n\n"
+    assert verifier.update(bytearray(b"")) == b""
+    assert verifier.update(memoryview(b"data: [1]")) == b""
+    assert verifier.tail() == b""  # before finish()
     verdict = verifier.finish()
     assert not verdict.verified  # unsigned
+    assert verifier.tail() == b"data: [1]\n\n"  # the unterminated last event; no [DONE]
     with pytest.raises(ccverify.InvalidStateError) as info:
         verifier.update(b"more")
     assert (info.value.code, info.value.number) == ("invalid_state", 6)
@@ -255,10 +257,15 @@ def test_stream_example_passthrough() -> None:
     stream = (example / "stream.sse").read_bytes()
     verifier = ccverify.StreamVerifier(request, expected)
     forwarded = b"".join(verifier.update(stream[i : i + 64]) for i in range(0, len(stream), 64))
-    assert forwarded == stream
     verdict = verifier.finish()
+    forwarded += verifier.tail()
     assert verdict.verified, verdict
     assert verdict == ccverify.verify_stream(request, stream, expected)
+    # The events re-serialised, without the signature block, ending in [DONE].
+    assert b"event: signature" in stream and b"event: signature" not in forwarded
+    assert forwarded.endswith(b"}\n\ndata: [DONE]\n\n")
+    lines = [line for line in stream.split(b"\n") if line.startswith(b"data: {\"id\"")]
+    assert forwarded == b"".join(line + b"\n\n" for line in lines) + b"data: [DONE]\n\n"
 
 
 # --- nonces ----------------------------------------------------------------------------------

@@ -101,8 +101,11 @@ def test_streaming_yields_the_deltas(sb: Sandbox, session: ccverify.Session) -> 
     reply = seen[0]
     assert reply.stream and not reply.verified
     assert status(reply.verdict, "stream.signature_block") == "pass"
+    assert status(reply.verdict, "stream.coverage") == "pass"
     assert status(reply.verdict, "response.signer") == "pass"
-    assert b"event: signature" in reply.body
+    # What was handed on: the events re-serialised; no signature block, no [DONE] (unverified).
+    assert reply.body.startswith(b"data: {") and reply.body.endswith(b"}\n\n")
+    assert b"event: signature" not in reply.body and b"[DONE]" not in reply.body
 
 
 def test_streaming_strict_raises_at_the_end(sb: Sandbox, session: ccverify.Session) -> None:
@@ -189,3 +192,105 @@ def test_transport_with_plain_httpx2(sb: Sandbox, session: ccverify.Session) -> 
         assert response.status_code == 200
         assert response.json()["choices"][0]["message"]["content"] == "Echo: plain"
         assert response.extensions["ccverify_verdict"] == verdicts[0]
+
+
+#: Sandbox faults that add to a genuinely signed stream what a standard SSE parser reads but the
+#: agent's signature does not cover (see ccverify::sandbox).
+RELAY_ATTACKS = [
+    "inject-data-no-space",
+    "inject-data-tab",
+    "inject-cr-comment",
+    "inject-bare-data",
+    "inject-done-no-space",
+    "relabel-event",
+]
+
+
+def raw_stream(sb: Sandbox, fault: str, content: str) -> bytes:
+    """The bytes a relay with this fault delivers, read without ccverify."""
+    import urllib.request
+
+    body = json.dumps({"model": sb.model, "messages": [{"role": "user", "content": content}], "stream": True})
+    request = urllib.request.Request(
+        sb.base_url + "/v1/private/completions",
+        data=body.encode(),
+        headers={"content-type": "application/json", "x-sandbox-fault": fault},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        data: bytes = response.read()
+        return data
+
+
+def sdk_contents(raw: bytes) -> list[str]:
+    """What the OpenAI SDK's own SSE decoder makes of raw bytes: each event's delta content."""
+    from openai._streaming import SSEDecoder
+
+    out = []
+    for sse in SSEDecoder().iter_bytes(iter([raw])):
+        if sse.data.startswith("[DONE]"):
+            break
+        if sse.event == "signature":
+            continue  # what a wrapper that drops signature events would do
+        try:
+            chunk = json.loads(sse.data)
+        except ValueError:
+            out.append("<unparseable>")
+            continue
+        out.append(chunk["choices"][0]["delta"].get("content") or "")
+    return out
+
+
+@pytest.mark.parametrize("fault", RELAY_ATTACKS)
+def test_relay_additions_never_reach_the_sdk(sb: Sandbox, fault: str) -> None:
+    words = "Echo: one two three"
+    # The attack is real: the SDK's own parser reads something the signature does not cover
+    # from the relayed bytes (an injected chunk, a dropped chunk, an early end or an error).
+    assert "".join(sdk_contents(raw_stream(sb, fault, "one two three"))) != words
+    faulty = ccverify.Session.attest(
+        sb.model_id,
+        base_url=sb.base_url,
+        policy="offline",
+        allow_unverified=True,
+        headers={"x-sandbox-fault": fault},
+    )
+    for strict in (True, False):
+        seen: list[ccverify.ChatResponse] = []
+        client = verified_openai_client(faulty, strict=strict, on_verdict=seen.append)
+        stream = client.chat.completions.create(
+            model=sb.model, messages=[{"role": "user", "content": "one two three"}], stream=True
+        )
+        received: list[str] = []
+        raised = False
+        try:
+            for chunk in stream:
+                received.append(chunk.choices[0].delta.content or "")
+        except ccverify.UnverifiedResponseError as e:
+            raised = True
+            assert status(e.verdict, "stream.coverage") == "fail"
+        assert raised == strict, fault
+        # Never the injected text, never a signed chunk lost.
+        assert "".join(received) == words, (fault, received)
+        (reply,) = seen
+        assert status(reply.verdict, "stream.coverage") == "fail", reply.verdict
+        assert status(reply.verdict, "response.response_hash") == "pass"
+        assert b"INJECTED" not in reply.body
+
+
+def test_a_crlf_relay_changes_nothing(sb: Sandbox) -> None:
+    crlf = ccverify.Session.attest(
+        sb.model_id,
+        base_url=sb.base_url,
+        policy="offline",
+        allow_unverified=True,
+        headers={"x-sandbox-fault": "crlf"},
+    )
+    seen: list[ccverify.ChatResponse] = []
+    client = verified_openai_client(crlf, strict=False, on_verdict=seen.append)
+    stream = client.chat.completions.create(
+        model=sb.model, messages=[{"role": "user", "content": "one two"}], stream=True
+    )
+    assert "".join(c.choices[0].delta.content or "" for c in stream) == "Echo: one two"
+    (reply,) = seen
+    # Everything of the exchange verifies; only the (canned) attestation does not.
+    failing = {c.id for c in reply.verdict.checks if c.status in ("fail", "skip")}
+    assert failing == {"session.attestation"}, reply.verdict

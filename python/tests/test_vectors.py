@@ -83,13 +83,16 @@ def test_stream_verifier_agrees_with_verify_stream(case: dict[str, Any]) -> None
     expected: Optional[str] = case["expected_address"]
     whole = ccverify.verify_stream(request, stream, expected)
     assert_matches(case, whole)
+    delivered = b64(case["expect"]["delivered_b64"])
     for name, parts in chunkings(stream).items():
         verifier = ccverify.StreamVerifier(request, expected)
-        for part in parts:
-            assert verifier.update(part) is part
+        forwarded = b"".join(verifier.update(part) for part in parts)
         verdict = verifier.finish()
+        forwarded += verifier.tail()
         assert verdict.to_dict() == whole.to_dict(), f"{case['id']}: {name}"
         assert verdict == whole
+        # What is handed on is the vector's canonical events, never the relayed bytes.
+        assert forwarded == delivered, f"{case['id']}: {name}"
 
 
 def test_nonce_oracle() -> None:

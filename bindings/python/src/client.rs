@@ -243,7 +243,9 @@ impl Model {
 ///
 /// Attributes:
 ///     status: the HTTP status (always 2xx: error statuses raise NetworkError).
-///     body: the exact body received (for streams, the whole SSE stream), as bytes.
+///     body: the body to hand on, as bytes: for a plain reply the exact body received; for a
+///         stream the verified events re-serialised (``data: <payload>\n\n`` each, then
+///         ``data: [DONE]\n\n`` only if it verified), never the relayed bytes.
 ///     headers: the response headers as a list of (name, value) tuples, names in lower case.
 ///     verdict: the exchange's Verdict against the pinned signing key, plus the
 ///         "session.attestation" row (pass only when the session's attestation verified).
@@ -288,7 +290,8 @@ impl ChatResponse {
         self.status
     }
 
-    /// The exact body received (for streams, the whole SSE stream).
+    /// The body to hand on: for a plain reply the exact body received; for a stream the
+    /// verified events re-serialised (never the relayed bytes).
     #[getter]
     fn body(&self, py: Python<'_>) -> Py<PyBytes> {
         self.body.clone_ref(py)
@@ -585,19 +588,24 @@ impl Session {
         Ok(ChatResponse::new(py, reply, request.unbind()))
     }
 
-    /// Send one streamed completion and verify the whole stream; chunks go to on_chunk as
-    /// they arrive. Blocking, with the GIL released while reading.
+    /// Send one streamed completion and verify the whole stream; its events go to on_chunk
+    /// as they arrive. Blocking, with the GIL released while reading.
+    ///
+    /// on_chunk never sees the relayed bytes: each call carries events re-serialised from
+    /// data lines the agent hashed (``data: <payload>\n\n``), and the last one ends with
+    /// ``data: [DONE]\n\n`` only if the stream and the session verified.
     ///
     /// Args:
     ///     body: as for chat(); a mapping without a "stream" key is sent with "stream": true.
     ///     hold: pass nothing to on_chunk until the whole stream verified, then the whole body
     ///         at once (nothing at all when it did not verify).
-    ///     on_chunk: called with each chunk (bytes) as it arrives, with the GIL held. An
+    ///     on_chunk: called with the events (bytes) as they arrive, with the GIL held. An
     ///         exception it raises aborts the stream (the connection is closed) and propagates;
     ///         so does a signal such as KeyboardInterrupt arriving between chunks.
     ///
     /// Returns:
-    ///     A ChatResponse whose body is the whole SSE stream and whose verdict covers it.
+    ///     A ChatResponse whose body is every event passed on (the canonical stream) and whose
+    ///     verdict covers the stream received.
     ///
     /// Raises:
     ///     As chat(); NetworkError also when the connection is lost mid-stream.
