@@ -73,9 +73,12 @@ export interface UnverifiedError extends Error {
  * address: the exact request bytes are kept and the request is sent unchanged; a 2xx reply is
  * read whole and checked with `verifyResponse` (then returned as a new `Response` with the
  * same bytes, status and headers), or — for `text/event-stream` — returned as a `Response`
- * whose body passes each chunk on as it arrives through a `StreamVerifier` and is verified at
- * its end. Bytes already passed on cannot be taken back: to withhold an unverified stream
- * entirely use `session.chatStream(body, { hold: true })`.
+ * whose body is never the relayed bytes but the stream's events re-serialised by a
+ * `StreamVerifier` as they arrive (`data: <payload>\n\n`, each exactly one data line the
+ * agent hashed; whatever else a relay added fails `stream.coverage` and is not passed on),
+ * ending in `data: [DONE]\n\n` only when the stream verified. Bytes already passed on cannot
+ * be taken back: to withhold an unverified stream entirely use
+ * `session.chatStream(body, { hold: true })`.
  *
  * Error statuses (not 2xx), which io.net never signs, and every other request pass through
  * untouched. Throws `invalid_argument` for bad options, `invalid_address` for a malformed

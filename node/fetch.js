@@ -1,5 +1,6 @@
 'use strict'
-// A `fetch` wrapper that verifies io.net Confidential Inference completions as they pass:
+// A `fetch` wrapper that verifies io.net Confidential Inference completions as they pass (a
+// stream reaches the caller as its verified events, re-serialised, never as relayed):
 // `require('@ccverify/ccverify/fetch').createVerifiedFetch(options)`. Plain JavaScript over the
 // addon's verifyResponse and StreamVerifier; fetch.d.ts has the types and the documentation.
 
@@ -10,6 +11,9 @@ const COMPLETIONS_PATH = '/v1/private/completions'
 
 /** The check added to every verdict when the address comes from a session. */
 const SESSION_ATTESTATION = 'session.attestation'
+
+/** How a verified stream's delivery ends (StreamVerifier.tail() adds it only then). */
+const DONE_EVENT = Buffer.from('data: [DONE]\n\n')
 
 const OPTION_KEYS = ['signingAddress', 'session', 'fetch', 'strict', 'onVerdict']
 
@@ -147,14 +151,29 @@ function createVerifiedFetch(options) {
     const stream = new ReadableStream({
       async pull(controller) {
         try {
-          const next = reader === null ? { done: true } : await reader.read()
-          if (!next.done) {
-            controller.enqueue(verifier.update(next.value))
+          // Only the verified events, re-serialised, are handed on: never the relayed bytes.
+          for (;;) {
+            const next = reader === null ? { done: true } : await reader.read()
+            if (next.done) break
+            const events = verifier.update(next.value)
+            if (events.length > 0) {
+              controller.enqueue(events)
+              return
+            }
+          }
+          const verdict = judged(verifier.finish())
+          const err = conclude(verdict, url, true)
+          if (err !== null) {
+            controller.error(err)
             return
           }
-          const err = conclude(judged(verifier.finish()), url, true)
-          if (err !== null) controller.error(err)
-          else controller.close()
+          let tail = verifier.tail()
+          // The end marker only when the session's attestation verified too.
+          if (!verdict.verified && tail.subarray(-DONE_EVENT.length).equals(DONE_EVENT)) {
+            tail = tail.subarray(0, tail.length - DONE_EVENT.length)
+          }
+          if (tail.length > 0) controller.enqueue(tail)
+          controller.close()
         } catch (err) {
           controller.error(err)
         }

@@ -66,9 +66,10 @@ export declare class Session {
   chat(body: Buffer | Uint8Array | string | object): Promise<ChatResponse>
   /**
    * Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
-   * pool. Each chunk is passed to `options.onChunk` as it arrives — or, with `hold`, only
-   * after the whole stream verified, as one chunk (nothing when it did not). The promise
-   * resolves, after every `onChunk` call has run, to the whole stream (`body`) and its
+   * pool. Its verified events, re-serialised, are passed to `options.onChunk` as they
+   * arrive — or, with `hold`, only after the whole stream verified, as one chunk (nothing
+   * when it did not). The promise resolves, after every `onChunk` call has run, to all of
+   * them (`body`) and its
    * verdict. Rejects as {@link Session.chat} does, with `network` also for a connection lost
    * mid-stream, and with the thrown value when `onChunk` throws.
    */
@@ -77,8 +78,10 @@ export declare class Session {
 
 /**
  * Verifies an SSE stream incrementally: pass every chunk through `update` as it arrives (any
- * boundaries, even inside a UTF-8 character), forward it to your user as usual, and call
- * `finish` at the end of the stream for the verdict. Memory stays bounded by the longest line.
+ * boundaries, even inside a UTF-8 character) and forward what it returns — the verified events
+ * re-serialised, never the raw bytes; call `finish` at the end of the stream for the verdict,
+ * then forward `tail()` (`data: [DONE]` only if it verified). Memory stays bounded by the
+ * longest line.
  */
 export declare class StreamVerifier {
   /**
@@ -88,10 +91,19 @@ export declare class StreamVerifier {
    */
   constructor(request: Buffer | Uint8Array | string, expectedAddress?: string | null)
   /**
-   * Feeds the next chunk of the stream and returns that same chunk, so it can be passed
-   * through: `res.write(verifier.update(chunk))`. Throws `invalid_state` after `finish`.
+   * Feeds the next chunk of the stream and returns what to pass on instead of it: the
+   * canonical re-serialisation of the events it completed, each exactly one data line the
+   * agent hashed (`data: <payload>` and a blank line; often empty) —
+   * `res.write(verifier.update(chunk))`.
+   * Never forward the raw chunks. Throws `invalid_state` after `finish`.
    */
-  update<T extends Buffer | Uint8Array | string>(chunk: T): T
+  update(chunk: Buffer | Uint8Array | string): Buffer
+  /**
+   * After `finish`: the last bytes to pass on — an event the stream ended in without a
+   * closing blank line, then the `data: [DONE]` event only if the stream verified. Empty
+   * before.
+   */
+  tail(): Buffer
   /**
    * Ends the stream and returns the verdict. Throws `invalid_state` when called twice; the
    * verifier cannot be used afterwards.
@@ -120,7 +132,10 @@ export interface BundleOptions {
 export interface ChatResponse {
   /** The HTTP status (2xx: other statuses reject with `network`). */
   status: number
-  /** The exact body received (for a stream, the whole SSE stream). */
+  /**
+   * The body to hand on: for a plain reply the exact body received; for a stream its
+   * verified events re-serialised (never the relayed bytes).
+   */
   body: Buffer
   /**
    * The response headers, lower-case names, in order received (`Object.fromEntries(headers)`
@@ -147,7 +162,10 @@ export interface ChatStreamOptions {
    */
   hold?: boolean
   /**
-   * Called with each chunk (a `Buffer`) as it arrives, in order, on the JavaScript thread.
+   * Called with the verified events (a `Buffer`: each event is one data line the agent
+   * hashed, re-serialised, never the relayed bytes; the last call ends with the
+   * `data: [DONE]` event only if the stream and the session verified) as they arrive, in
+   * order, on the JavaScript thread.
    * Every call has run before the promise settles. If it throws, the stream is abandoned at
    * the next chunk and the promise rejects with the thrown value.
    */

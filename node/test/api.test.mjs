@@ -125,17 +125,21 @@ test('arguments of the wrong type throw invalid_argument', () => {
   for (const fn of cases) throwsCode(fn, 'invalid_argument', 'invalid argument: ')
 })
 
-test('StreamVerifier: pass-through, then invalid_state after finish', () => {
+test('StreamVerifier: hands on verified events only, then invalid_state after finish', () => {
   const v = new StreamVerifier(request, attested)
   const buf = Buffer.from('data: {"x":1}\n')
   const u8 = new Uint8Array([0x0a])
-  const str = 'data: [DONE]\n\n'
-  assert.equal(v.update(buf), buf)
-  assert.equal(v.update(u8), u8)
-  assert.equal(v.update(str), str)
+  const str = 'data:{"injected":1}\n\ndata: [DONE]\n\n'
+  assert.deepEqual(v.update(buf), Buffer.alloc(0))
+  assert.deepEqual(v.update(u8), Buffer.from('data: {"x":1}\n\n'))
+  assert.deepEqual(v.update(str), Buffer.alloc(0)) // not hashed: never handed on
+  assert.deepEqual(v.tail(), Buffer.alloc(0))
   const verdict = v.finish()
   assert.equal(verdict.verified, false)
   assert.equal(verdict.checks[0].status, 'fail') // no signature block
+  assert.equal(verdict.checks[1].id, 'stream.coverage')
+  assert.equal(verdict.checks[1].status, 'fail')
+  assert.deepEqual(v.tail(), Buffer.alloc(0)) // no [DONE] for an unverified stream
   throwsCode(() => v.update('more'), 'invalid_state', 'invalid state: ')
   throwsCode(() => v.update(Buffer.alloc(0)), 'invalid_state')
   throwsCode(() => v.finish(), 'invalid_state', 'invalid state: ')

@@ -82,7 +82,19 @@ test('a plain completion verifies against the signing address and arrives byte-i
   assert.equal(seen[0].verdict.signer, sb.signing_address)
 })
 
-test('a streamed completion passes chunks through and verifies at the end', async () => {
+/** The canonical events of a raw SSE stream: `data: ` lines (not [DONE]) re-serialised. */
+function canonical(raw) {
+  return Buffer.from(
+    raw
+      .toString('utf8')
+      .split('\n')
+      .filter((line) => line.startsWith('data: {"id"'))
+      .map((line) => `${line}\n\n`)
+      .join(''),
+  )
+}
+
+test('a streamed completion passes its verified events on and verifies at the end', async () => {
   const { calls, fetchImpl } = recordingFetch()
   const seen = []
   const vf = createVerifiedFetch({
@@ -98,8 +110,13 @@ test('a streamed completion passes chunks through and verifies at the end', asyn
   assert.equal(error, null)
   assert.ok(chunks.length >= 1)
   const body = Buffer.concat(chunks)
-  assert.ok(body.equals(await calls[0].raw), 'the stream is exactly what the gateway sent')
-  assert.match(body.toString('utf8'), /event: signature/)
+  const raw = await calls[0].raw
+  assert.match(raw.toString('utf8'), /event: signature/)
+  // The events re-serialised, the signature block left out, [DONE] once verified.
+  assert.ok(
+    body.equals(Buffer.concat([canonical(raw), Buffer.from('data: [DONE]\n\n')])),
+    body.toString('utf8'),
+  )
   assert.equal(seen.length, 1)
   assert.deepEqual(seen[0].info, { url: sb.base_url + COMPLETIONS_PATH, stream: true })
   assert.equal(seen[0].verdict.verified, true)
@@ -151,7 +168,9 @@ test('non-strict: tampered replies are delivered and onVerdict reports the failu
   const streamed = await complete(vf, chatBody(sb, 'tamper', { stream: true }), fault)
   const { chunks, error } = await drain(streamed.body)
   assert.equal(error, null)
-  assert.ok(Buffer.concat(chunks).equals(await calls[1].raw))
+  // Every hashed event is delivered (the altered one too: a verdict comes only at the end),
+  // but no [DONE]: the stream did not verify.
+  assert.ok(Buffer.concat(chunks).equals(canonical(await calls[1].raw)))
   assert.equal(seen.length, 2)
   for (const { verdict } of seen) {
     assert.equal(verdict.verified, false)
@@ -263,4 +282,92 @@ test('bad options throw invalid_argument (or invalid_address) at once', () => {
   )
   assert.throws(() => createVerifiedFetch({ signingAddress: '0x1234' }), code('invalid_address'))
   assert.throws(() => createVerifiedFetch({ session: 'session' }), code('invalid_argument'))
+})
+
+/** Sandbox faults that add what an SSE parser reads but the agent's signature does not cover. */
+const RELAY_ATTACKS = [
+  'inject-data-no-space',
+  'inject-data-tab',
+  'inject-cr-comment',
+  'inject-bare-data',
+  'inject-done-no-space',
+  'relabel-event',
+]
+
+/**
+ * The real `openai` npm client with createVerifiedFetch as its fetch. The SDK posts to
+ * `<baseURL>/chat/completions`; io.net's signed endpoint is `/v1/private/completions`, so the
+ * fetch it is given maps one to the other.
+ */
+async function openaiClient(options) {
+  const { default: OpenAI } = await import('openai')
+  const vf = createVerifiedFetch(options)
+  return new OpenAI({
+    apiKey: 'unused',
+    baseURL: sb.base_url + '/v1/private',
+    maxRetries: 0,
+    fetch: (url, init) => vf(String(url).replace(/\/chat\/completions$/, '/completions'), init),
+  })
+}
+
+test('the openai SDK through createVerifiedFetch: a verified stream yields every delta', async () => {
+  const seen = []
+  const client = await openaiClient({ signingAddress: sb.signing_address, onVerdict: (v) => seen.push(v) })
+  const stream = await client.chat.completions.create({
+    model: sb.model,
+    messages: [{ role: 'user', content: 'one two three' }],
+    stream: true,
+  })
+  let text = ''
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+  assert.equal(text, 'Echo: one two three')
+  assert.equal(seen.length, 1)
+  assert.equal(seen[0].verified, true)
+})
+
+for (const fault of RELAY_ATTACKS) {
+  test(`the openai SDK through createVerifiedFetch: ${fault} is never yielded, no signed chunk lost`, async () => {
+    for (const strict of [true, false]) {
+      const seen = []
+      const client = await openaiClient({
+        signingAddress: sb.signing_address,
+        strict,
+        onVerdict: (v) => seen.push(v),
+      })
+      const stream = await client.chat.completions.create(
+        { model: sb.model, messages: [{ role: 'user', content: 'one two three' }], stream: true },
+        { headers: { 'x-sandbox-fault': fault } },
+      )
+      let text = ''
+      let caught = null
+      try {
+        for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+      } catch (err) {
+        caught = err
+      }
+      assert.equal(text, 'Echo: one two three', `${fault} (strict ${strict})`)
+      assert.equal(seen.length, 1)
+      assert.equal(statusOf(seen[0], 'stream.coverage'), 'fail')
+      assert.equal(statusOf(seen[0], 'response.response_hash'), 'pass')
+      if (strict) {
+        assert.ok(caught instanceof Error, `${fault}: strict mode must raise`)
+        assert.equal(caught.code, 'unverified')
+      } else {
+        assert.equal(caught, null)
+      }
+    }
+  })
+}
+
+test('a CRLF re-encoding by a relay still verifies through the openai SDK', async () => {
+  const seen = []
+  const client = await openaiClient({ signingAddress: sb.signing_address, onVerdict: (v) => seen.push(v) })
+  const stream = await client.chat.completions.create(
+    { model: sb.model, messages: [{ role: 'user', content: 'crlf' }], stream: true },
+    { headers: { 'x-sandbox-fault': 'crlf' } },
+  )
+  let text = ''
+  for await (const chunk of stream) text += chunk.choices[0]?.delta?.content ?? ''
+  assert.equal(text, 'Echo: crlf')
+  assert.equal(seen[0].verified, true)
 })

@@ -66,11 +66,12 @@ verifyResponse('{}', '{}', { text: 1 })
 
 const v = new StreamVerifier('{}', null)
 const buffer: Buffer = v.update(Buffer.alloc(1))
-const u8: Uint8Array = v.update(new Uint8Array(1))
-const text: string = v.update('data: x\n')
-// @ts-expect-error update returns the chunk's own type
-const wrong: Buffer = v.update('data: x\n')
+const fromU8: Buffer = v.update(new Uint8Array(1))
+const fromText: Buffer = v.update('data: x\n')
+// @ts-expect-error update returns the verified events as a Buffer, never the chunk itself
+const wrong: string = v.update('data: x\n')
 const end: Verdict = v.finish()
+const last: Buffer = v.tail()
 
 const nonce: string = normalizeNonce(generateNonce())
 const address: string = recoverAddress('message', '0x00')
@@ -279,5 +280,5 @@ export {
   client,
   reportVerdict, gpuPolicy, tdxPolicy, bundleVerdict, code, codes, badPreset, notACode,
   verified, signer, facts, status, passed, subject, all, notAStatus, alwaysSigner,
-  buffer, u8, text, wrong, end, nonce, address, gpuVerdict, tdxVerdict,
+  buffer, fromU8, fromText, wrong, end, last, nonce, address, gpuVerdict, tdxVerdict,
 }

@@ -134,7 +134,10 @@ pub struct ChatStreamOptions {
     /// Deliver nothing until the whole stream verified, then the whole body as one chunk;
     /// nothing at all when it did not verify (default `false`: each chunk as it arrives).
     pub hold: Option<bool>,
-    /// Called with each chunk (a `Buffer`) as it arrives, in order, on the JavaScript thread.
+    /// Called with the verified events (a `Buffer`: each event is one data line the agent
+    /// hashed, re-serialised, never the relayed bytes; the last call ends with the
+    /// `data: [DONE]` event only if the stream and the session verified) as they arrive, in
+    /// order, on the JavaScript thread.
     /// Every call has run before the promise settles. If it throws, the stream is abandoned at
     /// the next chunk and the promise rejects with the thrown value.
     #[napi(ts_type = "(chunk: Buffer) => void")]
@@ -322,9 +325,10 @@ impl Session {
     }
 
     /// Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
-    /// pool. Each chunk is passed to `options.onChunk` as it arrives — or, with `hold`, only
-    /// after the whole stream verified, as one chunk (nothing when it did not). The promise
-    /// resolves, after every `onChunk` call has run, to the whole stream (`body`) and its
+    /// pool. Its verified events, re-serialised, are passed to `options.onChunk` as they
+    /// arrive — or, with `hold`, only after the whole stream verified, as one chunk (nothing
+    /// when it did not). The promise resolves, after every `onChunk` call has run, to all of
+    /// them (`body`) and its
     /// verdict. Rejects as {@link Session.chat} does, with `network` also for a connection lost
     /// mid-stream, and with the thrown value when `onChunk` throws.
     #[napi(catch_unwind, ts_return_type = "Promise<ChatResponse>")]
@@ -394,7 +398,8 @@ fn js_body(env: &Env, value: &Unknown<'_>) -> Result<Vec<u8>> {
 pub struct ChatResponse {
     /// The HTTP status (2xx: other statuses reject with `network`).
     pub status: u32,
-    /// The exact body received (for a stream, the whole SSE stream).
+    /// The body to hand on: for a plain reply the exact body received; for a stream its
+    /// verified events re-serialised (never the relayed bytes).
     pub body: Buffer,
     /// The response headers, lower-case names, in order received (`Object.fromEntries(headers)`
     /// is the form {@link verifyResponse} takes).

@@ -405,7 +405,8 @@ impl StreamVerifier {
 
     /// Feeds the next chunk of the stream and returns what to pass on instead of it: the
     /// canonical re-serialisation of the events it completed, each exactly one data line the
-    /// agent hashed (`data: <payload>\n\n`; often empty) — `res.write(verifier.update(chunk))`.
+    /// agent hashed (`data: <payload>` and a blank line; often empty) —
+    /// `res.write(verifier.update(chunk))`.
     /// Never forward the raw chunks. Throws `invalid_state` after `finish`.
     #[napi(catch_unwind)]
     pub fn update(
@@ -422,7 +423,8 @@ impl StreamVerifier {
     }
 
     /// After `finish`: the last bytes to pass on — an event the stream ended in without a
-    /// closing blank line, then `data: [DONE]\n\n` only if the stream verified. Empty before.
+    /// closing blank line, then the `data: [DONE]` event only if the stream verified. Empty
+    /// before.
     #[napi(catch_unwind)]
     pub fn tail(&mut self) -> Result<Buffer> {
         self.run(|inner| Ok(Buffer::from(inner.tail())))
