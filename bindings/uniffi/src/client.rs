@@ -167,7 +167,9 @@ impl From<core::Model> for Model {
 pub struct ChatResponse {
     /// The HTTP status (2xx; other statuses are `Network` errors).
     pub status: u16,
-    /// The exact body received (for streams, the whole SSE stream).
+    /// The body to hand on: for a plain reply the exact body received; for a stream its
+    /// verified events re-serialised (`data: <payload>` events, then `data: [DONE]` only if it
+    /// verified), never the relayed bytes.
     pub body: Vec<u8>,
     /// The response headers, lower-case names; a repeated field's values are joined with
     /// `", "` (RFC 9110 §5.3). Pass them to `verifyResponse` to re-verify.
@@ -212,7 +214,9 @@ impl From<core::ChatResponse> for ChatResponse {
 /// `CcverifyError`, or with `Internal` for any other exception.
 #[uniffi::export(callback_interface)]
 pub trait ChunkListener: Send + Sync {
-    /// The next bytes of the SSE stream, exactly as received.
+    /// The next verified events of the stream, re-serialised (each one data line the agent
+    /// hashed; never the relayed bytes). The last call ends with the `data: [DONE]` event
+    /// only if the stream and the session verified.
     fn on_chunk(&self, chunk: Vec<u8>) -> Result<(), CcverifyError>;
 }
 
@@ -371,9 +375,9 @@ impl Session {
         Ok(reply.into())
     }
 
-    /// Sends one streamed completion (the body should say `"stream": true`). Each chunk goes to
-    /// `listener` as it arrives — or, with `hold`, the whole stream once, only after it
-    /// verified (never when it did not). The verdict comes with the returned response.
+    /// Sends one streamed completion (the body should say `"stream": true`). Its verified
+    /// events, re-serialised, go to `listener` as they arrive — or, with `hold`, all at once,
+    /// only after the stream verified (never when it did not). The verdict comes with the returned response.
     /// Cancelling the call stops the chunks; the request itself runs to its end.
     ///
     /// Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws

@@ -652,9 +652,9 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func chat(body: Data) async throws  -> ChatResponse
     
     /**
-     * Sends one streamed completion (the body should say `"stream": true`). Each chunk goes to
-     * `listener` as it arrives — or, with `hold`, the whole stream once, only after it
-     * verified (never when it did not). The verdict comes with the returned response.
+     * Sends one streamed completion (the body should say `"stream": true`). Its verified
+     * events, re-serialised, go to `listener` as they arrive — or, with `hold`, all at once,
+     * only after the stream verified (never when it did not). The verdict comes with the returned response.
      * Cancelling the call stops the chunks; the request itself runs to its end.
      *
      * Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
@@ -792,9 +792,9 @@ open func chat(body: Data)async throws  -> ChatResponse  {
 }
     
     /**
-     * Sends one streamed completion (the body should say `"stream": true`). Each chunk goes to
-     * `listener` as it arrives — or, with `hold`, the whole stream once, only after it
-     * verified (never when it did not). The verdict comes with the returned response.
+     * Sends one streamed completion (the body should say `"stream": true`). Its verified
+     * events, re-serialised, go to `listener` as they arrive — or, with `hold`, all at once,
+     * only after the stream verified (never when it did not). The verdict comes with the returned response.
      * Cancelling the call stops the chunks; the request itself runs to its end.
      *
      * Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
@@ -916,7 +916,8 @@ public func FfiConverterTypeSession_lower(_ value: Session) -> UInt64 {
 
 
 /**
- * Verifies a stream incrementally: `update` with chunks as they arrive, `finish` at the end.
+ * Verifies a stream incrementally: `update` with chunks as they arrive (forward what it
+ * returns, never the raw bytes), `finish` at the end, then forward `tail()`.
  */
 public protocol StreamVerifierProtocol: AnyObject, Sendable {
     
@@ -926,13 +927,22 @@ public protocol StreamVerifierProtocol: AnyObject, Sendable {
     func finish() throws  -> Verdict
     
     /**
-     * Feeds the next bytes and returns them unchanged, for pass-through.
+     * After `finish`: the last bytes to pass on — an event the stream ended in without a
+     * closing blank line, then `data: [DONE]\n\n` only if the stream verified.
+     */
+    func tail() throws  -> Data
+    
+    /**
+     * Feeds the next bytes and returns what to pass on instead of them: the canonical
+     * re-serialisation of the events they completed, each exactly one data line the agent
+     * hashed (`data: <payload>\n\n`; often empty). Never forward the raw bytes.
      */
     func update(chunk: Data) throws  -> Data
     
 }
 /**
- * Verifies a stream incrementally: `update` with chunks as they arrive, `finish` at the end.
+ * Verifies a stream incrementally: `update` with chunks as they arrive (forward what it
+ * returns, never the raw bytes), `finish` at the end, then forward `tail()`.
  */
 open class StreamVerifier: StreamVerifierProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1013,7 +1023,22 @@ open func finish()throws  -> Verdict  {
 }
     
     /**
-     * Feeds the next bytes and returns them unchanged, for pass-through.
+     * After `finish`: the last bytes to pass on — an event the stream ended in without a
+     * closing blank line, then `data: [DONE]\n\n` only if the stream verified.
+     */
+open func tail()throws  -> Data  {
+    return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_streamverifier_tail(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Feeds the next bytes and returns what to pass on instead of them: the canonical
+     * re-serialisation of the events they completed, each exactly one data line the agent
+     * hashed (`data: <payload>\n\n`; often empty). Never forward the raw bytes.
      */
 open func update(chunk: Data)throws  -> Data  {
     return try  FfiConverterData.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
@@ -1154,7 +1179,9 @@ public struct ChatResponse: Equatable, Hashable {
      */
     public var status: UInt16
     /**
-     * The exact body received (for streams, the whole SSE stream).
+     * The body to hand on: for a plain reply the exact body received; for a stream its
+     * verified events re-serialised (`data: <payload>` events, then `data: [DONE]` only if it
+     * verified), never the relayed bytes.
      */
     public var body: Data
     /**
@@ -1186,7 +1213,9 @@ public struct ChatResponse: Equatable, Hashable {
          * The HTTP status (2xx; other statuses are `Network` errors).
          */status: UInt16, 
         /**
-         * The exact body received (for streams, the whole SSE stream).
+         * The body to hand on: for a plain reply the exact body received; for a stream its
+         * verified events re-serialised (`data: <payload>` events, then `data: [DONE]` only if it
+         * verified), never the relayed bytes.
          */body: Data, 
         /**
          * The response headers, lower-case names; a repeated field's values are joined with
@@ -2563,7 +2592,9 @@ public func FfiConverterTypeCheckStatus_lower(_ value: CheckStatus) -> RustBuffe
 public protocol ChunkListener: AnyObject, Sendable {
     
     /**
-     * The next bytes of the SSE stream, exactly as received.
+     * The next verified events of the stream, re-serialised (each one data line the agent
+     * hashed; never the relayed bytes). The last call ends with the `data: [DONE]` event
+     * only if the stream and the session verified.
      */
     func onChunk(chunk: Data) throws 
     
@@ -3238,7 +3269,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 41228) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_update() != 48261) {
+    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_tail() != 40837) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_update() != 35960) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_attested() != 23343) {
@@ -3250,7 +3284,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 3960) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 47646) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 48929) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_model_id() != 34321) {
@@ -3268,7 +3302,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_constructor_streamverifier_new() != 4768) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_chunklistener_on_chunk() != 30569) {
+    if (uniffi_ccverify_uniffi_checksum_method_chunklistener_on_chunk() != 54144) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -279,6 +279,11 @@ uint64_t uniffi_ccverify_uniffi_fn_constructor_streamverifier_new(RustBuffer req
 RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_finish(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_TAIL
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_TAIL
+RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_tail(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
 RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_update(uint64_t ptr, RustBuffer chunk, RustCallStatus *_Nonnull out_status
@@ -747,6 +752,12 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_tdx(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_FINISH
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_FINISH
 uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_finish(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_TAIL
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_TAIL
+uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_tail(void
     
 );
 #endif

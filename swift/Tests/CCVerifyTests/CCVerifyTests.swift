@@ -24,9 +24,22 @@ final class CCVerifyTests: XCTestCase {
                     request: request, response: Data(base64Encoded: case_["response_b64"] as! String)!,
                     headers: case_["headers"] as! [String: String], expectedAddress: expected)
             } else {
-                verdict = try verifyStream(
-                    request: request, stream: Data(base64Encoded: case_["stream_b64"] as! String)!,
-                    expectedAddress: expected)
+                let stream = Data(base64Encoded: case_["stream_b64"] as! String)!
+                verdict = try verifyStream(request: request, stream: stream, expectedAddress: expected)
+                // Fed in 7-byte chunks, the verifier hands on exactly the vector's canonical
+                // events (never the relayed bytes).
+                let sv = try StreamVerifier(request: request, expectedAddress: expected)
+                var delivered = Data()
+                var at = 0
+                while at < stream.count {
+                    let end = min(at + 7, stream.count)
+                    delivered.append(try sv.update(chunk: stream.subdata(in: at..<end)))
+                    at = end
+                }
+                XCTAssertEqual(try sv.finish(), verdict, file.lastPathComponent)
+                delivered.append(try sv.tail())
+                let want = (case_["expect"] as! [String: Any])["delivered_b64"] as! String
+                XCTAssertEqual(delivered, Data(base64Encoded: want)!, file.lastPathComponent)
             }
             let expect = case_["expect"] as! [String: Any]
             XCTAssertEqual(verdict.verified, expect["verified"] as! Bool, file.lastPathComponent)

@@ -170,8 +170,12 @@ class ClientTest {
         assertTrue(chunks.joined().contentEquals(response.body))
         assertTrue(response.stream)
         assertEquals(CheckStatus.PASS, response.verdict.status("stream.signature_block"))
+        assertEquals(CheckStatus.PASS, response.verdict.status("stream.coverage"))
         assertEquals(CheckStatus.PASS, response.verdict.status("response.response_hash"))
         assertFalse(response.verified, "the session is not attested")
+        // Handed out: the verified events re-serialised, no signature block, no [DONE].
+        val text = response.body.decodeToString()
+        assertTrue(text.startsWith("data: {") && "event: signature" !in text && "[DONE]" !in text, text)
         // Held output is released only once the stream verified: never, on this session.
         val held = Chunks()
         val heldResponse = unverified.chatStream(body("one two", stream = true), true, held)

@@ -38,8 +38,13 @@ class VectorsTest {
                     val stream = b64(case.getString("stream_b64"))
                     val whole = verifyStream(request, stream, expected)
                     StreamVerifier(request, expected).use { sv ->
-                        stream.toList().chunked(7).forEach { sv.update(it.toByteArray()) }
+                        val delivered = java.io.ByteArrayOutputStream()
+                        stream.toList().chunked(7).forEach { delivered.write(sv.update(it.toByteArray())) }
                         assertEquals(whole, sv.finish(), "chunked verdict differs")
+                        delivered.write(sv.tail())
+                        // What is handed on is the vector's canonical events, never the relayed bytes.
+                        val want = b64(case.getJSONObject("expect").getString("delivered_b64"))
+                        assertEquals(want.decodeToString(), delivered.toByteArray().decodeToString(), "delivered bytes")
                     }
                     whole
                 }
