@@ -112,20 +112,23 @@ export declare class StreamVerifier {
 }
 
 /**
- * Options of {@link verifyBundle}: overrides of the bundle's own verification time and policy.
- * `undefined` and `null` mean "the bundle's own"; any other key throws `invalid_argument`.
+ * Options of {@link verifyBundle}: the verification time and policy. `undefined` and `null`
+ * mean the defaults — now, and the `default` preset: never what the bundle says unless asked
+ * for with `'recorded'`. Any other key throws `invalid_argument`.
  */
 export interface BundleOptions {
   /**
-   * The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string. Default: the
-   * time stored in the bundle (when it was verified first).
+   * The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string. Default:
+   * now. `'recorded'` uses the time the bundle says it was verified at — a value its writer
+   * chose, so the verdict then warns (`bundle.inputs`).
    */
   at?: Date | number | string
   /**
-   * The policy, in any form {@link ReportOptions.policy} takes. Default: the policy stored in
-   * the bundle.
+   * The policy, in any form {@link ReportOptions.policy} takes. Default: the `default`
+   * preset. `'recorded'` applies the policy stored in the bundle — its writer could have
+   * relaxed it, so the verdict then warns (`bundle.inputs`).
    */
-  policy?: string | Policy
+  policy?: 'recorded' | string | Policy
 }
 
 /** A completion and its verdict. */
@@ -557,8 +560,10 @@ export interface Verdict {
  * fetched; the stored verdict is ignored — then every stored exchange against the attested
  * signing address (its checks carry the subject `exchange0`, `exchange1`, …).
  *
- * By default the bundle's own time and policy are used; `options.at` and `options.policy`
- * override them. Runs synchronously on the calling thread.
+ * A bundle is untrusted input: by default it is verified now under the `default` preset,
+ * whatever policy and time it records (`bundle.inputs` passes); `options.at` and
+ * `options.policy` choose others, and `'recorded'` asks for the bundle's own, which makes
+ * `bundle.inputs` warn. Runs synchronously on the calling thread.
  *
  * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_argument` for
  * a bundle that cannot be read (not JSON, another format, a missing member), an unknown or

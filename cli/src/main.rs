@@ -276,11 +276,13 @@ enum Command {
         /// The bundle written by `attest --save`, `chat --save` or `verify-report --save`.
         #[arg(value_name = "BUNDLE.json")]
         bundle: PathBuf,
-        /// Verification time (RFC 3339); default the time stored in the bundle.
-        #[arg(long, value_name = "RFC3339")]
+        /// Verification time (RFC 3339); default now. `recorded` uses the time the bundle
+        /// says it was verified at (untrusted: the verdict then warns).
+        #[arg(long, value_name = "RFC3339|recorded")]
         at: Option<String>,
-        /// Policy overriding the stored one: a TOML/JSON file or a preset name.
-        #[arg(long, value_name = "FILE|PRESET")]
+        /// Policy: a TOML/JSON file or a preset name; default the `default` preset. `recorded`
+        /// applies the policy stored in the bundle (untrusted: the verdict then warns).
+        #[arg(long, value_name = "FILE|PRESET|recorded")]
         policy: Option<String>,
         /// Print the verdict as one JSON object.
         #[arg(long)]

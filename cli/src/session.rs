@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use ccverify::Verdict;
-use ccverify::bundle::{Bundle, BundleOptions};
+use ccverify::bundle::{Bundle, BundleOptions, BundlePolicy, BundleTime};
 use ccverify::policy::Policy;
 use clap::Args;
 
@@ -162,8 +162,14 @@ pub(crate) fn verify_bundle(
 ) -> Result<ExitCode, UsageError> {
     let bytes = read_input(file, "bundle")?;
     let options = BundleOptions {
-        at: parse_at(at)?,
-        policy: policy.map(|p| load_policy(Some(p))).transpose()?,
+        at: match at {
+            None => BundleTime::Now,
+            Some(t) => BundleTime::from_text(t).map_err(|e| UsageError(format!("--at: {e}")))?,
+        },
+        policy: match policy {
+            Some("recorded") => BundlePolicy::Recorded,
+            other => BundlePolicy::Caller(load_policy(other)?),
+        },
     };
     let verdict = ccverify::bundle::verify_bundle(&bytes, &options)
         .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
@@ -435,11 +441,21 @@ pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
         }
     };
     say(
-        "1. A bundle of real evidence (NVIDIA H100 report + Intel TDX quote + a signed exchange), re-verified offline at its own time",
+        "1a. A bundle of real evidence (NVIDIA H100 report + Intel TDX quote + a signed exchange), re-verified offline as anyone should: now, under the default policy (the bundle's own policy and time are untrusted)",
     );
     let v1 = ccverify::bundle::verify_bundle(DEMO_BUNDLE.as_bytes(), &BundleOptions::default())
         .map_err(|e| UsageError(e.to_string()))?;
     print_report(&v1, json);
+    say(
+        "1b. The same bundle at the time and under the policy it recorded (--at recorded --policy recorded): bundle.inputs warns that the verdict rests on values the bundle supplied",
+    );
+    let recorded = BundleOptions {
+        at: BundleTime::Recorded,
+        policy: BundlePolicy::Recorded,
+    };
+    let v1b = ccverify::bundle::verify_bundle(DEMO_BUNDLE.as_bytes(), &recorded)
+        .map_err(|e| UsageError(e.to_string()))?;
+    print_report(&v1b, json);
     say(
         "2. A sandbox gateway on loopback: attest with a fresh nonce, pin the key, chat (plain and streamed), keep a bundle",
     );
@@ -479,8 +495,16 @@ pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
     print_verdict(&streamed.verdict, json);
     let bundle = session.bundle().to_json();
     drop(sb);
-    say("3. The session's bundle re-verified offline (the sandbox is gone)");
-    let v3 = ccverify::bundle::verify_bundle(bundle.as_bytes(), &BundleOptions::default())
+    say(
+        "3. The session's bundle re-verified offline (the sandbox is gone), under the offline policy the session used",
+    );
+    let offline = BundleOptions {
+        policy: BundlePolicy::Caller(
+            Policy::preset("offline").map_err(|e| UsageError(e.to_string()))?,
+        ),
+        ..BundleOptions::default()
+    };
+    let v3 = ccverify::bundle::verify_bundle(bundle.as_bytes(), &offline)
         .map_err(|e| UsageError(e.to_string()))?;
     print_report(&v3, json);
     if !json {

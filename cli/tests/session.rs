@@ -120,11 +120,26 @@ fn verify_report_offline_with_save_and_verify_bundle() {
             .contains("NOT VERIFIED")
     );
 
-    // The bundle re-verifies to the same table, offline, at its own time.
-    let out2 = run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]);
+    // The bundle re-verifies to the same table, offline, at its own time and under its own
+    // policy when asked for — with a warning that says so.
+    let out2 = run(&[
+        "verify-bundle",
+        bundle.to_str().unwrap(),
+        "--at",
+        "recorded",
+        "--policy",
+        "recorded",
+        "--json",
+    ]);
     assert_eq!(out2.status.code(), Some(1));
     let v2 = json(&out2);
-    assert_eq!(rows(&v), rows(&v2));
+    assert_eq!(status_of(&v2, "bundle.inputs"), "warn");
+    assert_eq!(rows(&v), rows(&v2)[1..].to_vec());
+    // By default: now, under the default preset (the saved policy was offline).
+    let now = json(&run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]));
+    assert_eq!(status_of(&now, "bundle.inputs"), "pass");
+    assert_eq!(now["facts"]["bundle.time_source"], "clock");
+    assert_eq!(now["facts"]["policy.name"], "default");
     // ... and differently later: the collateral has expired.
     let out3 = run(&[
         "verify-bundle",
@@ -251,8 +266,16 @@ fn attest_against_the_sandbox_is_not_verified_and_saves_a_bundle() {
         stderr.contains("attesting model"),
         "progress on stderr: {stderr}"
     );
-    let out = run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]);
-    assert_eq!(rows(&json(&out)), rows(&v));
+    let out = run(&[
+        "verify-bundle",
+        bundle.to_str().unwrap(),
+        "--at",
+        "recorded",
+        "--policy",
+        "recorded",
+        "--json",
+    ]);
+    assert_eq!(rows(&json(&out))[1..].to_vec(), rows(&v));
 }
 
 #[test]

@@ -22,7 +22,13 @@
 //!
 //! Re-verification ([`Bundle::verify`]) trusts nothing in the bundle but the bytes to check:
 //! RIMs, OCSP responses and collateral are verified to the pinned NVIDIA and Intel roots exactly
-//! as if they had just been fetched, and the stored verdict is ignored.
+//! as if they had just been fetched, and the stored verdict is ignored. Above all the stored
+//! `policy` and `at` are never applied by default — whoever wrote the bundle could relax its
+//! own checks (`require_rims = false`, a debug TD, an OutOfDate TCB) or pick a convenient time:
+//! the caller's policy (the `default` preset unless given) and the current time apply. The
+//! recorded values are used only when the caller asks for them ([`BundlePolicy::Recorded`],
+//! [`BundleTime::Recorded`], `"recorded"` in the text forms), and then the check
+//! `bundle.inputs` warns that the verdict rests on values the bundle supplied.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -39,7 +45,7 @@ use crate::gpu::source::{MemoryRimSource, RimSource};
 use crate::nonce::Nonce;
 use crate::policy::Policy;
 use crate::report::{Attestation, ReportVerifier, parse_at};
-use crate::verdict::{Check, Verdict};
+use crate::verdict::{Check, CheckStatus, Verdict};
 
 /// The `format` value of bundles this version writes and reads.
 pub const BUNDLE_FORMAT: &str = "ccverify-bundle/1";
@@ -101,6 +107,7 @@ impl Bundle {
                 "bundle larger than {MAX_BUNDLE_LEN} bytes"
             )));
         }
+        crate::limits::check_json(bytes, "the bundle").map_err(bad)?;
         let v: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not JSON: {e}")))?;
         let obj = v.as_object().ok_or_else(|| bad("not a JSON object"))?;
         match obj.get("format").and_then(Value::as_str) {
@@ -219,12 +226,38 @@ impl Bundle {
         serde_json::to_string_pretty(&v).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
 
-    /// Re-verifies the bundle offline at `at` (default: the bundle's own time) under `policy`
-    /// (default: the bundle's own). Every stored exchange is re-verified against the attested
+    /// Re-verifies the bundle offline as `options` say: by default at the current time under
+    /// the `default` preset, never under the bundle's own policy or time unless asked (see the
+    /// [module documentation](self)). Every stored exchange is re-verified against the attested
     /// `signing_address`; its checks carry the subject `exchange<N>`.
-    pub fn verify(&self, at: Option<i64>, policy: Option<&Policy>) -> Result<Verdict, Error> {
+    pub fn verify(&self, options: &BundleOptions) -> Result<Verdict, Error> {
+        let now = match options.at {
+            BundleTime::Now => crate::gpu::unix_now(),
+            BundleTime::Recorded => self.at,
+            BundleTime::At(t) => t,
+        };
+        self.verify_at(now, options)
+    }
+
+    /// [`Bundle::verify`] with the current time given (used when `options.at` is
+    /// [`BundleTime::Now`]): the pure form.
+    pub fn verify_at(&self, now: i64, options: &BundleOptions) -> Result<Verdict, Error> {
         let nonce = Nonce::normalize(&self.nonce)?;
-        let policy = policy.cloned().unwrap_or_else(|| self.policy.clone());
+        let (policy, policy_source) = match &options.policy {
+            BundlePolicy::Caller(p) => (p.clone(), "caller"),
+            BundlePolicy::Recorded => (self.policy.clone(), "bundle"),
+        };
+        let now = match options.at {
+            BundleTime::Recorded => self.at,
+            BundleTime::At(t) => t,
+            BundleTime::Now => now,
+        };
+        let time_source = match options.at {
+            BundleTime::Recorded => "bundle",
+            BundleTime::At(_) => "caller",
+            BundleTime::Now => "clock",
+        };
+        let inputs = inputs_check(&policy, policy_source, now, time_source);
         let mut rims = MemoryRimSource::new();
         for (id, xml) in &self.rims {
             rims.insert(id.clone(), xml.clone().into_bytes());
@@ -235,17 +268,14 @@ impl Bundle {
         if let Some(c) = &self.collateral {
             verifier = verifier.with_collateral(c.to_string().into_bytes());
         }
-        let now = at.unwrap_or(self.at);
         let att = Attestation::from_value(self.attestation.clone());
         let mut verdict = match att {
             Ok(a) => verifier.verify_attestation(&a, &nonce, now),
             Err(_) => verifier.verify(self.attestation.to_string().as_bytes(), &nonce, now),
         };
-        if self.exchanges.is_empty() {
-            return Ok(verdict.with_fact("bundle.at", format_time(now)));
-        }
         let pinned = verdict.signer;
-        let mut checks = std::mem::take(&mut verdict.checks);
+        let mut checks = vec![inputs];
+        checks.append(&mut verdict.checks);
         for (i, e) in self.exchanges.iter().enumerate() {
             let v = if e.stream {
                 verify_stream(e.request.as_bytes(), e.response.as_bytes(), pinned.as_ref())
@@ -265,12 +295,58 @@ impl Bundle {
         let facts = std::mem::take(&mut verdict.facts);
         let mut out = Verdict::from_checks(checks, pinned);
         out.facts = facts;
-        let summary = crate::report::summarize(&out);
-        Ok(out
-            .with_fact("summary", summary)
+        Ok(crate::report::with_summary(out)
             .with_fact("bundle.at", format_time(now))
+            .with_fact("bundle.time_source", time_source)
+            .with_fact("policy.source", policy_source)
             .with_fact("bundle.exchanges", self.exchanges.len().to_string()))
     }
+}
+
+/// The `bundle.inputs` row: whether the verdict rests on a policy or time the bundle supplied.
+fn inputs_check(policy: &Policy, policy_source: &str, now: i64, time_source: &str) -> Check {
+    let pol = format!(
+        "policy `{}` (sha256 {})",
+        policy.name(),
+        &policy.digest()[..16]
+    );
+    let at = format_time(now);
+    let mut recorded = Vec::new();
+    if policy_source == "bundle" {
+        recorded.push(format!("its own {pol}"));
+    }
+    if time_source == "bundle" {
+        recorded.push(format!("its own time {at}"));
+    }
+    if recorded.is_empty() {
+        Check::new(
+            ids::INPUTS,
+            CheckStatus::Pass,
+            format!(
+                "the caller's {pol} and {} {at} applied: nothing the bundle says about policy or time was trusted",
+                if time_source == "clock" {
+                    "the current time"
+                } else {
+                    "the caller's time"
+                }
+            ),
+        )
+    } else {
+        Check::new(
+            ids::INPUTS,
+            CheckStatus::Warn,
+            format!(
+                "the verdict rests on values the bundle supplied, as asked: {} — whoever wrote the bundle chose them",
+                recorded.join(" and ")
+            ),
+        )
+    }
+}
+
+/// Check ids of bundle re-verification. Stable API.
+pub mod ids {
+    /// Whether the policy and time applied are the caller's or the bundle's own.
+    pub const INPUTS: &str = "bundle.inputs";
 }
 
 fn parse_exchange(v: &Value) -> Result<Exchange, String> {
@@ -301,24 +377,84 @@ fn parse_exchange(v: &Value) -> Result<Exchange, String> {
     })
 }
 
-/// Options for [`verify_bundle`]: an optional verification time and policy overriding the
-/// bundle's own.
+/// The verification time of a bundle re-verification.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum BundleTime {
+    /// The system clock at the call (the default).
+    #[default]
+    Now,
+    /// The time recorded in the bundle: untrusted, so `bundle.inputs` warns.
+    Recorded,
+    /// This Unix time.
+    At(i64),
+}
+
+impl BundleTime {
+    /// `"recorded"` or RFC 3339 text.
+    pub fn from_text(text: &str) -> Result<BundleTime, Error> {
+        if text.trim() == "recorded" {
+            return Ok(BundleTime::Recorded);
+        }
+        crate::gpu::pki::parse_time(text)
+            .map(BundleTime::At)
+            .ok_or_else(|| {
+                Error::InvalidArgument(format!(
+                    "at {text:?} is neither \"recorded\" nor an RFC 3339 time"
+                ))
+            })
+    }
+}
+
+/// The policy of a bundle re-verification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "made once per call; boxing would only complicate every binding's conversion"
+)]
+pub enum BundlePolicy {
+    /// The caller's policy (the default: the `default` preset).
+    Caller(Policy),
+    /// The policy recorded in the bundle: untrusted, so `bundle.inputs` warns.
+    Recorded,
+}
+
+impl Default for BundlePolicy {
+    fn default() -> Self {
+        BundlePolicy::Caller(Policy::default())
+    }
+}
+
+impl BundlePolicy {
+    /// `"recorded"`, or a policy as [`Policy::parse`] reads it (JSON, TOML or a preset name).
+    pub fn parse(text: &str) -> Result<BundlePolicy, Error> {
+        if text.trim() == "recorded" {
+            Ok(BundlePolicy::Recorded)
+        } else {
+            Policy::parse(text).map(BundlePolicy::Caller)
+        }
+    }
+}
+
+/// Options for [`verify_bundle`]: the verification time and policy. The defaults are the
+/// current time and the `default` preset — never what the bundle says, unless asked for.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BundleOptions {
-    /// Verification time, Unix seconds; `None` = the time stored in the bundle.
-    pub at: Option<i64>,
-    /// Policy; `None` = the policy stored in the bundle.
-    pub policy: Option<Policy>,
+    /// The verification time.
+    pub at: BundleTime,
+    /// The policy.
+    pub policy: BundlePolicy,
 }
 
 impl BundleOptions {
-    /// Options from a JSON object: `at` (RFC 3339 text or Unix seconds), `policy` (object, or
-    /// text: JSON, TOML or a preset name). Empty text means no overrides.
+    /// Options from a JSON object: `at` (`"recorded"`, RFC 3339 text or Unix seconds), `policy`
+    /// (`"recorded"`, an object, or text: JSON, TOML or a preset name). Empty text means the
+    /// defaults.
     pub fn from_json(text: &str) -> Result<BundleOptions, Error> {
         let bad = |m: String| Error::InvalidArgument(format!("bundle options: {m}"));
         if text.trim().is_empty() {
             return Ok(BundleOptions::default());
         }
+        crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
         let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let obj = v
             .as_object()
@@ -327,12 +463,17 @@ impl BundleOptions {
         for (k, val) in obj {
             match k.as_str() {
                 _ if val.is_null() => {}
-                "at" => o.at = Some(parse_at(val).map_err(bad)?),
+                "at" => {
+                    o.at = match val {
+                        Value::String(t) => BundleTime::from_text(t)?,
+                        other => BundleTime::At(parse_at(other).map_err(bad)?),
+                    }
+                }
                 "policy" => {
-                    o.policy = Some(match val {
-                        Value::String(s) => Policy::parse(s)?,
-                        other => Policy::from_value(other)?,
-                    })
+                    o.policy = match val {
+                        Value::String(s) => BundlePolicy::parse(s)?,
+                        other => BundlePolicy::Caller(Policy::from_value(other)?),
+                    }
                 }
                 other => return Err(bad(format!("unknown option {other:?}"))),
             }
@@ -344,7 +485,7 @@ impl BundleOptions {
 /// Re-verifies a bundle (its JSON bytes) offline. Errors only when the bundle cannot be read;
 /// bad evidence inside it is a verdict with failed checks.
 pub fn verify_bundle(bytes: &[u8], options: &BundleOptions) -> Result<Verdict, Error> {
-    Bundle::parse(bytes)?.verify(options.at, options.policy.as_ref())
+    Bundle::parse(bytes)?.verify(options)
 }
 
 /// Records the RIMs and OCSP responses a verification used, so that they can go into a

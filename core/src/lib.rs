@@ -22,6 +22,7 @@ pub mod error;
 pub mod eth;
 pub mod exchange;
 pub mod gpu;
+pub mod limits;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod nonce;

@@ -524,7 +524,7 @@ impl HttpRimSource {
 
 /// The RIM XML inside a RIM service reply for `rim_id`.
 fn parse_rim_reply(body: &[u8], rim_id: &str) -> Result<Vec<u8>, String> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| format!("reply is not JSON: {e}"))?;
+    let v: Value = crate::limits::json_from_slice(body, "the reply")?;
     let obj = v.as_object().ok_or("reply is not a JSON object")?;
     let id = obj
         .get("id")

@@ -106,6 +106,7 @@ impl Policy {
         let v: Value = if text.trim().is_empty() {
             Value::Object(Map::new())
         } else {
+            crate::limits::check_json(text.as_bytes(), "the policy").map_err(bad)?;
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
         };
         Policy::from_value(&v)
@@ -113,6 +114,7 @@ impl Policy {
 
     /// Parses a policy from TOML text.
     pub fn from_toml(text: &str) -> Result<Policy, Error> {
+        crate::limits::check_toml(text, "the policy").map_err(bad)?;
         let v: Value = toml::from_str(text).map_err(|e| bad(format!("not TOML: {e}")))?;
         Policy::from_value(&v)
     }
@@ -194,6 +196,38 @@ impl Policy {
     /// The policy as compact JSON.
     pub fn to_json(&self) -> String {
         self.to_value().to_string()
+    }
+
+    /// Whether two policies decide the same, whatever preset each says it started from.
+    pub fn same_rules(&self, other: &Policy) -> bool {
+        Policy {
+            preset: String::new(),
+            ..self.clone()
+        } == Policy {
+            preset: String::new(),
+            ..other.clone()
+        }
+    }
+
+    /// The name to report: the name of the preset whose rules the policy has (its own preset
+    /// first), else `"<preset> (customised)"`.
+    pub fn name(&self) -> String {
+        std::iter::once(self.preset.as_str())
+            .chain(PRESETS.iter().copied())
+            .find(|name| Policy::preset(name).is_ok_and(|p| p.same_rules(self)))
+            .map_or_else(|| format!("{} (customised)", self.preset), str::to_string)
+    }
+
+    /// SHA-256 (64 hex digits) of the policy's rules: its normalised JSON
+    /// ([`Policy::to_json`]) without the informational `preset` member. Equal digests mean
+    /// policies that decide the same, whatever form they were written in.
+    pub fn digest(&self) -> String {
+        use sha2::{Digest, Sha256};
+        let mut v = self.to_value();
+        if let Some(obj) = v.as_object_mut() {
+            obj.remove("preset");
+        }
+        hex::encode(Sha256::digest(v.to_string().as_bytes()))
     }
 }
 

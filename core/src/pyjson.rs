@@ -11,8 +11,9 @@
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
-/// Nesting deeper than this is refused (CPython raises `RecursionError` near 1000 frames).
-pub const MAX_DEPTH: usize = 512;
+/// Nesting deeper than this is refused (CPython raises `RecursionError` near 1000 frames; the
+/// core keeps to a depth whose recursion fits a small caller stack, see [`crate::limits`]).
+pub const MAX_DEPTH: usize = crate::limits::MAX_NESTING;
 
 /// CPython ≥ 3.11 refuses to convert integers with more than 4300 decimal digits.
 pub const MAX_INT_DIGITS: usize = 4300;

@@ -65,8 +65,7 @@ impl Attestation {
         if json.len() > MAX_REPORT_LEN {
             return Err(format!("attestation larger than {MAX_REPORT_LEN} bytes"));
         }
-        let v: Value =
-            serde_json::from_slice(json).map_err(|e| format!("attestation is not JSON: {e}"))?;
+        let v: Value = crate::limits::json_from_slice(json, "the attestation")?;
         Attestation::from_value(v)
     }
 
@@ -161,9 +160,10 @@ impl ReportVerifier {
                         "not evaluated: the attestation did not parse",
                     ));
                 }
-                let v = Verdict::from_checks(checks, None);
-                let s = summarize(&v);
-                return v.with_fact("summary", s);
+                let v = Verdict::from_checks(checks, None)
+                    .with_fact("policy.name", self.policy.name())
+                    .with_fact("policy.sha256", self.policy.digest());
+                return with_summary(v);
             }
         };
         self.verify_attestation(&att, nonce, now)
@@ -243,12 +243,13 @@ impl ReportVerifier {
             Check::new(ids::KEY_BINDING, CheckStatus::Warn, why)
         });
 
+        facts.push(("policy.name".into(), self.policy.name()));
+        facts.push(("policy.sha256".into(), self.policy.digest()));
         let mut v = Verdict::from_checks(checks, signer);
         for (k, val) in facts {
             v = v.with_fact(&k, val);
         }
-        let s = summarize(&v);
-        v.with_fact("summary", s)
+        with_summary(v)
     }
 
     fn verify_cpu(&self, cpu: Option<&Value>, nonce: &Nonce, now: i64) -> Verdict {
@@ -456,102 +457,214 @@ impl Verdict {
     }
 }
 
-fn all_pass(v: &Verdict, ids: &[&str]) -> bool {
-    ids.iter().all(|id| {
-        let mut rows = v.checks.iter().filter(|c| c.id == *id).peekable();
-        rows.peek().is_some()
-            && rows.all(|c| matches!(c.status, CheckStatus::Pass | CheckStatus::Warn))
-    })
+/// How far a verdict establishes one claim.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Standing {
+    /// Every row behind the claim passed.
+    Proven,
+    /// No row failed or was skipped, but at least one only warned: the policy accepted it
+    /// without proof (a relaxation, a missing allowlist, an unbound key).
+    Accepted,
+    /// A row failed, was skipped or is missing.
+    NotProven,
 }
 
-/// A short plain-language account of what a report verdict proves and what it does not.
-pub fn summarize(v: &Verdict) -> String {
-    let mut proven = Vec::new();
-    let mut not = Vec::new();
-    let mut say = |ok: bool, yes: &str, no: &str| {
-        if ok {
-            proven.push(yes.to_string());
-        } else {
-            not.push(no.to_string());
+/// The standing of the claim backed by the rows `ids` (every row with those ids, any subject).
+fn standing(v: &Verdict, ids: &[&str]) -> Standing {
+    let mut rows = v
+        .checks
+        .iter()
+        .filter(|c| ids.contains(&c.id.as_str()))
+        .peekable();
+    if rows.peek().is_none() {
+        return Standing::NotProven;
+    }
+    let mut out = Standing::Proven;
+    for c in rows {
+        match c.status {
+            CheckStatus::Pass => {}
+            CheckStatus::Warn => out = Standing::Accepted,
+            CheckStatus::Fail | CheckStatus::Skip => return Standing::NotProven,
         }
-    };
-    say(
-        all_pass(v, &[gpu::ids::NONCE, tdx::ids::REPORT_DATA]),
-        "your nonce is inside every GPU report and the TDX quote (the evidence is fresh)",
-        "freshness: your nonce was not found inside all the hardware evidence",
-    );
-    say(
-        all_pass(v, &[gpu::ids::REPORT_SIGNATURE, gpu::ids::CERT_CHAIN]),
-        "the GPU reports are signed by genuine NVIDIA devices",
-        "that the GPU reports come from genuine NVIDIA devices",
-    );
-    say(
-        all_pass(
-            v,
-            &[
-                gpu::ids::DRIVER_RIM,
-                gpu::ids::VBIOS_RIM,
-                gpu::ids::MEASUREMENTS,
-                gpu::ids::OCSP,
-            ],
-        ),
-        "GPU firmware and driver match NVIDIA's signed reference values, nothing revoked",
-        "that GPU firmware and driver match NVIDIA's signed reference values with nothing revoked",
-    );
-    say(
-        all_pass(
-            v,
-            &[
-                tdx::ids::QUOTE_SIGNATURE,
-                tdx::ids::COLLATERAL,
-                tdx::ids::TCB_STATUS,
-                tdx::ids::TD_ATTRIBUTES,
-            ],
-        ),
-        "the CPU quote comes from a genuine Intel TDX platform with an accepted TCB, in a production (non-debug) TD",
-        "that the CPU is a genuine, accepted Intel TDX platform running a production TD",
-    );
-    say(
-        all_pass(v, &[tdx::ids::MEASUREMENTS])
-            && v.check(tdx::ids::MEASUREMENTS)
-                .is_some_and(|c| c.status == CheckStatus::Pass),
-        "the TD's measurements are in the policy's allowlists",
-        "which code the TD runs (no measurement allowlist matched or configured)",
-    );
-    say(
-        v.check(ids::IMAGE_DIGEST)
-            .is_some_and(|c| c.status == CheckStatus::Pass),
-        "the declared agent image is in the allowlist (declared, not measured)",
-        "which agent image runs (image_digest is operator-declared and not allowlisted)",
-    );
-    say(
-        v.check(ids::KEY_BINDING)
-            .is_some_and(|c| c.status == CheckStatus::Pass),
-        "the signing key is bound to the hardware evidence",
-        "that the signing key lives in the attested machine: io.net does not bind it to the hardware evidence",
-    );
+    }
+    // Every id must be present: a claim is never proven by the rows that happen to exist.
+    if ids.iter().all(|id| v.check(id).is_some()) {
+        out
+    } else {
+        Standing::NotProven
+    }
+}
+
+/// One claim of the summary: the rows behind it and how to say it in each standing.
+struct Claim {
+    /// Stable key: the fact `claim.<key>` holds the standing.
+    key: &'static str,
+    ids: &'static [&'static str],
+    proven: &'static str,
+    accepted: &'static str,
+    not_proven: &'static str,
+}
+
+const CLAIMS: &[Claim] = &[
+    Claim {
+        key: "freshness",
+        ids: &[gpu::ids::NONCE, tdx::ids::REPORT_DATA],
+        proven: "your nonce is inside every GPU report and the TDX quote (the evidence is fresh)",
+        accepted: "freshness, accepted by policy",
+        not_proven: "freshness: your nonce was not found inside all the authenticated hardware evidence",
+    },
+    Claim {
+        key: "gpu_genuine",
+        ids: &[gpu::ids::REPORT_SIGNATURE, gpu::ids::CERT_CHAIN],
+        proven: "the GPU reports are signed by genuine NVIDIA devices",
+        accepted: "that the GPU reports come from genuine NVIDIA devices, accepted by policy",
+        not_proven: "that the GPU reports come from genuine NVIDIA devices",
+    },
+    Claim {
+        key: "gpu_firmware",
+        ids: &[
+            gpu::ids::DRIVER_RIM,
+            gpu::ids::VBIOS_RIM,
+            gpu::ids::MEASUREMENTS,
+            gpu::ids::OCSP,
+        ],
+        proven: "GPU firmware and driver match NVIDIA's signed reference values, nothing revoked",
+        accepted: "GPU firmware, driver and revocation: the policy accepted missing or expired RIMs or OCSP answers, so the measurements or the revocation status were not (fully) checked",
+        not_proven: "that GPU firmware and driver match NVIDIA's signed reference values with nothing revoked",
+    },
+    Claim {
+        key: "tdx_platform",
+        ids: &[
+            tdx::ids::QUOTE_SIGNATURE,
+            tdx::ids::COLLATERAL,
+            tdx::ids::TCB_STATUS,
+            tdx::ids::TD_ATTRIBUTES,
+        ],
+        proven: "the CPU quote comes from a genuine Intel TDX platform with an accepted TCB, in a production (non-debug) TD",
+        accepted: "the Intel TDX platform and TD, with what the policy relaxed (e.g. a debug TD or a TCB status other than UpToDate)",
+        not_proven: "that the CPU is a genuine, accepted Intel TDX platform running a production TD",
+    },
+    Claim {
+        key: "tdx_code",
+        ids: &[tdx::ids::MEASUREMENTS],
+        proven: "the TD's measurements are in the policy's allowlists",
+        accepted: "which code the TD runs: no measurement allowlist is configured, so MRTD and RTMRs are only reported",
+        not_proven: "which code the TD runs (its measurements are not in the policy's allowlists)",
+    },
+    Claim {
+        key: "agent_image",
+        ids: &[ids::IMAGE_DIGEST],
+        proven: "the declared agent image is in the allowlist (declared, not measured)",
+        accepted: "which agent image runs: image_digest is operator-declared and no allowlist is configured",
+        not_proven: "which agent image runs (image_digest is missing, malformed or not allowlisted)",
+    },
+    Claim {
+        key: "key_binding",
+        ids: &[ids::KEY_BINDING],
+        proven: "the signing key is bound to the hardware evidence",
+        accepted: "that the signing key lives in the attested machine: io.net does not bind it to the hardware evidence, and the policy accepts that",
+        not_proven: "that the signing key lives in the attested machine: io.net does not bind it to the hardware evidence",
+    },
+    Claim {
+        key: "bundle_inputs",
+        ids: &[crate::bundle::ids::INPUTS],
+        proven: "the policy and time applied are your own",
+        accepted: "the policy or time of this re-verification: the bundle supplied them",
+        not_proven: "the policy or time of this re-verification",
+    },
+];
+
+/// What a report verdict proves, what its policy accepted without proof and what it does not
+/// prove, claim by claim, in plain words.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Claims every row of which passed.
+    pub proven: Vec<String>,
+    /// Claims the policy accepted although a row only warned (never called proven).
+    pub accepted: Vec<String>,
+    /// Claims a row of which failed or was skipped.
+    pub not_proven: Vec<String>,
+}
+
+impl Standing {
+    /// `"proven"`, `"accepted"` or `"not_proven"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Standing::Proven => "proven",
+            Standing::Accepted => "accepted",
+            Standing::NotProven => "not_proven",
+        }
+    }
+}
+
+/// The claim keys with their standing in `v` (claims whose rows are all absent left out).
+fn standings(v: &Verdict) -> Vec<(&'static Claim, Standing)> {
+    CLAIMS
+        .iter()
+        .filter(|c| c.ids.iter().any(|id| v.check(id).is_some()))
+        .map(|c| (c, standing(v, c.ids)))
+        .collect()
+}
+
+impl Summary {
+    /// The three lists of a report (or bundle) verdict. A claim whose rows are all absent
+    /// (e.g. the bundle row in a plain report) is left out.
+    pub fn of(v: &Verdict) -> Summary {
+        let mut out = Summary::default();
+        for (claim, st) in standings(v) {
+            match st {
+                Standing::Proven => out.proven.push(claim.proven.into()),
+                Standing::Accepted => out.accepted.push(claim.accepted.into()),
+                Standing::NotProven => out.not_proven.push(claim.not_proven.into()),
+            }
+        }
+        out
+    }
+}
+
+/// A short plain-language account of what a report verdict proves, what the policy accepted
+/// without proof, and what it does not prove.
+pub fn summarize(v: &Verdict) -> String {
+    let s = Summary::of(v);
     let failed: Vec<String> = v
         .blocking()
         .map(|c| match &c.subject {
-            Some(s) => format!("{} ({s}, {})", c.id, c.status),
+            Some(sub) => format!("{} ({sub}, {})", c.id, c.status),
             None => format!("{} ({})", c.id, c.status),
         })
         .collect();
-    let head = if v.verified {
+    let mut out = if v.verified {
         "VERIFIED under the policy.".to_string()
     } else {
         format!("NOT VERIFIED: {}.", failed.join(", "))
     };
-    let mut out = head;
-    if !proven.is_empty() {
-        out.push_str(" Proven: ");
-        out.push_str(&proven.join("; "));
-        out.push('.');
+    for (title, list) in [
+        ("Proven", &s.proven),
+        ("Accepted by policy without proof", &s.accepted),
+        ("Not proven", &s.not_proven),
+    ] {
+        if !list.is_empty() {
+            out.push_str(&format!(" {title}: {}.", list.join("; ")));
+        }
     }
-    out.push_str(" Not proven: ");
-    out.push_str(&not.join("; "));
-    out.push('.');
     out
+}
+
+/// Adds the summary facts: `summary` (the sentence) and, per claim, `claim.<key>` =
+/// `proven`, `accepted` (by policy, without proof) or `not_proven`. The keys: `freshness`,
+/// `gpu_genuine`, `gpu_firmware`, `tdx_platform`, `tdx_code`, `agent_image`, `key_binding`,
+/// and for bundles `bundle_inputs`.
+pub(crate) fn with_summary(v: Verdict) -> Verdict {
+    let text = summarize(&v);
+    let claims: Vec<(String, &'static str)> = standings(&v)
+        .into_iter()
+        .map(|(c, st)| (format!("claim.{}", c.key), st.as_str()))
+        .collect();
+    let mut v = v.with_fact("summary", text);
+    for (k, st) in claims {
+        v = v.with_fact(&k, st);
+    }
+    v
 }
 
 /// Options for [`verify_report`]: the nonce, where inputs are, the time and the policy. The form
@@ -579,6 +692,7 @@ impl ReportOptions {
     /// are refused.
     pub fn from_json(text: &str) -> Result<ReportOptions, Error> {
         let bad = |m: String| Error::InvalidArgument(format!("report options: {m}"));
+        crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
         let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let obj = v
             .as_object()
@@ -662,4 +776,122 @@ pub fn verify_report(report_json: &[u8], options: &ReportOptions) -> Result<Verd
     let verifier = options.verifier()?;
     let now = options.at.unwrap_or_else(gpu::unix_now);
     Ok(verifier.verify(report_json, &nonce, now))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A verdict of a fully passing io.net attestation, with `changes` applied (id, status).
+    fn verdict(changes: &[(&str, CheckStatus)]) -> Verdict {
+        let mut checks: Vec<Check> = CLAIMS
+            .iter()
+            .flat_map(|c| c.ids.iter())
+            .filter(|id| **id != crate::bundle::ids::INPUTS)
+            .map(|id| Check::new(id, CheckStatus::Pass, ""))
+            .collect();
+        for (id, st) in changes {
+            for c in checks.iter_mut().filter(|c| c.id == *id) {
+                c.status = *st;
+            }
+        }
+        with_summary(Verdict::from_checks(checks, None))
+    }
+
+    #[test]
+    fn every_relaxation_is_accepted_never_proven() {
+        let all = verdict(&[]);
+        assert!(
+            all.facts
+                .values()
+                .all(|v| v != "accepted" && v != "not_proven")
+        );
+        assert!(all.facts["summary"].starts_with("VERIFIED"));
+        // --allow-no-rims, --allow-no-ocsp (and the offline preset), expired RIMs allowed,
+        // a debug TD allowed, no measurement allowlist, no image allowlist, the unbound key.
+        for (id, claim, phrase) in [
+            (
+                gpu::ids::DRIVER_RIM,
+                "gpu_firmware",
+                "GPU firmware, driver and revocation",
+            ),
+            (
+                gpu::ids::VBIOS_RIM,
+                "gpu_firmware",
+                "GPU firmware, driver and revocation",
+            ),
+            (
+                gpu::ids::MEASUREMENTS,
+                "gpu_firmware",
+                "GPU firmware, driver and revocation",
+            ),
+            (
+                gpu::ids::OCSP,
+                "gpu_firmware",
+                "GPU firmware, driver and revocation",
+            ),
+            (tdx::ids::TD_ATTRIBUTES, "tdx_platform", "a debug TD"),
+            (
+                tdx::ids::TCB_STATUS,
+                "tdx_platform",
+                "a TCB status other than UpToDate",
+            ),
+            (
+                tdx::ids::MEASUREMENTS,
+                "tdx_code",
+                "no measurement allowlist",
+            ),
+            (
+                ids::IMAGE_DIGEST,
+                "agent_image",
+                "no allowlist is configured",
+            ),
+            (ids::KEY_BINDING, "key_binding", "does not bind it"),
+        ] {
+            let v = verdict(&[(id, CheckStatus::Warn)]);
+            assert!(v.verified, "{id}");
+            assert_eq!(v.facts[&format!("claim.{claim}")], "accepted", "{id}");
+            let s = Summary::of(&v);
+            assert!(s.accepted.iter().any(|a| a.contains(phrase)), "{id}: {s:?}");
+            let text = &v.facts["summary"];
+            let proven = text
+                .split(" Accepted by policy without proof:")
+                .next()
+                .unwrap_or("");
+            assert!(!proven.contains(phrase), "{id}: {text}");
+            assert!(
+                text.contains("Accepted by policy without proof: "),
+                "{text}"
+            );
+        }
+        // The old wording that called a relaxed GPU appraisal proven.
+        let v = verdict(&[(gpu::ids::OCSP, CheckStatus::Warn)]);
+        assert!(
+            !Summary::of(&v)
+                .proven
+                .iter()
+                .any(|p| p.contains("nothing revoked"))
+        );
+    }
+
+    #[test]
+    fn a_failed_or_skipped_row_is_not_proven() {
+        for st in [CheckStatus::Fail, CheckStatus::Skip] {
+            let v = verdict(&[
+                (gpu::ids::OCSP, st),
+                (gpu::ids::DRIVER_RIM, CheckStatus::Warn),
+            ]);
+            assert!(!v.verified);
+            assert_eq!(v.facts["claim.gpu_firmware"], "not_proven");
+            assert_eq!(v.facts["claim.gpu_genuine"], "proven");
+            assert!(v.facts["summary"].starts_with("NOT VERIFIED: gpu.ocsp"));
+        }
+        // A claim whose rows are missing is never proven by the rows that exist.
+        let mut v = verdict(&[]);
+        v.checks.retain(|c| c.id != tdx::ids::REPORT_DATA);
+        assert_eq!(
+            standing(&v, &[gpu::ids::NONCE, tdx::ids::REPORT_DATA]),
+            Standing::NotProven
+        );
+    }
 }

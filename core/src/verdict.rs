@@ -207,6 +207,10 @@ pub const CHECKS: &[(&str, &str)] = &[
         "the signing key is bound into the hardware evidence; io.net binds only the nonce, so this warns by default and fails when the policy requires a binding",
     ),
     (
+        bundle::INPUTS,
+        "bundle re-verification: the policy and time applied are the caller's (default: the `default` preset and the current time), not values the bundle supplied; warn when the caller asked for the bundle's recorded policy or time",
+    ),
+    (
         gpu::EVIDENCE_FORMAT,
         "the `gpu` object has io.net's shape with a matching nonce echo; per GPU, the report and PEM chain decode (standard base64)",
     ),
@@ -292,6 +296,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
 ];
 
+use crate::bundle::ids as bundle;
 use crate::gpu::ids as gpu;
 use crate::report::ids as report;
 use crate::tdx::ids as tdx;

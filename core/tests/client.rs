@@ -284,7 +284,13 @@ fn the_bundle_re_verifies_offline_to_the_same_verdict() {
     assert_eq!(bundle.exchanges.len(), 2);
     let text = bundle.to_json();
     drop(sb); // the gateway is gone: re-verification is offline
-    let v = verify_bundle(text.as_bytes(), &BundleOptions::default()).unwrap();
+    // The session's own time and policy, asked for explicitly (a bundle's are untrusted).
+    let recorded = BundleOptions {
+        at: ccverify::bundle::BundleTime::Recorded,
+        policy: ccverify::bundle::BundlePolicy::Recorded,
+    };
+    let v = verify_bundle(text.as_bytes(), &recorded).unwrap();
+    assert_eq!(v.check("bundle.inputs").unwrap().status, CheckStatus::Warn);
     let session_rows: Vec<_> = s
         .verdict()
         .checks
@@ -295,6 +301,7 @@ fn the_bundle_re_verifies_offline_to_the_same_verdict() {
         .checks
         .iter()
         .filter(|c| !c.subject.as_deref().unwrap_or("").starts_with("exchange"))
+        .filter(|c| c.id != "bundle.inputs")
         .map(|c| (&c.id, &c.subject, c.status))
         .collect();
     assert_eq!(session_rows, bundle_rows);

@@ -618,3 +618,131 @@ fn timing() {
          cached: {cached:?}; parse: {parse:?}; c14n: {c14n:?}"
     );
 }
+
+/// The whole GPU appraisal of NVIDIA's sample report with the TEST RIM root trusted and the
+/// given RIMs (driver, VBIOS) under the ids the report asks for.
+fn appraise(report: &[u8], driver: Vec<u8>, vbios: Vec<u8>) -> ccverify::Verdict {
+    use ccverify::gpu::{GpuEvidence, GpuPolicy, GpuVerifier, MemoryRimSource};
+    let device_root = std::fs::read(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("src/gpu/roots/verifier_device_root.pem"),
+    )
+    .unwrap();
+    let anchors =
+        TrustAnchors::for_tests(&device_root, &read("synthetic/test_rim_root.pem")).unwrap();
+    let mut rims = MemoryRimSource::new();
+    rims.insert("NV_GPU_DRIVER_GH100_550.90.07", driver);
+    rims.insert("NV_GPU_VBIOS_1010_0200_882_96009F0001", vbios);
+    let policy = GpuPolicy {
+        require_revocation: false,
+        ..GpuPolicy::default()
+    };
+    GpuVerifier::new(policy)
+        .with_test_anchors(anchors)
+        .with_rims(rims)
+        .verify_evidence(
+            &[GpuEvidence {
+                evidence: B64.encode(report),
+                certificate: B64.encode(read("nvidia/hopperCertChain.txt")),
+            }],
+            &hex::decode("931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb")
+                .unwrap()
+                .try_into()
+                .unwrap(),
+            JUNE_2024,
+        )
+}
+
+fn sample_report_bytes() -> Vec<u8> {
+    hex::decode(
+        String::from_utf8(read("nvidia/hopperAttestationReport.txt"))
+            .unwrap()
+            .trim(),
+    )
+    .unwrap()
+}
+
+fn row(v: &ccverify::Verdict, id: &str) -> ccverify::Check {
+    v.check(id).unwrap().clone()
+}
+
+#[test]
+fn the_synthetic_pair_proves_the_measurements_and_every_row_needs_it() {
+    use ccverify::CheckStatus::{Fail, Pass, Skip};
+    let report = sample_report_bytes();
+    let v = appraise(&report, read(SYN_DRIVER), read(SYN_VBIOS));
+    for id in [
+        "gpu.nonce",
+        "gpu.fwid",
+        "gpu.driver_rim",
+        "gpu.vbios_rim",
+        "gpu.measurements",
+    ] {
+        assert_eq!(row(&v, id).status, Pass, "{id}: {}", row(&v, id).detail);
+    }
+
+    // A RIM that compares nothing proves nothing: every measurement inactive.
+    let inactive = |xml: Vec<u8>| {
+        resign(
+            String::from_utf8(xml)
+                .unwrap()
+                .replace("active=\"True\"", "active=\"False\"")
+                .as_bytes(),
+        )
+    };
+    let v = appraise(
+        &report,
+        inactive(read(SYN_DRIVER)),
+        inactive(read(SYN_VBIOS)),
+    );
+    assert_eq!(row(&v, "gpu.driver_rim").status, Pass);
+    let m = row(&v, "gpu.measurements");
+    assert_eq!(m.status, Fail, "{}", m.detail);
+    assert!(
+        m.detail.contains("no golden measurement was compared"),
+        "{}",
+        m.detail
+    );
+    assert_eq!(v.facts.get("gpu0.secboot"), None);
+
+    // A RIM is matched to what the report asked for by its own identity, not only its version:
+    // a correctly signed driver RIM for another product is refused.
+    let other_product = resign(&replace_once(
+        &read(SYN_DRIVER),
+        "product=\"GH100\"",
+        "product=\"GB100\"",
+    ));
+    let v = appraise(&report, other_product, read(SYN_VBIOS));
+    let d = row(&v, "gpu.driver_rim");
+    assert_eq!(d.status, Fail, "{}", d.detail);
+    assert!(d.detail.contains("product GB100"), "{}", d.detail);
+    // One document served under both ids is refused (and its version fits only one of them).
+    let v = appraise(&report, read(SYN_VBIOS), read(SYN_VBIOS));
+    let d = row(&v, "gpu.driver_rim");
+    assert_eq!(d.status, Fail, "{}", d.detail);
+    assert!(d.detail.contains("not a driver version"), "{}", d.detail);
+
+    // A report whose signature does not verify says nothing: what passed on its content is
+    // skipped (here the measurements would all still match).
+    let mut forged = report.clone();
+    let last = forged.len() - 1;
+    forged[last] ^= 1;
+    let v = appraise(&forged, read(SYN_DRIVER), read(SYN_VBIOS));
+    assert_eq!(row(&v, "gpu.report_signature").status, Fail);
+    for id in [
+        "gpu.nonce",
+        "gpu.fwid",
+        "gpu.driver_rim",
+        "gpu.vbios_rim",
+        "gpu.measurements",
+    ] {
+        let c = row(&v, id);
+        assert_eq!(c.status, Skip, "{id}: {}", c.detail);
+        assert!(
+            c.detail.starts_with("not authenticated"),
+            "{id}: {}",
+            c.detail
+        );
+    }
+    assert_eq!(row(&v, "gpu.mode").status, Skip);
+    assert_eq!(v.facts.get("gpu0.secboot"), None);
+}

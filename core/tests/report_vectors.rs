@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use ccverify::bundle::{BundleOptions, verify_bundle};
+use ccverify::bundle::{Bundle, BundleOptions, BundlePolicy, BundleTime, verify_bundle};
 use ccverify::report::{ReportOptions, verify_report};
 use ccverify::{CheckStatus, Verdict};
 use serde_json::Value;
@@ -69,6 +69,13 @@ fn check_case(case: &Value, got: Result<Verdict, ccverify::Error>) {
                     row["status"].as_str().unwrap(),
                     "{name}: {id} {subject:?}: {}",
                     found.detail
+                );
+            }
+            for (fact, want) in expect["facts"].as_object().unwrap() {
+                assert_eq!(
+                    v.facts.get(fact).map(String::as_str),
+                    want.as_str(),
+                    "{name}: fact {fact}"
                 );
             }
             // Every verdict carries the plain-language summary.
@@ -155,8 +162,12 @@ fn bundle_round_trips_through_its_file_format() {
     let b = ccverify::bundle::Bundle::parse(&bytes).unwrap();
     let again = ccverify::bundle::Bundle::parse(b.to_json().as_bytes()).unwrap();
     assert_eq!(again, b);
-    let v1 = b.verify(None, None).unwrap();
-    let v2 = again.verify(None, None).unwrap();
+    let at = BundleOptions {
+        at: BundleTime::At(1_750_400_000),
+        ..BundleOptions::default()
+    };
+    let v1 = b.verify(&at).unwrap();
+    let v2 = again.verify(&at).unwrap();
     assert_eq!(v1, v2);
     for bad in [
         &b"{}"[..],
@@ -174,4 +185,60 @@ fn the_example_policy_parses() {
     let p = ccverify::policy::Policy::from_toml(&text).unwrap();
     assert_eq!(p.gpu.expected_count, Some(8));
     assert!(!p.require_key_binding);
+}
+
+/// A bundle is untrusted input: without options it is verified at the time given as "now" under
+/// the default preset, whatever it records; its own policy and time apply only when asked for.
+#[test]
+fn a_bundle_never_chooses_its_own_policy_or_time() {
+    let b =
+        Bundle::parse(&std::fs::read(dir().join("bundle-self-relaxing.json")).unwrap()).unwrap();
+    let row = |v: &Verdict, id: &str| v.check(id).unwrap().status;
+    // "Now" long after the recorded time: the collateral has expired, whatever the bundle says.
+    let now = 1_900_000_000;
+    let v = b.verify_at(now, &BundleOptions::default()).unwrap();
+    assert_eq!(row(&v, "bundle.inputs"), CheckStatus::Pass);
+    assert_eq!(row(&v, "tdx.collateral"), CheckStatus::Fail);
+    assert_eq!(row(&v, "gpu.driver_rim"), CheckStatus::Skip);
+    assert_eq!(v.facts["bundle.time_source"], "clock");
+    assert_eq!(v.facts["policy.source"], "caller");
+    assert_eq!(v.facts["policy.name"], "default");
+    assert_eq!(
+        v.facts["policy.sha256"],
+        ccverify::policy::Policy::default().digest()
+    );
+    // Asked for: the recorded time and policy apply, with a warning naming them.
+    let recorded = BundleOptions {
+        at: BundleTime::Recorded,
+        policy: BundlePolicy::Recorded,
+    };
+    let v = b.verify_at(now, &recorded).unwrap();
+    let inputs = v.check("bundle.inputs").unwrap();
+    assert_eq!(inputs.status, CheckStatus::Warn);
+    assert!(
+        inputs
+            .detail
+            .contains("its own policy `offline (customised)`"),
+        "{}",
+        inputs.detail
+    );
+    assert!(
+        inputs.detail.contains("its own time 2025-06-20T06:13:20Z"),
+        "{}",
+        inputs.detail
+    );
+    assert_eq!(row(&v, "tdx.collateral"), CheckStatus::Pass);
+    assert_eq!(row(&v, "gpu.driver_rim"), CheckStatus::Warn);
+    assert_eq!(v.facts["policy.source"], "bundle");
+    assert_eq!(v.facts["bundle.time_source"], "bundle");
+    // The text forms.
+    assert_eq!(
+        BundleOptions::from_json(r#"{"at":"recorded","policy":"recorded"}"#).unwrap(),
+        recorded
+    );
+    assert_eq!(
+        BundleOptions::from_json("").unwrap(),
+        BundleOptions::default()
+    );
+    assert!(BundleOptions::from_json(r#"{"at":"yesterday"}"#).is_err());
 }

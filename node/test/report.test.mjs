@@ -75,6 +75,9 @@ function assertMatches(c, verdict) {
     assert.ok(got, `${c.name}: no check ${want.id} for ${want.subject}: ${json}`)
     assert.equal(got.status, want.status, `${c.name}: ${want.id} ${want.subject}: ${got.detail}`)
   }
+  for (const [fact, value] of Object.entries(c.expect.facts)) {
+    assert.equal(verdict.facts[fact], value, `${c.name}: fact ${fact}`)
+  }
   // Every verdict carries the plain-language summary.
   assert.equal(typeof verdict.facts.summary, 'string', c.name)
   assert.ok(verdict.facts.summary.length > 0, c.name)
@@ -162,7 +165,8 @@ test('the verdict: signer is the attested key, the summary says what is and is n
   assert.ok(summary.startsWith('NOT VERIFIED: '), summary)
   assert.match(summary, /tdx\.report_data/)
   assert.match(summary, /Proven: .*the GPU reports are signed by genuine NVIDIA devices/)
-  assert.match(summary, /Not proven: .*io\.net does not bind it/)
+  assert.match(summary, /Accepted by policy without proof: .*io\.net does not bind it/)
+  assert.doesNotMatch(summary.split(" Accepted by policy")[0], /io\.net does not bind it/)
   assert.equal(v.facts.nonce, NONCE)
   assert.equal(tdxFact(v, 'tcb_status'), 'UpToDate')
   for (const value of Object.values(v.facts)) assert.equal(typeof value, 'string')
@@ -401,24 +405,34 @@ test('policy objects: camelCase keys only, typed values, unknown keys refused', 
   )
 })
 
-test('verifyBundle: the bundle’s own time and policy, overridable', () => {
-  const own = verifyBundle(BUNDLE)
+test('verifyBundle: the caller’s time and policy, the bundle’s own only when asked for', () => {
+  const own = verifyBundle(BUNDLE, { at: AT })
   assertMatches(byName('bundle_real'), own)
-  for (const options of [undefined, null, {}, { at: null, policy: null }, { at: undefined }]) {
+  for (const options of [{ at: AT_SECONDS }, { at: new Date(AT), policy: null }, { at: AT, policy: 'default' }]) {
     assert.deepEqual(verifyBundle(BUNDLE, options), own)
   }
-  assert.deepEqual(verifyBundle(BUNDLE.toString('utf8')), own)
-  assert.deepEqual(verifyBundle(new Uint8Array(BUNDLE)), own)
+  assert.deepEqual(verifyBundle(BUNDLE.toString('utf8'), { at: AT }), own)
+  assert.deepEqual(verifyBundle(new Uint8Array(BUNDLE), { at: AT }), own)
   assert.equal(own.signer, SIGNER)
   assert.equal(own.facts['bundle.exchanges'], '1')
   assert.ok(own.facts.summary.length > 0)
   assert.equal(statusOf(own, 'response.signer', 'exchange0'), 'pass')
+  // No options: now, under the default preset — never the bundle's own time or policy.
+  for (const options of [undefined, null, {}, { at: null, policy: null }, { at: undefined }]) {
+    const now = verifyBundle(BUNDLE, options)
+    assert.equal(now.facts['bundle.time_source'], 'clock')
+    assert.equal(now.facts['policy.source'], 'caller')
+    assert.equal(statusOf(now, 'bundle.inputs'), 'pass')
+  }
+  const recorded = verifyBundle(BUNDLE, { at: 'recorded', policy: 'recorded' })
+  assertMatches(byName('bundle_recorded'), recorded)
+  assert.equal(recorded.facts['bundle.at'], AT)
   const later = verifyBundle(BUNDLE, { at: new Date('2030-01-01T00:00:00Z') })
   assertMatches(byName('bundle_later_time'), later)
   assert.deepEqual(verifyBundle(BUNDLE, { at: Date.parse('2030-01-01T00:00:00Z') / 1000 }), later)
-  const strict = verifyBundle(BUNDLE, { policy: 'strict' })
+  const strict = verifyBundle(BUNDLE, { at: AT, policy: 'strict' })
   assertMatches(byName('bundle_strict_policy'), strict)
-  assert.deepEqual(verifyBundle(BUNDLE, { policy: loadPolicy('strict') }), strict)
+  assert.deepEqual(verifyBundle(BUNDLE, { at: AT, policy: loadPolicy('strict') }), strict)
   assert.equal(statusOf(strict, 'report.key_binding'), 'fail')
 })
 
@@ -426,7 +440,7 @@ test('an unreadable bundle throws invalid_argument; bad evidence inside is a ver
   for (const bundle of ['not json', '[]', '{}', '{"format":"ccverify-bundle/0"}', '']) {
     throwsCode(() => verifyBundle(bundle), 'invalid_argument', 'invalid argument: bundle: ')
   }
-  const tampered = verifyBundle(bundleOf(byName('bundle_tampered_exchange')))
+  const tampered = verifyBundle(bundleOf(byName('bundle_tampered_exchange')), { at: AT })
   assert.equal(tampered.verified, false)
   assert.equal(statusOf(tampered, 'response.response_hash', 'exchange1'), 'fail')
 })

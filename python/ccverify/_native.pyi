@@ -346,14 +346,16 @@ def verify_report(
 def verify_bundle(
     bundle: Union[_Bytes, str, os.PathLike[str]],
     *,
-    at: _Time = None,
-    policy: _PolicyArg = None,
+    at: Union[_Time, Literal["recorded"]] = None,
+    policy: Union[_PolicyArg, Literal["recorded"]] = None,
 ) -> Verdict:
     """Re-verify a ccverify bundle offline: a path (os.PathLike, read as a file) or the bundle
     JSON itself (bytes-like or str).
 
-    ``at`` None is the time stored in the bundle; ``policy`` None is the stored policy.
-    Exchanges' checks carry the subject ``"exchange0"``, ...
+    A bundle is untrusted input: ``at`` None is now and ``policy`` None the "default"
+    preset, whatever the bundle records; ``"recorded"`` (for either) applies the bundle's own
+    value, and the check ``bundle.inputs`` then warns. Exchanges' checks carry the subject
+    ``"exchange0"``, ...
 
     Raises InvalidArgumentError for something that is not a ccverify bundle, a bad policy or
     bad ``at``, LimitExceededError for a bundle over 64 MiB, OSError when the file cannot be

@@ -83,6 +83,8 @@ def test_report_case(case: dict[str, Any]) -> None:
         found = [c for c in verdict.checks if c.id == row["id"] and c.subject == row["subject"]]
         assert found, f"{name}: no row {row['id']} {row['subject']!r}: {verdict.to_json()}"
         assert found[0].status == row["status"], f"{name}: {row['id']}: {found[0].detail}"
+    for fact, value in expect["facts"].items():
+        assert verdict.facts.get(fact) == value, f"{name}: fact {fact}"
     # Every verdict carries the plain-language summary.
     assert verdict.facts.get("summary"), name
     assert verdict.to_dict() == json.loads(verdict.to_json())
@@ -318,29 +320,42 @@ def test_directories_accept_path_objects() -> None:
 
 
 def test_bundle_forms() -> None:
-    want = ccverify.verify_bundle(BUNDLE)
+    want = ccverify.verify_bundle(BUNDLE, at=AT)
     assert status(want, "response.signer", "exchange0") == "pass"
     assert want.signer == ATTESTED and want.facts["summary"]
     data = BUNDLE.read_bytes()
     for form in (data, bytearray(data), memoryview(data), data.decode()):
-        assert ccverify.verify_bundle(form) == want
+        assert ccverify.verify_bundle(form, at=AT) == want
 
     class BundlePath:  # any os.PathLike, not only pathlib
         def __fspath__(self) -> str:
             return str(BUNDLE)
 
     assert isinstance(BundlePath(), os.PathLike)
-    assert ccverify.verify_bundle(BundlePath()) == want
-    # The bundle's own time and policy are the defaults.
+    assert ccverify.verify_bundle(BundlePath(), at=AT) == want
     assert ccverify.verify_bundle(BUNDLE, at=AT, policy="default") == want
+
+
+def test_a_bundle_is_untrusted_input() -> None:
+    # By default: now, under the default preset — never what the bundle records.
+    default = ccverify.verify_bundle(BUNDLE)
+    assert default.facts["bundle.time_source"] == "clock"
+    assert default.facts["policy.source"] == "caller"
+    assert status(default, "bundle.inputs") == "pass"
+    # Its own time and policy only when asked for, and then the verdict warns.
+    recorded = ccverify.verify_bundle(BUNDLE, at="recorded", policy="recorded")
+    assert status(recorded, "bundle.inputs") == "warn"
+    assert recorded.facts["bundle.at"] == "2025-06-20T06:13:20Z"
+    assert recorded.facts["claim.bundle_inputs"] == "accepted"
+    assert "the bundle supplied them" in recorded.facts["summary"]
 
 
 def test_bundle_overrides() -> None:
     later = ccverify.verify_bundle(BUNDLE, at=datetime(2030, 1, 1, tzinfo=timezone.utc))
     assert status(later, "tdx.collateral") == "fail"
-    strict = ccverify.verify_bundle(BUNDLE, policy={"preset": "strict"})
+    strict = ccverify.verify_bundle(BUNDLE, at=AT, policy={"preset": "strict"})
     assert status(strict, "report.key_binding") == "fail"
-    assert strict == ccverify.verify_bundle(BUNDLE, policy="strict")
+    assert strict == ccverify.verify_bundle(BUNDLE, at=AT, policy="strict")
 
 
 def test_bundle_errors(tmp_path: Path) -> None:
@@ -365,7 +380,7 @@ def test_bundle_errors(tmp_path: Path) -> None:
 
 def test_tampered_bundle_exchange_fails_without_raising() -> None:
     case = BY_NAME["bundle_tampered_exchange"]
-    verdict = ccverify.verify_bundle(bundle_case_path(case))
+    verdict = ccverify.verify_bundle(bundle_case_path(case), at=AT)
     assert not verdict.verified
     assert status(verdict, "response.signer", "exchange0") == "pass"
     assert any(c.subject == "exchange1" and c.status == "fail" for c in verdict.checks)

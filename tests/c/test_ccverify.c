@@ -902,7 +902,7 @@ static char *report_doc(const char *root, jvalue *doc) {
 
 /* Every case of tests/vectors/report/cases.json, compared like core/tests/report_vectors.rs:
  * the error code when the call must fail; otherwise `verified`, each listed check (id,
- * subject, status) and a non-empty `summary` fact. */
+ * subject, status), each listed fact and a non-empty `summary` fact. */
 static void report_vectors(const char *root) {
   jvalue doc;
   char *text = report_doc(root, &doc);
@@ -939,6 +939,14 @@ static void report_vectors(const char *root) {
       CHECK(!strcmp(status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status),
             "report %s: %s %s is %s, want %s (%s)", name, id, subj ? subj : "(none)",
             status_word(ccverify_verdict_check_status(v, (size_t)k)), want_status, ccverify_verdict_check_detail(v, (size_t)k));
+    }
+    {
+      const jvalue *facts = jget(expect, "facts");
+      for (j = 0; facts && j < facts->len; j++) {
+        const char *got = ccverify_verdict_fact(v, facts->keys[j]);
+        CHECK(got != NULL && !strcmp(got, facts->items[j].str), "report %s: fact %s is %s, want %s", name, facts->keys[j],
+              got ? got : "(none)", facts->items[j].str);
+      }
     }
     summary = ccverify_verdict_fact(v, "summary");
     CHECK(summary != NULL && summary[0] != 0, "report %s: no summary fact", name);
@@ -1110,19 +1118,40 @@ static void report_abi_contract(const char *root) {
         "report: NULL out");
   CHECK(v == untouched, "report: out written on failure");
 
-  /* Bundles: NULL, "" and {} are no overrides; the stored time and policy apply. */
+  /* Bundles: NULL, "" and {} are the defaults — now, under the default preset, never the
+     bundle's own time or policy; "recorded" asks for those, and bundle.inputs then warns. */
+  {
+    const char *defaults[] = {NULL, "", "{}"};
+    size_t k;
+    for (k = 0; k < 3; k++) {
+      v = NULL;
+      CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, defaults[k], &v) == CCVERIFY_STATUS_OK &&
+                streq_or_null(ccverify_verdict_fact(v, "bundle.time_source"), "clock") &&
+                streq_or_null(ccverify_verdict_fact(v, "policy.source"), "caller") &&
+                streq_or_null(ccverify_verdict_fact(v, "policy.name"), "default"),
+            "bundle: default options %zu", k);
+      ccverify_verdict_free(v);
+    }
+  }
   v = NULL;
-  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, NULL, &v) == CCVERIFY_STATUS_OK, "bundle NULL options");
-  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "", &w) == CCVERIFY_STATUS_OK &&
-            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "bundle: \"\" options differ");
-  ccverify_verdict_free(w);
-  w = NULL;
-  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "{}", &w) == CCVERIFY_STATUS_OK &&
-            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "bundle: {} options differ");
-  CHECK(ccverify_verdict_fact(v, "bundle.at") != NULL && ccverify_verdict_fact(v, "summary") != NULL, "bundle facts");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "{\"at\":1750400000}", &v) == CCVERIFY_STATUS_OK,
+        "bundle at");
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "{\"at\":\"2025-06-20T06:13:20Z\",\"policy\":\"default\"}",
+                               &w) == CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_json(v), ccverify_verdict_json(w)), "bundle: the same options in other forms differ");
+  CHECK(streq_or_null(ccverify_verdict_fact(v, "bundle.at"), "2025-06-20T06:13:20Z") &&
+            ccverify_verdict_fact(v, "summary") != NULL, "bundle facts");
   CHECK(streq_or_null(ccverify_verdict_signer(v), "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"), "bundle signer");
   ccverify_verdict_free(v);
   ccverify_verdict_free(w);
+  v = w = NULL;
+  CHECK(ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, "{\"at\":\"recorded\",\"policy\":\"recorded\"}", &v) ==
+                CCVERIFY_STATUS_OK &&
+            streq_or_null(ccverify_verdict_fact(v, "policy.source"), "bundle") &&
+            find_check(v, "bundle.inputs", NULL) >= 0 &&
+            ccverify_verdict_check_status(v, (size_t)find_check(v, "bundle.inputs", NULL)) == CCVERIFY_CHECK_STATUS_WARN,
+        "bundle: recorded inputs warn");
+  ccverify_verdict_free(v);
   v = w = NULL;
   v = untouched;
   CHECK(ccverify_verify_bundle((const uint8_t *)"not json", 8, NULL, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&

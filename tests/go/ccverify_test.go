@@ -512,8 +512,9 @@ type reportCase struct {
 	CollateralFile *string         `json:"collateral_file"`
 	BundleFile     *string         `json:"bundle_file"`
 	Expect         struct {
-		Verified *bool   `json:"verified"`
-		Error    *string `json:"error"`
+		Verified *bool             `json:"verified"`
+		Error    *string           `json:"error"`
+		Facts    map[string]string `json:"facts"`
 		Checks   []struct {
 			ID      string  `json:"id"`
 			Subject *string `json:"subject"`
@@ -624,6 +625,11 @@ func TestReportVectors(t *testing.T) {
 					t.Errorf("%s %q = %s (%s), want %s", want.ID, subject, got.Checks[i].Status, got.Checks[i].Detail, want.Status)
 				}
 			}
+			for name, want := range c.Expect.Facts {
+				if got.Facts[name] != want {
+					t.Errorf("fact %s = %q, want %q", name, got.Facts[name], want)
+				}
+			}
 			if got.Facts["summary"] == "" {
 				t.Errorf("no summary fact: %s", got.JSON)
 			}
@@ -715,15 +721,24 @@ func TestBundleArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, err := VerifyBundle(bundle, "")
+	base, err := VerifyBundle(bundle, `{"at":1750400000}`)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if base.Facts["bundle.at"] == "" || base.Facts["summary"] == "" || base.Signer != "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23" {
+	if base.Facts["bundle.at"] != "2025-06-20T06:13:20Z" || base.Facts["summary"] == "" || base.Signer != "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23" {
 		t.Errorf("bundle: %s", base.JSON)
 	}
-	if v, err := VerifyBundle(bundle, "{}"); err != nil || v.JSON != base.JSON {
-		t.Errorf("{} differs from no overrides: %v", err)
+	if v, err := VerifyBundle(bundle, `{"at":"2025-06-20T06:13:20Z","policy":"default"}`); err != nil || v.JSON != base.JSON {
+		t.Errorf("the same options in other forms differ: %v", err)
+	}
+	// No options: now, under the default preset — never the bundle's own time or policy.
+	if v, err := VerifyBundle(bundle, ""); err != nil || v.Facts["bundle.time_source"] != "clock" ||
+		v.Facts["policy.source"] != "caller" || checkStatus(v, "bundle.inputs") != "pass" {
+		t.Errorf("defaults: %v", err)
+	}
+	if v, err := VerifyBundle(bundle, `{"at":"recorded","policy":"recorded"}`); err != nil ||
+		checkStatus(v, "bundle.inputs") != "warn" || v.Facts["bundle.at"] != "2025-06-20T06:13:20Z" {
+		t.Errorf("recorded: %v", err)
 	}
 	for name, tc := range map[string]struct {
 		bundle []byte

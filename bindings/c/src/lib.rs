@@ -605,14 +605,17 @@ pub unsafe extern "C" fn ccverify_verify_report(
 /// fetched; the stored verdict is ignored — and every stored completion against the attested
 /// signing address (checks with the subjects `"exchange0"`, …).
 ///
-/// `options_json` is NULL or `""` for no overrides, or a JSON object with any of the keys
-/// `"at"` (RFC 3339 text or Unix seconds; default: the time stored in the bundle) and
-/// `"policy"` (as for `ccverify_verify_report`; default: the policy stored in the bundle).
-/// Unknown keys are refused.
+/// A bundle is untrusted input: its recorded policy and time are never applied unless asked
+/// for. `options_json` is NULL or `""` for the defaults (now, the `default` preset), or a JSON
+/// object with any of the keys `"at"` (RFC 3339 text, Unix seconds, or `"recorded"` for the
+/// time stored in the bundle) and `"policy"` (as for `ccverify_verify_report`, or
+/// `"recorded"` for the policy stored in the bundle). Asking for a recorded value makes the
+/// check `bundle.inputs` warn. Unknown keys are refused.
 ///
 /// On success `*out` receives a verdict (free it with `ccverify_verdict_free`) with the facts
-/// `"summary"`, `"bundle.at"` and, when there are completions, `"bundle.exchanges"`. Bad
-/// evidence inside a readable bundle is a failed check in the verdict.
+/// `"summary"`, `"bundle.at"`, `"bundle.time_source"`, `"policy.name"`, `"policy.sha256"`,
+/// `"policy.source"` and `"bundle.exchanges"`. Bad evidence inside a readable bundle is a
+/// failed check in the verdict.
 ///
 /// Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for a bundle that cannot be read (not JSON, not
 /// an object, another `format`, a missing or mistyped member), options as above that do not

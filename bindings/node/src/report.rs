@@ -11,6 +11,7 @@
 //! key throws `invalid_argument`. `loadPolicy` returns the same camelCase form, so its result
 //! can be passed back as a policy.
 
+use ccverify::bundle::{BundlePolicy, BundleTime};
 use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
 use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
@@ -514,19 +515,22 @@ impl ReportOptions {
     }
 }
 
-/// Options of {@link verifyBundle}: overrides of the bundle's own verification time and policy.
-/// `undefined` and `null` mean "the bundle's own"; any other key throws `invalid_argument`.
+/// Options of {@link verifyBundle}: the verification time and policy. `undefined` and `null`
+/// mean the defaults — now, and the `default` preset: never what the bundle says unless asked
+/// for with `'recorded'`. Any other key throws `invalid_argument`.
 // Only the TypeScript interface is generated from this struct (see `ReportOptions`).
 #[napi(object, object_from_js = false, object_to_js = false)]
 #[derive(Debug, Default)]
 pub struct BundleOptions {
-    /// The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string. Default: the
-    /// time stored in the bundle (when it was verified first).
+    /// The verification time: a `Date`, whole Unix seconds, or an RFC 3339 string. Default:
+    /// now. `'recorded'` uses the time the bundle says it was verified at — a value its writer
+    /// chose, so the verdict then warns (`bundle.inputs`).
     #[napi(ts_type = "Date | number | string")]
     pub at: Option<i64>,
-    /// The policy, in any form {@link ReportOptions.policy} takes. Default: the policy stored in
-    /// the bundle.
-    #[napi(ts_type = "string | Policy")]
+    /// The policy, in any form {@link ReportOptions.policy} takes. Default: the `default`
+    /// preset. `'recorded'` applies the policy stored in the bundle — its writer could have
+    /// relaxed it, so the verdict then warns (`bundle.inputs`).
+    #[napi(ts_type = "'recorded' | string | Policy")]
     pub policy: Option<String>,
 }
 
@@ -540,9 +544,13 @@ impl BundleOptions {
             if nullable && is_null(&field) {
                 continue;
             }
+            let recorded = matches!(field.get_type(), Ok(ValueType::String))
+                && js_string(&field, &name)? == "recorded";
             match key.as_str() {
-                "at" => options.at = Some(js_time(&field, &name)?),
-                "policy" => options.policy = Some(js_policy(&field, &name)?),
+                "at" if recorded => options.at = BundleTime::Recorded,
+                "at" => options.at = BundleTime::At(js_time(&field, &name)?),
+                "policy" if recorded => options.policy = BundlePolicy::Recorded,
+                "policy" => options.policy = BundlePolicy::Caller(js_policy(&field, &name)?),
                 _ => return Err(invalid_argument(format!("unknown bundle option {key:?}"))),
             }
         }
@@ -588,8 +596,10 @@ pub fn verify_report(
 /// fetched; the stored verdict is ignored — then every stored exchange against the attested
 /// signing address (its checks carry the subject `exchange0`, `exchange1`, …).
 ///
-/// By default the bundle's own time and policy are used; `options.at` and `options.policy`
-/// override them. Runs synchronously on the calling thread.
+/// A bundle is untrusted input: by default it is verified now under the `default` preset,
+/// whatever policy and time it records (`bundle.inputs` passes); `options.at` and
+/// `options.policy` choose others, and `'recorded'` asks for the bundle's own, which makes
+/// `bundle.inputs` warn. Runs synchronously on the calling thread.
 ///
 /// Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_argument` for
 /// a bundle that cannot be read (not JSON, another format, a missing member), an unknown or

@@ -8,7 +8,7 @@
 
 use std::path::PathBuf;
 
-use ccverify::bundle::BundleOptions;
+use ccverify::bundle::{BundleOptions, BundlePolicy, BundleTime};
 use ccverify::policy::{PRESETS, Policy};
 use ccverify::report::ReportOptions;
 use pyo3::exceptions::PyTypeError;
@@ -133,10 +133,14 @@ fn verify_report(
 ///     bundle: the bundle: a path (os.PathLike, e.g. pathlib.Path), whose file is read, or the
 ///         bundle's JSON itself as bytes, bytearray, memoryview or str.
 ///     at: the verification time: a timezone-aware datetime, Unix seconds (int) or RFC 3339
-///         text; None (default) is the time stored in the bundle, so a bundle re-verifies as
-///         it verified when it was recorded. A later time shows what has expired since.
-///     policy: a policy (preset name, JSON or TOML text, or a mapping, as for verify_report())
-///         to verify under instead of the one stored in the bundle; None keeps the stored one.
+///         text; None (default) is now. "recorded" uses the time the bundle says it was
+///         verified at — a value its writer chose, so the verdict then warns
+///         (``bundle.inputs``).
+///     policy: the policy (preset name, JSON or TOML text, or a mapping, as for
+///         verify_report()); None (default) is the "default" preset. "recorded" applies the
+///         policy stored in the bundle — its writer could have relaxed it, so the verdict then
+///         warns (``bundle.inputs``). The bundle's own policy and time are never applied
+///         unless asked for.
 ///
 /// Returns:
 ///     A Verdict, with the attested ``signing_address`` as ``signer`` and the ``summary``
@@ -159,9 +163,20 @@ fn verify_bundle(
     policy: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Verdict> {
     let bundle = bundle_arg(bundle)?;
+    let recorded = |v: Option<&Bound<'_, PyAny>>| {
+        v.is_some_and(|v| v.extract::<String>().is_ok_and(|t| t == "recorded"))
+    };
     let options = BundleOptions {
-        at: at.map(unix_time).transpose()?,
-        policy: policy_arg(py, policy)?,
+        at: match at {
+            None => BundleTime::Now,
+            _ if recorded(at) => BundleTime::Recorded,
+            Some(t) => BundleTime::At(unix_time(t)?),
+        },
+        policy: if recorded(policy) {
+            BundlePolicy::Recorded
+        } else {
+            BundlePolicy::Caller(policy_arg(py, policy)?.unwrap_or_default())
+        },
     };
     let bundle = bundle.as_slice();
     py.detach(|| guard(|| ccverify::bundle::verify_bundle(bundle, &options)))

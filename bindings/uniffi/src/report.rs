@@ -53,25 +53,48 @@ impl ReportOptions {
     }
 }
 
-/// Options of `verifyBundle`: overrides of what the bundle stores. Every field has a default:
-/// the bundle's own verification time and policy.
+/// Options of `verifyBundle`: the verification time and policy. The defaults are now and the
+/// `default` preset: a bundle is untrusted input, so its own time and policy apply only when
+/// asked for (`atRecorded`, `policy = "recorded"`), and the verdict then warns
+/// (`bundle.inputs`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct BundleOptions {
-    /// The verification time in Unix seconds. Unset: the time stored in the bundle.
+    /// The verification time in Unix seconds. Unset: now.
     #[uniffi(default = None)]
     pub at_unix_seconds: Option<i64>,
-    /// The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
-    /// the bundle.
+    /// Use the time the bundle says it was verified at (a value its writer chose). Exclusive
+    /// with `atUnixSeconds`.
+    #[uniffi(default = false)]
+    pub at_recorded: bool,
+    /// The appraisal policy as text: JSON, TOML, a preset name, or `"recorded"` for the
+    /// policy stored in the bundle (its writer could have relaxed it). Unset: the `default`
+    /// preset.
     #[uniffi(default = None)]
     pub policy: Option<String>,
 }
 
 impl BundleOptions {
-    /// The core options. Errors: `InvalidArgument` for a policy the core refuses.
+    /// The core options. Errors: `InvalidArgument` for a policy the core refuses or both
+    /// `atUnixSeconds` and `atRecorded`.
     fn into_core(self) -> Result<ccverify::bundle::BundleOptions, CcverifyError> {
+        use ccverify::bundle::{BundlePolicy, BundleTime};
+        let at = match (self.at_unix_seconds, self.at_recorded) {
+            (Some(_), true) => {
+                return Err(ccverify::Error::InvalidArgument(
+                    "give atUnixSeconds or atRecorded, not both".into(),
+                )
+                .into());
+            }
+            (Some(t), false) => BundleTime::At(t),
+            (None, true) => BundleTime::Recorded,
+            (None, false) => BundleTime::Now,
+        };
         Ok(ccverify::bundle::BundleOptions {
-            at: self.at_unix_seconds,
-            policy: self.policy.as_deref().map(Policy::parse).transpose()?,
+            at,
+            policy: match self.policy.as_deref() {
+                None => BundlePolicy::default(),
+                Some(text) => BundlePolicy::parse(text)?,
+            },
         })
     }
 }
@@ -97,8 +120,9 @@ pub fn verify_report(report: Vec<u8>, options: ReportOptions) -> Result<Verdict,
 
 /// Re-verifies an evidence bundle (the JSON bytes of a `ccverify-bundle/1` file: an
 /// attestation, the RIMs, OCSP responses and collateral it was verified with, and signed
-/// exchanges) offline, at the bundle's time under the bundle's policy unless `options`
-/// overrides them. Exchange checks carry a `subject` (`exchange0`, `exchange1`, …).
+/// exchanges) offline, now under the `default` preset unless `options` says otherwise — never
+/// under the bundle's own policy or time unless asked for. Exchange checks carry a `subject`
+/// (`exchange0`, `exchange1`, …).
 ///
 /// Bad evidence inside the bundle is a failed check. Errors: `InvalidArgument` for a file that
 /// is not a bundle, or a policy the core refuses.
@@ -155,6 +179,7 @@ mod tests {
         assert_eq!(
             BundleOptions {
                 at_unix_seconds: None,
+                at_recorded: false,
                 policy: None
             }
             .into_core()
@@ -188,14 +213,32 @@ mod tests {
         );
         let core = BundleOptions {
             at_unix_seconds: Some(-1),
+            at_recorded: false,
             policy: Some("offline = true\n[gpu]\nexpected_count = 8\n".into()),
         }
         .into_core()
         .unwrap();
-        assert_eq!(core.at, Some(-1));
-        let policy = core.policy.unwrap();
+        assert_eq!(core.at, ccverify::bundle::BundleTime::At(-1));
+        let ccverify::bundle::BundlePolicy::Caller(policy) = core.policy else {
+            panic!("a given policy is the caller's");
+        };
         assert!(policy.offline);
         assert_eq!(policy.gpu.expected_count, Some(8));
+        let recorded = BundleOptions {
+            at_unix_seconds: None,
+            at_recorded: true,
+            policy: Some("recorded".into()),
+        }
+        .into_core()
+        .unwrap();
+        assert_eq!(recorded.at, ccverify::bundle::BundleTime::Recorded);
+        assert_eq!(recorded.policy, ccverify::bundle::BundlePolicy::Recorded);
+        let both = BundleOptions {
+            at_unix_seconds: Some(1),
+            at_recorded: true,
+            policy: None,
+        };
+        assert_eq!(both.into_core().unwrap_err().code(), "invalid_argument");
     }
 
     #[test]
@@ -210,6 +253,7 @@ mod tests {
             assert_eq!(e.code(), "invalid_argument", "{bad}: {e}");
             let e = BundleOptions {
                 at_unix_seconds: None,
+                at_recorded: false,
                 policy: Some(bad.into()),
             }
             .into_core()

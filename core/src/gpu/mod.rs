@@ -54,6 +54,7 @@ impl GpuOptions {
         let v: Value = if text.trim().is_empty() {
             Value::Object(Default::default())
         } else {
+            crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
         };
         let obj = v

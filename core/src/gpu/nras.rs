@@ -1503,6 +1503,7 @@ fn parse_compact(jwt: &str) -> Result<Jws<'_>, String> {
 /// JSON text → value, refusing duplicate object keys at any depth (so two parsers can never
 /// disagree about what a signed token says).
 fn parse_strict(bytes: &[u8]) -> Result<Value, String> {
+    crate::limits::check_json(bytes, "the JSON")?;
     serde_json::from_slice::<StrictValue>(bytes)
         .map(|v| v.0)
         .map_err(|e| clip(&e.to_string()))

@@ -236,6 +236,12 @@ impl Certificate {
             if trimmed.is_empty() {
                 break;
             }
+            // Production GPU evidence (NVIDIA's SDK since 2026) pads the chain with NUL bytes
+            // after the last END line; NVIDIA's verifiers accept that. Only NULs and
+            // whitespace, only after the last certificate.
+            if !out.is_empty() && trimmed.iter().all(|&b| b == 0 || b.is_ascii_whitespace()) {
+                break;
+            }
             if !trimmed.starts_with(BEGIN) {
                 return Err(PkiError::Malformed(
                     "text outside a CERTIFICATE block in the PEM bundle".into(),

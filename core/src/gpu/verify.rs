@@ -203,8 +203,22 @@ impl GpuVerifier {
             }
         }
         let certified = gpus.iter().filter(|g| g.certified_chip.is_some()).count();
+        let unauthenticated_gpus: Vec<&str> = gpus
+            .iter()
+            .filter(|g| !g.authenticated)
+            .map(|g| g.name.as_str())
+            .collect();
         checks.push(if !arch_problems.is_empty() {
             Check::new(ids::ARCH, CheckStatus::Fail, arch_problems.join("; "))
+        } else if !unauthenticated_gpus.is_empty() && !gpus.is_empty() {
+            Check::new(
+                ids::ARCH,
+                CheckStatus::Skip,
+                format!(
+                    "not authenticated: the evidence of {} did not verify to NVIDIA's root",
+                    unauthenticated_gpus.join(", ")
+                ),
+            )
         } else if gpus.is_empty() {
             Check::new(
                 ids::ARCH,
@@ -263,6 +277,15 @@ impl GpuVerifier {
                         .join(", ")
                 ),
             )
+        } else if !unauthenticated_gpus.is_empty() {
+            Check::new(
+                ids::MODE,
+                CheckStatus::Skip,
+                format!(
+                    "not authenticated: the reports of {} did not verify, so their modes are unknown",
+                    unauthenticated_gpus.join(", ")
+                ),
+            )
         } else if flags.is_empty() {
             Check::new(
                 ids::MODE,
@@ -308,6 +331,7 @@ impl GpuVerifier {
             facts: Vec::new(),
             certified_chip: None,
             feature_flag: None,
+            authenticated: false,
         };
         let push = |g: &mut GpuResult, id: &str, st: CheckStatus, d: String| {
             let mut c = Check::new(id, st, d);
@@ -500,9 +524,20 @@ impl GpuVerifier {
             .unwrap_or_else(|| RimState::unusable("the report lacks VBIOS/project/SKU TLVs"));
         let driver_version = report.driver_version().unwrap_or_default();
         let vbios_version = report.vbios_version().unwrap_or_default();
-        let (st, d) = self.rim_check(&driver, "driver", &driver_version);
+        let (mut st, mut d) = self.rim_check(&driver, RimKind::Driver, &driver_version);
+        if let (Some(dr), Some(vb)) = (&driver.rim, &vbios.rim)
+            && dr.tag_id == vb.tag_id
+            && st != CheckStatus::Fail
+        {
+            // One document cannot be both manifests.
+            st = CheckStatus::Fail;
+            d = format!(
+                "the driver RIM {} and the VBIOS RIM {} are the same document (tagId {})",
+                driver.id, vbios.id, dr.tag_id
+            );
+        }
         push(&mut g, ids::DRIVER_RIM, st, d);
-        let (st, d) = self.rim_check(&vbios, "VBIOS", &vbios_version);
+        let (st, d) = self.rim_check(&vbios, RimKind::Vbios, &vbios_version);
         push(&mut g, ids::VBIOS_RIM, st, d);
         if let Some(rim) = &driver.rim
             && let Some(oem) = &rim.firmware_manufacturer_id
@@ -524,6 +559,29 @@ impl GpuVerifier {
 
         // 9. Measurements.
         self.measurements(&report, &driver, &vbios, &mut g);
+
+        // Only a report signed by a key that chains to the pinned root says anything.
+        let signature_ok = g
+            .checks
+            .iter()
+            .any(|c| c.id == ids::REPORT_SIGNATURE && c.status == CheckStatus::Pass);
+        let chain_ok = matches!(chain_report.status, ChainStatus::Valid);
+        g.authenticated = signature_ok && chain_ok;
+        if !g.authenticated {
+            let why = match (signature_ok, chain_ok) {
+                (false, _) => "the report's signature did not verify",
+                (true, false) => "the signing certificate's chain to NVIDIA's root is not valid",
+                (true, true) => "",
+            };
+            for c in g
+                .checks
+                .iter_mut()
+                .filter(|c| REPORT_CONTENT.contains(&c.id.as_str()))
+            {
+                unauthenticated(c, why);
+            }
+            g.facts.retain(|(k, _)| k != "secboot" && k != "dbgstat");
+        }
         g
     }
 
@@ -609,7 +667,13 @@ impl GpuVerifier {
         state
     }
 
-    fn rim_check(&self, s: &RimState, kind: &str, runtime_version: &str) -> (CheckStatus, String) {
+    fn rim_check(
+        &self,
+        s: &RimState,
+        rim_kind: RimKind,
+        runtime_version: &str,
+    ) -> (CheckStatus, String) {
+        let kind = rim_kind.name();
         if s.missing {
             let why = s.problem.clone().unwrap_or_default();
             return if self.policy.require_rims {
@@ -630,6 +694,15 @@ impl GpuVerifier {
         let Some(rim) = &s.rim else {
             return (CheckStatus::Fail, format!("{kind} RIM not usable"));
         };
+        if let Err(why) = rim_kind.identity(rim) {
+            return (
+                CheckStatus::Fail,
+                format!(
+                    "RIM {} (tagId {}) is not the {kind} manifest the report asked for: {why}",
+                    s.id, rim.tag_id
+                ),
+            );
+        }
         if !rim.version.eq_ignore_ascii_case(runtime_version) {
             return (
                 CheckStatus::Fail,
@@ -848,6 +921,21 @@ impl GpuVerifier {
                     parts.join("; ")
                 ),
             );
+        } else if cmp.compared == 0 {
+            push(
+                CheckStatus::Fail,
+                format!(
+                    "no golden measurement was compared: neither RIM has an active measurement{} — a RIM that checks nothing proves nothing",
+                    if cmp.skipped.is_empty() {
+                        String::new()
+                    } else {
+                        format!(
+                            " other than index {:?}, skipped as NVDEC0 is disabled",
+                            cmp.skipped
+                        )
+                    }
+                ),
+            );
         } else {
             let skipped = if cmp.skipped.is_empty() {
                 String::new()
@@ -863,6 +951,56 @@ impl GpuVerifier {
             );
             g.facts.push(("secboot".into(), "true".into()));
             g.facts.push(("dbgstat".into(), "disabled".into()));
+        }
+    }
+}
+
+/// Which manifest a report asks for. A RIM carries no RIM id, project or SKU, so its own
+/// identity is what can be matched: the product it is for and, from the form of its version,
+/// whether it describes a driver or a VBIOS (with the version itself, compared separately).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RimKind {
+    Driver,
+    Vbios,
+}
+
+/// The chip of every RIM a Hopper report asks for (`NV_GPU_DRIVER_GH100_…`, and the VBIOS of
+/// a GH100).
+const RIM_PRODUCT: &str = "GH100";
+
+impl RimKind {
+    fn name(self) -> &'static str {
+        match self {
+            RimKind::Driver => "driver",
+            RimKind::Vbios => "VBIOS",
+        }
+    }
+
+    /// Whether `rim` is a manifest of this kind for a GH100.
+    fn identity(self, rim: &Rim) -> Result<(), String> {
+        match rim.product.as_deref() {
+            Some(p) if p.eq_ignore_ascii_case(RIM_PRODUCT) => {}
+            Some(p) => return Err(format!("it is for product {p}, not {RIM_PRODUCT}")),
+            None => return Err(format!("it names no product (expected {RIM_PRODUCT})")),
+        }
+        let v = rim.version.as_str();
+        // VBIOS versions are five dot-separated hex bytes (96.00.9F.00.01); driver versions
+        // are dot-separated decimal numbers (550.90.07).
+        let vbios = v.split('.').count() == 5
+            && v.split('.')
+                .all(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_hexdigit()));
+        let driver = !v.is_empty()
+            && v.split('.').count() <= 4
+            && v.split('.')
+                .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()));
+        match self {
+            RimKind::Driver if !driver => Err(format!(
+                "its version {v:?} is not a driver version (it describes a VBIOS or something else)"
+            )),
+            RimKind::Vbios if !vbios => Err(format!(
+                "its version {v:?} is not a VBIOS version (it describes a driver or something else)"
+            )),
+            _ => Ok(()),
         }
     }
 }
@@ -931,6 +1069,30 @@ struct GpuResult {
     facts: Vec<(String, String)>,
     certified_chip: Option<String>,
     feature_flag: Option<u64>,
+    /// The report's signature verified with a leaf whose chain to the pinned root is valid:
+    /// only then may a row pass on what the report says.
+    authenticated: bool,
+}
+
+/// Rows that judge what the report says (its nonce, FWID, versions and measurements).
+const REPORT_CONTENT: &[&str] = &[
+    ids::NONCE,
+    ids::FWID,
+    ids::DRIVER_RIM,
+    ids::VBIOS_RIM,
+    ids::MEASUREMENTS,
+];
+
+/// A row about content nobody authenticated: a pass (or a warning) becomes a skip with the
+/// reason; a failure stays, since the content is wrong anyway.
+fn unauthenticated(c: &mut Check, why: &str) {
+    if matches!(c.status, CheckStatus::Pass | CheckStatus::Warn) {
+        c.status = CheckStatus::Skip;
+        c.detail = format!(
+            "not authenticated ({why}), so nothing it says is proven: {}",
+            c.detail
+        );
+    }
 }
 
 fn mode_name(f: u64) -> String {
@@ -1053,8 +1215,7 @@ fn parse_gpu_object(
     if json.len() > MAX_GPU_JSON {
         return Err(format!("gpu object larger than {MAX_GPU_JSON} bytes"));
     }
-    let v: Value =
-        serde_json::from_slice(json).map_err(|e| format!("gpu object is not JSON: {e}"))?;
+    let v: Value = crate::limits::json_from_slice(json, "the gpu object")?;
     let Some(obj) = v.as_object() else {
         return Err("gpu is not a JSON object".into());
     };
@@ -1094,6 +1255,7 @@ fn parse_gpu_object(
         ));
     }
     let mut items = Vec::with_capacity(list.len());
+    let mut echo_problem = echo_problem;
     for (i, e) in list.iter().enumerate() {
         let get = |k: &str| {
             e.get(k)
@@ -1101,6 +1263,20 @@ fn parse_gpu_object(
                 .map(str::to_string)
                 .ok_or_else(|| format!("evidence_list[{i}].{k} is missing or not a string"))
         };
+        // Production evidence carries a nonce echo per entry: like the envelope's, it proves
+        // nothing, but a different one means tampering or a mix-up.
+        match e.get("nonce") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(n)) if n.eq_ignore_ascii_case(&hex::encode(expected_nonce)) => {}
+            Some(other) => {
+                echo_problem.get_or_insert_with(|| {
+                    format!(
+                        "evidence_list[{i}].nonce echo {other} differs from the expected {}",
+                        hex::encode(expected_nonce)
+                    )
+                });
+            }
+        }
         items.push(GpuEvidence {
             evidence: get("evidence")?,
             certificate: get("certificate")?,
@@ -1120,6 +1296,7 @@ mod tests {
             facts: Vec::new(),
             certified_chip: Some("GH100".into()),
             feature_flag: flag,
+            authenticated: true,
         }
     }
 

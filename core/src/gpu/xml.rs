@@ -29,9 +29,7 @@
 //! the apex inherits `xml:lang` and `xml:space` from its ancestors (`xml:base` on an omitted
 //! ancestor is refused rather than fixed up).
 
-use std::borrow::Cow;
-use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::collections::HashMap;
 
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::reader::Reader;
@@ -267,16 +265,61 @@ fn normalize_line_endings(s: &str) -> String {
 }
 
 /// An element under construction plus the namespace scope it opened.
-struct Open {
-    element: Element,
-    /// Bindings visible inside this element (prefix "" = default namespace; empty URI =
-    /// no default namespace). Shared with the parent until this element declares something.
-    scope: Rc<BTreeMap<String, String>>,
+/// The namespace bindings in scope during a depth-first walk: per prefix (`""` = the default
+/// namespace) a stack of URIs, pushed by an element's declarations and popped when the element
+/// closes. Entering and leaving an element costs only its own declarations; a scope map copied
+/// per declaring element would make a document of many declaring elements under many
+/// inherited bindings quadratic (minutes for a RIM-sized input, before any signature check).
+#[derive(Debug, Default)]
+struct Namespaces {
+    stacks: HashMap<String, Vec<String>>,
+}
+
+impl Namespaces {
+    /// The URI `prefix` is bound to; for the default namespace an empty URI (or nothing) means
+    /// there is none.
+    fn get(&self, prefix: &str) -> Option<&str> {
+        self.stacks
+            .get(prefix)
+            .and_then(|s| s.last())
+            .map(String::as_str)
+    }
+
+    fn push(&mut self, decls: &[NamespaceDecl]) {
+        for d in decls {
+            self.stacks
+                .entry(d.prefix.clone().unwrap_or_default())
+                .or_default()
+                .push(d.uri.clone());
+        }
+    }
+
+    fn pop(&mut self, decls: &[NamespaceDecl]) {
+        for d in decls {
+            if let Some(stack) = self.stacks.get_mut(d.prefix.as_deref().unwrap_or("")) {
+                stack.pop();
+            }
+        }
+    }
+
+    /// Every binding in scope (an undeclared default left out), default first, then by prefix:
+    /// what the apex of a canonical subtree renders.
+    fn in_scope(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = self
+            .stacks
+            .iter()
+            .filter_map(|(p, s)| s.last().map(|u| (p.as_str(), u.as_str())))
+            .filter(|(_, u)| !u.is_empty())
+            .collect();
+        out.sort_unstable();
+        out
+    }
 }
 
 #[derive(Default)]
 struct Parser {
-    stack: Vec<Open>,
+    stack: Vec<Element>,
+    namespaces: Namespaces,
     root: Option<Element>,
     nodes: usize,
     /// Character data pending for the current element (merged across events).
@@ -371,10 +414,7 @@ impl Parser {
         if !self.stack.is_empty() {
             return Err(XmlError::Malformed(format!(
                 "unexpected end of input inside <{}>",
-                self.stack
-                    .last()
-                    .map(|o| o.element.qname())
-                    .unwrap_or_default()
+                self.stack.last().map(|o| o.qname()).unwrap_or_default()
             )));
         }
         match self.root {
@@ -415,7 +455,7 @@ impl Parser {
         let text = std::mem::take(&mut self.pending_text);
         self.count_node()?;
         if let Some(open) = self.stack.last_mut() {
-            open.element.children.push(Node::Text(text));
+            open.children.push(Node::Text(text));
         }
         Ok(())
     }
@@ -437,10 +477,6 @@ impl Parser {
             .map_err(|e| XmlError::Malformed(format!("element name: {e}")))?
             .to_string();
         let (prefix, local) = split_qname(&name)?;
-        let mut scope = match self.stack.last() {
-            Some(parent) => Rc::clone(&parent.scope),
-            None => Rc::new(BTreeMap::new()),
-        };
         check_attribute_separation(start.attributes_raw())
             .map_err(|e| XmlError::Malformed(format!("<{name}>: {e}")))?;
         let mut namespace_decls = Vec::new();
@@ -468,7 +504,6 @@ impl Parser {
                         )));
                     }
                     check_namespace_uri(&value)?;
-                    Rc::make_mut(&mut scope).insert(String::new(), value.clone());
                     namespace_decls.push(NamespaceDecl {
                         prefix: None,
                         uri: value,
@@ -489,7 +524,6 @@ impl Parser {
                         )));
                     }
                     check_namespace_uri(&value)?;
-                    Rc::make_mut(&mut scope).insert(p.to_string(), value.clone());
                     namespace_decls.push(NamespaceDecl {
                         prefix: Some(p.to_string()),
                         uri: value,
@@ -498,11 +532,14 @@ impl Parser {
                 (p, l) => raw_attrs.push((p.map(str::to_string), l.to_string(), value)),
             }
         }
-        let namespace = resolve(&scope, prefix, true)?;
+        // In scope from here until the element closes (popped in `close`).
+        self.namespaces.push(&namespace_decls);
+        let scope = &self.namespaces;
+        let namespace = resolve(scope, prefix, true)?;
         let mut attributes: Vec<Attribute> = Vec::with_capacity(raw_attrs.len());
         for (p, l, value) in raw_attrs {
             let ns = match &p {
-                Some(p) => resolve(&scope, Some(p), false)?,
+                Some(p) => resolve(scope, Some(p), false)?,
                 None => None,
             };
             if attributes.iter().any(|a| a.local == l && a.namespace == ns) {
@@ -526,19 +563,20 @@ impl Parser {
             attributes,
             children: Vec::new(),
         };
-        self.stack.push(Open { element, scope });
+        self.stack.push(element);
         Ok(())
     }
 
     fn close(&mut self) -> Result<(), XmlError> {
         self.flush_text()?;
-        let open = self
+        let element = self
             .stack
             .pop()
             .ok_or_else(|| XmlError::Malformed("end tag without a start tag".into()))?;
+        self.namespaces.pop(&element.namespace_decls);
         match self.stack.last_mut() {
-            Some(parent) => parent.element.children.push(Node::Element(open.element)),
-            None => self.root = Some(open.element),
+            Some(parent) => parent.children.push(Node::Element(element)),
+            None => self.root = Some(element),
         }
         Ok(())
     }
@@ -591,12 +629,12 @@ fn check_attribute_separation(raw: &[u8]) -> Result<(), String> {
 /// Resolves `prefix` in `scope`. Elements without a prefix take the default namespace;
 /// un-prefixed attributes are handled by the caller.
 fn resolve(
-    scope: &BTreeMap<String, String>,
+    scope: &Namespaces,
     prefix: Option<&str>,
     element: bool,
 ) -> Result<Option<String>, XmlError> {
     match prefix {
-        None if element => Ok(scope.get("").filter(|u| !u.is_empty()).cloned()),
+        None if element => Ok(scope.get("").filter(|u| !u.is_empty()).map(str::to_string)),
         None => Ok(None),
         Some("xml") => Ok(Some(XML_NAMESPACE.to_string())),
         Some("xmlns") => Err(XmlError::Namespace(
@@ -604,8 +642,7 @@ fn resolve(
         )),
         Some(p) => scope
             .get(p)
-            .cloned()
-            .map(Some)
+            .map(|u| Some(u.to_string()))
             .ok_or_else(|| XmlError::Namespace(format!("undeclared prefix '{p}'"))),
     }
 }
@@ -715,10 +752,6 @@ fn normalize_attribute_value(raw: &str) -> Result<String, String> {
 // Canonical XML 1.1 (without comments)
 // ---------------------------------------------------------------------------------------------
 
-/// Namespace bindings by prefix ("" = default namespace), as C14N sees them: an empty default
-/// namespace is "no default namespace" and is not stored.
-type Scope = BTreeMap<String, String>;
-
 /// Canonical XML 1.1 (without comments) of the whole document, with the element at `omit`
 /// (a path as in [`Document::element_at`]) and its subtree left out. This is the XML-DSig
 /// enveloped-signature transform followed by C14N 1.1 when `omit` is the signature element.
@@ -739,7 +772,14 @@ pub fn canonicalize(doc: &Document, omit: Option<&[usize]>) -> Result<Vec<u8>, X
     }
     let mut out = String::new();
     // The root is the apex of a whole document: nothing is in scope above it.
-    write_element(&mut out, &doc.root, &Scope::new(), true, &[], omit);
+    write_element(
+        &mut out,
+        &doc.root,
+        &mut Namespaces::default(),
+        true,
+        &[],
+        omit,
+    );
     Ok(out.into_bytes())
 }
 
@@ -751,11 +791,11 @@ pub fn canonicalize(doc: &Document, omit: Option<&[usize]>) -> Result<Vec<u8>, X
 ///
 /// Refuses an ancestor carrying `xml:base` (C14N 1.1 would require URI fix-up).
 pub fn canonicalize_subtree(doc: &Document, apex: &[usize]) -> Result<Vec<u8>, XmlError> {
-    let mut scope = Scope::new();
+    let mut scope = Namespaces::default();
     let mut inherited: Vec<Attribute> = Vec::new();
     let mut el = &doc.root;
     for &i in apex {
-        apply_decls(&mut scope, el);
+        scope.push(&el.namespace_decls);
         for a in &el.attributes {
             if a.namespace.as_deref() == Some(XML_NAMESPACE) {
                 match a.local.as_str() {
@@ -787,67 +827,65 @@ pub fn canonicalize_subtree(doc: &Document, apex: &[usize]) -> Result<Vec<u8>, X
             .any(|a| a.namespace.as_deref() == Some(XML_NAMESPACE) && a.local == x.local)
     });
     let mut out = String::new();
-    write_element(&mut out, el, &scope, true, &inherited, None);
+    write_element(&mut out, el, &mut scope, true, &inherited, None);
     Ok(out.into_bytes())
 }
 
-fn apply_decls(scope: &mut Scope, el: &Element) {
-    for d in &el.namespace_decls {
-        let key = d.prefix.clone().unwrap_or_default();
-        if d.uri.is_empty() {
-            scope.remove(&key);
-        } else {
-            scope.insert(key, d.uri.clone());
-        }
+/// One namespace declaration in canonical form (`prefix` "" = the default namespace; an empty
+/// URI only for the default, as `xmlns=""`).
+fn write_decl(out: &mut String, prefix: &str, uri: &str) {
+    if prefix.is_empty() {
+        out.push_str(" xmlns=\"");
+    } else {
+        out.push_str(" xmlns:");
+        out.push_str(prefix);
+        out.push_str("=\"");
     }
+    escape_attr(out, uri);
+    out.push('"');
 }
 
-/// Writes `el` canonically. `parent_scope` is the namespace scope of the parent in the input
-/// document. At the apex nothing has been rendered yet, so every binding in scope is
-/// rendered; below it the nearest output ancestor is always the parent (only whole subtrees
-/// are ever omitted), so only bindings that differ from the parent's are rendered.
-/// `extra_attrs` are inherited `xml:*` attributes (apex only).
+/// Writes `el` canonically. `scope` holds the bindings in scope at the parent in the input
+/// document (`el`'s own declarations are pushed here and popped before returning). At the apex
+/// nothing has been rendered yet, so every binding in scope is rendered; below it the nearest
+/// output ancestor is always the parent (only whole subtrees are ever omitted), so only this
+/// element's declarations that differ from the parent's bindings are rendered — work
+/// proportional to the element's own declarations. `extra_attrs` are inherited `xml:*`
+/// attributes (apex only).
 fn write_element(
     out: &mut String,
     el: &Element,
-    parent_scope: &Scope,
+    scope: &mut Namespaces,
     apex: bool,
     extra_attrs: &[Attribute],
     omit: Option<&[usize]>,
 ) {
-    let scope: Cow<'_, Scope> = if el.namespace_decls.is_empty() {
-        Cow::Borrowed(parent_scope)
-    } else {
-        let mut s = parent_scope.clone();
-        apply_decls(&mut s, el);
-        Cow::Owned(s)
-    };
-    let empty = Scope::new();
-    let rendered = if apex { &empty } else { parent_scope };
-
     let qname = el.qname();
     out.push('<');
     out.push_str(&qname);
-    if apex || !el.namespace_decls.is_empty() {
-        // BTreeMap order puts the default namespace ("") first, then prefixes in code-point
-        // order, as C14N requires.
-        if rendered.contains_key("") && !scope.contains_key("") {
-            out.push_str(" xmlns=\"\"");
-        }
-        for (prefix, uri) in scope.iter() {
-            if prefix == "xml" || rendered.get(prefix) == Some(uri) {
-                continue;
+    if apex {
+        scope.push(&el.namespace_decls);
+        for (prefix, uri) in scope.in_scope() {
+            if prefix != "xml" {
+                write_decl(out, prefix, uri);
             }
-            if prefix.is_empty() {
-                out.push_str(" xmlns=\"");
-            } else {
-                out.push_str(" xmlns:");
-                out.push_str(prefix);
-                out.push_str("=\"");
-            }
-            escape_attr(out, uri);
-            out.push('"');
         }
+    } else if !el.namespace_decls.is_empty() {
+        // C14N order: the default namespace first, then by prefix.
+        let mut decls: Vec<(&str, &str)> = el
+            .namespace_decls
+            .iter()
+            .map(|d| (d.prefix.as_deref().unwrap_or(""), d.uri.as_str()))
+            .collect();
+        decls.sort_unstable();
+        for (prefix, uri) in decls {
+            // Superfluous when the parent has the same binding (for the default namespace,
+            // `xmlns=""` is superfluous when the parent has none).
+            if prefix != "xml" && scope.get(prefix).unwrap_or("") != uri {
+                write_decl(out, prefix, uri);
+            }
+        }
+        scope.push(&el.namespace_decls);
     }
     let mut attrs: Vec<&Attribute> = el.attributes.iter().chain(extra_attrs.iter()).collect();
     attrs.sort_by(|a, b| {
@@ -876,13 +914,14 @@ fn write_element(
                     }
                     _ => None,
                 };
-                write_element(out, c, &scope, false, &[], child_omit);
+                write_element(out, c, scope, false, &[], child_omit);
             }
         }
     }
     out.push_str("</");
     out.push_str(&qname);
     out.push('>');
+    scope.pop(&el.namespace_decls);
 }
 
 fn escape_text(out: &mut String, s: &str) {
@@ -1149,5 +1188,59 @@ mod tests {
             check(&m);
         }
         assert!(canonicalize(&parse(base).unwrap(), None).is_ok());
+    }
+}
+
+/// The shape that made namespace scoping quadratic: many declaring elements under many
+/// inherited bindings, at the input and node limits. Each leaf used to copy the whole inherited
+/// map (about 16 000 bindings) — minutes of work, on bytes parsed before any signature check;
+/// with a scope stack each element costs its own declarations.
+#[cfg(test)]
+mod scoping {
+    use super::*;
+    use std::fmt::Write as _;
+
+    #[test]
+    fn nested_prefix_declarations_at_the_limits_stay_linear() {
+        let depth = MAX_DEPTH - 1;
+        let mut doc = String::new();
+        for d in 0..depth {
+            doc.push_str("<e");
+            for k in 0..MAX_ATTRIBUTES - 1 {
+                let _ = write!(doc, " xmlns:p{d}x{k}=\"u:{k}\"");
+            }
+            doc.push('>');
+        }
+        let leaf = "<l xmlns:q=\"u:q\"/>";
+        let room = MAX_INPUT_BYTES - doc.len() - depth * "</e>".len();
+        let leaves = (room / leaf.len()).min(MAX_NODES - depth);
+        for _ in 0..leaves {
+            doc.push_str(leaf);
+        }
+        for _ in 0..depth {
+            doc.push_str("</e>");
+        }
+        assert!(doc.len() <= MAX_INPUT_BYTES && doc.len() > MAX_INPUT_BYTES / 2);
+        let parsed = parse(doc.as_bytes()).unwrap();
+        let mut deepest = &parsed.root;
+        while let Some(Node::Element(child)) = deepest.children.first() {
+            deepest = child;
+        }
+        assert_eq!(deepest.namespace_decls.len(), 1);
+        let c14n = canonicalize(&parsed, None).unwrap();
+        // Every leaf renders its own declaration (it differs from the parent's bindings).
+        let text = String::from_utf8(c14n).unwrap();
+        assert_eq!(text.matches("<l xmlns:q=\"u:q\"></l>").count(), leaves);
+        // A canonical subtree at the deepest level renders every binding in scope, once.
+        let mut path = vec![0usize; depth];
+        path.push(0);
+        let subtree = canonicalize_subtree(&parsed, &path[..depth]).unwrap();
+        assert_eq!(
+            String::from_utf8(subtree)
+                .unwrap()
+                .matches(" xmlns:p")
+                .count(),
+            depth * (MAX_ATTRIBUTES - 1)
+        );
     }
 }

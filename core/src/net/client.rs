@@ -152,6 +152,7 @@ impl ClientConfig {
         if text.trim().is_empty() {
             return Ok(c);
         }
+        crate::limits::check_json(text.as_bytes(), "the configuration").map_err(bad)?;
         let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
         let obj = v
             .as_object()
@@ -391,7 +392,7 @@ fn status_error(r: Response, what: &str) -> Error {
     let mut body = Vec::new();
     let _ = r.take(4096).read_to_end(&mut body);
     let text = String::from_utf8_lossy(&body);
-    let detail = serde_json::from_slice::<Value>(&body)
+    let detail = crate::limits::json_from_slice::<Value>(&body, "the error reply")
         .ok()
         .and_then(|v| {
             v.get("detail").map(|d| {
@@ -434,8 +435,8 @@ pub fn list_models(config: &ClientConfig) -> Result<Vec<Model>, Error> {
         return Err(status_error(r, "models"));
     }
     let body = read_body(r, "models")?;
-    let v: Value = serde_json::from_slice(&body)
-        .map_err(|e| Error::Network(format!("models: the reply is not JSON: {e}")))?;
+    let v: Value = crate::limits::json_from_slice(&body, "the reply")
+        .map_err(|e| Error::Network(format!("models: {e}")))?;
     let list = v
         .get("data")
         .and_then(Value::as_array)
@@ -750,7 +751,7 @@ pub fn verify_attestation(
     }
     let mut collateral = config.collateral.clone();
     if collateral.is_none() && !config.policy.offline {
-        let quote = serde_json::from_slice::<Value>(report)
+        let quote = crate::limits::json_from_slice::<Value>(report, "the attestation")
             .ok()
             .and_then(|v| v.get("cpu")?.get("quote")?.as_str().map(str::to_string))
             .and_then(|q| hex::decode(q.trim()).ok());
@@ -776,7 +777,7 @@ pub fn verify_attestation(
     }
     config.say("verifying the attestation");
     let verdict = verifier.verify(report, nonce, now);
-    let attestation: Value = serde_json::from_slice(report)
+    let attestation: Value = crate::limits::json_from_slice(report, "the attestation")
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(report).into_owned()));
     let bundle = Bundle {
         created_at: unix_now(),
@@ -785,7 +786,8 @@ pub fn verify_attestation(
         model_id: None,
         nonce: nonce.to_hex(),
         attestation,
-        collateral: collateral.and_then(|c| serde_json::from_str(&c).ok()),
+        collateral: collateral
+            .and_then(|c| crate::limits::json_from_slice(c.as_bytes(), "the collateral").ok()),
         rims: recorder.recorded_rims(),
         ocsp: recorder.recorded_ocsp(),
         policy: config.policy.clone(),

@@ -470,7 +470,7 @@ impl CollateralClient {
             return Err(format!("{} bytes is too large", meta.len()));
         }
         let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        let entry: Value = serde_json::from_slice(&bytes).map_err(|e| format!("not JSON ({e})"))?;
+        let entry: Value = crate::limits::json_from_slice(&bytes, "the cache entry")?;
         if entry.get("format").and_then(Value::as_u64) != Some(CACHE_FORMAT) {
             return Err("unknown cache format".into());
         }
@@ -836,8 +836,7 @@ fn raw_member<'a>(text: &'a str, key: &str) -> Result<&'a str, String> {
 /// FMSPC, a TD_QE identity, 64-byte signatures, PEM chains and DER CRLs. Signatures and chains
 /// are verified later, by the verifier.
 fn check_shape(c: &QuoteCollateralV3, fmspc: &str) -> Result<(), String> {
-    let tcb: Value =
-        serde_json::from_str(&c.tcb_info).map_err(|e| format!("the TCB Info is not JSON: {e}"))?;
+    let tcb: Value = crate::limits::json_from_slice(c.tcb_info.as_bytes(), "the TCB Info")?;
     if tcb.get("id").and_then(Value::as_str) != Some("TDX") {
         return Err("the TCB Info is not TDX's (id is not \"TDX\")".into());
     }
@@ -847,8 +846,7 @@ fn check_shape(c: &QuoteCollateralV3, fmspc: &str) -> Result<(), String> {
             "the TCB Info is for FMSPC {got:?}, not the requested {fmspc}"
         ));
     }
-    let qe: Value = serde_json::from_str(&c.qe_identity)
-        .map_err(|e| format!("the QE Identity is not JSON: {e}"))?;
+    let qe: Value = crate::limits::json_from_slice(c.qe_identity.as_bytes(), "the QE Identity")?;
     if qe.get("id").and_then(Value::as_str) != Some("TD_QE") {
         return Err("the QE Identity is not the TDX QE's (id is not \"TD_QE\")".into());
     }
@@ -891,7 +889,7 @@ struct Dates {
 impl Dates {
     fn of(c: &QuoteCollateralV3) -> Dates {
         let json_date = |text: &str, key: &str| -> Option<i64> {
-            let v: Value = serde_json::from_str(text).ok()?;
+            let v: Value = crate::limits::json_from_slice(text.as_bytes(), "JSON").ok()?;
             parse_time(v.get(key)?.as_str()?)
         };
         let crl_next = |der: &[u8]| -> Option<i64> {

@@ -127,6 +127,7 @@ impl TdxOptions {
         let mut v: Value = if text.trim().is_empty() {
             Value::Object(Default::default())
         } else {
+            crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
         };
         let obj = v
@@ -312,6 +313,13 @@ pub fn verify_tdx(
             let msg = format!("{e:#}");
             match classify(&msg) {
                 Stage::Collateral => {
+                    let msg = if msg.contains("Fmspc mismatch") {
+                        format!(
+                            "the collateral belongs to another platform: its FMSPC is not the quote's PCK certificate's ({msg})"
+                        )
+                    } else {
+                        msg
+                    };
                     checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, msg));
                     skip_all(
                         &mut checks,
@@ -370,7 +378,25 @@ pub fn verify_tdx(
     finish(checks, facts)
 }
 
-fn finish(checks: Vec<Check>, facts: Vec<(String, String)>) -> Verdict {
+fn finish(mut checks: Vec<Check>, facts: Vec<(String, String)>) -> Verdict {
+    // What the TD report says is proven only once the quote signature (and the PCK chain
+    // behind it) verified: until then a pass (or a warning) is a skip; a failure stays.
+    let signed = checks
+        .iter()
+        .any(|c| c.id == ids::QUOTE_SIGNATURE && c.status == CheckStatus::Pass);
+    if !signed {
+        for c in checks.iter_mut().filter(|c| {
+            [ids::TD_ATTRIBUTES, ids::MEASUREMENTS, ids::REPORT_DATA].contains(&c.id.as_str())
+        }) {
+            if matches!(c.status, CheckStatus::Pass | CheckStatus::Warn) {
+                c.status = CheckStatus::Skip;
+                c.detail = format!(
+                    "not authenticated (the quote signature was not verified), so nothing it says is proven: {}",
+                    c.detail
+                );
+            }
+        }
+    }
     let mut v = Verdict::from_checks(checks, None);
     for (k, val) in facts {
         v = v.with_fact(&format!("tdx.{k}"), val);
@@ -453,10 +479,13 @@ fn classify(msg: &str) -> Stage {
         "Invalid MR service TD",
         "Failed to parse TD attributes",
     ];
+    const COLLATERAL: &[&str] = &[
+        // The collateral is for another platform (FMSPC), not this quote's.
+        "Fmspc mismatch",
+    ];
     const TCB: &[&str] = &[
         "No matching TCB level",
         "Revoked",
-        "Fmspc mismatch",
         "TDX module",
         "non-TDX TCB info",
         "TCB status",
@@ -480,7 +509,9 @@ fn classify(msg: &str) -> Stage {
         "miscselect",
         "attributes",
     ];
-    if ATTR.iter().any(|p| msg.contains(p)) {
+    if COLLATERAL.iter().any(|p| msg.contains(p)) {
+        Stage::Collateral
+    } else if ATTR.iter().any(|p| msg.contains(p)) {
         Stage::Attributes
     } else if TCB.iter().any(|p| msg.contains(p)) {
         Stage::Tcb
@@ -585,8 +616,13 @@ fn parse_collateral(json: &[u8]) -> Result<QuoteCollateralV3, String> {
     if json.len() > MAX_COLLATERAL_LEN {
         return Err(format!("collateral larger than {MAX_COLLATERAL_LEN} bytes"));
     }
-    serde_json::from_slice(json)
-        .map_err(|e| format!("collateral is not dcap-qvl's QuoteCollateralV3 JSON: {e}"))
+    crate::limits::check_json(json, "the collateral")?;
+    let c: QuoteCollateralV3 = serde_json::from_slice(json)
+        .map_err(|e| format!("collateral is not dcap-qvl's QuoteCollateralV3 JSON: {e}"))?;
+    // dcap-qvl parses the signed TCB Info and QE Identity texts itself, recursively.
+    crate::limits::check_json(c.tcb_info.as_bytes(), "the collateral's TCB Info")?;
+    crate::limits::check_json(c.qe_identity.as_bytes(), "the collateral's QE Identity")?;
+    Ok(c)
 }
 
 struct CollateralDates {
@@ -596,7 +632,7 @@ struct CollateralDates {
 
 fn collateral_dates(c: &QuoteCollateralV3) -> CollateralDates {
     let issue = |text: &str| -> Option<i64> {
-        let v: Value = serde_json::from_str(text).ok()?;
+        let v: Value = crate::limits::json_from_slice(text.as_bytes(), "JSON").ok()?;
         crate::gpu::pki::parse_time(v.get("issueDate")?.as_str()?)
     };
     CollateralDates {
@@ -704,6 +740,11 @@ mod tests {
         assert!(matches!(
             classify("TD migration is enabled"),
             Stage::Attributes
+        ));
+        // Collateral of another platform is a collateral failure, not a TCB one.
+        assert!(matches!(
+            classify("Fmspc mismatch: quote 90c06f000000, collateral 00906ed50000"),
+            Stage::Collateral
         ));
     }
 }

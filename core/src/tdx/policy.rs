@@ -111,6 +111,7 @@ impl TdxPolicy {
         let v: Value = if text.trim().is_empty() {
             Value::Object(Default::default())
         } else {
+            crate::limits::check_json(text.as_bytes(), "the policy").map_err(bad)?;
             serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
         };
         let obj = v
@@ -238,16 +239,20 @@ impl TdxPolicy {
         mr_service_td: Option<&[u8; 48]>,
     ) -> (CheckStatus, String) {
         let mut problems = Vec::new();
+        // What the policy accepted although it weakens the proof (never reported as a pass).
+        let mut accepted = Vec::new();
         let attrs = hex::encode(td.td_attributes);
         match TDAttributes::parse(td.td_attributes) {
             Err(e) => problems.push(format!("TDATTRIBUTES {attrs} do not parse: {e}")),
             Ok(a) => {
-                if a.tud & 0x01 != 0 && !self.allow_debug {
-                    problems
-                        .push("DEBUG is set: the host can read and change the TD's memory".into());
-                }
-                if a.tud & 0x70 != 0 && !self.allow_debug {
-                    problems.push("TD profiling (TUD bits 4-6) is enabled".into());
+                let debug = "DEBUG is set: the host can read and change the TD's memory";
+                let profiling = "TD profiling (TUD bits 4-6) is enabled";
+                for (set, what) in [(a.tud & 0x01 != 0, debug), (a.tud & 0x70 != 0, profiling)] {
+                    match (set, self.allow_debug) {
+                        (false, _) => {}
+                        (true, false) => problems.push(what.to_string()),
+                        (true, true) => accepted.push(what.to_string()),
+                    }
                 }
                 if a.reserved != 0 {
                     problems.push("reserved TDATTRIBUTES bits are set".into());
@@ -282,15 +287,23 @@ impl TdxPolicy {
         {
             problems.push("MRSERVICETD is not zero: a service TD is bound".into());
         }
-        if problems.is_empty() {
+        if !problems.is_empty() {
+            (CheckStatus::Fail, problems.join("; "))
+        } else if !accepted.is_empty() {
+            (
+                CheckStatus::Warn,
+                format!(
+                    "TDATTRIBUTES {attrs}: {}, accepted by the policy (allow_debug): this is not a production TD",
+                    accepted.join("; ")
+                ),
+            )
+        } else {
             (
                 CheckStatus::Pass,
                 format!(
                     "TDATTRIBUTES {attrs}: no debug, SEPT_VE_DISABLE set, not migratable; Intel TDX module (MRSIGNERSEAM zero)"
                 ),
             )
-        } else {
-            (CheckStatus::Fail, problems.join("; "))
         }
     }
 
@@ -409,8 +422,15 @@ mod tests {
             allow_debug: true,
             ..TdxPolicy::default()
         };
+        // Accepted by the policy, never a pass: a debug TD is not a production TD.
+        let (st, d) = allow.attributes_check(&td(debug), None);
+        assert_eq!(st, CheckStatus::Warn);
+        assert!(
+            d.contains("DEBUG") && d.contains("accepted by the policy"),
+            "{d}"
+        );
         assert_eq!(
-            allow.attributes_check(&td(debug), None).0,
+            allow.attributes_check(&td(NORMAL), None).0,
             CheckStatus::Pass
         );
         let mut migratable = NORMAL;

@@ -1099,17 +1099,25 @@ public func FfiConverterTypeStreamVerifier_lower(_ value: StreamVerifier) -> UIn
 
 
 /**
- * Options of `verifyBundle`: overrides of what the bundle stores. Every field has a default:
- * the bundle's own verification time and policy.
+ * Options of `verifyBundle`: the verification time and policy. The defaults are now and the
+ * `default` preset: a bundle is untrusted input, so its own time and policy apply only when
+ * asked for (`atRecorded`, `policy = "recorded"`), and the verdict then warns
+ * (`bundle.inputs`).
  */
 public struct BundleOptions: Equatable, Hashable {
     /**
-     * The verification time in Unix seconds. Unset: the time stored in the bundle.
+     * The verification time in Unix seconds. Unset: now.
      */
     public var atUnixSeconds: Int64?
     /**
-     * The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
-     * the bundle.
+     * Use the time the bundle says it was verified at (a value its writer chose). Exclusive
+     * with `atUnixSeconds`.
+     */
+    public var atRecorded: Bool
+    /**
+     * The appraisal policy as text: JSON, TOML, a preset name, or `"recorded"` for the
+     * policy stored in the bundle (its writer could have relaxed it). Unset: the `default`
+     * preset.
      */
     public var policy: String?
 
@@ -1117,13 +1125,19 @@ public struct BundleOptions: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * The verification time in Unix seconds. Unset: the time stored in the bundle.
+         * The verification time in Unix seconds. Unset: now.
          */atUnixSeconds: Int64? = nil, 
         /**
-         * The appraisal policy as text: JSON, TOML or a preset name. Unset: the policy stored in
-         * the bundle.
+         * Use the time the bundle says it was verified at (a value its writer chose). Exclusive
+         * with `atUnixSeconds`.
+         */atRecorded: Bool = false, 
+        /**
+         * The appraisal policy as text: JSON, TOML, a preset name, or `"recorded"` for the
+         * policy stored in the bundle (its writer could have relaxed it). Unset: the `default`
+         * preset.
          */policy: String? = nil) {
         self.atUnixSeconds = atUnixSeconds
+        self.atRecorded = atRecorded
         self.policy = policy
     }
 
@@ -1144,12 +1158,14 @@ public struct FfiConverterTypeBundleOptions: FfiConverterRustBuffer {
         return
             try BundleOptions(
                 atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+                atRecorded: FfiConverterBool.read(from: &buf), 
                 policy: FfiConverterOptionString.read(from: &buf)
         )
     }
 
     public static func write(_ value: BundleOptions, into buf: inout [UInt8]) {
         FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterBool.write(value.atRecorded, into: &buf)
         FfiConverterOptionString.write(value.policy, into: &buf)
     }
 }
@@ -3150,8 +3166,9 @@ public func policyPresets() -> [String]  {
 /**
  * Re-verifies an evidence bundle (the JSON bytes of a `ccverify-bundle/1` file: an
  * attestation, the RIMs, OCSP responses and collateral it was verified with, and signed
- * exchanges) offline, at the bundle's time under the bundle's policy unless `options`
- * overrides them. Exchange checks carry a `subject` (`exchange0`, `exchange1`, …).
+ * exchanges) offline, now under the `default` preset unless `options` says otherwise — never
+ * under the bundle's own policy or time unless asked for. Exchange checks carry a `subject`
+ * (`exchange0`, `exchange1`, …).
  *
  * Bad evidence inside the bundle is a failed check. Errors: `InvalidArgument` for a file that
  * is not a bundle, or a policy the core refuses.
@@ -3257,7 +3274,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_func_policy_presets() != 45706) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle() != 17874) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle() != 19867) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_verify_report() != 48516) {

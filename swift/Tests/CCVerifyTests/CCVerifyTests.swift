@@ -253,7 +253,9 @@ final class CCVerifyTests: XCTestCase {
             } else {
                 var options = BundleOptions()
                 if let policy = given["policy"] { options.policy = try optionText(policy) }
-                if let at = given["at"] { options.atUnixSeconds = unixSeconds(at) }
+                if let at = given["at"] {
+                    if at as? String == "recorded" { options.atRecorded = true } else { options.atUnixSeconds = unixSeconds(at) }
+                }
                 let bundle = try Data(contentsOf: reportDir.appendingPathComponent(case_["bundle_file"] as! String))
                 call = { try verifyBundle(bundle: bundle, options: options) }
             }
@@ -275,6 +277,9 @@ final class CCVerifyTests: XCTestCase {
                 XCTAssertEqual(String(describing: got.status).lowercased(), want["status"] as? String,
                                "\(name): \(id) \(subject ?? "-"): \(got.detail)")
             }
+            for (fact, value) in expect["facts"] as! [String: String] {
+                XCTAssertEqual(verdict.facts[fact], value, "\(name): fact \(fact)")
+            }
             XCTAssertFalse((verdict.facts["summary"] ?? "").isEmpty, "\(name): no summary fact")
         }
     }
@@ -282,7 +287,7 @@ final class CCVerifyTests: XCTestCase {
     func testReportSurface() throws {
         XCTAssertEqual(ReportOptions(nonce: "ab"), ReportOptions(
             nonce: "ab", policy: nil, rimDir: nil, ocspDir: nil, collateral: nil, atUnixSeconds: nil))
-        XCTAssertEqual(BundleOptions(), BundleOptions(atUnixSeconds: nil, policy: nil))
+        XCTAssertEqual(BundleOptions(), BundleOptions(atUnixSeconds: nil, atRecorded: false, policy: nil))
         XCTAssertEqual(policyPresets(), ["default", "offline", "strict"])
         for preset in policyPresets() {
             let json = try loadPolicy(text: preset)

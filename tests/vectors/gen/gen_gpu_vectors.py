@@ -50,9 +50,11 @@ def b64(b):
     return base64.b64encode(b).decode()
 
 
-def entry(report=REPORT, certs=CERTS):
-    # io.net joins the PEM blocks with a single "\n" and base64-encodes the UTF-8 text.
-    return {"evidence": b64(report), "certificate": b64("\n".join(certs).encode())}
+def entry(report=REPORT, certs=CERTS, tail=b"", **extra):
+    # io.net joins the PEM blocks with a single "\n" and base64-encodes the UTF-8 text;
+    # production evidence since mid-2026 ends the chain with "\n" and NUL bytes (`tail`) and
+    # carries a per-evidence `nonce` (`extra`).
+    return {"evidence": b64(report), "certificate": b64("\n".join(certs).encode() + tail), **extra}
 
 
 def gpu_object(entries, nonce=NONCE, arch="HOPPER"):
@@ -82,6 +84,14 @@ NO_RIMS = {
     (None, "gpu.arch"): "pass",
     (None, "gpu.count"): "warn",
     (None, "gpu.mode"): "pass",
+}
+# What the report says, once its signature or chain fails: a pass becomes a skip (nothing
+# unauthenticated is proven); wrong content still fails.
+UNAUTHENTICATED = {
+    (G, "gpu.nonce"): "skip",
+    (G, "gpu.fwid"): "skip",
+    (None, "gpu.arch"): "skip",
+    (None, "gpu.mode"): "skip",
 }
 NOT_EVALUATED_AFTER_PARSE = {
     (G, "gpu.nonce"): "skip",
@@ -158,11 +168,12 @@ def cases():
     out.append(case(
         "flip_signature_last_byte", "flip the last signature byte",
         gpu_object([entry(flip(REPORT, len(REPORT) - 1))]),
-        {(G, "gpu.report_parse"): "pass", (G, "gpu.report_signature"): "fail", (G, "gpu.nonce"): "pass"}))
+        {**UNAUTHENTICATED, (G, "gpu.report_parse"): "pass", (G, "gpu.report_signature"): "fail",
+         (G, "gpu.cert_chain"): "pass"}))
     out.append(case(
         "flip_measurement_block_1", "flip a byte of measurement block 1 (offset 52)",
         gpu_object([entry(flip(REPORT, 52))]),
-        {(G, "gpu.report_parse"): "pass", (G, "gpu.report_signature"): "fail"}))
+        {**UNAUTHENTICATED, (G, "gpu.report_parse"): "pass", (G, "gpu.report_signature"): "fail"}))
     out.append(case(
         "flip_fwid", "flip a FWID byte (offset 3968): FWID mismatch and a broken signature",
         gpu_object([entry(flip(REPORT, 3968))]),
@@ -238,7 +249,7 @@ def cases():
     out.append(case(
         "chain_middle_swapped", "certificates 1 and 2 swapped (leaf still first)",
         gpu_object([entry(certs=c)]),
-        {(G, "gpu.cert_chain"): "fail", (G, "gpu.report_signature"): "pass", (G, "gpu.fwid"): "pass"}))
+        {**UNAUTHENTICATED, (G, "gpu.cert_chain"): "fail", (G, "gpu.report_signature"): "pass"}))
     out.append(case(
         "chain_without_root", "the chain without its root: completed from the pinned root",
         gpu_object([entry(certs=CERTS[:4])]),
@@ -247,7 +258,7 @@ def cases():
     out.append(case(
         "chain_foreign_root", "the device root replaced by another self-signed root",
         gpu_object([entry(certs=foreign)]),
-        {(G, "gpu.cert_chain"): "fail", (G, "gpu.report_signature"): "pass"}))
+        {**UNAUTHENTICATED, (G, "gpu.cert_chain"): "fail", (G, "gpu.report_signature"): "pass"}))
     out.append(case(
         "chain_leaf_only", "only the leaf certificate: it does not chain to the root",
         gpu_object([entry(certs=CERTS[:1])]),
@@ -289,7 +300,41 @@ def cases():
     mixed = gpu_object([entry(), entry(flip(REPORT, 52))])
     out.append(case(
         "one_bad_gpu_of_two", "two GPUs, the second one's report is tampered: per-GPU subjects",
-        mixed, {(G, "gpu.report_signature"): "pass", ("gpu1", "gpu.report_signature"): "fail"}))
+        mixed, {(G, "gpu.report_signature"): "pass", ("gpu1", "gpu.report_signature"): "fail",
+                (G, "gpu.nonce"): "pass", ("gpu1", "gpu.nonce"): "skip",
+                (None, "gpu.mode"): "skip", (None, "gpu.arch"): "skip"}))
+    # Production evidence (2026): the chain ends with "\n" and NUL bytes after the last END
+    # line, and each entry carries its own `nonce`. NVIDIA's verifiers accept both.
+    prod = gpu_object([entry(tail=b"\n" + b"\0" * 7, nonce=NONCE)])
+    out.append(case(
+        "production_chain_trailing_nuls",
+        "production evidence: the PEM chain ends with a newline and NUL bytes, and the entry "
+        "carries its own nonce: accepted, every report check passes",
+        prod, {**REPORT_OK, **NO_RIMS}))
+    out.append(case(
+        "production_eight_gpus",
+        "eight production entries (PPCIe-style set: trailing NULs, per-evidence nonce): all verify",
+        gpu_object([entry(tail=b"\n" + b"\0" * 4, nonce=NONCE)] * 8),
+        {**{(f"gpu{i}", "gpu.report_signature"): "pass" for i in range(8)},
+         **{(f"gpu{i}", "gpu.evidence_format"): "pass" for i in range(8)},
+         (None, "gpu.count"): "pass", (None, "gpu.mode"): "pass"},
+        policy={"expected_count": 8}))
+    out.append(case(
+        "chain_trailing_text",
+        "text other than whitespace and NUL bytes after the last certificate is refused",
+        gpu_object([entry(tail=b"\n\0\0junk")]),
+        {(G, "gpu.evidence_format"): "fail"}))
+    out.append(case(
+        "chain_nul_between_certificates",
+        "NUL bytes between two certificates (not after the last) are refused",
+        gpu_object([{"evidence": b64(REPORT),
+                     "certificate": b64(("\n".join(CERTS[:2])).encode() + b"\0\0\n" + "\n".join(CERTS[2:]).encode())}]),
+        {(G, "gpu.evidence_format"): "fail"}))
+    out.append(case(
+        "per_evidence_nonce_differs",
+        "an entry's own nonce echo differs from the expected nonce: refused like the envelope's",
+        gpu_object([entry(nonce="ab" * 32)]),
+        {(None, "gpu.evidence_format"): "fail", (G, "gpu.nonce"): "pass"}))
     return out
 
 

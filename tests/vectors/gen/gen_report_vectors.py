@@ -103,8 +103,8 @@ def opts(nonce=N_GPU, policy=None, at=AT):
     return o
 
 
-def expect(verified, checks, error=None):
-    return {"verified": verified, "checks": checks, "error": error}
+def expect(verified, checks, error=None, facts=None):
+    return {"verified": verified, "checks": checks, "error": error, "facts": facts or {}}
 
 
 def build_cases():
@@ -117,7 +117,12 @@ def build_cases():
         expect(False, HW_OK + [
             c("report.nonce", "pass"), c("gpu.nonce", "pass", "gpu0"), c("tdx.report_data", "fail"),
             c("report.image_digest", "warn"), c("report.signing_address", "pass"), c("report.key_binding", "warn"),
-        ])))
+        ], facts={
+            # What the summary may call proven, accepted by policy without proof, or not proven.
+            "claim.freshness": "not_proven", "claim.gpu_genuine": "proven", "claim.gpu_firmware": "not_proven",
+            "claim.tdx_platform": "proven", "claim.tdx_code": "accepted", "claim.agent_image": "accepted",
+            "claim.key_binding": "accepted", "policy.name": "default",
+        })))
     cases.append(case(
         "real_evidence_with_rim_dir",
         "the same with NVIDIA's sample RIM directory: none of its RIMs is for this report's driver, so RIMs stay skipped",
@@ -141,9 +146,11 @@ def build_cases():
         expect(False, [c("report.nonce", "pass"), c("gpu.nonce", "pass", "gpu0")])))
     cases.append(case(
         "no_collateral",
-        "no Intel collateral supplied: collateral, quote signature and TCB are skipped, never passed",
+        "no Intel collateral supplied: collateral, quote signature and TCB are skipped, never passed; so is what the unauthenticated TD report says (attributes, measurements), while its wrong REPORTDATA still fails",
         base, opts(),
-        expect(False, [c("tdx.quote_parse", "pass"), c("tdx.collateral", "skip"), c("tdx.quote_signature", "skip"), c("tdx.tcb_status", "skip")]),
+        expect(False, [c("tdx.quote_parse", "pass"), c("tdx.collateral", "skip"), c("tdx.quote_signature", "skip"), c("tdx.tcb_status", "skip"),
+                       c("tdx.td_attributes", "skip"), c("tdx.measurements", "skip"), c("tdx.report_data", "fail")],
+               facts={"claim.tdx_platform": "not_proven", "claim.tdx_code": "not_proven"}),
         collateral=None))
     cases.append(case(
         "cpu_error_string",
@@ -206,12 +213,21 @@ def build_cases():
         "strict_preset",
         "the strict preset: the unbound signing key and the missing allowlist fail",
         base, opts(policy="strict"),
-        expect(False, [c("report.key_binding", "fail"), c("report.image_digest", "fail")])))
+        expect(False, [c("report.key_binding", "fail"), c("report.image_digest", "fail")],
+               facts={"claim.key_binding": "not_proven", "claim.agent_image": "not_proven", "policy.name": "strict"})))
     cases.append(case(
         "offline_preset",
-        "the offline preset: revocation that cannot be proven offline is a warning",
+        "the offline preset: revocation that cannot be proven offline is a warning; the RIMs are still required, so the GPU appraisal is not proven",
         base, opts(policy="offline"),
-        expect(False, [c("gpu.ocsp", "warn", "gpu0"), c("report.key_binding", "warn")])))
+        expect(False, [c("gpu.ocsp", "warn", "gpu0"), c("gpu.driver_rim", "skip", "gpu0"), c("report.key_binding", "warn")],
+               facts={"claim.gpu_firmware": "not_proven", "policy.name": "offline"})))
+    cases.append(case(
+        "relaxed_gpu_appraisal",
+        "offline with RIMs not required (--allow-no-rims --allow-no-ocsp): every GPU row relaxed to a warning, so the GPU firmware claim is accepted by policy, never proven",
+        base, opts(policy={"preset": "offline", "gpu": {"require_rims": False}}),
+        expect(False, [c("gpu.ocsp", "warn", "gpu0"), c("gpu.driver_rim", "warn", "gpu0"), c("gpu.vbios_rim", "warn", "gpu0"),
+                       c("gpu.measurements", "warn", "gpu0")],
+               facts={"claim.gpu_firmware": "accepted", "claim.gpu_genuine": "proven", "policy.name": "offline (customised)"})))
     cases.append(case(
         "not_json",
         "an HTML error page instead of an attestation",
@@ -246,7 +262,7 @@ def n1_exchange():
     }
 
 
-def bundle(exchanges):
+def bundle(exchanges, policy=None):
     return {
         "format": "ccverify-bundle/1",
         "created_at": AT,
@@ -258,10 +274,19 @@ def bundle(exchanges):
         "collateral": json.loads(read("tests", "vectors", "tdx", "dcap-qvl", "tdx_quote_collateral.json")),
         "rims": {},
         "ocsp": [],
-        "policy": {"preset": "default"},
+        "policy": policy or {"preset": "default"},
         "verdict": None,
         "exchanges": exchanges,
     }
+
+
+# What a crafted bundle could record to relax its own checks: no RIMs, no revocation, a debug
+# TD and an out-of-date TCB accepted.
+SELF_RELAXING_POLICY = {
+    "preset": "offline",
+    "gpu": {"require_rims": False, "require_revocation": False, "allow_expired_rims": True},
+    "tdx": {"allow_debug": True, "accepted_tcb_statuses": ["UpToDate", "OutOfDate", "SWHardeningNeeded"]},
+}
 
 
 def bundle_cases():
@@ -271,22 +296,37 @@ def bundle_cases():
     files = {
         "bundle-real.json": bundle([good]),
         "bundle-tampered-exchange.json": bundle([good, tampered]),
+        "bundle-self-relaxing.json": bundle([good], SELF_RELAXING_POLICY),
     }
     real = HW_OK + [c("report.nonce", "pass"), c("gpu.nonce", "pass", "gpu0"), c("tdx.report_data", "fail"),
                     c("report.signing_address", "pass"), c("report.key_binding", "warn")]
     ex0 = [c(i, "pass", "exchange0") for i in ("response.signature", "response.signer", "response.request_hash", "response.response_hash")]
+    caller = [c("bundle.inputs", "pass")]
+    # Bundle vectors always pin the time: without `at` a bundle is verified now (the clock).
     cases = [
-        {"name": "bundle_real", "about": "a bundle of the real evidence plus the signed N1 exchange: re-verified offline at its own time; the exchange verifies against the attested key, the attestation does not verify (REPORTDATA)",
-         "kind": "bundle", "bundle_file": "bundle-real.json", "options": {}, "expect": expect(False, real + ex0)},
+        {"name": "bundle_real", "about": "a bundle of the real evidence plus the signed N1 exchange, re-verified offline at a pinned time under the caller's (default) policy; the exchange verifies against the attested key, the attestation does not verify (REPORTDATA)",
+         "kind": "bundle", "bundle_file": "bundle-real.json", "options": {"at": AT},
+         "expect": expect(False, caller + real + ex0, facts={"claim.bundle_inputs": "proven", "policy.source": "caller", "bundle.time_source": "caller", "policy.name": "default"})},
+        {"name": "bundle_recorded", "about": "the same bundle at the time and under the policy it recorded, as asked: bundle.inputs warns that the verdict rests on values the bundle supplied",
+         "kind": "bundle", "bundle_file": "bundle-real.json", "options": {"at": "recorded", "policy": "recorded"},
+         "expect": expect(False, [c("bundle.inputs", "warn")] + real + ex0,
+                          facts={"claim.bundle_inputs": "accepted", "policy.source": "bundle", "bundle.time_source": "bundle"})},
         {"name": "bundle_tampered_exchange", "about": "a second exchange whose response was altered after signing",
-         "kind": "bundle", "bundle_file": "bundle-tampered-exchange.json", "options": {},
-         "expect": expect(False, ex0 + [c("response.response_hash", "fail", "exchange1"), c("response.signer", "pass", "exchange1")])},
+         "kind": "bundle", "bundle_file": "bundle-tampered-exchange.json", "options": {"at": AT},
+         "expect": expect(False, caller + ex0 + [c("response.response_hash", "fail", "exchange1"), c("response.signer", "pass", "exchange1")])},
         {"name": "bundle_later_time", "about": "re-verified at a later time: the Intel collateral has expired",
          "kind": "bundle", "bundle_file": "bundle-real.json", "options": {"at": "2030-01-01T00:00:00Z"},
-         "expect": expect(False, [c("tdx.collateral", "fail"), c("response.signer", "pass", "exchange0")])},
-        {"name": "bundle_strict_policy", "about": "re-verified under the strict preset instead of the stored policy",
-         "kind": "bundle", "bundle_file": "bundle-real.json", "options": {"policy": "strict"},
-         "expect": expect(False, [c("report.key_binding", "fail")])},
+         "expect": expect(False, caller + [c("tdx.collateral", "fail"), c("response.signer", "pass", "exchange0")])},
+        {"name": "bundle_strict_policy", "about": "re-verified under the strict preset",
+         "kind": "bundle", "bundle_file": "bundle-real.json", "options": {"at": AT, "policy": "strict"},
+         "expect": expect(False, caller + [c("report.key_binding", "fail")])},
+        {"name": "bundle_self_relaxing_ignored", "about": "a crafted bundle records a policy that relaxes its own checks (no RIMs, no revocation, debug TD, OutOfDate): by default the caller's policy applies, so the missing RIMs and OCSP answers stay skipped",
+         "kind": "bundle", "bundle_file": "bundle-self-relaxing.json", "options": {"at": AT},
+         "expect": expect(False, caller + [c("gpu.driver_rim", "skip", "gpu0"), c("gpu.vbios_rim", "skip", "gpu0"), c("gpu.ocsp", "skip", "gpu0")])},
+        {"name": "bundle_self_relaxing_recorded", "about": "the same bundle with --policy recorded: its relaxations apply, each as a warning, and bundle.inputs warns that the verdict rests on the bundle's own policy",
+         "kind": "bundle", "bundle_file": "bundle-self-relaxing.json", "options": {"at": AT, "policy": "recorded"},
+         "expect": expect(False, [c("bundle.inputs", "warn"), c("gpu.driver_rim", "warn", "gpu0"), c("gpu.vbios_rim", "warn", "gpu0"), c("gpu.ocsp", "warn", "gpu0")],
+                          facts={"claim.gpu_firmware": "accepted", "policy.name": "offline (customised)", "policy.source": "bundle"})},
         {"name": "bundle_unknown_option", "about": "a typo in the options is refused",
          "kind": "bundle", "bundle_file": "bundle-real.json", "options": {"att": "2030-01-01T00:00:00Z"},
          "expect": expect(None, [], error="invalid_argument")},
@@ -307,8 +347,9 @@ def main():
                  "kind=report: verify `report` (exact text) with `options` (ReportOptions JSON) plus, when not null, "
                  "rim_dir (a directory) and collateral_file (whose text becomes options.collateral), both relative to tests/vectors/report. "
                  "kind=bundle: verify the file bundle_file (relative to tests/vectors/report) with `options` (BundleOptions JSON). "
-                 "expect.error is the error code when the call must fail; otherwise expect.verified must match and every row of "
-                 "expect.checks must be present (same id and subject) with that status.",
+                 "expect.error is the error code when the call must fail; otherwise expect.verified must match, every row of "
+                 "expect.checks must be present (same id and subject) with that status, and every entry of expect.facts must be "
+                 "a fact of the verdict with exactly that value. Bundle cases pin `at` (without it a bundle is verified now).",
         "cases": build_cases() + bcases,
     }
     with open(os.path.join(out, "cases.json"), "w") as f:

@@ -77,6 +77,15 @@ ALL_PASS = {
 }
 
 
+# What the TD report says is proven only once the quote signature verified: without it a pass
+# becomes a skip (a wrong value still fails).
+UNAUTHENTICATED = {
+    "tdx.td_attributes": "skip",
+    "tdx.measurements": "skip",
+    "tdx.report_data": "skip",
+}
+
+
 def cases():
     rd4 = {"report_data": V4_RD.hex()}
     out = [
@@ -94,19 +103,21 @@ def cases():
         case("v4_before_window", "verified before the collateral was issued",
              V4, V4_COLL, "2025-06-15T00:00:00Z",
              {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip",
-              "tdx.tcb_status": "skip"}, False, rd4),
+              "tdx.tcb_status": "skip", **UNAUTHENTICATED}, False, rd4),
         case("v4_after_window", "verified one second after the PCK CRL expired",
              V4, V4_COLL, "2025-07-19T10:00:36Z",
-             {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip"}, False, rd4),
+             {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip",
+              **UNAUTHENTICATED}, False, rd4),
         case("v4_flip_quote_signature", "one byte of the quote signature flipped",
              flip(V4, 640), V4_COLL, AT_V4,
              {"tdx.quote_parse": "pass", "tdx.collateral": "pass", "tdx.quote_signature": "fail",
-              "tdx.tcb_status": "skip"}, False, rd4),
+              "tdx.tcb_status": "skip", **UNAUTHENTICATED}, False, rd4),
         case("v4_flip_report_data", "one REPORTDATA byte flipped: the signature breaks and the value differs",
              flip(V4, 600), V4_COLL, AT_V4,
-             {"tdx.quote_signature": "fail", "tdx.report_data": "fail"}, False, rd4),
-        case("v4_flip_mrtd", "one MRTD byte flipped", flip(V4, 200), V4_COLL, AT_V4,
-             {"tdx.quote_signature": "fail"}, False, rd4),
+             {"tdx.quote_signature": "fail", "tdx.report_data": "fail", "tdx.td_attributes": "skip"}, False, rd4),
+        case("v4_flip_mrtd", "one MRTD byte flipped: the signature breaks, so nothing the TD report says is proven",
+             flip(V4, 200), V4_COLL, AT_V4,
+             {"tdx.quote_signature": "fail", **UNAUTHENTICATED}, False, rd4),
         case("v4_truncated", "the first 1000 bytes only", V4[:1000], V4_COLL, AT_V4,
              {"tdx.quote_parse": "fail", "tdx.quote_signature": "skip", "tdx.report_data": "skip"}, False, rd4),
         case("v4_trailing_garbage", "a non-zero byte after the signature data (zero padding is fine)",
@@ -123,7 +134,9 @@ def cases():
              {"nonce": OUTDATED_RD[:32].hex()}),
         case("v4_collateral_of_other_platform", "the v4 quote with the outdated sample's collateral "
              "(another FMSPC) inside that collateral's window",
-             V4, OUTDATED_COLL, AT_OUTDATED, {"tdx.quote_parse": "pass"}, False, rd4),
+             V4, OUTDATED_COLL, AT_OUTDATED,
+             {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip",
+              "tdx.tcb_status": "skip", **UNAUTHENTICATED}, False, rd4),
         case("policy_mrtd_pinned", "MRTD allowlist containing the quote's MRTD",
              V4, V4_COLL, AT_V4, {**ALL_PASS, "tdx.measurements": "pass"}, True, rd4,
              policy={"mrtd": [V4_MRTD]}),
@@ -143,7 +156,8 @@ def cases():
              V4, V4_COLL, AT_V4, {**ALL_PASS, "tdx.tcb_status": "fail"}, False, rd4,
              policy={"min_tcb_eval_data_number": 18}),
         case("collateral_not_json", "collateral that is not JSON", V4, "not_json_collateral.json", AT_V4,
-             {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip"}, False, rd4),
+             {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip",
+              **UNAUTHENTICATED}, False, rd4),
     ]
     return out
 

@@ -78,7 +78,11 @@ class ReportTest {
         var options = BundleOptions()
         for (key in o.keySet().filter { !o.isNull(it) }) {
             options = when (key) {
-                "at" -> options.copy(atUnixSeconds = unixSeconds(o, key))
+                "at" -> if (o.optString(key) == "recorded") {
+                    options.copy(atRecorded = true)
+                } else {
+                    options.copy(atUnixSeconds = unixSeconds(o, key))
+                }
                 "policy" -> options.copy(policy = policyText(o, key))
                 else -> fail("unknown option $key")
             }
@@ -109,6 +113,10 @@ class ReportTest {
             val want = checks.getJSONObject(i)
             val got = verdict.check(want.getString("id"), optString(want, "subject"))
             assertEquals(want.getString("status"), statusWord(got.status), "$name: ${got.id} ${got.subject}: ${got.detail}")
+        }
+        val facts = expect.getJSONObject("facts")
+        for (fact in facts.keySet()) {
+            assertEquals(facts.getString(fact), verdict.facts[fact], "$name: fact $fact")
         }
         // Every verdict carries the plain-language summary.
         assertTrue(!verdict.facts["summary"].isNullOrEmpty(), "$name: no summary fact")
@@ -179,8 +187,9 @@ class ReportTest {
     @Test
     fun recordDefaults() {
         assertEquals(ReportOptions("ab", null, null, null, null, null), ReportOptions(nonce = "ab"))
-        assertEquals(BundleOptions(null, null), BundleOptions())
-        assertEquals(verifyBundle(bundle, BundleOptions()), verifyBundle(bundle))
+        assertEquals(BundleOptions(null, false, null), BundleOptions())
+        val pinned = BundleOptions(atUnixSeconds = Instant.parse("2025-06-20T06:13:20Z").epochSecond)
+        assertEquals(verifyBundle(bundle, pinned), verifyBundle(bundle, pinned.copy(policy = "default")))
         // No policy is the default preset.
         assertEquals(verifyReport(report, options), verifyReport(report, options.copy(policy = "default")))
     }
@@ -261,11 +270,24 @@ class ReportTest {
     }
 
     @Test
-    fun bundlesReverifyAtTheirOwnTimeUnlessOverridden() {
-        val own = verifyBundle(bundle)
+    fun bundlesAreVerifiedNowUnderTheCallersPolicyUnlessAsked() {
+        // By default: now, under the default preset — never what the bundle records.
+        val now = verifyBundle(bundle)
+        assertEquals("clock", now.facts["bundle.time_source"])
+        assertEquals("caller", now.facts["policy.source"])
+        assertEquals(CheckStatus.PASS, now.status("bundle.inputs"))
+        val at = Instant.parse("2025-06-20T06:13:20Z").epochSecond
+        val own = verifyBundle(bundle, BundleOptions(atUnixSeconds = at))
         assertMatches(case("bundle_real"), own)
         assertEquals(attested, own.signer)
         assertEquals(CheckStatus.PASS, own.status("response.signer", "exchange0"))
+        val recorded = verifyBundle(bundle, BundleOptions(atRecorded = true, policy = "recorded"))
+        assertMatches(case("bundle_recorded"), recorded)
+        assertEquals(CheckStatus.WARN, recorded.status("bundle.inputs"))
+        assertEquals(
+            "invalid_argument",
+            assertThrows<CcverifyException> { verifyBundle(bundle, BundleOptions(atUnixSeconds = at, atRecorded = true)) }.code,
+        )
         val later = verifyBundle(bundle, BundleOptions(atUnixSeconds = Instant.parse("2030-01-01T00:00:00Z").epochSecond))
         assertMatches(case("bundle_later_time"), later)
         assertNotEquals(own, later)
