@@ -549,7 +549,7 @@ const CLAIMS: &[Claim] = &[
         ids: &[tdx::ids::MEASUREMENTS],
         proven: "the TD's measurements are in the policy's allowlists",
         accepted: "which code the TD runs: no measurement allowlist is configured, so MRTD and RTMRs are only reported",
-        not_proven: "which code the TD runs (its measurements are not in the policy's allowlists)",
+        not_proven: "which code the TD runs (its measurements are unauthenticated or not in the policy's allowlists)",
     },
     Claim {
         key: "agent_image",
