@@ -149,6 +149,18 @@ extern "C" {
 #endif // __cplusplus
 
 /**
+ * Whether the io.net agent answers the request body (`request_len` bytes) with a stream: its
+ * own rule, `"stream"` true after pydantic's lax coercion (`true`, `1`, `"true"`, …). False
+ * for a body the agent would refuse, and for NULL with a non-zero length. Decide from this —
+ * never from a reply's `Content-Type`, which a relay controls — whether to read a reply
+ * through a stream verifier.
+ *
+ * # Safety
+ * `request` valid for `request_len` bytes (NULL allowed when the length is 0).
+ */
+bool ccverify_request_streams(const uint8_t *request, size_t request_len);
+
+/**
  * The library version, e.g. `"0.1.0"`. Static; never free it.
  */
 const char *ccverify_version(void);

@@ -4,7 +4,7 @@
 // `require('@ccverify/ccverify/fetch').createVerifiedFetch(options)`. Plain JavaScript over the
 // addon's verifyResponse and StreamVerifier; fetch.d.ts has the types and the documentation.
 
-const { verifyResponse, StreamVerifier } = require('./index.js')
+const { verifyResponse, StreamVerifier, requestStreams } = require('./index.js')
 
 /** The path suffix of the signed completions endpoint. */
 const COMPLETIONS_PATH = '/v1/private/completions'
@@ -139,7 +139,10 @@ function createVerifiedFetch(options) {
     const url = t.url
     const contentType = res.headers.get('content-type') ?? ''
     const init2 = { status: res.status, statusText: res.statusText, headers: res.headers }
-    if (!contentType.toLowerCase().includes('text/event-stream')) {
+    // A stream is what the request asked for (the agent's rule), whatever content-type a relay
+    // puts on the reply: such a reply is only ever handed on as verified events.
+    const isStream = requestStreams(body) || contentType.toLowerCase().includes('text/event-stream')
+    if (!isStream) {
       const reply = Buffer.from(await res.arrayBuffer())
       const verdict = judged(verifyResponse(body, reply, Object.fromEntries(res.headers), address))
       const err = conclude(verdict, url, false)

@@ -446,6 +446,14 @@ export interface ReportOptions {
 }
 
 /**
+ * Whether the io.net agent answers this exact request body with a stream (its own rule:
+ * `stream` true after pydantic's lax coercion, e.g. `1` or `"true"`); `false` for a body it
+ * would refuse. Decide from this — never from a reply's `content-type`, which a relay controls —
+ * whether to read a reply through a {@link StreamVerifier}.
+ */
+export declare function requestStreams(request: Buffer | Uint8Array | string): boolean
+
+/**
  * Options of {@link verifyTdx}: what REPORTDATA must be, the verification time, and the
  * appraisal policy. Every key is optional and defaults to the strict policy; `undefined` (and
  * `null` for `nonce`, `reportData`, `at`, `tdAttributes`, `maxCollateralAgeSecs` and

@@ -845,6 +845,7 @@ module.exports.loadPolicy = nativeBinding.loadPolicy
 module.exports.normalizeNonce = nativeBinding.normalizeNonce
 module.exports.POLICY_PRESETS = nativeBinding.POLICY_PRESETS
 module.exports.recoverAddress = nativeBinding.recoverAddress
+module.exports.requestStreams = nativeBinding.requestStreams
 module.exports.verifyBundle = nativeBinding.verifyBundle
 module.exports.verifyGpu = nativeBinding.verifyGpu
 module.exports.verifyReport = nativeBinding.verifyReport

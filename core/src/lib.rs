@@ -37,7 +37,8 @@ pub mod verdict;
 pub use error::{Error, ErrorKind};
 pub use eth::Address;
 pub use exchange::{
-    ResponseItem, StreamVerifier, verify_response, verify_responses_batch, verify_stream,
+    ResponseItem, StreamVerifier, request_streams, verify_response, verify_responses_batch,
+    verify_stream,
 };
 pub use nonce::Nonce;
 pub use verdict::{CHECKS, Check, CheckStatus, Verdict};

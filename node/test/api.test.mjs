@@ -184,3 +184,12 @@ test('normalizeNonce follows the agent and refuses non-fresh nonces', () => {
     throwsCode(() => normalizeNonce(bad), 'invalid_nonce', 'invalid nonce: ')
   }
 })
+
+test('requestStreams: the agent\'s own stream rule', () => {
+  const { requestStreams } = require('..')
+  assert.equal(requestStreams('{"messages":[],"stream":true}'), true)
+  assert.equal(requestStreams(Buffer.from('{"messages":[],"stream":1}')), true)
+  assert.equal(requestStreams('{"messages":[],"stream":"true"}'), true)
+  assert.equal(requestStreams('{"messages":[]}'), false)
+  assert.equal(requestStreams('not json'), false)
+})

@@ -371,3 +371,38 @@ test('a CRLF re-encoding by a relay still verifies through the openai SDK', asyn
   assert.equal(text, 'Echo: crlf')
   assert.equal(seen[0].verified, true)
 })
+
+test('a stream request is read as a stream whatever content-type a relay puts on the reply', async () => {
+  // The relay answers a stream request with the genuine stream plus an injected chunk, labelled
+  // application/json so that a wrapper deciding from the header would hand the raw bytes on.
+  const body = chatBody(sb, 'one two', { stream: true })
+  const genuine = await fetch(sb.base_url + COMPLETIONS_PATH, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  })
+  const raw = Buffer.from(await genuine.arrayBuffer())
+  const injected = Buffer.concat([
+    Buffer.from('data:{"choices":[{"delta":{"content":"INJECTED"}}]}\n\n'),
+    raw,
+  ])
+  const relay = async () =>
+    new Response(injected, { status: 200, headers: { 'content-type': 'application/json' } })
+  for (const strict of [true, false]) {
+    const seen = []
+    const vf = createVerifiedFetch({
+      signingAddress: sb.signing_address,
+      fetch: relay,
+      strict,
+      onVerdict: (v) => seen.push(v),
+    })
+    const res = await complete(vf, body)
+    const { chunks, error } = await drain(res.body)
+    const text = Buffer.concat(chunks).toString('utf8')
+    assert.doesNotMatch(text, /INJECTED|\[DONE\]/, `strict ${strict}: ${text}`)
+    assert.equal(seen.length, 1)
+    assert.equal(statusOf(seen[0], 'stream.coverage'), 'fail')
+    if (strict) assert.equal(error?.code, 'unverified')
+    else assert.equal(error, null)
+  }
+})

@@ -32,6 +32,7 @@ __all__ = [
     "POLICY_PRESETS",
     "StreamVerifier",
     "recover_address",
+    "request_streams",
     "generate_nonce",
     "normalize_nonce",
     "Session",
@@ -243,6 +244,10 @@ def verify_response(
     the wrong type (including header names or values that are not str); bad evidence is a
     failed check in the Verdict, never an exception.
     """
+
+def request_streams(request: _Bytes) -> bool:
+    """Whether the io.net agent answers this exact request body with a stream (its rule:
+    ``stream`` true after pydantic's lax coercion); False for a body it would refuse."""
 
 def verify_stream(
     request: _Bytes,

@@ -47,11 +47,10 @@ module (``import ccverify`` never imports it).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
-from ccverify import ChatResponse, ChatStream, Session, UnverifiedResponseError
+from ccverify import ChatResponse, ChatStream, Session, UnverifiedResponseError, request_streams
 
 if TYPE_CHECKING:
     import httpx2 as _httpx
@@ -84,12 +83,6 @@ def _failures(reply: ChatResponse) -> str:
     return ", ".join(rows) if rows else "no failed check"
 
 
-def _wants_stream(body: bytes) -> bool:
-    try:
-        parsed = json.loads(body)
-    except ValueError:
-        return False
-    return isinstance(parsed, dict) and parsed.get("stream") is True
 
 
 class _VerifiedStream(_httpx.SyncByteStream):
@@ -185,7 +178,8 @@ class VerifyingTransport(_httpx.BaseTransport):
                 request=request,
             )
         body = request.read()
-        if not _wants_stream(body):
+        # The agent's own rule decides, as it decides what it sends back.
+        if not request_streams(body):
             reply = self.session.chat(body)
             self.judge(reply)
             headers = [(k, v) for k, v in reply.headers if k not in _HOP_HEADERS]

@@ -283,3 +283,18 @@ def test_normalize_nonce_errors() -> None:
     for bad in ("", "   ", "0x", "00", "zz", "ab" * 33, "é"):
         with pytest.raises(ccverify.InvalidNonceError):
             ccverify.normalize_nonce(bad)
+
+
+@pytest.mark.parametrize(
+    ("body", "streams"),
+    [
+        (b'{"messages":[],"stream":true}', True),
+        (b'{"messages":[],"stream":1}', True),
+        (b'{"messages":[],"stream":"true"}', True),
+        (b'{"messages":[]}', False),
+        (b'{"messages":[],"stream":false}', False),
+        (b"not json", False),
+    ],
+)
+def test_request_streams_is_the_agents_rule(body: bytes, streams: bool) -> None:
+    assert ccverify.request_streams(body) is streams

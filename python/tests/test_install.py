@@ -60,6 +60,7 @@ def test_public_api() -> None:
         "load_policy",
         "normalize_nonce",
         "recover_address",
+        "request_streams",
         "verify_bundle",
         "verify_gpu",
         "verify_report",

@@ -796,6 +796,12 @@ static void abi_contract(const char *root) {
   ccverify_verdict_free(NULL);
   CHECK(!ccverify_verdict_verified(NULL) && ccverify_verdict_check_count(NULL) == 0, "NULL verdict accessors");
 
+  /* The agent's own stream rule, not a relay's content-type. */
+  CHECK(ccverify_request_streams((const uint8_t *)"{\"stream\":1}", 12) &&
+            !ccverify_request_streams((const uint8_t *)"{\"stream\":false}", 16) &&
+            !ccverify_request_streams(NULL, 0) && !ccverify_request_streams(NULL, 5),
+        "request_streams");
+
   /* Recovery and nonces. */
   CHECK(ccverify_recover_address((const uint8_t *)values[0], strlen(values[0]), values[1], addr) == CCVERIFY_STATUS_OK &&
             !strcmp(addr, "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23"), "recover");

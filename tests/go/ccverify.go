@@ -435,6 +435,14 @@ func (s *StreamVerifier) Finish() (*Verdict, error) {
 // Close frees the verifier.
 func (s *StreamVerifier) Close() { C.ccverify_stream_verifier_free(s.p); s.p = nil }
 
+// RequestStreams reports whether the io.net agent answers this request body with a stream
+// (its rule: "stream" true after pydantic's lax coercion).
+func RequestStreams(request []byte) bool {
+	c, n := cBytes(request)
+	defer C.free(unsafe.Pointer(c))
+	return bool(C.ccverify_request_streams(c, n))
+}
+
 // NormalizeNonce applies the io.net agent's nonce normalisation.
 func NormalizeNonce(input string) (string, error) {
 	in := C.CString(input)

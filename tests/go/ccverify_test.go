@@ -806,3 +806,19 @@ func TestStatusNames(t *testing.T) {
 		}
 	}
 }
+
+func TestRequestStreams(t *testing.T) {
+	for body, want := range map[string]bool{
+		`{"messages":[],"stream":true}`:   true,
+		`{"messages":[],"stream":1}`:      true,
+		`{"messages":[],"stream":"true"}`: true,
+		`{"messages":[]}`:                 false,
+		`{"messages":[],"stream":false}`:  false,
+		`not json`:                        false,
+		``:                                false,
+	} {
+		if got := RequestStreams([]byte(body)); got != want {
+			t.Errorf("%q: %v, want %v", body, got, want)
+		}
+	}
+}

@@ -293,6 +293,22 @@ unsafe fn verdict_ref<'a>(v: *const ccverify_verdict) -> Option<&'a ccverify_ver
     unsafe { v.as_ref() }
 }
 
+/// Whether the io.net agent answers the request body (`request_len` bytes) with a stream: its
+/// own rule, `"stream"` true after pydantic's lax coercion (`true`, `1`, `"true"`, …). False
+/// for a body the agent would refuse, and for NULL with a non-zero length. Decide from this —
+/// never from a reply's `Content-Type`, which a relay controls — whether to read a reply
+/// through a stream verifier.
+///
+/// # Safety
+/// `request` valid for `request_len` bytes (NULL allowed when the length is 0).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_request_streams(request: *const u8, request_len: usize) -> bool {
+    guard_value(false, || {
+        // SAFETY: caller contract for the request.
+        unsafe { bytes(request, request_len, "request") }.is_ok_and(ccverify::request_streams)
+    })
+}
+
 /// The library version, e.g. `"0.1.0"`. Static; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccverify_version() -> *const c_char {

@@ -471,6 +471,20 @@ pub fn recover_address(
     })
 }
 
+/// Whether the io.net agent answers this exact request body with a stream (its own rule:
+/// `stream` true after pydantic's lax coercion, e.g. `1` or `"true"`); `false` for a body it
+/// would refuse. Decide from this — never from a reply's `content-type`, which a relay controls —
+/// whether to read a reply through a {@link StreamVerifier}.
+#[napi(catch_unwind)]
+pub fn request_streams(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] request: Unknown<'_>,
+) -> Result<bool> {
+    guard(|| {
+        let request = js_bytes(&request, "request")?;
+        Ok(ccverify::request_streams(request.as_slice()))
+    })
+}
+
 /// A fresh 32-byte attestation nonce from the operating system's CSPRNG, as 64 lowercase hex
 /// digits. Use a new one for every attestation. Throws `rng` if the generator fails.
 #[napi(catch_unwind)]

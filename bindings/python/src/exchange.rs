@@ -226,9 +226,26 @@ impl StreamVerifier {
     }
 }
 
+/// Whether the io.net agent answers this exact request body with a stream.
+///
+/// The agent's own rule: ``stream`` true after pydantic's lax coercion (``true``, ``1``,
+/// ``"true"``, ...). False for a body the agent would refuse. Decide from this — never from a
+/// reply's content-type, which a relay controls — whether to read a reply as a stream.
+///
+/// Args:
+///     request: the exact body bytes you POST.
+///
+/// Returns:
+///     bool.
+#[pyfunction]
+fn request_streams(request: ByteArg<'_>) -> bool {
+    ccverify::request_streams(request.as_slice())
+}
+
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(verify_response, m)?)?;
     m.add_function(wrap_pyfunction!(verify_stream, m)?)?;
+    m.add_function(wrap_pyfunction!(request_streams, m)?)?;
     m.add_class::<StreamVerifier>()?;
     Ok(())
 }

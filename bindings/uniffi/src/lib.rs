@@ -257,6 +257,14 @@ pub fn generate_nonce() -> Result<String, CcverifyError> {
     Ok(ccverify::Nonce::generate()?.to_hex())
 }
 
+/// Whether the io.net agent answers this exact request body with a stream (its rule: `stream`
+/// true after pydantic's lax coercion); false for a body it would refuse. Decide from this,
+/// never from a reply header a relay controls, whether to read a reply as a stream.
+#[uniffi::export]
+pub fn request_streams(request: Vec<u8>) -> bool {
+    ccverify::request_streams(&request)
+}
+
 /// The io.net agent's normalisation of a nonce (64 hex digits); empty and all-zero nonces are
 /// refused.
 #[uniffi::export]

@@ -292,6 +292,14 @@ fn evaluate(
     (checks, signer)
 }
 
+/// Whether the io.net agent answers this exact request body with a stream: its own rule,
+/// `stream` true after pydantic's lax coercion (`true`, `1`, `"true"`, …). `false` for a body the
+/// agent would refuse. Wrappers decide from this, never from a reply header a relay controls,
+/// whether a reply must be read (and verified) as a stream.
+pub fn request_streams(request: &[u8]) -> bool {
+    request::canonicalize(request).is_ok_and(|c| c.stream)
+}
+
 /// Records the hashes the verifier computed, so callers can see what `text` should have been.
 fn with_hash_facts(
     mut verdict: Verdict,

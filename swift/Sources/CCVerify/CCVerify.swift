@@ -3046,6 +3046,19 @@ public func recoverAddress(message: Data, signature: String)throws  -> String  {
 })
 }
 /**
+ * Whether the io.net agent answers this exact request body with a stream (its rule: `stream`
+ * true after pydantic's lax coercion); false for a body it would refuse. Decide from this,
+ * never from a reply header a relay controls, whether to read a reply as a stream.
+ */
+public func requestStreams(request: Data) -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_request_streams(
+        FfiConverterData.lower(request),uniffiCallStatus
+    )
+})
+}
+/**
  * Verifies a plain (non-streamed) io.net response: the exact request bytes sent, the exact
  * response bytes received, the response headers, and the attested signing address (without
  * it the verdict is never verified).
@@ -3251,6 +3264,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_recover_address() != 60492) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_request_streams() != 18374) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_verify_response() != 19414) {

@@ -360,6 +360,11 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_normalize_nonce(RustBuffer nonce, Rust
 RustBuffer uniffi_ccverify_uniffi_fn_func_recover_address(RustBuffer message, RustBuffer signature, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_REQUEST_STREAMS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_REQUEST_STREAMS
+int8_t uniffi_ccverify_uniffi_fn_func_request_streams(RustBuffer request, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_RESPONSE
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_RESPONSE
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_response(RustBuffer request, RustBuffer response, RustBuffer headers, RustBuffer expected_address, RustCallStatus *_Nonnull out_status
@@ -686,6 +691,12 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_normalize_nonce(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_RECOVER_ADDRESS
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_RECOVER_ADDRESS
 uint16_t uniffi_ccverify_uniffi_checksum_func_recover_address(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_REQUEST_STREAMS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_REQUEST_STREAMS
+uint16_t uniffi_ccverify_uniffi_checksum_func_request_streams(void
     
 );
 #endif

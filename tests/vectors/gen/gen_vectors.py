@@ -340,41 +340,75 @@ def verifier_request_hash(request: bytes) -> Optional[str]:
         return None
 
 
-MARKER_RE = re.compile(rb"event: signature\r?\n")
+MARKER = b"event: signature"
 
 
-def verifier_stream_parts(stream: bytes) -> Optional[tuple[dict, bytes]]:
-    """Find exactly one signature block -- `event: signature` + LF or CRLF, then lines up to the
-    first blank line (LF or CRLF) -- and return (event, stream without the block)."""
-    found = list(MARKER_RE.finditer(stream))
-    if len(found) != 1:
-        return None
-    start, data_start = found[0].start(), found[0].end()
-    lines = []
-    pos = data_start
+def cut_blocks(stream: bytes) -> tuple[list[tuple[list[bytes], bool]], bytes]:
+    """Cut every signature block out, line by line, as a reader of the raw bytes must: a line
+    (split on LF) that ends with `event: signature` (optionally followed by its CR) starts a
+    block, unless that suffix was formed by joining the two sides of an earlier cut; the block is
+    the lines up to the first blank one (empty or a lone CR); what came before the marker on its
+    line continues after the block. An unterminated block runs to the end of the stream, and the
+    start of its line is dropped with it. Returns ([(block lines, terminated)], remainder)."""
+    remainder = bytearray()
+    blocks: list[tuple[list[bytes], bool]] = []
+    line = bytearray()
+    joined_at = 0
+    i = 0
     while True:
-        nl = stream.find(b"\n", pos)
+        nl = stream.find(b"\n", i)
         if nl < 0:
-            return None  # unterminated
-        line = stream[pos:nl]
-        pos = nl + 1
-        if line in (b"", b"\r"):
-            break
-        lines.append(line)
-    if len(lines) != 1 or not lines[0].startswith(b"data: "):
-        return None
-    data = lines[0][6:]
+            remainder += line + stream[i:]  # the last piece: a line to Python's split too
+            return blocks, bytes(remainder)
+        line += stream[i:nl]
+        i = nl + 1
+        cut = None
+        for marker in (MARKER, MARKER + b"\r"):
+            if line.endswith(marker) and len(line) - len(marker) >= joined_at:
+                cut = len(marker)
+        if cut is None:
+            remainder += line + b"\n"
+            line = bytearray()
+            joined_at = 0
+            continue
+        del line[len(line) - cut :]
+        lines: list[bytes] = []
+        while True:
+            nl = stream.find(b"\n", i)
+            if nl < 0:
+                lines.append(stream[i:])
+                blocks.append((lines, False))
+                return blocks, bytes(remainder)
+            block_line = stream[i:nl]
+            i = nl + 1
+            if block_line in (b"", b"\r"):
+                break
+            lines.append(block_line)
+        blocks.append((lines, True))
+        joined_at = len(line)
+
+
+def verifier_stream_parts(stream: bytes) -> tuple[Optional[dict], bytes]:
+    """(the signature event if there is exactly one well-formed block, else None; the stream
+    with every block cut out)."""
+    blocks, remainder = cut_blocks(stream)
+    if len(blocks) != 1 or not blocks[0][1] or len(blocks[0][0]) != 1:
+        return None, remainder
+    line = blocks[0][0][0]
+    if not line.startswith(b"data: "):
+        return None, remainder
+    data = line[6:]
     if data.endswith(b"\r"):
         data = data[:-1]
     if b"\r" in data:
-        return None
+        return None, remainder
     try:
         event = json.loads(data.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
-        return None
+        return None, remainder
     if not isinstance(event, dict):
-        return None
-    return event, stream[:start] + stream[pos:]
+        return None, remainder
+    return event, remainder
 
 
 def verifier_stream_hashes(remainder: bytes) -> Optional[tuple[str, str]]:
@@ -566,26 +600,16 @@ def verify_response(request: bytes, body: bytes, headers: dict, expected: Option
 
 
 def verify_stream(request: bytes, stream: bytes, expected: Optional[str]) -> dict:
-    parts = verifier_stream_parts(stream)
-    remainder = stream if parts is None else parts[1]
-    # Every block cut out (the Rust engine also cuts each of several blocks).
-    if parts is None:
-        for m in reversed(list(MARKER_RE.finditer(stream))):
-            end = stream.find(b"\n\n", m.end())
-            end_crlf = stream.find(b"\n\r\n", m.end())
-            ends = [e + 2 for e in (end,) if e >= 0] + [e + 3 for e in (end_crlf,) if e >= 0]
-            # An unterminated block runs to the end of the stream.
-            remainder = remainder[: m.start()] + (remainder[min(ends) :] if ends else b"")
+    event, remainder = verifier_stream_parts(stream)
     hashes = verifier_stream_hashes(remainder)
     violation, delivered = consumer_view(remainder)
     coverage = "fail" if violation is not None or hashes is None else "pass"
-    if parts is None:
+    if event is None:
         checks = {"stream.signature_block": "fail", "stream.coverage": coverage}
         checks.update({k: "skip" for k in RESPONSE_CHECKS})
         out = verdict(checks, None, None, None)
         out["delivered_b64"] = b64(delivered)
         return out
-    event, remainder = parts
     req_hash = verifier_request_hash(request)
     resp_hash = None
     if hashes is not None:

@@ -2,6 +2,7 @@ package io.ccverify
 
 import org.json.JSONObject
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.DynamicTest
 import org.junit.jupiter.api.Test
@@ -105,6 +106,10 @@ class VectorsTest {
         assertEquals("invalid_state", assertThrows<CcverifyException> { sv.update(ByteArray(1)) }.code)
         sv.close()
         assertEquals(64, generateNonce().length)
+        // The agent's own stream rule, not a reply header.
+        assertTrue(requestStreams("""{"messages":[],"stream":1}""".toByteArray()))
+        assertFalse(requestStreams("""{"messages":[]}""".toByteArray()))
+        assertFalse(requestStreams("not json".toByteArray()))
         val dir = File(root, "examples/exchanges/01-n1_plain")
         val headers = JSONObject(File(dir, "headers.json").readText())
         assertEquals(attested, recoverAddress(headers.getString("text").toByteArray(), headers.getString("signature")))
