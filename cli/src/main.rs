@@ -464,10 +464,10 @@ fn verdict_code(verdict: &Verdict) -> ExitCode {
     }
 }
 
-fn parse_at(text: Option<&str>) -> Result<Option<i64>, UsageError> {
+/// `--at`: RFC 3339 text, read by the core's [`Time`](ccverify::time::Time).
+fn parse_at(text: Option<&str>) -> Result<Option<ccverify::time::Time>, UsageError> {
     text.map(|t| {
-        ccverify::gpu::pki::parse_time(t)
-            .ok_or_else(|| UsageError(format!("--at {t:?} is not an RFC 3339 time")))
+        ccverify::time::Time::parse(t).map_err(|e| UsageError(format!("--{}", e.reason())))
     })
     .transpose()
 }
@@ -592,32 +592,6 @@ fn fetch_tdx_collateral(
     ))
 }
 
-/// The verdict when no collateral could be had: the quote's own checks still run, and
-/// `tdx.collateral` is skipped with the reason (so the quote is not verified).
-fn verdict_without_collateral(
-    quote: &[u8],
-    options: &ccverify::tdx::TdxOptions,
-    why: &str,
-) -> Result<Verdict, UsageError> {
-    let without = ccverify::tdx::verify_tdx_with(quote, b"", options)
-        .map_err(|e| UsageError(e.to_string()))?;
-    let checks = without
-        .checks
-        .into_iter()
-        .map(|mut c| {
-            // A quote that parsed gets a failed row for the empty collateral: say why instead.
-            if c.id == ccverify::tdx::ids::COLLATERAL && c.status == ccverify::CheckStatus::Fail {
-                c.status = ccverify::CheckStatus::Skip;
-                c.detail = format!("no collateral: {why}");
-            }
-            c
-        })
-        .collect();
-    let mut verdict = Verdict::from_checks(checks, None);
-    verdict.facts = without.facts;
-    Ok(verdict)
-}
-
 fn run(cli: Cli) -> Result<ExitCode, UsageError> {
     match cli.command {
         Command::VerifyResponse {
@@ -668,7 +642,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                     let text = read_input(&path, "policy")?;
                     let text = String::from_utf8(text)
                         .map_err(|_| UsageError("the policy file is not UTF-8".into()))?;
-                    ccverify::tdx::TdxPolicy::from_json(&text)
+                    <ccverify::tdx::TdxPolicy as ccverify::Options>::from_json(&text)
                         .map_err(|e| UsageError(e.to_string()))?
                 }
                 None => ccverify::tdx::TdxPolicy::default(),
@@ -696,14 +670,17 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
                         collateral_cache,
                         no_collateral_cache,
                     };
-                    let now = at.unwrap_or_else(ccverify::gpu::unix_now);
+                    let now = at.unwrap_or_else(ccverify::time::Time::now).unix();
                     match fetch_tdx_collateral(&quote, &online, &options.policy, now)? {
                         Ok((collateral, source)) => {
                             ccverify::tdx::verify_tdx_with(&quote, collateral.as_bytes(), &options)
                                 .map_err(|e| UsageError(e.to_string()))?
                                 .with_fact("tdx.collateral_source", source)
                         }
-                        Err(why) => verdict_without_collateral(&quote, &options, &why)?,
+                        Err(why) => ccverify::tdx::verify_tdx_without_collateral_with(
+                            &quote, &options, &why,
+                        )
+                        .map_err(|e| UsageError(e.to_string()))?,
                     }
                 }
             };
@@ -743,7 +720,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             };
             let local = LocalSources::open(rim_dir.as_deref(), ocsp_dir.as_deref())?;
             let gpu = read_input(&gpu, "gpu")?;
-            let now = at.unwrap_or_else(ccverify::gpu::unix_now);
+            let now = at.unwrap_or_else(ccverify::time::Time::now).unix();
             let online = GpuOnline {
                 rim_cache,
                 no_rim_cache,
@@ -770,7 +747,9 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
             json,
         } => {
             let nonce = Nonce::normalize(&nonce).map_err(|e| UsageError(e.to_string()))?;
-            let now = parse_at(at.as_deref())?.unwrap_or_else(ccverify::gpu::unix_now);
+            let now = parse_at(at.as_deref())?
+                .unwrap_or_else(ccverify::time::Time::now)
+                .unix();
             let jwks_bytes = read_input(&jwks, "JWKS")?;
             let jwks = ccverify::gpu::nras::Jwks::from_json(&jwks_bytes)
                 .map_err(|e| UsageError(format!("--jwks {}: {e}", jwks.display())))?;

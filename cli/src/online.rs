@@ -174,7 +174,7 @@ pub(crate) fn verify_gpu(
         ocsp.push(Box::new(dir));
     }
     let log =
-        if now.abs_diff(ccverify::gpu::unix_now()) <= MAX_LIVE_OCSP_DISTANCE_SECS.unsigned_abs() {
+        if now.abs_diff(ccverify::time::unix_now()) <= MAX_LIVE_OCSP_DISTANCE_SECS.unsigned_abs() {
             let log = live.log();
             ocsp.push(Box::new(live));
             log
@@ -182,7 +182,7 @@ pub(crate) fn verify_gpu(
             let log = FetchLog::new();
             log.record(format!(
                 "live OCSP not queried: the verification time {} is not the present",
-                ccverify::gpu::pki::format_time(now)
+                ccverify::time::format_time(now)
             ));
             log
         };

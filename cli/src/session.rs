@@ -49,14 +49,10 @@ impl Inputs {
         Ok(p)
     }
 
-    fn collateral_text(&self) -> Result<Option<String>, UsageError> {
+    fn collateral_bytes(&self) -> Result<Option<Vec<u8>>, UsageError> {
         self.collateral
             .as_ref()
-            .map(|f| {
-                String::from_utf8(read_input(f, "collateral")?).map_err(|_| {
-                    UsageError(format!("collateral {} is not UTF-8 JSON", f.display()))
-                })
-            })
+            .map(|f| read_input(f, "collateral"))
             .transpose()
     }
 }
@@ -107,9 +103,11 @@ pub(crate) fn verify_report(
     let report = read_input(report, "report")?;
     let nonce =
         ccverify::Nonce::normalize(nonce).map_err(|e| UsageError(format!("--nonce: {e}")))?;
-    let now = parse_at(inputs.at.as_deref())?.unwrap_or_else(ccverify::gpu::unix_now);
+    let now = parse_at(inputs.at.as_deref())?
+        .unwrap_or_else(ccverify::time::Time::now)
+        .unix();
     let policy = inputs.policy()?;
-    let collateral = inputs.collateral_text()?;
+    let collateral = inputs.collateral_bytes()?;
     #[cfg(feature = "net")]
     let (verdict, bundle) = {
         let config = ccverify::net::client::ClientConfig {
@@ -212,7 +210,7 @@ fn client_config(
         policy: inputs.policy()?,
         rim_dir: inputs.rim_dir.clone(),
         ocsp_dir: inputs.ocsp_dir.clone(),
-        collateral: inputs.collateral_text()?,
+        collateral: inputs.collateral_bytes()?,
         pccs_url: Some(inputs.pccs_url.clone()),
         at: parse_at(inputs.at.as_deref())?,
         progress: Some(progress()),

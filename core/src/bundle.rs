@@ -40,11 +40,13 @@ use crate::Error;
 use crate::exchange::{verify_response, verify_stream};
 use crate::gpu::MemoryOcspSource;
 use crate::gpu::ocsp::{OcspFetched, OcspSource};
-use crate::gpu::pki::{Certificate, format_time};
+use crate::gpu::pki::Certificate;
 use crate::gpu::source::{MemoryRimSource, RimSource};
 use crate::nonce::Nonce;
 use crate::policy::Policy;
-use crate::report::{Attestation, ReportVerifier, parse_at};
+use crate::report::{Attestation, ReportVerifier};
+use crate::time::Time;
+use crate::time::format_time;
 use crate::verdict::{Check, CheckStatus, Verdict};
 
 /// The `format` value of bundles this version writes and reads.
@@ -120,8 +122,8 @@ impl Bundle {
             None => return Err(bad("no format member: not a ccverify bundle")),
         }
         let time = |k: &str| -> Result<i64, Error> {
-            parse_at(obj.get(k).ok_or_else(|| bad(format!("{k} is missing")))?)
-                .map_err(|e| bad(format!("{k}: {e}")))
+            let v = obj.get(k).ok_or_else(|| bad(format!("{k} is missing")))?;
+            crate::options::from_value::<Time>(v.clone(), &format!("bundle: {k}")).map(Time::unix)
         };
         let opt_str = |k: &str| -> Result<Option<String>, Error> {
             match obj.get(k) {
@@ -171,7 +173,7 @@ impl Bundle {
         }
         let policy = match obj.get("policy") {
             None | Some(Value::Null) => Policy::default(),
-            Some(p) => Policy::from_value(p)?,
+            Some(p) => <Policy as crate::Options>::from_value(p.clone())?,
         };
         let mut exchanges = Vec::new();
         if let Some(list) = obj.get("exchanges").filter(|v| !v.is_null()) {
@@ -231,12 +233,7 @@ impl Bundle {
     /// [module documentation](self)). Every stored exchange is re-verified against the attested
     /// `signing_address`; its checks carry the subject `exchange<N>`.
     pub fn verify(&self, options: &BundleOptions) -> Result<Verdict, Error> {
-        let now = match options.at {
-            BundleTime::Now => crate::gpu::unix_now(),
-            BundleTime::Recorded => self.at,
-            BundleTime::At(t) => t,
-        };
-        self.verify_at(now, options)
+        self.verify_at(crate::time::unix_now(), options)
     }
 
     /// [`Bundle::verify`] with the current time given (used when `options.at` is
@@ -244,12 +241,15 @@ impl Bundle {
     pub fn verify_at(&self, now: i64, options: &BundleOptions) -> Result<Verdict, Error> {
         let nonce = Nonce::normalize(&self.nonce)?;
         let (policy, policy_source) = match &options.policy {
-            BundlePolicy::Caller(p) => (p.clone(), "caller"),
+            BundlePolicy::Caller(p) => {
+                p.validate()?;
+                (p.clone(), "caller")
+            }
             BundlePolicy::Recorded => (self.policy.clone(), "bundle"),
         };
         let now = match options.at {
             BundleTime::Recorded => self.at,
-            BundleTime::At(t) => t,
+            BundleTime::At(t) => t.unix(),
             BundleTime::Now => now,
         };
         let time_source = match options.at {
@@ -377,7 +377,8 @@ fn parse_exchange(v: &Value) -> Result<Exchange, String> {
     })
 }
 
-/// The verification time of a bundle re-verification.
+/// The verification time of a bundle re-verification. JSON form: `"recorded"`, RFC 3339 text
+/// or Unix seconds.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum BundleTime {
     /// The system clock at the call (the default).
@@ -385,8 +386,8 @@ pub enum BundleTime {
     Now,
     /// The time recorded in the bundle: untrusted, so `bundle.inputs` warns.
     Recorded,
-    /// This Unix time.
-    At(i64),
+    /// This time.
+    At(Time),
 }
 
 impl BundleTime {
@@ -395,17 +396,24 @@ impl BundleTime {
         if text.trim() == "recorded" {
             return Ok(BundleTime::Recorded);
         }
-        crate::gpu::pki::parse_time(text)
-            .map(BundleTime::At)
-            .ok_or_else(|| {
-                Error::InvalidArgument(format!(
-                    "at {text:?} is neither \"recorded\" nor an RFC 3339 time"
-                ))
-            })
+        Time::parse(text).map(BundleTime::At)
     }
 }
 
-/// The policy of a bundle re-verification.
+impl<'de> serde::Deserialize<'de> for BundleTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            None => Ok(BundleTime::Now),
+            Some(Value::String(t)) if t.trim() == "recorded" => Ok(BundleTime::Recorded),
+            Some(v) => Time::deserialize(v)
+                .map(BundleTime::At)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
+/// The policy of a bundle re-verification. JSON form: `"recorded"`, a policy object, or policy
+/// text (JSON, TOML or a preset name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[allow(
     clippy::large_enum_variant,
@@ -435,9 +443,21 @@ impl BundlePolicy {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for BundlePolicy {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        match Option::<Value>::deserialize(d)? {
+            Some(Value::String(t)) if t.trim() == "recorded" => Ok(BundlePolicy::Recorded),
+            v => crate::policy::policy_or_text(v.unwrap_or(Value::Null))
+                .map(BundlePolicy::Caller)
+                .map_err(serde::de::Error::custom),
+        }
+    }
+}
+
 /// Options for [`verify_bundle`]: the verification time and policy. The defaults are the
 /// current time and the `default` preset — never what the bundle says, unless asked for.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct BundleOptions {
     /// The verification time.
     pub at: BundleTime,
@@ -445,40 +465,13 @@ pub struct BundleOptions {
     pub policy: BundlePolicy,
 }
 
-impl BundleOptions {
-    /// Options from a JSON object: `at` (`"recorded"`, RFC 3339 text or Unix seconds), `policy`
-    /// (`"recorded"`, an object, or text: JSON, TOML or a preset name). Empty text means the
-    /// defaults.
-    pub fn from_json(text: &str) -> Result<BundleOptions, Error> {
-        let bad = |m: String| Error::InvalidArgument(format!("bundle options: {m}"));
-        if text.trim().is_empty() {
-            return Ok(BundleOptions::default());
-        }
-        crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let obj = v
-            .as_object()
-            .ok_or_else(|| bad("not a JSON object".into()))?;
-        let mut o = BundleOptions::default();
-        for (k, val) in obj {
-            match k.as_str() {
-                _ if val.is_null() => {}
-                "at" => {
-                    o.at = match val {
-                        Value::String(t) => BundleTime::from_text(t)?,
-                        other => BundleTime::At(parse_at(other).map_err(bad)?),
-                    }
-                }
-                "policy" => {
-                    o.policy = match val {
-                        Value::String(s) => BundlePolicy::parse(s)?,
-                        other => BundlePolicy::Caller(Policy::from_value(other)?),
-                    }
-                }
-                other => return Err(bad(format!("unknown option {other:?}"))),
-            }
-        }
-        Ok(o)
+/// The document form: `at` (`"recorded"`, RFC 3339 text or Unix seconds), `policy`
+/// (`"recorded"`, an object, or text: JSON, TOML or a preset name). `null` means "not set".
+impl crate::Options for BundleOptions {
+    const WHAT: &'static str = "bundle options";
+
+    fn from_value(value: Value) -> Result<BundleOptions, Error> {
+        crate::options::from_object(value, Self::WHAT)
     }
 }
 

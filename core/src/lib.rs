@@ -13,11 +13,12 @@
 //!   nonces, which the hardware evidence must contain.
 //! * **Ethereum primitives** ([`eth`]): Keccak-256, EIP-191, signer recovery, EIP-55.
 //!
-//! Every outcome is a table of [`Check`]s with stable ids (see [`verdict::CHECKS`]); a
+//! Every outcome is a table of [`Check`]s with stable ids (see [`CHECKS`]); a
 //! verdict is `verified` only when no check failed or was skipped.
 #![forbid(unsafe_code)]
 
 pub mod bundle;
+pub mod checks;
 pub mod error;
 pub mod eth;
 pub mod exchange;
@@ -26,14 +27,17 @@ pub mod limits;
 #[cfg(feature = "net")]
 pub mod net;
 pub mod nonce;
+pub mod options;
 pub mod policy;
 pub mod pyjson;
 pub mod report;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 pub mod tdx;
+pub mod time;
 pub mod verdict;
 
+pub use checks::CHECKS;
 pub use error::{Error, ErrorKind};
 pub use eth::Address;
 pub use exchange::{
@@ -41,4 +45,5 @@ pub use exchange::{
     verify_stream,
 };
 pub use nonce::Nonce;
-pub use verdict::{CHECKS, Check, CheckStatus, Verdict};
+pub use options::Options;
+pub use verdict::{Check, CheckStatus, Verdict};

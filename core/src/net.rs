@@ -562,7 +562,7 @@ fn worth_caching(xml: &[u8]) -> bool {
     let Some(anchors) = TrustAnchors::nvidia() else {
         return false;
     };
-    let report = crate::gpu::rim::verify_rim(xml, &anchors.rim, crate::gpu::unix_now());
+    let report = crate::gpu::rim::verify_rim(xml, &anchors.rim, crate::time::unix_now());
     report.schema.is_ok()
         && report.signature.is_ok()
         && !matches!(report.chain.status, ChainStatus::Invalid(_))

@@ -19,11 +19,11 @@
 //! Unknown keys are refused everywhere, so a typo cannot silently weaken a policy.
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use crate::Error;
 use crate::gpu::GpuPolicy;
 use crate::tdx::TdxPolicy;
+use crate::{Error, Options};
 
 /// The names [`Policy::preset`] accepts.
 pub const PRESETS: &[&str] = &["default", "offline", "strict"];
@@ -38,13 +38,21 @@ pub const PRESETS: &[&str] = &["default", "offline", "strict"];
 /// * `strict` — `default`, plus an image allowlist is required and the signing key must be
 ///   bound to the hardware evidence. io.net does not bind it today, so under `strict` an io.net
 ///   attestation never verifies — by design: it says exactly what is not proven.
-#[derive(Clone, Debug, PartialEq, Eq)]
+///
+/// The derived serde form is the fully written-out policy (every key, what [`Policy::to_json`]
+/// writes); documents that start from a preset and override some keys are read with
+/// [`crate::Options::from_value`] / [`Policy::parse`], which is also what `Deserialize` does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+// The derived impls become inherent `Policy::serialize` / `Policy::deserialize` (the strict,
+// written-out form); the trait impls below add the preset semantics.
+#[serde(remote = "Self", deny_unknown_fields)]
 pub struct Policy {
     /// The preset this policy started from (informational).
     pub preset: String,
     /// Fetch nothing from the network; RIMs, OCSP responses and collateral must be supplied.
     pub offline: bool,
-    /// Accepted `image_digest` values (`sha256:<64 hex>`). Empty: the digest is only reported.
+    /// Accepted `image_digest` values (`sha256:<64 lowercase hex>`). Empty: the digest is only
+    /// reported.
     pub image_digests: Vec<String>,
     /// With no allowlist configured, fail `report.image_digest` instead of warning.
     pub require_image_digest: bool,
@@ -101,22 +109,11 @@ impl Policy {
         Ok(p)
     }
 
-    /// Parses a policy from JSON text.
-    pub fn from_json(text: &str) -> Result<Policy, Error> {
-        let v: Value = if text.trim().is_empty() {
-            Value::Object(Map::new())
-        } else {
-            crate::limits::check_json(text.as_bytes(), "the policy").map_err(bad)?;
-            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
-        };
-        Policy::from_value(&v)
-    }
-
     /// Parses a policy from TOML text.
     pub fn from_toml(text: &str) -> Result<Policy, Error> {
         crate::limits::check_toml(text, "the policy").map_err(bad)?;
         let v: Value = toml::from_str(text).map_err(|e| bad(format!("not TOML: {e}")))?;
-        Policy::from_value(&v)
+        Policy::from_value(v)
     }
 
     /// Parses a policy from JSON (text starting with `{`), TOML, or a bare preset name.
@@ -136,61 +133,21 @@ impl Policy {
         }
     }
 
-    /// Builds a policy from a JSON value (the shape of the TOML/JSON documents).
-    pub fn from_value(v: &Value) -> Result<Policy, Error> {
-        let obj = v.as_object().ok_or_else(|| bad("not an object"))?;
-        let mut p = match obj.get("preset") {
-            None | Some(Value::Null) => Policy::default(),
-            Some(Value::String(name)) => Policy::preset(name)?,
-            Some(_) => return Err(bad("preset must be a string")),
-        };
-        for (k, val) in obj {
-            let boolean = || {
-                val.as_bool()
-                    .ok_or_else(|| bad(format!("{k} must be a boolean")))
-            };
-            match k.as_str() {
-                "preset" => {}
-                "offline" => p.offline = boolean()?,
-                "require_image_digest" => p.require_image_digest = boolean()?,
-                "require_key_binding" => p.require_key_binding = boolean()?,
-                "image_digests" => {
-                    let list = val
-                        .as_array()
-                        .ok_or_else(|| bad("image_digests must be an array of strings"))?;
-                    let mut out = Vec::new();
-                    for d in list {
-                        let d = d
-                            .as_str()
-                            .ok_or_else(|| bad("image_digests must be an array of strings"))?;
-                        if !is_image_digest(d) {
-                            return Err(bad(format!(
-                                "image digest {d:?} is not sha256:<64 lowercase hex>"
-                            )));
-                        }
-                        out.push(d.to_string());
-                    }
-                    p.image_digests = out;
-                }
-                "gpu" => p.gpu = gpu_policy_from_value(&p.gpu, val)?,
-                "tdx" => p.tdx = tdx_policy_from_value(&p.tdx, val)?,
-                other => return Err(bad(format!("unknown key {other:?}"))),
-            }
+    /// What the types cannot say: image digests are `sha256:<64 lowercase hex>`, the TDX
+    /// statuses are Intel's and never `Revoked`.
+    pub fn validate(&self) -> Result<(), Error> {
+        if let Some(d) = self.image_digests.iter().find(|d| !is_image_digest(d)) {
+            return Err(bad(format!(
+                "image digest {d:?} is not sha256:<64 lowercase hex>"
+            )));
         }
-        Ok(p)
+        self.gpu.validate()?;
+        self.tdx.validate()
     }
 
-    /// The policy as a JSON value that [`Policy::from_value`] reads back to an equal policy.
+    /// The policy as a JSON value that [`crate::Options::from_value`] reads back to an equal policy.
     pub fn to_value(&self) -> Value {
-        json!({
-            "preset": self.preset,
-            "offline": self.offline,
-            "image_digests": self.image_digests,
-            "require_image_digest": self.require_image_digest,
-            "require_key_binding": self.require_key_binding,
-            "gpu": gpu_policy_to_value(&self.gpu),
-            "tdx": tdx_policy_to_value(&self.tdx),
-        })
+        serde_json::to_value(self).unwrap_or(Value::Null)
     }
 
     /// The policy as compact JSON.
@@ -231,17 +188,50 @@ impl Policy {
     }
 }
 
+/// The document form (the shape of the TOML/JSON policy files): the preset it names
+/// (`default` when none), with every key the document gives written over it — nested tables
+/// key by key, `null` meaning "not set". Unknown keys, wrong types and invalid values are
+/// refused.
+impl crate::Options for Policy {
+    const WHAT: &'static str = "policy";
+
+    fn from_value(v: Value) -> Result<Policy, Error> {
+        let obj = v.as_object().ok_or_else(|| bad("not an object"))?;
+        let base = match obj.get("preset") {
+            None | Some(Value::Null) => Policy::default(),
+            Some(Value::String(name)) => Policy::preset(name)?,
+            Some(_) => return Err(bad("preset must be a string")),
+        };
+        let mut merged = base.to_value();
+        crate::options::merge(&mut merged, v);
+        let p = crate::options::from_value_with(merged, Self::WHAT, |d| Policy::deserialize(d))?;
+        p.validate()?;
+        Ok(p)
+    }
+}
+
 impl Serialize for Policy {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.to_value().serialize(s)
+        Policy::serialize(self, s)
     }
 }
 
 impl<'de> Deserialize<'de> for Policy {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         let v = Value::deserialize(d)?;
-        Policy::from_value(&v).map_err(serde::de::Error::custom)
+        Policy::from_value(v).map_err(serde::de::Error::custom)
     }
+}
+
+/// serde `deserialize_with` for a policy given as an object or as text (JSON, TOML or a preset
+/// name); `null` is the default policy.
+pub(crate) fn policy_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Policy, D::Error> {
+    match Option::<Value>::deserialize(d)? {
+        None => Ok(Policy::default()),
+        Some(Value::String(text)) => Policy::parse(&text),
+        Some(v) => Policy::from_value(v),
+    }
+    .map_err(|e| serde::de::Error::custom(e.reason()))
 }
 
 /// `sha256:` followed by 64 lowercase hex digits.
@@ -250,89 +240,6 @@ pub fn is_image_digest(d: &str) -> bool {
         h.len() == 64
             && h.bytes()
                 .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
-    })
-}
-
-fn gpu_policy_from_value(base: &GpuPolicy, v: &Value) -> Result<GpuPolicy, Error> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| bad("gpu must be a table/object"))?;
-    let mut p = base.clone();
-    for (k, val) in obj {
-        let boolean = || {
-            val.as_bool()
-                .ok_or_else(|| bad(format!("gpu.{k} must be a boolean")))
-        };
-        match k.as_str() {
-            "expected_count" if val.is_null() => p.expected_count = None,
-            "expected_count" => {
-                p.expected_count = Some(
-                    val.as_u64()
-                        .and_then(|n| usize::try_from(n).ok())
-                        .ok_or_else(|| bad("gpu.expected_count must be a non-negative integer"))?,
-                )
-            }
-            "expected_arch" => {
-                p.expected_arch = val
-                    .as_str()
-                    .ok_or_else(|| bad("gpu.expected_arch must be a string"))?
-                    .to_string()
-            }
-            "require_revocation" => p.require_revocation = boolean()?,
-            "require_rims" => p.require_rims = boolean()?,
-            "allow_expired_rims" => p.allow_expired_rims = boolean()?,
-            "allow_hold_for_rims" => p.allow_hold_for_rims = boolean()?,
-            other => return Err(bad(format!("unknown key gpu.{other}"))),
-        }
-    }
-    Ok(p)
-}
-
-fn gpu_policy_to_value(p: &GpuPolicy) -> Value {
-    json!({
-        "expected_arch": p.expected_arch,
-        "expected_count": p.expected_count,
-        "require_revocation": p.require_revocation,
-        "require_rims": p.require_rims,
-        "allow_expired_rims": p.allow_expired_rims,
-        "allow_hold_for_rims": p.allow_hold_for_rims,
-    })
-}
-
-/// TDX keys override the base policy one by one (the TDX parser starts from its defaults, so
-/// merge over the base's JSON form).
-fn tdx_policy_from_value(base: &TdxPolicy, v: &Value) -> Result<TdxPolicy, Error> {
-    let obj = v
-        .as_object()
-        .ok_or_else(|| bad("tdx must be a table/object"))?;
-    let mut merged = match tdx_policy_to_value(base) {
-        Value::Object(m) => m,
-        _ => Map::new(),
-    };
-    for (k, val) in obj {
-        merged.insert(k.clone(), val.clone());
-    }
-    // Drop keys whose value is null (unset optional limits).
-    merged.retain(|_, v| !v.is_null());
-    TdxPolicy::from_json(&Value::Object(merged).to_string())
-}
-
-fn tdx_policy_to_value(p: &TdxPolicy) -> Value {
-    let list48 = |l: &Vec<[u8; 48]>| l.iter().map(hex::encode).collect::<Vec<_>>();
-    json!({
-        "accepted_tcb_statuses": p.accepted_tcb_statuses,
-        "rejected_advisories": p.rejected_advisories,
-        "allow_debug": p.allow_debug,
-        "td_attributes": p.td_attributes.map(hex::encode),
-        "mrtd": list48(&p.mrtd),
-        "rtmr0": list48(&p.rtmr0),
-        "rtmr1": list48(&p.rtmr1),
-        "rtmr2": list48(&p.rtmr2),
-        "rtmr3": list48(&p.rtmr3),
-        "mrseam": list48(&p.mrseam),
-        "xfam": p.xfam.iter().map(hex::encode).collect::<Vec<_>>(),
-        "max_collateral_age_secs": p.max_collateral_age_secs,
-        "min_tcb_eval_data_number": p.min_tcb_eval_data_number,
     })
 }
 

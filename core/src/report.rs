@@ -275,17 +275,13 @@ impl ReportVerifier {
         let expected = ExpectedReportData::Exact(nonce.report_data());
         match &self.collateral {
             Some(c) => tdx::verify_tdx(quote.as_bytes(), c, &expected, &self.policy.tdx, now),
-            None => {
-                let mut v =
-                    tdx::verify_tdx(quote.as_bytes(), b"", &expected, &self.policy.tdx, now);
-                for c in &mut v.checks {
-                    if c.id == tdx::ids::COLLATERAL && c.status == CheckStatus::Fail {
-                        c.status = CheckStatus::Skip;
-                        c.detail = "no Intel collateral supplied (go online, or give a collateral file or a bundle that holds it)".into();
-                    }
-                }
-                Verdict::from_checks(v.checks, None).with_facts_from(v.facts)
-            }
+            None => tdx::verify_tdx_without_collateral(
+                quote.as_bytes(),
+                &expected,
+                &self.policy.tdx,
+                now,
+                "none was supplied (go online, or give a collateral file or a bundle that holds it)",
+            ),
         }
     }
 
@@ -447,13 +443,6 @@ fn clip(s: &str) -> String {
         s.to_string()
     } else {
         format!("{}…", s.chars().take(MAX).collect::<String>())
-    }
-}
-
-impl Verdict {
-    fn with_facts_from(mut self, facts: std::collections::BTreeMap<String, String>) -> Self {
-        self.facts.extend(facts);
-        self
     }
 }
 
@@ -669,76 +658,45 @@ pub(crate) fn with_summary(v: Verdict) -> Verdict {
 
 /// Options for [`verify_report`]: the nonce, where inputs are, the time and the policy. The form
 /// every language binding uses.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct ReportOptions {
     /// The nonce sent to the attestation endpoint (hex; normalised like the agent does).
     pub nonce: String,
     /// Directory of NVIDIA RIMs named by RIM id.
+    #[serde(default)]
     pub rim_dir: Option<String>,
     /// Directory of cached DER OCSP responses.
+    #[serde(default)]
     pub ocsp_dir: Option<String>,
-    /// Intel collateral JSON (dcap-qvl `QuoteCollateralV3`) for the TDX quote.
-    pub collateral: Option<String>,
-    /// Verification time, Unix seconds; `None` = the system clock at the call.
-    pub at: Option<i64>,
-    /// The policy.
+    /// Intel collateral JSON (dcap-qvl `QuoteCollateralV3`) for the TDX quote, as bytes; in
+    /// the JSON form an object or its text.
+    #[serde(default, deserialize_with = "crate::options::json_document")]
+    pub collateral: Option<Vec<u8>>,
+    /// Verification time; `None` = the system clock at the call.
+    #[serde(default)]
+    pub at: Option<crate::time::Time>,
+    /// The policy; in the JSON form an object or text (JSON, TOML or a preset name).
+    #[serde(default, deserialize_with = "crate::policy::policy_or_text")]
     pub policy: Policy,
 }
 
-impl ReportOptions {
-    /// Options from a JSON object: `nonce` (required, hex), `rim_dir`, `ocsp_dir` (paths),
-    /// `collateral` (the collateral JSON, as an object or as text), `at` (RFC 3339 text or Unix
-    /// seconds), `policy` (a policy object, or text: JSON, TOML or a preset name). Unknown keys
-    /// are refused.
-    pub fn from_json(text: &str) -> Result<ReportOptions, Error> {
-        let bad = |m: String| Error::InvalidArgument(format!("report options: {m}"));
-        crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let obj = v
-            .as_object()
-            .ok_or_else(|| bad("not a JSON object".into()))?;
-        let mut o = ReportOptions::default();
-        let mut have_nonce = false;
-        for (k, val) in obj {
-            if val.is_null() {
-                continue;
-            }
-            let string = || {
-                val.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| bad(format!("{k} must be a string")))
-            };
-            match k.as_str() {
-                "nonce" => {
-                    o.nonce = string()?;
-                    have_nonce = true;
-                }
-                "rim_dir" => o.rim_dir = Some(string()?),
-                "ocsp_dir" => o.ocsp_dir = Some(string()?),
-                "collateral" => {
-                    o.collateral = Some(match val {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                }
-                "at" => o.at = Some(parse_at(val).map_err(bad)?),
-                "policy" => {
-                    o.policy = match val {
-                        Value::String(s) => Policy::parse(s)?,
-                        other => Policy::from_value(other)?,
-                    }
-                }
-                other => return Err(bad(format!("unknown option {other:?}"))),
-            }
-        }
-        if !have_nonce {
-            return Err(bad("nonce is required".into()));
-        }
-        Ok(o)
-    }
+/// The document form: `nonce` (required, hex), `rim_dir`, `ocsp_dir` (paths), `collateral`
+/// (the collateral JSON, as an object or as text), `at` (RFC 3339 text or Unix seconds),
+/// `policy` (a policy object, or text: JSON, TOML or a preset name). `null` means "not set";
+/// unknown keys are refused.
+impl crate::Options for ReportOptions {
+    const WHAT: &'static str = "report options";
 
+    fn from_value(value: Value) -> Result<ReportOptions, Error> {
+        crate::options::from_object(value, Self::WHAT)
+    }
+}
+
+impl ReportOptions {
     /// A verifier for these options (reads the RIM and OCSP directories).
     pub fn verifier(&self) -> Result<ReportVerifier, Error> {
+        self.policy.validate()?;
         let mut v = ReportVerifier::new(self.policy.clone());
         if let Some(dir) = &self.rim_dir {
             v = v.with_rims(DirRimSource::new(dir).map_err(Error::InvalidArgument)?);
@@ -750,21 +708,9 @@ impl ReportOptions {
             );
         }
         if let Some(c) = &self.collateral {
-            v = v.with_collateral(c.clone().into_bytes());
+            v = v.with_collateral(c.clone());
         }
         Ok(v)
-    }
-}
-
-/// `at` as RFC 3339 text or Unix seconds.
-pub(crate) fn parse_at(v: &Value) -> Result<i64, String> {
-    match v {
-        Value::String(t) => {
-            gpu::pki::parse_time(t).ok_or_else(|| format!("at {t:?} is not an RFC 3339 time"))
-        }
-        n => n
-            .as_i64()
-            .ok_or_else(|| "at must be RFC 3339 text or Unix seconds".to_string()),
     }
 }
 
@@ -774,7 +720,7 @@ pub(crate) fn parse_at(v: &Value) -> Result<i64, String> {
 pub fn verify_report(report_json: &[u8], options: &ReportOptions) -> Result<Verdict, Error> {
     let nonce = Nonce::normalize(&options.nonce)?;
     let verifier = options.verifier()?;
-    let now = options.at.unwrap_or_else(gpu::unix_now);
+    let now = options.at.unwrap_or_else(crate::time::Time::now).unix();
     Ok(verifier.verify(report_json, &nonce, now))
 }
 

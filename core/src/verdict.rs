@@ -105,6 +105,15 @@ impl Verdict {
         self
     }
 
+    /// The same verdict with every fact of `facts` added.
+    pub(crate) fn with_facts_from(
+        mut self,
+        facts: std::collections::BTreeMap<String, String>,
+    ) -> Self {
+        self.facts.extend(facts);
+        self
+    }
+
     /// The first check with this id.
     pub fn check(&self, id: &str) -> Option<&Check> {
         self.checks.iter().find(|c| c.id == id)
@@ -146,160 +155,6 @@ pub mod ids {
     /// Every event a standard SSE consumer dispatches is exactly one hashed data line.
     pub const STREAM_COVERAGE: &str = "stream.coverage";
 }
-
-/// Every check id with a one-line description of what a `pass` proves. This is the table the
-/// README documents; ids are never renamed or reused.
-pub const CHECKS: &[(&str, &str)] = &[
-    (
-        ids::STREAM_SIGNATURE_BLOCK,
-        "the stream carries exactly one `event: signature` block (wherever it was spliced) whose data is a JSON object",
-    ),
-    (
-        ids::STREAM_COVERAGE,
-        "read as a standard SSE consumer reads it (WHATWG rules: CR, LF or CRLF line ends, `data:` with or without a space, fields without a colon, `event` lines), every event the stream dispatches is exactly one data line the agent hashed, in order, and no `event` other than the signature block appears; what ccverify hands on is re-serialised from those events",
-    ),
-    (
-        ids::SIGNING_ALGO,
-        "the declared `signing_algo` is `ecdsa` (warn when absent; the format check decides what the signature is)",
-    ),
-    (
-        ids::SIGNATURE_FORMAT,
-        "`signature` is 65 bytes r||s||v hex (optional 0x, v in 0/1/27/28, low-s) and `text` is `<64 hex>:<64 hex>`; the legacy 64-byte form is refused",
-    ),
-    (
-        ids::SIGNATURE,
-        "a secp256k1 public key is recoverable from the EIP-191 signature over `text`",
-    ),
-    (
-        ids::SIGNER,
-        "the recovered signer equals the expected (attested) address; skipped, so not verified, when no address is given",
-    ),
-    (
-        ids::HEADER_ADDRESS,
-        "the declared `signing_address` equals the recovered signer and the expected address (warn when absent)",
-    ),
-    (
-        ids::REQUEST_HASH,
-        "the first half of `text` is SHA-256 of the agent-side form of the exact request sent",
-    ),
-    (
-        ids::RESPONSE_HASH,
-        "the second half of `text` is SHA-256 of the exact response bytes received (whitespace outside strings ignored; for streams, the agent's data-line rule)",
-    ),
-    (
-        report::FORMAT,
-        "the attestation document is a JSON object (an HTML error page or anything else fails every check)",
-    ),
-    (
-        report::NONCE,
-        "the attestation's `nonce` echo is exactly the normalised nonce you sent (not the docs' prefix test); an echo only — freshness is proven by gpu.nonce and tdx.report_data",
-    ),
-    (
-        report::IMAGE_DIGEST,
-        "`image_digest` is `sha256:<64 hex>` and in the policy's allowlist (warn when no allowlist is configured, fail under a policy that requires one); operator-declared, not measured",
-    ),
-    (
-        report::SIGNING_ADDRESS,
-        "`signing_address` is a well-formed EIP-55 address, which the verdict returns as the key to pin (warn when valid but not checksummed)",
-    ),
-    (
-        report::KEY_BINDING,
-        "the signing key is bound into the hardware evidence; io.net binds only the nonce, so this warns by default and fails when the policy requires a binding",
-    ),
-    (
-        bundle::INPUTS,
-        "bundle re-verification: the policy and time applied are the caller's (default: the `default` preset and the current time), not values the bundle supplied; warn when the caller asked for the bundle's recorded policy or time",
-    ),
-    (
-        gpu::EVIDENCE_FORMAT,
-        "the `gpu` object has io.net's shape with a matching nonce echo; per GPU, the report and PEM chain decode (standard base64)",
-    ),
-    (
-        gpu::REPORT_PARSE,
-        "the report is a strict SPDM 1.1 GET_MEASUREMENTS + MEASUREMENTS message: exact lengths, DMTF blocks with unique indices, well-formed opaque TLVs, nothing after the 96-byte signature",
-    ),
-    (
-        gpu::NONCE,
-        "the requester nonce inside the signed report (bytes 4..36) equals the expected nonce (the JSON echo proves nothing)",
-    ),
-    (
-        gpu::REPORT_SIGNATURE,
-        "ECDSA P-384 (raw r||s) over the whole report minus its signature verifies with the leaf (attestation key) certificate",
-    ),
-    (
-        gpu::CERT_CHAIN,
-        "the device chain leads to the pinned NVIDIA Device Identity CA at the verification time: names, CA flags, key usage, P-384 signatures; the evidence's own root is never trusted",
-    ),
-    (
-        gpu::FWID,
-        "the report's firmware ID (TLV 20) equals the FWID in the leaf certificate's TCG DICE extension (warn when the report has none)",
-    ),
-    (
-        gpu::OCSP,
-        "no certificate of the device chain or of either RIM signer chain is revoked, by OCSP responses verified to NVIDIA's roots and fresh at the verification time; skipped (not verified) when no response is available unless policy relaxes it",
-    ),
-    (
-        gpu::DRIVER_RIM,
-        "the driver RIM for the report's driver version is well-formed, XML-DSig signed (C14N 1.1, ECDSA P-384) by a chain to the pinned NVIDIA RIM root valid at the verification time, and its version matches",
-    ),
-    (
-        gpu::VBIOS_RIM,
-        "the same for the VBIOS RIM selected by project, SKU, chip SKU and VBIOS version",
-    ),
-    (
-        gpu::MEASUREMENTS,
-        "every active golden measurement of both RIMs matches the report (alternatives allowed, no index active in both RIMs, index 35 skipped when NVDEC0 is disabled): NVIDIA's measres = success",
-    ),
-    (
-        gpu::ARCH,
-        "the declared `arch` is the policy's (HOPPER) and every device certificate names a GH100 chip",
-    ),
-    (
-        gpu::COUNT,
-        "the number of attested GPUs equals the policy's expected count (warn when the policy sets none)",
-    ),
-    (
-        gpu::NRAS,
-        "remote mode only: NVIDIA NRAS's detached EAT verifies (ES384 against the NRAS JWKS, issuer, exp/nbf at the verification time, eat_nonce, submodule digests) and reports measres success, secure boot and debug disabled for every GPU",
-    ),
-    (
-        gpu::MODE,
-        "the GPUs do not mix single-GPU (SPT) and multi-GPU (MPT) protected modes (opaque data version >= 1)",
-    ),
-    (
-        tdx::QUOTE_PARSE,
-        "the quote is a well-formed Intel TDX quote (v4 or v5, TD report body, Intel QE, ECDSA P-256 key), given as io.net's hex or raw bytes, with nothing but zero padding after it",
-    ),
-    (
-        tdx::COLLATERAL,
-        "the collateral (TCB Info, QE Identity, Root CA and PCK CRLs) is signed by Intel and current at the verification time, and no older than the policy's maximum age",
-    ),
-    (
-        tdx::QUOTE_SIGNATURE,
-        "the PCK chain leads to Intel's SGX Root CA (CRLs checked), the QE report is PCK-signed and binds the attestation key, and the quote signature covers header and TD report",
-    ),
-    (
-        tdx::TCB_STATUS,
-        "the platform's converged TCB status is one the policy accepts (default UpToDate only; Revoked never), no rejected advisory applies, the evaluation data number is high enough",
-    ),
-    (
-        tdx::TD_ATTRIBUTES,
-        "no debug or profiling, SEPT_VE_DISABLE set, not migratable, no SERVTD_EXT or service TD, Intel's TDX module (MRSIGNERSEAM and SEAMATTRIBUTES zero), and TDATTRIBUTES equal to the pinned value if any",
-    ),
-    (
-        tdx::MEASUREMENTS,
-        "MRTD, RTMR0-3, MRSEAM and XFAM are in the policy's allowlists (warn when none is given: the code identity is then only reported)",
-    ),
-    (
-        tdx::REPORT_DATA,
-        "REPORTDATA is your nonce followed by 32 zero bytes (io.net's rule) or the exact 64 bytes expected; skipped, so not verified, when nothing is expected",
-    ),
-];
-
-use crate::bundle::ids as bundle;
-use crate::gpu::ids as gpu;
-use crate::report::ids as report;
-use crate::tdx::ids as tdx;
 
 #[cfg(test)]
 mod tests {

@@ -19,10 +19,15 @@ fn every_check_id_is_documented() {
 }
 
 #[test]
-fn every_error_kind_is_documented_with_its_number() {
+fn every_error_kind_is_documented_as_the_error_table_says() {
     let readme = readme();
     for kind in ErrorKind::ALL {
-        let row = format!("| {} | `{}` |", kind.code(), kind.as_str());
+        let row = format!(
+            "| {} | `{}` | {} |",
+            kind.code(),
+            kind.as_str(),
+            kind.when()
+        );
         assert!(readme.contains(&row), "README lacks the error row {row}");
     }
 }

@@ -5,6 +5,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use ccverify::Options as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 

@@ -2,6 +2,7 @@
 //! robustness: no byte of a report makes verification panic.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use ccverify::Options as _;
 use std::path::PathBuf;
 
 use ccverify::bundle::{Bundle, BundleOptions, BundlePolicy, BundleTime, verify_bundle};
@@ -163,7 +164,7 @@ fn bundle_round_trips_through_its_file_format() {
     let again = ccverify::bundle::Bundle::parse(b.to_json().as_bytes()).unwrap();
     assert_eq!(again, b);
     let at = BundleOptions {
-        at: BundleTime::At(1_750_400_000),
+        at: BundleTime::At(ccverify::time::Time::from_unix(1_750_400_000)),
         ..BundleOptions::default()
     };
     let v1 = b.verify(&at).unwrap();

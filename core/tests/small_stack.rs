@@ -8,6 +8,7 @@
 mod support;
 
 use ccverify::Address;
+use ccverify::Options as _;
 
 const STACK: usize = 256 * 1024;
 
@@ -88,7 +89,7 @@ fn attestation_bundle_policy_and_options_documents() {
                 );
                 let options = ccverify::report::ReportOptions {
                     nonce: "01".into(),
-                    at: Some(1_750_400_000),
+                    at: Some(ccverify::time::Time::from_unix(1_750_400_000)),
                     ..Default::default()
                 };
                 let _ = ccverify::report::verify_report(report.as_bytes(), &options);
@@ -103,7 +104,7 @@ fn attestation_bundle_policy_and_options_documents() {
                 let _ = ccverify::bundle::verify_bundle(
                     bundle.as_bytes(),
                     &ccverify::bundle::BundleOptions {
-                        at: ccverify::bundle::BundleTime::At(0),
+                        at: ccverify::bundle::BundleTime::At(ccverify::time::Time::from_unix(0)),
                         ..Default::default()
                     },
                 );

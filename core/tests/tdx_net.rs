@@ -156,7 +156,7 @@ fn load(name: &str) -> Case {
             "report_data",
         ))
         .unwrap(),
-        at: ccverify::gpu::pki::parse_time(s(&c, "at")).unwrap(),
+        at: ccverify::time::parse_time(s(&c, "at")).unwrap(),
     }
 }
 
@@ -207,7 +207,7 @@ fn pcs_shaped_replies_assemble_the_fixture_byte_for_byte_and_verify() {
     assert!(got.describe().starts_with(&server.url("")));
     assert_eq!(
         got.expires,
-        ccverify::gpu::pki::parse_time("2025-07-19T10:00:35Z"),
+        ccverify::time::parse_time("2025-07-19T10:00:35Z"),
         "the PCK CRL expires first"
     );
 
@@ -311,7 +311,7 @@ fn cache_serves_refuses_and_refreshes() {
     );
 
     // Past an expiry at the verification time: refused, refetched (the same, still expired).
-    let later = ccverify::gpu::pki::parse_time("2025-08-01T00:00:00Z").unwrap();
+    let later = ccverify::time::parse_time("2025-08-01T00:00:00Z").unwrap();
     let err = offline.fetch(v4.quote.as_bytes(), later).unwrap_err();
     assert!(err.starts_with("offline: cached collateral"), "{err}");
     assert!(err.contains("expired at 2025-07-19T10:00:35Z"), "{err}");
@@ -349,7 +349,7 @@ fn cache_serves_refuses_and_refreshes() {
 
     // Fetched longer ago than the maximum age: refused offline, refetched online.
     let mut entry: Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
-    let old = ccverify::gpu::unix_now() - 2 * DEFAULT_MAX_AGE.as_secs() as i64;
+    let old = ccverify::time::unix_now() - 2 * DEFAULT_MAX_AGE.as_secs() as i64;
     entry["fetched_at"] = old.into();
     std::fs::write(&file, entry.to_string()).unwrap();
     let err = offline.fetch(v4.quote.as_bytes(), v4.at).unwrap_err();

@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+use ccverify::Options as _;
 use std::path::{Path, PathBuf};
 
 use ccverify::CheckStatus;
@@ -35,7 +36,7 @@ fn shared_tdx_cases() {
         let name = case["name"].as_str().unwrap();
         let collateral = std::fs::read(dir().join(case["collateral"].as_str().unwrap())).unwrap();
         let policy = TdxPolicy::from_json(&case["policy"].to_string()).unwrap();
-        let now = ccverify::gpu::pki::parse_time(case["at"].as_str().unwrap()).unwrap();
+        let now = ccverify::time::parse_time(case["at"].as_str().unwrap()).unwrap();
         let v = verify_tdx(
             case["quote"].as_str().unwrap().as_bytes(),
             &collateral,

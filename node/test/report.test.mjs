@@ -201,11 +201,11 @@ test('a bad nonce throws invalid_nonce; a missing one invalid_argument', () => {
 test('unknown options are refused, so a typo cannot weaken the policy', () => {
   for (const options of [{ polcy: 'strict' }, { rim_dir: '.' }, { ocsp_dir: '.' }, { Nonce: NONCE }, { expectedCount: 1 }]) {
     const err = throwsCode(() => real(options), 'invalid_argument', 'invalid argument: ')
-    assert.match(err.message, /unknown report option/)
+    assert.match(err.message, /^invalid argument: report options: .*unknown (field|key)/)
   }
   for (const options of [{ att: AT }, { nonce: NONCE }, { collateral: COLLATERAL_TEXT }]) {
     const err = throwsCode(() => verifyBundle(BUNDLE, options), 'invalid_argument', 'invalid argument: ')
-    assert.match(err.message, /unknown bundle option/)
+    assert.match(err.message, /^invalid argument: bundle options: .*unknown (field|key)/)
   }
 })
 
@@ -368,8 +368,10 @@ test('policy objects: camelCase keys only, typed values, unknown keys refused', 
     { strict: true },
   ]) {
     const err = throwsCode(() => real({ policy }), 'invalid_argument', 'invalid argument: ')
-    assert.match(err.message, /unknown policy key/)
+    assert.match(err.message, /unknown (field|key)/)
     if (JSON.stringify(policy).includes('_')) assert.match(err.message, /camelCase/)
+    // Keys are named as the caller spelt them, never in the document's snake_case.
+    else assert.doesNotMatch(err.message, /[a-z]_[a-z]/)
   }
   for (const policy of [
     42,
@@ -380,7 +382,6 @@ test('policy objects: camelCase keys only, typed values, unknown keys refused', 
     { preset: 'lenient' },
     { preset: 1 },
     { offline: 'yes' },
-    { offline: null },
     { imageDigests: 'sha256:00' },
     { imageDigests: ['sha256:ABC'] },
     { imageDigests: [1] },
@@ -388,7 +389,6 @@ test('policy objects: camelCase keys only, typed values, unknown keys refused', 
     { gpu: 'strict' },
     { gpu: { expectedCount: -1 } },
     { gpu: { expectedCount: 1.5 } },
-    { gpu: { requireRims: null } },
     { tdx: { acceptedTcbStatuses: ['Revoked'] } },
     { tdx: { mrtd: ['zz'] } },
     { tdx: { maxCollateralAgeSecs: -1 } },

@@ -216,7 +216,7 @@ def test_bad_policies_raise_invalid_argument(bad: str) -> None:
 
 
 def test_bad_policy_mappings() -> None:
-    with pytest.raises(ccverify.InvalidArgumentError, match="unknown key"):
+    with pytest.raises(ccverify.InvalidArgumentError, match="unknown (field|key)"):
         real(policy={"image_digest": DIGESTS})
     with pytest.raises(ccverify.InvalidArgumentError, match="JSON cannot hold"):
         real(policy={"gpu": {"expected_count": float("nan")}})

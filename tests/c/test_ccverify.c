@@ -398,7 +398,7 @@ static void gpu_abi_contract(const char *root) {
   }
   CHECK(strstr(ccverify_last_error_message(), "rim_dir") != NULL, "message names the key");
   CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, "{\"require_revocaton\":false}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
-            strstr(ccverify_last_error_message(), "unknown option") != NULL, "gpu unknown option");
+            strstr(ccverify_last_error_message(), "unknown key") != NULL, "gpu unknown option");
   CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, (const char *)bad_utf8, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,
         "gpu non-UTF-8 options");
   snprintf(options, sizeof options, "{\"rim_dir\":\"%s/tests/vectors/gpu/no-such-dir\"}", root);
@@ -558,7 +558,6 @@ static void tdx_abi_contract(const char *root) {
       "{\"xfam\":[\"e702060000000000e7\"]}",
       "{\"max_collateral_age_secs\":-1}",
       "{\"min_tcb_eval_data_number\":5000000000}",
-      "{\"mrtd\":null}",
   };
   text = tdx_doc(root, &doc);
   if (!text) return;
@@ -1251,6 +1250,62 @@ static void status_names(void) {
   CHECK(!strcmp(ccverify_status_name(10), "unknown") && !strcmp(ccverify_status_name(98), "unknown"), "unknown statuses");
 }
 
+/* Every case of tests/vectors/options/cases.json through the JSON options of each entry point:
+ * the shared error code, or a verdict when the options are accepted. */
+static void options_vectors(const char *root) {
+  char path[8192];
+  jvalue doc;
+  char *text, *bundle;
+  const jvalue *cases;
+  size_t i, bundle_len = 0, ran = 0;
+  snprintf(path, sizeof path, "%s/tests/vectors/options/cases.json", root);
+  text = read_file(path, NULL);
+  CHECK(text != NULL, "cannot read %s", path);
+  if (!text) return;
+  jparse(text, &doc);
+  bundle = report_file(root, "bundle-real.json", &bundle_len);
+  cases = jget(&doc, "cases");
+  CHECK(cases != NULL && cases->len >= 50, "expected the full options case set");
+  for (i = 0; cases && bundle && i < cases->len; i++) {
+    const jvalue *c = &cases->items[i], *want = jget(c, "error");
+    const char *name = jget(c, "name")->str, *schema = jget(c, "schema")->str;
+    jbuf options = {NULL, 0, 0};
+    ccverify_verdict *v = NULL;
+    char *normal = NULL;
+    ccverify_status st = CCVERIFY_STATUS_INTERNAL;
+    jdump(&options, jget(c, "options"));
+    if (!strcmp(schema, "gpu")) {
+      st = ccverify_verify_gpu((const uint8_t *)"{}", 2, jget(&doc, "gpu_nonce")->str, options.s, &v);
+    } else if (!strcmp(schema, "tdx")) {
+      st = ccverify_verify_tdx((const uint8_t *)"00", 2, (const uint8_t *)"{}", 2, options.s, &v);
+    } else if (!strcmp(schema, "report")) {
+      st = ccverify_verify_report((const uint8_t *)"{}", 2, options.s, &v);
+    } else if (!strcmp(schema, "bundle")) {
+      st = ccverify_verify_bundle((const uint8_t *)bundle, bundle_len, options.s, &v);
+    } else if (!strcmp(schema, "policy")) {
+      st = ccverify_policy_normalize(options.s, &normal);
+    } else {
+      CHECK(0, "options %s: unknown schema %s", name, schema);
+    }
+    if (want->type == J_NULL) {
+      CHECK(st == CCVERIFY_STATUS_OK, "options %s: status %s: %s", name, ccverify_status_name(st),
+            ccverify_last_error_message());
+    } else {
+      CHECK(!strcmp(ccverify_status_name(st), want->str), "options %s: status %s, want %s", name,
+            ccverify_status_name(st), want->str);
+      CHECK(v == NULL && normal == NULL, "options %s: an output on failure", name);
+    }
+    ccverify_verdict_free(v);
+    ccverify_string_free(normal);
+    free(options.s);
+    ran++;
+  }
+  CHECK(cases != NULL && ran == cases->len, "ran %zu options cases", ran);
+  free(bundle);
+  jfree(&doc);
+  free(text);
+}
+
 int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   exchange_vectors(root);
@@ -1262,6 +1317,7 @@ int main(int argc, char **argv) {
   tdx_abi_contract(root);
   report_vectors(root);
   report_abi_contract(root);
+  options_vectors(root);
   status_names();
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout); /* before LeakSanitizer's exit-time report */

@@ -222,6 +222,13 @@ func VerifyGPU(gpuJSON []byte, nonce string, options *GPUOptions) (*Verdict, err
 	if err != nil {
 		return nil, &Error{Code: "invalid_argument", Message: err.Error()}
 	}
+	return VerifyGPUJSON(gpuJSON, nonce, opts)
+}
+
+// VerifyGPUJSON is VerifyGPU with the options as JSON text in the shared document form (the C
+// ABI's: "rim_dir", "at", "expected_count", …; "" means the defaults), e.g. read from a file.
+// Unknown keys are an "invalid_argument" error.
+func VerifyGPUJSON(gpuJSON []byte, nonce string, opts string) (*Verdict, error) {
 	if strings.IndexByte(nonce, 0) >= 0 {
 		return nil, &Error{Code: "invalid_argument", Message: "nonce contains a NUL byte"}
 	}
@@ -229,7 +236,10 @@ func VerifyGPU(gpuJSON []byte, nonce string, options *GPUOptions) (*Verdict, err
 	defer C.free(unsafe.Pointer(g))
 	n := C.CString(nonce)
 	defer C.free(unsafe.Pointer(n))
-	o := C.CString(opts)
+	o, err := cText(opts, "options")
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(o))
 	var v *C.ccverify_verdict
 	if err := statusError(C.ccverify_verify_gpu(g, gLen, n, o, &v)); err != nil {
@@ -307,11 +317,21 @@ func VerifyTDX(quote, collateral []byte, options *TDXOptions) (*Verdict, error) 
 	if err != nil {
 		return nil, &Error{Code: "invalid_argument", Message: err.Error()}
 	}
+	return VerifyTDXJSON(quote, collateral, opts)
+}
+
+// VerifyTDXJSON is VerifyTDX with the options as JSON text in the shared document form (the C
+// ABI's: "nonce", "at", "accepted_tcb_statuses", …; "" means the defaults). Unknown keys are an
+// "invalid_argument" error.
+func VerifyTDXJSON(quote, collateral []byte, opts string) (*Verdict, error) {
 	q, qLen := cBytes(quote)
 	defer C.free(unsafe.Pointer(q))
 	c, cLen := cBytes(collateral)
 	defer C.free(unsafe.Pointer(c))
-	o := C.CString(opts)
+	o, err := cText(opts, "options")
+	if err != nil {
+		return nil, err
+	}
 	defer C.free(unsafe.Pointer(o))
 	var v *C.ccverify_verdict
 	if err := statusError(C.ccverify_verify_tdx(q, qLen, c, cLen, o, &v)); err != nil {

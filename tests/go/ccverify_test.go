@@ -822,3 +822,61 @@ func TestRequestStreams(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsVectors runs every case of tests/vectors/options/cases.json through the JSON
+// entry points: the shared error code, or a verdict when the options are accepted.
+func TestOptionsVectors(t *testing.T) {
+	raw, err := os.ReadFile("../vectors/options/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		GPUNonce string `json:"gpu_nonce"`
+		Cases    []struct {
+			Name    string          `json:"name"`
+			Schema  string          `json:"schema"`
+			Options json.RawMessage `json:"options"`
+			Error   *string         `json:"error"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	bundle, err := os.ReadFile(reportPath("bundle-real.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Cases) < 50 {
+		t.Fatalf("only %d options cases", len(doc.Cases))
+	}
+	for _, c := range doc.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			opts := string(c.Options)
+			var err error
+			switch c.Schema {
+			case "gpu":
+				_, err = VerifyGPUJSON([]byte("{}"), doc.GPUNonce, opts)
+			case "tdx":
+				_, err = VerifyTDXJSON([]byte("00"), []byte("{}"), opts)
+			case "report":
+				_, err = VerifyReport([]byte("{}"), opts)
+			case "bundle":
+				_, err = VerifyBundle(bundle, opts)
+			case "policy":
+				_, err = NormalizePolicy(opts)
+			default:
+				t.Fatalf("unknown schema %s", c.Schema)
+			}
+			if c.Error == nil {
+				if err != nil {
+					t.Fatalf("want a verdict, got %v", err)
+				}
+				return
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Code != *c.Error {
+				t.Fatalf("want error %s, got %v", *c.Error, err)
+			}
+		})
+	}
+}

@@ -5,6 +5,7 @@
 use std::ffi::{CString, c_char, c_void};
 
 use ccverify::Error;
+use ccverify::Options as _;
 use ccverify::net::client::{ChatResponse, ClientConfig, Session};
 
 use crate::{

@@ -9,8 +9,9 @@
 
 use std::cell::RefCell;
 use std::ffi::{CStr, CString, c_char};
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::OnceLock;
 
+use ccverify::Options as _;
 use ccverify::bundle::BundleOptions;
 use ccverify::gpu::GpuOptions;
 use ccverify::policy::Policy;
@@ -134,19 +135,15 @@ fn fail(error: Error) -> ccverify_status {
 
 /// Runs `body` behind a panic boundary; a panic becomes `CCVERIFY_STATUS_INTERNAL`.
 fn guard(body: impl FnOnce() -> Result<(), Error>) -> ccverify_status {
-    match catch_unwind(AssertUnwindSafe(body)) {
+    match ccverify::error::catch_panic(body) {
         Ok(Ok(())) => ccverify_status::Ok,
-        Ok(Err(e)) => fail(e),
-        Err(_) => {
-            set_last_error("internal error: a panic was caught at the C boundary");
-            ccverify_status::Internal
-        }
+        Ok(Err(e)) | Err(e) => fail(e),
     }
 }
 
 /// Runs an accessor behind a panic boundary, returning `fallback` on panic.
 fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
-    catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
+    ccverify::error::catch_panic(body).unwrap_or(fallback)
 }
 
 /// Borrows `len` bytes at `ptr`; `ptr` may be NULL only when `len` is 0.
@@ -324,21 +321,21 @@ pub extern "C" fn ccverify_version() -> *const c_char {
 /// `"unknown"` for a number this version does not know). Static; never free it.
 #[unsafe(no_mangle)]
 pub extern "C" fn ccverify_status_name(status: u32) -> *const c_char {
-    let name: &CStr = match status {
-        0 => c"ok",
-        1 => c"invalid_argument",
-        2 => c"invalid_nonce",
-        3 => c"invalid_address",
-        4 => c"invalid_signature",
-        5 => c"limit_exceeded",
-        6 => c"invalid_state",
-        7 => c"rng",
-        8 => c"network",
-        9 => c"attestation_failed",
-        99 => c"internal",
-        _ => c"unknown",
-    };
-    name.as_ptr()
+    // The names of the core's error table, NUL-terminated once for the life of the process.
+    static NAMES: OnceLock<Vec<(u32, CString)>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        ErrorKind::ALL
+            .iter()
+            .filter_map(|k| Some((k.code(), CString::new(k.as_str()).ok()?)))
+            .collect()
+    });
+    match status {
+        0 => c"ok".as_ptr(),
+        _ => names
+            .iter()
+            .find(|(code, _)| *code == status)
+            .map_or(c"unknown".as_ptr(), |(_, name)| name.as_ptr()),
+    }
 }
 
 /// The message of the last failed call on this thread, or NULL if none failed yet. Valid until
@@ -1147,7 +1144,7 @@ mod tests {
     #[test]
     fn status_numbers_match_the_core_error_kinds() {
         for kind in ErrorKind::ALL {
-            let status = ccverify_status::from(kind);
+            let status = ccverify_status::from(*kind);
             assert_eq!(status as u32, kind.code(), "{kind}");
             // SAFETY: static NUL-terminated string.
             let name = unsafe { CStr::from_ptr(ccverify_status_name(status as u32)) };

@@ -16,7 +16,6 @@
 
 use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
-use std::path::PathBuf;
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
@@ -30,12 +29,8 @@ use napi::threadsafe_function::{
 use napi::{Env, JsValue, Status, Task, ValueType};
 use napi_derive::napi;
 
-use crate::gpu::{js_bool, js_count, js_time};
-use crate::report::{is_null, js_collateral, js_fields, js_plain_object, js_policy};
-use crate::{
-    JsError, Result, Verdict, core_error, guard, invalid_argument, js_bytes, js_headers, js_string,
-    panic_error,
-};
+use crate::input::{is_null, js_bool, js_options, js_plain_object};
+use crate::{JsError, Result, Verdict, core_error, guard, invalid_argument, js_bytes, js_string};
 
 /// How to reach the io.net gateway and how to judge what it says: the options of
 /// {@link Session.attest} and {@link listModels}. Every key is optional; `undefined` and `null`
@@ -86,44 +81,6 @@ pub struct ClientConfig {
     /// Extra request headers sent to the gateway (e.g. an organisation header).
     #[napi(ts_type = "Record<string, string>")]
     pub headers: Option<String>,
-}
-
-impl ClientConfig {
-    /// Reads the `config` argument into the core's config (defaults: `ClientConfig::from_env`).
-    fn from_js(value: Option<Unknown<'_>>) -> Result<net::ClientConfig> {
-        let mut c = net::ClientConfig::from_env();
-        for (key, field) in js_fields(value, "config")? {
-            if is_null(&field) {
-                continue;
-            }
-            let name = format!("config.{key}");
-            let millis = |field: &Unknown<'_>| {
-                js_count(field, &name).map(|ms| Duration::from_millis(u64::from(ms)))
-            };
-            match key.as_str() {
-                "baseUrl" => c.base_url = js_string(&field, &name)?,
-                "apiKey" => c.api_key = Some(js_string(&field, &name)?),
-                "timeoutMs" => c.timeout = millis(&field)?,
-                "retries" => c.retries = js_count(&field, &name)?,
-                "backoffMs" => c.backoff = millis(&field)?,
-                "policy" => c.policy = js_policy(&field, &name)?,
-                "allowUnverified" => c.allow_unverified = js_bool(&field, &name)?,
-                "rimDir" => c.rim_dir = Some(PathBuf::from(js_string(&field, &name)?)),
-                "ocspDir" => c.ocsp_dir = Some(PathBuf::from(js_string(&field, &name)?)),
-                "collateral" => c.collateral = Some(js_collateral(&field, &name)?),
-                "pccsUrl" => c.pccs_url = Some(js_string(&field, &name)?),
-                "at" => c.at = Some(js_time(&field, &name)?),
-                "recordExchanges" => c.record_exchanges = js_bool(&field, &name)?,
-                "headers" => c.headers = js_headers(&field)?,
-                _ => {
-                    return Err(invalid_argument(format!(
-                        "unknown client config key {key:?}"
-                    )));
-                }
-            }
-        }
-        Ok(c)
-    }
 }
 
 /// Options of {@link Session.chatStream}. Any other key throws `invalid_argument`.
@@ -250,7 +207,7 @@ impl Session {
     ) -> Result<AsyncTask<AttestTask>> {
         guard(|| {
             let model_id = js_string(&model_id, "modelId")?;
-            let config = ClientConfig::from_js(config)?;
+            let config = js_options::<net::ClientConfig>(config, "config")?;
             Ok(AsyncTask::new(AttestTask { config, model_id }))
         })
     }
@@ -358,7 +315,7 @@ pub fn list_models(
 ) -> Result<AsyncTask<ListModelsTask>> {
     guard(|| {
         Ok(AsyncTask::new(ListModelsTask {
-            config: ClientConfig::from_js(config)?,
+            config: js_options::<net::ClientConfig>(config, "config")?,
         }))
     })
 }
@@ -645,5 +602,5 @@ fn unexpected_unwind(payload: Box<dyn Any + Send>) -> JsError {
             "the stream was abandoned but onChunk's exception was lost".into(),
         ));
     }
-    panic_error(&*payload)
+    core_error(ccverify::error::panic_error(&*payload))
 }

@@ -23,19 +23,19 @@
 //! (`coerce_to_object`).
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
-use ccverify::{Address, ErrorKind};
-use napi::bindgen_prelude::{Buffer, Either, Null, Object, Uint8ArraySlice, Unknown};
-use napi::{JsValue, ValueType};
+use ccverify::ErrorKind;
+use napi::bindgen_prelude::{Buffer, Either, Null, Unknown};
 use napi_derive::napi;
 
 mod client;
 mod gpu;
+mod input;
 mod report;
 mod tdx;
 pub use client::{ChatResponse, ChatStreamOptions, ClientConfig, Model, Session, list_models};
 pub use gpu::{GpuOptions, verify_gpu};
+use input::{js_address, js_bytes, js_headers, js_string};
 pub use report::{
     BundleOptions, GpuPolicy, POLICY_PRESETS, Policy, ReportOptions, TdxPolicy, load_policy,
     verify_bundle, verify_report,
@@ -74,49 +74,15 @@ pub enum ErrorCode {
     Internal,
 }
 
-impl ErrorCode {
-    /// The code of a core error kind; `None` for a kind added to the core after this binding.
-    fn of(kind: ErrorKind) -> Option<ErrorCode> {
-        Some(match kind {
-            ErrorKind::InvalidArgument => ErrorCode::InvalidArgument,
-            ErrorKind::InvalidNonce => ErrorCode::InvalidNonce,
-            ErrorKind::InvalidAddress => ErrorCode::InvalidAddress,
-            ErrorKind::InvalidSignature => ErrorCode::InvalidSignature,
-            ErrorKind::LimitExceeded => ErrorCode::LimitExceeded,
-            ErrorKind::InvalidState => ErrorCode::InvalidState,
-            ErrorKind::Rng => ErrorCode::Rng,
-            ErrorKind::Network => ErrorCode::Network,
-            ErrorKind::AttestationFailed => ErrorCode::AttestationFailed,
-            ErrorKind::Internal => ErrorCode::Internal,
-            _ => return None,
-        })
-    }
-
-    /// The code's text (the string enum's JS value).
-    fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidArgument => "invalid_argument",
-            ErrorCode::InvalidNonce => "invalid_nonce",
-            ErrorCode::InvalidAddress => "invalid_address",
-            ErrorCode::InvalidSignature => "invalid_signature",
-            ErrorCode::LimitExceeded => "limit_exceeded",
-            ErrorCode::InvalidState => "invalid_state",
-            ErrorCode::Rng => "rng",
-            ErrorCode::Network => "network",
-            ErrorCode::AttestationFailed => "attestation_failed",
-            ErrorCode::Internal => "internal",
-        }
-    }
-}
-
-/// The `code` of a thrown JS error: the [`ErrorCode`] of a core [`ErrorKind`] (for a kind newer
-/// than this binding, the core's shared name).
+/// The `code` of a thrown JS error: the core [`ErrorKind`]'s shared name (the values of
+/// [`ErrorCode`], which only types them for TypeScript; node/test/report.test.mjs checks that it
+/// lists every name).
 #[derive(Clone, Copy, Debug)]
 pub struct Code(ErrorKind);
 
 impl AsRef<str> for Code {
     fn as_ref(&self) -> &str {
-        ErrorCode::of(self.0).map_or_else(|| self.0.as_str(), ErrorCode::as_str)
+        self.0.as_str()
     }
 }
 
@@ -136,105 +102,7 @@ fn invalid_argument(reason: impl std::fmt::Display) -> JsError {
 /// Runs `f`, turning a panic into an `internal` error (the outer `catch_unwind` of napi-rs
 /// would report it as `GenericFailure`).
 fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|payload| Err(panic_error(&*payload)))
-}
-
-/// The `internal` error of a caught panic.
-fn panic_error(payload: &(dyn std::any::Any + Send)) -> JsError {
-    let what = payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic".to_string());
-    core_error(ccverify::Error::Internal(format!(
-        "panic in ccverify: {what}"
-    )))
-}
-
-/// Bytes of a `Buffer` / `Uint8Array` (borrowed) or a string (its UTF-8 encoding).
-enum Bytes<'env> {
-    View(Uint8ArraySlice<'env>),
-    Text(String),
-}
-
-impl Bytes<'_> {
-    fn as_slice(&self) -> &[u8] {
-        match self {
-            Bytes::View(view) => view,
-            Bytes::Text(text) => text.as_bytes(),
-        }
-    }
-}
-
-/// Reads a `Buffer | Uint8Array | string` argument.
-// Arguments are taken as `Unknown` so that a value of the wrong type throws our
-// `invalid_argument` rather than napi's own codes; turning a checked `Unknown` into a typed
-// view needs napi's `unsafe fn Unknown::cast`.
-#[allow(unsafe_code)]
-fn js_bytes<'env>(value: &Unknown<'env>, name: &str) -> Result<Bytes<'env>> {
-    let wrong = || invalid_argument(format!("{name} must be a Buffer, Uint8Array or string"));
-    match value.get_type().map_err(|_| wrong())? {
-        ValueType::String => js_string(value, name).map(Bytes::Text),
-        ValueType::Object if value.is_typedarray().map_err(|_| wrong())? => {
-            // SAFETY: `value` is a live handle of the current call's env, and
-            // `Uint8ArraySlice::from_napi_value` itself checks that the typed array is a
-            // `Uint8Array` (a `Buffer` is one), returning an error for any other kind. The
-            // slice borrows the JS memory for the duration of this synchronous call only.
-            unsafe { value.cast::<Uint8ArraySlice<'env>>() }
-                .map(Bytes::View)
-                .map_err(|_| wrong())
-        }
-        _ => Err(wrong()),
-    }
-}
-
-/// Reads a `string` argument.
-fn js_string(value: &Unknown<'_>, name: &str) -> Result<String> {
-    let wrong = || invalid_argument(format!("{name} must be a string"));
-    if value.get_type().map_err(|_| wrong())? != ValueType::String {
-        return Err(wrong());
-    }
-    let text = value.coerce_to_string().map_err(|_| wrong())?;
-    text.into_utf8()
-        .and_then(|utf8| utf8.into_owned())
-        .map_err(|_| wrong())
-}
-
-/// Reads an optional `string | null | undefined` expected address.
-fn js_address(value: Option<Unknown<'_>>) -> Result<Option<Address>> {
-    let Some(value) = value else { return Ok(None) };
-    let wrong = || invalid_argument("expectedAddress must be a string, null or undefined");
-    match value.get_type().map_err(|_| wrong())? {
-        ValueType::Undefined | ValueType::Null => Ok(None),
-        ValueType::String => {
-            let text = js_string(&value, "expectedAddress")?;
-            Address::parse(&text).map(Some).map_err(core_error)
-        }
-        _ => Err(wrong()),
-    }
-}
-
-/// Reads a `Record<string, string>` of response headers (own and inherited enumerable
-/// string keys, as `for…in` sees them). `undefined` values count as absent headers.
-// See `js_bytes` for why this needs `Unknown::cast`.
-#[allow(unsafe_code)]
-fn js_headers(value: &Unknown<'_>) -> Result<Vec<(String, String)>> {
-    let wrong = || invalid_argument("headers must be an object mapping names to strings");
-    if value.get_type().map_err(|_| wrong())? != ValueType::Object {
-        return Err(wrong());
-    }
-    // SAFETY: `value` is a live handle of the current call's env and was just checked to be
-    // an object, which is all `Object::from_napi_value` requires.
-    let object = unsafe { value.cast::<Object<'_>>() }.map_err(|_| wrong())?;
-    let names = Object::keys(&object).map_err(|_| wrong())?;
-    let mut headers = Vec::with_capacity(names.len());
-    for name in names {
-        let header = object.get::<Unknown<'_>>(&name).map_err(|_| wrong())?;
-        let Some(header) = header else { continue };
-        let text = js_string(&header, &format!("header {name:?}"))?;
-        headers.push((name, text));
-    }
-    Ok(headers)
+    ccverify::error::catch_panic(f).unwrap_or_else(|e| Err(core_error(e)))
 }
 
 /// What one check found.

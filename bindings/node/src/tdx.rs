@@ -1,23 +1,22 @@
 //! `verifyTdx`: Intel TDX quotes (the `cpu.quote` of an io.net attestation) with Intel
 //! collateral, over [`ccverify::tdx::verify_tdx_with`]. Only argument conversion lives here:
-//! the policy keys are handed to [`ccverify::tdx::TdxPolicy::from_json`], so hex decoding, the
-//! known TCB status names and every default are the core's.
+//! the options object is read by the core's [`ccverify::tdx::TdxOptions`] schema, so hex
+//! decoding, the known TCB status names and every default are the core's.
 
-use napi::bindgen_prelude::{JsObjectValue, Object, Unknown};
-use napi::{JsValue, ValueType};
+use napi::bindgen_prelude::Unknown;
 use napi_derive::napi;
-use serde_json::{Map, Value};
 
-use crate::gpu::{js_bool, js_count, js_number, js_time, whole};
-use crate::{Result, Verdict, core_error, guard, invalid_argument, js_bytes, js_string};
+use crate::input::{js_bytes, js_options};
+use crate::{Result, Verdict, core_error, guard};
 
 /// Options of {@link verifyTdx}: what REPORTDATA must be, the verification time, and the
 /// appraisal policy. Every key is optional and defaults to the strict policy; `undefined` (and
 /// `null` for `nonce`, `reportData`, `at`, `tdAttributes`, `maxCollateralAgeSecs` and
 /// `minTcbEvalDataNumber`) means "not set". Any other key throws `invalid_argument`, so that a
 /// misspelt key cannot silently weaken the policy. Hex values may start with `0x`.
-// Only the TypeScript interface is generated from this struct: `verifyTdx` reads the JS object
-// itself (`TdxOptions::from_js`) so that every wrong value throws our `invalid_argument`.
+// Only the TypeScript interface is generated from this struct: `verifyTdx` hands the JS object
+// to the core's `TdxOptions` schema (`js_options`), so every wrong value throws its
+// `invalid_argument`.
 #[napi(object, object_from_js = false, object_to_js = false)]
 #[derive(Debug, Default)]
 pub struct TdxOptions {
@@ -61,141 +60,6 @@ pub struct TdxOptions {
     pub min_tcb_eval_data_number: Option<u32>,
 }
 
-impl TdxOptions {
-    /// Reads the `options` argument: `undefined`, `null` or a plain object.
-    fn from_js(value: Option<Unknown<'_>>) -> Result<TdxOptions> {
-        let mut options = TdxOptions::default();
-        let Some(value) = value else {
-            return Ok(options);
-        };
-        let wrong = || invalid_argument("options must be an object, null or undefined");
-        match value.get_type().map_err(|_| wrong())? {
-            ValueType::Undefined | ValueType::Null => return Ok(options),
-            ValueType::Object => {}
-            _ => return Err(wrong()),
-        }
-        // An object coerces to itself.
-        let object = value.coerce_to_object().map_err(|_| wrong())?;
-        for key in Object::keys(&object).map_err(|_| wrong())? {
-            let name = format!("options.{key}");
-            let Some(field) = object.get::<Unknown<'_>>(&key).map_err(|_| wrong())? else {
-                continue; // undefined: not set
-            };
-            let nullable = matches!(
-                key.as_str(),
-                "nonce"
-                    | "reportData"
-                    | "at"
-                    | "tdAttributes"
-                    | "maxCollateralAgeSecs"
-                    | "minTcbEvalDataNumber"
-            );
-            if nullable && field.get_type().map_err(|_| wrong())? == ValueType::Null {
-                continue;
-            }
-            let strings = || js_strings(&field, &name).map(Some);
-            match key.as_str() {
-                "nonce" => options.nonce = Some(js_string(&field, &name)?),
-                "reportData" => options.report_data = Some(js_string(&field, &name)?),
-                "at" => options.at = Some(js_time(&field, &name)?),
-                "acceptedTcbStatuses" => options.accepted_tcb_statuses = strings()?,
-                "rejectedAdvisories" => options.rejected_advisories = strings()?,
-                "allowDebug" => options.allow_debug = Some(js_bool(&field, &name)?),
-                "tdAttributes" => options.td_attributes = Some(js_string(&field, &name)?),
-                "mrtd" => options.mrtd = strings()?,
-                "rtmr0" => options.rtmr0 = strings()?,
-                "rtmr1" => options.rtmr1 = strings()?,
-                "rtmr2" => options.rtmr2 = strings()?,
-                "rtmr3" => options.rtmr3 = strings()?,
-                "mrseam" => options.mrseam = strings()?,
-                "xfam" => options.xfam = strings()?,
-                "maxCollateralAgeSecs" => {
-                    options.max_collateral_age_secs = Some(js_seconds(&field, &name)?);
-                }
-                "minTcbEvalDataNumber" => {
-                    options.min_tcb_eval_data_number = Some(js_count(&field, &name)?);
-                }
-                _ => return Err(invalid_argument(format!("unknown TDX option {key:?}"))),
-            }
-        }
-        Ok(options)
-    }
-
-    /// The core options. The policy keys that were set become the JSON object the core's
-    /// `TdxPolicy::from_json` reads (the C ABI's and the CLI's form), which decodes and checks
-    /// the hex values and TCB status names; the keys left unset keep the core's defaults.
-    fn into_core(self) -> Result<ccverify::tdx::TdxOptions> {
-        let mut policy = Map::new();
-        let mut set = |key: &str, value: Option<Value>| {
-            if let Some(value) = value {
-                policy.insert(key.to_string(), value);
-            }
-        };
-        set(
-            "accepted_tcb_statuses",
-            self.accepted_tcb_statuses.map(Value::from),
-        );
-        set(
-            "rejected_advisories",
-            self.rejected_advisories.map(Value::from),
-        );
-        set("allow_debug", self.allow_debug.map(Value::from));
-        set("td_attributes", self.td_attributes.map(Value::from));
-        set("mrtd", self.mrtd.map(Value::from));
-        set("rtmr0", self.rtmr0.map(Value::from));
-        set("rtmr1", self.rtmr1.map(Value::from));
-        set("rtmr2", self.rtmr2.map(Value::from));
-        set("rtmr3", self.rtmr3.map(Value::from));
-        set("mrseam", self.mrseam.map(Value::from));
-        set("xfam", self.xfam.map(Value::from));
-        set(
-            "max_collateral_age_secs",
-            self.max_collateral_age_secs.map(Value::from),
-        );
-        set(
-            "min_tcb_eval_data_number",
-            self.min_tcb_eval_data_number.map(Value::from),
-        );
-        let policy = ccverify::tdx::TdxPolicy::from_json(&Value::Object(policy).to_string())
-            .map_err(core_error)?;
-        Ok(ccverify::tdx::TdxOptions {
-            nonce: self.nonce,
-            report_data: self.report_data,
-            at: self.at,
-            policy,
-        })
-    }
-}
-
-/// Reads an array of strings (`string[]`).
-pub(crate) fn js_strings(value: &Unknown<'_>, name: &str) -> Result<Vec<String>> {
-    let wrong = || invalid_argument(format!("{name} must be an array of strings"));
-    if !value.is_array().map_err(|_| wrong())? {
-        return Err(wrong());
-    }
-    // An array is an object and coerces to itself.
-    let array = value.coerce_to_object().map_err(|_| wrong())?;
-    let length = array.get_array_length().map_err(|_| wrong())?;
-    (0..length)
-        .map(|i| {
-            let item = array.get_element::<Unknown<'_>>(i).map_err(|_| wrong())?;
-            js_string(&item, &format!("{name}[{i}]"))
-        })
-        .collect()
-}
-
-/// Reads a non-negative whole `number` of seconds (a safe integer).
-pub(crate) fn js_seconds(value: &Unknown<'_>, name: &str) -> Result<i64> {
-    let wrong = || invalid_argument(format!("{name} must be a non-negative integer"));
-    if value.get_type().map_err(|_| wrong())? != ValueType::Number {
-        return Err(wrong());
-    }
-    js_number(value)
-        .and_then(whole)
-        .filter(|n| *n >= 0)
-        .ok_or_else(wrong)
-}
-
 /// Verifies an Intel TDX quote — io.net's `cpu.quote` (hex text, with or without `0x`) or the
 /// raw binary quote — with Intel's collateral for it (dcap-qvl's `QuoteCollateralV3` JSON:
 /// TCB Info, QE Identity, CRLs and their chains).
@@ -224,7 +88,7 @@ pub fn verify_tdx(
     guard(|| {
         let quote = js_bytes(&quote, "quote")?;
         let collateral = js_bytes(&collateral, "collateral")?;
-        let options = TdxOptions::from_js(options)?.into_core()?;
+        let options: ccverify::tdx::TdxOptions = js_options(options, "options")?;
         ccverify::tdx::verify_tdx_with(quote.as_slice(), collateral.as_slice(), &options)
             .map(Verdict::from)
             .map_err(core_error)

@@ -9,7 +9,6 @@
 //! way, and the marker is caught here and turned back into the pending Python exception. Any
 //! other panic becomes `InternalError`, as everywhere in this binding.
 
-use std::any::Any;
 use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -39,15 +38,6 @@ const SIGNAL_POLL: Duration = Duration::from_millis(100);
 /// critical section here is a single assignment or receive).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-/// The message of a panic payload, for `InternalError`.
-fn panic_message(payload: &(dyn Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "unknown panic payload".to_string())
 }
 
 fn invalid(py: Python<'_>, why: String) -> PyErr {
@@ -496,11 +486,7 @@ impl Session {
             .map(|d| dir_arg(py, d, "ocsp_dir").map(PathBuf::from))
             .transpose()?;
         config.collateral = collateral
-            .map(|c| {
-                let bytes = collateral_arg(c)?;
-                String::from_utf8(bytes.as_slice().to_vec())
-                    .map_err(|_| invalid(py, "collateral is not UTF-8 text".into()))
-            })
+            .map(|c| collateral_arg(c).map(|b| b.as_slice().to_vec()))
             .transpose()?;
         config.pccs_url = pccs_url;
         config.at = at.map(unix_time).transpose()?;
@@ -661,8 +647,10 @@ impl Session {
                 }));
             }
             Err(payload) => {
-                let why = format!("panic in ccverify: {}", panic_message(payload.as_ref()));
-                return Err(to_py_err(py, ccverify::Error::Internal(why)));
+                return Err(to_py_err(
+                    py,
+                    ccverify::error::panic_error(payload.as_ref()),
+                ));
             }
         };
         Ok(ChatResponse::new(py, reply, request.unbind()))
@@ -711,10 +699,7 @@ impl Session {
                 let end = match outcome {
                     Ok(result) => result,
                     Err(payload) if payload.is::<Aborted>() => return,
-                    Err(payload) => Err(ccverify::Error::Internal(format!(
-                        "panic in ccverify: {}",
-                        panic_message(payload.as_ref())
-                    ))),
+                    Err(payload) => Err(ccverify::error::panic_error(payload.as_ref())),
                 };
                 // The receiver may be gone (closed): nothing to tell.
                 let _ = tx.send(Message::End(Box::new(end)));

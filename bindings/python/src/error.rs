@@ -6,8 +6,6 @@
 //! status value) as `number`. A failed verification is never an exception: it is a verdict
 //! with failed checks.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 use ccverify::ErrorKind;
 use pyo3::create_exception;
 use pyo3::exceptions::PyException;
@@ -153,14 +151,7 @@ pub(crate) fn to_py_err(py: Python<'_>, err: ccverify::Error) -> PyErr {
 /// caught panic) instead of PyO3's `PanicException`, which derives from `BaseException` and so
 /// escapes `except Exception` / `except ccverify.Error`.
 pub(crate) fn guard<T>(work: impl FnOnce() -> T) -> Result<T, ccverify::Error> {
-    catch_unwind(AssertUnwindSafe(work)).map_err(|payload| {
-        let why = payload
-            .downcast_ref::<&str>()
-            .map(|s| (*s).to_string())
-            .or_else(|| payload.downcast_ref::<String>().cloned())
-            .unwrap_or_else(|| "unknown panic payload".to_string());
-        ccverify::Error::Internal(format!("panic in ccverify: {why}"))
-    })
+    ccverify::error::catch_panic(work)
 }
 
 /// Test hook, not API: panics inside the same guard every export uses, so the test suite can

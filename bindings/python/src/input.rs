@@ -10,6 +10,8 @@ use pyo3::types::{
     PyString, PyTuple,
 };
 
+use serde_json::Value;
+
 use crate::error::to_py_err;
 
 /// A binary argument: `bytes` (borrowed, no copy), `bytearray` or `memoryview` (copied once,
@@ -125,17 +127,16 @@ pub(crate) fn bytes_or_str<'py>(obj: &Bound<'py, PyAny>, what: &str) -> PyResult
 
 /// `at` as Unix seconds: a timezone-aware `datetime` (fractions of a second are dropped, as
 /// Unix time does), an `int`, or RFC 3339 text.
-pub(crate) fn unix_time(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
+pub(crate) fn unix_time(obj: &Bound<'_, PyAny>) -> PyResult<ccverify::time::Time> {
+    use ccverify::time::Time;
     let py = obj.py();
     let invalid = |why: String| to_py_err(py, ccverify::Error::InvalidArgument(why));
     if obj.is_instance_of::<PyBool>() {
         // A bool is an int to Python; as a time it can only be a mistake.
     } else if obj.is_instance_of::<PyInt>() {
-        return obj.extract::<i64>();
+        return obj.extract::<i64>().map(Time::from_unix);
     } else if obj.is_instance_of::<PyString>() {
-        let text = obj.extract::<String>()?;
-        return ccverify::gpu::pki::parse_time(&text)
-            .ok_or_else(|| invalid(format!("at {text:?} is not an RFC 3339 time")));
+        return Time::parse(&obj.extract::<String>()?).map_err(|e| to_py_err(py, e));
     } else if obj.is_instance(&py.import("datetime")?.getattr("datetime")?)? {
         if obj.call_method0("utcoffset")?.is_none() {
             return Err(invalid(format!(
@@ -146,7 +147,7 @@ pub(crate) fn unix_time(obj: &Bound<'_, PyAny>) -> PyResult<i64> {
         }
         let seconds = obj.call_method0("timestamp")?.extract::<f64>()?.floor();
         // Every datetime (years 1 to 9999) is well inside the i64 range.
-        return Ok(seconds as i64);
+        return Ok(Time::from_unix(seconds as i64));
     }
     Err(PyTypeError::new_err(format!(
         "at must be a timezone-aware datetime, int (Unix seconds), str (RFC 3339) or None, not {}",
@@ -226,38 +227,20 @@ pub(crate) fn dir_arg(py: Python<'_>, dir: PathBuf, what: &str) -> PyResult<Stri
     })
 }
 
-/// `text` as a JSON string literal (RFC 8259 escapes; Rust strings are valid UTF-8).
-pub(crate) fn json_string(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if u32::from(c) < 0x20 => out.push_str(&format!("\\u{:04x}", u32::from(c))),
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
-}
-
-/// How deeply [`json_text`] follows nested containers (a policy is three levels deep; the
+/// How deeply [`json_value`] follows nested containers (a policy is three levels deep; the
 /// limit also stops a container that holds itself).
 const MAX_JSON_DEPTH: usize = 32;
 
-/// Plain Python data as JSON text, for a document the core reads as JSON (a policy, Intel
+/// Plain Python data as a JSON value, for a document the core reads (a policy, Intel
 /// collateral): a mapping (any `collections.abc.Mapping`, keys `str`), `list` or `tuple`,
 /// `str`, `int`, finite `float`, `bool` or `None`. Anything else raises `TypeError` naming
-/// `what` and where in it the value is; a non-finite float or a nesting deeper than 32 levels
-/// raises `InvalidArgumentError`.
-pub(crate) fn json_text(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<String> {
-    let mut out = String::new();
-    write_json(obj, what, 0, &mut out)?;
-    Ok(out)
+/// `what` and where in it the value is; a non-finite float, an int beyond 64 bits or a nesting
+/// deeper than 32 levels raises `InvalidArgumentError`.
+pub(crate) fn json_value(obj: &Bound<'_, PyAny>, what: &str) -> PyResult<Value> {
+    to_json(obj, what, 0)
 }
 
-fn write_json(obj: &Bound<'_, PyAny>, at: &str, depth: usize, out: &mut String) -> PyResult<()> {
+fn to_json(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
     let py = obj.py();
     let invalid = |why: String| to_py_err(py, ccverify::Error::InvalidArgument(why));
     if depth > MAX_JSON_DEPTH {
@@ -266,24 +249,27 @@ fn write_json(obj: &Bound<'_, PyAny>, at: &str, depth: usize, out: &mut String) 
         )));
     }
     if obj.is_none() {
-        out.push_str("null");
+        Ok(Value::Null)
     } else if obj.is_instance_of::<PyBool>() {
-        out.push_str(if obj.is_truthy()? { "true" } else { "false" });
+        Ok(Value::Bool(obj.is_truthy()?))
     } else if obj.is_instance_of::<PyInt>() {
-        // Python's decimal form of an int is a JSON number.
-        out.push_str(&obj.call_method0("__index__")?.str()?.to_cow()?);
+        if let Ok(n) = obj.extract::<i64>() {
+            Ok(Value::from(n))
+        } else if let Ok(n) = obj.extract::<u64>() {
+            Ok(Value::from(n))
+        } else {
+            Err(invalid(format!("{at} is {obj}, beyond 64 bits")))
+        }
     } else if obj.is_instance_of::<PyFloat>() {
         let value = obj.extract::<f64>()?;
-        if !value.is_finite() {
-            return Err(invalid(format!("{at} is {value}, which JSON cannot hold")));
-        }
-        // repr() of a finite float is a JSON number ("1e+20", "0.5", "3.0").
-        out.push_str(&obj.repr()?.to_cow()?);
+        serde_json::Number::from_f64(value)
+            .map(Value::Number)
+            .ok_or_else(|| invalid(format!("{at} is {value}, which JSON cannot hold")))
     } else if obj.is_instance_of::<PyString>() {
-        out.push_str(&json_string(&obj.extract::<String>()?));
+        Ok(Value::String(obj.extract::<String>()?))
     } else if let Ok(mapping) = obj.cast::<PyMapping>() {
-        out.push('{');
-        for (i, item) in mapping.items()?.iter().enumerate() {
+        let mut members = serde_json::Map::new();
+        for item in mapping.items()?.iter() {
             let (key, value) = item.extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()?;
             let Ok(name) = key.extract::<String>() else {
                 return Err(PyTypeError::new_err(format!(
@@ -291,31 +277,22 @@ fn write_json(obj: &Bound<'_, PyAny>, at: &str, depth: usize, out: &mut String) 
                     key.get_type().name()?
                 )));
             };
-            if i > 0 {
-                out.push(',');
-            }
-            out.push_str(&json_string(&name));
-            out.push(':');
             // The path in Python's notation, e.g. policy['gpu']['expected_count'].
             let path = format!("{at}[{}]", key.repr()?);
-            write_json(&value, &path, depth + 1, out)?;
+            members.insert(name, to_json(&value, &path, depth + 1)?);
         }
-        out.push('}');
+        Ok(Value::Object(members))
     } else if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
-        out.push('[');
-        for (i, item) in obj.try_iter()?.enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            write_json(&item?, &format!("{at}[{i}]"), depth + 1, out)?;
-        }
-        out.push(']');
+        obj.try_iter()?
+            .enumerate()
+            .map(|(i, item)| to_json(&item?, &format!("{at}[{i}]"), depth + 1))
+            .collect::<PyResult<Vec<Value>>>()
+            .map(Value::Array)
     } else {
-        return Err(PyTypeError::new_err(format!(
+        Err(PyTypeError::new_err(format!(
             "{at} must be plain JSON data (a mapping with str keys, list, tuple, str, int, \
              float, bool or None), not {}",
             obj.get_type().name()?
-        )));
+        )))
     }
-    Ok(())
 }

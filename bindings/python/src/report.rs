@@ -8,6 +8,7 @@
 
 use std::path::PathBuf;
 
+use ccverify::Options as _;
 use ccverify::bundle::{BundleOptions, BundlePolicy, BundleTime};
 use ccverify::policy::{PRESETS, Policy};
 use ccverify::report::ReportOptions;
@@ -16,7 +17,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyMapping, PyString, PyTuple};
 
 use crate::error::{guard, to_py_err};
-use crate::input::{ByteArg, bytes_or_str, dir_arg, json_text, unix_time};
+use crate::input::{ByteArg, bytes_or_str, dir_arg, json_value, unix_time};
 use crate::verdict::Verdict;
 
 /// Verify a whole io.net attestation (the answer of ``POST /v1/private/attestation``) for the
@@ -92,33 +93,21 @@ fn verify_report(
     at: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Verdict> {
     let report = bytes_or_str(report, "report")?;
-    let collateral = collateral.map(collateral_arg).transpose()?;
     let options = ReportOptions {
         nonce,
         rim_dir: rim_dir.map(|d| dir_arg(py, d, "rim_dir")).transpose()?,
         ocsp_dir: ocsp_dir.map(|d| dir_arg(py, d, "ocsp_dir")).transpose()?,
-        // Given to the verifier as bytes below, exactly as passed (not re-encoded as text).
-        collateral: None,
+        collateral: collateral
+            .map(|c| collateral_arg(c).map(|b| b.as_slice().to_vec()))
+            .transpose()?,
         at: at.map(unix_time).transpose()?,
         policy: policy_arg(py, policy)?.unwrap_or_default(),
     };
     let report = report.as_slice();
-    let collateral = collateral.as_ref().map(ByteArg::as_slice);
-    py.detach(|| {
-        guard(|| {
-            // ccverify::report::verify_report, with the collateral as bytes.
-            let nonce = ccverify::Nonce::normalize(&options.nonce)?;
-            let mut verifier = options.verifier()?;
-            if let Some(collateral) = collateral {
-                verifier = verifier.with_collateral(collateral.to_vec());
-            }
-            let now = options.at.unwrap_or_else(ccverify::gpu::unix_now);
-            Ok(verifier.verify(report, &nonce, now))
-        })
-    })
-    .and_then(|result| result)
-    .map(Verdict::from)
-    .map_err(|e| to_py_err(py, e))
+    py.detach(|| guard(|| ccverify::report::verify_report(report, &options)))
+        .and_then(|result| result)
+        .map(Verdict::from)
+        .map_err(|e| to_py_err(py, e))
 }
 
 /// Re-verify a ccverify bundle offline: an attestation with everything its verification used
@@ -230,8 +219,8 @@ pub(crate) fn policy_arg(
         let text = policy.extract::<String>()?;
         guard(|| Policy::parse(&text))
     } else if policy.cast::<PyMapping>().is_ok() {
-        let text = json_text(policy, "policy")?;
-        guard(|| Policy::from_json(&text))
+        let value = json_value(policy, "policy")?;
+        guard(|| Policy::from_value(value))
     } else {
         return Err(PyTypeError::new_err(format!(
             "policy must be a str (a preset name, JSON or TOML), a mapping or None, not {}",
@@ -248,7 +237,9 @@ pub(crate) fn policy_arg(
 pub(crate) fn collateral_arg<'py>(collateral: &Bound<'py, PyAny>) -> PyResult<ByteArg<'py>> {
     if collateral.cast::<PyMapping>().is_ok() {
         return Ok(ByteArg::Owned(
-            json_text(collateral, "collateral")?.into_bytes(),
+            json_value(collateral, "collateral")?
+                .to_string()
+                .into_bytes(),
         ));
     }
     bytes_or_str(collateral, "collateral").map_err(|_| {

@@ -1,15 +1,17 @@
 //! Intel TDX quotes: `verify_tdx`.
 //!
-//! Only argument conversion lives here. The policy keywords are written as the policy JSON the
-//! C ABI and the shared cases use and parsed by [`ccverify::tdx::TdxPolicy::from_json`], so
+//! Only argument conversion lives here. The policy keywords are handed over in the policy's
+//! document form (the C ABI's and the shared cases') and read by the core's
+//! [`ccverify::Options::from_value`] for [`ccverify::tdx::TdxPolicy`], so
 //! every language validates a policy with the same code (unknown TCB status names, `Revoked`,
 //! hex lengths); the core does the rest with the GIL released.
 
+use ccverify::Options as _;
 use ccverify::tdx::{TdxOptions, TdxPolicy};
 use pyo3::prelude::*;
 
 use crate::error::{guard, to_py_err};
-use crate::input::{StrList, bytes_or_str, json_string, non_negative_int, unix_time};
+use crate::input::{StrList, bytes_or_str, non_negative_int, unix_time};
 use crate::verdict::Verdict;
 
 /// Verify an Intel TDX quote (the ``cpu.quote`` of an io.net attestation).
@@ -125,62 +127,36 @@ fn verify_tdx(
 ) -> PyResult<Verdict> {
     let quote = bytes_or_str(quote, "quote")?;
     let collateral = bytes_or_str(collateral, "collateral")?;
-    let mut policy = JsonObject::default();
-    policy.strings("accepted_tcb_statuses", &accepted_tcb_statuses.0);
-    policy.strings("rejected_advisories", &rejected_advisories.0);
-    policy.raw("allow_debug", allow_debug.to_string());
-    if let Some(attributes) = &td_attributes {
-        policy.raw("td_attributes", json_string(attributes));
-    }
-    for (key, list) in [
-        ("mrtd", &mrtd),
-        ("rtmr0", &rtmr0),
-        ("rtmr1", &rtmr1),
-        ("rtmr2", &rtmr2),
-        ("rtmr3", &rtmr3),
-        ("mrseam", &mrseam),
-        ("xfam", &xfam),
-    ] {
-        policy.strings(key, &list.0);
-    }
-    for (key, value) in [
-        ("max_collateral_age_secs", max_collateral_age_secs),
-        ("min_tcb_eval_data_number", min_tcb_eval_data_number),
-    ] {
-        if let Some(value) = value {
-            policy.raw(key, non_negative_int(value, key)?.to_string());
-        }
-    }
+    let count = |value: Option<&Bound<'_, PyAny>>, key: &str| {
+        value.map(|v| non_negative_int(v, key)).transpose()
+    };
+    // The keyword arguments in the policy's document form: the core decodes and checks them.
+    let policy = serde_json::json!({
+        "accepted_tcb_statuses": accepted_tcb_statuses.0,
+        "rejected_advisories": rejected_advisories.0,
+        "allow_debug": allow_debug,
+        "td_attributes": td_attributes,
+        "mrtd": mrtd.0,
+        "rtmr0": rtmr0.0,
+        "rtmr1": rtmr1.0,
+        "rtmr2": rtmr2.0,
+        "rtmr3": rtmr3.0,
+        "mrseam": mrseam.0,
+        "xfam": xfam.0,
+        "max_collateral_age_secs": count(max_collateral_age_secs, "max_collateral_age_secs")?,
+        "min_tcb_eval_data_number": count(min_tcb_eval_data_number, "min_tcb_eval_data_number")?,
+    });
     let options = TdxOptions {
         nonce,
         report_data,
         at: at.map(unix_time).transpose()?,
-        policy: TdxPolicy::from_json(&policy.finish()).map_err(|e| to_py_err(py, e))?,
+        policy: TdxPolicy::from_value(policy).map_err(|e| to_py_err(py, e))?,
     };
     let (quote, collateral) = (quote.as_slice(), collateral.as_slice());
     py.detach(|| guard(|| ccverify::tdx::verify_tdx_with(quote, collateral, &options)))
         .and_then(|result| result)
         .map(Verdict::from)
         .map_err(|e| to_py_err(py, e))
-}
-
-/// A JSON object written member by member (keys are fixed ASCII names).
-#[derive(Default)]
-struct JsonObject(Vec<String>);
-
-impl JsonObject {
-    fn raw(&mut self, key: &str, value: String) {
-        self.0.push(format!("{}:{value}", json_string(key)));
-    }
-
-    fn strings(&mut self, key: &str, values: &[String]) {
-        let items: Vec<String> = values.iter().map(|v| json_string(v)).collect();
-        self.raw(key, format!("[{}]", items.join(",")));
-    }
-
-    fn finish(self) -> String {
-        format!("{{{}}}", self.0.join(","))
-    }
 }
 
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {

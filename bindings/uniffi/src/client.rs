@@ -83,34 +83,12 @@ impl std::fmt::Debug for ClientConfig {
     }
 }
 
-/// An HTTP field name: a non-empty RFC 9110 token.
-fn valid_header_name(name: &str) -> bool {
-    !name.is_empty()
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
-}
-
-/// An HTTP field value: no control characters but tab.
-fn valid_header_value(value: &str) -> bool {
-    value
-        .bytes()
-        .all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f))
-}
-
 impl ClientConfig {
     /// The core config. Errors: `InvalidArgument` for a policy the core refuses or a header
     /// HTTP cannot carry (refused here rather than retried as a network failure).
     fn into_core(self) -> Result<core::ClientConfig, CcverifyError> {
-        for (name, value) in &self.headers {
-            if !valid_header_name(name) || !valid_header_value(value) {
-                return Err(CcverifyError::InvalidArgument {
-                    reason: format!("client config: header {name:?} is not a valid HTTP field"),
-                });
-            }
-        }
         let defaults = core::ClientConfig::from_env();
-        Ok(core::ClientConfig {
+        let config = core::ClientConfig {
             base_url: self.base_url.unwrap_or(defaults.base_url),
             api_key: match self.api_key {
                 None => defaults.api_key,
@@ -131,13 +109,15 @@ impl ClientConfig {
             allow_unverified: self.allow_unverified,
             rim_dir: self.rim_dir.map(PathBuf::from),
             ocsp_dir: self.ocsp_dir.map(PathBuf::from),
-            collateral: self.collateral,
+            collateral: self.collateral.map(String::into_bytes),
             pccs_url: self.pccs_url,
-            at: self.at_unix_seconds,
+            at: self.at_unix_seconds.map(ccverify::time::Time::from_unix),
             record_exchanges: self.record_exchanges,
             headers: self.headers.into_iter().collect(),
             ..defaults
-        })
+        };
+        config.validate()?;
+        Ok(config)
     }
 }
 
@@ -243,15 +223,6 @@ impl Drop for DoneOnDrop {
     }
 }
 
-/// The text of a caught panic.
-fn panic_reason(payload: &(dyn std::any::Any + Send)) -> String {
-    payload
-        .downcast_ref::<&str>()
-        .map(|s| (*s).to_string())
-        .or_else(|| payload.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "a panic without a message".into())
-}
-
 /// Runs the blocking `call` on a fresh thread and awaits its result through a oneshot the
 /// foreign executor polls (no Rust runtime involved). A panic becomes `Internal`. Dropping the
 /// future stops the waiting, not the call: a request in flight runs to its end.
@@ -264,7 +235,7 @@ where
     std::thread::Builder::new()
         .name(format!("ccverify-{what}"))
         .spawn(move || {
-            let outcome = catch_unwind(AssertUnwindSafe(call)).map_err(|p| panic_reason(&*p));
+            let outcome = ccverify::error::catch_panic(call);
             // An error means the caller stopped waiting: nobody is left to tell.
             let _ = tx.send(outcome);
         })
@@ -274,7 +245,7 @@ where
     match rx.await {
         Ok(Ok(result)) => result,
         Ok(Err(panic)) => Err(CcverifyError::Internal {
-            reason: format!("{what}: panicked: {panic}"),
+            reason: format!("{what}: {}", panic.reason()),
         }),
         Err(oneshot::Canceled) => Err(CcverifyError::Internal {
             reason: format!("{what}: the worker thread ended without an answer"),
@@ -492,9 +463,9 @@ mod tests {
         assert!(core.allow_unverified && core.record_exchanges);
         assert_eq!(core.rim_dir.unwrap().to_str(), Some("rims"));
         assert_eq!(core.ocsp_dir.unwrap().to_str(), Some("ocsp"));
-        assert_eq!(core.collateral.as_deref(), Some("{}"));
+        assert_eq!(core.collateral.as_deref(), Some(&b"{}"[..]));
         assert_eq!(core.pccs_url.as_deref(), Some("https://pccs.example"));
-        assert_eq!(core.at, Some(-5));
+        assert_eq!(core.at, Some(ccverify::time::Time::from_unix(-5)));
         assert_eq!(core.headers, vec![("x-org".into(), "o\tv".into())]);
         // An empty key sends none, whatever $IO_API_KEY says.
         let core = ClientConfig {

@@ -48,7 +48,7 @@ impl From<GpuOptions> for ccverify::gpu::GpuOptions {
         ccverify::gpu::GpuOptions {
             rim_dir: o.rim_dir,
             ocsp_dir: o.ocsp_dir,
-            at: o.at_unix_seconds,
+            at: o.at_unix_seconds.map(ccverify::time::Time::from_unix),
             policy: ccverify::gpu::GpuPolicy {
                 expected_arch: o.expected_arch,
                 // u32 → usize is lossless on every target UniFFI supports (32- and 64-bit).
@@ -77,6 +77,19 @@ pub fn verify_gpu(
     options: GpuOptions,
 ) -> Result<Verdict, CcverifyError> {
     Ok(ccverify::gpu::verify_gpu(&gpu_json, &nonce, &options.into())?.into())
+}
+
+/// `verifyGpu` with the options as JSON text in the shared document form (snake_case keys, as
+/// in the C ABI and the conformance vectors: `rim_dir`, `at`, `expected_count`, …; unknown
+/// keys are an `InvalidArgument` error). For options kept in files or configuration.
+#[uniffi::export]
+pub fn verify_gpu_json(
+    gpu_json: Vec<u8>,
+    nonce: String,
+    options_json: String,
+) -> Result<Verdict, CcverifyError> {
+    let options = <ccverify::gpu::GpuOptions as ccverify::Options>::from_json(&options_json)?;
+    Ok(ccverify::gpu::verify_gpu(&gpu_json, &nonce, &options)?.into())
 }
 
 #[cfg(test)]

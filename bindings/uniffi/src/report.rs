@@ -43,8 +43,8 @@ impl ReportOptions {
             nonce: self.nonce,
             rim_dir: self.rim_dir,
             ocsp_dir: self.ocsp_dir,
-            collateral: self.collateral,
-            at: self.at_unix_seconds,
+            collateral: self.collateral.map(String::into_bytes),
+            at: self.at_unix_seconds.map(ccverify::time::Time::from_unix),
             policy: match self.policy {
                 Some(text) => Policy::parse(&text)?,
                 None => Policy::default(),
@@ -85,7 +85,7 @@ impl BundleOptions {
                 )
                 .into());
             }
-            (Some(t), false) => BundleTime::At(t),
+            (Some(t), false) => BundleTime::At(ccverify::time::Time::from_unix(t)),
             (None, true) => BundleTime::Recorded,
             (None, false) => BundleTime::Now,
         };
@@ -118,6 +118,16 @@ pub fn verify_report(report: Vec<u8>, options: ReportOptions) -> Result<Verdict,
     Ok(ccverify::report::verify_report(&report, &options)?.into())
 }
 
+/// `verifyReport` with the options as JSON text in the shared document form (snake_case keys,
+/// as in the C ABI and the conformance vectors: `nonce`, `policy` (an object or text),
+/// `rim_dir`, `collateral` (an object or text), `at`, …; unknown keys are an `InvalidArgument`
+/// error).
+#[uniffi::export]
+pub fn verify_report_json(report: Vec<u8>, options_json: String) -> Result<Verdict, CcverifyError> {
+    let options = <ccverify::report::ReportOptions as ccverify::Options>::from_json(&options_json)?;
+    Ok(ccverify::report::verify_report(&report, &options)?.into())
+}
+
 /// Re-verifies an evidence bundle (the JSON bytes of a `ccverify-bundle/1` file: an
 /// attestation, the RIMs, OCSP responses and collateral it was verified with, and signed
 /// exchanges) offline, now under the `default` preset unless `options` says otherwise — never
@@ -129,6 +139,15 @@ pub fn verify_report(report: Vec<u8>, options: ReportOptions) -> Result<Verdict,
 #[uniffi::export(default(options))]
 pub fn verify_bundle(bundle: Vec<u8>, options: BundleOptions) -> Result<Verdict, CcverifyError> {
     let options = options.into_core()?;
+    Ok(ccverify::bundle::verify_bundle(&bundle, &options)?.into())
+}
+
+/// `verifyBundle` with the options as JSON text in the shared document form (`at`: RFC 3339
+/// text, Unix seconds or `"recorded"`; `policy`: an object, text or `"recorded"`; unknown keys
+/// are an `InvalidArgument` error).
+#[uniffi::export]
+pub fn verify_bundle_json(bundle: Vec<u8>, options_json: String) -> Result<Verdict, CcverifyError> {
+    let options = <ccverify::bundle::BundleOptions as ccverify::Options>::from_json(&options_json)?;
     Ok(ccverify::bundle::verify_bundle(&bundle, &options)?.into())
 }
 
@@ -206,8 +225,8 @@ mod tests {
                 nonce: "cd".into(),
                 rim_dir: Some("rims".into()),
                 ocsp_dir: Some("ocsp".into()),
-                collateral: Some("{}".into()),
-                at: Some(1_750_400_000),
+                collateral: Some(b"{}".to_vec()),
+                at: Some(ccverify::time::Time::from_unix(1_750_400_000)),
                 policy: Policy::preset("strict").unwrap(),
             }
         );
@@ -218,7 +237,10 @@ mod tests {
         }
         .into_core()
         .unwrap();
-        assert_eq!(core.at, ccverify::bundle::BundleTime::At(-1));
+        assert_eq!(
+            core.at,
+            ccverify::bundle::BundleTime::At(ccverify::time::Time::from_unix(-1))
+        );
         let ccverify::bundle::BundlePolicy::Caller(policy) = core.policy else {
             panic!("a given policy is the caller's");
         };
@@ -271,7 +293,7 @@ mod tests {
         for name in super::policy_presets() {
             let json = super::load_policy(name.clone()).unwrap();
             assert_eq!(
-                Policy::from_json(&json).unwrap(),
+                <Policy as ccverify::Options>::from_json(&json).unwrap(),
                 Policy::preset(&name).unwrap()
             );
             assert_eq!(super::load_policy(json.clone()).unwrap(), json);

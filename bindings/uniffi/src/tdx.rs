@@ -1,9 +1,7 @@
 //! `verifyTdx`: Intel TDX quotes (the `cpu.quote` of an io.net attestation) with Intel
 //! collateral, over [`ccverify::tdx::verify_tdx_with`]. Only the options record is converted
-//! here: the policy fields are handed to [`ccverify::tdx::TdxPolicy::from_json`], so hex
+//! here: the policy fields are read by the core's [`ccverify::tdx::TdxPolicy`] schema, so hex
 //! decoding, the known TCB status names and every default are the core's.
-
-use ccverify::pyjson::write_str;
 
 use crate::{CcverifyError, Verdict};
 
@@ -66,90 +64,35 @@ pub struct TdxOptions {
     pub min_tcb_eval_data_number: Option<u32>,
 }
 
-/// A JSON object written key by key (the crate has no JSON dependency; the core's string
-/// escaper is enough for strings, string arrays, booleans and integers).
-struct JsonObject(Vec<u8>);
-
-impl JsonObject {
-    fn new() -> Self {
-        JsonObject(vec![b'{'])
-    }
-
-    fn key(&mut self, key: &str) {
-        if self.0.len() > 1 {
-            self.0.push(b',');
-        }
-        write_str(&mut self.0, key);
-        self.0.push(b':');
-    }
-
-    fn strings(&mut self, key: &str, values: &[String]) {
-        self.key(key);
-        self.0.push(b'[');
-        for (i, value) in values.iter().enumerate() {
-            if i > 0 {
-                self.0.push(b',');
-            }
-            write_str(&mut self.0, value);
-        }
-        self.0.push(b']');
-    }
-
-    fn string(&mut self, key: &str, value: &str) {
-        self.key(key);
-        write_str(&mut self.0, value);
-    }
-
-    fn raw(&mut self, key: &str, value: impl std::fmt::Display) {
-        self.key(key);
-        self.0.extend_from_slice(value.to_string().as_bytes());
-    }
-
-    fn finish(mut self) -> String {
-        self.0.push(b'}');
-        // Only ASCII was written: `write_str` escapes every non-ASCII character.
-        String::from_utf8_lossy(&self.0).into_owned()
-    }
-}
-
 impl TdxOptions {
-    /// The policy fields as the JSON object `TdxPolicy::from_json` reads (the C ABI's and the
-    /// CLI's form). Fields left at their default are omitted, so the core's defaults apply.
-    fn policy_json(&self) -> String {
-        let mut json = JsonObject::new();
-        if let Some(statuses) = &self.accepted_tcb_statuses {
-            json.strings("accepted_tcb_statuses", statuses);
-        }
-        json.strings("rejected_advisories", &self.rejected_advisories);
-        json.raw("allow_debug", self.allow_debug);
-        if let Some(attributes) = &self.td_attributes {
-            json.string("td_attributes", attributes);
-        }
-        json.strings("mrtd", &self.mrtd);
-        json.strings("rtmr0", &self.rtmr0);
-        json.strings("rtmr1", &self.rtmr1);
-        json.strings("rtmr2", &self.rtmr2);
-        json.strings("rtmr3", &self.rtmr3);
-        json.strings("mrseam", &self.mrseam);
-        json.strings("xfam", &self.xfam);
-        if let Some(age) = self.max_collateral_age_secs {
-            json.raw("max_collateral_age_secs", age);
-        }
-        if let Some(number) = self.min_tcb_eval_data_number {
-            json.raw("min_tcb_eval_data_number", number);
-        }
-        json.finish()
-    }
-
-    /// The core options. Errors: `InvalidArgument` for bad hex or a wrong length in an
-    /// allowlist or `td_attributes`, and for an unknown (or `Revoked`) TCB status name.
+    /// The core options: the policy fields in the policy's document form, read by the core's
+    /// [`ccverify::tdx::TdxPolicy`] schema (which decodes the hex and checks the status
+    /// names). Errors: `InvalidArgument` for bad hex or a wrong length in an allowlist or
+    /// `tdAttributes`, and for an unknown (or `Revoked`) TCB status name.
     fn into_core(self) -> Result<ccverify::tdx::TdxOptions, CcverifyError> {
-        let policy = ccverify::tdx::TdxPolicy::from_json(&self.policy_json())?;
+        use ccverify::Options as _;
+        let mut policy = serde_json::json!({
+            "rejected_advisories": self.rejected_advisories,
+            "allow_debug": self.allow_debug,
+            "td_attributes": self.td_attributes,
+            "mrtd": self.mrtd,
+            "rtmr0": self.rtmr0,
+            "rtmr1": self.rtmr1,
+            "rtmr2": self.rtmr2,
+            "rtmr3": self.rtmr3,
+            "mrseam": self.mrseam,
+            "xfam": self.xfam,
+            "max_collateral_age_secs": self.max_collateral_age_secs,
+            "min_tcb_eval_data_number": self.min_tcb_eval_data_number,
+        });
+        if let Some(statuses) = self.accepted_tcb_statuses {
+            policy["accepted_tcb_statuses"] = statuses.into();
+        }
         Ok(ccverify::tdx::TdxOptions {
             nonce: self.nonce,
             report_data: self.report_data,
-            at: self.at_unix_seconds,
-            policy,
+            at: self.at_unix_seconds.map(ccverify::time::Time::from_unix),
+            policy: ccverify::tdx::TdxPolicy::from_value(policy)?,
         })
     }
 }
@@ -171,6 +114,19 @@ pub fn verify_tdx(
     options: TdxOptions,
 ) -> Result<Verdict, CcverifyError> {
     let options = options.into_core()?;
+    Ok(ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)?.into())
+}
+
+/// `verifyTdx` with the options as JSON text in the shared document form (snake_case keys, as
+/// in the C ABI and the conformance vectors: `nonce`, `at`, `accepted_tcb_statuses`, …;
+/// unknown keys are an `InvalidArgument` error).
+#[uniffi::export]
+pub fn verify_tdx_json(
+    quote: Vec<u8>,
+    collateral: Vec<u8>,
+    options_json: String,
+) -> Result<Verdict, CcverifyError> {
+    let options = <ccverify::tdx::TdxOptions as ccverify::Options>::from_json(&options_json)?;
     Ok(ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)?.into())
 }
 
@@ -231,7 +187,10 @@ mod tests {
         };
         let core = options.into_core().unwrap();
         assert_eq!(core.nonce.as_deref(), Some("ab"));
-        assert_eq!(core.at, Some(1_750_400_000));
+        assert_eq!(
+            core.at,
+            Some(ccverify::time::Time::from_unix(1_750_400_000))
+        );
         let p = core.policy;
         assert_eq!(p.accepted_tcb_statuses, ["UpToDate", "SWHardeningNeeded"]);
         assert_eq!(p.rejected_advisories, ["INTEL-SA-00837", "quote\"and\\é"]);

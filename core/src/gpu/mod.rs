@@ -36,75 +36,31 @@ pub struct GpuOptions {
     pub rim_dir: Option<String>,
     /// Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
     pub ocsp_dir: Option<String>,
-    /// Verification time, Unix seconds. `None` = the system clock at the call.
-    pub at: Option<i64>,
+    /// Verification time. `None` = the system clock at the call.
+    pub at: Option<crate::time::Time>,
     /// The appraisal policy.
     pub policy: GpuPolicy,
 }
 
-impl GpuOptions {
-    /// Options from a JSON object (the form the C ABI and the conformance vectors use). Keys,
-    /// all optional: `rim_dir`, `ocsp_dir` (strings), `at` (RFC 3339 string or Unix seconds),
-    /// `expected_count` (integer), `expected_arch` (string), `require_revocation`,
-    /// `require_rims`, `allow_expired_rims`, `allow_hold_for_rims` (booleans). Unknown keys
-    /// are refused so that a typo cannot silently weaken a policy.
-    pub fn from_json(text: &str) -> Result<GpuOptions, Error> {
-        use serde_json::Value;
-        let bad = |m: String| Error::InvalidArgument(format!("GPU options: {m}"));
-        let v: Value = if text.trim().is_empty() {
-            Value::Object(Default::default())
-        } else {
-            crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
-            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
+/// The document form: the option keys `rim_dir`, `ocsp_dir` (strings), `at` (RFC 3339 text or
+/// Unix seconds), and every [`GpuPolicy`] key (`expected_count`, `expected_arch`,
+/// `require_revocation`, `require_rims`, `allow_expired_rims`, `allow_hold_for_rims`) beside
+/// them. All optional; `null` means "not set"; unknown keys are refused so that a typo cannot
+/// silently weaken a policy.
+impl crate::Options for GpuOptions {
+    const WHAT: &'static str = "GPU options";
+
+    fn from_value(value: serde_json::Value) -> Result<Self, Error> {
+        use crate::options::{field, from_value, object_of};
+        let mut obj = object_of(value, Self::WHAT)?;
+        let options = GpuOptions {
+            rim_dir: field(&mut obj, "rim_dir", Self::WHAT)?,
+            ocsp_dir: field(&mut obj, "ocsp_dir", Self::WHAT)?,
+            at: field(&mut obj, "at", Self::WHAT)?,
+            policy: from_value(serde_json::Value::Object(obj), Self::WHAT)?,
         };
-        let obj = v
-            .as_object()
-            .ok_or_else(|| bad("not a JSON object".into()))?;
-        let mut o = GpuOptions::default();
-        for (k, val) in obj {
-            let boolean = || {
-                val.as_bool()
-                    .ok_or_else(|| bad(format!("{k} must be a boolean")))
-            };
-            let string = || {
-                val.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| bad(format!("{k} must be a string")))
-            };
-            match k.as_str() {
-                "rim_dir" if val.is_null() => {}
-                "ocsp_dir" if val.is_null() => {}
-                "at" if val.is_null() => {}
-                "expected_count" if val.is_null() => {}
-                "rim_dir" => o.rim_dir = Some(string()?),
-                "ocsp_dir" => o.ocsp_dir = Some(string()?),
-                "at" => {
-                    o.at = Some(match val {
-                        Value::String(t) => pki::parse_time(t)
-                            .ok_or_else(|| bad(format!("at {t:?} is not an RFC 3339 time")))?,
-                        _ => val.as_i64().ok_or_else(|| {
-                            bad("at must be RFC 3339 text or Unix seconds".into())
-                        })?,
-                    })
-                }
-                "expected_count" => {
-                    o.policy.expected_count = Some(
-                        val.as_u64()
-                            .and_then(|n| usize::try_from(n).ok())
-                            .ok_or_else(|| {
-                                bad("expected_count must be a non-negative integer".into())
-                            })?,
-                    )
-                }
-                "expected_arch" => o.policy.expected_arch = string()?,
-                "require_revocation" => o.policy.require_revocation = boolean()?,
-                "require_rims" => o.policy.require_rims = boolean()?,
-                "allow_expired_rims" => o.policy.allow_expired_rims = boolean()?,
-                "allow_hold_for_rims" => o.policy.allow_hold_for_rims = boolean()?,
-                other => return Err(bad(format!("unknown option {other:?}"))),
-            }
-        }
-        Ok(o)
+        options.policy.validate()?;
+        Ok(options)
     }
 }
 
@@ -118,6 +74,7 @@ pub fn verify_gpu(
     nonce_hex: &str,
     options: &GpuOptions,
 ) -> Result<Verdict, Error> {
+    options.policy.validate()?;
     let nonce = Nonce::normalize(nonce_hex)?;
     let mut verifier = GpuVerifier::new(options.policy.clone());
     if let Some(dir) = &options.rim_dir {
@@ -129,7 +86,7 @@ pub fn verify_gpu(
                 .map_err(|e| Error::InvalidArgument(format!("OCSP directory {dir}: {e}")))?,
         );
     }
-    let now = options.at.unwrap_or_else(unix_now);
+    let now = options.at.unwrap_or_else(crate::time::Time::now).unix();
     Ok(verifier.verify_json(gpu_json, &nonce.0, now))
 }
 
@@ -138,12 +95,4 @@ pub fn verify_gpu(
 pub fn clear_caches() {
     pki::clear_link_cache();
     rim::clear_cache();
-}
-
-/// The system clock as Unix seconds (0 if the clock is before 1970).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
 }

@@ -69,7 +69,7 @@ pub const MAX_JWKS_KEYS: usize = 64;
 pub const MAX_GPUS: usize = 64;
 
 /// The check id of every [`Check`] that [`EatReport::checks`] produces.
-pub const CHECK_ID: &str = "gpu.nras";
+pub const CHECK_ID: &str = super::ids::NRAS;
 
 /// The only JWS algorithm accepted.
 const ALG_ES384: &str = "ES384";
@@ -792,10 +792,10 @@ pub fn verdict_from_eat(
         v = v.with_fact("gpu.nras.kid", clip(kid));
     }
     if let Some(t) = o.issued_at {
-        v = v.with_fact("gpu.nras.issued_at", pki::format_time(t));
+        v = v.with_fact("gpu.nras.issued_at", crate::time::format_time(t));
     }
     if let Some(t) = o.expires {
-        v = v.with_fact("gpu.nras.expires", pki::format_time(t));
+        v = v.with_fact("gpu.nras.expires", crate::time::format_time(t));
     }
     if let Some(r) = o.overall_att_result {
         v = v.with_fact("gpu.nras.overall_att_result", r.to_string());
@@ -1088,9 +1088,9 @@ impl Ctx<'_> {
                     format!(
                         "the x5c certificate of {} is valid {} to {}, not at {}",
                         key.describe(),
-                        pki::format_time(cert.not_before),
-                        pki::format_time(cert.not_after),
-                        pki::format_time(self.now)
+                        crate::time::format_time(cert.not_before),
+                        crate::time::format_time(cert.not_after),
+                        crate::time::format_time(self.now)
                     ),
                 );
             }
@@ -1174,12 +1174,12 @@ impl Ctx<'_> {
                         FailureKind::Expired,
                         format!(
                             "expired at {} (exp), now is {} (leeway {leeway} s)",
-                            pki::format_time(exp),
-                            pki::format_time(now)
+                            crate::time::format_time(exp),
+                            crate::time::format_time(now)
                         ),
                     );
                 }
-                window.push(format!("exp {}", pki::format_time(exp)));
+                window.push(format!("exp {}", crate::time::format_time(exp)));
             }
             None => {
                 time_ok = false;
@@ -1195,12 +1195,12 @@ impl Ctx<'_> {
                     FailureKind::NotYetValid,
                     format!(
                         "not valid before {} (nbf), now is {} (leeway {leeway} s)",
-                        pki::format_time(nbf),
-                        pki::format_time(now)
+                        crate::time::format_time(nbf),
+                        crate::time::format_time(now)
                     ),
                 );
             }
-            window.insert(0, format!("nbf {}", pki::format_time(nbf)));
+            window.insert(0, format!("nbf {}", crate::time::format_time(nbf)));
         }
         if let Some(iat) = date("iat", f)
             && now.saturating_add(leeway) < iat
@@ -1210,15 +1210,15 @@ impl Ctx<'_> {
                 FailureKind::NotYetValid,
                 format!(
                     "issued in the future: iat {}, now is {} (leeway {leeway} s)",
-                    pki::format_time(iat),
-                    pki::format_time(now)
+                    crate::time::format_time(iat),
+                    crate::time::format_time(now)
                 ),
             );
         }
         if time_ok {
             f.ok(format!(
                 "valid at {} ({})",
-                pki::format_time(now),
+                crate::time::format_time(now),
                 window.join(", ")
             ));
         }

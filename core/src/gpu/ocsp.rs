@@ -1229,9 +1229,9 @@ fn check_responder(basic: &BasicResponse, issuer: &Certificate, now: i64) -> Res
     if now < responder.not_before || now > responder.not_after {
         return Err(format!(
             "delegated responder '{name}' is not valid at {} (valid {} to {})",
-            pki::format_time(now),
-            pki::format_time(responder.not_before),
-            pki::format_time(responder.not_after)
+            crate::time::format_time(now),
+            crate::time::format_time(responder.not_before),
+            crate::time::format_time(responder.not_after)
         ));
     }
     if !signature_verifies(basic, responder) {
@@ -1247,27 +1247,27 @@ fn check_freshness(single: &SingleResponse, now: i64) -> Result<(), String> {
     if this > now.saturating_add(MAX_CLOCK_SKEW_SECS) {
         return Err(format!(
             "thisUpdate {} is after now ({})",
-            pki::format_time(this),
-            pki::format_time(now)
+            crate::time::format_time(this),
+            crate::time::format_time(now)
         ));
     }
     match single.next_update {
         Some(next) if next < this => Err(format!(
             "nextUpdate {} is before thisUpdate {}",
-            pki::format_time(next),
-            pki::format_time(this)
+            crate::time::format_time(next),
+            crate::time::format_time(this)
         )),
         Some(next) if now > next.saturating_add(MAX_CLOCK_SKEW_SECS) => Err(format!(
             "stale: nextUpdate {} is before now ({})",
-            pki::format_time(next),
-            pki::format_time(now)
+            crate::time::format_time(next),
+            crate::time::format_time(now)
         )),
         Some(_) => Ok(()),
         None if now.saturating_sub(this) > MAX_AGE_WITHOUT_NEXT_UPDATE_SECS => Err(format!(
             "stale: no nextUpdate and thisUpdate {} is more than {} days before now ({})",
-            pki::format_time(this),
+            crate::time::format_time(this),
             MAX_AGE_WITHOUT_NEXT_UPDATE_SECS / 86_400,
-            pki::format_time(now)
+            crate::time::format_time(now)
         )),
         None => Ok(()),
     }

@@ -621,24 +621,6 @@ pub fn time_status(path: &[Arc<Certificate>], now: i64) -> ChainStatus {
     ChainStatus::Valid
 }
 
-/// Formats Unix seconds as RFC 3339 UTC (`2024-06-01T00:00:00Z`).
-pub fn format_time(unix: i64) -> String {
-    time::OffsetDateTime::from_unix_timestamp(unix)
-        .ok()
-        .and_then(|t| {
-            t.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_else(|| format!("@{unix}"))
-}
-
-/// Parses an RFC 3339 timestamp (`2024-06-01T00:00:00Z`, offsets allowed) to Unix seconds.
-pub fn parse_time(text: &str) -> Option<i64> {
-    time::OffsetDateTime::parse(text.trim(), &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(|t| t.unix_timestamp())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -722,12 +704,9 @@ mod tests {
     }
 
     #[test]
-    fn decimal_and_time() {
+    fn decimal() {
         assert_eq!(bytes_to_decimal(&[0]), "0");
         assert_eq!(bytes_to_decimal(&[1, 0]), "256");
-        assert_eq!(parse_time("2024-06-01T00:00:00Z"), Some(1_717_200_000));
-        assert_eq!(format_time(1_717_200_000), "2024-06-01T00:00:00Z");
-        assert_eq!(parse_time("yesterday"), None);
     }
 
     #[test]

@@ -459,7 +459,7 @@ impl GpuVerifier {
         );
         if let Some(t) = chain_report.earliest_not_after {
             g.facts
-                .push(("cert_expiration".into(), pki::format_time(t)));
+                .push(("cert_expiration".into(), crate::time::format_time(t)));
         }
         let path_names = chain_report
             .path
@@ -474,7 +474,7 @@ impl GpuVerifier {
                 CheckStatus::Pass,
                 format!(
                     "valid at {} to the pinned NVIDIA Device Identity CA: {path_names}",
-                    pki::format_time(call.now)
+                    crate::time::format_time(call.now)
                 ),
             ),
             other => push(
@@ -1048,7 +1048,7 @@ impl Revocation {
         match o {
             ocsp::OcspOutcome::Good { .. } => Revocation::Good,
             ocsp::OcspOutcome::Revoked { at, reason, .. } => {
-                let d = format!("since {}", pki::format_time(at));
+                let d = format!("since {}", crate::time::format_time(at));
                 match reason {
                     Some(r) if r.is_certificate_hold() => Revocation::Hold(d),
                     Some(r) => Revocation::Revoked(format!("{d}, reason {r:?}")),
@@ -1118,7 +1118,7 @@ fn chain_status_text(s: &ChainStatus) -> String {
         ChainStatus::Expired { subject, not_after } => {
             format!(
                 "expired: '{subject}' notAfter {}",
-                pki::format_time(*not_after)
+                crate::time::format_time(*not_after)
             )
         }
         ChainStatus::NotYetValid {
@@ -1127,7 +1127,7 @@ fn chain_status_text(s: &ChainStatus) -> String {
         } => {
             format!(
                 "not yet valid: '{subject}' notBefore {}",
-                pki::format_time(*not_before)
+                crate::time::format_time(*not_before)
             )
         }
         ChainStatus::Invalid(why) => format!("invalid: {why}"),

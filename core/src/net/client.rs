@@ -36,11 +36,11 @@ use crate::eth::Address;
 use crate::exchange::{DONE_EVENT, StreamVerifier, verify_response};
 use crate::gpu::ocsp::DirOcspSource;
 use crate::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
-use crate::gpu::unix_now;
 use crate::net::{CollateralClient, HttpClient, HttpOcspSource, HttpRimSource};
 use crate::nonce::Nonce;
 use crate::policy::Policy;
 use crate::report::ReportVerifier;
+use crate::time::unix_now;
 use crate::verdict::{Check, CheckStatus, Verdict};
 
 /// io.net's public gateway.
@@ -57,6 +57,74 @@ type Headers = Vec<(String, String)>;
 
 /// A progress callback: one line per network step (for a CLI, print it on stderr).
 pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
+
+/// The document form (the bindings' form). Keys, all optional: `base_url`, `api_key` (default
+/// `$IO_API_KEY`), `timeout_ms`, `retries`, `backoff_ms`, `policy` (object or text: JSON, TOML or
+/// a preset name), `allow_unverified`, `rim_dir`, `ocsp_dir`, `collateral` (JSON object or
+/// text), `pccs_url`, `at` (RFC 3339 or Unix seconds), `record_exchanges`, `headers` (object of
+/// strings). `null` means "not set"; unknown keys are refused. Defaults:
+/// [`ClientConfig::from_env`].
+impl crate::Options for ClientConfig {
+    const WHAT: &'static str = "client config";
+
+    fn from_value(value: Value) -> Result<ClientConfig, Error> {
+        let doc: ConfigDocument = crate::options::from_object(value, Self::WHAT)?;
+        let d = ClientConfig::from_env();
+        let c = ClientConfig {
+            base_url: doc.base_url.unwrap_or(d.base_url),
+            api_key: doc.api_key.or(d.api_key),
+            timeout: doc.timeout_ms.map_or(d.timeout, Duration::from_millis),
+            retries: doc.retries.unwrap_or(d.retries),
+            backoff: doc.backoff_ms.map_or(d.backoff, Duration::from_millis),
+            policy: doc.policy,
+            allow_unverified: doc.allow_unverified.unwrap_or(d.allow_unverified),
+            rim_dir: doc.rim_dir.map(PathBuf::from),
+            ocsp_dir: doc.ocsp_dir.map(PathBuf::from),
+            collateral: doc.collateral,
+            pccs_url: doc.pccs_url,
+            at: doc.at,
+            record_exchanges: doc.record_exchanges.unwrap_or(d.record_exchanges),
+            headers: doc.headers.unwrap_or_default().into_iter().collect(),
+            progress: None,
+        };
+        c.validate()?;
+        Ok(c)
+    }
+}
+
+/// The JSON form of [`ClientConfig`].
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigDocument {
+    #[serde(default)]
+    base_url: Option<String>,
+    #[serde(default)]
+    api_key: Option<String>,
+    #[serde(default)]
+    timeout_ms: Option<u64>,
+    #[serde(default)]
+    retries: Option<u32>,
+    #[serde(default)]
+    backoff_ms: Option<u64>,
+    #[serde(default, deserialize_with = "crate::policy::policy_or_text")]
+    policy: Policy,
+    #[serde(default)]
+    allow_unverified: Option<bool>,
+    #[serde(default)]
+    rim_dir: Option<String>,
+    #[serde(default)]
+    ocsp_dir: Option<String>,
+    #[serde(default, deserialize_with = "crate::options::json_document")]
+    collateral: Option<Vec<u8>>,
+    #[serde(default)]
+    pccs_url: Option<String>,
+    #[serde(default)]
+    at: Option<crate::time::Time>,
+    #[serde(default)]
+    record_exchanges: Option<bool>,
+    #[serde(default)]
+    headers: Option<std::collections::BTreeMap<String, String>>,
+}
 
 /// How to reach the gateway and how to judge what it says.
 #[derive(Clone)]
@@ -81,11 +149,11 @@ pub struct ClientConfig {
     /// Local DER OCSP responses, consulted before the live responders.
     pub ocsp_dir: Option<PathBuf>,
     /// Intel collateral JSON for the TDX quote; when `None` it is fetched (unless offline).
-    pub collateral: Option<String>,
+    pub collateral: Option<Vec<u8>>,
     /// Intel PCS or PCCS base URL for collateral (default Intel PCS).
     pub pccs_url: Option<String>,
-    /// Verification time, Unix seconds (default: the clock at attestation).
-    pub at: Option<i64>,
+    /// Verification time (default: the clock at attestation).
+    pub at: Option<crate::time::Time>,
     /// Keep every exchange in the session's bundle (default false: memory grows per call).
     pub record_exchanges: bool,
     /// Extra request headers sent to the gateway (e.g. an organisation header).
@@ -141,83 +209,26 @@ impl ClientConfig {
         }
     }
 
-    /// A config from JSON (the bindings' form). Keys, all optional: `base_url`, `api_key`
-    /// (default `$IO_API_KEY`), `timeout_ms`, `retries`, `backoff_ms`, `policy` (object or
-    /// text: JSON, TOML or a preset name), `allow_unverified`, `rim_dir`, `ocsp_dir`,
-    /// `collateral` (JSON object or text), `pccs_url`, `at` (RFC 3339 or Unix seconds),
-    /// `record_exchanges`, `headers` (object of strings). Unknown keys are refused.
-    pub fn from_json(text: &str) -> Result<ClientConfig, Error> {
-        let bad = |m: String| Error::InvalidArgument(format!("client config: {m}"));
-        let mut c = ClientConfig::from_env();
-        if text.trim().is_empty() {
-            return Ok(c);
+    /// What the types cannot say: every extra header is one HTTP can carry (a non-empty RFC
+    /// 9110 token as its name, no control character but tab in its value) — refused here
+    /// rather than retried later as a network failure.
+    pub fn validate(&self) -> Result<(), Error> {
+        let name_ok = |n: &str| {
+            !n.is_empty()
+                && n.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+        };
+        let value_ok = |v: &str| v.bytes().all(|b| b == b'\t' || (b >= 0x20 && b != 0x7f));
+        match self
+            .headers
+            .iter()
+            .find(|(n, v)| !name_ok(n) || !value_ok(v))
+        {
+            Some((n, _)) => Err(Error::InvalidArgument(format!(
+                "client config: header {n:?} is not a valid HTTP field"
+            ))),
+            None => Ok(()),
         }
-        crate::limits::check_json(text.as_bytes(), "the configuration").map_err(bad)?;
-        let v: Value = serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?;
-        let obj = v
-            .as_object()
-            .ok_or_else(|| bad("not a JSON object".into()))?;
-        for (k, val) in obj {
-            if val.is_null() {
-                continue;
-            }
-            let string = || {
-                val.as_str()
-                    .map(str::to_string)
-                    .ok_or_else(|| bad(format!("{k} must be a string")))
-            };
-            let number = || {
-                val.as_u64()
-                    .ok_or_else(|| bad(format!("{k} must be a non-negative integer")))
-            };
-            let boolean = || {
-                val.as_bool()
-                    .ok_or_else(|| bad(format!("{k} must be a boolean")))
-            };
-            match k.as_str() {
-                "base_url" => c.base_url = string()?,
-                "api_key" => c.api_key = Some(string()?),
-                "timeout_ms" => c.timeout = Duration::from_millis(number()?),
-                "retries" => {
-                    c.retries =
-                        u32::try_from(number()?).map_err(|_| bad("retries too large".into()))?
-                }
-                "backoff_ms" => c.backoff = Duration::from_millis(number()?),
-                "policy" => {
-                    c.policy = match val {
-                        Value::String(s) => Policy::parse(s)?,
-                        other => Policy::from_value(other)?,
-                    }
-                }
-                "allow_unverified" => c.allow_unverified = boolean()?,
-                "rim_dir" => c.rim_dir = Some(string()?.into()),
-                "ocsp_dir" => c.ocsp_dir = Some(string()?.into()),
-                "collateral" => {
-                    c.collateral = Some(match val {
-                        Value::String(s) => s.clone(),
-                        other => other.to_string(),
-                    })
-                }
-                "pccs_url" => c.pccs_url = Some(string()?),
-                "at" => c.at = Some(crate::report::parse_at(val).map_err(bad)?),
-                "record_exchanges" => c.record_exchanges = boolean()?,
-                "headers" => {
-                    let m = val
-                        .as_object()
-                        .ok_or_else(|| bad("headers must be an object of strings".into()))?;
-                    c.headers = m
-                        .iter()
-                        .map(|(k, v)| {
-                            v.as_str()
-                                .map(|v| (k.clone(), v.to_string()))
-                                .ok_or_else(|| bad("headers must be an object of strings".into()))
-                        })
-                        .collect::<Result<_, _>>()?;
-                }
-                other => return Err(bad(format!("unknown key {other:?}"))),
-            }
-        }
-        Ok(c)
     }
 
     fn say(&self, line: &str) {
@@ -263,7 +274,7 @@ pub struct ChatResponse {
 
 /// The check id added to every exchange verdict of a session: the attestation that pinned
 /// the key verified.
-pub const SESSION_ATTESTATION: &str = "session.attestation";
+pub const SESSION_ATTESTATION: &str = crate::checks::SESSION_ATTESTATION;
 
 /// An attested session with one model (see the [module documentation](self)).
 pub struct Session {
@@ -490,7 +501,7 @@ impl Session {
             return Err(status_error(r, "attestation"));
         }
         let report = read_body(r, "attestation")?;
-        let now = config.at.unwrap_or_else(unix_now);
+        let now = config.at.map_or_else(unix_now, crate::time::Time::unix);
         let (verdict, bundle) = verify_attestation(&config, &report, &nonce, now)?;
         config.say(&format!(
             "attestation {}",
@@ -764,7 +775,7 @@ pub fn verify_attestation(
             }
             config.say(&format!("Intel collateral from {}", client.base_url()));
             match client.fetch(&q, now) {
-                Ok(f) => collateral = Some(f.json),
+                Ok(f) => collateral = Some(f.json.into_bytes()),
                 Err(why) => config.say(&format!("no Intel collateral: {why}")),
             }
         }
@@ -773,7 +784,7 @@ pub fn verify_attestation(
         .with_rims(recorder.rims(rims))
         .with_ocsp(recorder.ocsp(ocsp));
     if let Some(c) = &collateral {
-        verifier = verifier.with_collateral(c.clone().into_bytes());
+        verifier = verifier.with_collateral(c.clone());
     }
     config.say("verifying the attestation");
     let verdict = verifier.verify(report, nonce, now);
@@ -787,7 +798,7 @@ pub fn verify_attestation(
         nonce: nonce.to_hex(),
         attestation,
         collateral: collateral
-            .and_then(|c| crate::limits::json_from_slice(c.as_bytes(), "the collateral").ok()),
+            .and_then(|c| crate::limits::json_from_slice(&c, "the collateral").ok()),
         rims: recorder.recorded_rims(),
         ocsp: recorder.recorded_ocsp(),
         policy: config.policy.clone(),

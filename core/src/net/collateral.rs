@@ -44,8 +44,8 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
 use super::{HttpClient, check_url, key_allowed, read_limited, status_error, write_atomically};
-use crate::gpu::pki::{format_time, parse_time};
 use crate::tdx::{MAX_COLLATERAL_LEN, TdxPolicy};
+use crate::time::{format_time, parse_time};
 
 /// Intel's Provisioning Certification Service (PCS); the v4 API is under this base.
 pub const INTEL_PCS_URL: &str = "https://api.trustedservices.intel.com";
@@ -428,7 +428,7 @@ impl CollateralClient {
             });
         }
         let collateral = self.fetch_live(fmspc, ca)?;
-        let fetched_at = crate::gpu::unix_now();
+        let fetched_at = crate::time::unix_now();
         if let Some(path) = &path
             && let Err(e) = self.write_cache(path, fmspc, ca, fetched_at, &collateral)
         {
@@ -495,7 +495,7 @@ impl CollateralClient {
             .map_err(|e| format!("malformed collateral ({e})"))?;
         check_shape(&collateral, fmspc)?;
 
-        let wall = crate::gpu::unix_now();
+        let wall = crate::time::unix_now();
         let age = wall.saturating_sub(fetched_at);
         if age < -CLOCK_SLACK_SECS {
             return Err(format!(

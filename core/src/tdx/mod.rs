@@ -113,54 +113,34 @@ pub struct TdxOptions {
     pub nonce: Option<String>,
     /// The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
     pub report_data: Option<String>,
-    /// Verification time, Unix seconds; `None` = the system clock at the call.
-    pub at: Option<i64>,
+    /// Verification time; `None` = the system clock at the call.
+    pub at: Option<crate::time::Time>,
     /// The appraisal policy.
     pub policy: TdxPolicy,
 }
 
-impl TdxOptions {
-    /// Options from a JSON object: `nonce`, `report_data` (hex strings), `at` (RFC 3339 text or
-    /// Unix seconds) and every [`TdxPolicy::from_json`] key. Unknown keys are refused.
-    pub fn from_json(text: &str) -> Result<TdxOptions, Error> {
-        let bad = |m: String| Error::InvalidArgument(format!("TDX options: {m}"));
-        let mut v: Value = if text.trim().is_empty() {
-            Value::Object(Default::default())
-        } else {
-            crate::limits::check_json(text.as_bytes(), "the options").map_err(bad)?;
-            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
-        };
-        let obj = v
-            .as_object_mut()
-            .ok_or_else(|| bad("not a JSON object".into()))?;
-        let mut o = TdxOptions::default();
-        let take_str =
-            |obj: &mut serde_json::Map<String, Value>, k: &str| -> Result<Option<String>, Error> {
-                match obj.remove(k) {
-                    None | Some(Value::Null) => Ok(None),
-                    Some(Value::String(s)) => Ok(Some(s)),
-                    Some(_) => Err(Error::InvalidArgument(format!(
-                        "TDX options: {k} must be a string"
-                    ))),
-                }
-            };
-        o.nonce = take_str(obj, "nonce")?;
-        o.report_data = take_str(obj, "report_data")?;
-        o.at = match obj.remove("at") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(t)) => Some(
-                crate::gpu::pki::parse_time(&t)
-                    .ok_or_else(|| bad(format!("at {t:?} is not an RFC 3339 time")))?,
-            ),
-            Some(n) => Some(
-                n.as_i64()
-                    .ok_or_else(|| bad("at must be RFC 3339 text or Unix seconds".into()))?,
-            ),
-        };
-        o.policy = TdxPolicy::from_json(&v.to_string())?;
-        Ok(o)
-    }
+/// The document form: `nonce`, `report_data` (hex strings), `at` (RFC 3339 text or Unix
+/// seconds) and every [`TdxPolicy`] key beside them. `null` means "not set"; unknown keys are
+/// refused.
+impl crate::Options for TdxOptions {
+    const WHAT: &'static str = "TDX options";
 
+    fn from_value(value: Value) -> Result<TdxOptions, Error> {
+        use crate::options::{field, object_of};
+        let mut obj = object_of(value, Self::WHAT)?;
+        let nonce = field(&mut obj, "nonce", Self::WHAT)?;
+        let report_data = field(&mut obj, "report_data", Self::WHAT)?;
+        let at = field(&mut obj, "at", Self::WHAT)?;
+        Ok(TdxOptions {
+            nonce,
+            report_data,
+            at,
+            policy: TdxPolicy::from_value(Value::Object(obj))?,
+        })
+    }
+}
+
+impl TdxOptions {
     /// The expected REPORTDATA these options describe.
     pub fn expected(&self) -> Result<ExpectedReportData, Error> {
         match (&self.nonce, &self.report_data) {
@@ -182,8 +162,9 @@ pub fn verify_tdx_with(
     collateral_json: &[u8],
     options: &TdxOptions,
 ) -> Result<Verdict, Error> {
+    options.policy.validate()?;
     let expected = options.expected()?;
-    let now = options.at.unwrap_or_else(crate::gpu::unix_now);
+    let now = options.at.unwrap_or_else(crate::time::Time::now).unix();
     Ok(verify_tdx(
         quote,
         collateral_json,
@@ -191,6 +172,45 @@ pub fn verify_tdx_with(
         &options.policy,
         now,
     ))
+}
+
+/// [`verify_tdx_without_collateral`] under `options`.
+pub fn verify_tdx_without_collateral_with(
+    quote: &[u8],
+    options: &TdxOptions,
+    why: &str,
+) -> Result<Verdict, Error> {
+    let expected = options.expected()?;
+    let now = options.at.unwrap_or_else(crate::time::Time::now).unix();
+    Ok(verify_tdx_without_collateral(
+        quote,
+        &expected,
+        &options.policy,
+        now,
+        why,
+    ))
+}
+
+/// Verifies a quote for which no Intel collateral could be had (`why` says so): the quote's
+/// own checks still run, and `tdx.collateral` is skipped with the reason — never passed — so
+/// the quote is not verified, nor is anything only the collateral could authenticate.
+pub fn verify_tdx_without_collateral(
+    quote_input: &[u8],
+    expected: &ExpectedReportData,
+    policy: &TdxPolicy,
+    now: i64,
+    why: &str,
+) -> Verdict {
+    let v = verify_tdx(quote_input, b"", expected, policy, now);
+    let mut checks = v.checks;
+    for c in &mut checks {
+        // A quote that parsed gets a failed row for the empty collateral: say why instead.
+        if c.id == ids::COLLATERAL && c.status == CheckStatus::Fail {
+            c.status = CheckStatus::Skip;
+            c.detail = format!("no collateral: {why}");
+        }
+    }
+    Verdict::from_checks(checks, None).with_facts_from(v.facts)
 }
 
 /// Verifies a TDX quote (raw or hex) with Intel collateral (dcap-qvl's `QuoteCollateralV3` JSON)
@@ -298,7 +318,7 @@ pub fn verify_tdx(
             ));
             facts.push((
                 "collateral_expires".into(),
-                crate::gpu::pki::format_time(
+                crate::time::format_time(
                     i64::try_from(claims.earliest_expiration_date).unwrap_or(i64::MAX),
                 ),
             ));
@@ -633,7 +653,7 @@ struct CollateralDates {
 fn collateral_dates(c: &QuoteCollateralV3) -> CollateralDates {
     let issue = |text: &str| -> Option<i64> {
         let v: Value = crate::limits::json_from_slice(text.as_bytes(), "JSON").ok()?;
-        crate::gpu::pki::parse_time(v.get("issueDate")?.as_str()?)
+        crate::time::parse_time(v.get("issueDate")?.as_str()?)
     };
     CollateralDates {
         tcb_info_issued: issue(&c.tcb_info),
@@ -650,8 +670,8 @@ fn collateral_check(
     let expires = i64::try_from(claims.earliest_expiration_date).unwrap_or(i64::MAX);
     let base = format!(
         "TCB Info, QE Identity and CRLs are signed by Intel and current at {} (the earliest expires {})",
-        crate::gpu::pki::format_time(now),
-        crate::gpu::pki::format_time(expires)
+        crate::time::format_time(now),
+        crate::time::format_time(expires)
     );
     let Some(max_age) = policy.max_collateral_age_secs else {
         return (CheckStatus::Pass, base);
@@ -671,7 +691,7 @@ fn collateral_check(
             CheckStatus::Fail,
             format!(
                 "collateral issued {} is {age} s old, more than the policy's {max_age} s",
-                crate::gpu::pki::format_time(issued)
+                crate::time::format_time(issued)
             ),
         )
     } else {
@@ -685,6 +705,7 @@ fn collateral_check(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Options as _;
 
     #[test]
     fn quote_input_shapes() {
@@ -713,7 +734,7 @@ mod tests {
         assert!(o.expected().is_err());
         let o = TdxOptions::from_json(r#"{"nonce":"ab","at":"2025-06-20T06:13:20Z","mrtd":[]}"#)
             .unwrap();
-        assert_eq!(o.at, Some(1_750_400_000));
+        assert_eq!(o.at, Some(crate::time::Time::from_unix(1_750_400_000)));
         assert!(TdxOptions::from_json(r#"{"nonce":1}"#).is_err());
         assert!(TdxOptions::from_json(r#"{"noncе":"ab"}"#).is_err());
     }

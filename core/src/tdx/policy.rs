@@ -24,8 +24,11 @@ pub const TCB_STATUSES: &[&str] = &[
     "Revoked",
 ];
 
-/// What a relying party accepts for a TDX quote.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What a relying party accepts for a TDX quote. Its JSON/TOML form has exactly these keys
+/// (unknown keys are refused), each optional: a missing key keeps the default. Byte values are
+/// hex (an optional `0x`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct TdxPolicy {
     /// Accepted TCB statuses (default `["UpToDate"]`). `Revoked` is never accepted.
     pub accepted_tcb_statuses: Vec<String>,
@@ -34,20 +37,28 @@ pub struct TdxPolicy {
     /// Accept debug or profiling TDs (default false; never do this in production).
     pub allow_debug: bool,
     /// Exact TDATTRIBUTES (8 bytes as in the quote), when pinned.
+    #[serde(with = "crate::options::hex_bytes::opt")]
     pub td_attributes: Option<[u8; 8]>,
     /// Allowed MRTD values (48 bytes each); empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub mrtd: Vec<[u8; 48]>,
     /// Allowed RTMR0 values; empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub rtmr0: Vec<[u8; 48]>,
     /// Allowed RTMR1 values; empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub rtmr1: Vec<[u8; 48]>,
     /// Allowed RTMR2 values; empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub rtmr2: Vec<[u8; 48]>,
     /// Allowed RTMR3 values; empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub rtmr3: Vec<[u8; 48]>,
     /// Allowed MRSEAM (TDX module) values; empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub mrseam: Vec<[u8; 48]>,
     /// Allowed XFAM values (8 bytes); empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
     pub xfam: Vec<[u8; 8]>,
     /// Refuse collateral whose TCB Info or QE Identity was issued longer ago than this.
     pub max_collateral_age_secs: Option<u64>,
@@ -75,106 +86,35 @@ impl Default for TdxPolicy {
     }
 }
 
-fn hex_fixed<const N: usize>(key: &str, v: &Value) -> Result<[u8; N], Error> {
-    let text = v.as_str().ok_or_else(|| {
-        Error::InvalidArgument(format!("TDX policy: {key} entries must be hex strings"))
-    })?;
-    let t = text.strip_prefix("0x").unwrap_or(text);
-    let bytes =
-        hex::decode(t).map_err(|e| Error::InvalidArgument(format!("TDX policy: {key}: {e}")))?;
-    bytes.try_into().map_err(|b: Vec<u8>| {
-        Error::InvalidArgument(format!(
-            "TDX policy: {key} values must be {N} bytes, got {}",
-            b.len()
-        ))
-    })
-}
+/// The document form (the `--policy FILE` format and the C ABI's). All keys optional:
+/// `accepted_tcb_statuses`, `rejected_advisories` (string arrays), `allow_debug` (bool),
+/// `td_attributes` (16 hex digits), `mrtd`, `rtmr0`…`rtmr3`, `mrseam` (arrays of 96 hex
+/// digits), `xfam` (array of 16 hex digits), `max_collateral_age_secs`,
+/// `min_tcb_eval_data_number` (integers). Unknown keys and unknown status names are refused.
+impl crate::Options for TdxPolicy {
+    const WHAT: &'static str = "TDX policy";
 
-fn hex_list<const N: usize>(key: &str, v: &Value) -> Result<Vec<[u8; N]>, Error> {
-    v.as_array()
-        .ok_or_else(|| {
-            Error::InvalidArgument(format!("TDX policy: {key} must be an array of hex strings"))
-        })?
-        .iter()
-        .map(|x| hex_fixed::<N>(key, x))
-        .collect()
+    fn from_value(v: Value) -> Result<TdxPolicy, Error> {
+        let p: TdxPolicy = crate::options::from_object(v, Self::WHAT)?;
+        p.validate()?;
+        Ok(p)
+    }
 }
 
 impl TdxPolicy {
-    /// A policy from JSON (the `--policy FILE` format and the C ABI's). All keys optional:
-    /// `accepted_tcb_statuses`, `rejected_advisories` (string arrays), `allow_debug` (bool),
-    /// `td_attributes` (16 hex digits), `mrtd`, `rtmr0`…`rtmr3`, `mrseam` (arrays of 96 hex
-    /// digits), `xfam` (array of 16 hex digits), `max_collateral_age_secs`,
-    /// `min_tcb_eval_data_number` (integers). Unknown keys and unknown status names are refused.
-    pub fn from_json(text: &str) -> Result<TdxPolicy, Error> {
+    /// What the types cannot say: every accepted status is one Intel defines, and never
+    /// `Revoked`.
+    pub fn validate(&self) -> Result<(), Error> {
         let bad = |m: String| Error::InvalidArgument(format!("TDX policy: {m}"));
-        let v: Value = if text.trim().is_empty() {
-            Value::Object(Default::default())
-        } else {
-            crate::limits::check_json(text.as_bytes(), "the policy").map_err(bad)?;
-            serde_json::from_str(text).map_err(|e| bad(format!("not JSON: {e}")))?
-        };
-        let obj = v
-            .as_object()
-            .ok_or_else(|| bad("not a JSON object".into()))?;
-        let mut p = TdxPolicy::default();
-        for (k, val) in obj {
-            let strings = || -> Result<Vec<String>, Error> {
-                val.as_array()
-                    .ok_or_else(|| bad(format!("{k} must be an array of strings")))?
-                    .iter()
-                    .map(|s| {
-                        s.as_str()
-                            .map(str::to_string)
-                            .ok_or_else(|| bad(format!("{k} must be an array of strings")))
-                    })
-                    .collect()
-            };
-            match k.as_str() {
-                "accepted_tcb_statuses" => {
-                    let list = strings()?;
-                    for s in &list {
-                        if !TCB_STATUSES.contains(&s.as_str()) {
-                            return Err(bad(format!("unknown TCB status {s:?}")));
-                        }
-                        if s == "Revoked" {
-                            return Err(bad("Revoked can never be accepted".into()));
-                        }
-                    }
-                    p.accepted_tcb_statuses = list;
-                }
-                "rejected_advisories" => p.rejected_advisories = strings()?,
-                "allow_debug" => {
-                    p.allow_debug = val
-                        .as_bool()
-                        .ok_or_else(|| bad("allow_debug must be a boolean".into()))?
-                }
-                "td_attributes" => p.td_attributes = Some(hex_fixed::<8>(k, val)?),
-                "mrtd" => p.mrtd = hex_list(k, val)?,
-                "rtmr0" => p.rtmr0 = hex_list(k, val)?,
-                "rtmr1" => p.rtmr1 = hex_list(k, val)?,
-                "rtmr2" => p.rtmr2 = hex_list(k, val)?,
-                "rtmr3" => p.rtmr3 = hex_list(k, val)?,
-                "mrseam" => p.mrseam = hex_list(k, val)?,
-                "xfam" => p.xfam = hex_list(k, val)?,
-                "max_collateral_age_secs" => {
-                    p.max_collateral_age_secs = Some(val.as_u64().ok_or_else(|| {
-                        bad("max_collateral_age_secs must be a non-negative integer".into())
-                    })?)
-                }
-                "min_tcb_eval_data_number" => {
-                    p.min_tcb_eval_data_number = Some(
-                        val.as_u64()
-                            .and_then(|n| u32::try_from(n).ok())
-                            .ok_or_else(|| {
-                                bad("min_tcb_eval_data_number must be a small integer".into())
-                            })?,
-                    )
-                }
-                other => return Err(bad(format!("unknown key {other:?}"))),
+        for s in &self.accepted_tcb_statuses {
+            if !TCB_STATUSES.contains(&s.as_str()) {
+                return Err(bad(format!("unknown TCB status {s:?}")));
+            }
+            if s == "Revoked" {
+                return Err(bad("Revoked can never be accepted".into()));
             }
         }
-        Ok(p)
+        Ok(())
     }
 
     pub(crate) fn tcb_check(
@@ -386,6 +326,7 @@ impl TdxPolicy {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Options as _;
 
     fn td(attrs: [u8; 8]) -> TDReport10 {
         TDReport10 {

@@ -3154,6 +3154,21 @@ public func verifyGpu(gpuJson: Data, nonce: String, options: GpuOptions = GpuOpt
 })
 }
 /**
+ * `verifyGpu` with the options as JSON text in the shared document form (snake_case keys, as
+ * in the C ABI and the conformance vectors: `rim_dir`, `at`, `expected_count`, …; unknown
+ * keys are an `InvalidArgument` error). For options kept in files or configuration.
+ */
+public func verifyGpuJson(gpuJson: Data, nonce: String, optionsJson: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_gpu_json(
+        FfiConverterData.lower(gpuJson),
+        FfiConverterString.lower(nonce),
+        FfiConverterString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+/**
  * Parses a policy — JSON, TOML or a preset name — and returns it as normalised JSON, every
  * field explicit (what `verifyReport` will apply). Unknown keys are refused, so a typo cannot
  * silently weaken a policy. Errors: `InvalidArgument` with the reason.
@@ -3196,6 +3211,20 @@ public func verifyBundle(bundle: Data, options: BundleOptions = BundleOptions())
 })
 }
 /**
+ * `verifyBundle` with the options as JSON text in the shared document form (`at`: RFC 3339
+ * text, Unix seconds or `"recorded"`; `policy`: an object, text or `"recorded"`; unknown keys
+ * are an `InvalidArgument` error).
+ */
+public func verifyBundleJson(bundle: Data, optionsJson: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_bundle_json(
+        FfiConverterData.lower(bundle),
+        FfiConverterString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+/**
  * Verifies a whole io.net attestation — the JSON bytes of the `/v1/private/attestation`
  * answer — for the nonce you sent: the nonce echo, every GPU report (see `verifyGpu`), the TDX
  * quote with REPORTDATA = nonce ‖ 32 zero bytes (see `verifyTdx`), the image digest against
@@ -3220,6 +3249,21 @@ public func verifyReport(report: Data, options: ReportOptions)throws  -> Verdict
 })
 }
 /**
+ * `verifyReport` with the options as JSON text in the shared document form (snake_case keys,
+ * as in the C ABI and the conformance vectors: `nonce`, `policy` (an object or text),
+ * `rim_dir`, `collateral` (an object or text), `at`, …; unknown keys are an `InvalidArgument`
+ * error).
+ */
+public func verifyReportJson(report: Data, optionsJson: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_report_json(
+        FfiConverterData.lower(report),
+        FfiConverterString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+/**
  * Verifies an Intel TDX quote — io.net's `cpu.quote` (the hex text's bytes, with or without
  * `0x`) or the raw binary quote — with Intel's collateral for it (the bytes of dcap-qvl's
  * `QuoteCollateralV3` JSON: TCB Info, QE Identity, CRLs and their chains). Offline: nothing is
@@ -3238,6 +3282,21 @@ public func verifyTdx(quote: Data, collateral: Data, options: TdxOptions = TdxOp
         FfiConverterData.lower(quote),
         FfiConverterData.lower(collateral),
         FfiConverterTypeTdxOptions_lower(options),uniffiCallStatus
+    )
+})
+}
+/**
+ * `verifyTdx` with the options as JSON text in the shared document form (snake_case keys, as
+ * in the C ABI and the conformance vectors: `nonce`, `at`, `accepted_tcb_statuses`, …;
+ * unknown keys are an `InvalidArgument` error).
+ */
+public func verifyTdxJson(quote: Data, collateral: Data, optionsJson: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verify_tdx_json(
+        FfiConverterData.lower(quote),
+        FfiConverterData.lower(collateral),
+        FfiConverterString.lower(optionsJson),uniffiCallStatus
     )
 })
 }
@@ -3284,6 +3343,9 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 7327) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_gpu_json() != 23660) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_ccverify_uniffi_checksum_func_load_policy() != 1847) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -3293,10 +3355,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_func_verify_bundle() != 19867) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle_json() != 10288) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_ccverify_uniffi_checksum_func_verify_report() != 48516) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_report_json() != 3015) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_ccverify_uniffi_checksum_func_verify_tdx() != 44301) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_verify_tdx_json() != 47082) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 41228) {

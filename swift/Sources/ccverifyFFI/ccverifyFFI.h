@@ -390,6 +390,11 @@ uint64_t uniffi_ccverify_uniffi_fn_func_list_models(RustBuffer config
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU_JSON
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu_json(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LOAD_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LOAD_POLICY
 RustBuffer uniffi_ccverify_uniffi_fn_func_load_policy(RustBuffer text, RustCallStatus *_Nonnull out_status
@@ -406,14 +411,29 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_policy_presets(RustCallStatus *_Nonnul
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_bundle(RustBuffer bundle, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_BUNDLE_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_BUNDLE_JSON
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_bundle_json(RustBuffer bundle, RustBuffer options_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_REPORT
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_report(RustBuffer report, RustBuffer options, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_REPORT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_REPORT_JSON
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_report_json(RustBuffer report, RustBuffer options_json, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_tdx(RustBuffer quote, RustBuffer collateral, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_TDX_JSON
+RustBuffer uniffi_ccverify_uniffi_fn_func_verify_tdx_json(RustBuffer quote, RustBuffer collateral, RustBuffer options_json, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUSTBUFFER_ALLOC
@@ -730,6 +750,12 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU_JSON
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LOAD_POLICY
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LOAD_POLICY
 uint16_t uniffi_ccverify_uniffi_checksum_func_load_policy(void
@@ -748,15 +774,33 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_bundle(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_BUNDLE_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_BUNDLE_JSON
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_bundle_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_REPORT
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_REPORT
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_report(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_REPORT_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_REPORT_JSON
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_report_json(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_TDX
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_TDX
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_tdx(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_TDX_JSON
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_TDX_JSON
+uint16_t uniffi_ccverify_uniffi_checksum_func_verify_tdx_json(void
     
 );
 #endif

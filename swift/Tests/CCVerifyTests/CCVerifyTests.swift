@@ -229,9 +229,16 @@ final class CCVerifyTests: XCTestCase {
                 ? ["nonce", "policy", "rim_dir", "ocsp_dir", "collateral", "at"] : ["at", "policy"]
             let unknown = Set(given.keys).subtracting(carried)
             if !unknown.isEmpty {
-                // A misspelt option, refused by the JSON forms at run time, has no field in the
-                // typed records: here it cannot even be written.
-                XCTAssertEqual(expectedError, "invalid_argument", "\(name): options \(unknown)")
+                // A misspelt option has no field in the typed records; the JSON entry points read
+                // the same options as text and must refuse it with the code.
+                let json = String(decoding: try JSONSerialization.data(withJSONObject: case_["options"]!), as: UTF8.self)
+                let bundleFile = case_["bundle_file"] as? String
+                XCTAssertThrowsError(try kind == "report"
+                    ? verifyReportJson(report: Data((case_["report"] as! String).utf8), optionsJson: json)
+                    : verifyBundleJson(bundle: try Data(contentsOf: reportDir.appendingPathComponent(bundleFile!)), optionsJson: json),
+                    name) { error in
+                    XCTAssertEqual(self.code(of: error), expectedError, "\(name): options \(unknown): \(error)")
+                }
                 continue
             }
             let call: () throws -> Verdict
@@ -281,6 +288,37 @@ final class CCVerifyTests: XCTestCase {
                 XCTAssertEqual(verdict.facts[fact], value, "\(name): fact \(fact)")
             }
             XCTAssertFalse((verdict.facts["summary"] ?? "").isEmpty, "\(name): no summary fact")
+        }
+    }
+
+    /// Every case of tests/vectors/options/cases.json through the JSON-options entry points, as
+    /// Kotlin's OptionsTest runs them: the shared error code, or a verdict when accepted.
+    func testOptionsCases() throws {
+        let vectors = root.appendingPathComponent("tests/vectors")
+        let doc = try JSONSerialization.jsonObject(
+            with: Data(contentsOf: vectors.appendingPathComponent("options/cases.json"))) as! [String: Any]
+        let bundle = try Data(contentsOf: vectors.appendingPathComponent("report/bundle-real.json"))
+        let nonce = doc["gpu_nonce"] as! String
+        let cases = doc["cases"] as! [[String: Any]]
+        XCTAssertGreaterThanOrEqual(cases.count, 50)
+        for case_ in cases {
+            let name = case_["name"] as! String
+            let json = String(decoding: try JSONSerialization.data(withJSONObject: case_["options"]!), as: UTF8.self)
+            let call: () throws -> Any
+            switch case_["schema"] as! String {
+            case "gpu": call = { try verifyGpuJson(gpuJson: Data("{}".utf8), nonce: nonce, optionsJson: json) }
+            case "tdx": call = { try verifyTdxJson(quote: Data("00".utf8), collateral: Data("{}".utf8), optionsJson: json) }
+            case "report": call = { try verifyReportJson(report: Data("{}".utf8), optionsJson: json) }
+            case "bundle": call = { try verifyBundleJson(bundle: bundle, optionsJson: json) }
+            default: call = { try loadPolicy(text: json) }
+            }
+            if let expected = case_["error"] as? String {
+                XCTAssertThrowsError(try call(), name) { error in
+                    XCTAssertEqual(self.code(of: error), expected, "\(name): \(error)")
+                }
+            } else {
+                XCTAssertNoThrow(try call(), name)
+            }
         }
     }
 
