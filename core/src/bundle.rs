@@ -40,7 +40,6 @@ use crate::Error;
 use crate::exchange::{verify_response, verify_stream};
 use crate::gpu::MemoryOcspSource;
 use crate::gpu::ocsp::{OcspFetched, OcspSource};
-use crate::gpu::pki::Certificate;
 use crate::gpu::source::{MemoryRimSource, RimSource};
 use crate::nonce::Nonce;
 use crate::policy::Policy;
@@ -48,6 +47,7 @@ use crate::report::{Attestation, ReportVerifier};
 use crate::time::Time;
 use crate::time::format_time;
 use crate::verdict::{Check, CheckStatus, Verdict};
+use crate::x509::Certificate;
 
 /// The `format` value of bundles this version writes and reads.
 pub const BUNDLE_FORMAT: &str = "ccverify-bundle/1";

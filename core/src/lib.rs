@@ -19,6 +19,7 @@
 
 pub mod bundle;
 pub mod checks;
+pub mod crypto;
 pub mod error;
 pub mod eth;
 pub mod exchange;
@@ -36,6 +37,8 @@ pub mod sandbox;
 pub mod tdx;
 pub mod time;
 pub mod verdict;
+pub mod x509;
+pub mod xml;
 
 pub use checks::CHECKS;
 pub use error::{Error, ErrorKind};

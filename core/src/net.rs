@@ -46,10 +46,10 @@ use serde_json::Value;
 use crate::gpu::MAX_GPU_JSON;
 use crate::gpu::nras::{self, Jwks};
 use crate::gpu::ocsp::{self, OcspFetched, OcspSource};
-use crate::gpu::pki::{Certificate, ChainStatus};
 use crate::gpu::roots::TrustAnchors;
 use crate::gpu::source::{MAX_RIM_LEN, RimSource};
 use crate::verdict::{Check, CheckStatus, Verdict};
+use crate::x509::{Certificate, ChainStatus};
 
 pub mod client;
 pub mod collateral;

@@ -152,6 +152,12 @@ fn camel_error(e: Error, renamed: &BTreeMap<String, String>) -> Error {
 /// A document-form value with its keys in camelCase (except inside [`DATA_KEYS`]) and `null`
 /// members left out: how a JavaScript binding hands a policy back.
 pub fn to_camel(value: Value) -> Value {
+    rebuild(value, &camel)
+}
+
+/// `value` with every `null` member left out and every key passed through `key`, recursively
+/// (members named in [`DATA_KEYS`] are data: kept as they are).
+fn rebuild(value: Value, key: &dyn Fn(&str) -> String) -> Value {
     match value {
         Value::Object(members) => Value::Object(
             members
@@ -161,13 +167,13 @@ pub fn to_camel(value: Value) -> Value {
                     let v = if DATA_KEYS.contains(&k.as_str()) {
                         v
                     } else {
-                        to_camel(v)
+                        rebuild(v, key)
                     };
-                    (camel(&k), v)
+                    (key(&k), v)
                 })
                 .collect(),
         ),
-        Value::Array(items) => Value::Array(items.into_iter().map(to_camel).collect()),
+        Value::Array(items) => Value::Array(items.into_iter().map(|v| rebuild(v, key)).collect()),
         other => other,
     }
 }
@@ -194,7 +200,7 @@ pub(crate) fn from_value_with<T>(
     // `null` means "not set" for every member (but inside data such as collateral, handed on
     // as it is).
     let value = match value {
-        Value::Object(_) => without_nulls(value),
+        Value::Object(_) => rebuild(value, &str::to_string),
         other => other,
     };
     let mut track = serde_path_to_error::Track::new();
@@ -238,27 +244,6 @@ pub(crate) fn field<T: DeserializeOwned>(
     take(obj, key)
         .map(|v| from_value(v, &format!("{what}: {key}")))
         .transpose()
-}
-
-/// `value` with every `null` member removed, recursively (not inside [`DATA_KEYS`]).
-fn without_nulls(value: Value) -> Value {
-    match value {
-        Value::Object(members) => Value::Object(
-            members
-                .into_iter()
-                .filter(|(_, v)| !v.is_null())
-                .map(|(k, v)| {
-                    let v = if DATA_KEYS.contains(&k.as_str()) {
-                        v
-                    } else {
-                        without_nulls(v)
-                    };
-                    (k, v)
-                })
-                .collect(),
-        ),
-        other => other,
-    }
 }
 
 /// A JSON object from options text: empty (or blank) text is `{}`; anything but an object is

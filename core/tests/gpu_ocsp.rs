@@ -13,7 +13,7 @@ use ccverify::gpu::ocsp::{
     self, CertId, CertStatus, DirOcspSource, HashAlgorithm, MemoryOcspSource, NoOcsp, OcspOutcome,
     OcspSource, ResponderId, ResponseStatus, RevocationReason,
 };
-use ccverify::gpu::pki::{self, Certificate, ChainStatus, LeafUse};
+use ccverify::x509::{self, Certificate, ChainStatus, LeafUse};
 use serde_json::Value;
 
 fn dir() -> PathBuf {
@@ -157,7 +157,7 @@ fn test_pki_is_consistent_with_pki_rs() {
     let root = f.anchor();
     for leaf in ["leaf", "leaf_other", "responder", "responder_no_eku"] {
         let chain = [Arc::clone(f.cert(leaf)), Arc::clone(f.cert("intermediate"))];
-        let report = pki::validate_chain(&chain, root, f.now, LeafUse::DigitalSignature);
+        let report = x509::validate_chain(&chain, root, f.now, LeafUse::DigitalSignature);
         assert_eq!(report.status, ChainStatus::Valid, "{leaf}");
     }
     let chain = [
@@ -165,7 +165,7 @@ fn test_pki_is_consistent_with_pki_rs() {
         Arc::clone(f.cert("intermediate")),
     ];
     assert!(matches!(
-        pki::validate_chain(&chain, root, f.now, LeafUse::DigitalSignature).status,
+        x509::validate_chain(&chain, root, f.now, LeafUse::DigitalSignature).status,
         ChainStatus::Expired { .. }
     ));
     // The leaf serial has its top bit set (DER carries a leading 0x00; the model strips it).

@@ -10,14 +10,14 @@ use std::sync::Arc;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::signature::{ECDSA_P384_SHA384_FIXED_SIGNING, EcdsaKeyPair};
 use base64::Engine as _;
-use ccverify::gpu::crypto::sha384;
-use ccverify::gpu::pki::{Certificate, ChainStatus};
+use ccverify::crypto::sha384;
 use ccverify::gpu::rim::{
     Comparison, MeasurementSource, NVDEC0_DISABLED, NVDEC0_ENABLED, Rim, RimReport, compare,
     verify_rim,
 };
 use ccverify::gpu::roots::TrustAnchors;
-use ccverify::gpu::xml;
+use ccverify::x509::{Certificate, ChainStatus};
+use ccverify::xml;
 
 /// 2024-06-01T00:00:00Z: every bundled RIM is valid then.
 const JUNE_2024: i64 = 1_717_200_000;

@@ -12,9 +12,9 @@ use ccverify::CheckStatus;
 use ccverify::gpu::RimSource;
 use ccverify::gpu::nras::{self, Jwks};
 use ccverify::gpu::ocsp::{self, DirOcspSource, OcspOutcome, OcspSource};
-use ccverify::gpu::pki::Certificate;
 use ccverify::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
 use ccverify::net::{HttpClient, HttpOcspSource, HttpRimSource, MAX_RIM_REPLY_LEN, NrasClient};
+use ccverify::x509::Certificate;
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------

@@ -139,8 +139,8 @@ fn xml_and_rims() {
     on_small_stack("xml", || {
         for d in [16, 63, 64, 65, 1_000, 50_000] {
             let doc = "<a>".repeat(d) + &"</a>".repeat(d);
-            if let Ok(parsed) = ccverify::gpu::xml::parse(doc.as_bytes()) {
-                let _ = ccverify::gpu::xml::canonicalize(&parsed, None);
+            if let Ok(parsed) = ccverify::xml::parse(doc.as_bytes()) {
+                let _ = ccverify::xml::canonicalize(&parsed, None);
             }
             let anchors = ccverify::gpu::roots::TrustAnchors::nvidia().unwrap();
             let _ = ccverify::gpu::rim::verify_rim(doc.as_bytes(), &anchors.rim, 0);
@@ -165,13 +165,13 @@ fn der_certificates_and_ocsp_responses() {
     on_small_stack("der", || {
         for d in [8, 64, 1_000, 20_000] {
             let der = der_sequences(d);
-            let _ = ccverify::gpu::pki::Certificate::from_der(&der);
+            let _ = ccverify::x509::Certificate::from_der(&der);
             let _ = ccverify::gpu::ocsp::parse_response(&der);
             let pem = format!(
                 "-----BEGIN CERTIFICATE-----\n{}\n-----END CERTIFICATE-----\n",
                 base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &der)
             );
-            let _ = ccverify::gpu::pki::Certificate::from_pem_bundle(pem.as_bytes());
+            let _ = ccverify::x509::Certificate::from_pem_bundle(pem.as_bytes());
         }
     });
 }

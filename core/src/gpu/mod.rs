@@ -6,18 +6,15 @@
 //!
 //! Most callers want [`verify_gpu`]; [`GpuVerifier`] gives full control (custom RIM and OCSP
 //! sources, reuse across calls).
-pub mod crypto;
 pub mod ids;
 pub mod nras;
 pub mod ocsp;
-pub mod pki;
 pub mod policy;
 pub mod report;
 pub mod rim;
 pub mod roots;
 pub mod source;
 mod verify;
-pub mod xml;
 
 pub use ocsp::{DirOcspSource, MemoryOcspSource, NoOcsp, OcspSource};
 pub use policy::GpuPolicy;
@@ -93,6 +90,6 @@ pub fn verify_gpu(
 /// Forgets every process-wide cache (verified certificate links and RIMs). Verification
 /// results never depend on the caches; this only frees memory or makes the next call "cold".
 pub fn clear_caches() {
-    pki::clear_link_cache();
+    crate::x509::clear_link_cache();
     rim::clear_cache();
 }

@@ -42,9 +42,9 @@ use serde::Serialize;
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::{Map, Number, Value};
 
-use super::crypto;
-use super::pki::{self, Certificate};
+use crate::crypto;
 use crate::verdict::{Check, CheckStatus};
+use crate::x509::{self, Certificate};
 
 /// The `iss` NRAS puts in every token it signs.
 pub const NRAS_ISSUER: &str = "https://nras.attestation.nvidia.com";
@@ -360,11 +360,11 @@ fn parse_jwk(kid: &str, jwk: &Value) -> Result<JwkKey, String> {
             if chain.is_empty() {
                 return Err("x5c is empty".into());
             }
-            if chain.len() > pki::MAX_CHAIN_LEN {
+            if chain.len() > x509::MAX_CHAIN_LEN {
                 return Err(format!(
                     "x5c holds {} certificates; the limit is {}",
                     chain.len(),
-                    pki::MAX_CHAIN_LEN
+                    x509::MAX_CHAIN_LEN
                 ));
             }
             let first = chain

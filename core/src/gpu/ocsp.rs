@@ -43,8 +43,8 @@ use std::sync::Arc;
 use aws_lc_rs::digest;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
-use super::crypto;
-use super::pki::{self, Certificate};
+use crate::crypto;
+use crate::x509::{self, Certificate};
 
 /// Clock skew tolerated between this verifier and the OCSP responder, in seconds (5 minutes):
 /// a `thisUpdate` up to this far in the future, and a `nextUpdate` up to this far in the past,
@@ -927,10 +927,10 @@ fn parse_basic(der: &[u8]) -> Result<BasicResponse, OcspError> {
         let mut list = Reader::new(exactly_one(explicit, TAG_SEQUENCE, "certs")?);
         while !list.is_empty() {
             let cert = list.read_tlv(TAG_SEQUENCE, "certs")?;
-            if certs.len() >= pki::MAX_CHAIN_LEN {
+            if certs.len() >= x509::MAX_CHAIN_LEN {
                 return Err(malformed(format!(
                     "certs: more than {} certificates",
-                    pki::MAX_CHAIN_LEN
+                    x509::MAX_CHAIN_LEN
                 )));
             }
             check_certificate_shape(cert.content)
@@ -1334,7 +1334,7 @@ fn verify_inner(
 /// Verifies a DER OCSP response about `cert`, issued by `issuer`, at `now` (Unix seconds).
 ///
 /// The caller must already have validated `cert` → `issuer` → … → `anchor` (see
-/// [`pki::validate_chain`]); this function checks that `cert` names `issuer` as its issuer and,
+/// [`x509::validate_chain`]); this function checks that `cert` names `issuer` as its issuer and,
 /// when `issuer` is a root, that it is `anchor` itself. `sent_nonce` is the nonce given to
 /// [`build_request`] for a live query, or `None` for a cached response.
 ///

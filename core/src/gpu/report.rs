@@ -448,7 +448,7 @@ mod tests {
             Some("NV_GPU_VBIOS_1010_0200_882_96009F0001")
         );
         assert_eq!(
-            hex::encode(crate::gpu::crypto::sha384(r.signed_part())),
+            hex::encode(crate::crypto::sha384(r.signed_part())),
             "c4c39539573db26ed39893e0f7c657b0f530287676d10803170ff3fb8770797420bd807aec034071abba9a678d88c35a"
         );
         let zero: Vec<u8> = r

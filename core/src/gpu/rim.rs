@@ -21,9 +21,9 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine as _;
 
-use super::crypto;
-use super::pki::{self, Certificate, ChainReport, ChainStatus, LeafUse};
-use super::xml::{self, Document, Element};
+use crate::crypto;
+use crate::x509::{self, Certificate, ChainReport, ChainStatus, LeafUse};
+use crate::xml::{self, Document, Element};
 
 /// The SWID 2015 namespace of `SoftwareIdentity` and its children.
 pub const NS_SWID: &str = "http://standards.iso.org/iso/19770/-2/2015/schema.xsd";
@@ -154,7 +154,7 @@ pub fn verify_rim(xml: &[u8], anchor: &Arc<Certificate>, now: i64) -> RimReport 
     let digest = crypto::sha256(xml);
     let cached = cache().lock().ok().and_then(|c| c.get(&digest).cloned());
     if let Some(rim) = cached {
-        let chain = pki::validate_chain(&rim.signer_chain, anchor, now, LeafUse::DigitalSignature);
+        let chain = x509::validate_chain(&rim.signer_chain, anchor, now, LeafUse::DigitalSignature);
         return RimReport {
             schema: Ok(()),
             signature: Ok(()),
@@ -185,7 +185,7 @@ pub fn verify_rim(xml: &[u8], anchor: &Arc<Certificate>, now: i64) -> RimReport 
         Err(SigError { reason, chain }) => (Err(reason), chain),
     };
     let chain = match &signer_chain {
-        Some(c) => pki::validate_chain(c, anchor, now, LeafUse::DigitalSignature),
+        Some(c) => x509::validate_chain(c, anchor, now, LeafUse::DigitalSignature),
         None => invalid_chain("no usable embedded certificate chain"),
     };
     let (schema, rim) = match (content, &signature, signer_chain) {
@@ -672,11 +672,11 @@ fn embedded_chain(key_info: &Element) -> Result<Vec<Arc<Certificate>>, String> {
     };
     expect_ds(x509_data, "X509Data")?;
     let certs = element_children(x509_data)?;
-    if certs.is_empty() || certs.len() > pki::MAX_CHAIN_LEN {
+    if certs.is_empty() || certs.len() > x509::MAX_CHAIN_LEN {
         return Err(format!(
             "ds:X509Data holds {} certificates (1..={} accepted)",
             certs.len(),
-            pki::MAX_CHAIN_LEN
+            x509::MAX_CHAIN_LEN
         ));
     }
     let mut chain = Vec::with_capacity(certs.len());

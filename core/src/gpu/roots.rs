@@ -8,7 +8,7 @@
 
 use std::sync::{Arc, OnceLock};
 
-use super::pki::Certificate;
+use crate::x509::Certificate;
 
 const DEVICE_ROOT_PEM: &[u8] = include_bytes!("roots/verifier_device_root.pem");
 const RIM_ROOT_PEM: &[u8] = include_bytes!("roots/verifier_RIM_root.pem");

@@ -269,8 +269,8 @@ impl std::fmt::Debug for ChainOcspSource {
 /// Whether `der` holds a `SingleResponse` about (cert, issuer) that is fresh at `now`.
 fn ocsp_is_fresh(
     der: &[u8],
-    cert: &super::pki::Certificate,
-    issuer: &super::pki::Certificate,
+    cert: &crate::x509::Certificate,
+    issuer: &crate::x509::Certificate,
     now: i64,
 ) -> bool {
     use super::ocsp::{MAX_AGE_WITHOUT_NEXT_UPDATE_SECS, MAX_CLOCK_SKEW_SECS, parse_response};
@@ -292,8 +292,8 @@ fn ocsp_is_fresh(
 impl super::ocsp::OcspSource for ChainOcspSource {
     fn lookup(
         &self,
-        cert: &super::pki::Certificate,
-        issuer: &super::pki::Certificate,
+        cert: &crate::x509::Certificate,
+        issuer: &crate::x509::Certificate,
     ) -> Option<super::ocsp::OcspFetched> {
         let mut first = None;
         for source in &self.sources {
@@ -377,7 +377,7 @@ mod tests {
     #[test]
     fn ocsp_chain_prefers_fresh_responses() {
         use crate::gpu::ocsp::{MemoryOcspSource, OcspSource};
-        use crate::gpu::pki::Certificate;
+        use crate::x509::Certificate;
         let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/vectors/gpu/ocsp/");
         let read = |n: &str| std::fs::read(format!("{dir}{n}")).unwrap();
         let cert = |n: &str| Certificate::from_pem_bundle(&read(n)).unwrap().remove(0);

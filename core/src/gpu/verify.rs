@@ -7,13 +7,13 @@ use base64::Engine as _;
 use serde_json::Value;
 
 use super::ocsp::{self, NoOcsp, OcspSource};
-use super::pki::{self, Certificate, ChainStatus, LeafUse};
 use super::policy::GpuPolicy;
 use super::report::AttestationReport;
 use super::rim::{self, Rim};
 use super::roots::TrustAnchors;
 use super::source::{NoRims, RimSource};
 use crate::verdict::{Check, CheckStatus, Verdict};
+use crate::x509::{self, Certificate, ChainStatus, LeafUse};
 
 use super::ids;
 
@@ -451,7 +451,7 @@ impl GpuVerifier {
         }
 
         // 5. Device chain to the pinned root.
-        let chain_report = pki::validate_chain(
+        let chain_report = x509::validate_chain(
             &chain,
             &call.anchors.device,
             call.now,
@@ -728,7 +728,7 @@ impl GpuVerifier {
 
     fn revocation(
         &self,
-        device: &pki::ChainReport,
+        device: &x509::ChainReport,
         driver: &RimState,
         vbios: &RimState,
         call: &mut CallState,

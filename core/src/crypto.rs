@@ -1,4 +1,4 @@
-//! The few cryptographic primitives GPU evidence needs: SHA-2 digests and ECDSA P-384
+//! The few cryptographic primitives the verifiers need (GPU reports, X.509, OCSP, RIMs, NRAS): SHA-2 digests and ECDSA P-384
 //! verification in the three encodings NVIDIA uses (raw r‖s for reports and XML-DSig, DER for
 //! X.509 and OCSP). Backed by aws-lc-rs, whose P-384 verify is about 2.5× faster than the
 //! pure-Rust `p384` crate on these machines.

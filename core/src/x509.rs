@@ -27,7 +27,7 @@ use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
-use super::crypto;
+use crate::crypto;
 
 /// Most certificates a chain may hold (NVIDIA's are 4 or 5 long).
 pub const MAX_CHAIN_LEN: usize = 8;
@@ -625,8 +625,8 @@ pub fn time_status(path: &[Arc<Certificate>], now: i64) -> ChainStatus {
 mod tests {
     use super::*;
 
-    const CHAIN: &[u8] = include_bytes!("../../../tests/vectors/gpu/nvidia/hopperCertChain.txt");
-    const ROOT: &[u8] = include_bytes!("roots/verifier_device_root.pem");
+    const CHAIN: &[u8] = include_bytes!("../../tests/vectors/gpu/nvidia/hopperCertChain.txt");
+    const ROOT: &[u8] = include_bytes!("gpu/roots/verifier_device_root.pem");
 
     fn chain() -> Vec<Arc<Certificate>> {
         Certificate::from_pem_bundle(CHAIN)
