@@ -14,7 +14,8 @@ use ccverify::net::{
 };
 use ccverify::tdx::TdxPolicy;
 
-use crate::{FetchedTdx, GpuOnline, LocalSources, TdxOnline};
+use crate::commands::verify_gpu::{GpuOnline, LocalSources};
+use crate::commands::verify_tdx::{FetchedTdx, TdxOnline};
 
 /// Environment variable holding an NVIDIA service key, sent as `Authorization: Bearer`.
 const SERVICE_KEY_ENV: &str = "CCVERIFY_SERVICE_KEY";

@@ -34,6 +34,7 @@ pub mod pyjson;
 pub mod report;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
+pub mod services;
 pub mod tdx;
 pub mod time;
 pub mod verdict;

@@ -57,13 +57,13 @@ pub mod collateral;
 pub use collateral::{CollateralClient, FetchedCollateral, INTEL_PCS_URL, PckCa, QuotePck};
 
 /// NVIDIA's RIM service (section 5.1 of the GPU spec); RIMs are at `{base}/v1/rim/{id}`.
-pub const DEFAULT_RIM_SERVICE_URL: &str = "https://rim.attestation.nvidia.com";
+pub const DEFAULT_RIM_SERVICE_URL: &str = crate::services::RIM_SERVICE_URL;
 
 /// NVIDIA's OCSP responder, used for certificates without an OCSP URL of their own.
-pub const DEFAULT_OCSP_URL: &str = "https://ocsp.ndis.nvidia.com/";
+pub const DEFAULT_OCSP_URL: &str = crate::services::NVIDIA_OCSP_URL;
 
 /// NRAS's GPU attestation endpoint (API v4).
-pub const DEFAULT_NRAS_URL: &str = "https://nras.attestation.nvidia.com/v4/attest/gpu";
+pub const DEFAULT_NRAS_URL: &str = crate::services::NRAS_URL;
 
 /// Where NRAS publishes its token-signing keys.
 pub const DEFAULT_JWKS_URL: &str = nras::NRAS_JWKS_URL;

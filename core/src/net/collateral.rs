@@ -48,7 +48,7 @@ use crate::tdx::{MAX_COLLATERAL_LEN, TdxPolicy};
 use crate::time::{format_time, parse_time};
 
 /// Intel's Provisioning Certification Service (PCS); the v4 API is under this base.
-pub const INTEL_PCS_URL: &str = "https://api.trustedservices.intel.com";
+pub const INTEL_PCS_URL: &str = crate::services::INTEL_PCS_URL;
 
 /// Where Intel publishes the CRL of the SGX Root CA (the CRL distribution point of the root
 /// certificate), in DER.

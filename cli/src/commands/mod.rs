@@ -1,0 +1,19 @@
+//! One module per subcommand: its arguments (`Args`) and its `run`.
+
+#[cfg(feature = "net")]
+pub(crate) mod attest;
+#[cfg(feature = "net")]
+pub(crate) mod chat;
+pub(crate) mod checks;
+#[cfg(feature = "net")]
+pub(crate) mod demo;
+pub(crate) mod nonce;
+pub(crate) mod recover_address;
+pub(crate) mod sandbox;
+pub(crate) mod verify_bundle;
+pub(crate) mod verify_eat;
+pub(crate) mod verify_gpu;
+pub(crate) mod verify_report;
+pub(crate) mod verify_response;
+pub(crate) mod verify_stream;
+pub(crate) mod verify_tdx;

@@ -1,0 +1,60 @@
+//! `ccverify verify-bundle`: Re-verify an evidence bundle offline (its attestation and any recorded exchanges).
+
+#[allow(unused_imports)]
+use crate::session::*;
+use crate::*;
+use ccverify::bundle::{BundleOptions, BundlePolicy, BundleTime};
+
+/// The arguments of `ccverify verify-bundle`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// The bundle written by `attest --save`, `chat --save` or `verify-report --save`.
+    #[arg(value_name = "BUNDLE.json")]
+    bundle: PathBuf,
+    /// Verification time (RFC 3339); default now. `recorded` uses the time the bundle
+    /// says it was verified at (untrusted: the verdict then warns).
+    #[arg(long, value_name = "RFC3339|recorded")]
+    at: Option<String>,
+    /// Policy: a TOML/JSON file or a preset name; default the `default` preset. `recorded`
+    /// applies the policy stored in the bundle (untrusted: the verdict then warns).
+    #[arg(long, value_name = "FILE|PRESET|recorded")]
+    policy: Option<String>,
+    /// Print the verdict as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs `ccverify verify-bundle`.
+pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let Args {
+        bundle,
+        at,
+        policy,
+        json,
+    } = args;
+    verify_bundle(&bundle, at.as_deref(), policy.as_deref(), json)
+}
+
+/// `verify-bundle`.
+pub(crate) fn verify_bundle(
+    file: &Path,
+    at: Option<&str>,
+    policy: Option<&str>,
+    json: bool,
+) -> Result<ExitCode, UsageError> {
+    let bytes = read_input(file, "bundle")?;
+    let options = BundleOptions {
+        at: match at {
+            None => BundleTime::Now,
+            Some(t) => BundleTime::from_text(t).map_err(|e| UsageError(format!("--at: {e}")))?,
+        },
+        policy: match policy {
+            Some("recorded") => BundlePolicy::Recorded,
+            other => BundlePolicy::Caller(load_policy(other)?),
+        },
+    };
+    let verdict = ccverify::bundle::verify_bundle(&bytes, &options)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    print_report(&verdict, json);
+    Ok(verdict_code(&verdict))
+}
