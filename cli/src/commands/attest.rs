@@ -21,13 +21,7 @@ pub(crate) struct Args {
 
 /// Runs `ccverify attest`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
-    let Args {
-        gateway,
-        inputs,
-        save,
-        json,
-    } = args;
-    attest(&gateway, &inputs, save.as_deref(), json)
+    attest(&args.gateway, &args.inputs, args.save.as_deref(), args.json)
 }
 
 /// `attest`.

@@ -23,14 +23,13 @@ pub(crate) struct Args {
 
 /// Runs `ccverify chat`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
-    let Args {
-        gateway,
-        inputs,
-        chat: message,
-        save,
-        json,
-    } = args;
-    chat(&gateway, &inputs, &message, save.as_deref(), json)
+    chat(
+        &args.gateway,
+        &args.inputs,
+        &args.chat,
+        args.save.as_deref(),
+        args.json,
+    )
 }
 
 /// What to send in `chat`.

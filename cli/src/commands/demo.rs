@@ -16,8 +16,7 @@ pub(crate) struct Args {
 
 /// Runs `ccverify demo`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
-    let Args { json } = args;
-    demo(json)
+    demo(args.json)
 }
 
 /// The bundle of the real evidence shipped with the tests (see tests/vectors/report).

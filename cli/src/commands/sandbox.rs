@@ -26,14 +26,13 @@ pub(crate) struct Args {
 
 /// Runs `ccverify sandbox`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
-    let Args {
-        port,
-        api_key,
-        transient_failures,
-        log,
-        json,
-    } = args;
-    sandbox(port, api_key, transient_failures, log, json)
+    sandbox(
+        args.port,
+        args.api_key,
+        args.transient_failures,
+        args.log,
+        args.json,
+    )
 }
 
 /// `sandbox`.

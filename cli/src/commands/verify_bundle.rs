@@ -26,13 +26,12 @@ pub(crate) struct Args {
 
 /// Runs `ccverify verify-bundle`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
-    let Args {
-        bundle,
-        at,
-        policy,
-        json,
-    } = args;
-    verify_bundle(&bundle, at.as_deref(), policy.as_deref(), json)
+    verify_bundle(
+        &args.bundle,
+        args.at.as_deref(),
+        args.policy.as_deref(),
+        args.json,
+    )
 }
 
 /// `verify-bundle`.

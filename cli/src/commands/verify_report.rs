@@ -25,14 +25,13 @@ pub(crate) struct Args {
 
 /// Runs `ccverify verify-report`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
-    let Args {
-        report,
-        nonce,
-        inputs,
-        save,
-        json,
-    } = args;
-    verify_report(&report, &nonce, &inputs, save.as_deref(), json)
+    verify_report(
+        &args.report,
+        &args.nonce,
+        &args.inputs,
+        args.save.as_deref(),
+        args.json,
+    )
 }
 
 /// `verify-report`.
