@@ -1,8 +1,11 @@
 //! # ccverify
 //!
 //! Verification of io.net Confidential Inference, as one audited core shared by every language
-//! binding. This crate is pure and synchronous: bytes (and, for time-dependent checks, the
-//! verification time) in, a [`Verdict`] out. It never touches the network.
+//! binding. Without features this crate is pure and synchronous: bytes (and, for time-dependent
+//! checks, the verification time) in, a [`Verdict`] out; it never touches the network. The
+//! feature `net` adds the modules that fetch inputs (RIMs, OCSP, NRAS, Intel collateral) and the
+//! io.net client, and `sandbox` a loopback gateway for tests; both sit on top of the pure
+//! modules, which never call them.
 //!
 //! What it verifies today:
 //!
