@@ -1,7 +1,7 @@
 //! Verdicts: the outcome of a verification as a table of named checks.
 //!
 //! Every verification returns a [`Verdict`] rather than an error: each [`Check`] has a stable
-//! id (see [`CHECKS`]), a [`CheckStatus`] and a human-readable `detail` saying why. A verdict is
+//! id (see [`CHECKS`](crate::CHECKS)), a [`CheckStatus`] and a human-readable `detail` saying why. A verdict is
 //! `verified` only when no check failed and no check was skipped — a check that could not run
 //! never counts as a pass. `warn` marks something worth knowing that does not break the proof.
 
@@ -46,7 +46,7 @@ impl std::fmt::Display for CheckStatus {
 /// One row of a verdict.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Check {
-    /// Stable identifier, e.g. `response.signature` (see [`CHECKS`]).
+    /// Stable identifier, e.g. `response.signature` (see [`CHECKS`](crate::CHECKS)).
     pub id: String,
     /// What the check found.
     pub status: CheckStatus,
