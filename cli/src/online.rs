@@ -9,10 +9,10 @@ use std::time::Duration;
 use ccverify::Verdict;
 use ccverify::gpu::source::{ChainOcspSource, ChainRimSource};
 use ccverify::gpu::{GpuPolicy, GpuVerifier};
-use ccverify::net::{
+use ccverify::tdx::TdxPolicy;
+use ccverify_net::{
     CollateralClient, FetchLog, HttpClient, HttpOcspSource, HttpRimSource, NrasClient,
 };
-use ccverify::tdx::TdxPolicy;
 
 use crate::commands::verify_gpu::{GpuOnline, LocalSources};
 use crate::commands::verify_tdx::{FetchedTdx, TdxOnline};

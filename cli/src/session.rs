@@ -98,7 +98,7 @@ pub(crate) fn print_report(verdict: &Verdict, json: bool) {
 }
 
 #[cfg(feature = "net")]
-pub(crate) fn progress() -> ccverify::net::client::Progress {
+pub(crate) fn progress() -> ccverify_net::client::Progress {
     Arc::new(|line: &str| eprintln!("ccverify: {line}"))
 }
 
@@ -107,7 +107,7 @@ pub(crate) fn progress() -> ccverify::net::client::Progress {
 #[derive(Args, Clone, Debug)]
 pub(crate) struct Gateway {
     /// The gateway (the API key comes from $IO_API_KEY).
-    #[arg(long, value_name = "URL", default_value = ccverify::net::client::DEFAULT_BASE_URL)]
+    #[arg(long, value_name = "URL", default_value = ccverify_net::client::DEFAULT_BASE_URL)]
     pub base_url: String,
     /// The model to attest (its UUID, as `/v1/models` lists it).
     #[arg(long, value_name = "UUID")]
@@ -124,8 +124,8 @@ pub(crate) struct Gateway {
 pub(crate) fn client_config(
     gw: &Gateway,
     inputs: &Inputs,
-) -> Result<ccverify::net::client::ClientConfig, UsageError> {
-    Ok(ccverify::net::client::ClientConfig {
+) -> Result<ccverify_net::client::ClientConfig, UsageError> {
+    Ok(ccverify_net::client::ClientConfig {
         base_url: gw.base_url.clone(),
         timeout: std::time::Duration::from_secs(gw.timeout.max(1)),
         retries: gw.retries,
@@ -136,7 +136,7 @@ pub(crate) fn client_config(
         pccs_url: Some(inputs.pccs_url.clone()),
         at: parse_at(inputs.at.as_deref())?,
         progress: Some(progress()),
-        ..ccverify::net::client::ClientConfig::from_env()
+        ..ccverify_net::client::ClientConfig::from_env()
     })
 }
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-#[path = "../../core/tests/support/http.rs"]
+#[path = "../../net/tests/support/http.rs"]
 mod support;
 use support::{Reply, Server};
 

@@ -32,7 +32,7 @@ pub enum Error {
     #[error("random number generator failed: {0}")]
     Rng(String),
     /// A network step failed: connection, TLS, timeout, or an HTTP error status that persisted
-    /// after the retries (feature `net`; never raised by offline verification).
+    /// after the retries (by `ccverify-net`; never raised by offline verification).
     #[error("network error: {0}")]
     Network(String),
     /// The attestation did not verify and the caller did not allow unverified use, so the

@@ -1,11 +1,12 @@
 //! # ccverify
 //!
 //! Verification of io.net Confidential Inference, as one audited core shared by every language
-//! binding. Without features this crate is pure and synchronous: bytes (and, for time-dependent
-//! checks, the verification time) in, a [`Verdict`] out; it never touches the network. The
-//! feature `net` adds the modules that fetch inputs (RIMs, OCSP, NRAS, Intel collateral) and the
-//! io.net client, and `sandbox` a loopback gateway for tests; both sit on top of the pure
-//! modules, which never call them.
+//! binding. This crate is pure and synchronous: bytes, policy and the verification time in, a
+//! [`Verdict`] out. It has no HTTP stack and never touches the network; the only files it reads
+//! are the RIM and OCSP directories a caller names in the options (`rim_dir`, `ocsp_dir`).
+//! Fetching inputs (RIMs, OCSP, NRAS, Intel collateral) and the io.net session live in the
+//! crate `ccverify-net`, the loopback gateway for tests in `ccverify-sandbox`; both depend on
+//! this crate, never the other way round.
 //!
 //! What it verifies today:
 //!
@@ -28,15 +29,11 @@ pub mod eth;
 pub mod exchange;
 pub mod gpu;
 pub mod limits;
-#[cfg(feature = "net")]
-pub mod net;
 pub mod nonce;
 pub mod options;
 pub mod policy;
 pub mod pyjson;
 pub mod report;
-#[cfg(feature = "sandbox")]
-pub mod sandbox;
 pub mod services;
 pub mod tdx;
 pub mod time;

@@ -185,7 +185,7 @@ pub(crate) fn from_value<T: DeserializeOwned>(value: Value, what: &str) -> Resul
 
 /// Reads a whole options object into `T`: `null` is `{}` (every default), anything but an
 /// object is refused — even where serde would read a struct from an array.
-pub(crate) fn from_object<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Error> {
+pub fn from_object<T: DeserializeOwned>(value: Value, what: &str) -> Result<T, Error> {
     from_value(Value::Object(object_of(value, what)?), what)
 }
 
@@ -296,9 +296,7 @@ pub(crate) fn merge(base: &mut Value, overlay: Value) {
 
 /// serde `deserialize_with` for a JSON document given as an object or as its text: its bytes
 /// (`null`: none). Any other value is refused: it cannot be the document.
-pub(crate) fn json_document<'de, D: serde::Deserializer<'de>>(
-    d: D,
-) -> Result<Option<Vec<u8>>, D::Error> {
+pub fn json_document<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
     use serde::Deserialize as _;
     match Option::<Value>::deserialize(d)? {
         None => Ok(None),

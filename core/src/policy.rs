@@ -225,7 +225,7 @@ impl<'de> Deserialize<'de> for Policy {
 
 /// serde `deserialize_with` for a policy given as an object or as text (JSON, TOML or a preset
 /// name); `null` is the default policy.
-pub(crate) fn policy_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Policy, D::Error> {
+pub fn policy_or_text<'de, D: Deserializer<'de>>(d: D) -> Result<Policy, D::Error> {
     match Option::<Value>::deserialize(d)? {
         None => Ok(Policy::default()),
         Some(Value::String(text)) => Policy::parse(&text),

@@ -1,5 +1,5 @@
 //! The public services a verification may take inputs from, by their default addresses. Only
-//! names: the pure verifier never contacts them; the `net` feature and the CLI fetch from them
+//! names: the pure verifier never contacts them; the `ccverify-net` crate and the CLI fetch from them
 //! (each address can be overridden).
 
 /// NVIDIA's RIM service (section 5.1 of the GPU spec); RIMs are at `{base}/v1/rim/{id}`.

@@ -195,7 +195,7 @@ def test_transport_with_plain_httpx2(sb: Sandbox, session: ccverify.Session) -> 
 
 
 #: Sandbox faults that add to a genuinely signed stream what a standard SSE parser reads but the
-#: agent's signature does not cover (see ccverify::sandbox).
+#: agent's signature does not cover (see the ccverify-sandbox crate).
 RELAY_ATTACKS = [
     "inject-data-no-space",
     "inject-data-tab",

@@ -1,12 +1,12 @@
 //! The io.net client over the C ABI: `ccverify_session_*` (attest, then chat plain or streamed)
-//! and `ccverify_chat_response_*`, over [`ccverify::net::client`]. Every call blocks the calling
+//! and `ccverify_chat_response_*`, over [`ccverify_net::client`]. Every call blocks the calling
 //! thread until the gateway answered (or the timeouts and retries of the configuration ran out).
 
 use std::ffi::{CString, c_char, c_void};
 
 use ccverify::Error;
 use ccverify::Options as _;
-use ccverify::net::client::{ChatResponse, ClientConfig, Session};
+use ccverify_net::client::{ChatResponse, ClientConfig, Session};
 
 use crate::{
     bytes, c_string, c_verdict, ccverify_status, ccverify_verdict, guard, guard_value, require_out,

@@ -1,5 +1,5 @@
 //! The io.net client: `Session` (attest, then chat plain or streamed), `ChatResponse`, `Model`
-//! and `listModels`, over [`ccverify::net::client`].
+//! and `listModels`, over [`ccverify_net::client`].
 //!
 //! The core client is blocking (reqwest's blocking client), so every network call runs as a
 //! napi `AsyncTask` on the libuv thread pool — never on the JavaScript thread, never inside a
@@ -19,7 +19,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
-use ccverify::net::client as net;
+use ccverify_net::client as net;
 use napi::bindgen_prelude::{
     AsyncTask, Buffer, Either, Function, JsObjectValue, Null, Object, Unknown,
 };

@@ -1,7 +1,7 @@
 //! The io.net client: `Session` (attest, then chat plain or streamed), `ChatResponse`,
 //! `ChatStream` (a streamed completion as an iterator), `Model` and `list_models`.
 //!
-//! Every network call is the core's blocking [`ccverify::net::client`] code, run with the GIL
+//! Every network call is the core's blocking [`ccverify_net::client`] code, run with the GIL
 //! released. Python callbacks (`progress`, `on_chunk`) re-acquire the GIL for each call. An
 //! exception raised by `on_chunk` (or a signal such as Ctrl-C arriving between chunks) aborts
 //! the stream: the callback unwinds out of the core's read loop with a private marker payload
@@ -16,7 +16,7 @@ use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use ccverify::net::client::{self as net, ClientConfig, Progress};
+use ccverify_net::client::{self as net, ClientConfig, Progress};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{

@@ -9,7 +9,7 @@
 //! [`exchange`] ↔ `ccverify::exchange`, [`eth`] ↔ `ccverify::eth`, [`nonce`] ↔
 //! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`, [`tdx`] ↔ `ccverify::tdx`, [`report`] ↔
 //! `ccverify::report`, `ccverify::bundle` and `ccverify::policy`, [`client`] ↔
-//! `ccverify::net::client` (the io.net client: `Session`, `list_models`); [`input`] holds the
+//! `ccverify_net::client` (the io.net client: `Session`, `list_models`); [`input`] holds the
 //! argument conversions they share.
 
 use pyo3::prelude::*;

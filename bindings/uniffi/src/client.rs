@@ -1,5 +1,5 @@
 //! The io.net client: `attest`, the attested `Session` (`chat`, `chatStream`) and `listModels`,
-//! over [`ccverify::net::client`]. Every network call is `async` (Kotlin `suspend`, Swift
+//! over [`ccverify_net::client`]. Every network call is `async` (Kotlin `suspend`, Swift
 //! `async`) without any Rust runtime: the core's blocking call runs on a thread of its own and
 //! hands its result to a runtime-agnostic oneshot that the foreign executor polls. The core's
 //! blocking HTTP client must never run inside an async runtime, and here it never does.
@@ -11,8 +11,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use ccverify::net::client as core;
 use ccverify::policy::Policy;
+use ccverify_net::client as core;
 use futures_channel::oneshot;
 
 use crate::{CcverifyError, Verdict};
@@ -421,7 +421,7 @@ mod tests {
     #[test]
     fn record_defaults_are_the_core_defaults() {
         let core = foreign_default().into_core().unwrap();
-        let want = ccverify::net::client::ClientConfig::from_env();
+        let want = ccverify_net::client::ClientConfig::from_env();
         assert_eq!(core.base_url, want.base_url);
         assert_eq!(core.api_key, want.api_key);
         assert_eq!(core.timeout, want.timeout);
@@ -514,7 +514,7 @@ mod tests {
 
     #[test]
     fn repeated_headers_are_joined() {
-        let r = ccverify::net::client::ChatResponse {
+        let r = ccverify_net::client::ChatResponse {
             status: 200,
             body: b"{}".to_vec(),
             headers: vec![

@@ -33,8 +33,7 @@ pub(crate) fn attest(
     json: bool,
 ) -> Result<ExitCode, UsageError> {
     let config = client_config(gw, inputs)?;
-    let session =
-        ccverify::net::client::Session::attest(config, &gw.model_id).map_err(net_error)?;
+    let session = ccverify_net::client::Session::attest(config, &gw.model_id).map_err(net_error)?;
     if let Some(path) = save {
         save_bundle(&session.bundle(), path)?;
     }

@@ -105,8 +105,7 @@ pub(crate) fn chat(
     let mut config = client_config(gw, inputs)?;
     config.allow_unverified = args.allow_unverified;
     config.record_exchanges = save.is_some();
-    let session =
-        ccverify::net::client::Session::attest(config, &gw.model_id).map_err(net_error)?;
+    let session = ccverify_net::client::Session::attest(config, &gw.model_id).map_err(net_error)?;
     if !session.attested() {
         eprintln!(
             "ccverify: the attestation did NOT verify: {}",

@@ -26,7 +26,7 @@ const DEMO_BUNDLE: &str = include_str!("../../../tests/vectors/report/bundle-rea
 /// `demo`: offline verification of bundled real evidence, then a sandbox session end to end.
 #[cfg(feature = "net")]
 pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
-    use ccverify::sandbox::{Sandbox, SandboxConfig};
+    use ccverify_sandbox::{Sandbox, SandboxConfig};
     let say = |t: &str| {
         if !json {
             println!("\n=== {t}")
@@ -53,16 +53,16 @@ pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
     );
     let sb = Sandbox::start(SandboxConfig::default())
         .map_err(|e| UsageError(format!("sandbox: {e}")))?;
-    let config = ccverify::net::client::ClientConfig {
+    let config = ccverify_net::client::ClientConfig {
         base_url: sb.base_url(),
         policy: Policy::preset("offline").map_err(|e| UsageError(e.to_string()))?,
         allow_unverified: true,
         record_exchanges: true,
         progress: if json { None } else { Some(progress()) },
-        ..ccverify::net::client::ClientConfig::default()
+        ..ccverify_net::client::ClientConfig::default()
     };
     let session =
-        ccverify::net::client::Session::attest(config, &sb.config().model_id).map_err(net_error)?;
+        ccverify_net::client::Session::attest(config, &sb.config().model_id).map_err(net_error)?;
     print_report(session.verdict(), json);
     let body = serde_json::json!({"model": sb.config().model_name, "messages": [{"role": "user", "content": "Is this inference confidential?"}]}).to_string();
     let plain = session.chat(body.as_bytes()).map_err(net_error)?;

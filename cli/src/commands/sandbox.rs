@@ -43,7 +43,7 @@ pub(crate) fn sandbox(
     log: bool,
     json: bool,
 ) -> Result<ExitCode, UsageError> {
-    use ccverify::sandbox::{BUNDLED_GPU_NONCE, Sandbox, SandboxConfig};
+    use ccverify_sandbox::{BUNDLED_GPU_NONCE, Sandbox, SandboxConfig};
     use std::io::Write as _;
     let sb = Sandbox::start(SandboxConfig {
         port,

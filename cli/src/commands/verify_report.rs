@@ -52,16 +52,16 @@ pub(crate) fn verify_report(
     let collateral = inputs.collateral_bytes()?;
     #[cfg(feature = "net")]
     let (verdict, bundle) = {
-        let config = ccverify::net::client::ClientConfig {
+        let config = ccverify_net::client::ClientConfig {
             policy,
             rim_dir: inputs.rim_dir.clone(),
             ocsp_dir: inputs.ocsp_dir.clone(),
             collateral,
             pccs_url: Some(inputs.pccs_url.clone()),
             progress: Some(progress()),
-            ..ccverify::net::client::ClientConfig::default()
+            ..ccverify_net::client::ClientConfig::default()
         };
-        ccverify::net::client::verify_attestation(&config, &report, &nonce, now)
+        ccverify_net::client::verify_attestation(&config, &report, &nonce, now)
             .map_err(|e| UsageError(e.to_string()))?
     };
     #[cfg(not(feature = "net"))]

@@ -1365,7 +1365,7 @@ pub struct OcspFetched {
     pub sent_nonce: Option<Vec<u8>>,
 }
 
-/// Where OCSP responses come from: a cache, memory, or (with the `net` feature, elsewhere) a
+/// Where OCSP responses come from: a cache, memory, or (in `ccverify-net`) a
 /// live responder. Implementations must be cheap to call repeatedly and must not verify:
 /// [`verify_response`] does.
 pub trait OcspSource: Send + Sync {

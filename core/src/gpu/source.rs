@@ -129,7 +129,7 @@ impl RimSource for DirRimSource {
 }
 
 /// Several RIM sources tried in order, for example a local directory, then NVIDIA's RIM
-/// service (`net::HttpRimSource`, feature `net`).
+/// service (`ccverify_net::HttpRimSource`).
 ///
 /// [`RimSource::fetch`] returns the first RIM found. A source that fails (`Err`) does not stop
 /// the search: the next one is asked. If no source has the RIM, the result is `Err` with every
@@ -206,7 +206,7 @@ impl RimSource for ChainRimSource {
 
 /// Several OCSP sources tried in order, for example a directory of cached responses
 /// ([`DirOcspSource`](super::ocsp::DirOcspSource)), then a live responder
-/// (`net::HttpOcspSource`, feature `net`).
+/// (`ccverify_net::HttpOcspSource`).
 ///
 /// By default the first response found is returned. With [`ChainOcspSource::fresh_at`], a
 /// response whose `SingleResponse` for the certificate is not fresh at that time (the same

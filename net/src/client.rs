@@ -3,7 +3,7 @@
 //! completions — plain or streamed — each returned with its own verdict.
 //!
 //! ```no_run
-//! use ccverify::net::client::{ClientConfig, Session};
+//! use ccverify_net::client::{ClientConfig, Session};
 //! let config = ClientConfig::from_env(); // IO_API_KEY, the public gateway
 //! let session = Session::attest(config, "<model UUID>")?;
 //! println!("{}", session.verdict().facts["summary"]);
@@ -30,18 +30,18 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, Response};
 use serde_json::{Value, json};
 
-use crate::Error;
-use crate::bundle::{Bundle, Exchange, Recorder};
-use crate::eth::Address;
-use crate::exchange::{DONE_EVENT, StreamVerifier, verify_response};
-use crate::gpu::ocsp::DirOcspSource;
-use crate::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
-use crate::net::{CollateralClient, HttpClient, HttpOcspSource, HttpRimSource};
-use crate::nonce::Nonce;
-use crate::policy::Policy;
-use crate::report::ReportVerifier;
-use crate::time::unix_now;
-use crate::verdict::{Check, CheckStatus, Verdict};
+use crate::{CollateralClient, HttpClient, HttpOcspSource, HttpRimSource};
+use ccverify::Error;
+use ccverify::bundle::{Bundle, Exchange, Recorder};
+use ccverify::eth::Address;
+use ccverify::exchange::{DONE_EVENT, StreamVerifier, verify_response};
+use ccverify::gpu::ocsp::DirOcspSource;
+use ccverify::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
+use ccverify::nonce::Nonce;
+use ccverify::policy::Policy;
+use ccverify::report::ReportVerifier;
+use ccverify::time::unix_now;
+use ccverify::verdict::{Check, CheckStatus, Verdict};
 
 /// io.net's public gateway.
 pub const DEFAULT_BASE_URL: &str = "https://api.intelligence.io.net";
@@ -64,11 +64,11 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 /// text), `pccs_url`, `at` (RFC 3339 or Unix seconds), `record_exchanges`, `headers` (object of
 /// strings). `null` means "not set"; unknown keys are refused. Defaults:
 /// [`ClientConfig::from_env`].
-impl crate::Options for ClientConfig {
+impl ccverify::Options for ClientConfig {
     const WHAT: &'static str = "client config";
 
     fn from_value(value: Value) -> Result<ClientConfig, Error> {
-        let doc: ConfigDocument = crate::options::from_object(value, Self::WHAT)?;
+        let doc: ConfigDocument = ccverify::options::from_object(value, Self::WHAT)?;
         let d = ClientConfig::from_env();
         let c = ClientConfig {
             base_url: doc.base_url.unwrap_or(d.base_url),
@@ -106,7 +106,7 @@ struct ConfigDocument {
     retries: Option<u32>,
     #[serde(default)]
     backoff_ms: Option<u64>,
-    #[serde(default, deserialize_with = "crate::policy::policy_or_text")]
+    #[serde(default, deserialize_with = "ccverify::policy::policy_or_text")]
     policy: Policy,
     #[serde(default)]
     allow_unverified: Option<bool>,
@@ -114,12 +114,12 @@ struct ConfigDocument {
     rim_dir: Option<String>,
     #[serde(default)]
     ocsp_dir: Option<String>,
-    #[serde(default, deserialize_with = "crate::options::json_document")]
+    #[serde(default, deserialize_with = "ccverify::options::json_document")]
     collateral: Option<Vec<u8>>,
     #[serde(default)]
     pccs_url: Option<String>,
     #[serde(default)]
-    at: Option<crate::time::Time>,
+    at: Option<ccverify::time::Time>,
     #[serde(default)]
     record_exchanges: Option<bool>,
     #[serde(default)]
@@ -153,7 +153,7 @@ pub struct ClientConfig {
     /// Intel PCS or PCCS base URL for collateral (default Intel PCS).
     pub pccs_url: Option<String>,
     /// Verification time (default: the clock at attestation).
-    pub at: Option<crate::time::Time>,
+    pub at: Option<ccverify::time::Time>,
     /// Keep every exchange in the session's bundle (default false: memory grows per call).
     pub record_exchanges: bool,
     /// Extra request headers sent to the gateway (e.g. an organisation header).
@@ -274,7 +274,7 @@ pub struct ChatResponse {
 
 /// The check id added to every exchange verdict of a session: the attestation that pinned
 /// the key verified.
-pub const SESSION_ATTESTATION: &str = crate::checks::SESSION_ATTESTATION;
+pub const SESSION_ATTESTATION: &str = ccverify::checks::SESSION_ATTESTATION;
 
 /// An attested session with one model (see the [module documentation](self)).
 pub struct Session {
@@ -403,7 +403,7 @@ fn status_error(r: Response, what: &str) -> Error {
     let mut body = Vec::new();
     let _ = r.take(4096).read_to_end(&mut body);
     let text = String::from_utf8_lossy(&body);
-    let detail = crate::limits::json_from_slice::<Value>(&body, "the error reply")
+    let detail = ccverify::limits::json_from_slice::<Value>(&body, "the error reply")
         .ok()
         .and_then(|v| {
             v.get("detail").map(|d| {
@@ -446,7 +446,7 @@ pub fn list_models(config: &ClientConfig) -> Result<Vec<Model>, Error> {
         return Err(status_error(r, "models"));
     }
     let body = read_body(r, "models")?;
-    let v: Value = crate::limits::json_from_slice(&body, "the reply")
+    let v: Value = ccverify::limits::json_from_slice(&body, "the reply")
         .map_err(|e| Error::Network(format!("models: {e}")))?;
     let list = v
         .get("data")
@@ -501,7 +501,7 @@ impl Session {
             return Err(status_error(r, "attestation"));
         }
         let report = read_body(r, "attestation")?;
-        let now = config.at.map_or_else(unix_now, crate::time::Time::unix);
+        let now = config.at.map_or_else(unix_now, ccverify::time::Time::unix);
         let (verdict, bundle) = verify_attestation(&config, &report, &nonce, now)?;
         config.say(&format!(
             "attestation {}",
@@ -762,7 +762,7 @@ pub fn verify_attestation(
     }
     let mut collateral = config.collateral.clone();
     if collateral.is_none() && !config.policy.offline {
-        let quote = crate::limits::json_from_slice::<Value>(report, "the attestation")
+        let quote = ccverify::limits::json_from_slice::<Value>(report, "the attestation")
             .ok()
             .and_then(|v| v.get("cpu")?.get("quote")?.as_str().map(str::to_string))
             .and_then(|q| hex::decode(q.trim()).ok());
@@ -788,7 +788,7 @@ pub fn verify_attestation(
     }
     config.say("verifying the attestation");
     let verdict = verifier.verify(report, nonce, now);
-    let attestation: Value = crate::limits::json_from_slice(report, "the attestation")
+    let attestation: Value = ccverify::limits::json_from_slice(report, "the attestation")
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(report).into_owned()));
     let bundle = Bundle {
         created_at: unix_now(),
@@ -798,7 +798,7 @@ pub fn verify_attestation(
         nonce: nonce.to_hex(),
         attestation,
         collateral: collateral
-            .and_then(|c| crate::limits::json_from_slice(&c, "the collateral").ok()),
+            .and_then(|c| ccverify::limits::json_from_slice(&c, "the collateral").ok()),
         rims: recorder.recorded_rims(),
         ocsp: recorder.recorded_ocsp(),
         policy: config.policy.clone(),

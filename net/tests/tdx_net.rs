@@ -3,7 +3,6 @@
 //! URL-encoded headers, `{"tcbInfo":…,"signature":…}` bodies holding the signed text byte for
 //! byte, DER CRLs). The assembled collateral must verify the real quotes at their pinned times.
 //! Nothing here leaves 127.0.0.1.
-#![cfg(feature = "net")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
@@ -11,11 +10,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use ccverify::CheckStatus;
-use ccverify::net::HttpClient;
-use ccverify::net::collateral::{
+use ccverify::tdx::{ExpectedReportData, TdxPolicy, verify_tdx};
+use ccverify_net::HttpClient;
+use ccverify_net::collateral::{
     CollateralClient, DEFAULT_MAX_AGE, MAX_COLLATERAL_REPLY_LEN, PCS_API_KEY_HEADER, PckCa,
 };
-use ccverify::tdx::{ExpectedReportData, TdxPolicy, verify_tdx};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@
 //! (`chatcmpl-sandbox-1`, …) and `created` is a constant.
 //!
 //! ```no_run
-//! use ccverify::sandbox::{Sandbox, SandboxConfig};
+//! use ccverify_sandbox::{Sandbox, SandboxConfig};
 //!
 //! let sandbox = Sandbox::start(SandboxConfig::default())?;
 //! println!("{} signs as {}", sandbox.base_url(), sandbox.signing_address());
@@ -65,10 +65,10 @@ use std::time::Duration;
 use k256::ecdsa::SigningKey;
 use sha2::{Digest, Sha256};
 
-use crate::eth::{Address, eip191_hash, recover_personal_signer};
-use crate::exchange::canonicalize_request;
-use crate::nonce::{NONCE_LEN, Nonce};
-use crate::pyjson::{self, Object, Value};
+use ccverify::eth::{Address, eip191_hash, recover_personal_signer};
+use ccverify::exchange::canonicalize_request;
+use ccverify::nonce::{NONCE_LEN, Nonce};
+use ccverify::pyjson::{self, Object, Value};
 
 /// The sandbox's default `image_digest`: a fixed, made-up value that names no real image.
 pub const SANDBOX_IMAGE_DIGEST: &str =

@@ -1,4 +1,4 @@
-//! Intel collateral for TDX quotes, from Intel PCS or a PCCS (feature `net`).
+//! Intel collateral for TDX quotes, from Intel PCS or a PCCS.
 //!
 //! [`CollateralClient::fetch`] reads the PCK certificate chain out of a quote (certification
 //! data type 5), takes the platform's FMSPC and the PCK CA (platform or processor) from its leaf,
@@ -12,12 +12,12 @@
 //! | Root CA CRL | a PCCS's `GET {base}/sgx/certification/v4/rootcacrl` (hex or DER), else [`INTEL_ROOT_CA_CRL_URL`] | — |
 //!
 //! The issuer chains are URL-encoded PEM. The result is dcap-qvl's `QuoteCollateralV3` JSON,
-//! exactly what [`crate::tdx::verify_tdx`] consumes: `tcb_info` and `qe_identity` are the
+//! exactly what [`ccverify::tdx::verify_tdx`] consumes: `tcb_info` and `qe_identity` are the
 //! **byte-exact** text of the signed `tcbInfo` / `enclaveIdentity` members as the service sent
 //! them (never re-serialised, or the signatures would not verify), and the quote's PCK chain is
 //! attached as `pck_certificate_chain`.
 //!
-//! Like everything in [`crate::net`] this only fetches: the collateral is verified afterwards
+//! Like everything in this crate it only fetches: the collateral is verified afterwards
 //! (Intel's signatures, chains to the pinned SGX Root CA, CRLs, dates), so a network attacker
 //! or a corrupted cache can make `tdx.collateral` fail, never pass. The replies are still
 //! checked for shape (the TCB Info must be TDX's and for the requested FMSPC, signatures 64
@@ -44,11 +44,11 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
 use super::{HttpClient, check_url, key_allowed, read_limited, status_error, write_atomically};
-use crate::tdx::{MAX_COLLATERAL_LEN, TdxPolicy};
-use crate::time::{format_time, parse_time};
+use ccverify::tdx::{MAX_COLLATERAL_LEN, TdxPolicy};
+use ccverify::time::{format_time, parse_time};
 
 /// Intel's Provisioning Certification Service (PCS); the v4 API is under this base.
-pub const INTEL_PCS_URL: &str = crate::services::INTEL_PCS_URL;
+pub const INTEL_PCS_URL: &str = ccverify::services::INTEL_PCS_URL;
 
 /// Where Intel publishes the CRL of the SGX Root CA (the CRL distribution point of the root
 /// certificate), in DER.
@@ -124,7 +124,7 @@ impl QuotePck {
     /// When the quote does not decode, is not a TDX quote, or does not carry its PCK chain
     /// (certification data type 5; quotes with an encrypted PPID are not supported).
     pub fn from_quote(quote: &[u8]) -> Result<QuotePck, String> {
-        let raw = crate::tdx::decode_quote_input(quote)?;
+        let raw = ccverify::tdx::decode_quote_input(quote)?;
         let parsed = Quote::parse(&raw).map_err(|e| format!("malformed quote: {e:#}"))?;
         if parsed.header.tee_type != 0x81 {
             return Err(format!(
@@ -161,7 +161,7 @@ impl QuotePck {
     }
 }
 
-/// Collateral ready for [`crate::tdx::verify_tdx`], and where it came from.
+/// Collateral ready for [`ccverify::tdx::verify_tdx`], and where it came from.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct FetchedCollateral {
     /// dcap-qvl's `QuoteCollateralV3` JSON.
@@ -428,7 +428,7 @@ impl CollateralClient {
             });
         }
         let collateral = self.fetch_live(fmspc, ca)?;
-        let fetched_at = crate::time::unix_now();
+        let fetched_at = ccverify::time::unix_now();
         if let Some(path) = &path
             && let Err(e) = self.write_cache(path, fmspc, ca, fetched_at, &collateral)
         {
@@ -470,7 +470,7 @@ impl CollateralClient {
             return Err(format!("{} bytes is too large", meta.len()));
         }
         let bytes = std::fs::read(path).map_err(|e| e.to_string())?;
-        let entry: Value = crate::limits::json_from_slice(&bytes, "the cache entry")?;
+        let entry: Value = ccverify::limits::json_from_slice(&bytes, "the cache entry")?;
         if entry.get("format").and_then(Value::as_u64) != Some(CACHE_FORMAT) {
             return Err("unknown cache format".into());
         }
@@ -495,7 +495,7 @@ impl CollateralClient {
             .map_err(|e| format!("malformed collateral ({e})"))?;
         check_shape(&collateral, fmspc)?;
 
-        let wall = crate::time::unix_now();
+        let wall = ccverify::time::unix_now();
         let age = wall.saturating_sub(fetched_at);
         if age < -CLOCK_SLACK_SECS {
             return Err(format!(
@@ -836,7 +836,7 @@ fn raw_member<'a>(text: &'a str, key: &str) -> Result<&'a str, String> {
 /// FMSPC, a TD_QE identity, 64-byte signatures, PEM chains and DER CRLs. Signatures and chains
 /// are verified later, by the verifier.
 fn check_shape(c: &QuoteCollateralV3, fmspc: &str) -> Result<(), String> {
-    let tcb: Value = crate::limits::json_from_slice(c.tcb_info.as_bytes(), "the TCB Info")?;
+    let tcb: Value = ccverify::limits::json_from_slice(c.tcb_info.as_bytes(), "the TCB Info")?;
     if tcb.get("id").and_then(Value::as_str) != Some("TDX") {
         return Err("the TCB Info is not TDX's (id is not \"TDX\")".into());
     }
@@ -846,7 +846,7 @@ fn check_shape(c: &QuoteCollateralV3, fmspc: &str) -> Result<(), String> {
             "the TCB Info is for FMSPC {got:?}, not the requested {fmspc}"
         ));
     }
-    let qe: Value = crate::limits::json_from_slice(c.qe_identity.as_bytes(), "the QE Identity")?;
+    let qe: Value = ccverify::limits::json_from_slice(c.qe_identity.as_bytes(), "the QE Identity")?;
     if qe.get("id").and_then(Value::as_str) != Some("TD_QE") {
         return Err("the QE Identity is not the TDX QE's (id is not \"TD_QE\")".into());
     }
@@ -889,7 +889,7 @@ struct Dates {
 impl Dates {
     fn of(c: &QuoteCollateralV3) -> Dates {
         let json_date = |text: &str, key: &str| -> Option<i64> {
-            let v: Value = crate::limits::json_from_slice(text.as_bytes(), "JSON").ok()?;
+            let v: Value = ccverify::limits::json_from_slice(text.as_bytes(), "JSON").ok()?;
             parse_time(v.get(key)?.as_str()?)
         };
         let crl_next = |der: &[u8]| -> Option<i64> {
@@ -981,7 +981,7 @@ mod tests {
     fn crl_bodies() {
         use base64::Engine as _;
         let c: QuoteCollateralV3 = serde_json::from_slice(include_bytes!(
-            "../../../tests/vectors/tdx/dcap-qvl/tdx_quote_collateral.json"
+            "../../tests/vectors/tdx/dcap-qvl/tdx_quote_collateral.json"
         ))
         .unwrap();
         let der = c.root_ca_crl;
@@ -1041,7 +1041,7 @@ mod tests {
 
     #[test]
     fn pck_from_the_sample_quote() {
-        let quote = include_bytes!("../../../tests/vectors/tdx/dcap-qvl/tdx_quote");
+        let quote = include_bytes!("../../tests/vectors/tdx/dcap-qvl/tdx_quote");
         let pck = QuotePck::from_quote(quote).unwrap();
         assert_eq!(pck.fmspc, "B0C06F000000");
         assert_eq!(pck.ca, PckCa::Platform);
@@ -1057,7 +1057,7 @@ mod tests {
     #[test]
     fn sample_collateral_shape_and_dates() {
         let c: QuoteCollateralV3 = serde_json::from_slice(include_bytes!(
-            "../../../tests/vectors/tdx/dcap-qvl/tdx_quote_collateral.json"
+            "../../tests/vectors/tdx/dcap-qvl/tdx_quote_collateral.json"
         ))
         .unwrap();
         check_shape(&c, "B0C06F000000").unwrap();

@@ -1,10 +1,13 @@
-//! Network input fetching (feature `net`): NVIDIA's RIM service, OCSP responders, NRAS, and
+//! # ccverify-net
+//!
+//! Network input fetching for the pure `ccverify` verifier, and the io.net session ([`client`]):
+//! NVIDIA's RIM service, OCSP responders, NRAS, and
 //! Intel's collateral for TDX quotes.
 //!
 //! This module only **fetches**: it never decides whether anything is genuine. Whatever it
 //! returns — a RIM, an OCSP response, an NRAS token or key set — is verified afterwards by the
-//! pure code ([`crate::gpu::GpuVerifier`], [`crate::gpu::ocsp::verify_response`],
-//! [`crate::gpu::nras::verify_eat`]) exactly as if it had been read from a file, so a network
+//! pure code ([`ccverify::gpu::GpuVerifier`], [`ccverify::gpu::ocsp::verify_response`],
+//! [`ccverify::gpu::nras::verify_eat`]) exactly as if it had been read from a file, so a network
 //! attacker can make a check fail or be skipped, never pass. The one exception is NRAS's key
 //! set: it is trusted because it comes over TLS from the configured URL, so the `gpu.nras`
 //! rows are only as good as that connection (the local checks do not depend on it).
@@ -15,11 +18,11 @@
 //!   certificate's OCSP responder;
 //! * [`NrasClient`] — NVIDIA's Remote Attestation Service (remote mode) and its JWKS;
 //! * [`CollateralClient`] ([`collateral`]) — Intel PCS or a PCCS: TCB Info, QE Identity and
-//!   CRLs for a TDX quote, as the collateral JSON [`crate::tdx::verify_tdx`] takes, with an
+//!   CRLs for a TDX quote, as the collateral JSON [`ccverify::tdx::verify_tdx`] takes, with an
 //!   on-disk cache.
 //!
-//! Combine them with local sources with [`crate::gpu::source::ChainRimSource`] and
-//! [`crate::gpu::source::ChainOcspSource`]. Every request has a timeout
+//! Combine them with local sources with [`ccverify::gpu::source::ChainRimSource`] and
+//! [`ccverify::gpu::source::ChainOcspSource`]. Every request has a timeout
 //! ([`DEFAULT_TIMEOUT`] unless [`HttpClient::with_timeout`] says otherwise) and every reply
 //! body is bounded.
 //!
@@ -43,13 +46,13 @@ use reqwest::StatusCode;
 use reqwest::blocking::{Client, RequestBuilder, Response};
 use serde_json::Value;
 
-use crate::gpu::MAX_GPU_JSON;
-use crate::gpu::nras::{self, Jwks};
-use crate::gpu::ocsp::{self, OcspFetched, OcspSource};
-use crate::gpu::roots::TrustAnchors;
-use crate::gpu::source::{MAX_RIM_LEN, RimSource};
-use crate::verdict::{Check, CheckStatus, Verdict};
-use crate::x509::{Certificate, ChainStatus};
+use ccverify::gpu::MAX_GPU_JSON;
+use ccverify::gpu::nras::{self, Jwks};
+use ccverify::gpu::ocsp::{self, OcspFetched, OcspSource};
+use ccverify::gpu::roots::TrustAnchors;
+use ccverify::gpu::source::{MAX_RIM_LEN, RimSource};
+use ccverify::verdict::{Check, CheckStatus, Verdict};
+use ccverify::x509::{Certificate, ChainStatus};
 
 pub mod client;
 pub mod collateral;
@@ -57,13 +60,13 @@ pub mod collateral;
 pub use collateral::{CollateralClient, FetchedCollateral, INTEL_PCS_URL, PckCa, QuotePck};
 
 /// NVIDIA's RIM service (section 5.1 of the GPU spec); RIMs are at `{base}/v1/rim/{id}`.
-pub const DEFAULT_RIM_SERVICE_URL: &str = crate::services::RIM_SERVICE_URL;
+pub const DEFAULT_RIM_SERVICE_URL: &str = ccverify::services::RIM_SERVICE_URL;
 
 /// NVIDIA's OCSP responder, used for certificates without an OCSP URL of their own.
-pub const DEFAULT_OCSP_URL: &str = crate::services::NVIDIA_OCSP_URL;
+pub const DEFAULT_OCSP_URL: &str = ccverify::services::NVIDIA_OCSP_URL;
 
 /// NRAS's GPU attestation endpoint (API v4).
-pub const DEFAULT_NRAS_URL: &str = crate::services::NRAS_URL;
+pub const DEFAULT_NRAS_URL: &str = ccverify::services::NRAS_URL;
 
 /// Where NRAS publishes its token-signing keys.
 pub const DEFAULT_JWKS_URL: &str = nras::NRAS_JWKS_URL;
@@ -411,7 +414,7 @@ impl HttpRimSource {
     /// Reports fetch failures (unreachable service, timeout, HTTP error, malformed reply) as
     /// "not found" (`Ok(None)`) instead of `Err`, the reason being recorded in the log only.
     ///
-    /// [`crate::gpu::GpuVerifier`] fails a RIM check when its source errs, but skips it (or
+    /// [`ccverify::gpu::GpuVerifier`] fails a RIM check when its source errs, but skips it (or
     /// warns, per policy) when the RIM is missing: with this setting a network outage makes
     /// the RIM checks "could not run" rather than "failed". Use [`FetchLog::annotate`] on the
     /// `gpu.driver_rim` and `gpu.vbios_rim` rows to show why.
@@ -524,7 +527,7 @@ impl HttpRimSource {
 
 /// The RIM XML inside a RIM service reply for `rim_id`.
 fn parse_rim_reply(body: &[u8], rim_id: &str) -> Result<Vec<u8>, String> {
-    let v: Value = crate::limits::json_from_slice(body, "the reply")?;
+    let v: Value = ccverify::limits::json_from_slice(body, "the reply")?;
     let obj = v.as_object().ok_or("reply is not a JSON object")?;
     let id = obj
         .get("id")
@@ -562,7 +565,7 @@ fn worth_caching(xml: &[u8]) -> bool {
     let Some(anchors) = TrustAnchors::nvidia() else {
         return false;
     };
-    let report = crate::gpu::rim::verify_rim(xml, &anchors.rim, crate::time::unix_now());
+    let report = ccverify::gpu::rim::verify_rim(xml, &anchors.rim, ccverify::time::unix_now());
     report.schema.is_ok()
         && report.signature.is_ok()
         && !matches!(report.chain.status, ChainStatus::Invalid(_))

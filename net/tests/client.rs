@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use ccverify::CheckStatus;
 use ccverify::bundle::{BundleOptions, verify_bundle};
-use ccverify::net::client::{ClientConfig, SESSION_ATTESTATION, Session, list_models};
 use ccverify::policy::Policy;
-use ccverify::sandbox::{SANDBOX_MODEL_ID, Sandbox, SandboxConfig};
+use ccverify_net::client::{ClientConfig, SESSION_ATTESTATION, Session, list_models};
+use ccverify_sandbox::{SANDBOX_MODEL_ID, Sandbox, SandboxConfig};
 
 fn config(sb: &Sandbox) -> ClientConfig {
     ClientConfig {

@@ -1,7 +1,6 @@
-//! The `net` feature against a loopback HTTP/1.1 server started by each test: NVIDIA's RIM
+//! ccverify-net against a loopback HTTP/1.1 server started by each test: NVIDIA's RIM
 //! service, OCSP responders and NRAS are emulated with the committed fixtures. Nothing here
 //! leaves 127.0.0.1.
-#![cfg(feature = "net")]
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::PathBuf;
@@ -13,8 +12,8 @@ use ccverify::gpu::RimSource;
 use ccverify::gpu::nras::{self, Jwks};
 use ccverify::gpu::ocsp::{self, DirOcspSource, OcspOutcome, OcspSource};
 use ccverify::gpu::source::{ChainOcspSource, ChainRimSource, DirRimSource};
-use ccverify::net::{HttpClient, HttpOcspSource, HttpRimSource, MAX_RIM_REPLY_LEN, NrasClient};
 use ccverify::x509::Certificate;
+use ccverify_net::{HttpClient, HttpOcspSource, HttpRimSource, MAX_RIM_REPLY_LEN, NrasClient};
 use serde_json::Value;
 
 // ---------------------------------------------------------------------------------------------

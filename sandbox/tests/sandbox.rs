@@ -6,12 +6,12 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-use ccverify::sandbox::{
+use ccverify::verdict::ids;
+use ccverify::{CheckStatus, Verdict, verify_response, verify_stream};
+use ccverify_sandbox::{
     BUNDLED_GPU_NONCE, FAULT_HEADER, SANDBOX_IMAGE_DIGEST, SANDBOX_MODEL_ID, SANDBOX_MODEL_NAME,
     Sandbox, SandboxConfig,
 };
-use ccverify::verdict::ids;
-use ccverify::{CheckStatus, Verdict, verify_response, verify_stream};
 use serde_json::{Value, json};
 
 // ---------------------------------------------------------------------------------------------
