@@ -63,7 +63,8 @@ demo: build ## Offline: bundled exchanges, GPU and TDX evidence, a whole attesta
 	scripts/demo-tdx.sh $(BIN)
 	$(BIN) demo
 
-regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs)
+regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs, the README check table)
+	UPDATE_README=1 $(CARGO) test -p ccverify --test docs
 	$(VPY) tests/vectors/gen/gen_vectors.py
 	$(VPY) tests/vectors/gen/export_examples.py
 	$(VPY) tests/vectors/gen/gen_gpu_vectors.py

@@ -17,19 +17,19 @@ pub const SESSION_ATTESTATION: &str = "session.attestation";
 pub const CHECKS: &[(&str, &str)] = &[
     (
         ids::STREAM_SIGNATURE_BLOCK,
-        "the stream carries exactly one `event: signature` block (wherever it was spliced) whose data is a JSON object",
+        "the stream carries exactly one `event: signature` block (wherever it was spliced) whose data is a JSON object; none or two is a failure, never \"unsigned but OK\"",
     ),
     (
         ids::STREAM_COVERAGE,
-        "read as a standard SSE consumer reads it (WHATWG rules: CR, LF or CRLF line ends, `data:` with or without a space, fields without a colon, `event` lines), every event the stream dispatches is exactly one data line the agent hashed, in order, and no `event` other than the signature block appears; what ccverify hands on is re-serialised from those events",
+        "read as a standard SSE consumer reads it (WHATWG rules: CR, LF or CRLF line ends, `data:` with or without a space, fields without a colon, `event` lines), every event the stream dispatches is exactly one data line the agent hashed, in order, and no `event` field but the signature block's appears; comments, `id` and `retry` lines are ignored as consumers ignore them. A fail quotes the first offending line",
     ),
     (
         ids::SIGNING_ALGO,
-        "the declared `signing_algo` is `ecdsa` (warn when absent; the format check decides what the signature is)",
+        "the declared `signing_algo` is `ecdsa` (warn when absent; the signature format decides what the signature is)",
     ),
     (
         ids::SIGNATURE_FORMAT,
-        "`signature` is 65 bytes r||s||v hex (optional 0x, v in 0/1/27/28, low-s) and `text` is `<64 hex>:<64 hex>`; the legacy 64-byte form is refused",
+        "`signature` is 65 bytes r‖s‖v hex (optional `0x`, v ∈ {0, 1, 27, 28}, low-s) and `text` is `<64 hex>:<64 hex>`; the legacy 64-byte r‖s form of the first agent version and high-s twins are refused",
     ),
     (
         ids::SIGNATURE,
@@ -37,63 +37,39 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         ids::SIGNER,
-        "the recovered signer equals the expected (attested) address; skipped, so not verified, when no address is given",
+        "the recovered signer equals the expected (attested) address; skipped — so not verified — when you give no address",
     ),
     (
         ids::HEADER_ADDRESS,
-        "the declared `signing_address` equals the recovered signer and the expected address (warn when absent)",
+        "the declared `signing_address` (header, or stream event field) equals the recovered signer and the expected address (warn when absent)",
     ),
     (
         ids::REQUEST_HASH,
-        "the first half of `text` is SHA-256 of the agent-side form of the exact request sent",
+        "the first half of `text` is SHA-256 of the agent-side form of the exact request you sent",
     ),
     (
         ids::RESPONSE_HASH,
-        "the second half of `text` is SHA-256 of the exact response bytes received (whitespace outside strings ignored; for streams, the agent's data-line rule)",
-    ),
-    (
-        report::FORMAT,
-        "the attestation document is a JSON object (an HTML error page or anything else fails every check)",
-    ),
-    (
-        report::NONCE,
-        "the attestation's `nonce` echo is exactly the normalised nonce you sent (not the docs' prefix test); an echo only — freshness is proven by gpu.nonce and tdx.report_data",
-    ),
-    (
-        report::IMAGE_DIGEST,
-        "`image_digest` is `sha256:<64 hex>` and in the policy's allowlist (warn when no allowlist is configured, fail under a policy that requires one); operator-declared, not measured",
-    ),
-    (
-        report::SIGNING_ADDRESS,
-        "`signing_address` is a well-formed EIP-55 address, which the verdict returns as the key to pin (warn when valid but not checksummed)",
-    ),
-    (
-        report::KEY_BINDING,
-        "the signing key is bound into the hardware evidence; io.net binds only the nonce, so this warns by default and fails when the policy requires a binding",
-    ),
-    (
-        bundle::INPUTS,
-        "bundle re-verification: the policy and time applied are the caller's (default: the `default` preset and the current time), not values the bundle supplied; warn when the caller asked for the bundle's recorded policy or time",
+        "the second half of `text` is SHA-256 of the exact bytes you received (plain: whitespace outside strings ignored; streams: the agent's data-line rule after cutting out the signature block)",
     ),
     (
         gpu::EVIDENCE_FORMAT,
-        "the `gpu` object has io.net's shape with a matching nonce echo; per GPU, the report and PEM chain decode (standard base64)",
+        "the `gpu` object has io.net's shape (not the agent's `{error}`/`{status}`), its `nonce` echo equals the expected nonce, and per GPU the report and PEM chain decode (standard base64)",
     ),
     (
         gpu::REPORT_PARSE,
-        "the report is a strict SPDM 1.1 GET_MEASUREMENTS + MEASUREMENTS message: exact lengths, DMTF blocks with unique indices, well-formed opaque TLVs, nothing after the 96-byte signature",
+        "the report is a strict SPDM 1.1 GET_MEASUREMENTS + MEASUREMENTS message: exact lengths, DMTF measurement blocks with unique indices, well-formed opaque TLVs (unknown types kept, duplicates refused), nothing after the 96-byte signature",
     ),
     (
         gpu::NONCE,
-        "the requester nonce inside the signed report (bytes 4..36) equals the expected nonce (the JSON echo proves nothing)",
+        "the requester nonce inside the signed report (bytes 4..36) equals your nonce",
     ),
     (
         gpu::REPORT_SIGNATURE,
-        "ECDSA P-384 (raw r||s) over the whole report minus its signature verifies with the leaf (attestation key) certificate",
+        "ECDSA P-384 (raw r‖s) over the report minus its last 96 bytes verifies with the leaf (attestation key) certificate",
     ),
     (
         gpu::CERT_CHAIN,
-        "the device chain leads to the pinned NVIDIA Device Identity CA at the verification time: names, CA flags, key usage, P-384 signatures; the evidence's own root is never trusted",
+        "the device chain leads to the pinned NVIDIA Device Identity CA at the verification time (names, CA flags, key usage, P-384 signatures); the evidence's own root is never trusted",
     ),
     (
         gpu::FWID,
@@ -101,11 +77,11 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         gpu::OCSP,
-        "no certificate of the device chain or of either RIM signer chain is revoked, by OCSP responses verified to NVIDIA's roots and fresh at the verification time; skipped (not verified) when no response is available unless policy relaxes it",
+        "no certificate of the device chain or of either RIM signer chain is revoked, by OCSP responses verified to NVIDIA's roots and fresh at the verification time; skipped — so not verified — when no response is available, unless the policy relaxes it to a warning",
     ),
     (
         gpu::DRIVER_RIM,
-        "the driver RIM for the report's driver version is well-formed, XML-DSig signed (C14N 1.1, ECDSA P-384) by a chain to the pinned NVIDIA RIM root valid at the verification time, and its version matches",
+        "the driver RIM for the report's driver version is well-formed, XML-DSig signed (C14N 1.1, ECDSA P-384) by a chain to the pinned NVIDIA RIM root that is valid at the verification time, and is for this driver version",
     ),
     (
         gpu::VBIOS_RIM,
@@ -113,7 +89,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         gpu::MEASUREMENTS,
-        "every active golden measurement of both RIMs matches the report (alternatives allowed, no index active in both RIMs, index 35 skipped when NVDEC0 is disabled): NVIDIA's measres = success",
+        "every active golden measurement of both RIMs matches the report (alternatives allowed, no index active in both RIMs, index 35 skipped only when NVDEC0 is disabled): NVIDIA's `measres` = success",
     ),
     (
         gpu::ARCH,
@@ -121,19 +97,19 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         gpu::COUNT,
-        "the number of attested GPUs equals the policy's expected count (warn when the policy sets none)",
-    ),
-    (
-        gpu::NRAS,
-        "remote mode only: NVIDIA NRAS's detached EAT verifies (ES384 against the NRAS JWKS, issuer, exp/nbf at the verification time, eat_nonce, submodule digests) and reports measres success, secure boot and debug disabled for every GPU",
+        "the number of attested GPUs equals the policy's expected count (warn when the policy sets none: io.net silently drops GPUs whose evidence it could not collect)",
     ),
     (
         gpu::MODE,
-        "the GPUs do not mix single-GPU (SPT) and multi-GPU (MPT) protected modes (opaque data version >= 1)",
+        "the GPUs do not mix single-GPU (SPT) and multi-GPU (MPT) protected modes",
+    ),
+    (
+        gpu::NRAS,
+        "remote mode only: NVIDIA NRAS's detached EAT verifies (ES384 against the NRAS JWKS, issuer, exp/nbf at the verification time, `eat_nonce`, submodule digests) and reports success, secure boot and debug disabled for every GPU",
     ),
     (
         tdx::QUOTE_PARSE,
-        "the quote is a well-formed Intel TDX quote (v4 or v5, TD report body, Intel QE, ECDSA P-256 key), given as io.net's hex or raw bytes, with nothing but zero padding after it",
+        "the quote is a well-formed Intel TDX quote (v4 or v5, TD 1.0/1.5 body, Intel QE, ECDSA P-256 attestation key), given as io.net's hex or raw bytes, with nothing but zero padding after the signature data; the agent's error strings are refused as such",
     ),
     (
         tdx::COLLATERAL,
@@ -141,26 +117,50 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         tdx::QUOTE_SIGNATURE,
-        "the PCK chain leads to Intel's SGX Root CA (CRLs checked), the QE report is PCK-signed and binds the attestation key, and the quote signature covers header and TD report",
+        "the PCK chain leads to Intel's SGX Root CA (CRLs checked), the QE report is PCK-signed and binds the attestation key, and the attestation key signed header and TD report",
     ),
     (
         tdx::TCB_STATUS,
-        "the platform's converged TCB status is one the policy accepts (default UpToDate only; Revoked never), no rejected advisory applies, the evaluation data number is high enough",
+        "the converged TCB status is accepted by the policy (default UpToDate only; SWHardeningNeeded, ConfigurationNeeded, OutOfDate… opt-in; Revoked never), no rejected advisory applies, the TCB evaluation data number is high enough",
     ),
     (
         tdx::TD_ATTRIBUTES,
-        "no debug or profiling, SEPT_VE_DISABLE set, not migratable, no SERVTD_EXT or service TD, Intel's TDX module (MRSIGNERSEAM and SEAMATTRIBUTES zero), and TDATTRIBUTES equal to the pinned value if any",
+        "no debug or profiling, SEPT_VE_DISABLE set, not migratable, no SERVTD_EXT or service TD, Intel's TDX module (MRSIGNERSEAM, SEAMATTRIBUTES zero), TDATTRIBUTES equal to the pinned value if any",
     ),
     (
         tdx::MEASUREMENTS,
-        "MRTD, RTMR0-3, MRSEAM and XFAM are in the policy's allowlists (warn when none is given: the code identity is then only reported)",
+        "MRTD, RTMR0–3, MRSEAM and XFAM are in the policy's allowlists (warn when none is given: the TD's code identity is then reported in `facts`, not proven)",
     ),
     (
         tdx::REPORT_DATA,
-        "REPORTDATA is your nonce followed by 32 zero bytes (io.net's rule) or the exact 64 bytes expected; skipped, so not verified, when nothing is expected",
+        "REPORTDATA is your nonce followed by 32 zero bytes (io.net's rule) or the exact 64 bytes you expect; skipped — so not verified — when nothing is expected",
+    ),
+    (
+        report::FORMAT,
+        "the attestation document is a JSON object (an HTML error page or anything else fails every check)",
+    ),
+    (
+        report::NONCE,
+        "the `nonce` echo is exactly the normalised nonce you sent (the docs' `startswith` test accepts a longer value); an echo only — freshness comes from `gpu.nonce` and `tdx.report_data`",
+    ),
+    (
+        report::IMAGE_DIGEST,
+        "`image_digest` is `sha256:<64 hex>` and in your allowlist (warn when none is configured, fail when the policy requires one); operator-declared, not measured",
+    ),
+    (
+        report::SIGNING_ADDRESS,
+        "`signing_address` is a well-formed EIP-55 address, returned as the verdict's `signer`: the key to pin (warn when valid but not checksummed; fail when null or missing)",
+    ),
+    (
+        report::KEY_BINDING,
+        "the signing key is bound into the hardware evidence. io.net binds only your nonce, so this warns by default and fails under a policy that requires a binding",
     ),
     (
         SESSION_ATTESTATION,
         "(client replies only) the attestation that pinned the signing key verified; fails on a session used with `allow_unverified`",
+    ),
+    (
+        bundle::INPUTS,
+        "(bundles only) the policy and time applied are the caller's — the `default` preset and the current time unless given — never values the bundle supplied; warns when the caller asked for the bundle's recorded policy or time (`--policy recorded`, `--at recorded`)",
     ),
 ];
