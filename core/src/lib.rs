@@ -24,6 +24,7 @@
 pub mod bundle;
 pub mod checks;
 pub mod crypto;
+pub mod der;
 pub mod error;
 pub mod eth;
 pub mod exchange;

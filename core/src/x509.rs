@@ -28,6 +28,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
 
 use crate::crypto;
+use crate::der;
 
 /// Most certificates a chain may hold (NVIDIA's are 4 or 5 long).
 pub const MAX_CHAIN_LEN: usize = 8;
@@ -325,25 +326,6 @@ const ALGID_ECDSA_SHA384: [u8; 12] = [
     0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x03,
 ];
 
-fn der_tlv(tag: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = body.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes: Vec<u8> = n
-            .to_be_bytes()
-            .iter()
-            .copied()
-            .skip_while(|b| *b == 0)
-            .collect();
-        out.push(0x80 | bytes.len() as u8);
-        out.extend_from_slice(&bytes);
-    }
-    out.extend_from_slice(body);
-    out
-}
-
 /// The only DER encoding of an ecdsa-with-SHA384 certificate with this tbs and signature.
 fn canonical_certificate(tbs: &[u8], signature: &[u8]) -> Vec<u8> {
     let mut bits = Vec::with_capacity(signature.len() + 1);
@@ -352,19 +334,26 @@ fn canonical_certificate(tbs: &[u8], signature: &[u8]) -> Vec<u8> {
     let mut body = Vec::with_capacity(tbs.len() + 128);
     body.extend_from_slice(tbs);
     body.extend_from_slice(&ALGID_ECDSA_SHA384);
-    body.extend_from_slice(&der_tlv(0x03, &bits));
-    der_tlv(0x30, &body)
+    body.extend_from_slice(&der::tlv(der::TAG_BIT_STRING, &bits));
+    der::tlv(der::TAG_SEQUENCE, &body)
 }
 
+/// The text of an otherName value: `[0] EXPLICIT` around a UTF8String, PrintableString or
+/// IA5String (x509-parser hands over either the wrapper or its content). Anything else has no
+/// text: the name is then empty, and checks that read it find nothing.
 fn other_name_text(value: &[u8]) -> String {
-    // otherName values are [0] EXPLICIT <string>; show the printable payload.
-    let printable: String = value
-        .iter()
-        .skip_while(|b| !b.is_ascii_graphic())
-        .take_while(|b| b.is_ascii_graphic() || **b == b' ')
-        .map(|b| *b as char)
-        .collect();
-    printable
+    fn text(data: &[u8], depth: usize) -> Option<String> {
+        let t = der::Reader::new(data).read_any("otherName").ok()?;
+        if t.raw.len() != data.len() {
+            return None;
+        }
+        match t.tag {
+            der::TAG_CTX0 if depth == 0 => text(t.content, 1),
+            0x0c | 0x13 | 0x16 => String::from_utf8(t.content.to_vec()).ok(),
+            _ => None,
+        }
+    }
+    text(value, 0).unwrap_or_default()
 }
 
 fn trim_ascii_start(mut s: &[u8]) -> &[u8] {
@@ -654,10 +643,32 @@ mod tests {
             "478176379286082186618948445787393647364802107249"
         );
         assert!(c[0].dice_tcb_info.is_some());
+        assert_eq!(c[0].san_other_names, ["NVIDIA:GH100:48B02D92494BADF4"]);
         assert_eq!(
             hex::encode(root().sha256),
             "102bf659d5419614c9d8e6aecebc80454eb26b1df6a769ac720b9a690b167b48"
         );
+    }
+
+    #[test]
+    fn other_names_are_read_as_der_strings_or_not_at_all() {
+        let utf8 = der::tlv(0x0c, b"NVIDIA:GH100:1");
+        assert_eq!(other_name_text(&utf8), "NVIDIA:GH100:1");
+        assert_eq!(
+            other_name_text(&der::tlv(der::TAG_CTX0, &utf8)),
+            "NVIDIA:GH100:1"
+        );
+        // A length byte that happens to be printable is a length, not text.
+        let long = der::tlv(0x0c, &[b'A'; 0x35]);
+        assert_eq!(other_name_text(&long), "A".repeat(0x35));
+        for bad in [
+            &b""[..],
+            &[0x0c, 0x05, b'a'],
+            &[0x04, 0x01, b'a'],
+            &[0x0c, 0x01, b'a', 0],
+        ] {
+            assert_eq!(other_name_text(bad), "", "{bad:?}");
+        }
     }
 
     #[test]

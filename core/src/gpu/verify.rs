@@ -12,6 +12,7 @@ use super::report::AttestationReport;
 use super::rim::{self, Rim};
 use super::roots::TrustAnchors;
 use super::source::{NoRims, RimSource};
+use crate::der;
 use crate::verdict::{Check, CheckStatus, Verdict};
 use crate::x509::{self, Certificate, ChainStatus, LeafUse};
 
@@ -1150,44 +1151,27 @@ fn certified_chip(leaf: &Certificate) -> Option<String> {
         .map(str::to_string)
 }
 
-/// The FWID in a TCG DICE TcbInfo extension: the last 48-byte OCTET STRING in its DER tree.
+/// The FWID in a TCG DICE TcbInfo extension: the last 48-byte OCTET STRING in its DER tree
+/// (read with the strict [`crate::der`] reader; anything that is not DER has no FWID).
 fn dice_fwid(ext: &[u8]) -> Option<Vec<u8>> {
-    fn walk(mut data: &[u8], depth: usize, found: &mut Option<Vec<u8>>) -> Option<()> {
+    fn walk(data: &[u8], depth: usize, found: &mut Option<Vec<u8>>) -> Option<()> {
         if depth > 8 {
             return None;
         }
-        while !data.is_empty() {
-            let tag = data[0];
-            let (len, hdr) = der_len(data.get(1..)?)?;
-            let body = data.get(1 + hdr..1 + hdr + len)?;
-            if tag & 0x20 != 0 {
-                walk(body, depth + 1, found)?;
-            } else if tag == 0x04 && len == 48 {
-                *found = Some(body.to_vec());
+        let mut r = der::Reader::new(data);
+        while !r.is_empty() {
+            let t = r.read_any("TcbInfo").ok()?;
+            if t.tag & 0x20 != 0 {
+                walk(t.content, depth + 1, found)?;
+            } else if t.tag == der::TAG_OCTET_STRING && t.content.len() == 48 {
+                *found = Some(t.content.to_vec());
             }
-            data = &data[1 + hdr + len..];
         }
         Some(())
     }
     let mut found = None;
     walk(ext, 0, &mut found)?;
     found
-}
-
-fn der_len(b: &[u8]) -> Option<(usize, usize)> {
-    let first = *b.first()?;
-    if first < 0x80 {
-        return Some((usize::from(first), 1));
-    }
-    let n = usize::from(first & 0x7f);
-    if n == 0 || n > 4 {
-        return None;
-    }
-    let mut len = 0usize;
-    for i in 0..n {
-        len = len << 8 | usize::from(*b.get(1 + i)?);
-    }
-    Some((len, 1 + n))
 }
 
 fn decode_item(item: &GpuEvidence) -> Result<(Vec<u8>, Vec<Arc<Certificate>>), String> {
