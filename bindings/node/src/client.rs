@@ -30,7 +30,8 @@ use napi::{Env, JsValue, Status, Task, ValueType};
 use napi_derive::napi;
 
 use crate::input::{is_null, js_bool, js_options, js_plain_object};
-use crate::{JsError, Result, Verdict, core_error, guard, invalid_argument, js_bytes, js_string};
+use crate::input::{js_bytes, js_string};
+use crate::{JsError, Result, Verdict, core_error, guard, invalid_argument};
 
 /// How to reach the io.net gateway and how to judge what it says: the options of
 /// {@link Session.attest} and {@link listModels}. Every key is optional; `undefined` and `null`

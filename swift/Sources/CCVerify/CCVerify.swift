@@ -3012,26 +3012,50 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
- * A fresh 32-byte nonce from the OS CSPRNG, as 64 lowercase hex digits.
+ * Attests `modelId` with a fresh nonce and verifies the answer — the GPU reports, the TDX
+ * quote, the image digest and the signing address, fetching RIMs, OCSP answers and Intel
+ * collateral unless the policy is `offline` — then pins the attested signing address.
+ *
+ * Returns the session whether or not the attestation verified: see `verdict()` and its
+ * `summary` fact. Chatting on an unverified session fails with `AttestationFailed` unless
+ * `allowUnverified` is set. `config` defaults to the public gateway with `$IO_API_KEY`.
+ *
+ * Errors: `Network` when the gateway cannot be reached or refuses (after the retries; e.g.
+ * HTTP 401 for a bad API key); `InvalidArgument` for a policy the core refuses, a bad header,
+ * or a `rimDir` / `ocspDir` that is not a readable directory.
  */
-public func generateNonce()throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
-        uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_func_generate_nonce(uniffiCallStatus
-    )
-})
+public func attest(modelId: String, config: ClientConfig = ClientConfig())async throws  -> Session  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_ccverify_uniffi_fn_func_attest(FfiConverterString.lower(modelId),FfiConverterTypeClientConfig_lower(config)
+                )
+            },
+            pollFunc: ffi_ccverify_uniffi_rust_future_poll_u64,
+            completeFunc: ffi_ccverify_uniffi_rust_future_complete_u64,
+            freeFunc: ffi_ccverify_uniffi_rust_future_free_u64,
+            liftFunc: FfiConverterTypeSession_lift,
+            errorHandler: FfiConverterTypeCcverifyError_lift
+        )
 }
 /**
- * The io.net agent's normalisation of a nonce (64 hex digits); empty and all-zero nonces are
- * refused.
+ * Lists the gateway's models (`GET /v1/models`). `config` defaults to the public gateway with
+ * `$IO_API_KEY`. Errors: `Network` (including a reply that is not a model list);
+ * `InvalidArgument` for a bad config.
  */
-public func normalizeNonce(nonce: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
-        uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_func_normalize_nonce(
-        FfiConverterString.lower(nonce),uniffiCallStatus
-    )
-})
+public func listModels(config: ClientConfig = ClientConfig())async throws  -> [Model]  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_ccverify_uniffi_fn_func_list_models(FfiConverterTypeClientConfig_lower(config)
+                )
+            },
+            pollFunc: ffi_ccverify_uniffi_rust_future_poll_rust_buffer,
+            completeFunc: ffi_ccverify_uniffi_rust_future_complete_rust_buffer,
+            freeFunc: ffi_ccverify_uniffi_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterSequenceTypeModel.lift,
+            errorHandler: FfiConverterTypeCcverifyError_lift
+        )
 }
 /**
  * Recovers the EIP-55 address that signed `message` as an EIP-191 personal message.
@@ -3088,52 +3112,6 @@ public func verifyStream(request: Data, stream: Data, expectedAddress: String?)t
 })
 }
 /**
- * Attests `modelId` with a fresh nonce and verifies the answer — the GPU reports, the TDX
- * quote, the image digest and the signing address, fetching RIMs, OCSP answers and Intel
- * collateral unless the policy is `offline` — then pins the attested signing address.
- *
- * Returns the session whether or not the attestation verified: see `verdict()` and its
- * `summary` fact. Chatting on an unverified session fails with `AttestationFailed` unless
- * `allowUnverified` is set. `config` defaults to the public gateway with `$IO_API_KEY`.
- *
- * Errors: `Network` when the gateway cannot be reached or refuses (after the retries; e.g.
- * HTTP 401 for a bad API key); `InvalidArgument` for a policy the core refuses, a bad header,
- * or a `rimDir` / `ocspDir` that is not a readable directory.
- */
-public func attest(modelId: String, config: ClientConfig = ClientConfig())async throws  -> Session  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_ccverify_uniffi_fn_func_attest(FfiConverterString.lower(modelId),FfiConverterTypeClientConfig_lower(config)
-                )
-            },
-            pollFunc: ffi_ccverify_uniffi_rust_future_poll_u64,
-            completeFunc: ffi_ccverify_uniffi_rust_future_complete_u64,
-            freeFunc: ffi_ccverify_uniffi_rust_future_free_u64,
-            liftFunc: FfiConverterTypeSession_lift,
-            errorHandler: FfiConverterTypeCcverifyError_lift
-        )
-}
-/**
- * Lists the gateway's models (`GET /v1/models`). `config` defaults to the public gateway with
- * `$IO_API_KEY`. Errors: `Network` (including a reply that is not a model list);
- * `InvalidArgument` for a bad config.
- */
-public func listModels(config: ClientConfig = ClientConfig())async throws  -> [Model]  {
-    return
-        try  await uniffiRustCallAsync(
-            rustFutureFunc: {
-                uniffi_ccverify_uniffi_fn_func_list_models(FfiConverterTypeClientConfig_lower(config)
-                )
-            },
-            pollFunc: ffi_ccverify_uniffi_rust_future_poll_rust_buffer,
-            completeFunc: ffi_ccverify_uniffi_rust_future_complete_rust_buffer,
-            freeFunc: ffi_ccverify_uniffi_rust_future_free_rust_buffer,
-            liftFunc: FfiConverterSequenceTypeModel.lift,
-            errorHandler: FfiConverterTypeCcverifyError_lift
-        )
-}
-/**
  * Verifies an io.net `gpu` object — the JSON bytes of the attestation's `gpu` member, NVIDIA
  * Hopper evidence — for the nonce you sent with the attestation request (hex, normalised as
  * the agent does). Offline: RIMs and OCSP responses come only from the directories in
@@ -3165,6 +3143,28 @@ public func verifyGpuJson(gpuJson: Data, nonce: String, optionsJson: String)thro
         FfiConverterData.lower(gpuJson),
         FfiConverterString.lower(nonce),
         FfiConverterString.lower(optionsJson),uniffiCallStatus
+    )
+})
+}
+/**
+ * A fresh 32-byte nonce from the OS CSPRNG, as 64 lowercase hex digits.
+ */
+public func generateNonce()throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_generate_nonce(uniffiCallStatus
+    )
+})
+}
+/**
+ * The io.net agent's normalisation of a nonce (64 hex digits); empty and all-zero nonces are
+ * refused.
+ */
+public func normalizeNonce(nonce: String)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_normalize_nonce(
+        FfiConverterString.lower(nonce),uniffiCallStatus
     )
 })
 }
@@ -3316,67 +3316,58 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_generate_nonce() != 33924) {
+    if (uniffi_ccverify_uniffi_checksum_func_attest() != 35651) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_normalize_nonce() != 23869) {
+    if (uniffi_ccverify_uniffi_checksum_func_list_models() != 38589) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_recover_address() != 60492) {
+    if (uniffi_ccverify_uniffi_checksum_func_recover_address() != 831) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_request_streams() != 18374) {
+    if (uniffi_ccverify_uniffi_checksum_func_request_streams() != 51362) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_response() != 19414) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_response() != 3835) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_stream() != 39045) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_stream() != 58341) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_attest() != 21574) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 35727) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_list_models() != 38709) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_gpu_json() != 44704) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_gpu() != 7327) {
+    if (uniffi_ccverify_uniffi_checksum_func_generate_nonce() != 15278) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_gpu_json() != 23660) {
+    if (uniffi_ccverify_uniffi_checksum_func_normalize_nonce() != 45749) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_load_policy() != 1847) {
+    if (uniffi_ccverify_uniffi_checksum_func_load_policy() != 33453) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_policy_presets() != 45706) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle() != 19867) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle() != 13727) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle_json() != 10288) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_bundle_json() != 17582) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_report() != 48516) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_report() != 61404) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_report_json() != 3015) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_report_json() != 5687) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_tdx() != 44301) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_tdx() != 59711) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_verify_tdx_json() != 47082) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 41228) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_tail() != 40837) {
-        return InitializationResult.apiChecksumMismatch
-    }
-    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_update() != 35960) {
+    if (uniffi_ccverify_uniffi_checksum_func_verify_tdx_json() != 11082) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_attested() != 23343) {
@@ -3385,10 +3376,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_bundle_json() != 58509) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 3960) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 14623) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 48929) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 45901) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_model_id() != 34321) {
@@ -3400,13 +3391,22 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_signing_address() != 63044) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_verdict() != 35459) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_verdict() != 45299) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_constructor_streamverifier_new() != 4768) {
+    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 23328) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_chunklistener_on_chunk() != 54144) {
+    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_tail() != 23799) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_streamverifier_update() != 46978) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_constructor_streamverifier_new() != 30586) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_chunklistener_on_chunk() != 566) {
         return InitializationResult.apiChecksumMismatch
     }
 

@@ -259,36 +259,6 @@ typedef struct UniffiVTableCallbackInterfaceChunkListener {
 } UniffiVTableCallbackInterfaceChunkListener;
 
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_STREAMVERIFIER
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_STREAMVERIFIER
-uint64_t uniffi_ccverify_uniffi_fn_clone_streamverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FREE_STREAMVERIFIER
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FREE_STREAMVERIFIER
-void uniffi_ccverify_uniffi_fn_free_streamverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CONSTRUCTOR_STREAMVERIFIER_NEW
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CONSTRUCTOR_STREAMVERIFIER_NEW
-uint64_t uniffi_ccverify_uniffi_fn_constructor_streamverifier_new(RustBuffer request, RustBuffer expected_address, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_FINISH
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_FINISH
-RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_finish(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_TAIL
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_TAIL
-RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_tail(uint64_t ptr, RustCallStatus *_Nonnull out_status
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
-RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_update(uint64_t ptr, RustBuffer chunk, RustCallStatus *_Nonnull out_status
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_SESSION
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_SESSION
 uint64_t uniffi_ccverify_uniffi_fn_clone_session(uint64_t handle, RustCallStatus *_Nonnull out_status
@@ -339,20 +309,49 @@ RustBuffer uniffi_ccverify_uniffi_fn_method_session_signing_address(uint64_t ptr
 RustBuffer uniffi_ccverify_uniffi_fn_method_session_verdict(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_STREAMVERIFIER
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CLONE_STREAMVERIFIER
+uint64_t uniffi_ccverify_uniffi_fn_clone_streamverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FREE_STREAMVERIFIER
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FREE_STREAMVERIFIER
+void uniffi_ccverify_uniffi_fn_free_streamverifier(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CONSTRUCTOR_STREAMVERIFIER_NEW
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_CONSTRUCTOR_STREAMVERIFIER_NEW
+uint64_t uniffi_ccverify_uniffi_fn_constructor_streamverifier_new(RustBuffer request, RustBuffer expected_address, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_FINISH
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_FINISH
+RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_finish(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_TAIL
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_TAIL
+RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_tail(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_STREAMVERIFIER_UPDATE
+RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_update(uint64_t ptr, RustBuffer chunk, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHUNKLISTENER
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_INIT_CALLBACK_VTABLE_CHUNKLISTENER
 void uniffi_ccverify_uniffi_fn_init_callback_vtable_chunklistener(const UniffiVTableCallbackInterfaceChunkListener* _Nonnull vtable
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_GENERATE_NONCE
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_GENERATE_NONCE
-RustBuffer uniffi_ccverify_uniffi_fn_func_generate_nonce(RustCallStatus *_Nonnull out_status
-    
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
+uint64_t uniffi_ccverify_uniffi_fn_func_attest(RustBuffer model_id, RustBuffer config
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_NORMALIZE_NONCE
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_NORMALIZE_NONCE
-RustBuffer uniffi_ccverify_uniffi_fn_func_normalize_nonce(RustBuffer nonce, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LIST_MODELS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LIST_MODELS
+uint64_t uniffi_ccverify_uniffi_fn_func_list_models(RustBuffer config
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_RECOVER_ADDRESS
@@ -375,16 +374,6 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_verify_response(RustBuffer request, Ru
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_stream(RustBuffer request, RustBuffer stream, RustBuffer expected_address, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
-uint64_t uniffi_ccverify_uniffi_fn_func_attest(RustBuffer model_id, RustBuffer config
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LIST_MODELS
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LIST_MODELS
-uint64_t uniffi_ccverify_uniffi_fn_func_list_models(RustBuffer config
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options, RustCallStatus *_Nonnull out_status
@@ -393,6 +382,17 @@ RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu(RustBuffer gpu_json, RustBu
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU_JSON
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_VERIFY_GPU_JSON
 RustBuffer uniffi_ccverify_uniffi_fn_func_verify_gpu_json(RustBuffer gpu_json, RustBuffer nonce, RustBuffer options_json, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_GENERATE_NONCE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_GENERATE_NONCE
+RustBuffer uniffi_ccverify_uniffi_fn_func_generate_nonce(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_NORMALIZE_NONCE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_NORMALIZE_NONCE
+RustBuffer uniffi_ccverify_uniffi_fn_func_normalize_nonce(RustBuffer nonce, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_LOAD_POLICY
@@ -696,15 +696,15 @@ void ffi_ccverify_uniffi_rust_future_free_void(uint64_t handle
 void ffi_ccverify_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_GENERATE_NONCE
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_GENERATE_NONCE
-uint16_t uniffi_ccverify_uniffi_checksum_func_generate_nonce(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
+uint16_t uniffi_ccverify_uniffi_checksum_func_attest(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_NORMALIZE_NONCE
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_NORMALIZE_NONCE
-uint16_t uniffi_ccverify_uniffi_checksum_func_normalize_nonce(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LIST_MODELS
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LIST_MODELS
+uint16_t uniffi_ccverify_uniffi_checksum_func_list_models(void
     
 );
 #endif
@@ -732,18 +732,6 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_stream(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
-uint16_t uniffi_ccverify_uniffi_checksum_func_attest(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LIST_MODELS
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_LIST_MODELS
-uint16_t uniffi_ccverify_uniffi_checksum_func_list_models(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
@@ -753,6 +741,18 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU_JSON
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_VERIFY_GPU_JSON
 uint16_t uniffi_ccverify_uniffi_checksum_func_verify_gpu_json(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_GENERATE_NONCE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_GENERATE_NONCE
+uint16_t uniffi_ccverify_uniffi_checksum_func_generate_nonce(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_NORMALIZE_NONCE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_NORMALIZE_NONCE
+uint16_t uniffi_ccverify_uniffi_checksum_func_normalize_nonce(void
     
 );
 #endif
@@ -804,24 +804,6 @@ uint16_t uniffi_ccverify_uniffi_checksum_func_verify_tdx_json(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_FINISH
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_FINISH
-uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_finish(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_TAIL
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_TAIL
-uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_tail(void
-    
-);
-#endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_UPDATE
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_UPDATE
-uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_update(void
-    
-);
-#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_ATTESTED
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_ATTESTED
 uint16_t uniffi_ccverify_uniffi_checksum_method_session_attested(void
@@ -867,6 +849,24 @@ uint16_t uniffi_ccverify_uniffi_checksum_method_session_signing_address(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_VERDICT
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_VERDICT
 uint16_t uniffi_ccverify_uniffi_checksum_method_session_verdict(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_FINISH
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_FINISH
+uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_finish(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_TAIL
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_TAIL
+uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_tail(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_UPDATE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_STREAMVERIFIER_UPDATE
+uint16_t uniffi_ccverify_uniffi_checksum_method_streamverifier_update(void
     
 );
 #endif
