@@ -82,6 +82,16 @@ typedef enum ccverify_status {
    */
   CCVERIFY_STATUS_ATTESTATION_FAILED = 9,
   /**
+   * A strict session (the default) got a reply that did not verify. The response is still
+   * written to the out-parameter so its verdict can be inspected (and must be freed).
+   */
+  CCVERIFY_STATUS_UNVERIFIED_RESPONSE = 10,
+  /**
+   * The call was cancelled through its `ccverify_cancel` token; the request in flight was
+   * aborted.
+   */
+  CCVERIFY_STATUS_CANCELLED = 11,
+  /**
    * A bug, including a caught panic. Please report it.
    */
   CCVERIFY_STATUS_INTERNAL = 99,
@@ -108,6 +118,16 @@ typedef enum ccverify_check_status {
    */
   CCVERIFY_CHECK_STATUS_WARN = 3,
 } ccverify_check_status;
+
+/**
+ * A cancel token for the blocking calls (`ccverify_session_attest`, `ccverify_session_chat`,
+ * `ccverify_session_chat_stream`): pass it to a call, then `ccverify_cancel_cancel` from any
+ * thread stops that call — the HTTP request in flight is aborted, not waited out — and it
+ * returns `CCVERIFY_STATUS_CANCELLED`. A token stays cancelled (make a new one for new calls)
+ * and may be shared by several calls. Thread-safe: cancelling while another thread is in a
+ * call is the point. Free it with `ccverify_cancel_free` after the calls using it returned.
+ */
+typedef struct ccverify_cancel ccverify_cancel;
 
 /**
  * One completion and its verdict. Made by `ccverify_session_chat` and
@@ -138,11 +158,14 @@ typedef struct ccverify_verdict ccverify_verdict;
  * the pointer given to `ccverify_session_chat_stream`. Called on the thread that called
  * `ccverify_session_chat_stream`, before that call returns.
  *
+ * Return 0 to go on; any other value stops the stream at once: the request is aborted (the
+ * connection closed) and the call returns `CCVERIFY_STATUS_CANCELLED`.
+ *
  * The callback must not unwind: no C++ exception, `longjmp` or Rust panic may leave it (wrap
  * its body in `try`/`catch` in C++). It must not free the session it streams from; it may call
  * other functions of this library.
  */
-typedef void (*ccverify_chunk_fn)(const uint8_t *chunk, size_t len, void *user_data);
+typedef int (*ccverify_chunk_fn)(const uint8_t *chunk, size_t len, void *user_data);
 
 #ifdef __cplusplus
 extern "C" {
@@ -163,6 +186,40 @@ const char *ccverify_version(void);
 void ccverify_string_free(char *s);
 
 /**
+ * Makes a cancel token in `*out` (free it with `ccverify_cancel_free`).
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` when `out` is NULL.
+ *
+ * # Safety
+ * `out` writable.
+ */
+enum ccverify_status ccverify_cancel_new(struct ccverify_cancel **out);
+
+/**
+ * Cancels every call using `cancel` (from any thread; idempotent). NULL is ignored.
+ *
+ * # Safety
+ * `cancel` NULL or live.
+ */
+void ccverify_cancel_cancel(const struct ccverify_cancel *cancel);
+
+/**
+ * Whether `cancel` was cancelled (false for NULL).
+ *
+ * # Safety
+ * `cancel` NULL or live.
+ */
+bool ccverify_cancel_is_cancelled(const struct ccverify_cancel *cancel);
+
+/**
+ * Frees a cancel token. NULL is ignored. No call may still be using it.
+ *
+ * # Safety
+ * `cancel` NULL or a live token not used afterwards.
+ */
+void ccverify_cancel_free(struct ccverify_cancel *cancel);
+
+/**
  * Attests `model_id` (the model's UUID) at the io.net gateway with a fresh nonce and verifies
  * the answer end to end, as `ccverify_verify_report` does, fetching the NVIDIA RIMs, OCSP
  * answers and Intel collateral it needs unless the policy is offline. The attested
@@ -179,7 +236,9 @@ void ccverify_string_free(char *s);
  * preset name `"default"`, `"offline"`, `"strict"`; `"offline"` fetches nothing),
  * `"allow_unverified"` (chat even when the attestation did not verify; default false),
  * `"rim_dir"`, `"ocsp_dir"` (local RIMs and DER OCSP answers, consulted first),
- * `"collateral"` (Intel collateral as an object or JSON text; absent = fetched unless
+ * `"strict"` (an unverified reply is `CCVERIFY_STATUS_UNVERIFIED_RESPONSE`; default on
+ * unless `"allow_unverified"`), `"collateral"` (Intel collateral as an object or JSON text;
+ * absent = fetched unless
  * offline), `"pccs_url"`, `"at"` (the verification time as RFC 3339 text or Unix seconds;
  * default the clock at attestation), `"record_exchanges"` (keep every completion in the
  * bundle; default false) and `"headers"` (an object of extra request headers). Unknown keys
@@ -196,11 +255,17 @@ void ccverify_string_free(char *s);
  * unreadable `rim_dir` or `ocsp_dir`, NULL pointers and text that is not UTF-8;
  * `CCVERIFY_STATUS_RNG` when no nonce could be drawn.
  *
+ * `cancel` (NULL: not cancellable) stops the call from another thread: the attestation
+ * request and every RIM, OCSP or collateral fetch in flight is aborted and the call returns
+ * `CCVERIFY_STATUS_CANCELLED`.
+ *
  * # Safety
- * `config_json` NULL or NUL-terminated; `model_id` NUL-terminated; `out` writable.
+ * `config_json` NULL or NUL-terminated; `model_id` NUL-terminated; `cancel` NULL or live;
+ * `out` writable.
  */
 enum ccverify_status ccverify_session_attest(const char *config_json,
                                              const char *model_id,
+                                             const struct ccverify_cancel *cancel,
                                              struct ccverify_session **out);
 
 /**
@@ -286,8 +351,11 @@ enum ccverify_status ccverify_session_bundle_json(const struct ccverify_session 
  * On success `*out` receives the response (free it with `ccverify_chat_response_free`). Its
  * verdict has the exchange's checks (`response.signature`, `response.signer`,
  * `response.request_hash`, `response.response_hash`, …) plus `session.attestation`; it is
- * verified only when the exchange verified AND the session's attestation did. A reply that
- * fails verification is not an error: it is a failed check in the verdict.
+ * verified only when the exchange verified AND the session's attestation did. A strict
+ * session (`"strict"` in the configuration; on by default unless `"allow_unverified"` is set)
+ * returns a reply that did not verify as `CCVERIFY_STATUS_UNVERIFIED_RESPONSE`, with `*out`
+ * written all the same so that its verdict can be read (free it); otherwise such a reply is
+ * `CCVERIFY_STATUS_OK` with `ccverify_chat_response_verified` false.
  *
  * Errors: `CCVERIFY_STATUS_ATTESTATION_FAILED` when the attestation did not verify and the
  * configuration did not set `"allow_unverified"`; `CCVERIFY_STATUS_NETWORK` when the gateway
@@ -295,13 +363,17 @@ enum ccverify_status ccverify_session_bundle_json(const struct ccverify_session 
  * never signed); `CCVERIFY_STATUS_LIMIT_EXCEEDED` for a body over `CCVERIFY_MAX_INPUT_LEN` or a
  * reply over 32 MiB; `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
  *
+ * `cancel` (NULL: not cancellable) stops the call from another thread; the request is
+ * aborted and the call returns `CCVERIFY_STATUS_CANCELLED`.
+ *
  * # Safety
  * `session` NULL or live; `body` valid for `body_len` bytes (NULL allowed when the length is
- * 0); `out` writable.
+ * 0); `cancel` NULL or live; `out` writable.
  */
 enum ccverify_status ccverify_session_chat(const struct ccverify_session *session,
                                            const uint8_t *body,
                                            size_t body_len,
+                                           const struct ccverify_cancel *cancel,
                                            struct ccverify_chat_response **out);
 
 /**
@@ -322,6 +394,10 @@ enum ccverify_status ccverify_session_chat(const struct ccverify_session *sessio
  * `session.attestation`. Errors: as `ccverify_session_chat`; a connection lost mid-stream is
  * `CCVERIFY_STATUS_NETWORK` (chunks already passed to `on_chunk` stay passed).
  *
+ * `on_chunk` returning non-zero, or `cancel` (NULL: not cancellable) cancelled from another
+ * thread, stops the stream: the request is aborted (the gateway sees the connection close)
+ * and the call returns `CCVERIFY_STATUS_CANCELLED`.
+ *
  * # Safety
  * As `ccverify_session_chat`; `on_chunk` NULL or a function that does not unwind (see
  * `ccverify_chunk_fn`), called with `user_data` as given.
@@ -332,6 +408,7 @@ enum ccverify_status ccverify_session_chat_stream(const struct ccverify_session 
                                                   bool hold,
                                                   ccverify_chunk_fn on_chunk,
                                                   void *user_data,
+                                                  const struct ccverify_cancel *cancel,
                                                   struct ccverify_chat_response **out);
 
 /**

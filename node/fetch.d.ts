@@ -55,11 +55,11 @@ export interface VerifiedFetchSessionOptions extends VerifiedFetchCommonOptions 
 export type VerifiedFetchOptions = VerifiedFetchAddressOptions | VerifiedFetchSessionOptions
 
 /**
- * How a strict verified fetch refuses a completion. `code` is `'unverified'` — a code of this
- * wrapper only, not one of the core's {@link ErrorCode} names.
+ * How a strict verified fetch refuses a completion: `code` is `'unverified_response'`, the
+ * shared {@link ErrorCode} every binding uses for an unverified reply.
  */
 export interface UnverifiedError extends Error {
-  code: 'unverified'
+  code: 'unverified_response'
   /** The verdict that did not verify. */
   verdict: Verdict
   /** The request's URL. */

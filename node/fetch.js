@@ -118,7 +118,7 @@ function createVerifiedFetch(options) {
   function conclude(verdict, url, stream) {
     if (onVerdict != null) onVerdict(verdict, { url, stream })
     if (strict && !verdict.verified) {
-      return codedError('unverified', `unverified completion from ${url}: ${failures(verdict)}`, {
+      return codedError('unverified_response', `unverified completion from ${url}: ${failures(verdict)}`, {
         verdict,
         url,
       })

@@ -29,7 +29,7 @@ export declare class Session {
    * config (an unknown key, a bad policy, a missing `rimDir`). Wrong argument types throw
    * `invalid_argument` synchronously.
    */
-  static attest(modelId: string, config?: ClientConfig | null): Promise<Session>
+  static attest(modelId: string, config?: ClientConfig | null, options?: CallOptions | null): Promise<Session>
   /**
    * The attestation's verdict, with `facts.summary` (what is and is not proven) and `signer`
    * (the attested signing address).
@@ -58,12 +58,15 @@ export declare class Session {
    * `Uint8Array` or string as its bytes, any other object as its `JSON.stringify` text
    * (`ChatResponse.request` holds the bytes sent).
    *
-   * Rejects (`err.code`) with `attestation_failed` on an unverified session without
-   * `allowUnverified`, `network` when the gateway cannot be reached or answers with an error
-   * status (error replies are never signed), `limit_exceeded` for a reply over 32 MiB. A
-   * reply that does not verify resolves, with `verified: false`.
+   * Rejects (`err.code`) with `unverified_response` when the reply did not verify in a
+   * strict session (the default unless `allowUnverified`; the reply is `err.response`),
+   * `attestation_failed` on an unverified session without `allowUnverified`, `network` when
+   * the gateway cannot be reached or answers with an error status (error replies are never
+   * signed), `limit_exceeded` for a reply over 32 MiB, `cancelled` when `options.signal`
+   * aborted (the request is aborted at once). In a session that is not strict, a reply that
+   * does not verify resolves, with `verified: false`.
    */
-  chat(body: Buffer | Uint8Array | string | object): Promise<ChatResponse>
+  chat(body: Buffer | Uint8Array | string | object, options?: CallOptions | null): Promise<ChatResponse>
   /**
    * Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
    * pool. Its verified events, re-serialised, are passed to `options.onChunk` as they
@@ -131,6 +134,15 @@ export interface BundleOptions {
   policy?: 'recorded' | string | Policy
 }
 
+/** The options of {@link Session.chat} and {@link Session.attest}. */
+export interface CallOptions {
+  /**
+   * Aborts the call: the request in flight is aborted at once and the promise rejects with
+   * code `cancelled`.
+   */
+  signal?: AbortSignal
+}
+
 /** A completion and its verdict. */
 export interface ChatResponse {
   /** The HTTP status (2xx: other statuses reject with `network`). */
@@ -173,6 +185,11 @@ export interface ChatStreamOptions {
    * the next chunk and the promise rejects with the thrown value.
    */
   onChunk?: (chunk: Buffer) => void
+  /**
+   * Aborts the stream: the request is aborted at once (the gateway sees the connection
+   * close) and the promise rejects with code `cancelled`.
+   */
+  signal?: AbortSignal
 }
 
 /** One row of a verdict. */
@@ -227,6 +244,12 @@ export interface ClientConfig {
    * marked unverified (`verified: false`, `attested: false`, `session.attestation` fails).
    */
   allowUnverified?: boolean
+  /**
+   * Fail closed (default: on, unless `allowUnverified` is set): a reply that did not verify
+   * rejects with `unverified_response`, the reply in `err.response`, instead of resolving
+   * with `verified: false`.
+   */
+  strict?: boolean
   /** Local NVIDIA RIMs, consulted before NVIDIA's RIM service. */
   rimDir?: string
   /** Local DER OCSP responses, consulted before the live responders. */
@@ -253,7 +276,7 @@ export interface ClientConfig {
  * The `code` of every `Error` this module throws: the error names shared by every ccverify
  * binding (C status names, Python, Kotlin and Swift codes).
  */
-export type ErrorCode = 'invalid_argument' | 'invalid_nonce' | 'invalid_address' | 'invalid_signature' | 'limit_exceeded' | 'invalid_state' | 'rng' | 'network' | 'attestation_failed' | 'internal'
+export type ErrorCode = 'invalid_argument' | 'invalid_nonce' | 'invalid_address' | 'invalid_signature' | 'limit_exceeded' | 'invalid_state' | 'rng' | 'network' | 'attestation_failed' | 'unverified_response' | 'cancelled' | 'internal'
 
 /**
  * A fresh 32-byte attestation nonce from the operating system's CSPRNG, as 64 lowercase hex

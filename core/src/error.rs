@@ -39,6 +39,16 @@ pub enum Error {
     /// session refused to continue. The verdict says which checks failed.
     #[error("attestation failed: {0}")]
     AttestationFailed(String),
+    /// A strict session (the default) received a reply that did not verify. The client's error
+    /// carries the reply and its verdict, so the caller can inspect them; the reason names the
+    /// failing and skipped checks.
+    #[error("unverified response: {0}")]
+    UnverifiedResponse(String),
+    /// The caller cancelled the call (a cancel token, or the language's own cancellation:
+    /// a cancelled coroutine or task, an `AbortSignal`, a `context.Context`, Ctrl-C); the
+    /// HTTP request in flight was aborted.
+    #[error("cancelled: {0}")]
+    Cancelled(String),
     /// A bug: an invariant of this library did not hold. Please report it.
     #[error("internal error: {0}")]
     Internal(String),
@@ -105,6 +115,10 @@ error_kinds! {
     Network = 8, "network", "the client could not reach the gateway or a service, or got an error status after its retries (never raised offline)";
     /// See [`Error::AttestationFailed`].
     AttestationFailed = 9, "attestation_failed", "a session whose attestation did not verify was asked to chat without `allow_unverified`";
+    /// See [`Error::UnverifiedResponse`].
+    UnverifiedResponse = 10, "unverified_response", "a strict session (the default) got a reply that did not verify; the error carries the reply and its verdict";
+    /// See [`Error::Cancelled`].
+    Cancelled = 11, "cancelled", "the caller cancelled the call (cancel token, coroutine or task cancellation, `AbortSignal`, `context.Context`, Ctrl-C); the request in flight was aborted";
     /// See [`Error::Internal`] (also used by bindings for a caught panic).
     Internal = 99, "internal", "a bug (or a caught panic in a binding); please report it";
 }
@@ -129,6 +143,8 @@ impl Error {
             ErrorKind::Rng => Error::Rng(r),
             ErrorKind::Network => Error::Network(r),
             ErrorKind::AttestationFailed => Error::AttestationFailed(r),
+            ErrorKind::UnverifiedResponse => Error::UnverifiedResponse(r),
+            ErrorKind::Cancelled => Error::Cancelled(r),
             ErrorKind::Internal => Error::Internal(r),
         }
     }
@@ -146,6 +162,8 @@ impl Error {
             | Error::Rng(r)
             | Error::Network(r)
             | Error::AttestationFailed(r)
+            | Error::UnverifiedResponse(r)
+            | Error::Cancelled(r)
             | Error::Internal(r) => r,
         }
     }
@@ -163,6 +181,8 @@ impl Error {
             Error::Internal(_) => ErrorKind::Internal,
             Error::Network(_) => ErrorKind::Network,
             Error::AttestationFailed(_) => ErrorKind::AttestationFailed,
+            Error::UnverifiedResponse(_) => ErrorKind::UnverifiedResponse,
+            Error::Cancelled(_) => ErrorKind::Cancelled,
         }
     }
 }

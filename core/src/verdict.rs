@@ -126,6 +126,33 @@ impl Verdict {
             .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Skip))
     }
 
+    /// The failing and skipped rows, in order: what keeps the verdict from being verified
+    /// (empty exactly when `verified` is true, for a verdict made by this library).
+    pub fn failures(&self) -> Vec<Check> {
+        self.blocking().cloned().collect()
+    }
+
+    /// The failing and skipped rows in one line for messages:
+    /// `id [subject] status: detail; …` (`"no failing check"` when there is none).
+    pub fn failure_summary(&self) -> String {
+        let rows: Vec<String> = self
+            .blocking()
+            .map(|c| {
+                let subject = c
+                    .subject
+                    .as_deref()
+                    .map(|s| format!(" [{s}]"))
+                    .unwrap_or_default();
+                format!("{}{subject} {}: {}", c.id, c.status.as_str(), c.detail)
+            })
+            .collect();
+        if rows.is_empty() {
+            "no failing check".into()
+        } else {
+            rows.join("; ")
+        }
+    }
+
     /// The verdict as one compact JSON object:
     /// `{"verified":…,"checks":[{"id","status","detail"}…],"signer":"0x…"|null,"facts":{…}}`.
     pub fn to_json(&self) -> String {

@@ -8,28 +8,34 @@
 //! let session = Session::attest(config, "<model UUID>")?;
 //! println!("{}", session.verdict().facts["summary"]);
 //! let reply = session.chat(br#"{"model":"meta-llama/Llama-3.3-70B-Instruct","messages":[{"role":"user","content":"Hi"}]}"#)?;
-//! assert!(reply.verified);
-//! # Ok::<(), ccverify::Error>(())
+//! assert!(reply.verified); // strict by default: an unverified reply is an error instead
+//! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! Streams are pulled ([`Session::stream`] → [`ChatStream::next_chunk`]) and every call can be
+//! cancelled from another thread with a [`Cancel`] token (`*_cancellable`), which aborts the
+//! HTTP request itself.
 //!
 //! A session whose attestation did not verify refuses to chat ([`Error::AttestationFailed`])
 //! unless [`ClientConfig::allow_unverified`] is set; then every reply is marked unverified
-//! (`verified == false`, `attested == false`) whatever its signature says.
+//! (`verified == false`, `attested == false`) whatever its signature says. A strict session
+//! (the default unless `allow_unverified` is set) returns a reply that did not verify as
+//! [`ChatError::Unverified`], never as ordinary content.
 //!
 //! Only inputs come from the network (the attestation, RIMs, OCSP answers, Intel collateral);
 //! verification is the same pure code as offline, and everything used is kept in an
 //! evidence [`Bundle`] that re-verifies offline later. Blocking: call it from ordinary
 //! threads, not from inside an async runtime.
 
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, Response};
+use reqwest::{Client, Response};
 use serde_json::{Value, json};
 
+use crate::cancel::{self, Cancel};
 use crate::{CollateralClient, HttpClient, HttpOcspSource, HttpRimSource};
 use ccverify::Error;
 use ccverify::bundle::{Bundle, Exchange, Recorder};
@@ -60,7 +66,7 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 
 /// The document form (the bindings' form). Keys, all optional: `base_url`, `api_key` (default
 /// `$IO_API_KEY`), `timeout_ms`, `retries`, `backoff_ms`, `policy` (object or text: JSON, TOML or
-/// a preset name), `allow_unverified`, `rim_dir`, `ocsp_dir`, `collateral` (JSON object or
+/// a preset name), `allow_unverified`, `strict`, `rim_dir`, `ocsp_dir`, `collateral` (JSON object or
 /// text), `pccs_url`, `at` (RFC 3339 or Unix seconds), `record_exchanges`, `headers` (object of
 /// strings). `null` means "not set"; unknown keys are refused. Defaults:
 /// [`ClientConfig::from_env`].
@@ -78,6 +84,7 @@ impl ccverify::Options for ClientConfig {
             backoff: doc.backoff_ms.map_or(d.backoff, Duration::from_millis),
             policy: doc.policy,
             allow_unverified: doc.allow_unverified.unwrap_or(d.allow_unverified),
+            strict: doc.strict,
             rim_dir: doc.rim_dir.map(PathBuf::from),
             ocsp_dir: doc.ocsp_dir.map(PathBuf::from),
             collateral: doc.collateral,
@@ -110,6 +117,8 @@ struct ConfigDocument {
     policy: Policy,
     #[serde(default)]
     allow_unverified: Option<bool>,
+    #[serde(default)]
+    strict: Option<bool>,
     #[serde(default)]
     rim_dir: Option<String>,
     #[serde(default)]
@@ -144,6 +153,12 @@ pub struct ClientConfig {
     pub policy: Policy,
     /// Chat even when the attestation did not verify; every reply is then marked unverified.
     pub allow_unverified: bool,
+    /// Fail closed: a reply that did not verify is an error ([`ChatError::Unverified`], kind
+    /// `unverified_response`) carrying the reply and its verdict, and a stream ends in that
+    /// error instead of its end marker. `None` (the default) means on, unless
+    /// `allow_unverified` is set — a caller who allows unverified use gets replies flagged
+    /// `verified == false` instead. `Some(false)` always returns replies with their flag.
+    pub strict: Option<bool>,
     /// Local RIMs, consulted before NVIDIA's RIM service.
     pub rim_dir: Option<PathBuf>,
     /// Local DER OCSP responses, consulted before the live responders.
@@ -185,6 +200,7 @@ impl Default for ClientConfig {
             backoff: Duration::from_millis(500),
             policy: Policy::default(),
             allow_unverified: false,
+            strict: None,
             rim_dir: None,
             ocsp_dir: None,
             collateral: None,
@@ -229,6 +245,11 @@ impl ClientConfig {
             ))),
             None => Ok(()),
         }
+    }
+
+    /// Whether an unverified reply is an error (see [`ClientConfig::strict`]).
+    pub fn is_strict(&self) -> bool {
+        self.strict.unwrap_or(!self.allow_unverified)
     }
 
     fn say(&self, line: &str) {
@@ -276,8 +297,59 @@ pub struct ChatResponse {
 /// the key verified.
 pub const SESSION_ATTESTATION: &str = ccverify::checks::SESSION_ATTESTATION;
 
-/// An attested session with one model (see the [module documentation](self)).
-pub struct Session {
+/// Why a chat call returned no verified reply.
+#[derive(Clone, Debug)]
+pub enum ChatError {
+    /// The call could not run or was stopped: network, attestation gate, cancellation, …
+    Failed(Error),
+    /// A strict session got a reply that did not verify: the reply, with its verdict.
+    Unverified(Box<ChatResponse>),
+}
+
+impl ChatError {
+    /// The shared error kind (`unverified_response` for [`ChatError::Unverified`]).
+    pub fn kind(&self) -> ccverify::ErrorKind {
+        self.error().kind()
+    }
+
+    /// The error as the core's [`Error`] (the unverified reply's failing checks as its reason).
+    pub fn error(&self) -> Error {
+        match self {
+            ChatError::Failed(e) => e.clone(),
+            ChatError::Unverified(r) => Error::UnverifiedResponse(r.verdict.failure_summary()),
+        }
+    }
+
+    /// The unverified reply, if that is what this is.
+    pub fn response(&self) -> Option<&ChatResponse> {
+        match self {
+            ChatError::Failed(_) => None,
+            ChatError::Unverified(r) => Some(r),
+        }
+    }
+}
+
+impl std::fmt::Display for ChatError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.error().fmt(f)
+    }
+}
+
+impl std::error::Error for ChatError {}
+
+impl From<Error> for ChatError {
+    fn from(e: Error) -> Self {
+        ChatError::Failed(e)
+    }
+}
+
+/// An attested session with one model (see the [module documentation](self)). Cheap to clone:
+/// clones share the session (its pinned key and bundle).
+#[derive(Clone)]
+pub struct Session(Arc<SessionState>);
+
+#[doc(hidden)]
+pub struct SessionState {
     config: ClientConfig,
     http: Client,
     model_id: String,
@@ -285,6 +357,13 @@ pub struct Session {
     verdict: Verdict,
     pinned: Option<Address>,
     bundle: Mutex<Bundle>,
+}
+
+impl std::ops::Deref for Session {
+    type Target = SessionState;
+    fn deref(&self) -> &SessionState {
+        &self.0
+    }
 }
 
 impl std::fmt::Debug for Session {
@@ -300,7 +379,7 @@ impl std::fmt::Debug for Session {
 fn http_client(config: &ClientConfig) -> Result<Client, Error> {
     Client::builder()
         .user_agent(concat!("ccverify/", env!("CARGO_PKG_VERSION")))
-        .timeout(config.timeout)
+        .read_timeout(config.timeout)
         .connect_timeout(config.timeout.min(Duration::from_secs(30)))
         .build()
         .map_err(|e| Error::Network(format!("cannot set up the HTTP client: {e}")))
@@ -326,57 +405,123 @@ fn transient(status: StatusCode) -> bool {
     status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error()
 }
 
-/// Sends with retries; returns the first non-transient response (or the last one).
-fn send(
-    config: &ClientConfig,
-    http: &Client,
-    method: reqwest::Method,
-    url: &str,
-    body: Option<&[u8]>,
-    what: &str,
-) -> Result<Response, Error> {
-    let mut delay = config.backoff;
-    let mut attempt = 0;
-    loop {
-        let mut req = http.request(method.clone(), url);
-        if let Some(key) = &config.api_key {
-            req = req.bearer_auth(key);
-        }
-        for (k, v) in &config.headers {
-            req = req.header(k.as_str(), v.as_str());
-        }
-        if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.to_vec());
-        }
-        let outcome = req.send();
-        let (wait, why) = match outcome {
-            Ok(r) if !transient(r.status()) => return Ok(r),
-            Ok(r) => {
-                let wait = retry_after(&r).unwrap_or(delay);
-                let why = format!("HTTP {}", r.status());
-                if attempt >= config.retries {
-                    return Err(status_error(r, what));
-                }
-                (wait, why)
+/// One request to the gateway: where, how, and the token that aborts it.
+struct Call<'a> {
+    config: &'a ClientConfig,
+    http: &'a Client,
+    cancel: &'a Cancel,
+    what: &'a str,
+}
+
+impl Call<'_> {
+    /// Sends with retries; returns the first non-transient response (or the last one). Every
+    /// wait — connecting, the reply's head, the backoff — stops when the token is cancelled.
+    fn send(
+        &self,
+        method: reqwest::Method,
+        url: &str,
+        body: Option<&[u8]>,
+    ) -> Result<Response, Error> {
+        let (config, what) = (self.config, self.what);
+        let mut delay = config.backoff;
+        let mut attempt = 0;
+        loop {
+            let mut req = self.http.request(method.clone(), url);
+            if let Some(key) = &config.api_key {
+                req = req.bearer_auth(key);
             }
-            Err(e) => {
-                let why = describe_reqwest(&e);
-                if attempt >= config.retries {
-                    return Err(Error::Network(format!("{what}: {url}: {why}")));
-                }
-                (delay, why)
+            for (k, v) in &config.headers {
+                req = req.header(k.as_str(), v.as_str());
             }
-        };
-        attempt += 1;
-        config.say(&format!(
-            "{what}: {why}; retry {attempt}/{} in {} ms",
-            config.retries,
-            wait.as_millis()
-        ));
-        std::thread::sleep(wait);
-        delay = (delay * 2).min(Duration::from_secs(8));
+            if let Some(b) = body {
+                req = req
+                    .header(reqwest::header::CONTENT_TYPE, "application/json")
+                    .body(b.to_vec());
+            }
+            let outcome = cancel::block(Some(self.cancel), what, async move { req.send().await })?;
+            let (wait, why) = match outcome {
+                Ok(r) if !transient(r.status()) => return Ok(r),
+                Ok(r) => {
+                    let wait = retry_after(&r).unwrap_or(delay);
+                    let why = format!("HTTP {}", r.status());
+                    if attempt >= config.retries {
+                        return Err(self.status_error(r));
+                    }
+                    (wait, why)
+                }
+                Err(e) => {
+                    let why = describe_reqwest(&e);
+                    if attempt >= config.retries {
+                        return Err(Error::Network(format!("{what}: {url}: {why}")));
+                    }
+                    (delay, why)
+                }
+            };
+            attempt += 1;
+            config.say(&format!(
+                "{what}: {why}; retry {attempt}/{} in {} ms",
+                config.retries,
+                wait.as_millis()
+            ));
+            cancel::sleep(Some(self.cancel), what, wait)?;
+            delay = (delay * 2).min(Duration::from_secs(8));
+        }
+    }
+
+    /// The next piece of a body (`None` at its end), unless the token fires first.
+    fn chunk(&self, r: &mut Response) -> Result<Option<Vec<u8>>, Error> {
+        cancel::block(Some(self.cancel), self.what, async { r.chunk().await })?
+            .map(|c| c.map(|b| b.to_vec()))
+            .map_err(|e| {
+                Error::Network(format!(
+                    "{}: connection lost: {}",
+                    self.what,
+                    describe_reqwest(&e)
+                ))
+            })
+    }
+
+    /// A whole body of at most [`MAX_REPLY_LEN`] bytes.
+    fn read_body(&self, mut r: Response) -> Result<Vec<u8>, Error> {
+        let mut out = Vec::new();
+        while let Some(chunk) = self.chunk(&mut r)? {
+            out.extend_from_slice(&chunk);
+            if out.len() > MAX_REPLY_LEN {
+                return Err(Error::LimitExceeded(format!(
+                    "{}: reply larger than {MAX_REPLY_LEN} bytes",
+                    self.what
+                )));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The error of a reply with an error status: `HTTP <status>: <detail>`.
+    fn status_error(&self, mut r: Response) -> Error {
+        let status = r.status();
+        let mut body = Vec::new();
+        while body.len() < 4096 {
+            match self.chunk(&mut r) {
+                Ok(Some(c)) => body.extend_from_slice(&c),
+                Ok(None) | Err(_) => break,
+            }
+        }
+        if self.cancel.is_cancelled() {
+            return cancel::cancelled(self.what);
+        }
+        body.truncate(4096);
+        let text = String::from_utf8_lossy(&body);
+        let detail = ccverify::limits::json_from_slice::<Value>(&body, "the error reply")
+            .ok()
+            .and_then(|v| {
+                v.get("detail").map(|d| {
+                    d.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| d.to_string())
+                })
+            })
+            .unwrap_or_else(|| text.chars().take(300).collect());
+        Error::Network(format!("{}: HTTP {status}: {detail}", self.what))
     }
 }
 
@@ -398,37 +543,6 @@ fn describe_reqwest(e: &reqwest::Error) -> String {
     }
 }
 
-fn status_error(r: Response, what: &str) -> Error {
-    let status = r.status();
-    let mut body = Vec::new();
-    let _ = r.take(4096).read_to_end(&mut body);
-    let text = String::from_utf8_lossy(&body);
-    let detail = ccverify::limits::json_from_slice::<Value>(&body, "the error reply")
-        .ok()
-        .and_then(|v| {
-            v.get("detail").map(|d| {
-                d.as_str()
-                    .map(str::to_string)
-                    .unwrap_or_else(|| d.to_string())
-            })
-        })
-        .unwrap_or_else(|| text.chars().take(300).collect());
-    Error::Network(format!("{what}: HTTP {status}: {detail}"))
-}
-
-fn read_body(r: Response, what: &str) -> Result<Vec<u8>, Error> {
-    let mut out = Vec::new();
-    r.take(MAX_REPLY_LEN as u64 + 1)
-        .read_to_end(&mut out)
-        .map_err(|e| Error::Network(format!("{what}: reading the reply: {e}")))?;
-    if out.len() > MAX_REPLY_LEN {
-        return Err(Error::LimitExceeded(format!(
-            "{what}: reply larger than {MAX_REPLY_LEN} bytes"
-        )));
-    }
-    Ok(out)
-}
-
 fn headers_of(r: &Response) -> Vec<(String, String)> {
     r.headers()
         .iter()
@@ -438,14 +552,28 @@ fn headers_of(r: &Response) -> Vec<(String, String)> {
 
 /// Lists the gateway's models (`GET /v1/models`).
 pub fn list_models(config: &ClientConfig) -> Result<Vec<Model>, Error> {
+    list_models_cancellable(config, &Cancel::new())
+}
+
+/// [`list_models`], stopped (and the request aborted) when `cancel` is cancelled.
+pub fn list_models_cancellable(
+    config: &ClientConfig,
+    cancel: &Cancel,
+) -> Result<Vec<Model>, Error> {
     let http = http_client(config)?;
+    let call = Call {
+        config,
+        http: &http,
+        cancel,
+        what: "models",
+    };
     let u = url(config, "/v1/models");
     config.say(&format!("listing models at {u}"));
-    let r = send(config, &http, reqwest::Method::GET, &u, None, "models")?;
+    let r = call.send(reqwest::Method::GET, &u, None)?;
     if !r.status().is_success() {
-        return Err(status_error(r, "models"));
+        return Err(call.status_error(r));
     }
-    let body = read_body(r, "models")?;
+    let body = call.read_body(r)?;
     let v: Value = ccverify::limits::json_from_slice(&body, "the reply")
         .map_err(|e| Error::Network(format!("models: {e}")))?;
     let list = v
@@ -482,27 +610,38 @@ impl Session {
     /// [`Error::Network`] when the gateway cannot be reached or refuses (after retries);
     /// [`Error::InvalidArgument`] for unusable local inputs (a missing RIM directory).
     pub fn attest(config: ClientConfig, model_id: &str) -> Result<Session, Error> {
+        Session::attest_cancellable(config, model_id, &Cancel::new())
+    }
+
+    /// [`Session::attest`], stopped when `cancel` is cancelled: the attestation request, every
+    /// RIM, OCSP and collateral fetch in flight is aborted and the result is
+    /// [`Error::Cancelled`].
+    pub fn attest_cancellable(
+        config: ClientConfig,
+        model_id: &str,
+        cancel: &Cancel,
+    ) -> Result<Session, Error> {
         let http = http_client(&config)?;
         let nonce = Nonce::generate()?;
         let u = url(&config, "/v1/private/attestation");
         config.say(&format!(
             "attesting model {model_id} at {u} with a fresh nonce"
         ));
+        let call = Call {
+            config: &config,
+            http: &http,
+            cancel,
+            what: "attestation",
+        };
         let body = json!({"model_id": model_id, "nonce": nonce.to_hex()}).to_string();
-        let r = send(
-            &config,
-            &http,
-            reqwest::Method::POST,
-            &u,
-            Some(body.as_bytes()),
-            "attestation",
-        )?;
+        let r = call.send(reqwest::Method::POST, &u, Some(body.as_bytes()))?;
         if !r.status().is_success() {
-            return Err(status_error(r, "attestation"));
+            return Err(call.status_error(r));
         }
-        let report = read_body(r, "attestation")?;
+        let report = call.read_body(r)?;
         let now = config.at.map_or_else(unix_now, ccverify::time::Time::unix);
-        let (verdict, bundle) = verify_attestation(&config, &report, &nonce, now)?;
+        let (verdict, bundle) =
+            verify_attestation_cancellable(&config, &report, &nonce, now, cancel)?;
         config.say(&format!(
             "attestation {}",
             if verdict.verified {
@@ -514,7 +653,7 @@ impl Session {
         let mut bundle = bundle;
         bundle.base_url = Some(config.base_url.clone());
         bundle.model_id = Some(model_id.to_string());
-        Ok(Session {
+        Ok(Session(Arc::new(SessionState {
             pinned: verdict.signer,
             config,
             http,
@@ -522,7 +661,7 @@ impl Session {
             nonce,
             verdict,
             bundle: Mutex::new(bundle),
-        })
+        })))
     }
 
     /// The attestation verdict (with its `summary` fact).
@@ -548,6 +687,11 @@ impl Session {
     /// The nonce sent (normalised, 64 hex digits).
     pub fn nonce_hex(&self) -> String {
         self.nonce.to_hex()
+    }
+
+    /// The configuration the session was attested with.
+    pub fn config(&self) -> &ClientConfig {
+        &self.config
     }
 
     /// The evidence bundle: everything needed to re-verify the attestation (and the recorded
@@ -625,21 +769,27 @@ impl Session {
         }
     }
 
+    /// `Ok(reply)`, or under [`ClientConfig::strict`] the unverified reply as an error.
+    fn judged(&self, reply: ChatResponse) -> Result<ChatResponse, ChatError> {
+        if reply.verified || !self.config.is_strict() {
+            Ok(reply)
+        } else {
+            Err(ChatError::Unverified(Box::new(reply)))
+        }
+    }
+
     /// POSTs `body` to `/v1/private/completions` (after the attestation gate, with retries):
     /// the successful response, its status and its headers.
-    fn post_completion(&self, body: &[u8], what: &str) -> Result<(Response, u16, Headers), Error> {
+    fn post_completion(
+        &self,
+        call: &Call<'_>,
+        body: &[u8],
+    ) -> Result<(Response, u16, Headers), Error> {
         self.gate()?;
         let u = url(&self.config, "/v1/private/completions");
-        let r = send(
-            &self.config,
-            &self.http,
-            reqwest::Method::POST,
-            &u,
-            Some(body),
-            what,
-        )?;
+        let r = call.send(reqwest::Method::POST, &u, Some(body))?;
         if !r.status().is_success() {
-            return Err(status_error(r, what));
+            return Err(call.status_error(r));
         }
         let status = r.status().as_u16();
         let headers = headers_of(&r);
@@ -650,17 +800,63 @@ impl Session {
     /// and verifies the reply against the pinned key.
     ///
     /// # Errors
+    /// [`ChatError::Unverified`] (strict sessions, the default) when the reply did not verify;
     /// [`Error::AttestationFailed`] on an unverified session without `allow_unverified`;
     /// [`Error::Network`] when the gateway cannot be reached or answers with an error status
     /// (error replies are never signed).
-    pub fn chat(&self, body: &[u8]) -> Result<ChatResponse, Error> {
-        let (r, status, headers) = self.post_completion(body, "completion")?;
-        let reply = read_body(r, "completion")?;
-        let verdict = verify_response(body, &reply, &headers, self.pinned.as_ref());
-        Ok(self.finish(verdict, body, &reply, reply.clone(), headers, status, false))
+    pub fn chat(&self, body: &[u8]) -> Result<ChatResponse, ChatError> {
+        self.chat_cancellable(body, &Cancel::new())
     }
 
-    /// Sends one streamed completion (the body should say `"stream": true`) and verifies it.
+    /// [`Session::chat`], stopped (and the request aborted) when `cancel` is cancelled.
+    pub fn chat_cancellable(
+        &self,
+        body: &[u8],
+        cancel: &Cancel,
+    ) -> Result<ChatResponse, ChatError> {
+        let call = Call {
+            config: &self.config,
+            http: &self.http,
+            cancel,
+            what: "completion",
+        };
+        let (r, status, headers) = self.post_completion(&call, body)?;
+        let reply = call.read_body(r)?;
+        let verdict = verify_response(body, &reply, &headers, self.pinned.as_ref());
+        self.judged(self.finish(verdict, body, &reply, reply.clone(), headers, status, false))
+    }
+
+    /// Starts one streamed completion (the body should say `"stream": true`) and returns it as
+    /// a pull stream of verified bytes ([`ChatStream::next_chunk`]); cancelling `cancel` (from
+    /// any thread) aborts the request, so the gateway sees the connection close.
+    ///
+    /// # Errors
+    /// As [`Session::chat`], for the request itself.
+    pub fn stream(&self, body: &[u8], hold: bool, cancel: Cancel) -> Result<ChatStream, ChatError> {
+        let call = Call {
+            config: &self.config,
+            http: &self.http,
+            cancel: &cancel,
+            what: "stream",
+        };
+        let (response, status, headers) = self.post_completion(&call, body)?;
+        Ok(ChatStream {
+            session: self.clone(),
+            verifier: StreamVerifier::new(body, self.pinned),
+            request: body.to_vec(),
+            response: Some(response),
+            raw: Vec::new(),
+            delivered: Vec::new(),
+            hold,
+            status,
+            headers,
+            cancel,
+            end: None,
+        })
+    }
+
+    /// Sends one streamed completion and verifies it, passing verified bytes to `on_chunk` as
+    /// they are verified (a thin loop over [`Session::stream`]).
     ///
     /// `on_chunk` never sees the relayed bytes: it receives the canonical re-serialisation of
     /// each event as it is verified to be one hashed data line (`data: <payload>\n\n`), and
@@ -675,50 +871,204 @@ impl Session {
         body: &[u8],
         hold: bool,
         on_chunk: &mut dyn FnMut(&[u8]),
-    ) -> Result<ChatResponse, Error> {
-        let (r, status, headers) = self.post_completion(body, "stream")?;
-        let mut verifier = StreamVerifier::new(body, self.pinned);
-        let mut raw = Vec::new();
-        let mut delivered = Vec::new();
-        let mut reader = r;
-        let mut buf = vec![0u8; 16 * 1024];
-        loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| Error::Network(format!("stream: connection lost: {e}")))?;
-            if n == 0 {
-                break;
-            }
-            let chunk = &buf[..n];
-            raw.extend_from_slice(chunk);
-            if raw.len() > MAX_REPLY_LEN {
-                return Err(Error::LimitExceeded(format!(
-                    "stream larger than {MAX_REPLY_LEN} bytes"
-                )));
-            }
-            let events = verifier.update(chunk)?;
-            if !hold && !events.is_empty() {
-                on_chunk(&events);
-            }
-            delivered.extend_from_slice(&events);
+    ) -> Result<ChatResponse, ChatError> {
+        let mut stream = self.stream(body, hold, Cancel::new())?;
+        while let Some(chunk) = stream.next_chunk()? {
+            on_chunk(&chunk);
         }
-        let verdict = verifier.finish()?;
-        let mut last = verifier.final_event().to_vec();
-        delivered.extend_from_slice(&last);
-        let mut out = self.finish(verdict, body, &raw, delivered, headers, status, true);
+        stream.into_response()
+    }
+}
+
+/// A streamed completion being read: pull verified bytes with [`ChatStream::next_chunk`]
+/// until it returns `None`, then read the reply and its verdict. Only bytes that were verified
+/// to be hashed data lines are ever returned, re-serialised (`data: <payload>\n\n`), with
+/// `data: [DONE]\n\n` last only when the whole stream and the session verified. Dropping it,
+/// or cancelling its token ([`ChatStream::cancel_token`]), aborts the request.
+pub struct ChatStream {
+    session: Session,
+    verifier: StreamVerifier,
+    request: Vec<u8>,
+    response: Option<Response>,
+    raw: Vec<u8>,
+    delivered: Vec<u8>,
+    hold: bool,
+    status: u16,
+    headers: Headers,
+    cancel: Cancel,
+    end: Option<Result<ChatResponse, ChatError>>,
+}
+
+impl std::fmt::Debug for ChatStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChatStream")
+            .field("status", &self.status)
+            .field("hold", &self.hold)
+            .field("ended", &self.end.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChatStream {
+    /// The next verified bytes to hand on, or `None` once the stream has ended (then
+    /// [`ChatStream::response`] holds the reply and its verdict). Blocks until the gateway
+    /// sends more or the token is cancelled.
+    ///
+    /// # Errors
+    /// [`ChatError::Unverified`] at the end of a stream that did not verify (strict sessions);
+    /// [`Error::Network`] when the connection is lost; [`Error::Cancelled`] when the token was
+    /// cancelled (the request is aborted; later calls fail the same way).
+    pub fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ChatError> {
+        loop {
+            if let Some(end) = &self.end {
+                return match end {
+                    Ok(_) => Ok(None),
+                    Err(e) => Err(e.clone()),
+                };
+            }
+            let Some(response) = self.response.as_mut() else {
+                return Ok(None);
+            };
+            let call = Call {
+                config: &self.session.config,
+                http: &self.session.http,
+                cancel: &self.cancel,
+                what: "stream",
+            };
+            let piece = match call.chunk(response) {
+                Ok(p) => p,
+                Err(e) => return Err(self.stop(e)),
+            };
+            match piece {
+                Some(chunk) => {
+                    self.raw.extend_from_slice(&chunk);
+                    if self.raw.len() > MAX_REPLY_LEN {
+                        return Err(self.stop(Error::LimitExceeded(format!(
+                            "stream larger than {MAX_REPLY_LEN} bytes"
+                        ))));
+                    }
+                    let events = match self.verifier.update(&chunk) {
+                        Ok(e) => e,
+                        Err(e) => return Err(self.stop(e)),
+                    };
+                    self.delivered.extend_from_slice(&events);
+                    if !self.hold && !events.is_empty() {
+                        return Ok(Some(events));
+                    }
+                }
+                None => return self.conclude(),
+            }
+        }
+    }
+
+    /// Ends the stream with an error: the request is dropped (aborted) and later calls fail.
+    fn stop(&mut self, e: Error) -> ChatError {
+        self.response = None;
+        self.end = Some(Err(ChatError::Failed(e.clone())));
+        ChatError::Failed(e)
+    }
+
+    /// The body has ended: the verdict, then the last bytes to hand on (if any).
+    fn conclude(&mut self) -> Result<Option<Vec<u8>>, ChatError> {
+        self.response = None;
+        let verdict = match self.verifier.finish() {
+            Ok(v) => v,
+            Err(e) => return Err(self.stop(e)),
+        };
+        let mut last = self.verifier.final_event().to_vec();
+        self.delivered.extend_from_slice(&last);
+        let mut out = self.session.finish(
+            verdict,
+            &self.request,
+            &self.raw,
+            std::mem::take(&mut self.delivered),
+            self.headers.clone(),
+            self.status,
+            true,
+        );
         // The end marker only for a stream that verified with a verified session.
         if out.verified {
             last.extend_from_slice(DONE_EVENT);
             out.body.extend_from_slice(DONE_EVENT);
         }
-        if hold {
-            if out.verified {
-                on_chunk(&out.body);
+        let emit = if self.hold {
+            out.verified.then(|| out.body.clone())
+        } else {
+            (!last.is_empty()).then_some(last)
+        };
+        match self.session.judged(out) {
+            Ok(reply) => {
+                self.end = Some(Ok(reply));
+                Ok(emit)
             }
-        } else if !last.is_empty() {
-            on_chunk(&last);
+            Err(e) => {
+                self.end = Some(Err(e.clone()));
+                Err(e)
+            }
         }
-        Ok(out)
+    }
+
+    /// Whether the stream has ended (its verdict is known, or it failed).
+    pub fn is_done(&self) -> bool {
+        self.end.is_some()
+    }
+
+    /// The reply with its verdict once the stream has ended; `None` before.
+    pub fn response(&self) -> Option<&ChatResponse> {
+        match &self.end {
+            Some(Ok(r)) => Some(r),
+            Some(Err(e)) => e.response(),
+            None => None,
+        }
+    }
+
+    /// The verdict once the stream has ended.
+    ///
+    /// # Errors
+    /// [`Error::InvalidState`] before the end: a partial stream has no verdict.
+    pub fn verdict(&self) -> Result<&Verdict, Error> {
+        self.response().map(|r| &r.verdict).ok_or_else(|| {
+            Error::InvalidState("the stream has not ended: its verdict comes at the end".into())
+        })
+    }
+
+    /// Reads the rest of the stream (discarding the bytes) and returns its reply.
+    ///
+    /// # Errors
+    /// As [`ChatStream::next_chunk`].
+    pub fn into_response(mut self) -> Result<ChatResponse, ChatError> {
+        while self.next_chunk()?.is_some() {}
+        match self.end.take() {
+            Some(Ok(r)) => Ok(r),
+            Some(Err(e)) => Err(e),
+            None => Err(ChatError::Failed(Error::Internal(
+                "stream ended without an outcome".into(),
+            ))),
+        }
+    }
+
+    /// The token that aborts this stream (cancel it from any thread).
+    pub fn cancel_token(&self) -> Cancel {
+        self.cancel.clone()
+    }
+
+    /// Aborts the stream now: the connection is closed and later calls fail with
+    /// [`Error::Cancelled`].
+    pub fn cancel(&mut self) {
+        self.cancel.cancel();
+        if self.end.is_none() {
+            self.stop(cancel::cancelled("stream"));
+        }
+    }
+
+    /// The HTTP status of the reply.
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The response headers (lower-case names).
+    pub fn headers(&self) -> &[(String, String)] {
+        &self.headers
     }
 }
 
@@ -735,6 +1085,19 @@ pub fn verify_attestation(
     nonce: &Nonce,
     now: i64,
 ) -> Result<(Verdict, Bundle), Error> {
+    verify_attestation_cancellable(config, report, nonce, now, &Cancel::new())
+}
+
+/// [`verify_attestation`], stopped when `cancel` is cancelled: every RIM, OCSP and collateral
+/// fetch in flight is aborted and the result is [`Error::Cancelled`] (never a verdict built
+/// on fetches that were cut short).
+pub fn verify_attestation_cancellable(
+    config: &ClientConfig,
+    report: &[u8],
+    nonce: &Nonce,
+    now: i64,
+    cancel: &Cancel,
+) -> Result<(Verdict, Bundle), Error> {
     let recorder = Recorder::new();
     let mut rims = ChainRimSource::new();
     if let Some(dir) = &config.rim_dir {
@@ -750,7 +1113,10 @@ pub fn verify_attestation(
     }
     let net_http = || {
         HttpClient::new()
-            .map(|h| h.with_timeout(config.timeout.min(Duration::from_secs(30))))
+            .map(|h| {
+                h.with_timeout(config.timeout.min(Duration::from_secs(30)))
+                    .with_cancel(cancel.clone())
+            })
             .map_err(Error::Network)
     };
     if !config.policy.offline {
@@ -786,8 +1152,10 @@ pub fn verify_attestation(
     if let Some(c) = &collateral {
         verifier = verifier.with_collateral(c.clone());
     }
+    cancel.check("attestation")?;
     config.say("verifying the attestation");
     let verdict = verifier.verify(report, nonce, now);
+    cancel.check("attestation")?;
     let attestation: Value = ccverify::limits::json_from_slice(report, "the attestation")
         .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(report).into_owned()));
     let bundle = Bundle {

@@ -39,11 +39,12 @@ use dcap_qvl::QuoteCollateralV3;
 use dcap_qvl::configs::RustCryptoConfig;
 use dcap_qvl::quote::Quote;
 use reqwest::StatusCode;
-use reqwest::blocking::Response;
 use serde::de::{DeserializeOwned, IgnoredAny};
 use serde_json::Value;
 
-use super::{HttpClient, check_url, key_allowed, read_limited, status_error, write_atomically};
+use super::{
+    HttpClient, Reply, check_url, key_allowed, read_limited, status_error, write_atomically,
+};
 use ccverify::tdx::{MAX_COLLATERAL_LEN, TdxPolicy};
 use ccverify::time::{format_time, parse_time};
 
@@ -589,7 +590,7 @@ impl CollateralClient {
     }
 
     /// GET `url`; the API key goes only to the service. Anything but 200 is an error.
-    fn get(&self, url: &str, what: &str, to_service: bool) -> Result<Response, String> {
+    fn get(&self, url: &str, what: &str, to_service: bool) -> Result<Reply, String> {
         let mut request = self.http.client.get(url);
         if to_service
             && let Some(key) = &self.api_key
@@ -689,7 +690,7 @@ fn normalize_fmspc(fmspc: &str) -> Result<String, String> {
 }
 
 /// An issuer chain header: URL-encoded PEM.
-fn issuer_chain(response: &Response, names: &[&str], url: &str) -> Result<String, String> {
+fn issuer_chain(response: &Reply, names: &[&str], url: &str) -> Result<String, String> {
     let value = names
         .iter()
         .find_map(|n| response.headers().get(*n))

@@ -36,14 +36,14 @@
 //! The clients are blocking (`reqwest::blocking`): call them from ordinary threads, not from
 //! inside an async runtime.
 
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use base64::Engine as _;
 use reqwest::StatusCode;
-use reqwest::blocking::{Client, RequestBuilder, Response};
+use reqwest::{Client, RequestBuilder, Response};
 use serde_json::Value;
 
 use ccverify::gpu::MAX_GPU_JSON;
@@ -54,8 +54,11 @@ use ccverify::gpu::source::{MAX_RIM_LEN, RimSource};
 use ccverify::verdict::{Check, CheckStatus, Verdict};
 use ccverify::x509::{Certificate, ChainStatus};
 
+mod cancel;
 pub mod client;
 pub mod collateral;
+
+pub use cancel::Cancel;
 
 pub use collateral::{CollateralClient, FetchedCollateral, INTEL_PCS_URL, PckCa, QuotePck};
 
@@ -93,13 +96,15 @@ const MAX_ERROR_BODY: usize = 16 * 1024;
 // ---------------------------------------------------------------------------------------------
 
 /// A blocking HTTP client shared by the sources of this module (cheap to clone: clones share
-/// one connection pool). HTTPS uses rustls with the platform's trust store; `http://` URLs
+/// one connection pool). With [`HttpClient::with_cancel`], cancelling the token aborts the
+/// request in flight (see [`Cancel`]). HTTPS uses rustls with the platform's trust store; `http://` URLs
 /// are allowed too, since everything fetched is verified anyway (OCSP responders commonly
 /// publish `http://` URLs). At most 5 redirects are followed.
 #[derive(Clone, Debug)]
 pub struct HttpClient {
     client: Client,
     timeout: Duration,
+    cancel: Option<Cancel>,
 }
 
 impl HttpClient {
@@ -116,6 +121,7 @@ impl HttpClient {
         Ok(HttpClient {
             client,
             timeout: DEFAULT_TIMEOUT,
+            cancel: None,
         })
     }
 
@@ -130,11 +136,24 @@ impl HttpClient {
         self.timeout
     }
 
-    fn send(&self, request: RequestBuilder, url: &str) -> Result<Response, String> {
-        request
-            .timeout(self.timeout)
-            .send()
-            .map_err(|e| self.transport_error(url, &e))
+    /// Every request of this client (and of its clones made afterwards) stops, and is aborted,
+    /// when `cancel` is cancelled.
+    pub fn with_cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = Some(cancel);
+        self
+    }
+
+    fn send(&self, request: RequestBuilder, url: &str) -> Result<Reply, String> {
+        let timeout = self.timeout;
+        let sent = cancel::block(self.cancel.as_ref(), url, async move {
+            request.timeout(timeout).send().await
+        })
+        .map_err(|e| e.reason().to_string())?;
+        let response = sent.map_err(|e| self.transport_error(url, &e))?;
+        Ok(Reply {
+            response,
+            cancel: self.cancel.clone(),
+        })
     }
 
     fn transport_error(&self, url: &str, e: &reqwest::Error) -> String {
@@ -168,19 +187,45 @@ fn error_text(e: &(dyn std::error::Error + 'static)) -> String {
     parts.join(": ")
 }
 
+/// A reply whose body is still to be read, with the token that may abort it.
+#[derive(Debug)]
+struct Reply {
+    response: Response,
+    cancel: Option<Cancel>,
+}
+
+impl std::ops::Deref for Reply {
+    type Target = Response;
+    fn deref(&self) -> &Response {
+        &self.response
+    }
+}
+
 /// Reads at most `limit` bytes of a reply body; more is an error.
-fn read_limited(response: Response, limit: usize, url: &str) -> Result<Vec<u8>, String> {
+fn read_limited(reply: Reply, limit: usize, url: &str) -> Result<Vec<u8>, String> {
     let too_large = |n: String| format!("{url}: the reply is {n} bytes, more than {limit}");
     let limit64 = u64::try_from(limit).unwrap_or(u64::MAX);
-    if let Some(n) = response.content_length()
+    if let Some(n) = reply.content_length()
         && n > limit64
     {
         return Err(too_large(n.to_string()));
     }
-    let mut body = Vec::new();
-    response
-        .take(limit64.saturating_add(1))
-        .read_to_end(&mut body)
+    let Reply {
+        mut response,
+        cancel,
+    } = reply;
+    let read = async move {
+        let mut body = Vec::new();
+        while let Some(chunk) = response.chunk().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() > limit {
+                break;
+            }
+        }
+        Ok::<_, reqwest::Error>(body)
+    };
+    let body = cancel::block(cancel.as_ref(), url, read)
+        .map_err(|e| e.reason().to_string())?
         .map_err(|e| format!("{url}: reading the reply: {}", error_text(&e)))?;
     if body.len() > limit {
         return Err(too_large("at least ".to_string() + &body.len().to_string()));
@@ -189,7 +234,7 @@ fn read_limited(response: Response, limit: usize, url: &str) -> Result<Vec<u8>, 
 }
 
 /// `HTTP <code> <reason>` and a printable prefix of the body, for error messages.
-fn status_error(url: &str, response: Response) -> String {
+fn status_error(url: &str, response: Reply) -> String {
     let status = response.status();
     let body = read_limited(response, MAX_ERROR_BODY, url).unwrap_or_default();
     let text: String = String::from_utf8_lossy(&body)

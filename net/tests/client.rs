@@ -9,6 +9,7 @@ use std::time::Duration;
 use ccverify::CheckStatus;
 use ccverify::bundle::{BundleOptions, verify_bundle};
 use ccverify::policy::Policy;
+use ccverify_net::Cancel;
 use ccverify_net::client::{ClientConfig, SESSION_ATTESTATION, Session, list_models};
 use ccverify_sandbox::{SANDBOX_MODEL_ID, Sandbox, SandboxConfig};
 
@@ -315,4 +316,170 @@ fn the_bundle_re_verifies_offline_to_the_same_verdict() {
         assert_eq!(sig.status, CheckStatus::Pass);
     }
     assert!(!v.verified);
+}
+
+// --- fail-closed replies, the pull stream, cancellation --------------------------------------
+
+/// A stream body long enough that the `slow` fault keeps it running for seconds.
+fn long_stream_body() -> Vec<u8> {
+    let words = vec!["word"; 60].join(" ");
+    format!(r#"{{"model":"ccverify/echo","messages":[{{"role":"user","content":"{words}"}}],"stream":true}}"#)
+        .into_bytes()
+}
+
+#[test]
+fn strict_sessions_turn_unverified_replies_into_errors_that_carry_them() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    // allow_unverified alone: replies come back flagged (strict defaults to off then).
+    let lenient = ClientConfig {
+        allow_unverified: true,
+        ..config(&sb)
+    };
+    assert!(!lenient.is_strict());
+    assert!(
+        ClientConfig::default().is_strict(),
+        "fail closed by default"
+    );
+    let s = Session::attest(lenient, SANDBOX_MODEL_ID).unwrap();
+    assert!(!s.chat(BODY).unwrap().verified);
+    // strict on top: the same reply is an error, and the error carries it.
+    let strict = ClientConfig {
+        allow_unverified: true,
+        strict: Some(true),
+        ..config(&sb)
+    };
+    let s = Session::attest(strict, SANDBOX_MODEL_ID).unwrap();
+    let e = s.chat(BODY).unwrap_err();
+    assert_eq!(e.kind().as_str(), "unverified_response");
+    let reply = e.response().expect("the unverified reply");
+    assert!(!reply.verified);
+    assert!(e.to_string().contains(SESSION_ATTESTATION), "{e}");
+    assert_eq!(
+        reply
+            .verdict
+            .failures()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        [SESSION_ATTESTATION]
+    );
+    // A strict stream ends in the error instead of its end marker.
+    let mut seen = Vec::new();
+    let e = s
+        .chat_stream(STREAM_BODY, false, &mut |c| seen.extend_from_slice(c))
+        .unwrap_err();
+    assert_eq!(e.kind().as_str(), "unverified_response");
+    assert!(!String::from_utf8_lossy(&seen).contains("[DONE]"));
+    assert!(e.response().unwrap().stream);
+}
+
+#[test]
+fn the_pull_stream_yields_verified_events_then_its_verdict() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        ..config(&sb)
+    };
+    let s = Session::attest(cfg, SANDBOX_MODEL_ID).unwrap();
+    let mut st = s.stream(STREAM_BODY, false, Cancel::new()).unwrap();
+    let e = st.verdict().unwrap_err();
+    assert_eq!(
+        e.kind().as_str(),
+        "invalid_state",
+        "no verdict before the end"
+    );
+    let mut body = Vec::new();
+    while let Some(chunk) = st.next_chunk().unwrap() {
+        assert!(chunk.starts_with(b"data: "), "{chunk:?}");
+        body.extend_from_slice(&chunk);
+    }
+    assert!(st.is_done());
+    assert!(
+        st.next_chunk().unwrap().is_none(),
+        "ended streams stay ended"
+    );
+    let verdict = st.verdict().unwrap().clone();
+    // The exchange itself verified; only the session row fails (the sandbox's evidence).
+    assert_eq!(
+        verdict
+            .failures()
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>(),
+        [SESSION_ATTESTATION]
+    );
+    let reply = st.into_response().unwrap();
+    assert_eq!(reply.body, body);
+}
+
+/// A session whose streams arrive slowly (the `slow` fault), long enough to cancel mid-way.
+fn slow_session(sb: &Sandbox) -> Session {
+    let cfg = ClientConfig {
+        allow_unverified: true,
+        headers: vec![("x-sandbox-fault".into(), "slow".into())],
+        ..config(sb)
+    };
+    Session::attest(cfg, SANDBOX_MODEL_ID).unwrap()
+}
+
+/// Polls until the sandbox has seen `n` aborted streams (a closed connection mid-stream).
+fn wait_for_aborts(sb: &Sandbox, n: u64) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while sb.streams_aborted() < n {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the sandbox never saw the connection close ({} aborted)",
+            sb.streams_aborted()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn cancelling_a_stream_closes_the_connection_at_once() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let s = slow_session(&sb);
+    let token = Cancel::new();
+    let mut st = s.stream(&long_stream_body(), false, token.clone()).unwrap();
+    assert!(st.next_chunk().unwrap().is_some());
+    // Cancel from another thread while this one waits for the next chunk.
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_millis(30));
+        token.cancel();
+    });
+    let started = std::time::Instant::now();
+    let e = loop {
+        match st.next_chunk() {
+            Ok(Some(_)) => continue,
+            Ok(None) => panic!("the slow stream ended before the cancel"),
+            Err(e) => break e,
+        }
+    };
+    canceller.join().unwrap();
+    assert_eq!(e.kind().as_str(), "cancelled", "{e}");
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert_eq!(
+        st.next_chunk().unwrap_err().kind().as_str(),
+        "cancelled",
+        "a cancelled stream stays cancelled"
+    );
+    drop(st);
+    wait_for_aborts(&sb, 1);
+    assert_eq!(sb.streams_completed(), 0);
+}
+
+#[test]
+fn a_stopped_callback_stream_and_a_dropped_pull_stream_abort_the_request() {
+    let sb = Sandbox::start(SandboxConfig::default()).unwrap();
+    let s = slow_session(&sb);
+    let mut st = s.stream(&long_stream_body(), false, Cancel::new()).unwrap();
+    assert!(st.next_chunk().unwrap().is_some());
+    drop(st);
+    wait_for_aborts(&sb, 1);
+    let token = Cancel::new();
+    token.cancel();
+    let e = s.chat_cancellable(BODY, &token).unwrap_err();
+    assert_eq!(e.kind().as_str(), "cancelled");
+    let e = Session::attest_cancellable(config(&sb), SANDBOX_MODEL_ID, &token).unwrap_err();
+    assert_eq!(e.kind().as_str(), "cancelled");
 }

@@ -341,3 +341,69 @@ test('config and argument errors throw invalid_argument synchronously', async ()
   assert.match(err.message, /422/)
   assert.throws(() => new Session())
 })
+
+// --- fail closed, AbortSignal --------------------------------------------------------------
+
+/** One counter of the sandbox's GET /v1/sandbox/stats. */
+async function sandboxStat(key) {
+  const res = await fetch(`${sb.base_url}/v1/sandbox/stats`)
+  return (await res.json())[key]
+}
+
+/** Waits until the sandbox counted at least `n` streams whose client went away. */
+async function waitAborted(n) {
+  const deadline = Date.now() + 10_000
+  while ((await sandboxStat('streams_aborted')) < n) {
+    assert.ok(Date.now() < deadline, 'the sandbox never saw the connection close')
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+const slowBody = () => chatBody(sb, Array(60).fill('word').join(' '), { stream: true })
+
+test('strict sessions reject an unverified reply with unverified_response and carry it', async () => {
+  const strict = await unverifiedSession({ strict: true })
+  const err = await rejectsCode(strict.chat(chatBody(sb, 'hi')), 'unverified_response')
+  assert.equal(err.code, ErrorCode.UnverifiedResponse)
+  assert.equal(err.response.verified, false)
+  assert.equal(statusOf(err.response.verdict, 'session.attestation'), 'fail')
+  assert.match(err.message, /session\.attestation/)
+  const chunks = []
+  const streamErr = await rejectsCode(
+    strict.chatStream(chatBody(sb, 'a b', { stream: true }), { onChunk: (c) => chunks.push(c) }),
+    'unverified_response'
+  )
+  assert.equal(streamErr.response.stream, true)
+  assert.ok(!Buffer.concat(chunks).toString().includes('[DONE]'))
+  // allowUnverified alone: flagged, not rejected.
+  const lenient = await unverifiedSession()
+  assert.equal((await lenient.chat(chatBody(sb, 'hi'))).verified, false)
+})
+
+test('an AbortSignal aborts a stream at once, and the sandbox sees the connection close', async () => {
+  const slow = await unverifiedSession({ headers: { 'x-sandbox-fault': 'slow' } })
+  const before = await sandboxStat('streams_aborted')
+  const controller = new AbortController()
+  let chunks = 0
+  const started = Date.now()
+  const err = await rejectsCode(
+    slow.chatStream(slowBody(), {
+      onChunk: () => {
+        if (++chunks === 1) controller.abort()
+      },
+      signal: controller.signal,
+    }),
+    'cancelled'
+  )
+  assert.equal(err.code, ErrorCode.Cancelled)
+  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`)
+  await waitAborted(before + 1)
+  // An aborted signal stops later calls before they start.
+  await rejectsCode(slow.chat(chatBody(sb, 'hi'), { signal: controller.signal }), 'cancelled')
+  await rejectsCode(
+    Session.attest(sb.model_id, config({ allowUnverified: true }), { signal: AbortSignal.abort() }),
+    'cancelled'
+  )
+  throwsCode(() => slow.chat(chatBody(sb, 'hi'), { signal: 'soon' }), 'invalid_argument')
+  throwsCode(() => slow.chat(chatBody(sb, 'hi'), { timeout: 1 }), 'invalid_argument')
+})

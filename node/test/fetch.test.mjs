@@ -123,7 +123,7 @@ test('a streamed completion passes its verified events on and verifies at the en
   assert.equal(statusOf(seen[0].verdict, 'stream.signature_block'), 'pass')
 })
 
-test('strict: a tampered plain reply rejects with code unverified', async () => {
+test('strict: a tampered plain reply rejects with code unverified_response', async () => {
   const vf = createVerifiedFetch({ signingAddress: sb.signing_address })
   let caught
   try {
@@ -132,13 +132,13 @@ test('strict: a tampered plain reply rejects with code unverified', async () => 
     caught = err
   }
   assert.ok(caught instanceof Error)
-  assert.equal(caught.code, 'unverified')
+  assert.equal(caught.code, 'unverified_response')
   assert.equal(caught.url, sb.base_url + COMPLETIONS_PATH)
   assert.equal(statusOf(caught.verdict, 'response.response_hash'), 'fail')
   assert.match(caught.message, /response\.response_hash fail/)
 })
 
-test('strict: a tampered stream errors at its end with code unverified', async () => {
+test('strict: a tampered stream errors at its end with code unverified_response', async () => {
   let verdicts = 0
   const vf = createVerifiedFetch({ signingAddress: sb.signing_address, onVerdict: () => verdicts++ })
   const res = await complete(vf, chatBody(sb, 'tamper the stream', { stream: true }), {
@@ -148,7 +148,7 @@ test('strict: a tampered stream errors at its end with code unverified', async (
   const { chunks, error } = await drain(res.body)
   assert.ok(chunks.length >= 1, 'what arrived was passed on')
   assert.ok(error instanceof Error)
-  assert.equal(error.code, 'unverified')
+  assert.equal(error.code, 'unverified_response')
   assert.equal(statusOf(error.verdict, 'response.response_hash'), 'fail')
   assert.equal(verdicts, 1)
 })
@@ -251,7 +251,7 @@ test('createVerifiedFetch({ session }) pins the session address and marks unveri
   assert.equal(statusOf(seen[0], 'response.signer'), 'pass')
   assert.equal(statusOf(seen[0], 'response.response_hash'), 'pass')
   const strict = createVerifiedFetch({ session })
-  await assert.rejects(complete(strict, chatBody(sb, 'via session')), { code: 'unverified' })
+  await assert.rejects(complete(strict, chatBody(sb, 'via session')), { code: 'unverified_response' })
   // An attested session (a stand-in: the sandbox can never attest) gets a passing row.
   const attested = { signingAddress: sb.signing_address, attested: true }
   const ok = createVerifiedFetch({ session: attested, onVerdict: (v) => seen.push(v) })
@@ -351,7 +351,7 @@ for (const fault of RELAY_ATTACKS) {
       assert.equal(statusOf(seen[0], 'response.response_hash'), 'pass')
       if (strict) {
         assert.ok(caught instanceof Error, `${fault}: strict mode must raise`)
-        assert.equal(caught.code, 'unverified')
+        assert.equal(caught.code, 'unverified_response')
       } else {
         assert.equal(caught, null)
       }
@@ -402,7 +402,7 @@ test('a stream request is read as a stream whatever content-type a relay puts on
     assert.doesNotMatch(text, /INJECTED|\[DONE\]/, `strict ${strict}: ${text}`)
     assert.equal(seen.length, 1)
     assert.equal(statusOf(seen[0], 'stream.coverage'), 'fail')
-    if (strict) assert.equal(error?.code, 'unverified')
+    if (strict) assert.equal(error?.code, 'unverified_response')
     else assert.equal(error, null)
   }
 })

@@ -146,6 +146,8 @@ test('exports the report API, and ErrorCode lists every shared error name', () =
     'rng',
     'network',
     'attestation_failed',
+    'unverified_response',
+    'cancelled',
     'internal',
   ])
   assert.equal(ErrorCode.Network, 'network')

@@ -262,7 +262,7 @@ async function client(): Promise<void> {
     await res.text()
   } catch (err) {
     const unverified = err as UnverifiedError
-    const refused: 'unverified' = unverified.code
+    const refused: 'unverified_response' = unverified.code
     const why: Verdict = unverified.verdict
     void [refused, why, unverified.url]
   }

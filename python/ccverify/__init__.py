@@ -34,11 +34,11 @@ Rust with the GIL released.
 
 from __future__ import annotations
 
-from typing import Union
-
 from ccverify._native import (
     POLICY_PRESETS,
     AttestationFailedError,
+    CancelledError,
+    UnverifiedResponseError,
     ChatResponse,
     ChatStream,
     Check,
@@ -71,35 +71,11 @@ from ccverify._native import (
     verify_tdx,
 )
 
-
-
-class UnverifiedResponseError(Error):
-    """A completion did not verify and the caller asked for strict handling (code
-    "unverified_response").
-
-    Raised by :mod:`ccverify.openai` in strict mode. It exists only in the Python package: it is
-    not one of the core's error kinds (no C status), so its ``number`` is -1. The response was
-    received; whether to trust it is what failed.
-
-    Attributes:
-        verdict: the completion's :class:`Verdict` (its failed rows say why).
-        response: the :class:`ChatResponse` (exact request and body), when there is one.
-    """
-
-    code = "unverified_response"
-    number = -1
-
-    def __init__(
-        self, message: str, verdict: Verdict, response: Union[ChatResponse, None] = None
-    ) -> None:
-        super().__init__(message)
-        self.verdict = verdict
-        self.response = response
-
-
 __all__ = [
     "POLICY_PRESETS",
     "AttestationFailedError",
+    "CancelledError",
+    "UnverifiedResponseError",
     "ChatResponse",
     "ChatStream",
     "Check",
@@ -116,7 +92,6 @@ __all__ = [
     "RngError",
     "Session",
     "StreamVerifier",
-    "UnverifiedResponseError",
     "Verdict",
     "generate_nonce",
     "list_models",

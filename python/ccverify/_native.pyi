@@ -19,6 +19,8 @@ __all__ = [
     "RngError",
     "NetworkError",
     "AttestationFailedError",
+    "CancelledError",
+    "UnverifiedResponseError",
     "InternalError",
     "Check",
     "Verdict",
@@ -150,6 +152,17 @@ class AttestationFailedError(Error):
     """The attestation did not verify and unverified use was not allowed, so the call refused
     to continue (code "attestation_failed", number 9)."""
 
+class UnverifiedResponseError(Error):
+    """A strict session (the default) received a reply that did not verify (code
+    "unverified_response", number 10). ``response`` is the ChatResponse with its verdict."""
+
+    response: ChatResponse
+    verdict: Verdict
+
+class CancelledError(Error):
+    """The call was cancelled (Ctrl-C, timeout, task cancellation) and the request in flight
+    was aborted (code "cancelled", number 11)."""
+
 class InternalError(Error):
     """A bug in ccverify: an invariant did not hold or the Rust code panicked (99)."""
 
@@ -199,6 +212,8 @@ class Verdict:
         evidence ``gpu.count`` and per-GPU values such as ``gpu0.ueid``; for TDX quotes
         ``tdx.mrtd``, ``tdx.tcb_status`` and the quote's other values; for an attestation
         also ``summary``: what is and is not proven, in plain words."""
+    def failures(self) -> list[Check]:
+        """The failing and skipped checks, in order (empty exactly when verified)."""
     def to_dict(self) -> _VerdictDict:
         """The verdict as plain Python data, the same shape as to_json()."""
     def to_json(self) -> str:
@@ -446,8 +461,10 @@ class ChatResponse:
 class ChatStream:
     """A streamed completion being received: an iterator of bytes chunks.
 
-    After the last chunk, ``response`` is the ChatResponse; errors are raised by the iteration.
-    close() (or leaving a with block) aborts the stream.
+    After the last chunk, ``response`` is the ChatResponse and ``verdict`` its verdict; errors
+    are raised by the iteration (UnverifiedResponseError at the end of a stream that did not
+    verify, in a strict session). Ctrl-C while waiting aborts the request. close() (or leaving
+    a with block) aborts the stream: the connection is closed at once.
     """
 
     def __iter__(self) -> ChatStream: ...
@@ -455,6 +472,9 @@ class ChatStream:
     @property
     def response(self) -> Union[ChatResponse, None]:
         """The ChatResponse once the iterator is exhausted, else None."""
+    @property
+    def verdict(self) -> Verdict:
+        """The stream's verdict; InvalidStateError before the end (no partial verdict)."""
     @property
     def request(self) -> bytes:
         """The exact bytes sent."""
@@ -481,6 +501,7 @@ class Session:
         api_key: Union[str, None] = None,
         policy: _PolicyArg = None,
         allow_unverified: bool = False,
+        strict: Union[bool, None] = None,
         rim_dir: Union[_Dir, None] = None,
         ocsp_dir: Union[_Dir, None] = None,
         collateral: Union[_Bytes, str, Mapping[str, object], None] = None,
@@ -497,8 +518,10 @@ class Session:
 
         ``api_key`` None is ``$IO_API_KEY``; ``timeout`` and ``backoff`` are seconds;
         ``progress`` gets one line per network step (GIL held; its exceptions go to
-        sys.unraisablehook). Raises NetworkError when the gateway cannot be reached or refuses,
-        InvalidArgumentError for bad arguments, TypeError for arguments of the wrong type.
+        sys.unraisablehook). ``strict`` (None: on unless ``allow_unverified``) makes an
+        unverified reply raise UnverifiedResponseError instead of returning it flagged. Raises
+        NetworkError when the gateway cannot be reached or refuses, InvalidArgumentError for bad
+        arguments, TypeError for arguments of the wrong type; Ctrl-C aborts the request.
         """
     @property
     def verdict(self) -> Verdict:
@@ -524,9 +547,10 @@ class Session:
         """Send one plain completion and verify the reply against the pinned key.
 
         A mapping body is sent as ``json.dumps(body, separators=(",", ":"))``; the exact bytes
-        sent are ChatResponse.request. Raises AttestationFailedError on an unverified session
-        without allow_unverified, NetworkError when the gateway cannot be reached or answers
-        with an error status.
+        sent are ChatResponse.request. Raises UnverifiedResponseError (with ``.response``)
+        when the reply did not verify in a strict session, AttestationFailedError on an
+        unverified session without allow_unverified, NetworkError when the gateway cannot be
+        reached or answers with an error status; Ctrl-C aborts the request.
         """
     def chat_stream(
         self,

@@ -78,9 +78,15 @@ _DONE = b"data: [DONE]\n\n"
 _HOP_HEADERS = frozenset({"connection", "content-length", "keep-alive", "transfer-encoding"})
 
 
-def _failures(reply: ChatResponse) -> str:
-    rows = [f"{c.id} {c.status}" for c in reply.verdict.checks if c.status in ("fail", "skip")]
-    return ", ".join(rows) if rows else "no failed check"
+def _unverified(reply: ChatResponse) -> UnverifiedResponseError:
+    """The shared ``unverified_response`` error for ``reply``, carrying it and its verdict."""
+    rows = [f"{c.id} {c.status}" for c in reply.verdict.failures()]
+    error = UnverifiedResponseError(
+        f"ccverify: the completion did not verify ({', '.join(rows) or 'no failed check'})"
+    )
+    error.response = reply
+    error.verdict = reply.verdict
+    return error
 
 
 
@@ -97,11 +103,16 @@ class _VerifiedStream(_httpx.SyncByteStream):
         self._chunks = chunks
         self._first = first
         self._judge = judge
+        self._unverified: Union[ChatResponse, None] = None
 
     def _arrivals(self) -> Iterator[bytes]:
         if self._first is not None:
             yield self._first
-        yield from self._chunks
+        try:
+            yield from self._chunks
+        except UnverifiedResponseError as e:
+            # A strict session ended the stream with the error: the wrapper judges the reply.
+            self._unverified = e.response
 
     def __iter__(self) -> Iterator[bytes]:
         held = b""
@@ -113,7 +124,7 @@ class _VerifiedStream(_httpx.SyncByteStream):
                 held = chunk
             elif chunk:
                 yield chunk
-        reply = self._chunks.response
+        reply = self._chunks.response or self._unverified
         if reply is None:  # pragma: no cover - the iteration ends with a response or raises
             raise RuntimeError("ccverify: the stream ended without a response")
         self._judge(reply)
@@ -158,11 +169,7 @@ class VerifyingTransport(_httpx.BaseTransport):
         if self.on_verdict is not None:
             self.on_verdict(reply)
         if self.strict and not reply.verified:
-            raise UnverifiedResponseError(
-                f"ccverify: the completion did not verify ({_failures(reply)})",
-                reply.verdict,
-                reply,
-            )
+            raise _unverified(reply)
 
     def handle_request(self, request: _httpx.Request) -> _httpx.Response:
         """Send a chat completion through the session; answer anything else with a 404."""
@@ -180,7 +187,11 @@ class VerifyingTransport(_httpx.BaseTransport):
         body = request.read()
         # The agent's own rule decides, as it decides what it sends back.
         if not request_streams(body):
-            reply = self.session.chat(body)
+            try:
+                reply = self.session.chat(body)
+            except UnverifiedResponseError as e:
+                # A strict session raised: the wrapper's own ``strict`` decides, after on_verdict.
+                reply = e.response
             self.judge(reply)
             headers = [(k, v) for k, v in reply.headers if k not in _HOP_HEADERS]
             return _httpx.Response(

@@ -27,6 +27,8 @@ ERRORS: list[tuple[type[ccverify.Error], str, int]] = [
     (ccverify.RngError, "rng", 7),
     (ccverify.NetworkError, "network", 8),
     (ccverify.AttestationFailedError, "attestation_failed", 9),
+    (ccverify.UnverifiedResponseError, "unverified_response", 10),
+    (ccverify.CancelledError, "cancelled", 11),
     (ccverify.InternalError, "internal", 99),
 ]
 
@@ -51,12 +53,7 @@ def test_error_codes_are_unique() -> None:
     subclasses = {
         c for c in vars(ccverify).values() if isinstance(c, type) and issubclass(c, ccverify.Error)
     }
-    # UnverifiedResponseError is the Python package's own (ccverify.openai), not a core kind: its
-    # code is none of the core's and it has no C status.
-    python_only = {ccverify.UnverifiedResponseError}
-    assert subclasses == {ccverify.Error} | {cls for cls, _, _ in ERRORS} | python_only
-    assert ccverify.UnverifiedResponseError.code not in {code for _, code, _ in ERRORS}
-    assert ccverify.UnverifiedResponseError.number == -1
+    assert subclasses == {ccverify.Error} | {cls for cls, _, _ in ERRORS}
 
 
 def test_bad_expected_address_raises() -> None:

@@ -472,3 +472,88 @@ def test_a_session_is_shared_between_threads(sb: Sandbox, session: ccverify.Sess
     for t in threads:
         t.join(timeout=60)
     assert sorted(results) == [f"Echo: thread {i}" for i in range(4)]
+
+
+# --- fail closed, cancellation ---------------------------------------------------------------
+
+
+def sandbox_stat(sb: Sandbox, key: str) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(sb.base_url + "/v1/sandbox/stats", timeout=10) as reply:
+        return int(json.loads(reply.read())[key])
+
+
+def wait_aborted(sb: Sandbox, at_least: int) -> None:
+    import time
+
+    deadline = time.monotonic() + 10
+    while sandbox_stat(sb, "streams_aborted") < at_least:
+        assert time.monotonic() < deadline, "the sandbox never saw the connection close"
+        time.sleep(0.02)
+
+
+def slow_body(sb: Sandbox) -> dict[str, Any]:
+    return body(sb, " ".join(["word"] * 60), stream=True)
+
+
+def test_strict_sessions_raise_with_the_unverified_reply(sb: Sandbox) -> None:
+    strict = attest(sb, allow_unverified=True, strict=True)
+    with pytest.raises(ccverify.UnverifiedResponseError) as info:
+        strict.chat(body(sb))
+    err = info.value
+    assert (err.code, err.number) == ("unverified_response", 10)
+    assert isinstance(err.response, ccverify.ChatResponse) and not err.response.verified
+    assert status(err.verdict, "session.attestation") == "fail"
+    assert "session.attestation" in str(err)
+    stream = strict.iter_stream(body(sb, "a b"))
+    with pytest.raises(ccverify.InvalidStateError):
+        stream.verdict  # noqa: B018 - no verdict before the end
+    with pytest.raises(ccverify.UnverifiedResponseError) as info:
+        for _ in stream:
+            pass
+    assert info.value.response.stream
+    with pytest.raises(ccverify.UnverifiedResponseError):
+        strict.chat_stream(body(sb))
+    # allow_unverified alone: flagged, not raised.
+    lenient = attest(sb, allow_unverified=True)
+    assert not lenient.chat(body(sb)).verified
+    done = lenient.iter_stream(body(sb, "c"))
+    list(done)
+    assert status(done.verdict, "stream.signature_block") == "pass"
+
+
+def test_close_aborts_the_request(sb: Sandbox) -> None:
+    slow = attest(sb, allow_unverified=True, headers={"x-sandbox-fault": "slow"})
+    before = sandbox_stat(sb, "streams_aborted")
+    stream = slow.iter_stream(slow_body(sb))
+    assert next(stream)
+    stream.close()
+    assert list(stream) == []
+    wait_aborted(sb, before + 1)
+
+
+def test_ctrl_c_aborts_a_stream_at_once(sb: Sandbox) -> None:
+    import _thread
+    import time
+
+    slow = attest(sb, allow_unverified=True, headers={"x-sandbox-fault": "slow"})
+    before = sandbox_stat(sb, "streams_aborted")
+    stream = slow.iter_stream(slow_body(sb))
+    assert next(stream)
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    started = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        for _ in stream:
+            pass
+    timer.join()
+    assert time.monotonic() - started < 3
+    wait_aborted(sb, before + 1)
+    # The callback form too: Ctrl-C while waiting for the next chunk.
+    timer = threading.Timer(0.2, _thread.interrupt_main)
+    timer.start()
+    with pytest.raises(KeyboardInterrupt):
+        slow.chat_stream(slow_body(sb), on_chunk=lambda _chunk: None)
+    timer.join()
+    wait_aborted(sb, before + 2)

@@ -78,7 +78,7 @@ def test_strict_raises_unverified_response_error(sb: Sandbox, session: ccverify.
         client.chat.completions.create(model=sb.model, messages=[{"role": "user", "content": "hi"}])
     error = info.value
     assert isinstance(error, ccverify.Error)
-    assert error.code == "unverified_response" and error.number == -1
+    assert error.code == "unverified_response" and error.number == 10
     assert "session.attestation" in str(error)
     assert status(error.verdict, "session.attestation") == "fail"
     assert status(error.verdict, "response.signature") == "pass"

@@ -118,6 +118,8 @@ def test_summary_says_what_is_and_is_not_proven() -> None:
     [
         (ccverify.NetworkError, "network", 8),
         (ccverify.AttestationFailedError, "attestation_failed", 9),
+        (ccverify.UnverifiedResponseError, "unverified_response", 10),
+        (ccverify.CancelledError, "cancelled", 11),
     ],
 )
 def test_new_error_classes(cls: type[ccverify.Error], code: str, number: int) -> None:

@@ -43,6 +43,13 @@
 //! | `relabel-event`        | `event:signature` right before a genuine chunk                |
 //! | `crlf`                 | every LF re-encoded as CRLF (changes no event: still verifies) |
 //!
+//! And one that changes nothing but the pace, for cancellation tests: `slow` sends a stream's
+//! chunks [`SLOW_CHUNK_DELAY`] apart (send a long message for a long stream).
+//!
+//! `GET /v1/sandbox/stats` answers `{"completions", "streams_completed", "streams_aborted"}`:
+//! a stream counts as aborted when the client closed the connection before its last chunk
+//! (also [`Sandbox::streams_aborted`]) — how tests see that a cancelled call really closed it.
+//!
 //! Everything is deterministic except the keys and random nonces: completion ids count up
 //! (`chatcmpl-sandbox-1`, …) and `created` is a constant.
 //!
@@ -87,6 +94,9 @@ pub const BUNDLED_GPU_NONCE: &str =
 
 /// Request header that injects a fault into a completion (see the module docs for values).
 pub const FAULT_HEADER: &str = "x-sandbox-fault";
+
+/// The pause between the chunks of a stream under the `slow` fault.
+pub const SLOW_CHUNK_DELAY: Duration = Duration::from_millis(100);
 
 /// Connections served at once; more are answered `503` straight away.
 pub const MAX_CONNECTIONS: usize = 64;
@@ -172,6 +182,8 @@ struct Shared {
     active: AtomicUsize,
     completions: AtomicU64,
     failures_left: AtomicU32,
+    streams_completed: AtomicU64,
+    streams_aborted: AtomicU64,
 }
 
 impl Sandbox {
@@ -198,6 +210,8 @@ impl Sandbox {
             stop: AtomicBool::new(false),
             active: AtomicUsize::new(0),
             completions: AtomicU64::new(0),
+            streams_completed: AtomicU64::new(0),
+            streams_aborted: AtomicU64::new(0),
         });
         let accept_shared = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
@@ -208,6 +222,16 @@ impl Sandbox {
             local_addr,
             accept: Some(accept),
         })
+    }
+
+    /// How many streams the client closed before their last chunk (a cancelled call).
+    pub fn streams_aborted(&self) -> u64 {
+        self.shared.streams_aborted.load(Ordering::SeqCst)
+    }
+
+    /// How many streams were sent to their end.
+    pub fn streams_completed(&self) -> u64 {
+        self.shared.streams_completed.load(Ordering::SeqCst)
     }
 
     /// The address the server listens on.
@@ -351,7 +375,15 @@ fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
     if shared.config.log {
         eprintln!("sandbox: {peer} {what} -> {}", response.status);
     }
-    let _ = send(&mut stream, &response);
+    let sent = send(&mut stream, &response);
+    if let Body::Chunked(..) = response.body {
+        let counter = if sent.is_ok() {
+            &shared.streams_completed
+        } else {
+            &shared.streams_aborted
+        };
+        counter.fetch_add(1, Ordering::SeqCst);
+    }
     let _ = stream.shutdown(Shutdown::Write);
     if unread {
         // Closing with unread input makes the kernel reset the connection, which can destroy
@@ -508,8 +540,8 @@ struct Response {
 enum Body {
     /// Sent with `Content-Length`.
     Full(Vec<u8>),
-    /// Sent with `Transfer-Encoding: chunked`, one HTTP chunk per item, flushed one by one.
-    Chunked(Vec<Vec<u8>>),
+    /// Sent with chunked transfer encoding, one frame per piece, the pause between frames.
+    Chunked(Vec<Vec<u8>>, Duration),
 }
 
 fn reason(status: u16) -> &'static str {
@@ -543,15 +575,18 @@ fn send(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
     }
     match &response.body {
         Body::Full(body) => head.push_str(&format!("Content-Length: {}\r\n", body.len())),
-        Body::Chunked(_) => head.push_str("Transfer-Encoding: chunked\r\n"),
+        Body::Chunked(..) => head.push_str("Transfer-Encoding: chunked\r\n"),
     }
     head.push_str("Connection: close\r\n\r\n");
     stream.write_all(head.as_bytes())?;
     match &response.body {
         Body::Full(body) => stream.write_all(body)?,
-        Body::Chunked(chunks) => {
+        Body::Chunked(chunks, pace) => {
             stream.flush()?;
-            for chunk in chunks.iter().filter(|c| !c.is_empty()) {
+            for (i, chunk) in chunks.iter().filter(|c| !c.is_empty()).enumerate() {
+                if i > 0 && !pace.is_zero() {
+                    std::thread::sleep(*pace);
+                }
                 let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
                 frame.extend_from_slice(chunk);
                 frame.extend_from_slice(b"\r\n");
@@ -600,7 +635,7 @@ fn object<const N: usize>(entries: [(&str, Value); N]) -> Value {
 
 fn route(shared: &Shared, req: &Request) -> Response {
     let allowed = match req.path.as_str() {
-        "/v1/models" => "GET",
+        "/v1/models" | "/v1/sandbox/stats" => "GET",
         "/v1/private/attestation" | "/v1/private/completions" => "POST",
         _ => return error(404, "Not Found"),
     };
@@ -611,6 +646,23 @@ fn route(shared: &Shared, req: &Request) -> Response {
     }
     match req.path.as_str() {
         "/v1/models" => models(shared),
+        "/v1/sandbox/stats" => json_response(
+            200,
+            &object([
+                (
+                    "completions",
+                    int(shared.completions.load(Ordering::SeqCst)),
+                ),
+                (
+                    "streams_completed",
+                    int(shared.streams_completed.load(Ordering::SeqCst)),
+                ),
+                (
+                    "streams_aborted",
+                    int(shared.streams_aborted.load(Ordering::SeqCst)),
+                ),
+            ]),
+        ),
         "/v1/private/attestation" => {
             authorize(shared, req).unwrap_or_else(|| attestation(shared, req))
         }
@@ -764,6 +816,8 @@ enum Fault {
     WrongKey,
     NoSignature,
     Stream(StreamFault),
+    /// Nothing changed but the pace of a stream (see [`SLOW_CHUNK_DELAY`]).
+    Slow,
 }
 
 /// Faults a relay could introduce into a signed stream (see the module docs).
@@ -803,6 +857,7 @@ const FAULTS: &[(&str, Fault)] = &[
     ),
     ("relabel-event", Fault::Stream(StreamFault::RelabelEvent)),
     ("crlf", Fault::Stream(StreamFault::Crlf)),
+    ("slow", Fault::Slow),
 ];
 
 fn completion(shared: &Shared, req: &Request) -> Response {
@@ -853,7 +908,7 @@ fn completion(shared: &Shared, req: &Request) -> Response {
     };
     if canon.stream {
         exchange.streamed()
-    } else if matches!(fault, Fault::Stream(_)) {
+    } else if matches!(fault, Fault::Stream(_) | Fault::Slow) {
         error(
             400,
             "sandbox: this x-sandbox-fault applies to streamed completions only",
@@ -1128,7 +1183,14 @@ impl Exchange<'_> {
                 "Content-Type".into(),
                 "text/event-stream; charset=utf-8".into(),
             )],
-            body: Body::Chunked(wire),
+            body: Body::Chunked(
+                wire,
+                if self.fault == Fault::Slow {
+                    SLOW_CHUNK_DELAY
+                } else {
+                    Duration::ZERO
+                },
+            ),
         }
     }
 }

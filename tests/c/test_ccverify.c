@@ -1239,6 +1239,8 @@ static void status_names(void) {
       {CCVERIFY_STATUS_RNG, 7, "rng"},
       {CCVERIFY_STATUS_NETWORK, 8, "network"},
       {CCVERIFY_STATUS_ATTESTATION_FAILED, 9, "attestation_failed"},
+      {CCVERIFY_STATUS_UNVERIFIED_RESPONSE, 10, "unverified_response"},
+      {CCVERIFY_STATUS_CANCELLED, 11, "cancelled"},
       {CCVERIFY_STATUS_INTERNAL, 99, "internal"},
   };
   size_t i;
@@ -1247,7 +1249,7 @@ static void status_names(void) {
     CHECK(!strcmp(ccverify_status_name(all[i].status), all[i].name), "status %u is named %s", all[i].number,
           ccverify_status_name(all[i].status));
   }
-  CHECK(!strcmp(ccverify_status_name(10), "unknown") && !strcmp(ccverify_status_name(98), "unknown"), "unknown statuses");
+  CHECK(!strcmp(ccverify_status_name(12), "unknown") && !strcmp(ccverify_status_name(98), "unknown"), "unknown statuses");
 }
 
 /* Every case of tests/vectors/options/cases.json through the JSON options of each entry point:

@@ -15,6 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -193,7 +197,7 @@ static char *chat_body(const sandbox *sb, const char *content, int stream) {
 static ccverify_session *attest(const sandbox *sb, const char *extra) {
   char *config = config_for(sb, extra);
   ccverify_session *s = NULL;
-  ccverify_status st = ccverify_session_attest(config, sb->model_id, &s);
+  ccverify_status st = ccverify_session_attest(config, sb->model_id, NULL, &s);
   CHECK(st == CCVERIFY_STATUS_OK && s != NULL, "attest (%s): %s: %s", extra, ccverify_status_name(st), last_error());
   free(config);
   return s;
@@ -225,10 +229,11 @@ typedef struct {
   int calls;
 } sink;
 
-static void collect(const uint8_t *chunk, size_t len, void *user_data) {
+static int collect(const uint8_t *chunk, size_t len, void *user_data) {
   sink *s = (sink *)user_data;
   s->calls++;
   jbuf_put(&s->data, (const char *)chunk, len);
+  return 0;
 }
 
 static int body_equals(const ccverify_chat_response *r, const char *data, size_t len) {
@@ -287,10 +292,10 @@ static void chat_refused_without_allow_unverified(const sandbox *sb) {
   ccverify_chat_response *r = untouched;
   sink k = {{NULL, 0, 0}, 0};
   if (s) {
-    ccverify_status st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r);
+    ccverify_status st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), NULL, &r);
     CHECK(st == CCVERIFY_STATUS_ATTESTATION_FAILED, "chat: %s", ccverify_status_name(st));
     CHECK(strstr(last_error(), "NOT VERIFIED") != NULL, "chat: message %s", last_error());
-    st = ccverify_session_chat_stream(s, (const uint8_t *)stream_body, strlen(stream_body), 0, collect, &k, &r);
+    st = ccverify_session_chat_stream(s, (const uint8_t *)stream_body, strlen(stream_body), 0, collect, &k, NULL, &r);
     CHECK(st == CCVERIFY_STATUS_ATTESTATION_FAILED, "chat_stream: %s", ccverify_status_name(st));
     CHECK(k.calls == 0, "chat_stream: callback called on a refused stream");
     CHECK(r == untouched, "out written on failure");
@@ -312,7 +317,7 @@ static void chat_allow_unverified(const sandbox *sb) {
     free(body);
     return;
   }
-  CHECK(ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r) == CCVERIFY_STATUS_OK && r != NULL, "chat: %s",
+  CHECK(ccverify_session_chat(s, (const uint8_t *)body, strlen(body), NULL, &r) == CCVERIFY_STATUS_OK && r != NULL, "chat: %s",
         last_error());
   ccverify_session_free(s); /* responses outlive their session */
   free(body);
@@ -357,7 +362,7 @@ static void chat_stream(const sandbox *sb) {
     free(body);
     return;
   }
-  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, collect, &k, &r) == CCVERIFY_STATUS_OK &&
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, collect, &k, NULL, &r) == CCVERIFY_STATUS_OK &&
             r != NULL, "chat_stream: %s", last_error());
   if (r) {
     const ccverify_verdict *v = ccverify_chat_response_verdict(r);
@@ -374,14 +379,14 @@ static void chat_stream(const sandbox *sb) {
   }
   free(k.data.s);
   memset(&k, 0, sizeof k);
-  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 1, collect, &k, &r) == CCVERIFY_STATUS_OK &&
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 1, collect, &k, NULL, &r) == CCVERIFY_STATUS_OK &&
             r != NULL, "chat_stream hold: %s", last_error());
   CHECK(k.calls == 0, "hold on an unverified session: %d callback calls", k.calls);
   CHECK(!body_equals(r, "", 0), "hold: the response still has the body");
   ccverify_chat_response_free(r);
   r = NULL;
   /* A NULL callback is allowed. */
-  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, NULL, NULL, &r) == CCVERIFY_STATUS_OK &&
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, NULL, NULL, NULL, &r) == CCVERIFY_STATUS_OK &&
             !strcmp(status_of(ccverify_chat_response_verdict(r), "stream.signature_block", NULL), "pass"),
         "chat_stream without a callback: %s", last_error());
   ccverify_chat_response_free(r);
@@ -396,7 +401,7 @@ static void tampered_response(const sandbox *sb) {
   char *body = chat_body(sb, "tamper with me", 0);
   ccverify_chat_response *r = NULL;
   if (s) {
-    CHECK(ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r) == CCVERIFY_STATUS_OK, "tamper: %s", last_error());
+    CHECK(ccverify_session_chat(s, (const uint8_t *)body, strlen(body), NULL, &r) == CCVERIFY_STATUS_OK, "tamper: %s", last_error());
     EXPECT_CHECK(ccverify_chat_response_verdict(r), "response.response_hash", NULL, "fail", "tamper");
     EXPECT_CHECK(ccverify_chat_response_verdict(r), "response.request_hash", NULL, "pass", "tamper");
     CHECK(!ccverify_chat_response_verified(r), "tamper: not verified");
@@ -417,11 +422,11 @@ static void recorded_bundle(const sandbox *sb) {
     free(streamed);
     return;
   }
-  CHECK(ccverify_session_chat(s, (const uint8_t *)plain, strlen(plain), &r) == CCVERIFY_STATUS_OK, "record chat: %s",
+  CHECK(ccverify_session_chat(s, (const uint8_t *)plain, strlen(plain), NULL, &r) == CCVERIFY_STATUS_OK, "record chat: %s",
         last_error());
   ccverify_chat_response_free(r);
   r = NULL;
-  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)streamed, strlen(streamed), 0, NULL, NULL, &r) == CCVERIFY_STATUS_OK,
+  CHECK(ccverify_session_chat_stream(s, (const uint8_t *)streamed, strlen(streamed), 0, NULL, NULL, NULL, &r) == CCVERIFY_STATUS_OK,
         "record stream: %s", last_error());
   ccverify_chat_response_free(r);
   CHECK(ccverify_session_bundle_json(s, &bundle) == CCVERIFY_STATUS_OK && bundle != NULL, "bundle: %s", last_error());
@@ -456,7 +461,7 @@ static void api_key(const char *root) {
     return;
   }
   config = config_for(&sb, "\"api_key\":\"wrong\",\"retries\":0");
-  st = ccverify_session_attest(config, sb.model_id, &s);
+  st = ccverify_session_attest(config, sb.model_id, NULL, &s);
   CHECK(st == CCVERIFY_STATUS_NETWORK, "wrong key: %s", ccverify_status_name(st));
   CHECK(strstr(last_error(), "401") != NULL, "wrong key message: %s", last_error());
   CHECK(s == untouched, "wrong key: out written on failure");
@@ -481,7 +486,7 @@ static void transient_failures(const char *root) {
   /* No retries: the first 503 is the answer (one failure used up). */
   s = attest(&sb, "\"allow_unverified\":true,\"retries\":0");
   if (s) {
-    st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r);
+    st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), NULL, &r);
     CHECK(st == CCVERIFY_STATUS_NETWORK && r == NULL, "no retries: %s", ccverify_status_name(st));
     CHECK(strstr(last_error(), "503") != NULL, "503 message: %s", last_error());
   }
@@ -489,7 +494,7 @@ static void transient_failures(const char *root) {
   /* Two more failures, retried away by three retries. */
   s = attest(&sb, "\"allow_unverified\":true,\"retries\":3,\"backoff_ms\":1");
   if (s) {
-    st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), &r);
+    st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), NULL, &r);
     CHECK(st == CCVERIFY_STATUS_OK && r != NULL && ccverify_chat_response_status(r) == 200, "retried: %s %s",
           ccverify_status_name(st), last_error());
     EXPECT_CHECK(ccverify_chat_response_verdict(r), "response.signer", NULL, "pass", "retried");
@@ -522,24 +527,24 @@ static void abi_contract(const sandbox *sb) {
   ccverify_session *live = attest(sb, "\"allow_unverified\":true");
 
   for (i = 0; i < sizeof bad_configs / sizeof bad_configs[0]; i++) {
-    CHECK(ccverify_session_attest(bad_configs[i], sb->model_id, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "config %s",
+    CHECK(ccverify_session_attest(bad_configs[i], sb->model_id, NULL, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "config %s",
           bad_configs[i]);
     CHECK(strstr(last_error(), "client config") != NULL || strstr(last_error(), "polic") != NULL, "config message: %s",
           last_error());
   }
-  CHECK(ccverify_session_attest((const char *)bad_utf8, sb->model_id, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "non-UTF-8");
+  CHECK(ccverify_session_attest((const char *)bad_utf8, sb->model_id, NULL, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "non-UTF-8");
   {
     char *config = config_for(sb, "");
-    CHECK(ccverify_session_attest(config, NULL, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL model id");
-    CHECK(ccverify_session_attest(config, sb->model_id, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL out");
+    CHECK(ccverify_session_attest(config, NULL, NULL, &s) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL model id");
+    CHECK(ccverify_session_attest(config, sb->model_id, NULL, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "NULL out");
     /* An unknown model: the sandbox answers 404, not retried. */
-    CHECK(ccverify_session_attest(config, "no-such-model", &s) == CCVERIFY_STATUS_NETWORK &&
+    CHECK(ccverify_session_attest(config, "no-such-model", NULL, &s) == CCVERIFY_STATUS_NETWORK &&
               strstr(last_error(), "404") != NULL, "unknown model: %s", last_error());
     free(config);
   }
   /* Nothing listens on port 1: a network error after the retries. */
   CHECK(ccverify_session_attest("{\"base_url\":\"http://127.0.0.1:1\",\"retries\":1,\"backoff_ms\":1,\"policy\":\"offline\"}",
-                                sb->model_id, &s) == CCVERIFY_STATUS_NETWORK, "unreachable gateway");
+                                sb->model_id, NULL, &s) == CCVERIFY_STATUS_NETWORK, "unreachable gateway");
   CHECK(strstr(last_error(), "127.0.0.1:1") != NULL, "unreachable message: %s", last_error());
   CHECK(s == s_untouched, "attest: out written on failure");
 
@@ -548,8 +553,8 @@ static void abi_contract(const sandbox *sb) {
   CHECK(ccverify_session_signing_address(NULL, &str) == CCVERIFY_STATUS_INVALID_ARGUMENT && str == str_untouched,
         "address NULL");
   CHECK(ccverify_session_bundle_json(NULL, &str) == CCVERIFY_STATUS_INVALID_ARGUMENT && str == str_untouched, "bundle NULL");
-  CHECK(ccverify_session_chat(NULL, NULL, 0, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT && r == r_untouched, "chat NULL");
-  CHECK(ccverify_session_chat_stream(NULL, NULL, 0, 0, NULL, NULL, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
+  CHECK(ccverify_session_chat(NULL, NULL, 0, NULL, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT && r == r_untouched, "chat NULL");
+  CHECK(ccverify_session_chat_stream(NULL, NULL, 0, 0, NULL, NULL, NULL, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
             r == r_untouched, "chat_stream NULL");
   CHECK(!ccverify_session_attested(NULL) && ccverify_session_model_id(NULL) == NULL && ccverify_session_nonce_hex(NULL) == NULL,
         "session accessors on NULL");
@@ -567,24 +572,150 @@ static void abi_contract(const sandbox *sb) {
     CHECK(ccverify_session_verdict(live, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "verdict NULL out");
     CHECK(ccverify_session_signing_address(live, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "address NULL out");
     CHECK(ccverify_session_bundle_json(live, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "bundle NULL out");
-    CHECK(ccverify_session_chat(live, NULL, 5, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT && r == r_untouched,
+    CHECK(ccverify_session_chat(live, NULL, 5, NULL, &r) == CCVERIFY_STATUS_INVALID_ARGUMENT && r == r_untouched,
           "chat NULL body with a length");
-    CHECK(ccverify_session_chat(live, (const uint8_t *)body, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, &r) ==
+    CHECK(ccverify_session_chat(live, (const uint8_t *)body, (size_t)CCVERIFY_MAX_INPUT_LEN + 1, NULL, &r) ==
               CCVERIFY_STATUS_LIMIT_EXCEEDED && r == r_untouched, "chat oversized");
-    CHECK(ccverify_session_chat(live, (const uint8_t *)body, strlen(body), NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+    CHECK(ccverify_session_chat(live, (const uint8_t *)body, strlen(body), NULL, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
           "chat NULL out");
-    CHECK(ccverify_session_chat_stream(live, (const uint8_t *)body, strlen(body), 0, NULL, NULL, NULL) ==
+    CHECK(ccverify_session_chat_stream(live, (const uint8_t *)body, strlen(body), 0, NULL, NULL, NULL, NULL) ==
               CCVERIFY_STATUS_INVALID_ARGUMENT, "chat_stream NULL out");
     /* The gateway refuses a body that is not a chat request: an error status, never signed. */
-    CHECK(ccverify_session_chat(live, (const uint8_t *)"not json", 8, &r) == CCVERIFY_STATUS_NETWORK && r == r_untouched &&
+    CHECK(ccverify_session_chat(live, (const uint8_t *)"not json", 8, NULL, &r) == CCVERIFY_STATUS_NETWORK && r == r_untouched &&
               strstr(last_error(), "422") != NULL, "chat not json: %s", last_error());
-    CHECK(ccverify_session_chat(live, (const uint8_t *)body, strlen(body), &r) == CCVERIFY_STATUS_OK, "chat after errors");
+    CHECK(ccverify_session_chat(live, (const uint8_t *)body, strlen(body), NULL, &r) == CCVERIFY_STATUS_OK, "chat after errors");
     CHECK(ccverify_chat_response_body(r, NULL, &len) == CCVERIFY_STATUS_INVALID_ARGUMENT && len == 77, "body NULL ptr");
     CHECK(ccverify_chat_response_body(r, &p, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT && p == p_untouched, "body NULL len");
     ccverify_chat_response_free(r);
     free(body);
   }
   ccverify_session_free(live);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Fail-closed replies and cancellation */
+
+/* GET /v1/sandbox/stats over a plain socket: the sandbox's count of `key` (-1 on failure). */
+static long sandbox_stat(const sandbox *sb, const char *key) {
+  const char *port_at = strrchr(sb->base_url, ':');
+  if (!port_at) return -1;
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in addr;
+  memset(&addr, 0, sizeof addr);
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons((uint16_t)atoi(port_at + 1));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  long value = -1;
+  if (connect(fd, (struct sockaddr *)&addr, sizeof addr) == 0) {
+    const char *req = "GET /v1/sandbox/stats HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n";
+    if (write(fd, req, strlen(req)) == (ssize_t)strlen(req)) {
+      char buf[4096];
+      size_t n = 0;
+      ssize_t got;
+      while (n + 1 < sizeof buf && (got = read(fd, buf + n, sizeof buf - 1 - n)) > 0) n += (size_t)got;
+      buf[n] = 0;
+      char needle[64];
+      snprintf(needle, sizeof needle, "\"%s\":", key);
+      const char *at = strstr(buf, needle);
+      if (at) value = atol(at + strlen(needle));
+    }
+  }
+  close(fd);
+  return value;
+}
+
+/* Waits up to 10 s for the sandbox to count at least `n` aborted streams. */
+static int aborted_at_least(const sandbox *sb, long n) {
+  for (int i = 0; i < 500; i++) {
+    if (sandbox_stat(sb, "streams_aborted") >= n) return 1;
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+  }
+  return 0;
+}
+
+static char *long_stream_body(const sandbox *sb) {
+  char words[60 * 5 + 1] = {0};
+  for (int i = 0; i < 60; i++) strcat(words, i ? " word" : "word");
+  return chat_body(sb, words, 1);
+}
+
+/* Stops at the first chunk by returning non-zero. */
+static int stop_at_once(const uint8_t *chunk, size_t len, void *user_data) {
+  (void)chunk;
+  (void)len;
+  (*(int *)user_data)++;
+  return 1;
+}
+
+/* Cancels the token passed as user_data on the first chunk, then goes on (returns 0). */
+static int cancel_token(const uint8_t *chunk, size_t len, void *user_data) {
+  (void)chunk;
+  (void)len;
+  ccverify_cancel_cancel((const ccverify_cancel *)user_data);
+  return 0;
+}
+
+/* (8) strict sessions return an unverified reply as UNVERIFIED_RESPONSE, with the reply. */
+static void strict_replies(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "\"allow_unverified\":true,\"strict\":true");
+  if (!s) return;
+  char *body = chat_body(sb, "hi", 0);
+  ccverify_chat_response *r = NULL;
+  ccverify_status st = ccverify_session_chat(s, (const uint8_t *)body, strlen(body), NULL, &r);
+  CHECK(st == CCVERIFY_STATUS_UNVERIFIED_RESPONSE && r != NULL, "strict chat: %s", ccverify_status_name(st));
+  CHECK(strstr(last_error(), "session.attestation") != NULL, "the reason names the failing row: %s", last_error());
+  if (r) {
+    CHECK(!ccverify_chat_response_verified(r), "the carried reply is unverified");
+    const ccverify_verdict *v = ccverify_chat_response_verdict(r);
+    CHECK(v && strcmp(status_of(v, "session.attestation", NULL), "fail") == 0, "its verdict is readable");
+    ccverify_chat_response_free(r);
+  }
+  free(body);
+  ccverify_session_free(s);
+}
+
+/* (9) a stream stopped by its callback, or by its cancel token, is aborted: CANCELLED at once,
+ * and the sandbox sees the connection close. */
+static void cancellation(const sandbox *sb) {
+  ccverify_session *s = attest(sb, "\"allow_unverified\":true,\"headers\":{\"x-sandbox-fault\":\"slow\"}");
+  if (!s) return;
+  long before = sandbox_stat(sb, "streams_aborted");
+  CHECK(before >= 0, "sandbox stats");
+  char *body = long_stream_body(sb);
+  ccverify_chat_response *r = NULL;
+  int calls = 0;
+  ccverify_status st =
+      ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, stop_at_once, &calls, NULL, &r);
+  CHECK(st == CCVERIFY_STATUS_CANCELLED && r == NULL && calls == 1, "stopped by on_chunk: %s (%d calls)",
+        ccverify_status_name(st), calls);
+  CHECK(aborted_at_least(sb, before + 1), "the sandbox saw the stopped stream's connection close");
+
+  ccverify_cancel *token = NULL;
+  CHECK(ccverify_cancel_new(&token) == CCVERIFY_STATUS_OK && token, "cancel_new");
+  CHECK(!ccverify_cancel_is_cancelled(token), "a fresh token");
+  st = ccverify_session_chat_stream(s, (const uint8_t *)body, strlen(body), 0, cancel_token, token, token, &r);
+  CHECK(st == CCVERIFY_STATUS_CANCELLED && r == NULL, "cancelled by the token: %s: %s", ccverify_status_name(st),
+        last_error());
+  CHECK(ccverify_cancel_is_cancelled(token), "the token says so");
+  CHECK(aborted_at_least(sb, before + 2), "the sandbox saw the cancelled stream's connection close");
+  /* A cancelled token stops later calls before they start. */
+  char *plain = chat_body(sb, "hi", 0);
+  CHECK(ccverify_session_chat(s, (const uint8_t *)plain, strlen(plain), token, &r) == CCVERIFY_STATUS_CANCELLED && r == NULL,
+        "chat with a cancelled token");
+  ccverify_session *s2 = NULL;
+  char *config = config_for(sb, "\"allow_unverified\":true");
+  CHECK(ccverify_session_attest(config, sb->model_id, token, &s2) == CCVERIFY_STATUS_CANCELLED && s2 == NULL,
+        "attest with a cancelled token");
+  ccverify_cancel_cancel(NULL);
+  ccverify_cancel_free(token);
+  ccverify_cancel_free(NULL);
+  CHECK(ccverify_cancel_new(NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT, "cancel_new(NULL)");
+  free(config);
+  free(plain);
+  free(body);
+  ccverify_session_free(s);
 }
 
 int main(int argc, char **argv) {
@@ -598,6 +729,8 @@ int main(int argc, char **argv) {
     tampered_response(&sb);
     recorded_bundle(&sb);
     abi_contract(&sb);
+    strict_replies(&sb);
+    cancellation(&sb);
   }
   sandbox_stop(&sb);
   api_key(root);

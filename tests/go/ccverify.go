@@ -33,10 +33,15 @@ var (
 	ErrInvalidNonce    = errors.New("invalid_nonce")
 	ErrInvalidAddress  = errors.New("invalid_address")
 	ErrLimitExceeded   = errors.New("limit_exceeded")
+	ErrInvalidState    = errors.New("invalid_state")
 	// ErrNetwork: a network step failed (never raised by offline verification).
 	ErrNetwork = errors.New("network")
 	// ErrAttestationFailed: an attested session refused to continue unverified.
 	ErrAttestationFailed = errors.New("attestation_failed")
+	// ErrUnverifiedResponse: a strict session got a reply that did not verify.
+	ErrUnverifiedResponse = errors.New("unverified_response")
+	// ErrCancelled: the call was cancelled through its context; the request was aborted.
+	ErrCancelled = errors.New("cancelled")
 )
 
 // StatusName is the stable name of a C status number ("ok", "invalid_nonce", …, "unknown").

@@ -793,8 +793,8 @@ func TestNormalizePolicy(t *testing.T) {
 func TestStatusNames(t *testing.T) {
 	for code, name := range map[uint32]string{
 		0: "ok", 1: "invalid_argument", 2: "invalid_nonce", 3: "invalid_address", 4: "invalid_signature",
-		5: "limit_exceeded", 6: "invalid_state", 7: "rng", 8: "network", 9: "attestation_failed", 99: "internal",
-		10: "unknown", 98: "unknown",
+		5: "limit_exceeded", 6: "invalid_state", 7: "rng", 8: "network", 9: "attestation_failed", 10: "unverified_response",
+		11: "cancelled", 99: "internal", 12: "unknown", 98: "unknown",
 	} {
 		if got := StatusName(code); got != name {
 			t.Errorf("status %d = %q, want %q", code, got, name)

@@ -3,8 +3,11 @@ package ccverify
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -318,4 +321,131 @@ func TestClientRetries(t *testing.T) {
 	if _, err := s.Chat(sb.body("no retries", false)); !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "503") {
 		t.Errorf("no retries: %v", err)
 	}
+}
+
+// stat reads one counter of the sandbox's GET /v1/sandbox/stats.
+func (sb *sandbox) stat(t *testing.T, key string) int {
+	t.Helper()
+	resp, err := http.Get(sb.BaseURL + "/v1/sandbox/stats")
+	if err != nil {
+		t.Fatalf("sandbox stats: %v", err)
+	}
+	defer resp.Body.Close()
+	var stats map[string]int
+	if err := json.NewDecoder(resp.Body).Decode(&stats); err != nil {
+		t.Fatalf("sandbox stats: %v", err)
+	}
+	return stats[key]
+}
+
+// waitAborted waits until the sandbox counted at least n streams whose client went away.
+func (sb *sandbox) waitAborted(t *testing.T, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for sb.stat(t, "streams_aborted") < n {
+		if time.Now().After(deadline) {
+			t.Fatalf("the sandbox never saw the connection close (%d aborted)", sb.stat(t, "streams_aborted"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestClientStrictReplies(t *testing.T) {
+	sb := startSandbox(t)
+	s := sb.attest(t, map[string]any{"allow_unverified": true, "strict": true})
+	_, err := s.Chat(sb.body("hi", false))
+	var unverified *UnverifiedError
+	if !errors.Is(err, ErrUnverifiedResponse) || !errors.As(err, &unverified) {
+		t.Fatalf("strict chat: %v", err)
+	}
+	if unverified.Response == nil || unverified.Response.Verified ||
+		subjectStatus(unverified.Response.Verdict, "session.attestation", "") != "fail" {
+		t.Fatalf("the error carries the unverified reply: %+v", unverified.Response)
+	}
+	_, err = s.ChatStream(sb.body("one two", true), false, nil)
+	if !errors.Is(err, ErrUnverifiedResponse) {
+		t.Fatalf("strict stream: %v", err)
+	}
+	// allow_unverified alone: flagged, not raised.
+	lenient := sb.attest(t, map[string]any{"allow_unverified": true})
+	if r, err := lenient.Chat(sb.body("hi", false)); err != nil || r.Verified {
+		t.Fatalf("lenient chat: %v %+v", err, r)
+	}
+}
+
+func TestClientContextCancelsTheRequest(t *testing.T) {
+	sb := startSandbox(t)
+	s := sb.attest(t, map[string]any{"allow_unverified": true, "headers": map[string]string{"x-sandbox-fault": "slow"}})
+	long := sb.body(strings.TrimSpace(strings.Repeat("word ", 60)), true)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	chunks := 0
+	start := time.Now()
+	_, err := s.ChatStreamContext(ctx, long, false, func([]byte) error {
+		chunks++
+		if chunks == 1 {
+			cancel()
+		}
+		return nil
+	})
+	if !errors.Is(err, ErrCancelled) || !errors.Is(err, context.Canceled) {
+		t.Fatalf("cancelled stream: %v", err)
+	}
+	if time.Since(start) > 3*time.Second {
+		t.Fatalf("cancellation took %v", time.Since(start))
+	}
+	sb.waitAborted(t, 1)
+
+	// An error from onChunk stops the stream the same way, and is returned as is.
+	stopErr := errors.New("enough")
+	_, err = s.ChatStreamContext(context.Background(), long, false, func([]byte) error { return stopErr })
+	if !errors.Is(err, stopErr) {
+		t.Fatalf("onChunk error: %v", err)
+	}
+	sb.waitAborted(t, 2)
+
+	// A context already done stops the call before it starts.
+	if _, err := s.ChatContext(ctx, sb.body("hi", false)); !errors.Is(err, context.Canceled) {
+		t.Fatalf("chat with a done context: %v", err)
+	}
+	if _, err := AttestContext(ctx, sb.config(t, nil), sb.ModelID); !errors.Is(err, ErrCancelled) {
+		t.Fatalf("attest with a done context: %v", err)
+	}
+}
+
+func TestClientStreamIsAReadCloser(t *testing.T) {
+	sb := startSandbox(t)
+	s := sb.attest(t, map[string]any{"allow_unverified": true})
+	st := s.Stream(context.Background(), sb.body("one two three", true), false)
+	var _ io.ReadCloser = st
+	if _, err := st.Verdict(); !errors.Is(err, ErrInvalidState) {
+		// The stream may already have ended on a fast machine; only a wrong error is a failure.
+		if err != nil {
+			t.Fatalf("verdict before the end: %v", err)
+		}
+	}
+	data, err := io.ReadAll(st)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	if !bytes.HasPrefix(data, []byte("data: ")) || bytes.Contains(data, []byte("[DONE]")) {
+		t.Fatalf("verified events, no [DONE] for an unverified session: %q", data)
+	}
+	v, err := st.Verdict()
+	if err != nil || subjectStatus(v, "stream.signature_block", "") != "pass" ||
+		subjectStatus(v, "session.attestation", "") != "fail" {
+		t.Fatalf("verdict after EOF: %v %+v", err, v)
+	}
+	st.Close()
+
+	// Close aborts a running stream; the sandbox sees the connection close.
+	slow := sb.attest(t, map[string]any{"allow_unverified": true, "headers": map[string]string{"x-sandbox-fault": "slow"}})
+	before := sb.stat(t, "streams_aborted")
+	st = slow.Stream(context.Background(), sb.body(strings.TrimSpace(strings.Repeat("word ", 60)), true), false)
+	buf := make([]byte, 1)
+	if _, err := st.Read(buf); err != nil {
+		t.Fatalf("first byte: %v", err)
+	}
+	st.Close()
+	sb.waitAborted(t, before+1)
 }

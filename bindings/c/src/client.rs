@@ -2,11 +2,12 @@
 //! and `ccverify_chat_response_*`, over [`ccverify_net::client`]. Every call blocks the calling
 //! thread until the gateway answered (or the timeouts and retries of the configuration ran out).
 
-use std::ffi::{CString, c_char, c_void};
+use std::ffi::{CString, c_char, c_int, c_void};
 
 use ccverify::Error;
 use ccverify::Options as _;
-use ccverify_net::client::{ChatResponse, ClientConfig, Session};
+use ccverify_net::Cancel;
+use ccverify_net::client::{ChatError, ChatResponse, ClientConfig, Session};
 
 use crate::{
     bytes, c_string, c_verdict, ccverify_status, ccverify_verdict, guard, guard_value, require_out,
@@ -39,11 +40,116 @@ pub struct ccverify_chat_response {
 /// the pointer given to `ccverify_session_chat_stream`. Called on the thread that called
 /// `ccverify_session_chat_stream`, before that call returns.
 ///
+/// Return 0 to go on; any other value stops the stream at once: the request is aborted (the
+/// connection closed) and the call returns `CCVERIFY_STATUS_CANCELLED`.
+///
 /// The callback must not unwind: no C++ exception, `longjmp` or Rust panic may leave it (wrap
 /// its body in `try`/`catch` in C++). It must not free the session it streams from; it may call
 /// other functions of this library.
 pub type ccverify_chunk_fn =
-    Option<unsafe extern "C" fn(chunk: *const u8, len: usize, user_data: *mut c_void)>;
+    Option<unsafe extern "C" fn(chunk: *const u8, len: usize, user_data: *mut c_void) -> c_int>;
+
+/// A cancel token for the blocking calls (`ccverify_session_attest`, `ccverify_session_chat`,
+/// `ccverify_session_chat_stream`): pass it to a call, then `ccverify_cancel_cancel` from any
+/// thread stops that call — the HTTP request in flight is aborted, not waited out — and it
+/// returns `CCVERIFY_STATUS_CANCELLED`. A token stays cancelled (make a new one for new calls)
+/// and may be shared by several calls. Thread-safe: cancelling while another thread is in a
+/// call is the point. Free it with `ccverify_cancel_free` after the calls using it returned.
+pub struct ccverify_cancel {
+    inner: Cancel,
+}
+
+/// Makes a cancel token in `*out` (free it with `ccverify_cancel_free`).
+///
+/// Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` when `out` is NULL.
+///
+/// # Safety
+/// `out` writable.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_cancel_new(out: *mut *mut ccverify_cancel) -> ccverify_status {
+    guard(|| {
+        require_out(out)?;
+        let token = Box::into_raw(Box::new(ccverify_cancel {
+            inner: Cancel::new(),
+        }));
+        // SAFETY: `out` checked non-NULL; writable per the caller's contract.
+        unsafe { write_out(out, token) }
+    })
+}
+
+/// Cancels every call using `cancel` (from any thread; idempotent). NULL is ignored.
+///
+/// # Safety
+/// `cancel` NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_cancel_cancel(cancel: *const ccverify_cancel) {
+    guard_value((), || {
+        // SAFETY: NULL or live per the caller's contract.
+        if let Some(c) = unsafe { cancel.as_ref() } {
+            c.inner.cancel();
+        }
+    })
+}
+
+/// Whether `cancel` was cancelled (false for NULL).
+///
+/// # Safety
+/// `cancel` NULL or live.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_cancel_is_cancelled(cancel: *const ccverify_cancel) -> bool {
+    guard_value(false, || {
+        // SAFETY: NULL or live per the caller's contract.
+        unsafe { cancel.as_ref() }.is_some_and(|c| c.inner.is_cancelled())
+    })
+}
+
+/// Frees a cancel token. NULL is ignored. No call may still be using it.
+///
+/// # Safety
+/// `cancel` NULL or a live token not used afterwards.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn ccverify_cancel_free(cancel: *mut ccverify_cancel) {
+    guard_value((), || {
+        if !cancel.is_null() {
+            // SAFETY: allocated by Box::into_raw in `ccverify_cancel_new`, freed once.
+            drop(unsafe { Box::from_raw(cancel) });
+        }
+    })
+}
+
+/// The token behind `cancel`, or a fresh one nobody can cancel for NULL.
+///
+/// # Safety
+/// `cancel` NULL or live.
+unsafe fn token(cancel: *const ccverify_cancel) -> Cancel {
+    // SAFETY: NULL or live per the caller's contract.
+    unsafe { cancel.as_ref() }.map_or_else(Cancel::new, |c| c.inner.clone())
+}
+
+/// Writes a chat's reply to `out`: on success, and also for the unverified reply of a strict
+/// session, which is returned as `CCVERIFY_STATUS_UNVERIFIED_RESPONSE` with `*out` written so
+/// that its verdict can be read (free it as usual).
+///
+/// # Safety
+/// `out` non-NULL and writable.
+unsafe fn deliver(
+    out: *mut *mut ccverify_chat_response,
+    result: Result<ChatResponse, ChatError>,
+) -> Result<(), Error> {
+    match result {
+        Ok(reply) => {
+            // SAFETY: forwarded caller contract.
+            unsafe { write_out(out, boxed_response(reply)) }
+        }
+        Err(ChatError::Unverified(reply)) => {
+            let error = ChatError::Unverified(reply.clone()).error();
+            // SAFETY: forwarded caller contract.
+            unsafe { write_out(out, boxed_response(*reply)) }?;
+            Err(error)
+        }
+        Err(ChatError::Failed(e)) => Err(e),
+    }
+}
 
 /// Borrows the session behind a handle, or fails for NULL.
 ///
@@ -98,7 +204,9 @@ fn boxed_response(r: ChatResponse) -> *mut ccverify_chat_response {
 /// preset name `"default"`, `"offline"`, `"strict"`; `"offline"` fetches nothing),
 /// `"allow_unverified"` (chat even when the attestation did not verify; default false),
 /// `"rim_dir"`, `"ocsp_dir"` (local RIMs and DER OCSP answers, consulted first),
-/// `"collateral"` (Intel collateral as an object or JSON text; absent = fetched unless
+/// `"strict"` (an unverified reply is `CCVERIFY_STATUS_UNVERIFIED_RESPONSE`; default on
+/// unless `"allow_unverified"`), `"collateral"` (Intel collateral as an object or JSON text;
+/// absent = fetched unless
 /// offline), `"pccs_url"`, `"at"` (the verification time as RFC 3339 text or Unix seconds;
 /// default the clock at attestation), `"record_exchanges"` (keep every completion in the
 /// bundle; default false) and `"headers"` (an object of extra request headers). Unknown keys
@@ -115,12 +223,18 @@ fn boxed_response(r: ChatResponse) -> *mut ccverify_chat_response {
 /// unreadable `rim_dir` or `ocsp_dir`, NULL pointers and text that is not UTF-8;
 /// `CCVERIFY_STATUS_RNG` when no nonce could be drawn.
 ///
+/// `cancel` (NULL: not cancellable) stops the call from another thread: the attestation
+/// request and every RIM, OCSP or collateral fetch in flight is aborted and the call returns
+/// `CCVERIFY_STATUS_CANCELLED`.
+///
 /// # Safety
-/// `config_json` NULL or NUL-terminated; `model_id` NUL-terminated; `out` writable.
+/// `config_json` NULL or NUL-terminated; `model_id` NUL-terminated; `cancel` NULL or live;
+/// `out` writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ccverify_session_attest(
     config_json: *const c_char,
     model_id: *const c_char,
+    cancel: *const ccverify_cancel,
     out: *mut *mut ccverify_session,
 ) -> ccverify_status {
     guard(|| {
@@ -134,7 +248,9 @@ pub unsafe extern "C" fn ccverify_session_attest(
             };
             (config, text(model_id, "model_id")?)
         };
-        let inner = Session::attest(config, model_id)?;
+        // SAFETY: forwarded caller contract.
+        let token = unsafe { token(cancel) };
+        let inner = Session::attest_cancellable(config, model_id, &token)?;
         let session = ccverify_session {
             model_id: c_string(inner.model_id()),
             nonce_hex: c_string(&inner.nonce_hex()),
@@ -282,8 +398,11 @@ pub unsafe extern "C" fn ccverify_session_bundle_json(
 /// On success `*out` receives the response (free it with `ccverify_chat_response_free`). Its
 /// verdict has the exchange's checks (`response.signature`, `response.signer`,
 /// `response.request_hash`, `response.response_hash`, …) plus `session.attestation`; it is
-/// verified only when the exchange verified AND the session's attestation did. A reply that
-/// fails verification is not an error: it is a failed check in the verdict.
+/// verified only when the exchange verified AND the session's attestation did. A strict
+/// session (`"strict"` in the configuration; on by default unless `"allow_unverified"` is set)
+/// returns a reply that did not verify as `CCVERIFY_STATUS_UNVERIFIED_RESPONSE`, with `*out`
+/// written all the same so that its verdict can be read (free it); otherwise such a reply is
+/// `CCVERIFY_STATUS_OK` with `ccverify_chat_response_verified` false.
 ///
 /// Errors: `CCVERIFY_STATUS_ATTESTATION_FAILED` when the attestation did not verify and the
 /// configuration did not set `"allow_unverified"`; `CCVERIFY_STATUS_NETWORK` when the gateway
@@ -291,14 +410,18 @@ pub unsafe extern "C" fn ccverify_session_bundle_json(
 /// never signed); `CCVERIFY_STATUS_LIMIT_EXCEEDED` for a body over `CCVERIFY_MAX_INPUT_LEN` or a
 /// reply over 32 MiB; `CCVERIFY_STATUS_INVALID_ARGUMENT` for NULL pointers.
 ///
+/// `cancel` (NULL: not cancellable) stops the call from another thread; the request is
+/// aborted and the call returns `CCVERIFY_STATUS_CANCELLED`.
+///
 /// # Safety
 /// `session` NULL or live; `body` valid for `body_len` bytes (NULL allowed when the length is
-/// 0); `out` writable.
+/// 0); `cancel` NULL or live; `out` writable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn ccverify_session_chat(
     session: *const ccverify_session,
     body: *const u8,
     body_len: usize,
+    cancel: *const ccverify_cancel,
     out: *mut *mut ccverify_chat_response,
 ) -> ccverify_status {
     guard(|| {
@@ -307,9 +430,11 @@ pub unsafe extern "C" fn ccverify_session_chat(
         let s = unsafe { session_ref(session) }?;
         // SAFETY: caller contract for the body.
         let body = unsafe { bytes(body, body_len, "body") }?;
-        let response = s.inner.chat(body)?;
+        // SAFETY: forwarded caller contract.
+        let token = unsafe { token(cancel) };
+        let result = s.inner.chat_cancellable(body, &token);
         // SAFETY: `out` checked non-NULL; writable per the caller's contract.
-        unsafe { write_out(out, boxed_response(response)) }
+        unsafe { deliver(out, result) }
     })
 }
 
@@ -330,6 +455,10 @@ pub unsafe extern "C" fn ccverify_session_chat(
 /// `session.attestation`. Errors: as `ccverify_session_chat`; a connection lost mid-stream is
 /// `CCVERIFY_STATUS_NETWORK` (chunks already passed to `on_chunk` stay passed).
 ///
+/// `on_chunk` returning non-zero, or `cancel` (NULL: not cancellable) cancelled from another
+/// thread, stops the stream: the request is aborted (the gateway sees the connection close)
+/// and the call returns `CCVERIFY_STATUS_CANCELLED`.
+///
 /// # Safety
 /// As `ccverify_session_chat`; `on_chunk` NULL or a function that does not unwind (see
 /// `ccverify_chunk_fn`), called with `user_data` as given.
@@ -341,6 +470,7 @@ pub unsafe extern "C" fn ccverify_session_chat_stream(
     hold: bool,
     on_chunk: ccverify_chunk_fn,
     user_data: *mut c_void,
+    cancel: *const ccverify_cancel,
     out: *mut *mut ccverify_chat_response,
 ) -> ccverify_status {
     guard(|| {
@@ -349,17 +479,28 @@ pub unsafe extern "C" fn ccverify_session_chat_stream(
         let s = unsafe { session_ref(session) }?;
         // SAFETY: caller contract for the body.
         let body = unsafe { bytes(body, body_len, "body") }?;
-        let mut forward = |chunk: &[u8]| {
-            if let Some(f) = on_chunk {
-                // SAFETY: a C callback per the caller's contract: it reads `chunk.len()` bytes
-                // at a pointer valid for the call and receives the caller's own `user_data`;
-                // it does not unwind.
-                unsafe { f(chunk.as_ptr(), chunk.len(), user_data) }
+        // SAFETY: forwarded caller contract.
+        let token = unsafe { token(cancel) };
+        let result = (|| {
+            let mut stream = s.inner.stream(body, hold, token.clone())?;
+            while let Some(chunk) = stream.next_chunk()? {
+                if let Some(f) = on_chunk {
+                    // SAFETY: a C callback per the caller's contract: it reads `chunk.len()`
+                    // bytes at a pointer valid for the call and receives the caller's own
+                    // `user_data`; it does not unwind.
+                    let stop = unsafe { f(chunk.as_ptr(), chunk.len(), user_data) };
+                    if stop != 0 {
+                        // Dropping the stream aborts the request.
+                        return Err(ChatError::Failed(Error::Cancelled(
+                            "stream: on_chunk asked to stop; the request was aborted".into(),
+                        )));
+                    }
+                }
             }
-        };
-        let response = s.inner.chat_stream(body, hold, &mut forward)?;
+            stream.into_response()
+        })();
         // SAFETY: `out` checked non-NULL; writable per the caller's contract.
-        unsafe { write_out(out, boxed_response(response)) }
+        unsafe { deliver(out, result) }
     })
 }
 

@@ -36,6 +36,12 @@ pub enum ccverify_status {
     /// An attestation did not verify and the caller did not allow unverified use, so an
     /// attested session refused to continue.
     AttestationFailed = 9,
+    /// A strict session (the default) got a reply that did not verify. The response is still
+    /// written to the out-parameter so its verdict can be inspected (and must be freed).
+    UnverifiedResponse = 10,
+    /// The call was cancelled through its `ccverify_cancel` token; the request in flight was
+    /// aborted.
+    Cancelled = 11,
     /// A bug, including a caught panic. Please report it.
     Internal = 99,
 }
@@ -52,6 +58,8 @@ impl From<ErrorKind> for ccverify_status {
             ErrorKind::Rng => ccverify_status::Rng,
             ErrorKind::Network => ccverify_status::Network,
             ErrorKind::AttestationFailed => ccverify_status::AttestationFailed,
+            ErrorKind::UnverifiedResponse => ccverify_status::UnverifiedResponse,
+            ErrorKind::Cancelled => ccverify_status::Cancelled,
             ErrorKind::Internal => ccverify_status::Internal,
             // `ErrorKind` is non-exhaustive: a kind newer than this binding is a bug here.
             _ => ccverify_status::Internal,

@@ -1,9 +1,10 @@
 //! The io.net client: `Session` (attest, then chat plain or streamed), `ChatResponse`, `Model`
 //! and `listModels`, over [`ccverify_net::client`].
 //!
-//! The core client is blocking (reqwest's blocking client), so every network call runs as a
-//! napi `AsyncTask` on the libuv thread pool — never on the JavaScript thread, never inside a
-//! tokio runtime — and settles a promise. Failures reject with the same `Error`s (with `code`)
+//! The core client is blocking (each call drives its request on ccverify-net's own small
+//! runtime), so every network call runs as a napi `AsyncTask` on the libuv thread pool — never
+//! on the JavaScript thread — and settles a promise. An `AbortSignal` (`options.signal`)
+//! cancels the call's token, which aborts the request in flight. Failures reject with the same `Error`s (with `code`)
 //! the synchronous exports throw: the rejection value is built on the JavaScript thread in
 //! `resolve`, from the core error computed on the pool.
 //!
@@ -11,17 +12,18 @@
 //! thread as chunks arrive; its calls run in order on the JavaScript thread. The task counts the
 //! calls it queued and, before it completes, waits until each has run, so every chunk has been
 //! delivered before the promise settles. A callback that throws stops the delivery: the stream
-//! is abandoned at the next chunk (the connection is dropped) and the promise rejects with the
+//! is dropped at the next chunk (the request is aborted) and the promise rejects with the
 //! thrown value.
 
 use std::any::Any;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
+use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
+use ccverify_net::Cancel;
 use ccverify_net::client as net;
 use napi::bindgen_prelude::{
-    AsyncTask, Buffer, Either, Function, JsObjectValue, Null, Object, Unknown,
+    AsyncTask, Buffer, Either, FnArgs, Function, JsObjectValue, Null, Object, Unknown,
 };
 use napi::threadsafe_function::{
     ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
@@ -63,6 +65,10 @@ pub struct ClientConfig {
     /// Chat even when the attestation did not verify (default `false`); every reply is then
     /// marked unverified (`verified: false`, `attested: false`, `session.attestation` fails).
     pub allow_unverified: Option<bool>,
+    /// Fail closed (default: on, unless `allowUnverified` is set): a reply that did not verify
+    /// rejects with `unverified_response`, the reply in `err.response`, instead of resolving
+    /// with `verified: false`.
+    pub strict: Option<bool>,
     /// Local NVIDIA RIMs, consulted before NVIDIA's RIM service.
     pub rim_dir: Option<String>,
     /// Local DER OCSP responses, consulted before the live responders.
@@ -100,6 +106,88 @@ pub struct ChatStreamOptions {
     /// the next chunk and the promise rejects with the thrown value.
     #[napi(ts_type = "(chunk: Buffer) => void")]
     pub on_chunk: Option<String>,
+    /// Aborts the stream: the request is aborted at once (the gateway sees the connection
+    /// close) and the promise rejects with code `cancelled`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<String>,
+}
+
+/// The options of {@link Session.chat} and {@link Session.attest}.
+#[napi(object, object_from_js = false, object_to_js = false)]
+#[derive(Debug, Default)]
+#[allow(
+    dead_code,
+    reason = "only its TypeScript interface is generated and used"
+)]
+pub struct CallOptions {
+    /// Aborts the call: the request in flight is aborted at once and the promise rejects with
+    /// code `cancelled`.
+    #[napi(ts_type = "AbortSignal")]
+    pub signal: Option<String>,
+}
+
+/// `EventTarget.addEventListener(type, listener)`.
+type AddEventListener<'env> =
+    Function<'env, FnArgs<(String, Function<'env, (), ()>)>, Unknown<'env>>;
+
+/// The cancel token of an `AbortSignal`: cancelled at once when the signal has already
+/// aborted, else when its `abort` event fires.
+fn abort_token(env: &Env, signal: &Unknown<'_>, name: &str) -> Result<Cancel> {
+    let wrong = || invalid_argument(format!("{name} must be an AbortSignal"));
+    if signal.get_type().map_err(|_| wrong())? != ValueType::Object {
+        return Err(wrong());
+    }
+    let object = signal.coerce_to_object().map_err(|_| wrong())?;
+    let aborted: bool = object
+        .get_named_property::<bool>("aborted")
+        .map_err(|_| wrong())?;
+    let token = Cancel::new();
+    if aborted {
+        token.cancel();
+        return Ok(token);
+    }
+    let add: AddEventListener<'_> = object
+        .get_named_property("addEventListener")
+        .map_err(|_| wrong())?;
+    let on_abort = token.clone();
+    let listener = env
+        .create_function_from_closure::<(), (), _>("ccverifyAbort", move |_| {
+            on_abort.cancel();
+            Ok(())
+        })
+        .map_err(|_| wrong())?;
+    add.apply(object, FnArgs::from(("abort".to_string(), listener)))
+        .map_err(|_| wrong())?;
+    Ok(token)
+}
+
+/// Reads `{ signal }` (every key optional; `null`/`undefined` for the whole object).
+fn call_options(env: &Env, value: Option<Unknown<'_>>) -> Result<Cancel> {
+    let token = Cancel::new();
+    let Some(value) = value else {
+        return Ok(token);
+    };
+    let wrong = || invalid_argument("options must be an object, null or undefined");
+    match value.get_type().map_err(|_| wrong())? {
+        ValueType::Undefined | ValueType::Null => return Ok(token),
+        ValueType::Object => {}
+        _ => return Err(wrong()),
+    }
+    let object = js_plain_object(&value, "options")?;
+    let mut token = token;
+    for key in Object::keys(&object).map_err(|_| wrong())? {
+        let Some(field) = object.get::<Unknown<'_>>(&key).map_err(|_| wrong())? else {
+            continue;
+        };
+        if is_null(&field) {
+            continue;
+        }
+        match key.as_str() {
+            "signal" => token = abort_token(env, &field, "options.signal")?,
+            _ => return Err(invalid_argument(format!("unknown option {key:?}"))),
+        }
+    }
+    Ok(token)
 }
 
 /// The thread-safe `onChunk`: called from the pool thread with the chunk's bytes, it calls the
@@ -113,17 +201,18 @@ struct StreamOptions {
 }
 
 impl StreamOptions {
-    fn from_js(value: Option<Unknown<'_>>) -> Result<StreamOptions> {
+    fn from_js(env: &Env, value: Option<Unknown<'_>>) -> Result<(StreamOptions, Cancel)> {
         let mut options = StreamOptions {
             hold: false,
             on_chunk: None,
         };
+        let mut cancel = Cancel::new();
         let Some(value) = value else {
-            return Ok(options);
+            return Ok((options, cancel));
         };
         let wrong = || invalid_argument("options must be an object, null or undefined");
         match value.get_type().map_err(|_| wrong())? {
-            ValueType::Undefined | ValueType::Null => return Ok(options),
+            ValueType::Undefined | ValueType::Null => return Ok((options, cancel)),
             ValueType::Object => {}
             _ => return Err(wrong()),
         }
@@ -139,10 +228,11 @@ impl StreamOptions {
             match key.as_str() {
                 "hold" => options.hold = js_bool(&field, &name)?,
                 "onChunk" => options.on_chunk = Some(chunk_fn(&object, &key, &field, &name)?),
+                "signal" => cancel = abort_token(env, &field, &name)?,
                 _ => return Err(invalid_argument(format!("unknown stream option {key:?}"))),
             }
         }
-        Ok(options)
+        Ok((options, cancel))
     }
 }
 
@@ -203,13 +293,20 @@ impl Session {
     /// `invalid_argument` synchronously.
     #[napi(catch_unwind, ts_return_type = "Promise<Session>")]
     pub fn attest(
+        env: &Env,
         #[napi(ts_arg_type = "string")] model_id: Unknown<'_>,
         #[napi(ts_arg_type = "ClientConfig | null")] config: Option<Unknown<'_>>,
+        #[napi(ts_arg_type = "CallOptions | null")] options: Option<Unknown<'_>>,
     ) -> Result<AsyncTask<AttestTask>> {
         guard(|| {
             let model_id = js_string(&model_id, "modelId")?;
             let config = js_options::<net::ClientConfig>(config, "config")?;
-            Ok(AsyncTask::new(AttestTask { config, model_id }))
+            let cancel = call_options(env, options)?;
+            Ok(AsyncTask::new(AttestTask {
+                config,
+                model_id,
+                cancel,
+            }))
         })
     }
 
@@ -263,21 +360,28 @@ impl Session {
     /// `Uint8Array` or string as its bytes, any other object as its `JSON.stringify` text
     /// (`ChatResponse.request` holds the bytes sent).
     ///
-    /// Rejects (`err.code`) with `attestation_failed` on an unverified session without
-    /// `allowUnverified`, `network` when the gateway cannot be reached or answers with an error
-    /// status (error replies are never signed), `limit_exceeded` for a reply over 32 MiB. A
-    /// reply that does not verify resolves, with `verified: false`.
+    /// Rejects (`err.code`) with `unverified_response` when the reply did not verify in a
+    /// strict session (the default unless `allowUnverified`; the reply is `err.response`),
+    /// `attestation_failed` on an unverified session without `allowUnverified`, `network` when
+    /// the gateway cannot be reached or answers with an error status (error replies are never
+    /// signed), `limit_exceeded` for a reply over 32 MiB, `cancelled` when `options.signal`
+    /// aborted (the request is aborted at once). In a session that is not strict, a reply that
+    /// does not verify resolves, with `verified: false`.
     #[napi(catch_unwind, ts_return_type = "Promise<ChatResponse>")]
     pub fn chat(
         &self,
         env: &Env,
         #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
+        #[napi(ts_arg_type = "CallOptions | null")] options: Option<Unknown<'_>>,
     ) -> Result<AsyncTask<ChatTask>> {
         guard(|| {
+            let body = js_body(env, &body)?;
+            let cancel = call_options(env, options)?;
             Ok(AsyncTask::new(ChatTask {
                 session: Arc::clone(&self.inner),
-                body: js_body(env, &body)?,
+                body,
                 stream: None,
+                cancel,
             }))
         })
     }
@@ -298,11 +402,12 @@ impl Session {
     ) -> Result<AsyncTask<ChatTask>> {
         guard(|| {
             let body = js_body(env, &body)?;
-            let options = StreamOptions::from_js(options)?;
+            let (options, cancel) = StreamOptions::from_js(env, options)?;
             Ok(AsyncTask::new(ChatTask {
                 session: Arc::clone(&self.inner),
                 body,
                 stream: Some(options),
+                cancel,
             }))
         })
     }
@@ -409,6 +514,7 @@ pub struct Model {
 pub struct AttestTask {
     config: net::ClientConfig,
     model_id: String,
+    cancel: Cancel,
 }
 
 impl Task for AttestTask {
@@ -418,8 +524,9 @@ impl Task for AttestTask {
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let config = std::mem::take(&mut self.config);
         let model_id = &self.model_id;
+        let cancel = &self.cancel;
         Ok(guard(|| {
-            net::Session::attest(config, model_id).map_err(core_error)
+            net::Session::attest_cancellable(config, model_id, cancel).map_err(core_error)
         }))
     }
 
@@ -463,13 +570,12 @@ impl Task for ListModelsTask {
 pub enum Failure {
     /// A core error (or a caught panic): rejected as an `Error` with `code`.
     Core(JsError),
+    /// A strict session's reply did not verify: rejected as an `Error` with code
+    /// `unverified_response` and the reply as `err.response`.
+    Unverified(Box<net::ChatResponse>),
     /// `onChunk` threw this value: rejected with it unchanged.
     Thrown(napi::Error),
 }
-
-/// The unwind payload that abandons a stream from inside the chunk callback once `onChunk`
-/// threw ([`resume_unwind`] runs no panic hook).
-struct Abandoned;
 
 /// The `onChunk` calls of one stream: how many were queued, how many have run, and the first
 /// value thrown.
@@ -547,24 +653,41 @@ pub struct ChatTask {
     body: Vec<u8>,
     /// `Some` for `chatStream`.
     stream: Option<StreamOptions>,
+    /// Cancelled by the call's `AbortSignal`.
+    cancel: Cancel,
+}
+
+/// A failed chat as a task failure (the unverified reply kept for `err.response`).
+fn chat_failure(e: net::ChatError) -> Failure {
+    match e {
+        net::ChatError::Failed(e) => Failure::Core(core_error(e)),
+        net::ChatError::Unverified(reply) => Failure::Unverified(reply),
+    }
 }
 
 impl ChatTask {
-    fn run(&self, deliveries: &Arc<Deliveries>) -> Result<net::ChatResponse> {
+    fn run(&self, deliveries: &Arc<Deliveries>) -> std::result::Result<net::ChatResponse, Failure> {
         let Some(options) = &self.stream else {
-            return self.session.chat(&self.body).map_err(core_error);
+            return self
+                .session
+                .chat_cancellable(&self.body, &self.cancel)
+                .map_err(chat_failure);
         };
-        let mut on_chunk = |chunk: &[u8]| {
-            let Some(f) = &options.on_chunk else { return };
+        let mut stream = self
+            .session
+            .stream(&self.body, options.hold, self.cancel.clone())
+            .map_err(chat_failure)?;
+        while let Some(chunk) = stream.next_chunk().map_err(chat_failure)? {
+            let Some(f) = &options.on_chunk else { continue };
             if deliveries.thrown() {
-                // Leaves the core's read loop (dropping the connection) without a panic hook.
-                resume_unwind(Box::new(Abandoned));
+                // Dropping the stream aborts the request; the thrown value is the rejection.
+                return Err(Failure::Core(core_error(ccverify::Error::Cancelled(
+                    "stream: onChunk threw".into(),
+                ))));
             }
-            deliveries.deliver(f, chunk);
-        };
-        self.session
-            .chat_stream(&self.body, options.hold, &mut on_chunk)
-            .map_err(core_error)
+            deliveries.deliver(f, &chunk);
+        }
+        stream.into_response().map_err(chat_failure)
     }
 }
 
@@ -582,7 +705,7 @@ impl Task for ChatTask {
             return Ok(Err(Failure::Thrown(thrown)));
         }
         Ok(match outcome {
-            Ok(result) => result.map_err(Failure::Core),
+            Ok(result) => result,
             Err(payload) => Err(Failure::Core(unexpected_unwind(payload))),
         })
     }
@@ -591,17 +714,22 @@ impl Task for ChatTask {
         match output {
             Ok(reply) => Ok(ChatResponse::new(reply, std::mem::take(&mut self.body))),
             Err(Failure::Core(e)) => Err(rejection(env, e)),
+            Err(Failure::Unverified(reply)) => {
+                let error = net::ChatError::Unverified(reply.clone()).error();
+                let value = napi::JsError::from(core_error(error)).into_unknown(env);
+                let mut object = value.coerce_to_object()?;
+                object.set_named_property(
+                    "response",
+                    ChatResponse::new(*reply, std::mem::take(&mut self.body)),
+                )?;
+                Err(napi::Error::from(value))
+            }
             Err(Failure::Thrown(thrown)) => Err(thrown),
         }
     }
 }
 
-/// The error of an unwind that is not explained by a thrown `onChunk` (a panic: `internal`).
+/// The error of a panic in the task: `internal`.
 fn unexpected_unwind(payload: Box<dyn Any + Send>) -> JsError {
-    if payload.is::<Abandoned>() {
-        return core_error(ccverify::Error::Internal(
-            "the stream was abandoned but onChunk's exception was lost".into(),
-        ));
-    }
     core_error(ccverify::error::panic_error(&*payload))
 }

@@ -32,6 +32,11 @@ pub enum ErrorCode {
     /// (`allowUnverified`): {@link Session.chat} and {@link Session.chatStream} reject with it.
     /// Verifications return a verdict instead.
     AttestationFailed,
+    /// A strict session (the default) got a reply that did not verify: {@link Session.chat}
+    /// rejects with it, and `err.response` is the reply with its verdict.
+    UnverifiedResponse,
+    /// The call was cancelled through its `AbortSignal`; the request in flight was aborted.
+    Cancelled,
     /// A bug, including a caught panic; please report it.
     Internal,
 }

@@ -1,21 +1,21 @@
 //! The io.net client: `Session` (attest, then chat plain or streamed), `ChatResponse`,
 //! `ChatStream` (a streamed completion as an iterator), `Model` and `list_models`.
 //!
-//! Every network call is the core's blocking [`ccverify_net::client`] code, run with the GIL
-//! released. Python callbacks (`progress`, `on_chunk`) re-acquire the GIL for each call. An
-//! exception raised by `on_chunk` (or a signal such as Ctrl-C arriving between chunks) aborts
-//! the stream: the callback unwinds out of the core's read loop with a private marker payload
-//! ([`std::panic::resume_unwind`], which runs no panic hook), the connection is dropped on the
-//! way, and the marker is caught here and turned back into the pending Python exception. Any
-//! other panic becomes `InternalError`, as everywhere in this binding.
+//! Every network call is the core's blocking [`ccverify_net::client`] code with a cancel
+//! token, run by [`interruptible`]: on a helper thread with the GIL released, while the
+//! calling thread checks for signals. Ctrl-C (any signal handler that raises) cancels the
+//! token — the request in flight is aborted at once, not waited out — and the signal's
+//! exception propagates. Streams are the core's pull stream ([`net::ChatStream`]): each chunk
+//! is one interruptible wait. Python callbacks (`progress`, `on_chunk`) re-acquire the GIL
+//! for each call; an exception raised by `on_chunk` aborts the stream (the connection is
+//! closed) and propagates. A panic becomes `InternalError`, as everywhere in this binding.
 
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::mpsc::{self, RecvTimeoutError};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
+use ccverify_net::Cancel;
 use ccverify_net::client::{self as net, ClientConfig, Progress};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -28,11 +28,66 @@ use crate::input::{self, dir_arg, non_negative_int, unix_time};
 use crate::report::{collateral_arg, policy_arg};
 use crate::verdict::Verdict;
 
-/// The unwind payload that aborts a stream from inside the chunk callback.
-struct Aborted;
+/// How often a thread waiting for the network checks for signals (Ctrl-C).
+const SIGNAL_POLL: Duration = Duration::from_millis(50);
 
-/// How often a thread waiting for a streamed chunk checks for signals (Ctrl-C).
-const SIGNAL_POLL: Duration = Duration::from_millis(100);
+/// Runs `work` (blocking network I/O honouring `cancel`) on a helper thread with the GIL
+/// released, checking for signals meanwhile. A signal's exception (KeyboardInterrupt …)
+/// cancels `cancel`, waits for `work` to stop — it aborts its request at once — and is
+/// raised. A panic in `work` is `InternalError`.
+fn interruptible<T: Send>(
+    py: Python<'_>,
+    cancel: &Cancel,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = mpsc::channel();
+        // Behind a mutex only so that a reference may cross into the GIL-free closure.
+        let rx = Mutex::new(rx);
+        scope.spawn(move || {
+            // The receiver waits until this is sent (or the thread ends).
+            let _ = tx.send(guard(work));
+        });
+        loop {
+            match py.detach(|| lock(&rx).recv_timeout(SIGNAL_POLL)) {
+                Ok(done) => return done.map_err(|e| to_py_err(py, e)),
+                Err(RecvTimeoutError::Timeout) => {
+                    if let Err(signal) = py.check_signals() {
+                        cancel.cancel();
+                        // The work stops promptly now; its outcome is superseded by the signal.
+                        let _ = py.detach(|| lock(&rx).recv());
+                        return Err(signal);
+                    }
+                }
+                Err(RecvTimeoutError::Disconnected) => {
+                    return Err(to_py_err(
+                        py,
+                        ccverify::Error::Internal("a network call ended without a result".into()),
+                    ));
+                }
+            }
+        }
+    })
+}
+
+/// A failed chat as a Python exception: `UnverifiedResponseError` (with `.response` and
+/// `.verdict`) for an unverified reply of a strict session, else the kind's class.
+fn chat_err(py: Python<'_>, e: net::ChatError, request: &Py<PyBytes>) -> PyErr {
+    let err = to_py_err(py, e.error());
+    if let net::ChatError::Unverified(reply) = e {
+        let reply = ChatResponse::new(py, *reply, request.clone_ref(py));
+        let verdict = reply.verdict.clone();
+        let value = err.value(py);
+        let attached = Py::new(py, reply)
+            .and_then(|r| value.setattr("response", r))
+            .and_then(|()| Py::new(py, verdict))
+            .and_then(|v| value.setattr("verdict", v));
+        if let Err(e) = attached {
+            return e;
+        }
+    }
+    err
+}
 
 /// Locks a mutex, recovering the data if a panic poisoned it (the data stay consistent: every
 /// critical section here is a single assignment or receive).
@@ -393,6 +448,9 @@ impl Session {
     ///         or TOML text, or a mapping (as for verify_report()); None: "default".
     ///     allow_unverified: chat even when the attestation did not verify; every reply is then
     ///         unverified (verified False, "session.attestation" failed).
+    ///     strict: an unverified reply raises UnverifiedResponseError (carrying the reply as
+    ///         .response) instead of being returned with verified False. None (default): on,
+    ///         unless allow_unverified is set.
     ///     rim_dir: local NVIDIA RIMs, consulted before NVIDIA's RIM service.
     ///     ocsp_dir: local DER OCSP responses, consulted before the live responders.
     ///     collateral: Intel's collateral for the TDX quote (JSON text, bytes or a mapping);
@@ -432,6 +490,7 @@ impl Session {
             api_key = None,
             policy = None,
             allow_unverified = false,
+            strict = None,
             rim_dir = None,
             ocsp_dir = None,
             collateral = None,
@@ -445,7 +504,7 @@ impl Session {
             progress = None,
         ),
         text_signature = "(model_id, *, base_url=None, api_key=None, policy=None, \
-            allow_unverified=False, rim_dir=None, ocsp_dir=None, collateral=None, \
+            allow_unverified=False, strict=None, rim_dir=None, ocsp_dir=None, collateral=None, \
             pccs_url=None, at=None, timeout=None, retries=None, backoff=None, \
             record_exchanges=False, headers=None, progress=None)"
     )]
@@ -460,6 +519,7 @@ impl Session {
         api_key: Option<String>,
         policy: Option<&Bound<'_, PyAny>>,
         allow_unverified: bool,
+        strict: Option<bool>,
         rim_dir: Option<PathBuf>,
         ocsp_dir: Option<PathBuf>,
         collateral: Option<&Bound<'_, PyAny>>,
@@ -479,6 +539,7 @@ impl Session {
             config.policy = policy;
         }
         config.allow_unverified = allow_unverified;
+        config.strict = strict;
         config.rim_dir = rim_dir
             .map(|d| dir_arg(py, d, "rim_dir").map(PathBuf::from))
             .transpose()?;
@@ -492,10 +553,11 @@ impl Session {
         config.at = at.map(unix_time).transpose()?;
         config.record_exchanges = record_exchanges;
         let base_url = config.base_url.clone();
-        let session = py
-            .detach(|| guard(|| net::Session::attest(config, &model_id)))
-            .and_then(|result| result)
-            .map_err(|e| to_py_err(py, e))?;
+        let cancel = Cancel::new();
+        let session = interruptible(py, &cancel, || {
+            net::Session::attest_cancellable(config, &model_id, &cancel)
+        })?
+        .map_err(|e| to_py_err(py, e))?;
         Ok(Session {
             inner: Arc::new(session),
             base_url,
@@ -558,20 +620,22 @@ impl Session {
     ///     A ChatResponse; look at its verified (and verdict).
     ///
     /// Raises:
+    ///     UnverifiedResponseError: the reply did not verify (strict sessions, the default);
+    ///         .response is the ChatResponse with its verdict.
     ///     AttestationFailedError: the attestation did not verify and allow_unverified is off.
     ///     NetworkError: the gateway cannot be reached or answers with an error status (error
     ///         replies are never signed), after the retries.
+    ///     KeyboardInterrupt: Ctrl-C; the request in flight is aborted.
     ///     LimitExceededError: the reply is larger than 32 MiB.
     ///     TypeError: body has the wrong type.
     fn chat(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<ChatResponse> {
-        let request = body_arg(body, false)?;
+        let request = body_arg(body, false)?.unbind();
         let session = &self.inner;
-        let bytes = request.as_bytes();
-        let reply = py
-            .detach(|| guard(|| session.chat(bytes)))
-            .and_then(|result| result)
-            .map_err(|e| to_py_err(py, e))?;
-        Ok(ChatResponse::new(py, reply, request.unbind()))
+        let bytes = request.as_bytes(py);
+        let cancel = Cancel::new();
+        let reply = interruptible(py, &cancel, || session.chat_cancellable(bytes, &cancel))?
+            .map_err(|e| chat_err(py, e, &request))?;
+        Ok(ChatResponse::new(py, reply, request))
     }
 
     /// Send one streamed completion and verify the whole stream; its events go to on_chunk
@@ -613,47 +677,31 @@ impl Session {
             }
             other => other.map(|c| c.clone().unbind()),
         };
-        let session = &self.inner;
-        let bytes = request.as_bytes();
-        let mut failure: Option<PyErr> = None;
-        let outcome = py.detach(|| {
-            catch_unwind(AssertUnwindSafe(|| {
-                let mut forward = |chunk: &[u8]| {
-                    let Some(callback) = &callback else {
-                        return;
-                    };
-                    let result = Python::attach(|py| -> PyResult<()> {
-                        py.check_signals()?;
-                        callback.call1(py, (PyBytes::new(py, chunk),))?;
-                        Ok(())
-                    });
-                    if let Err(e) = result {
-                        failure = Some(e);
-                        // Outside Python::attach: unwind out of the core's read loop.
-                        resume_unwind(Box::new(Aborted));
+        let cancel = Cancel::new();
+        let mut stream = {
+            let session = &self.inner;
+            let bytes = request.as_bytes();
+            let token = cancel.clone();
+            interruptible(py, &cancel, move || session.stream(bytes, hold, token))?
+        }
+        .map_err(|e| chat_err(py, e, &request.clone().unbind()))?;
+        let request = request.unbind();
+        loop {
+            let next = interruptible(py, &cancel, || stream.next_chunk())?;
+            match next.map_err(|e| chat_err(py, e, &request))? {
+                Some(chunk) => {
+                    if let Some(callback) = &callback {
+                        // An exception here drops the stream: the connection is closed.
+                        callback.call1(py, (PyBytes::new(py, &chunk),))?;
                     }
-                };
-                session.chat_stream(bytes, hold, &mut forward)
-            }))
-        });
-        let reply = match outcome {
-            Ok(result) => result.map_err(|e| to_py_err(py, e))?,
-            Err(payload) if payload.is::<Aborted>() => {
-                return Err(failure.unwrap_or_else(|| {
-                    to_py_err(
-                        py,
-                        ccverify::Error::Internal("stream aborted without an exception".into()),
-                    )
-                }));
+                }
+                None => break,
             }
-            Err(payload) => {
-                return Err(to_py_err(
-                    py,
-                    ccverify::error::panic_error(payload.as_ref()),
-                ));
-            }
-        };
-        Ok(ChatResponse::new(py, reply, request.unbind()))
+        }
+        let reply = stream
+            .into_response()
+            .map_err(|e| chat_err(py, e, &request))?;
+        Ok(ChatResponse::new(py, reply, request))
     }
 
     /// Send one streamed completion and iterate over its chunks as they arrive.
@@ -676,37 +724,24 @@ impl Session {
     ///     TypeError: body has the wrong type.
     ///     OSError: the background thread cannot be started.
     #[pyo3(signature = (body, *, hold = false))]
-    fn iter_stream(&self, body: &Bound<'_, PyAny>, hold: bool) -> PyResult<ChatStream> {
+    fn iter_stream(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        hold: bool,
+    ) -> PyResult<ChatStream> {
         let request = body_arg(body, true)?;
-        let bytes = request.as_bytes().to_vec();
-        let session = Arc::clone(&self.inner);
-        let (tx, rx) = mpsc::channel::<Message>();
-        let closed = Arc::new(AtomicBool::new(false));
-        let stop = Arc::clone(&closed);
-        std::thread::Builder::new()
-            .name("ccverify-stream".into())
-            .spawn(move || {
-                let outcome = catch_unwind(AssertUnwindSafe(|| {
-                    session.chat_stream(&bytes, hold, &mut |chunk| {
-                        if stop.load(Ordering::Acquire)
-                            || tx.send(Message::Chunk(chunk.to_vec())).is_err()
-                        {
-                            // Closed or dropped: abort the read and drop the connection.
-                            resume_unwind(Box::new(Aborted));
-                        }
-                    })
-                }));
-                let end = match outcome {
-                    Ok(result) => result,
-                    Err(payload) if payload.is::<Aborted>() => return,
-                    Err(payload) => Err(ccverify::error::panic_error(payload.as_ref())),
-                };
-                // The receiver may be gone (closed): nothing to tell.
-                let _ = tx.send(Message::End(Box::new(end)));
-            })?;
+        let cancel = Cancel::new();
+        let stream = {
+            let session = &self.inner;
+            let bytes = request.as_bytes();
+            let token = cancel.clone();
+            interruptible(py, &cancel, move || session.stream(bytes, hold, token))?
+        }
+        .map_err(|e| chat_err(py, e, &request.clone().unbind()))?;
         Ok(ChatStream {
-            rx: Mutex::new(Some(rx)),
-            closed,
+            stream: Mutex::new(Some(stream)),
+            cancel,
             request: request.unbind(),
             response: OnceLock::new(),
         })
@@ -730,33 +765,21 @@ impl Session {
     }
 }
 
-/// What the stream thread of iter_stream() sends.
-enum Message {
-    Chunk(Vec<u8>),
-    End(Box<Result<net::ChatResponse, ccverify::Error>>),
-}
-
 /// A streamed completion being received: an iterator of bytes chunks (from
 /// Session.iter_stream()).
 ///
-/// Iterating blocks, with the GIL released, until the next chunk arrives. After the last
-/// chunk, response is the ChatResponse with the verdict; an error ends the iteration by being
-/// raised. Use it in a with block, or call close(), to abort a stream you stop reading.
+/// Iterating blocks, with the GIL released, until the next verified chunk arrives; Ctrl-C
+/// aborts the request and raises KeyboardInterrupt. After the last chunk, response is the
+/// ChatResponse with the verdict; an error ends the iteration by being raised
+/// (UnverifiedResponseError at the end of a stream that did not verify, in a strict session).
+/// Use it in a with block, or call close(), to abort a stream you stop reading.
 #[pyclass(frozen, module = "ccverify", name = "ChatStream")]
 pub(crate) struct ChatStream {
     /// None once the end (or an error) was delivered, or after close().
-    rx: Mutex<Option<Receiver<Message>>>,
-    closed: Arc<AtomicBool>,
+    stream: Mutex<Option<net::ChatStream>>,
+    cancel: Cancel,
     request: Py<PyBytes>,
     response: OnceLock<Py<ChatResponse>>,
-}
-
-/// One wait for the next message.
-enum Wait {
-    Message(Message),
-    Timeout,
-    Finished,
-    Vanished,
 }
 
 #[pymethods]
@@ -766,47 +789,32 @@ impl ChatStream {
     }
 
     fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyBytes>>> {
-        loop {
-            let wait = py.detach(|| {
-                let mut rx = lock(&self.rx);
-                let outcome = match rx.as_ref() {
-                    None => return Wait::Finished,
-                    Some(rx) => rx.recv_timeout(SIGNAL_POLL),
-                };
-                match outcome {
-                    Ok(Message::Chunk(c)) => Wait::Message(Message::Chunk(c)),
-                    Ok(end) => {
-                        *rx = None;
-                        Wait::Message(end)
-                    }
-                    Err(RecvTimeoutError::Timeout) => Wait::Timeout,
-                    Err(RecvTimeoutError::Disconnected) => {
-                        *rx = None;
-                        Wait::Vanished
-                    }
+        let step = interruptible(py, &self.cancel, || {
+            let mut slot = lock(&self.stream);
+            let Some(stream) = slot.as_mut() else {
+                return Ok(Step::Done);
+            };
+            match stream.next_chunk() {
+                Ok(Some(chunk)) => Ok(Step::Chunk(chunk)),
+                Ok(None) => {
+                    let reply = stream.response().cloned();
+                    *slot = None;
+                    Ok(Step::End(reply))
                 }
-            });
-            match wait {
-                Wait::Timeout => py.check_signals()?,
-                Wait::Finished => return Ok(None),
-                Wait::Message(Message::Chunk(chunk)) => {
-                    return Ok(Some(PyBytes::new(py, &chunk).unbind()));
-                }
-                Wait::Message(Message::End(end)) => {
-                    let reply = (*end).map_err(|e| to_py_err(py, e))?;
-                    let reply = ChatResponse::new(py, reply, self.request.clone_ref(py));
-                    let _ = self.response.set(Py::new(py, reply)?);
-                    return Ok(None);
-                }
-                Wait::Vanished => {
-                    return Err(to_py_err(
-                        py,
-                        ccverify::Error::Internal(
-                            "the stream thread ended without a result".into(),
-                        ),
-                    ));
+                Err(e) => {
+                    *slot = None;
+                    Err(e)
                 }
             }
+        })?;
+        match step.map_err(|e| chat_err(py, e, &self.request))? {
+            Step::Chunk(chunk) => Ok(Some(PyBytes::new(py, &chunk).unbind())),
+            Step::End(Some(reply)) => {
+                let reply = ChatResponse::new(py, reply, self.request.clone_ref(py));
+                let _ = self.response.set(Py::new(py, reply)?);
+                Ok(None)
+            }
+            Step::End(None) | Step::Done => Ok(None),
         }
     }
 
@@ -816,17 +824,34 @@ impl ChatStream {
         self.response.get().map(|r| r.clone_ref(py))
     }
 
+    /// The stream's Verdict once the iterator is exhausted.
+    ///
+    /// Raises:
+    ///     InvalidStateError: the stream has not ended (a partial stream has no verdict).
+    #[getter]
+    fn verdict(&self, py: Python<'_>) -> PyResult<Verdict> {
+        match self.response.get() {
+            Some(r) => Ok(r.get().verdict.clone()),
+            None => Err(to_py_err(
+                py,
+                ccverify::Error::InvalidState(
+                    "the stream has not ended: its verdict comes at the end".into(),
+                ),
+            )),
+        }
+    }
+
     /// The exact bytes sent.
     #[getter]
     fn request(&self, py: Python<'_>) -> Py<PyBytes> {
         self.request.clone_ref(py)
     }
 
-    /// Abort the stream if it is still being received (the connection is closed at the next
-    /// chunk); iteration then stops. Harmless after the end.
+    /// Abort the stream if it is still being received: the request is aborted (the
+    /// connection closed) at once and iteration stops. Harmless after the end.
     fn close(&self, py: Python<'_>) {
-        self.closed.store(true, Ordering::Release);
-        py.detach(|| *lock(&self.rx) = None);
+        self.cancel.cancel();
+        py.detach(|| *lock(&self.stream) = None);
     }
 
     fn __enter__(slf: Py<Self>) -> Py<Self> {
@@ -838,6 +863,13 @@ impl ChatStream {
         self.close(py);
         false
     }
+}
+
+/// One step of a ChatStream.
+enum Step {
+    Chunk(Vec<u8>),
+    End(Option<net::ChatResponse>),
+    Done,
 }
 
 /// List the gateway's models (GET /v1/models). Blocking, with the GIL released.
@@ -885,10 +917,11 @@ fn list_models(
     let config = connection(
         py, base_url, api_key, timeout, retries, backoff, headers, progress,
     )?;
-    let models = py
-        .detach(|| guard(|| net::list_models(&config)))
-        .and_then(|result| result)
-        .map_err(|e| to_py_err(py, e))?;
+    let cancel = Cancel::new();
+    let models = interruptible(py, &cancel, || {
+        net::list_models_cancellable(&config, &cancel)
+    })?
+    .map_err(|e| to_py_err(py, e))?;
     Ok(models
         .into_iter()
         .map(|m| Model {

@@ -86,6 +86,20 @@ create_exception!(
 );
 create_exception!(
     ccverify,
+    UnverifiedResponseError,
+    Error,
+    "A strict session (the default) received a reply that did not verify (code \"unverified_response\", \
+     number 10). `.response` is the ChatResponse, with its verdict; `.verdict` its verdict."
+);
+create_exception!(
+    ccverify,
+    CancelledError,
+    Error,
+    "The call was cancelled (Ctrl-C, a timeout, or task cancellation) and the request in flight \
+     was aborted (code \"cancelled\", number 11)."
+);
+create_exception!(
+    ccverify,
     InternalError,
     Error,
     "A bug in ccverify: an invariant did not hold, or the Rust code panicked. Please report it \
@@ -93,7 +107,7 @@ create_exception!(
 );
 
 /// The exception class of every kind this binding knows, in the core's number order.
-fn classes(py: Python<'_>) -> [(ErrorKind, Bound<'_, PyType>); 10] {
+fn classes(py: Python<'_>) -> [(ErrorKind, Bound<'_, PyType>); 12] {
     [
         (
             ErrorKind::InvalidArgument,
@@ -119,6 +133,11 @@ fn classes(py: Python<'_>) -> [(ErrorKind, Bound<'_, PyType>); 10] {
             ErrorKind::AttestationFailed,
             py.get_type::<AttestationFailedError>(),
         ),
+        (
+            ErrorKind::UnverifiedResponse,
+            py.get_type::<UnverifiedResponseError>(),
+        ),
+        (ErrorKind::Cancelled, py.get_type::<CancelledError>()),
         (ErrorKind::Internal, py.get_type::<InternalError>()),
     ]
 }

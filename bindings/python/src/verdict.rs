@@ -137,6 +137,16 @@ impl Verdict {
             .collect()
     }
 
+    /// The failing and skipped checks, in order: what keeps the verdict from being verified
+    /// (an empty list exactly when verified is True).
+    fn failures(&self) -> Vec<Check> {
+        self.inner
+            .failures()
+            .into_iter()
+            .map(|inner| Check { inner })
+            .collect()
+    }
+
     /// The EIP-55 address recovered from the signature (for an attestation: the attested
     /// signing_address), or None.
     #[getter]

@@ -5,13 +5,12 @@
 //! blocking HTTP client must never run inside an async runtime, and here it never does.
 
 use std::collections::HashMap;
-use std::panic::{AssertUnwindSafe, catch_unwind, resume_unwind};
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use ccverify::policy::Policy;
+use ccverify_net::Cancel;
 use ccverify_net::client as core;
 use futures_channel::oneshot;
 
@@ -48,6 +47,11 @@ pub struct ClientConfig {
     /// Chat even when the attestation did not verify; every reply is then marked unverified.
     #[uniffi(default = false)]
     pub allow_unverified: bool,
+    /// Fail closed: a reply that did not verify is an `UnverifiedResponse` error carrying the
+    /// reply, instead of a reply with `verified == false`. Unset (default): on, unless
+    /// `allowUnverified` is set.
+    #[uniffi(default = None)]
+    pub strict: Option<bool>,
     /// Directory of NVIDIA RIMs, consulted before NVIDIA's RIM service.
     #[uniffi(default = None)]
     pub rim_dir: Option<String>,
@@ -107,6 +111,7 @@ impl ClientConfig {
                 None => defaults.policy,
             },
             allow_unverified: self.allow_unverified,
+            strict: self.strict,
             rim_dir: self.rim_dir.map(PathBuf::from),
             ocsp_dir: self.ocsp_dir.map(PathBuf::from),
             collateral: self.collateral.map(String::into_bytes),
@@ -211,31 +216,32 @@ impl From<uniffi::UnexpectedUniFFICallbackError> for CcverifyError {
     }
 }
 
-/// The unwind payload that aborts a stream whose listener failed.
-struct ListenerFailed;
+/// Cancels its token when dropped: when the caller stops waiting (its coroutine or task was
+/// cancelled) the request in flight is aborted; after an answer it is harmless.
+struct CancelOnDrop(Cancel);
 
-/// Sets its flag when dropped: when the caller stops waiting (cancelled) or has the answer.
-struct DoneOnDrop(Arc<AtomicBool>);
-
-impl Drop for DoneOnDrop {
+impl Drop for CancelOnDrop {
     fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
+        self.0.cancel();
     }
 }
 
-/// Runs the blocking `call` on a fresh thread and awaits its result through a oneshot the
-/// foreign executor polls (no Rust runtime involved). A panic becomes `Internal`. Dropping the
-/// future stops the waiting, not the call: a request in flight runs to its end.
+/// Runs the blocking `call` on a fresh thread with a cancel token and awaits its result
+/// through a oneshot the foreign executor polls (no Rust runtime involved). A panic becomes
+/// `Internal`. Dropping the future — a cancelled coroutine or task — cancels the token, which
+/// aborts the request in flight at once.
 async fn off_thread<T, F>(what: &'static str, call: F) -> Result<T, CcverifyError>
 where
     T: Send + 'static,
-    F: FnOnce() -> Result<T, CcverifyError> + Send + 'static,
+    F: FnOnce(&Cancel) -> Result<T, CcverifyError> + Send + 'static,
 {
+    let cancel = Cancel::new();
+    let _abort = CancelOnDrop(cancel.clone());
     let (tx, rx) = oneshot::channel();
     std::thread::Builder::new()
         .name(format!("ccverify-{what}"))
         .spawn(move || {
-            let outcome = ccverify::error::catch_panic(call);
+            let outcome = ccverify::error::catch_panic(|| call(&cancel));
             // An error means the caller stopped waiting: nobody is left to tell.
             let _ = tx.send(outcome);
         })
@@ -267,8 +273,10 @@ where
 #[uniffi::export(default(config))]
 pub async fn attest(model_id: String, config: ClientConfig) -> Result<Arc<Session>, CcverifyError> {
     let config = config.into_core()?;
-    let inner = off_thread("attest", move || {
-        Ok(core::Session::attest(config, &model_id)?)
+    let inner = off_thread("attest", move |cancel| {
+        Ok(core::Session::attest_cancellable(
+            config, &model_id, cancel,
+        )?)
     })
     .await?;
     Ok(Arc::new(Session {
@@ -282,7 +290,10 @@ pub async fn attest(model_id: String, config: ClientConfig) -> Result<Arc<Sessio
 #[uniffi::export(default(config))]
 pub async fn list_models(config: ClientConfig) -> Result<Vec<Model>, CcverifyError> {
     let config = config.into_core()?;
-    let models = off_thread("models", move || Ok(core::list_models(&config)?)).await?;
+    let models = off_thread("models", move |cancel| {
+        Ok(core::list_models_cancellable(&config, cancel)?)
+    })
+    .await?;
     Ok(models.into_iter().map(Model::from).collect())
 }
 
@@ -338,20 +349,29 @@ impl Session {
     /// Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
     /// and verifies the reply against the pinned key.
     ///
-    /// Errors: `AttestationFailed` on an unverified session without `allowUnverified`;
-    /// `Network` when the gateway cannot be reached or answers with an error status.
+    /// Cancelling the call (the coroutine or task) aborts the request.
+    ///
+    /// Errors: `UnverifiedResponse` (strict sessions, the default) when the reply did not
+    /// verify, with the reply in `response`; `AttestationFailed` on an unverified session
+    /// without `allowUnverified`; `Network` when the gateway cannot be reached or answers with
+    /// an error status.
     pub async fn chat(&self, body: Vec<u8>) -> Result<ChatResponse, CcverifyError> {
         let inner = Arc::clone(&self.inner);
-        let reply = off_thread("chat", move || Ok(inner.chat(&body)?)).await?;
+        let reply = off_thread("chat", move |cancel| {
+            inner.chat_cancellable(&body, cancel).map_err(chat_error)
+        })
+        .await?;
         Ok(reply.into())
     }
 
     /// Sends one streamed completion (the body should say `"stream": true`). Its verified
     /// events, re-serialised, go to `listener` as they arrive — or, with `hold`, all at once,
-    /// only after the stream verified (never when it did not). The verdict comes with the returned response.
-    /// Cancelling the call stops the chunks; the request itself runs to its end.
+    /// only after the stream verified (never when it did not). The verdict comes with the
+    /// returned response. Cancelling the call (the coroutine or task) aborts the request: the
+    /// gateway sees the connection close.
     ///
-    /// Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
+    /// Errors: as `chat` (`UnverifiedResponse` at the end of a stream that did not verify, in
+    /// a strict session); a connection lost mid-stream is `Network`; a listener that throws
     /// aborts the stream with its error (`Internal` unless it threw a ccverify error).
     pub async fn chat_stream(
         &self,
@@ -360,33 +380,29 @@ impl Session {
         listener: Box<dyn ChunkListener>,
     ) -> Result<ChatResponse, CcverifyError> {
         let inner = Arc::clone(&self.inner);
-        let done = Arc::new(AtomicBool::new(false));
-        let _guard = DoneOnDrop(Arc::clone(&done));
-        let reply = off_thread("chat-stream", move || {
-            let mut failed = None;
-            let outcome = catch_unwind(AssertUnwindSafe(|| {
-                inner.chat_stream(&body, hold, &mut |chunk: &[u8]| {
-                    if done.load(Ordering::Acquire) {
-                        return;
-                    }
-                    if let Err(e) = listener.on_chunk(chunk.to_vec()) {
-                        failed = Some(e);
-                        // The core's callback cannot fail: unwind out of the stream (without
-                        // the panic hook's report), dropping the connection.
-                        resume_unwind(Box::new(ListenerFailed));
-                    }
-                })
-            }));
-            match outcome {
-                Ok(reply) => Ok(reply?),
-                Err(payload) => match (payload.is::<ListenerFailed>(), failed) {
-                    (true, Some(e)) => Err(e),
-                    _ => resume_unwind(payload),
-                },
+        let reply = off_thread("chat-stream", move |cancel| {
+            let mut stream = inner
+                .stream(&body, hold, cancel.clone())
+                .map_err(chat_error)?;
+            while let Some(chunk) = stream.next_chunk().map_err(chat_error)? {
+                // A listener error drops the stream: the request is aborted.
+                listener.on_chunk(chunk)?;
             }
+            stream.into_response().map_err(chat_error)
         })
         .await?;
         Ok(reply.into())
+    }
+}
+
+/// A failed chat as the shared error (the unverified reply kept in `response`).
+fn chat_error(e: core::ChatError) -> CcverifyError {
+    match e {
+        core::ChatError::Failed(e) => e.into(),
+        core::ChatError::Unverified(reply) => CcverifyError::UnverifiedResponse {
+            reason: reply.verdict.failure_summary(),
+            response: Some((*reply).into()),
+        },
     }
 }
 
@@ -408,6 +424,7 @@ mod tests {
             backoff_ms: None,
             policy: None,
             allow_unverified: false,
+            strict: None,
             rim_dir: None,
             ocsp_dir: None,
             collateral: None,
@@ -429,6 +446,7 @@ mod tests {
         assert_eq!(core.backoff, want.backoff);
         assert_eq!(core.policy, want.policy);
         assert!(!core.allow_unverified && !core.record_exchanges);
+        assert_eq!(core.strict, want.strict);
         assert!(core.rim_dir.is_none() && core.ocsp_dir.is_none());
         assert!(core.collateral.is_none() && core.pccs_url.is_none() && core.at.is_none());
         assert!(core.headers.is_empty() && core.progress.is_none());
@@ -444,6 +462,7 @@ mod tests {
             backoff_ms: Some(2),
             policy: Some("offline".into()),
             allow_unverified: true,
+            strict: Some(true),
             rim_dir: Some("rims".into()),
             ocsp_dir: Some("ocsp".into()),
             collateral: Some("{}".into()),
@@ -461,6 +480,7 @@ mod tests {
         assert_eq!(core.backoff, Duration::from_millis(2));
         assert_eq!(core.policy, Policy::preset("offline").unwrap());
         assert!(core.allow_unverified && core.record_exchanges);
+        assert_eq!(core.strict, Some(true));
         assert_eq!(core.rim_dir.unwrap().to_str(), Some("rims"));
         assert_eq!(core.ocsp_dir.unwrap().to_str(), Some("ocsp"));
         assert_eq!(core.collateral.as_deref(), Some(&b"{}"[..]));
@@ -567,14 +587,14 @@ mod tests {
 
     #[test]
     fn off_thread_returns_results_errors_and_panics() {
-        assert_eq!(block_on(off_thread("t", || Ok(42))).unwrap(), 42);
-        let e = block_on(off_thread("t", || {
+        assert_eq!(block_on(off_thread("t", |_| Ok(42))).unwrap(), 42);
+        let e = block_on(off_thread("t", |_| {
             Err::<(), _>(ccverify::Error::Network("down".into()).into())
         }))
         .unwrap_err();
         assert_eq!(e.code(), "network");
         assert!(e.to_string().ends_with(": down"), "{e}");
-        let e = block_on(off_thread("t", || -> Result<(), CcverifyError> {
+        let e = block_on(off_thread("t", |_| -> Result<(), CcverifyError> {
             panic!("boom")
         }))
         .unwrap_err();
@@ -582,7 +602,7 @@ mod tests {
         assert!(e.to_string().contains("boom"), "{e}");
         // Not on the caller's thread.
         let caller = std::thread::current().id();
-        let worker = block_on(off_thread("t", || Ok(std::thread::current().id()))).unwrap();
+        let worker = block_on(off_thread("t", |_| Ok(std::thread::current().id()))).unwrap();
         assert_ne!(caller, worker);
     }
 }

@@ -1,6 +1,8 @@
 //! `CcverifyError`: one variant per core `ErrorKind` (Kotlin `CcverifyException.<Name>`,
 //! Swift `CcverifyError.<name>`), each with the shared `code`.
 
+use crate::ChatResponse;
+
 /// Why a call could not run (bad evidence is never an error: it is a failed check). Variant
 /// names match the `code` of errors in every binding (`InvalidNonce` ↔ `"invalid_nonce"`).
 /// Kotlin sees this as `CcverifyException`.
@@ -63,6 +65,22 @@ pub enum CcverifyError {
         /// What is wrong.
         reason: String,
     },
+    /// A strict session (the default) got a reply that did not verify; the reply and its
+    /// verdict are in `response`.
+    #[error("unverified response: {reason}")]
+    UnverifiedResponse {
+        /// The failing and skipped checks.
+        reason: String,
+        /// The reply with its verdict (absent only when the error did not come from a chat).
+        response: Option<ChatResponse>,
+    },
+    /// The call was cancelled (the coroutine or task was cancelled); the request in flight was
+    /// aborted.
+    #[error("cancelled: {reason}")]
+    Cancelled {
+        /// What was cancelled.
+        reason: String,
+    },
     /// A bug; please report it.
     #[error("internal: {reason}")]
     Internal {
@@ -84,6 +102,8 @@ impl CcverifyError {
             CcverifyError::Rng { .. } => "rng",
             CcverifyError::Network { .. } => "network",
             CcverifyError::AttestationFailed { .. } => "attestation_failed",
+            CcverifyError::UnverifiedResponse { .. } => "unverified_response",
+            CcverifyError::Cancelled { .. } => "cancelled",
             CcverifyError::Internal { .. } => "internal",
         }
     }
@@ -91,19 +111,7 @@ impl CcverifyError {
 
 impl From<ccverify::Error> for CcverifyError {
     fn from(e: ccverify::Error) -> Self {
-        let reason = match &e {
-            ccverify::Error::InvalidArgument(r)
-            | ccverify::Error::InvalidNonce(r)
-            | ccverify::Error::InvalidAddress(r)
-            | ccverify::Error::InvalidSignature(r)
-            | ccverify::Error::LimitExceeded(r)
-            | ccverify::Error::InvalidState(r)
-            | ccverify::Error::Rng(r)
-            | ccverify::Error::Network(r)
-            | ccverify::Error::AttestationFailed(r)
-            | ccverify::Error::Internal(r) => r.clone(),
-            other => other.to_string(),
-        };
+        let reason = e.reason().to_string();
         match e.kind() {
             ccverify::ErrorKind::InvalidArgument => CcverifyError::InvalidArgument { reason },
             ccverify::ErrorKind::InvalidNonce => CcverifyError::InvalidNonce { reason },
@@ -114,6 +122,11 @@ impl From<ccverify::Error> for CcverifyError {
             ccverify::ErrorKind::Rng => CcverifyError::Rng { reason },
             ccverify::ErrorKind::Network => CcverifyError::Network { reason },
             ccverify::ErrorKind::AttestationFailed => CcverifyError::AttestationFailed { reason },
+            ccverify::ErrorKind::UnverifiedResponse => CcverifyError::UnverifiedResponse {
+                reason,
+                response: None,
+            },
+            ccverify::ErrorKind::Cancelled => CcverifyError::Cancelled { reason },
             _ => CcverifyError::Internal { reason },
         }
     }

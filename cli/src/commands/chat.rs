@@ -105,6 +105,9 @@ pub(crate) fn chat(
     let mut config = client_config(gw, inputs)?;
     config.allow_unverified = args.allow_unverified;
     config.record_exchanges = save.is_some();
+    // The CLI prints every verdict and exits 1 when a reply did not verify: it takes the reply
+    // with its flag rather than as an error (it never prints unverified text as verified).
+    config.strict = Some(false);
     let session = ccverify_net::client::Session::attest(config, &gw.model_id).map_err(net_error)?;
     if !session.attested() {
         eprintln!(
@@ -138,7 +141,7 @@ pub(crate) fn chat(
             if !json {
                 print_report(session.verdict(), false);
             }
-            return Err(net_error(e));
+            return Err(net_error(e.error()));
         }
     };
     if let Some(path) = save {

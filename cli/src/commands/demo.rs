@@ -65,7 +65,9 @@ pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
         ccverify_net::client::Session::attest(config, &sb.config().model_id).map_err(net_error)?;
     print_report(session.verdict(), json);
     let body = serde_json::json!({"model": sb.config().model_name, "messages": [{"role": "user", "content": "Is this inference confidential?"}]}).to_string();
-    let plain = session.chat(body.as_bytes()).map_err(net_error)?;
+    let plain = session
+        .chat(body.as_bytes())
+        .map_err(|e| net_error(e.error()))?;
     if !json {
         println!(
             "\n--- plain completion: {}",
@@ -80,7 +82,7 @@ pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
         .chat_stream(stream_body.as_bytes(), false, &mut |c| {
             text.push_str(&crate::commands::chat::delta_text(&mut pending, c))
         })
-        .map_err(net_error)?;
+        .map_err(|e| net_error(e.error()))?;
     if !json {
         println!("\n--- streamed completion: {text}");
     }

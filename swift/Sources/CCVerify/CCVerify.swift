@@ -646,18 +646,24 @@ public protocol SessionProtocol: AnyObject, Sendable {
      * Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
      * and verifies the reply against the pinned key.
      *
-     * Errors: `AttestationFailed` on an unverified session without `allowUnverified`;
-     * `Network` when the gateway cannot be reached or answers with an error status.
+     * Cancelling the call (the coroutine or task) aborts the request.
+     *
+     * Errors: `UnverifiedResponse` (strict sessions, the default) when the reply did not
+     * verify, with the reply in `response`; `AttestationFailed` on an unverified session
+     * without `allowUnverified`; `Network` when the gateway cannot be reached or answers with
+     * an error status.
      */
     func chat(body: Data) async throws  -> ChatResponse
     
     /**
      * Sends one streamed completion (the body should say `"stream": true`). Its verified
      * events, re-serialised, go to `listener` as they arrive — or, with `hold`, all at once,
-     * only after the stream verified (never when it did not). The verdict comes with the returned response.
-     * Cancelling the call stops the chunks; the request itself runs to its end.
+     * only after the stream verified (never when it did not). The verdict comes with the
+     * returned response. Cancelling the call (the coroutine or task) aborts the request: the
+     * gateway sees the connection close.
      *
-     * Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
+     * Errors: as `chat` (`UnverifiedResponse` at the end of a stream that did not verify, in
+     * a strict session); a connection lost mid-stream is `Network`; a listener that throws
      * aborts the stream with its error (`Internal` unless it threw a ccverify error).
      */
     func chatStream(body: Data, hold: Bool, listener: ChunkListener) async throws  -> ChatResponse
@@ -772,8 +778,12 @@ open func bundleJson() -> String  {
      * Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
      * and verifies the reply against the pinned key.
      *
-     * Errors: `AttestationFailed` on an unverified session without `allowUnverified`;
-     * `Network` when the gateway cannot be reached or answers with an error status.
+     * Cancelling the call (the coroutine or task) aborts the request.
+     *
+     * Errors: `UnverifiedResponse` (strict sessions, the default) when the reply did not
+     * verify, with the reply in `response`; `AttestationFailed` on an unverified session
+     * without `allowUnverified`; `Network` when the gateway cannot be reached or answers with
+     * an error status.
      */
 open func chat(body: Data)async throws  -> ChatResponse  {
     return
@@ -794,10 +804,12 @@ open func chat(body: Data)async throws  -> ChatResponse  {
     /**
      * Sends one streamed completion (the body should say `"stream": true`). Its verified
      * events, re-serialised, go to `listener` as they arrive — or, with `hold`, all at once,
-     * only after the stream verified (never when it did not). The verdict comes with the returned response.
-     * Cancelling the call stops the chunks; the request itself runs to its end.
+     * only after the stream verified (never when it did not). The verdict comes with the
+     * returned response. Cancelling the call (the coroutine or task) aborts the request: the
+     * gateway sees the connection close.
      *
-     * Errors: as `chat`; a connection lost mid-stream is `Network`; a listener that throws
+     * Errors: as `chat` (`UnverifiedResponse` at the end of a stream that did not verify, in
+     * a strict session); a connection lost mid-stream is `Network`; a listener that throws
      * aborts the stream with its error (`Internal` unless it threw a ccverify error).
      */
 open func chatStream(body: Data, hold: Bool, listener: ChunkListener)async throws  -> ChatResponse  {
@@ -1440,6 +1452,12 @@ public struct ClientConfig: Equatable, Hashable {
      */
     public var allowUnverified: Bool
     /**
+     * Fail closed: a reply that did not verify is an `UnverifiedResponse` error carrying the
+     * reply, instead of a reply with `verified == false`. Unset (default): on, unless
+     * `allowUnverified` is set.
+     */
+    public var strict: Bool?
+    /**
      * Directory of NVIDIA RIMs, consulted before NVIDIA's RIM service.
      */
     public var rimDir: String?
@@ -1498,6 +1516,11 @@ public struct ClientConfig: Equatable, Hashable {
          * Chat even when the attestation did not verify; every reply is then marked unverified.
          */allowUnverified: Bool = false, 
         /**
+         * Fail closed: a reply that did not verify is an `UnverifiedResponse` error carrying the
+         * reply, instead of a reply with `verified == false`. Unset (default): on, unless
+         * `allowUnverified` is set.
+         */strict: Bool? = nil, 
+        /**
          * Directory of NVIDIA RIMs, consulted before NVIDIA's RIM service.
          */rimDir: String? = nil, 
         /**
@@ -1526,6 +1549,7 @@ public struct ClientConfig: Equatable, Hashable {
         self.backoffMs = backoffMs
         self.policy = policy
         self.allowUnverified = allowUnverified
+        self.strict = strict
         self.rimDir = rimDir
         self.ocspDir = ocspDir
         self.collateral = collateral
@@ -1558,6 +1582,7 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
                 backoffMs: FfiConverterOptionUInt64.read(from: &buf), 
                 policy: FfiConverterOptionString.read(from: &buf), 
                 allowUnverified: FfiConverterBool.read(from: &buf), 
+                strict: FfiConverterOptionBool.read(from: &buf), 
                 rimDir: FfiConverterOptionString.read(from: &buf), 
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 collateral: FfiConverterOptionString.read(from: &buf), 
@@ -1576,6 +1601,7 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.backoffMs, into: &buf)
         FfiConverterOptionString.write(value.policy, into: &buf)
         FfiConverterBool.write(value.allowUnverified, into: &buf)
+        FfiConverterOptionBool.write(value.strict, into: &buf)
         FfiConverterOptionString.write(value.rimDir, into: &buf)
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionString.write(value.collateral, into: &buf)
@@ -2355,6 +2381,27 @@ enum CcverifyError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError 
          */reason: String
     )
     /**
+     * A strict session (the default) got a reply that did not verify; the reply and its
+     * verdict are in `response`.
+     */
+    case UnverifiedResponse(
+        /**
+         * The failing and skipped checks.
+         */reason: String, 
+        /**
+         * The reply with its verdict (absent only when the error did not come from a chat).
+         */response: ChatResponse?
+    )
+    /**
+     * The call was cancelled (the coroutine or task was cancelled); the request in flight was
+     * aborted.
+     */
+    case Cancelled(
+        /**
+         * What was cancelled.
+         */reason: String
+    )
+    /**
      * A bug; please report it.
      */
     case Internal(
@@ -2418,7 +2465,14 @@ public struct FfiConverterTypeCcverifyError: FfiConverterRustBuffer {
         case 9: return .AttestationFailed(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 10: return .Internal(
+        case 10: return .UnverifiedResponse(
+            reason: try FfiConverterString.read(from: &buf), 
+            response: try FfiConverterOptionTypeChatResponse.read(from: &buf)
+            )
+        case 11: return .Cancelled(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 12: return .Internal(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -2478,8 +2532,19 @@ public struct FfiConverterTypeCcverifyError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Internal(reason):
+        case let .UnverifiedResponse(reason,response):
             writeInt(&buf, Int32(10))
+            FfiConverterString.write(reason, into: &buf)
+            FfiConverterOptionTypeChatResponse.write(response, into: &buf)
+            
+        
+        case let .Cancelled(reason):
+            writeInt(&buf, Int32(11))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Internal(reason):
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -2818,6 +2883,30 @@ fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
+    typealias SwiftType = Bool?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterBool.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterBool.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
     typealias SwiftType = String?
 
@@ -2834,6 +2923,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeChatResponse: FfiConverterRustBuffer {
+    typealias SwiftType = ChatResponse?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeChatResponse.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeChatResponse.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3376,10 +3489,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_bundle_json() != 58509) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 14623) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 39486) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 45901) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 38915) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_model_id() != 34321) {

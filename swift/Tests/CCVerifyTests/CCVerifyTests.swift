@@ -191,6 +191,8 @@ final class CCVerifyTests: XCTestCase {
         case .Rng: return "rng"
         case .Network: return "network"
         case .AttestationFailed: return "attestation_failed"
+        case .UnverifiedResponse: return "unverified_response"
+        case .Cancelled: return "cancelled"
         case .Internal: return "internal"
         }
     }

@@ -15,5 +15,7 @@ val CcverifyException.code: String
         is CcverifyException.Rng -> "rng"
         is CcverifyException.Network -> "network"
         is CcverifyException.AttestationFailed -> "attestation_failed"
+        is CcverifyException.UnverifiedResponse -> "unverified_response"
+        is CcverifyException.Cancelled -> "cancelled"
         is CcverifyException.Internal -> "internal"
     }

@@ -1,6 +1,11 @@
 package io.ccverify
 
+import kotlinx.coroutines.CompletableDeferred
 import kotlinx.coroutines.async
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.toList
+import kotlinx.coroutines.cancelAndJoin
+import kotlinx.coroutines.launch
 import kotlinx.coroutines.awaitAll
 import kotlinx.coroutines.runBlocking
 import org.json.JSONObject
@@ -16,6 +21,7 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.fail
 import java.io.ByteArrayOutputStream
 import java.io.File
+import java.net.URI
 import java.util.Collections
 
 /**
@@ -286,10 +292,77 @@ class ClientTest {
         }
     }
 
+    /** One counter of the sandbox's GET /v1/sandbox/stats. */
+    private fun Sandbox.stat(key: String): Int =
+        JSONObject(URI("$baseUrl/v1/sandbox/stats").toURL().readText()).getInt(key)
+
+    /** Waits until the sandbox counted at least [n] streams whose client went away. */
+    private fun Sandbox.waitAborted(n: Int) {
+        val deadline = System.nanoTime() + 10_000_000_000L
+        while (stat("streams_aborted") < n) {
+            assertTrue(System.nanoTime() < deadline, "the sandbox never saw the connection close")
+            Thread.sleep(20)
+        }
+    }
+
+    @Test
+    fun strictSessionsThrowUnverifiedResponseWithTheReply() = runBlocking<Unit> {
+        val strict = attest(sandbox.modelId, config().copy(allowUnverified = true, strict = true))
+        val e = assertThrows<CcverifyException.UnverifiedResponse> { runBlocking { strict.chat(body()) } }
+        assertEquals("unverified_response", e.code)
+        val reply = e.response ?: fail("the error carries the reply")
+        assertFalse(reply.verified)
+        assertEquals(CheckStatus.FAIL, reply.verdict.status("session.attestation"))
+        assertThrows<CcverifyException.UnverifiedResponse> {
+            runBlocking { strict.chatStream(body("a b", stream = true), false, Chunks()) }
+        }
+        // allowUnverified alone: flagged, not thrown.
+        assertFalse(unverified.chat(body()).verified)
+    }
+
+    @Test
+    fun cancellingTheCoroutineAbortsTheStream() = runBlocking<Unit> {
+        val slow = start()
+        val session = attest(slow.modelId, config(slow).copy(
+            allowUnverified = true,
+            headers = mapOf("x-sandbox-fault" to "slow"),
+        ))
+        val first = CompletableDeferred<Unit>()
+        val job = launch {
+            session.chatStream(body(List(60) { "word" }.joinToString(" "), stream = true), false, object : ChunkListener {
+                override fun onChunk(chunk: ByteArray) {
+                    first.complete(Unit)
+                }
+            })
+            fail("the slow stream ended before the cancel")
+        }
+        first.await()
+        val started = System.nanoTime()
+        job.cancelAndJoin()
+        assertTrue(System.nanoTime() - started < 3_000_000_000L)
+        slow.waitAborted(1)
+    }
+
+    @Test
+    fun chatStreamFlowEmitsVerifiedEventsAndAbortsWhenCollectionStops() = runBlocking<Unit> {
+        val events = unverified.chatStreamFlow(body("one two three", stream = true)).toList()
+        assertTrue(events.size > 1, "events as they arrive: ${events.size}")
+        assertTrue(events.all { it.decodeToString().startsWith("data: ") })
+        assertFalse(events.last().decodeToString().contains("[DONE]"), "an unverified session never ends in [DONE]")
+        val slow = start()
+        val session = attest(slow.modelId, config(slow).copy(
+            allowUnverified = true,
+            headers = mapOf("x-sandbox-fault" to "slow"),
+        ))
+        val first = session.chatStreamFlow(body(List(60) { "word" }.joinToString(" "), stream = true)).first()
+        assertTrue(first.decodeToString().startsWith("data: "))
+        slow.waitAborted(1)
+    }
+
     @Test
     fun recordDefaults() {
         assertEquals(
-            ClientConfig(null, null, null, null, null, null, false, null, null, null, null, null, false, emptyMap()),
+            ClientConfig(null, null, null, null, null, null, false, null, null, null, null, null, null, false, emptyMap()),
             ClientConfig(),
         )
     }

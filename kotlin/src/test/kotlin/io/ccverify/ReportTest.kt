@@ -313,6 +313,8 @@ class ReportTest {
             CcverifyException.Rng("r") to "rng",
             CcverifyException.Network("r") to "network",
             CcverifyException.AttestationFailed("r") to "attestation_failed",
+            CcverifyException.UnverifiedResponse("r", null) to "unverified_response",
+            CcverifyException.Cancelled("r") to "cancelled",
             CcverifyException.Internal("r") to "internal",
         )
         for ((e, code) in all) assertEquals(code, e.code)
