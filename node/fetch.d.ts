@@ -12,6 +12,14 @@ export interface VerdictInfo {
   stream: boolean
 }
 
+/** What {@link VerifiedFetchCommonOptions.onUnverifiable} is told. */
+export interface UnverifiableInfo {
+  /** The request's URL. */
+  url: string
+  /** Why nothing can verify its reply. */
+  reason: string
+}
+
 /** The options both forms of {@link createVerifiedFetch} take. */
 export interface VerifiedFetchCommonOptions {
   /** The `fetch` to wrap (default `globalThis.fetch`). It receives a `Request`. */
@@ -28,6 +36,12 @@ export interface VerifiedFetchCommonOptions {
    * rejects (or the stream errors) with that exception.
    */
   onVerdict?: (verdict: Verdict, info: VerdictInfo) => void
+  /**
+   * Called for a completion request nothing signs — a `POST` to another `…/completions` path,
+   * such as an OpenAI-style client's `/v1/private/chat/completions` — before a strict fetch
+   * rejects it (or a lenient one sends it): such a request is never passed on silently.
+   */
+  onUnverifiable?: (info: UnverifiableInfo) => void
 }
 
 /** Verify against an address pinned from an attestation you verified yourself. */
@@ -60,8 +74,8 @@ export type VerifiedFetchOptions = VerifiedFetchAddressOptions | VerifiedFetchSe
  */
 export interface UnverifiedError extends Error {
   code: 'unverified_response'
-  /** The verdict that did not verify. */
-  verdict: Verdict
+  /** The verdict that did not verify (`null` for a completion request nothing signs). */
+  verdict: Verdict | null
   /** The request's URL. */
   url: string
 }
@@ -80,8 +94,13 @@ export interface UnverifiedError extends Error {
  * be taken back: to withhold an unverified stream entirely use
  * `session.chatStream(body, { hold: true })`.
  *
- * Error statuses (not 2xx), which io.net never signs, and every other request pass through
- * untouched. Throws `invalid_argument` for bad options, `invalid_address` for a malformed
+ * A `POST` to `…/v1/private/chat/completions` — where an OpenAI-style client with base URL
+ * `<gateway>/v1/private` posts — is sent to `…/v1/private/completions` instead and verified, so
+ * `new OpenAI({ baseURL: gateway + '/v1/private', fetch: createVerifiedFetch(…) })` works as
+ * is. A `POST` to any other `…/completions` path is never passed through silently: nothing signs its reply, so a strict fetch rejects it with
+ * an {@link UnverifiedError} (`verdict: null`) before sending, and a lenient one sends it;
+ * both tell `onUnverifiable` why. Error statuses (not 2xx), which io.net
+ * never signs, and every other request (models, attestation) pass through untouched. Throws `invalid_argument` for bad options, `invalid_address` for a malformed
  * `signingAddress`.
  */
 export declare function createVerifiedFetch(

@@ -9,13 +9,16 @@ const { verifyResponse, StreamVerifier, requestStreams } = require('./index.js')
 /** The path suffix of the signed completions endpoint. */
 const COMPLETIONS_PATH = '/v1/private/completions'
 
+/** Where an OpenAI-style client posts when its base URL is `<gateway>/v1/private`. */
+const CHAT_PATH = '/v1/private/chat/completions'
+
 /** The check added to every verdict when the address comes from a session. */
 const SESSION_ATTESTATION = 'session.attestation'
 
 /** How a verified stream's delivery ends (StreamVerifier.tail() adds it only then). */
 const DONE_EVENT = Buffer.from('data: [DONE]\n\n')
 
-const OPTION_KEYS = ['signingAddress', 'session', 'fetch', 'strict', 'onVerdict']
+const OPTION_KEYS = ['signingAddress', 'session', 'fetch', 'strict', 'onVerdict', 'onUnverifiable']
 
 /** An `Error` with a `code`, as the addon throws them. */
 function codedError(code, message, extra) {
@@ -54,6 +57,15 @@ function isCompletion(t) {
   return t !== null && t.method === 'POST' && t.pathname.endsWith(COMPLETIONS_PATH)
 }
 
+/**
+ * Whether a call asks for a completion that nothing signs: a POST to any other `…/completions`
+ * path (`/v1/private/chat/completions`, `/v1/chat/completions`, …), which is where an
+ * OpenAI-style client posts unless it is pointed at the signed endpoint.
+ */
+function isUnsignedCompletion(t) {
+  return t !== null && t.method === 'POST' && /\/completions\/?$/.test(t.pathname) && !isCompletion(t)
+}
+
 /** A one-line reason for a verdict that did not verify. */
 function failures(verdict) {
   const bad = verdict.checks.filter((c) => c.status === 'fail' || c.status === 'skip')
@@ -68,7 +80,7 @@ function createVerifiedFetch(options) {
   for (const key of Object.keys(options)) {
     if (!OPTION_KEYS.includes(key)) throw invalidArgument(`unknown option ${JSON.stringify(key)}`)
   }
-  const { signingAddress, session, onVerdict } = options
+  const { signingAddress, session, onVerdict, onUnverifiable } = options
   const inner = options.fetch ?? globalThis.fetch
   const strict = options.strict ?? true
   if (typeof inner !== 'function') {
@@ -77,6 +89,9 @@ function createVerifiedFetch(options) {
   if (typeof strict !== 'boolean') throw invalidArgument('options.strict must be a boolean')
   if (onVerdict != null && typeof onVerdict !== 'function') {
     throw invalidArgument('options.onVerdict must be a function')
+  }
+  if (onUnverifiable != null && typeof onUnverifiable !== 'function') {
+    throw invalidArgument('options.onUnverifiable must be a function')
   }
   if ((signingAddress == null) === (session == null)) {
     throw invalidArgument('give exactly one of options.signingAddress and options.session')
@@ -127,7 +142,31 @@ function createVerifiedFetch(options) {
   }
 
   return async function verifiedFetch(input, init) {
-    const t = target(input, init)
+    let t = target(input, init)
+    if (t !== null && t.method === 'POST' && t.pathname.endsWith(CHAT_PATH)) {
+      // An OpenAI-style client's chat completion: sent to the signed endpoint, and verified.
+      const original = new Request(input, init)
+      const url = new URL(t.url)
+      url.pathname = url.pathname.slice(0, -CHAT_PATH.length) + COMPLETIONS_PATH
+      input = new Request(url, {
+        method: 'POST',
+        headers: original.headers,
+        body: await original.arrayBuffer(),
+        signal: original.signal,
+        redirect: original.redirect,
+      })
+      init = undefined
+      t = target(input, init)
+    }
+    if (isUnsignedCompletion(t)) {
+      // Never a silent pass-through: refused (strict) or flagged to onUnverifiable.
+      const reason =
+        `${t.method} ${t.pathname} is not the signed endpoint: only POST …${COMPLETIONS_PATH} ` +
+        'replies are signed, so this one cannot be verified'
+      if (onUnverifiable != null) onUnverifiable({ url: t.url, reason })
+      if (strict) throw codedError('unverified_response', `verified fetch: ${reason}`, { verdict: null, url: t.url })
+      return inner(input, init)
+    }
     if (!isCompletion(t)) return inner(input, init)
     // The exact bytes sent: read from a copy of the request, the original is sent.
     const request = new Request(input, init)

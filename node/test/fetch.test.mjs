@@ -295,20 +295,59 @@ const RELAY_ATTACKS = [
 ]
 
 /**
- * The real `openai` npm client with createVerifiedFetch as its fetch. The SDK posts to
- * `<baseURL>/chat/completions`; io.net's signed endpoint is `/v1/private/completions`, so the
- * fetch it is given maps one to the other.
+ * The real `openai` npm client with createVerifiedFetch as its fetch, as is: the SDK posts to
+ * `<baseURL>/chat/completions`, which the verified fetch sends to the signed
+ * `/v1/private/completions` and verifies.
  */
 async function openaiClient(options) {
   const { default: OpenAI } = await import('openai')
-  const vf = createVerifiedFetch(options)
   return new OpenAI({
     apiKey: 'unused',
     baseURL: sb.base_url + '/v1/private',
     maxRetries: 0,
-    fetch: (url, init) => vf(String(url).replace(/\/chat\/completions$/, '/completions'), init),
+    fetch: createVerifiedFetch(options),
   })
 }
+
+test('a completion request nothing signs is refused (strict) or flagged, never passed on silently', async () => {
+  let sent = 0
+  const counting = (input, init) => {
+    sent++
+    return fetch(input, init)
+  }
+  const flagged = []
+  const strict = createVerifiedFetch({
+    signingAddress: sb.signing_address,
+    fetch: counting,
+    onUnverifiable: (info) => flagged.push(info),
+  })
+  for (const path of ['/v1/chat/completions', '/v1/completions', '/v1/private/chat/completions/']) {
+    await assert.rejects(strict(sb.base_url + path, { method: 'POST', body: '{}' }), (err) => {
+      assert.equal(err.code, 'unverified_response')
+      assert.equal(err.verdict, null)
+      assert.match(err.message, /not the signed endpoint/)
+      return true
+    })
+  }
+  assert.equal(sent, 0, 'a strict fetch never sends what it cannot verify')
+  assert.equal(flagged.length, 3)
+  assert.match(flagged[0].reason, /\/v1\/chat\/completions/)
+  const lenient = createVerifiedFetch({
+    signingAddress: sb.signing_address,
+    fetch: counting,
+    strict: false,
+    onUnverifiable: (info) => flagged.push(info),
+  })
+  await lenient(sb.base_url + '/v1/chat/completions', { method: 'POST', body: '{}' })
+  assert.equal(sent, 1)
+  assert.equal(flagged.length, 4)
+  // GETs and the attestation are not completions: passed on.
+  const models = await strict(sb.base_url + '/v1/models')
+  assert.equal(models.status, 200)
+  assert.throws(() => createVerifiedFetch({ signingAddress: sb.signing_address, onUnverifiable: 1 }), {
+    code: 'invalid_argument',
+  })
+})
 
 test('the openai SDK through createVerifiedFetch: a verified stream yields every delta', async () => {
   const seen = []

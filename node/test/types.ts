@@ -263,7 +263,7 @@ async function client(): Promise<void> {
   } catch (err) {
     const unverified = err as UnverifiedError
     const refused: 'unverified_response' = unverified.code
-    const why: Verdict = unverified.verdict
+    const why: Verdict | null = unverified.verdict
     void [refused, why, unverified.url]
   }
   // @ts-expect-error exactly one of signingAddress and session
