@@ -19,6 +19,22 @@
 #include <stdint.h>
 
 /**
+ * The library's major version (semantic versioning; the header and library of one build
+ * agree, `ccverify_version()` gives the whole string at run time).
+ */
+#define CCVERIFY_VERSION_MAJOR 0
+
+/**
+ * The library's minor version.
+ */
+#define CCVERIFY_VERSION_MINOR 1
+
+/**
+ * The library's patch version.
+ */
+#define CCVERIFY_VERSION_PATCH 0
+
+/**
  * Largest input buffer accepted by any function (1 GiB); larger lengths give
  * `CCVERIFY_STATUS_LIMIT_EXCEEDED`.
  */
@@ -132,6 +148,8 @@ typedef struct ccverify_cancel ccverify_cancel;
 /**
  * One completion and its verdict. Made by `ccverify_session_chat` and
  * `ccverify_session_chat_stream`; free it with `ccverify_chat_response_free`.
+ *
+ * Thread safety: immutable; any number of threads may read it at once.
  */
 typedef struct ccverify_chat_response ccverify_chat_response;
 
@@ -139,16 +157,25 @@ typedef struct ccverify_chat_response ccverify_chat_response;
  * An attested session with one model of the io.net gateway: the attestation verdict, the
  * pinned signing address and the evidence bundle. Made by `ccverify_session_attest`; free it
  * with `ccverify_session_free`.
+ *
+ * Thread safety: calls on one session may overlap from several threads (chat while another
+ * thread streams); only `ccverify_session_free` must wait until every call returned.
  */
 typedef struct ccverify_session ccverify_session;
 
 /**
  * An incremental verifier for a streamed response. Free with `ccverify_stream_verifier_free`.
+ *
+ * Thread safety: it may move between threads, but only one thread may use it at a time
+ * (`_update`, `_tail`, `_finish` change it).
  */
 typedef struct ccverify_stream_verifier ccverify_stream_verifier;
 
 /**
  * A verification result: a table of checks. Free with `ccverify_verdict_free`.
+ *
+ * Thread safety: immutable once returned; any number of threads may read it at once (the
+ * strings it lends stay valid until it is freed).
  */
 typedef struct ccverify_verdict ccverify_verdict;
 

@@ -454,6 +454,8 @@ class ChatResponse:
     @property
     def request(self) -> bytes:
         """The exact bytes sent, which the signed request hash covers."""
+    def raise_for_verdict(self) -> None:
+        """Raise UnverifiedResponseError (``.response`` this reply) unless it verified."""
     def json(self) -> Any:
         """The body of a plain reply parsed as JSON; InvalidStateError for a stream."""
 
@@ -543,6 +545,16 @@ class Session:
         """The gateway base URL, without ``/v1``."""
     def bundle(self) -> str:
         """The evidence bundle as JSON text (re-verify it with verify_bundle())."""
+    def close(self) -> None:
+        """Close the session: later chats raise InvalidStateError (also leaving a with block)."""
+    @property
+    def closed(self) -> bool:
+        """Whether close() was called."""
+    def __enter__(self) -> Session: ...
+    def __exit__(
+        self,
+        *_args: Union[type[BaseException], BaseException, TracebackType, None],
+    ) -> bool: ...
     def chat(self, body: _Body) -> ChatResponse:
         """Send one plain completion and verify the reply against the pinned key.
 

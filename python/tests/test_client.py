@@ -515,9 +515,14 @@ def test_strict_sessions_raise_with_the_unverified_reply(sb: Sandbox) -> None:
     assert info.value.response.stream
     with pytest.raises(ccverify.UnverifiedResponseError):
         strict.chat_stream(body(sb))
-    # allow_unverified alone: flagged, not raised.
+    # allow_unverified alone: flagged, not raised — until asked.
     lenient = attest(sb, allow_unverified=True)
-    assert not lenient.chat(body(sb)).verified
+    flagged = lenient.chat(body(sb))
+    assert not flagged.verified
+    with pytest.raises(ccverify.UnverifiedResponseError) as raised:
+        flagged.raise_for_verdict()
+    assert raised.value.response is flagged
+    assert status(raised.value.verdict, "session.attestation") == "fail"
     done = lenient.iter_stream(body(sb, "c"))
     list(done)
     assert status(done.verdict, "stream.signature_block") == "pass"
@@ -557,3 +562,16 @@ def test_ctrl_c_aborts_a_stream_at_once(sb: Sandbox) -> None:
         slow.chat_stream(slow_body(sb), on_chunk=lambda _chunk: None)
     timer.join()
     wait_aborted(sb, before + 2)
+
+
+def test_a_session_is_a_context_manager(sb: Sandbox) -> None:
+    with attest(sb, allow_unverified=True) as s:
+        assert not s.closed
+        assert not s.chat(body(sb)).verified
+    assert s.closed
+    with pytest.raises(ccverify.InvalidStateError):
+        s.chat(body(sb))
+    with pytest.raises(ccverify.InvalidStateError):
+        s.iter_stream(body(sb))
+    assert s.verdict.facts["summary"] and s.bundle()  # still readable
+    s.close()  # twice is fine

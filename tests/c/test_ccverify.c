@@ -812,6 +812,12 @@ static void abi_contract(const char *root) {
   CHECK(!strcmp(ccverify_status_name(CCVERIFY_STATUS_INVALID_NONCE), "invalid_nonce"), "status name");
   CHECK(!strcmp(ccverify_status_name(12345), "unknown"), "unknown status name");
   CHECK(ccverify_version() != NULL && strlen(ccverify_version()) > 0, "version");
+  {
+    char header_version[64];
+    snprintf(header_version, sizeof header_version, "%u.%u.%u", (unsigned)CCVERIFY_VERSION_MAJOR,
+             (unsigned)CCVERIFY_VERSION_MINOR, (unsigned)CCVERIFY_VERSION_PATCH);
+    CHECK(!strcmp(header_version, ccverify_version()), "header %s, library %s", header_version, ccverify_version());
+  }
 
   jfree(&h);
   free(headers);

@@ -17,6 +17,9 @@ use crate::{
 /// An attested session with one model of the io.net gateway: the attestation verdict, the
 /// pinned signing address and the evidence bundle. Made by `ccverify_session_attest`; free it
 /// with `ccverify_session_free`.
+///
+/// Thread safety: calls on one session may overlap from several threads (chat while another
+/// thread streams); only `ccverify_session_free` must wait until every call returned.
 pub struct ccverify_session {
     inner: Session,
     model_id: CString,
@@ -25,6 +28,8 @@ pub struct ccverify_session {
 
 /// One completion and its verdict. Made by `ccverify_session_chat` and
 /// `ccverify_session_chat_stream`; free it with `ccverify_chat_response_free`.
+///
+/// Thread safety: immutable; any number of threads may read it at once.
 pub struct ccverify_chat_response {
     status: u16,
     body: Vec<u8>,

@@ -8,6 +8,9 @@ use ccverify::{Error, StreamVerifier};
 use crate::*;
 
 /// An incremental verifier for a streamed response. Free with `ccverify_stream_verifier_free`.
+///
+/// Thread safety: it may move between threads, but only one thread may use it at a time
+/// (`_update`, `_tail`, `_finish` change it).
 pub struct ccverify_stream_verifier {
     inner: StreamVerifier,
     /// What the last `_update` or `_tail` handed out; valid until the next call.

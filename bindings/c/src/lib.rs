@@ -33,6 +33,16 @@ pub use report::*;
 pub use tdx::*;
 pub use verdict::*;
 
+/// The library's major version (semantic versioning; the header and library of one build
+/// agree, `ccverify_version()` gives the whole string at run time).
+pub const CCVERIFY_VERSION_MAJOR: u32 = 0;
+
+/// The library's minor version.
+pub const CCVERIFY_VERSION_MINOR: u32 = 1;
+
+/// The library's patch version.
+pub const CCVERIFY_VERSION_PATCH: u32 = 0;
+
 /// Largest input buffer accepted by any function (1 GiB); larger lengths give
 /// `CCVERIFY_STATUS_LIMIT_EXCEEDED`.
 pub const CCVERIFY_MAX_INPUT_LEN: usize = 1 << 30;
@@ -215,6 +225,20 @@ mod tests {
         assert_eq!(out, untouched);
         // SAFETY: NULL is ignored.
         unsafe { ccverify_string_free(std::ptr::null_mut()) };
+    }
+
+    #[test]
+    fn version_macros_match_the_crate_version() {
+        let version =
+            format!("{CCVERIFY_VERSION_MAJOR}.{CCVERIFY_VERSION_MINOR}.{CCVERIFY_VERSION_PATCH}");
+        assert_eq!(
+            version,
+            env!("CARGO_PKG_VERSION"),
+            "update the CCVERIFY_VERSION_* constants"
+        );
+        // SAFETY: a static NUL-terminated string.
+        let runtime = unsafe { CStr::from_ptr(ccverify_version()) };
+        assert_eq!(runtime.to_str().unwrap(), version);
     }
 
     #[test]

@@ -21,6 +21,9 @@ pub enum ccverify_check_status {
 }
 
 /// A verification result: a table of checks. Free with `ccverify_verdict_free`.
+///
+/// Thread safety: immutable once returned; any number of threads may read it at once (the
+/// strings it lends stay valid until it is freed).
 pub struct ccverify_verdict {
     verdict: Verdict,
     ids: Vec<CString>,

@@ -379,6 +379,28 @@ impl ChatResponse {
         self.request.clone_ref(py)
     }
 
+    /// Raise UnverifiedResponseError (with this reply as .response and its verdict as
+    /// .verdict) unless it verified; return None when it did. For replies of a session that is
+    /// not strict, as requests' raise_for_status() is for HTTP statuses.
+    ///
+    /// Raises:
+    ///     UnverifiedResponseError: the reply did not verify.
+    fn raise_for_verdict(slf: &Bound<'_, Self>) -> PyResult<()> {
+        let py = slf.py();
+        let this = slf.get();
+        if this.verified {
+            return Ok(());
+        }
+        let err = to_py_err(
+            py,
+            ccverify::Error::UnverifiedResponse(this.verdict.inner().failure_summary()),
+        );
+        let value = err.value(py);
+        value.setattr("response", slf)?;
+        value.setattr("verdict", Py::new(py, this.verdict.clone())?)?;
+        Err(err)
+    }
+
     /// The body of a plain (non-streamed) reply parsed as JSON (json.loads).
     ///
     /// Raises:
@@ -429,6 +451,21 @@ impl ChatResponse {
 pub(crate) struct Session {
     inner: Arc<net::Session>,
     base_url: String,
+    /// Set by close(): the session sends nothing more.
+    closed: std::sync::atomic::AtomicBool,
+}
+
+impl Session {
+    /// The core session, unless close() was called (`InvalidStateError`).
+    fn live(&self, py: Python<'_>) -> PyResult<&Arc<net::Session>> {
+        if self.closed.load(std::sync::atomic::Ordering::Acquire) {
+            return Err(to_py_err(
+                py,
+                ccverify::Error::InvalidState("the session is closed".into()),
+            ));
+        }
+        Ok(&self.inner)
+    }
 }
 
 #[pymethods]
@@ -561,6 +598,7 @@ impl Session {
         Ok(Session {
             inner: Arc::new(session),
             base_url,
+            closed: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -630,7 +668,7 @@ impl Session {
     ///     TypeError: body has the wrong type.
     fn chat(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<ChatResponse> {
         let request = body_arg(body, false)?.unbind();
-        let session = &self.inner;
+        let session = self.live(py)?;
         let bytes = request.as_bytes(py);
         let cancel = Cancel::new();
         let reply = interruptible(py, &cancel, || session.chat_cancellable(bytes, &cancel))?
@@ -679,7 +717,7 @@ impl Session {
         };
         let cancel = Cancel::new();
         let mut stream = {
-            let session = &self.inner;
+            let session = self.live(py)?;
             let bytes = request.as_bytes();
             let token = cancel.clone();
             interruptible(py, &cancel, move || session.stream(bytes, hold, token))?
@@ -733,7 +771,7 @@ impl Session {
         let request = body_arg(body, true)?;
         let cancel = Cancel::new();
         let stream = {
-            let session = &self.inner;
+            let session = self.live(py)?;
             let bytes = request.as_bytes();
             let token = cancel.clone();
             interruptible(py, &cancel, move || session.stream(bytes, hold, token))?
@@ -745,6 +783,29 @@ impl Session {
             request: request.unbind(),
             response: OnceLock::new(),
         })
+    }
+
+    /// Close the session: later chats raise InvalidStateError (the verdict, bundle() and the
+    /// other properties stay readable). Also what leaving a ``with`` block does.
+    fn close(&self) {
+        self.closed
+            .store(true, std::sync::atomic::Ordering::Release);
+    }
+
+    /// Whether close() was called.
+    #[getter]
+    fn closed(&self) -> bool {
+        self.closed.load(std::sync::atomic::Ordering::Acquire)
+    }
+
+    fn __enter__(slf: Py<Self>) -> Py<Self> {
+        slf
+    }
+
+    #[pyo3(signature = (*_args))]
+    fn __exit__(&self, _args: &Bound<'_, pyo3::types::PyTuple>) -> bool {
+        self.close();
+        false
     }
 
     fn __repr__(&self, py: Python<'_>) -> PyResult<String> {

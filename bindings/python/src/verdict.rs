@@ -113,6 +113,13 @@ pub(crate) struct Verdict {
     inner: ccverify::Verdict,
 }
 
+impl Verdict {
+    /// The core verdict.
+    pub(crate) fn inner(&self) -> &ccverify::Verdict {
+        &self.inner
+    }
+}
+
 impl From<ccverify::Verdict> for Verdict {
     fn from(inner: ccverify::Verdict) -> Self {
         Verdict { inner }
