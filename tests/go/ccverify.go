@@ -14,6 +14,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unsafe"
@@ -477,4 +478,71 @@ func NormalizeNonce(input string) (string, error) {
 		return "", err
 	}
 	return C.GoString(&buf[0]), nil
+}
+
+// VerifyingWriter is an io.WriteCloser over a StreamVerifier: write the stream as received to
+// it (io.Copy from the response body); the verified events, re-serialised, are written to the
+// destination as they are verified — never the relayed bytes — and Close ends the stream,
+// writing the tail ("data: [DONE]" only when it verified) and keeping the verdict.
+type VerifyingWriter struct {
+	v       *StreamVerifier
+	out     io.Writer
+	verdict *Verdict
+}
+
+// NewVerifyingWriter verifies a stream for the exact request bytes against expected (the
+// attested address; "" = none, then nothing verifies) and hands verified events to out.
+func NewVerifyingWriter(request []byte, expected string, out io.Writer) (*VerifyingWriter, error) {
+	v, err := NewStreamVerifier(request, expected)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifyingWriter{v: v, out: out}, nil
+}
+
+// Write feeds received bytes; it reports len(p) unless verifying or writing on failed.
+func (w *VerifyingWriter) Write(p []byte) (int, error) {
+	if w.v == nil {
+		return 0, &Error{Code: "invalid_state", Message: "write after Close"}
+	}
+	events, err := w.v.Update(p)
+	if err != nil {
+		return 0, err
+	}
+	if len(events) > 0 {
+		if _, err := w.out.Write(events); err != nil {
+			return 0, err
+		}
+	}
+	return len(p), nil
+}
+
+// Close ends the stream: the verdict is computed and the tail written. Safe to call twice.
+func (w *VerifyingWriter) Close() error {
+	if w.v == nil {
+		return nil
+	}
+	defer func() { w.v.Close(); w.v = nil }()
+	verdict, err := w.v.Finish()
+	if err != nil {
+		return err
+	}
+	w.verdict = verdict
+	tail, err := w.v.Tail()
+	if err != nil {
+		return err
+	}
+	if len(tail) > 0 {
+		_, err = w.out.Write(tail)
+	}
+	return err
+}
+
+// Verdict is the stream's verdict after Close (ErrInvalidState before: a partial stream has
+// no verdict).
+func (w *VerifyingWriter) Verdict() (*Verdict, error) {
+	if w.verdict == nil {
+		return nil, &Error{Code: "invalid_state", Message: "the stream has not ended: Close it first"}
+	}
+	return w.verdict, nil
 }

@@ -6,11 +6,13 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 )
 
@@ -89,6 +91,25 @@ func TestExchangeVectors(t *testing.T) {
 					delivered = append(delivered, tail...)
 					if err4 != nil || !bytes.Equal(delivered, mustB64(t, v.Expect.DeliveredB64)) {
 						t.Errorf("delivered bytes differ (%v): %q", err4, delivered)
+					}
+					// The same through the io.Writer form, fed by io.Copy.
+					var out bytes.Buffer
+					w, err5 := NewVerifyingWriter(req, expected, &out)
+					if err5 != nil {
+						t.Fatal(err5)
+					}
+					if _, err := w.Verdict(); !errors.Is(err, ErrInvalidState) {
+						t.Errorf("verdict before Close: %v", err)
+					}
+					if _, err := io.Copy(w, iotest.OneByteReader(bytes.NewReader(stream))); err != nil {
+						t.Fatal(err)
+					}
+					if err := w.Close(); err != nil {
+						t.Fatal(err)
+					}
+					if wv, err := w.Verdict(); err != nil || wv.JSON != got.JSON ||
+						!bytes.Equal(out.Bytes(), mustB64(t, v.Expect.DeliveredB64)) {
+						t.Errorf("VerifyingWriter differs: %v %q", err, out.Bytes())
 					}
 				}
 			}
