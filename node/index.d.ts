@@ -10,6 +10,37 @@
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
 
 /**
+ * A streamed completion being received (from {@link Session.stream}): an async iterable of
+ * its verified events (`Buffer`s, each one data line the agent hashed, re-serialised; never
+ * the relayed bytes). `for await (const chunk of stream)`; breaking out of the loop aborts the
+ * request (the gateway sees the connection close).
+ */
+export declare class ChatStream {
+  /**
+   * The next verified chunk, or `null` at the end (then `response` and `verdict` are set).
+   * What `for await` calls; rejects as {@link Session.chat} does, with
+   * `unverified_response` at the end of a stream that did not verify (strict sessions) and
+   * `cancelled` after `cancel()`.
+   */
+  nextChunk(): Promise<Buffer | null>
+  /**
+   * The reply with its verdict once the stream ended (also after an `unverified_response`
+   * rejection), else `null`.
+   */
+  get response(): ChatResponse | null
+  /**
+   * The stream's verdict. Throws `invalid_state` before the end: a partial stream has no
+   * verdict.
+   */
+  get verdict(): Verdict
+  /**
+   * Aborts the stream now (the request is aborted, the connection closed); a pending or
+   * later `nextChunk()` rejects with `cancelled`. Harmless after the end.
+   */
+  cancel(): void
+}
+
+/**
  * An attested session with one model: attest with {@link Session.attest}, then chat. The
  * session pins the attested signing address; every reply is verified against it and carries
  * its own verdict, plus a `session.attestation` row saying whether the attestation verified.
@@ -67,6 +98,17 @@ export declare class Session {
    * does not verify resolves, with `verified: false`.
    */
   chat(body: Buffer | Uint8Array | string | object, options?: CallOptions | null): Promise<ChatResponse>
+  /**
+   * Starts one streamed completion (the body should say `"stream": true`) and resolves, once
+   * the gateway answered, to a {@link ChatStream} to iterate: `for await (const chunk of
+   * stream)` yields the verified events, re-serialised, as they arrive (`data: [DONE]` last
+   * only when the stream and the session verified); then `stream.response` has the reply and
+   * `stream.verdict` its verdict. Leaving the loop early (or `stream.cancel()`, or
+   * `options.signal`) aborts the request. Rejects as {@link Session.chat} does; the iteration
+   * rejects with `unverified_response` at the end of a stream that did not verify, in a
+   * strict session. `options.onChunk` is not taken here: iterate instead.
+   */
+  stream(body: Buffer | Uint8Array | string | object, options?: ChatStreamOptions | null): Promise<ChatStream>
   /**
    * Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
    * pool. Its verified events, re-serialised, are passed to `options.onChunk` as they

@@ -835,6 +835,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.ChatStream = nativeBinding.ChatStream
 module.exports.Session = nativeBinding.Session
 module.exports.StreamVerifier = nativeBinding.StreamVerifier
 module.exports.CheckStatus = nativeBinding.CheckStatus

@@ -407,3 +407,52 @@ test('an AbortSignal aborts a stream at once, and the sandbox sees the connectio
   throwsCode(() => slow.chat(chatBody(sb, 'hi'), { signal: 'soon' }), 'invalid_argument')
   throwsCode(() => slow.chat(chatBody(sb, 'hi'), { timeout: 1 }), 'invalid_argument')
 })
+
+test('session.stream is an async iterable of verified events, then its response and verdict', async () => {
+  const session = await unverifiedSession()
+  const stream = await session.stream(chatBody(sb, 'one two three', { stream: true }))
+  assert.equal(stream.response, null)
+  throwsCode(() => stream.verdict, 'invalid_state')
+  const chunks = []
+  for await (const chunk of stream) chunks.push(chunk)
+  assert.ok(chunks.length > 1)
+  assert.ok(chunks.every((c) => Buffer.isBuffer(c) && c.toString().startsWith('data: ')))
+  assert.deepEqual(Buffer.concat(chunks), stream.response.body)
+  assert.equal(statusOf(stream.verdict, 'stream.signature_block'), 'pass')
+  assert.equal(statusOf(stream.verdict, 'session.attestation'), 'fail')
+  assert.equal(await stream.nextChunk(), null) // ended streams stay ended
+  throwsCode(() => session.stream(chatBody(sb, 'x', { stream: true }), { onChunk: () => {} }), 'invalid_argument')
+  // Strict: the iteration rejects at the end, carrying the reply.
+  const strict = await unverifiedSession({ strict: true })
+  const strictStream = await strict.stream(chatBody(sb, 'a b', { stream: true }))
+  const err = await rejectsCode(
+    (async () => {
+      for await (const _ of strictStream) void _
+    })(),
+    'unverified_response'
+  )
+  assert.equal(err.response.stream, true)
+  assert.equal(statusOf(strictStream.verdict, 'session.attestation'), 'fail')
+})
+
+test('breaking out of a stream, cancel() and an AbortSignal abort the request', async () => {
+  const slow = await unverifiedSession({ headers: { 'x-sandbox-fault': 'slow' } })
+  const before = await sandboxStat('streams_aborted')
+  const stream = await slow.stream(slowBody())
+  for await (const chunk of stream) {
+    assert.ok(chunk.length > 0)
+    break
+  }
+  await waitAborted(before + 1)
+  const cancelled = await slow.stream(slowBody())
+  assert.ok(await cancelled.nextChunk())
+  cancelled.cancel()
+  await rejectsCode(cancelled.nextChunk(), 'cancelled')
+  await waitAborted(before + 2)
+  const controller = new AbortController()
+  const signalled = await slow.stream(slowBody(), { signal: controller.signal })
+  assert.ok(await signalled.nextChunk())
+  controller.abort()
+  await rejectsCode(signalled.nextChunk(), 'cancelled')
+  await waitAborted(before + 3)
+})

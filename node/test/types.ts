@@ -32,7 +32,7 @@ import {
   type TdxOptions,
   type TdxPolicy,
   type Verdict,
-} from '../index.js'
+} from '../ccverify.js'
 import {
   createVerifiedFetch,
   COMPLETIONS_PATH,
@@ -240,6 +240,18 @@ async function client(): Promise<void> {
   session.signingAddress()
   // @ts-expect-error headers are pairs, not a record
   const notARecord: Record<string, string> = reply.headers
+
+  // A pulled stream: an async iterable of Buffers, then its response and verdict.
+  const stream = await session.stream({ model: 'm', messages: [], stream: true }, { hold: false })
+  for await (const chunk of stream) {
+    const b: Buffer = chunk
+    void b
+  }
+  const ended: ChatResponse | null = stream.response
+  const streamVerdict: Verdict = stream.verdict
+  const next: Buffer | null = await stream.nextChunk()
+  void [ended, streamVerdict, next]
+  stream.cancel()
 
   // The fetch wrapper.
   const seen: Array<[Verdict, VerdictInfo]> = []

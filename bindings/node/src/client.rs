@@ -386,6 +386,38 @@ impl Session {
         })
     }
 
+    /// Starts one streamed completion (the body should say `"stream": true`) and resolves, once
+    /// the gateway answered, to a {@link ChatStream} to iterate: `for await (const chunk of
+    /// stream)` yields the verified events, re-serialised, as they arrive (`data: [DONE]` last
+    /// only when the stream and the session verified); then `stream.response` has the reply and
+    /// `stream.verdict` its verdict. Leaving the loop early (or `stream.cancel()`, or
+    /// `options.signal`) aborts the request. Rejects as {@link Session.chat} does; the iteration
+    /// rejects with `unverified_response` at the end of a stream that did not verify, in a
+    /// strict session. `options.onChunk` is not taken here: iterate instead.
+    #[napi(catch_unwind, ts_return_type = "Promise<ChatStream>")]
+    pub fn stream(
+        &self,
+        env: &Env,
+        #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
+        #[napi(ts_arg_type = "ChatStreamOptions | null")] options: Option<Unknown<'_>>,
+    ) -> Result<AsyncTask<StreamTask>> {
+        guard(|| {
+            let body = js_body(env, &body)?;
+            let (options, cancel) = StreamOptions::from_js(env, options)?;
+            if options.on_chunk.is_some() {
+                return Err(invalid_argument(
+                    "options.onChunk: iterate the stream instead (for await ... of)",
+                ));
+            }
+            Ok(AsyncTask::new(StreamTask {
+                session: Arc::clone(&self.inner),
+                body,
+                hold: options.hold,
+                cancel,
+            }))
+        })
+    }
+
     /// Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
     /// pool. Its verified events, re-serialised, are passed to `options.onChunk` as they
     /// arrive — or, with `hold`, only after the whole stream verified, as one chunk (nothing
@@ -713,23 +745,231 @@ impl Task for ChatTask {
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<ChatResponse> {
         match output {
             Ok(reply) => Ok(ChatResponse::new(reply, std::mem::take(&mut self.body))),
-            Err(Failure::Core(e)) => Err(rejection(env, e)),
-            Err(Failure::Unverified(reply)) => {
-                let error = net::ChatError::Unverified(reply.clone()).error();
-                let value = napi::JsError::from(core_error(error)).into_unknown(env);
-                let mut object = value.coerce_to_object()?;
-                object.set_named_property(
-                    "response",
-                    ChatResponse::new(*reply, std::mem::take(&mut self.body)),
-                )?;
-                Err(napi::Error::from(value))
-            }
-            Err(Failure::Thrown(thrown)) => Err(thrown),
+            Err(failure) => Err(failure_rejection(
+                env,
+                failure,
+                std::mem::take(&mut self.body),
+            )),
         }
+    }
+}
+
+/// The rejection of a failed chat: an `Error` with `code`, for an unverified reply with the
+/// reply as `err.response` (`request`: the bytes sent), or the value `onChunk` threw.
+fn failure_rejection(env: Env, failure: Failure, request: Vec<u8>) -> napi::Error {
+    match failure {
+        Failure::Core(e) => rejection(env, e),
+        Failure::Unverified(reply) => {
+            let error = net::ChatError::Unverified(reply.clone()).error();
+            let value = napi::JsError::from(core_error(error)).into_unknown(env);
+            let attached = value.coerce_to_object().and_then(|mut object| {
+                object.set_named_property("response", ChatResponse::new(*reply, request))
+            });
+            match attached {
+                Ok(()) => napi::Error::from(value),
+                Err(e) => e,
+            }
+        }
+        Failure::Thrown(thrown) => thrown,
     }
 }
 
 /// The error of a panic in the task: `internal`.
 fn unexpected_unwind(payload: Box<dyn Any + Send>) -> JsError {
     core_error(ccverify::error::panic_error(&*payload))
+}
+
+/// The pending `Session.stream` (a libuv pool task): sends the request, resolves to the stream.
+pub struct StreamTask {
+    session: Arc<net::Session>,
+    body: Vec<u8>,
+    hold: bool,
+    cancel: Cancel,
+}
+
+impl Task for StreamTask {
+    type Output = std::result::Result<net::ChatStream, Failure>;
+    type JsValue = ChatStream;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let (session, body, hold, cancel) = (&self.session, &self.body, self.hold, &self.cancel);
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            session
+                .stream(body, hold, cancel.clone())
+                .map_err(chat_failure)
+        }));
+        Ok(outcome.unwrap_or_else(|payload| Err(Failure::Core(unexpected_unwind(payload)))))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<ChatStream> {
+        match output {
+            Ok(stream) => Ok(ChatStream {
+                state: Arc::new(Mutex::new(StreamState {
+                    stream: Some(stream),
+                    end: None,
+                })),
+                cancel: self.cancel.clone(),
+                request: std::mem::take(&mut self.body),
+            }),
+            Err(failure) => Err(failure_rejection(
+                env,
+                failure,
+                std::mem::take(&mut self.body),
+            )),
+        }
+    }
+}
+
+/// Where a {@link ChatStream} is: still being read, or ended (its reply, or how it failed).
+struct StreamState {
+    stream: Option<net::ChatStream>,
+    end: Option<std::result::Result<net::ChatResponse, net::ChatError>>,
+}
+
+/// A streamed completion being received (from {@link Session.stream}): an async iterable of
+/// its verified events (`Buffer`s, each one data line the agent hashed, re-serialised; never
+/// the relayed bytes). `for await (const chunk of stream)`; breaking out of the loop aborts the
+/// request (the gateway sees the connection close).
+#[napi]
+pub struct ChatStream {
+    state: Arc<Mutex<StreamState>>,
+    cancel: Cancel,
+    request: Vec<u8>,
+}
+
+#[napi]
+impl ChatStream {
+    /// The next verified chunk, or `null` at the end (then `response` and `verdict` are set).
+    /// What `for await` calls; rejects as {@link Session.chat} does, with
+    /// `unverified_response` at the end of a stream that did not verify (strict sessions) and
+    /// `cancelled` after `cancel()`.
+    #[napi(catch_unwind, ts_return_type = "Promise<Buffer | null>")]
+    pub fn next_chunk(&self) -> Result<AsyncTask<NextChunkTask>> {
+        guard(|| {
+            Ok(AsyncTask::new(NextChunkTask {
+                state: Arc::clone(&self.state),
+                request: self.request.clone(),
+            }))
+        })
+    }
+
+    /// The reply with its verdict once the stream ended (also after an `unverified_response`
+    /// rejection), else `null`.
+    #[napi(getter, catch_unwind, ts_return_type = "ChatResponse | null")]
+    pub fn response(&self) -> Result<Either<ChatResponse, Null>> {
+        guard(|| {
+            Ok(match ended_reply(&self.state) {
+                Some(r) => Either::A(ChatResponse::new(r, self.request.clone())),
+                None => Either::B(Null),
+            })
+        })
+    }
+
+    /// The stream's verdict. Throws `invalid_state` before the end: a partial stream has no
+    /// verdict.
+    #[napi(getter, catch_unwind)]
+    pub fn verdict(&self) -> Result<Verdict> {
+        guard(|| {
+            ended_reply(&self.state)
+                .map(|r| r.verdict.into())
+                .ok_or_else(|| {
+                    core_error(ccverify::Error::InvalidState(
+                        "the stream has not ended: its verdict comes at the end".into(),
+                    ))
+                })
+        })
+    }
+
+    /// Aborts the stream now (the request is aborted, the connection closed); a pending or
+    /// later `nextChunk()` rejects with `cancelled`. Harmless after the end.
+    #[napi(catch_unwind)]
+    pub fn cancel(&self) -> Result<()> {
+        guard(|| {
+            self.cancel.cancel();
+            // Idle (no read in progress): drop the reply now, which closes the connection. A
+            // read in progress holds the lock; the token aborts it and it drops the reply.
+            if let Ok(mut state) = self.state.try_lock()
+                && let Some(mut stream) = state.stream.take()
+            {
+                stream.cancel();
+                state.end = Some(Err(net::ChatError::Failed(ccverify::Error::Cancelled(
+                    "stream: cancelled; the request was aborted".into(),
+                ))));
+            }
+            Ok(())
+        })
+    }
+}
+
+fn lock_state(state: &Mutex<StreamState>) -> MutexGuard<'_, StreamState> {
+    state.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// The stream's end as the JavaScript thread sees it, without ever waiting: while a
+/// `nextChunk()` is reading (it holds the lock), the stream has not ended.
+fn ended_reply(state: &Mutex<StreamState>) -> Option<net::ChatResponse> {
+    let state = match state.try_lock() {
+        Ok(state) => state,
+        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
+        Err(std::sync::TryLockError::WouldBlock) => return None,
+    };
+    match &state.end {
+        Some(Ok(reply)) => Some(reply.clone()),
+        Some(Err(e)) => e.response().cloned(),
+        None => None,
+    }
+}
+
+/// The pending `ChatStream.nextChunk()` (a libuv pool task).
+pub struct NextChunkTask {
+    state: Arc<Mutex<StreamState>>,
+    request: Vec<u8>,
+}
+
+impl Task for NextChunkTask {
+    type Output = std::result::Result<Option<Vec<u8>>, Failure>;
+    type JsValue = Either<Buffer, Null>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let state = &self.state;
+        let outcome = catch_unwind(AssertUnwindSafe(|| {
+            let mut state = lock_state(state);
+            if let Some(end) = &state.end {
+                return match end {
+                    Ok(_) => Ok(None),
+                    Err(e) => Err(chat_failure(e.clone())),
+                };
+            }
+            let Some(stream) = state.stream.as_mut() else {
+                return Ok(None);
+            };
+            match stream.next_chunk() {
+                Ok(Some(chunk)) => Ok(Some(chunk)),
+                Ok(None) => {
+                    let reply = stream.response().cloned();
+                    state.stream = None;
+                    state.end = reply.map(Ok);
+                    Ok(None)
+                }
+                Err(e) => {
+                    state.stream = None;
+                    state.end = Some(Err(e.clone()));
+                    Err(chat_failure(e))
+                }
+            }
+        }));
+        Ok(outcome.unwrap_or_else(|payload| Err(Failure::Core(unexpected_unwind(payload)))))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        match output {
+            Ok(Some(chunk)) => Ok(Either::A(chunk.into())),
+            Ok(None) => Ok(Either::B(Null)),
+            Err(failure) => Err(failure_rejection(
+                env,
+                failure,
+                std::mem::take(&mut self.request),
+            )),
+        }
+    }
 }
