@@ -20,6 +20,7 @@ __all__ = [
     "NetworkError",
     "AttestationFailedError",
     "CancelledError",
+    "CancelToken",
     "UnverifiedResponseError",
     "InternalError",
     "Check",
@@ -460,6 +461,18 @@ class ChatResponse:
         """The body of a plain reply parsed as JSON; InvalidStateError for a stream."""
 
 @final
+class CancelToken:
+    """A cancel token for the network calls (``cancel=``): cancel() from any thread stops the
+    call using it and aborts its request (CancelledError); it stays cancelled."""
+
+    def __init__(self) -> None: ...
+    def cancel(self) -> None:
+        """Cancel every call using this token."""
+    @property
+    def cancelled(self) -> bool:
+        """Whether cancel() was called."""
+
+@final
 class ChatStream:
     """A streamed completion being received: an iterator of bytes chunks.
 
@@ -515,6 +528,7 @@ class Session:
         record_exchanges: bool = False,
         headers: Union[_Headers, None] = None,
         progress: Union[Callable[[str], object], None] = None,
+        cancel: Union[CancelToken, None] = None,
     ) -> Session:
         """Attest model_id with a fresh nonce and verify the answer (see verdict / attested).
 
@@ -555,7 +569,7 @@ class Session:
         self,
         *_args: Union[type[BaseException], BaseException, TracebackType, None],
     ) -> bool: ...
-    def chat(self, body: _Body) -> ChatResponse:
+    def chat(self, body: _Body, *, cancel: Union[CancelToken, None] = None) -> ChatResponse:
         """Send one plain completion and verify the reply against the pinned key.
 
         A mapping body is sent as ``json.dumps(body, separators=(",", ":"))``; the exact bytes
@@ -570,12 +584,15 @@ class Session:
         *,
         hold: bool = False,
         on_chunk: Union[Callable[[bytes], object], None] = None,
+        cancel: Union[CancelToken, None] = None,
     ) -> ChatResponse:
         """Send one streamed completion; its verified events, re-serialised, go to on_chunk
         (GIL held) as they arrive, or with ``hold`` only after the whole stream verified;
         ``data: [DONE]`` comes only for a verified stream. An exception raised by on_chunk
         aborts the stream and propagates."""
-    def iter_stream(self, body: _Body, *, hold: bool = False) -> ChatStream:
+    def iter_stream(
+        self, body: _Body, *, hold: bool = False, cancel: Union[CancelToken, None] = None
+    ) -> ChatStream:
         """Send one streamed completion and iterate over its verified events, re-serialised,
         as they arrive (``data: [DONE]`` only for a verified stream)."""
 

@@ -39,6 +39,7 @@ def test_public_api() -> None:
         "POLICY_PRESETS",
         "AttestationFailedError",
         "CancelledError",
+        "CancelToken",
         "UnverifiedResponseError",
         "ChatResponse",
         "ChatStream",

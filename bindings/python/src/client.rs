@@ -70,6 +70,52 @@ fn interruptible<T: Send>(
     })
 }
 
+/// A cancel token for the network calls (``cancel=`` of Session.attest(), chat(),
+/// chat_stream(), iter_stream()): cancel() from any thread stops the call using it — the
+/// request in flight is aborted, not waited out — which then raises CancelledError. A token
+/// stays cancelled. ccverify.aio uses one per call to honour asyncio task cancellation.
+#[pyclass(frozen, module = "ccverify", name = "CancelToken")]
+pub(crate) struct CancelToken {
+    inner: Cancel,
+}
+
+#[pymethods]
+impl CancelToken {
+    #[new]
+    fn new() -> Self {
+        CancelToken {
+            inner: Cancel::new(),
+        }
+    }
+
+    /// Cancel every call using this token (from any thread; idempotent).
+    fn cancel(&self) {
+        self.inner.cancel();
+    }
+
+    /// Whether cancel() was called.
+    #[getter]
+    fn cancelled(&self) -> bool {
+        self.inner.is_cancelled()
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "CancelToken(cancelled={})",
+            if self.inner.is_cancelled() {
+                "True"
+            } else {
+                "False"
+            }
+        )
+    }
+}
+
+/// The core token of an optional `cancel=` argument (a fresh one when none was given).
+fn token_of(cancel: Option<&CancelToken>) -> Cancel {
+    cancel.map_or_else(Cancel::new, |c| c.inner.clone())
+}
+
 /// A failed chat as a Python exception: `UnverifiedResponseError` (with `.response` and
 /// `.verdict`) for an unverified reply of a strict session, else the kind's class.
 fn chat_err(py: Python<'_>, e: net::ChatError, request: &Py<PyBytes>) -> PyErr {
@@ -539,11 +585,12 @@ impl Session {
             record_exchanges = false,
             headers = None,
             progress = None,
+            cancel = None,
         ),
         text_signature = "(model_id, *, base_url=None, api_key=None, policy=None, \
             allow_unverified=False, strict=None, rim_dir=None, ocsp_dir=None, collateral=None, \
             pccs_url=None, at=None, timeout=None, retries=None, backoff=None, \
-            record_exchanges=False, headers=None, progress=None)"
+            record_exchanges=False, headers=None, progress=None, cancel=None)"
     )]
     #[allow(
         clippy::too_many_arguments,
@@ -568,6 +615,7 @@ impl Session {
         record_exchanges: bool,
         headers: Option<&Bound<'_, PyAny>>,
         progress: Option<&Bound<'_, PyAny>>,
+        cancel: Option<&CancelToken>,
     ) -> PyResult<Session> {
         let mut config = connection(
             py, base_url, api_key, timeout, retries, backoff, headers, progress,
@@ -590,7 +638,7 @@ impl Session {
         config.at = at.map(unix_time).transpose()?;
         config.record_exchanges = record_exchanges;
         let base_url = config.base_url.clone();
-        let cancel = Cancel::new();
+        let cancel = token_of(cancel);
         let session = interruptible(py, &cancel, || {
             net::Session::attest_cancellable(config, &model_id, &cancel)
         })?
@@ -666,11 +714,17 @@ impl Session {
     ///     KeyboardInterrupt: Ctrl-C; the request in flight is aborted.
     ///     LimitExceededError: the reply is larger than 32 MiB.
     ///     TypeError: body has the wrong type.
-    fn chat(&self, py: Python<'_>, body: &Bound<'_, PyAny>) -> PyResult<ChatResponse> {
+    #[pyo3(signature = (body, *, cancel = None))]
+    fn chat(
+        &self,
+        py: Python<'_>,
+        body: &Bound<'_, PyAny>,
+        cancel: Option<&CancelToken>,
+    ) -> PyResult<ChatResponse> {
         let request = body_arg(body, false)?.unbind();
         let session = self.live(py)?;
         let bytes = request.as_bytes(py);
-        let cancel = Cancel::new();
+        let cancel = token_of(cancel);
         let reply = interruptible(py, &cancel, || session.chat_cancellable(bytes, &cancel))?
             .map_err(|e| chat_err(py, e, &request))?;
         Ok(ChatResponse::new(py, reply, request))
@@ -697,13 +751,14 @@ impl Session {
     ///
     /// Raises:
     ///     As chat(); NetworkError also when the connection is lost mid-stream.
-    #[pyo3(signature = (body, *, hold = false, on_chunk = None))]
+    #[pyo3(signature = (body, *, hold = false, on_chunk = None, cancel = None))]
     fn chat_stream(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyAny>,
         hold: bool,
         on_chunk: Option<&Bound<'_, PyAny>>,
+        cancel: Option<&CancelToken>,
     ) -> PyResult<ChatResponse> {
         let request = body_arg(body, true)?;
         let callback: Option<Py<PyAny>> = match on_chunk {
@@ -715,7 +770,7 @@ impl Session {
             }
             other => other.map(|c| c.clone().unbind()),
         };
-        let cancel = Cancel::new();
+        let cancel = token_of(cancel);
         let mut stream = {
             let session = self.live(py)?;
             let bytes = request.as_bytes();
@@ -761,15 +816,16 @@ impl Session {
     /// Raises:
     ///     TypeError: body has the wrong type.
     ///     OSError: the background thread cannot be started.
-    #[pyo3(signature = (body, *, hold = false))]
+    #[pyo3(signature = (body, *, hold = false, cancel = None))]
     fn iter_stream(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyAny>,
         hold: bool,
+        cancel: Option<&CancelToken>,
     ) -> PyResult<ChatStream> {
         let request = body_arg(body, true)?;
-        let cancel = Cancel::new();
+        let cancel = token_of(cancel);
         let stream = {
             let session = self.live(py)?;
             let bytes = request.as_bytes();
@@ -997,6 +1053,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<Session>()?;
     m.add_class::<ChatResponse>()?;
     m.add_class::<ChatStream>()?;
+    m.add_class::<CancelToken>()?;
     m.add_class::<Model>()?;
     m.add_function(wrap_pyfunction!(list_models, m)?)?;
     Ok(())
