@@ -39,15 +39,17 @@ the session itself propagate as ccverify exceptions: :class:`ccverify.NetworkErr
 unreachable, HTTP error status), :class:`ccverify.AttestationFailedError` (unverified session
 without ``allow_unverified``).
 
-The transport is for the synchronous client (``openai.OpenAI``); calls block in Rust with the
-GIL released. It is built on ``httpx2`` (what ``openai`` >= 3 uses) when installed, else on
+:func:`verified_async_openai_client` does the same for ``openai.AsyncOpenAI`` with an
+:class:`AsyncVerifyingTransport`: the session's calls run on the default executor, and
+cancelling the awaiting task aborts the request itself (see :mod:`ccverify.aio`). The
+synchronous transport's calls block in Rust with the GIL released. It is built on ``httpx2`` (what ``openai`` >= 3 uses) when installed, else on
 ``httpx``. Neither ``openai`` nor httpx is a dependency of ``ccverify``: install them to use this
 module (``import ccverify`` never imports it).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import TYPE_CHECKING, Any, Union
 
 from ccverify import ChatResponse, ChatStream, Session, UnverifiedResponseError, request_streams
@@ -66,7 +68,12 @@ else:
                 "ccverify.openai needs the OpenAI SDK and its HTTP library: pip install openai"
             ) from e
 
-__all__ = ["VerifyingTransport", "verified_openai_client"]
+__all__ = [
+    "AsyncVerifyingTransport",
+    "VerifyingTransport",
+    "verified_async_openai_client",
+    "verified_openai_client",
+]
 
 #: Called with every completion's ChatResponse (plain or streamed) once it was verified.
 OnVerdict = Callable[[ChatResponse], object]
@@ -251,5 +258,126 @@ def verified_openai_client(
     return openai.OpenAI(
         base_url=session.base_url.rstrip("/") + "/v1/private",
         http_client=_httpx.Client(transport=transport),
+        **kwargs,
+    )
+
+
+class _AsyncVerifiedStream(_httpx.AsyncByteStream):
+    """The async body of a streamed completion (see :class:`_VerifiedStream`)."""
+
+    def __init__(
+        self, chunks: ChatStream, first: Union[bytes, None], judge: Callable[[ChatResponse], None]
+    ) -> None:
+        self._chunks = chunks
+        self._first = first
+        self._judge = judge
+
+    async def _next(self) -> Union[bytes, None]:
+        from ccverify.aio import _run
+
+        chunks = self._chunks
+        return await _run(lambda _token: next(chunks, None))
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        held = b""
+        unverified: Union[ChatResponse, None] = None
+        chunk = self._first
+        while chunk is not None:
+            if held:
+                yield held
+                held = b""
+            if chunk.endswith(_DONE):
+                held = chunk
+            elif chunk:
+                yield chunk
+            try:
+                chunk = await self._next()
+            except UnverifiedResponseError as e:
+                unverified = e.response
+                chunk = None
+        reply = self._chunks.response or unverified
+        if reply is None:  # pragma: no cover - the iteration ends with a response or raises
+            raise RuntimeError("ccverify: the stream ended without a response")
+        self._judge(reply)
+        if held:
+            yield held
+
+    async def aclose(self) -> None:
+        self._chunks.close()
+
+
+class AsyncVerifyingTransport(_httpx.AsyncBaseTransport):
+    """The asyncio form of :class:`VerifyingTransport` (same arguments, same behaviour);
+    cancelling the awaiting task aborts the session's request."""
+
+    def __init__(
+        self,
+        session: Session,
+        *,
+        strict: bool = True,
+        hold: bool = False,
+        on_verdict: Union[OnVerdict, None] = None,
+    ) -> None:
+        self._sync = VerifyingTransport(session, strict=strict, hold=hold, on_verdict=on_verdict)
+
+    async def handle_async_request(self, request: _httpx.Request) -> _httpx.Response:
+        """Send a chat completion through the session; answer anything else with a 404."""
+        from ccverify.aio import _run
+
+        sync = self._sync
+        path = request.url.path.rstrip("/")
+        if request.method != "POST" or not path.endswith("/chat/completions"):
+            return sync.handle_request(request)  # the local 404: nothing is sent
+        body = await request.aread()
+        session = sync.session
+        if not request_streams(body):
+            try:
+                reply = await _run(lambda token: session.chat(body, cancel=token))
+            except UnverifiedResponseError as e:
+                reply = e.response
+            sync.judge(reply)
+            headers = [(k, v) for k, v in reply.headers if k not in _HOP_HEADERS]
+            return _httpx.Response(
+                reply.status,
+                headers=headers,
+                content=reply.body,
+                request=request,
+                extensions={"ccverify_response": reply, "ccverify_verdict": reply.verdict},
+            )
+        chunks = await _run(lambda token: session.iter_stream(body, hold=sync.hold, cancel=token))
+        try:
+            first = await _run(lambda _token: next(chunks, None))
+        except UnverifiedResponseError:
+            first = None
+        return _httpx.Response(
+            200,
+            headers=[("content-type", "text/event-stream")],
+            stream=_AsyncVerifiedStream(chunks, first, sync.judge),
+            request=request,
+            extensions={"ccverify_stream": chunks},
+        )
+
+
+def verified_async_openai_client(
+    session: Session,
+    *,
+    strict: bool = True,
+    hold: bool = False,
+    on_verdict: Union[OnVerdict, None] = None,
+    **kwargs: Any,
+) -> openai.AsyncOpenAI:
+    """An ``openai.AsyncOpenAI`` client whose chat completions go through ``session``,
+    verified (the arguments of :func:`verified_openai_client`)."""
+    import openai
+
+    for taken in ("base_url", "http_client"):
+        if taken in kwargs:
+            raise TypeError(f"verified_async_openai_client() sets {taken} itself")
+    kwargs.setdefault("api_key", "ccverify-session")
+    kwargs.setdefault("max_retries", 0)
+    transport = AsyncVerifyingTransport(session, strict=strict, hold=hold, on_verdict=on_verdict)
+    return openai.AsyncOpenAI(
+        base_url=session.base_url.rstrip("/") + "/v1/private",
+        http_client=_httpx.AsyncClient(transport=transport),
         **kwargs,
     )

@@ -294,3 +294,44 @@ def test_a_crlf_relay_changes_nothing(sb: Sandbox) -> None:
     # Everything of the exchange verifies; only the (canned) attestation does not.
     failing = {c.id for c in reply.verdict.checks if c.status in ("fail", "skip")}
     assert failing == {"session.attestation"}, reply.verdict
+
+
+# --- openai.AsyncOpenAI through AsyncVerifyingTransport ------------------------------------------
+
+
+def test_async_client_plain_and_streamed(sb: Sandbox, session: ccverify.Session) -> None:
+    import asyncio
+
+    from ccverify.openai import verified_async_openai_client
+
+    async def main() -> None:
+        seen: list[ccverify.ChatResponse] = []
+        lenient = verified_async_openai_client(session, strict=False, on_verdict=seen.append)
+        completion = await lenient.chat.completions.create(
+            model=sb.model, messages=[{"role": "user", "content": "hi"}]
+        )
+        assert completion.choices[0].message.content == "Echo: hi"
+        stream = await lenient.chat.completions.create(
+            model=sb.model, messages=[{"role": "user", "content": "one two"}], stream=True
+        )
+        text = "".join([chunk.choices[0].delta.content or "" async for chunk in stream])
+        assert text == "Echo: one two"
+        assert [r.stream for r in seen] == [False, True] and not any(r.verified for r in seen)
+
+        strict = verified_async_openai_client(session)
+        with pytest.raises(ccverify.UnverifiedResponseError):
+            await strict.chat.completions.create(
+                model=sb.model, messages=[{"role": "user", "content": "hi"}]
+            )
+        streamed = await strict.chat.completions.create(
+            model=sb.model, messages=[{"role": "user", "content": "a b"}], stream=True
+        )
+        received: list[str] = []
+        with pytest.raises(ccverify.UnverifiedResponseError):
+            async for chunk in streamed:
+                received.append(chunk.choices[0].delta.content or "")
+        assert "".join(received) == "Echo: a b"
+        with pytest.raises(openai.NotFoundError):
+            await strict.models.list()
+
+    asyncio.run(main())
