@@ -28,4 +28,24 @@ if (native.ChatStream && !native.ChatStream.prototype[Symbol.asyncIterator]) {
   })
 }
 
-module.exports = native
+const CODES = new Set(Object.values(native.ErrorCode))
+
+/**
+ * The errors ccverify throws and rejects with: `Error`s whose `code` is one of the shared
+ * names (`ErrorCode`). The addon creates them natively, so `instanceof` is answered by their
+ * code, not their prototype: `err instanceof CcverifyError` holds exactly for those errors.
+ */
+class CcverifyError extends Error {
+  static [Symbol.hasInstance](value) {
+    return value instanceof Error && typeof value.code === 'string' && CODES.has(value.code)
+  }
+}
+
+/** A strict session's unverified reply (`code === 'unverified_response'`; `err.response`). */
+class UnverifiedError extends CcverifyError {
+  static [Symbol.hasInstance](value) {
+    return value instanceof Error && value.code === native.ErrorCode.UnverifiedResponse
+  }
+}
+
+module.exports = { ...native, CcverifyError, UnverifiedError }

@@ -456,3 +456,21 @@ test('breaking out of a stream, cancel() and an AbortSignal abort the request', 
   await rejectsCode(signalled.nextChunk(), 'cancelled')
   await waitAborted(before + 3)
 })
+
+test('CcverifyError and UnverifiedError classify the errors ccverify raises', async () => {
+  const { CcverifyError, UnverifiedError } = require('..')
+  const strict = await unverifiedSession({ strict: true })
+  const err = await rejectsCode(strict.chat(chatBody(sb, 'hi')), 'unverified_response')
+  assert.ok(err instanceof CcverifyError && err instanceof UnverifiedError && err instanceof Error)
+  let other
+  try {
+    Session.attest(sb.model_id, config({ retries: -1 }))
+  } catch (e) {
+    other = e
+  }
+  assert.equal(other?.code, 'invalid_argument')
+  assert.ok(other instanceof CcverifyError && !(other instanceof UnverifiedError))
+  assert.ok(!(new Error('x') instanceof CcverifyError))
+  assert.ok(!(Object.assign(new Error('x'), { code: 'ENOENT' }) instanceof CcverifyError))
+  assert.ok(!('x' instanceof CcverifyError))
+})

@@ -32,6 +32,8 @@ import {
   type TdxOptions,
   type TdxPolicy,
   type Verdict,
+  CcverifyError,
+  UnverifiedError as UnverifiedReplyError,
 } from '../ccverify.js'
 import {
   createVerifiedFetch,
@@ -252,6 +254,20 @@ async function client(): Promise<void> {
   const next: Buffer | null = await stream.nextChunk()
   void [ended, streamVerdict, next]
   stream.cancel()
+
+  // The error classes: instanceof narrows to the shared codes.
+  try {
+    await session.chat({ model: 'm', messages: [] })
+  } catch (err) {
+    if (err instanceof UnverifiedReplyError) {
+      const unverifiedCode: 'unverified_response' = err.code
+      const carried: ChatResponse | undefined = err.response
+      void [unverifiedCode, carried]
+    } else if (err instanceof CcverifyError) {
+      const anyCode: ErrorCode = err.code
+      void anyCode
+    }
+  }
 
   // The fetch wrapper.
   const seen: Array<[Verdict, VerdictInfo]> = []
