@@ -569,7 +569,13 @@ class Session:
         self,
         *_args: Union[type[BaseException], BaseException, TracebackType, None],
     ) -> bool: ...
-    def chat(self, body: _Body, *, cancel: Union[CancelToken, None] = None) -> ChatResponse:
+    def chat(
+        self,
+        body: _Body,
+        *,
+        cancel: Union[CancelToken, None] = None,
+        timeout: _Seconds = None,
+    ) -> ChatResponse:
         """Send one plain completion and verify the reply against the pinned key.
 
         A mapping body is sent as ``json.dumps(body, separators=(",", ":"))``; the exact bytes
@@ -585,6 +591,7 @@ class Session:
         hold: bool = False,
         on_chunk: Union[Callable[[bytes], object], None] = None,
         cancel: Union[CancelToken, None] = None,
+        timeout: _Seconds = None,
     ) -> ChatResponse:
         """Send one streamed completion; its verified events, re-serialised, go to on_chunk
         (GIL held) as they arrive, or with ``hold`` only after the whole stream verified;

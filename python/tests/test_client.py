@@ -577,3 +577,19 @@ def test_a_session_is_a_context_manager(sb: Sandbox) -> None:
         s.iter_stream(body(sb))
     assert s.verdict.facts["summary"] and s.bundle()  # still readable
     s.close()  # twice is fine
+
+
+def test_a_per_call_timeout_aborts_the_request(sb: Sandbox) -> None:
+    import time
+
+    slow = attest(sb, allow_unverified=True, headers={"x-sandbox-fault": "slow"})
+    before = sandbox_stat(sb, "streams_aborted")
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        slow.chat_stream(slow_body(sb), timeout=0.3)
+    assert time.monotonic() - started < 3
+    wait_aborted(sb, before + 1)
+    quick = attest(sb, allow_unverified=True)
+    assert b"Echo: hi" in quick.chat(body(sb, "hi"), timeout=30).body
+    with pytest.raises(ccverify.InvalidArgumentError):
+        quick.chat(body(sb), timeout=-1)

@@ -40,6 +40,24 @@ fn interruptible<T: Send>(
     cancel: &Cancel,
     work: impl FnOnce() -> T + Send,
 ) -> PyResult<T> {
+    interruptible_until(py, cancel, None, work)
+}
+
+/// The deadline of a `timeout=` argument in seconds (`None`: no deadline).
+fn deadline(timeout: Option<&Bound<'_, PyAny>>) -> PyResult<Option<std::time::Instant>> {
+    timeout
+        .map(|t| seconds(t, "timeout", false).map(|d| std::time::Instant::now() + d))
+        .transpose()
+}
+
+/// [`interruptible`] with a deadline: when it passes, `cancel` is cancelled (the request is
+/// aborted) and `TimeoutError` is raised.
+fn interruptible_until<T: Send>(
+    py: Python<'_>,
+    cancel: &Cancel,
+    deadline: Option<std::time::Instant>,
+    work: impl FnOnce() -> T + Send,
+) -> PyResult<T> {
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
         // Behind a mutex only so that a reference may cross into the GIL-free closure.
@@ -57,6 +75,13 @@ fn interruptible<T: Send>(
                         // The work stops promptly now; its outcome is superseded by the signal.
                         let _ = py.detach(|| lock(&rx).recv());
                         return Err(signal);
+                    }
+                    if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                        cancel.cancel();
+                        let _ = py.detach(|| lock(&rx).recv());
+                        return Err(pyo3::exceptions::PyTimeoutError::new_err(
+                            "ccverify: the call's timeout passed; the request was aborted",
+                        ));
                     }
                 }
                 Err(RecvTimeoutError::Disconnected) => {
@@ -712,21 +737,27 @@ impl Session {
     ///     NetworkError: the gateway cannot be reached or answers with an error status (error
     ///         replies are never signed), after the retries.
     ///     KeyboardInterrupt: Ctrl-C; the request in flight is aborted.
+    ///     TimeoutError: the call took longer than timeout= seconds (the whole call, not one
+    ///         read); the request in flight is aborted.
     ///     LimitExceededError: the reply is larger than 32 MiB.
     ///     TypeError: body has the wrong type.
-    #[pyo3(signature = (body, *, cancel = None))]
+    #[pyo3(signature = (body, *, cancel = None, timeout = None))]
     fn chat(
         &self,
         py: Python<'_>,
         body: &Bound<'_, PyAny>,
         cancel: Option<&CancelToken>,
+        timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ChatResponse> {
         let request = body_arg(body, false)?.unbind();
         let session = self.live(py)?;
         let bytes = request.as_bytes(py);
         let cancel = token_of(cancel);
-        let reply = interruptible(py, &cancel, || session.chat_cancellable(bytes, &cancel))?
-            .map_err(|e| chat_err(py, e, &request))?;
+        let deadline = deadline(timeout)?;
+        let reply = interruptible_until(py, &cancel, deadline, || {
+            session.chat_cancellable(bytes, &cancel)
+        })?
+        .map_err(|e| chat_err(py, e, &request))?;
         Ok(ChatResponse::new(py, reply, request))
     }
 
@@ -751,7 +782,11 @@ impl Session {
     ///
     /// Raises:
     ///     As chat(); NetworkError also when the connection is lost mid-stream.
-    #[pyo3(signature = (body, *, hold = false, on_chunk = None, cancel = None))]
+    #[pyo3(signature = (body, *, hold = false, on_chunk = None, cancel = None, timeout = None))]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the Python keyword arguments of the documented signature"
+    )]
     fn chat_stream(
         &self,
         py: Python<'_>,
@@ -759,7 +794,9 @@ impl Session {
         hold: bool,
         on_chunk: Option<&Bound<'_, PyAny>>,
         cancel: Option<&CancelToken>,
+        timeout: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<ChatResponse> {
+        let deadline = deadline(timeout)?;
         let request = body_arg(body, true)?;
         let callback: Option<Py<PyAny>> = match on_chunk {
             Some(c) if !c.is_callable() => {
@@ -775,12 +812,14 @@ impl Session {
             let session = self.live(py)?;
             let bytes = request.as_bytes();
             let token = cancel.clone();
-            interruptible(py, &cancel, move || session.stream(bytes, hold, token))?
+            interruptible_until(py, &cancel, deadline, move || {
+                session.stream(bytes, hold, token)
+            })?
         }
         .map_err(|e| chat_err(py, e, &request.clone().unbind()))?;
         let request = request.unbind();
         loop {
-            let next = interruptible(py, &cancel, || stream.next_chunk())?;
+            let next = interruptible_until(py, &cancel, deadline, || stream.next_chunk())?;
             match next.map_err(|e| chat_err(py, e, &request))? {
                 Some(chunk) => {
                     if let Some(callback) = &callback {
