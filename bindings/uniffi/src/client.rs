@@ -32,14 +32,14 @@ pub struct ClientConfig {
     /// Per-request timeout in milliseconds, connection to last byte (streams: per read).
     /// Unset: 120 000.
     #[uniffi(default = None)]
-    pub timeout_ms: Option<u64>,
+    pub timeout_ms: Option<i64>,
     /// Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
     #[uniffi(default = None)]
-    pub retries: Option<u32>,
+    pub retries: Option<i32>,
     /// The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
     /// is honoured). Unset: 500.
     #[uniffi(default = None)]
-    pub backoff_ms: Option<u64>,
+    pub backoff_ms: Option<i64>,
     /// The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
     /// `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
     #[uniffi(default = None)]
@@ -92,6 +92,22 @@ impl ClientConfig {
     /// HTTP cannot carry (refused here rather than retried as a network failure).
     fn into_core(self) -> Result<core::ClientConfig, CcverifyError> {
         let defaults = core::ClientConfig::from_env();
+        // Signed in Kotlin and Swift (no unsigned types on their surface): negatives refused.
+        let non_negative = |value: Option<i64>, name: &str| -> Result<Option<u64>, CcverifyError> {
+            value
+                .map(|v| {
+                    u64::try_from(v).map_err(|_| {
+                        CcverifyError::from(ccverify::Error::InvalidArgument(format!(
+                            "client config: {name} must not be negative, not {v}"
+                        )))
+                    })
+                })
+                .transpose()
+        };
+        let timeout_ms = non_negative(self.timeout_ms, "timeoutMs")?;
+        let backoff_ms = non_negative(self.backoff_ms, "backoffMs")?;
+        let retries = non_negative(self.retries.map(i64::from), "retries")?
+            .map(|r| u32::try_from(r).unwrap_or(u32::MAX));
         let config = core::ClientConfig {
             base_url: self.base_url.unwrap_or(defaults.base_url),
             api_key: match self.api_key {
@@ -99,13 +115,9 @@ impl ClientConfig {
                 Some(key) if key.is_empty() => None,
                 Some(key) => Some(key),
             },
-            timeout: self
-                .timeout_ms
-                .map_or(defaults.timeout, Duration::from_millis),
-            retries: self.retries.unwrap_or(defaults.retries),
-            backoff: self
-                .backoff_ms
-                .map_or(defaults.backoff, Duration::from_millis),
+            timeout: timeout_ms.map_or(defaults.timeout, Duration::from_millis),
+            retries: retries.unwrap_or(defaults.retries),
+            backoff: backoff_ms.map_or(defaults.backoff, Duration::from_millis),
             policy: match self.policy {
                 Some(text) => Policy::parse(&text)?,
                 None => defaults.policy,
@@ -151,7 +163,7 @@ impl From<core::Model> for Model {
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct ChatResponse {
     /// The HTTP status (2xx; other statuses are `Network` errors).
-    pub status: u16,
+    pub status: i32,
     /// The body to hand on: for a plain reply the exact body received; for a stream its
     /// verified events re-serialised (`data: <payload>` events, then `data: [DONE]` only if it
     /// verified), never the relayed bytes.
@@ -182,7 +194,7 @@ impl From<core::ChatResponse> for ChatResponse {
                 .or_insert(value);
         }
         ChatResponse {
-            status: r.status,
+            status: i32::from(r.status),
             body: r.body,
             headers,
             verdict: r.verdict.into(),

@@ -22,7 +22,7 @@ pub struct GpuOptions {
     /// How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
     /// silently drops GPUs whose evidence it could not collect).
     #[uniffi(default = None)]
-    pub expected_count: Option<u32>,
+    pub expected_count: Option<i32>,
     /// The architecture the evidence must show (`HOPPER`, the only one supported).
     #[uniffi(default = "HOPPER")]
     pub expected_arch: String,
@@ -43,22 +43,35 @@ pub struct GpuOptions {
     pub allow_hold_for_rims: bool,
 }
 
-impl From<GpuOptions> for ccverify::gpu::GpuOptions {
-    fn from(o: GpuOptions) -> Self {
-        ccverify::gpu::GpuOptions {
+impl TryFrom<GpuOptions> for ccverify::gpu::GpuOptions {
+    type Error = CcverifyError;
+
+    /// Signed in Kotlin and Swift (no unsigned types on their surface): a negative count is
+    /// `InvalidArgument`.
+    fn try_from(o: GpuOptions) -> Result<Self, CcverifyError> {
+        let expected_count = o
+            .expected_count
+            .map(|n| {
+                usize::try_from(n).map_err(|_| {
+                    CcverifyError::from(ccverify::Error::InvalidArgument(format!(
+                        "expectedCount must not be negative, not {n}"
+                    )))
+                })
+            })
+            .transpose()?;
+        Ok(ccverify::gpu::GpuOptions {
             rim_dir: o.rim_dir,
             ocsp_dir: o.ocsp_dir,
             at: o.at_unix_seconds.map(ccverify::time::Time::from_unix),
             policy: ccverify::gpu::GpuPolicy {
                 expected_arch: o.expected_arch,
-                // u32 → usize is lossless on every target UniFFI supports (32- and 64-bit).
-                expected_count: o.expected_count.map(|n| n as usize),
+                expected_count,
                 require_revocation: o.require_revocation,
                 allow_hold_for_rims: o.allow_hold_for_rims,
                 allow_expired_rims: o.allow_expired_rims,
                 require_rims: o.require_rims,
             },
-        }
+        })
     }
 }
 
@@ -76,7 +89,8 @@ pub fn verify_gpu(
     nonce: String,
     options: GpuOptions,
 ) -> Result<Verdict, CcverifyError> {
-    Ok(ccverify::gpu::verify_gpu(&gpu_json, &nonce, &options.into())?.into())
+    let options = ccverify::gpu::GpuOptions::try_from(options)?;
+    Ok(ccverify::gpu::verify_gpu(&gpu_json, &nonce, &options)?.into())
 }
 
 /// `verifyGpu` with the options as JSON text in the shared document form (snake_case keys, as
@@ -114,7 +128,7 @@ mod tests {
     #[test]
     fn record_defaults_are_the_core_defaults() {
         assert_eq!(
-            ccverify::gpu::GpuOptions::from(foreign_default()),
+            ccverify::gpu::GpuOptions::try_from(foreign_default()).unwrap(),
             ccverify::gpu::GpuOptions::default()
         );
     }

@@ -58,10 +58,10 @@ pub struct TdxOptions {
     /// Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
     /// seconds before the verification time. Unset: only Intel's own validity windows.
     #[uniffi(default = None)]
-    pub max_collateral_age_secs: Option<u64>,
+    pub max_collateral_age_secs: Option<i64>,
     /// The minimum TCB evaluation data number (Intel's TCB-recovery counter).
     #[uniffi(default = None)]
-    pub min_tcb_eval_data_number: Option<u32>,
+    pub min_tcb_eval_data_number: Option<i32>,
 }
 
 impl TdxOptions {
@@ -181,8 +181,8 @@ mod tests {
             rtmr3: vec![m(6)],
             mrseam: vec![m(7)],
             xfam: vec!["E702060000000000".into()],
-            max_collateral_age_secs: Some(u64::MAX),
-            min_tcb_eval_data_number: Some(u32::MAX),
+            max_collateral_age_secs: Some(i64::MAX),
+            min_tcb_eval_data_number: Some(i32::MAX),
             ..foreign_default()
         };
         let core = options.into_core().unwrap();
@@ -202,8 +202,8 @@ mod tests {
             [[[3; 48]], [[4; 48]], [[5; 48]], [[6; 48]], [[7; 48]]].map(Vec::from)
         );
         assert_eq!(p.xfam, [[0xe7, 0x02, 0x06, 0, 0, 0, 0, 0]]);
-        assert_eq!(p.max_collateral_age_secs, Some(u64::MAX));
-        assert_eq!(p.min_tcb_eval_data_number, Some(u32::MAX));
+        assert_eq!(p.max_collateral_age_secs, Some(i64::MAX as u64));
+        assert_eq!(p.min_tcb_eval_data_number, Some(i32::MAX as u32));
     }
 
     #[test]

@@ -471,47 +471,15 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
         return try lift(readInt(&buf))
     }
 
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -1205,7 +1173,7 @@ public struct ChatResponse: Equatable, Hashable {
     /**
      * The HTTP status (2xx; other statuses are `Network` errors).
      */
-    public var status: UInt16
+    public var status: Int32
     /**
      * The body to hand on: for a plain reply the exact body received; for a stream its
      * verified events re-serialised (`data: <payload>` events, then `data: [DONE]` only if it
@@ -1239,7 +1207,7 @@ public struct ChatResponse: Equatable, Hashable {
     public init(
         /**
          * The HTTP status (2xx; other statuses are `Network` errors).
-         */status: UInt16, 
+         */status: Int32, 
         /**
          * The body to hand on: for a plain reply the exact body received; for a stream its
          * verified events re-serialised (`data: <payload>` events, then `data: [DONE]` only if it
@@ -1286,7 +1254,7 @@ public struct FfiConverterTypeChatResponse: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ChatResponse {
         return
             try ChatResponse(
-                status: FfiConverterUInt16.read(from: &buf), 
+                status: FfiConverterInt32.read(from: &buf), 
                 body: FfiConverterData.read(from: &buf), 
                 headers: FfiConverterDictionaryStringString.read(from: &buf), 
                 verdict: FfiConverterTypeVerdict.read(from: &buf), 
@@ -1297,7 +1265,7 @@ public struct FfiConverterTypeChatResponse: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ChatResponse, into buf: inout [UInt8]) {
-        FfiConverterUInt16.write(value.status, into: &buf)
+        FfiConverterInt32.write(value.status, into: &buf)
         FfiConverterData.write(value.body, into: &buf)
         FfiConverterDictionaryStringString.write(value.headers, into: &buf)
         FfiConverterTypeVerdict.write(value.verdict, into: &buf)
@@ -1432,16 +1400,16 @@ public struct ClientConfig: Equatable, Hashable {
      * Per-request timeout in milliseconds, connection to last byte (streams: per read).
      * Unset: 120 000.
      */
-    public var timeoutMs: UInt64?
+    public var timeoutMs: Int64?
     /**
      * Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
      */
-    public var retries: UInt32?
+    public var retries: Int32?
     /**
      * The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
      * is honoured). Unset: 500.
      */
-    public var backoffMs: UInt64?
+    public var backoffMs: Int64?
     /**
      * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
      * `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
@@ -1500,14 +1468,14 @@ public struct ClientConfig: Equatable, Hashable {
         /**
          * Per-request timeout in milliseconds, connection to last byte (streams: per read).
          * Unset: 120 000.
-         */timeoutMs: UInt64? = nil, 
+         */timeoutMs: Int64? = nil, 
         /**
          * Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
-         */retries: UInt32? = nil, 
+         */retries: Int32? = nil, 
         /**
          * The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
          * is honoured). Unset: 500.
-         */backoffMs: UInt64? = nil, 
+         */backoffMs: Int64? = nil, 
         /**
          * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
          * `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
@@ -1577,9 +1545,9 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
             try ClientConfig(
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 apiKey: FfiConverterOptionString.read(from: &buf), 
-                timeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                retries: FfiConverterOptionUInt32.read(from: &buf), 
-                backoffMs: FfiConverterOptionUInt64.read(from: &buf), 
+                timeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                retries: FfiConverterOptionInt32.read(from: &buf), 
+                backoffMs: FfiConverterOptionInt64.read(from: &buf), 
                 policy: FfiConverterOptionString.read(from: &buf), 
                 allowUnverified: FfiConverterBool.read(from: &buf), 
                 strict: FfiConverterOptionBool.read(from: &buf), 
@@ -1596,9 +1564,9 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
     public static func write(_ value: ClientConfig, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionString.write(value.apiKey, into: &buf)
-        FfiConverterOptionUInt64.write(value.timeoutMs, into: &buf)
-        FfiConverterOptionUInt32.write(value.retries, into: &buf)
-        FfiConverterOptionUInt64.write(value.backoffMs, into: &buf)
+        FfiConverterOptionInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionInt32.write(value.retries, into: &buf)
+        FfiConverterOptionInt64.write(value.backoffMs, into: &buf)
         FfiConverterOptionString.write(value.policy, into: &buf)
         FfiConverterBool.write(value.allowUnverified, into: &buf)
         FfiConverterOptionBool.write(value.strict, into: &buf)
@@ -1651,7 +1619,7 @@ public struct GpuOptions: Equatable, Hashable {
      * How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
      * silently drops GPUs whose evidence it could not collect).
      */
-    public var expectedCount: UInt32?
+    public var expectedCount: Int32?
     /**
      * The architecture the evidence must show (`HOPPER`, the only one supported).
      */
@@ -1692,7 +1660,7 @@ public struct GpuOptions: Equatable, Hashable {
         /**
          * How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
          * silently drops GPUs whose evidence it could not collect).
-         */expectedCount: UInt32? = nil, 
+         */expectedCount: Int32? = nil, 
         /**
          * The architecture the evidence must show (`HOPPER`, the only one supported).
          */expectedArch: String = "HOPPER", 
@@ -1741,7 +1709,7 @@ public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
                 rimDir: FfiConverterOptionString.read(from: &buf), 
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
-                expectedCount: FfiConverterOptionUInt32.read(from: &buf), 
+                expectedCount: FfiConverterOptionInt32.read(from: &buf), 
                 expectedArch: FfiConverterString.read(from: &buf), 
                 requireRevocation: FfiConverterBool.read(from: &buf), 
                 requireRims: FfiConverterBool.read(from: &buf), 
@@ -1754,7 +1722,7 @@ public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.rimDir, into: &buf)
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
-        FfiConverterOptionUInt32.write(value.expectedCount, into: &buf)
+        FfiConverterOptionInt32.write(value.expectedCount, into: &buf)
         FfiConverterString.write(value.expectedArch, into: &buf)
         FfiConverterBool.write(value.requireRevocation, into: &buf)
         FfiConverterBool.write(value.requireRims, into: &buf)
@@ -2046,11 +2014,11 @@ public struct TdxOptions: Equatable, Hashable {
      * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
      * seconds before the verification time. Unset: only Intel's own validity windows.
      */
-    public var maxCollateralAgeSecs: UInt64?
+    public var maxCollateralAgeSecs: Int64?
     /**
      * The minimum TCB evaluation data number (Intel's TCB-recovery counter).
      */
-    public var minTcbEvalDataNumber: UInt32?
+    public var minTcbEvalDataNumber: Int32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2103,10 +2071,10 @@ public struct TdxOptions: Equatable, Hashable {
         /**
          * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
          * seconds before the verification time. Unset: only Intel's own validity windows.
-         */maxCollateralAgeSecs: UInt64? = nil, 
+         */maxCollateralAgeSecs: Int64? = nil, 
         /**
          * The minimum TCB evaluation data number (Intel's TCB-recovery counter).
-         */minTcbEvalDataNumber: UInt32? = nil) {
+         */minTcbEvalDataNumber: Int32? = nil) {
         self.nonce = nonce
         self.reportData = reportData
         self.atUnixSeconds = atUnixSeconds
@@ -2155,8 +2123,8 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
                 rtmr3: FfiConverterSequenceString.read(from: &buf), 
                 mrseam: FfiConverterSequenceString.read(from: &buf), 
                 xfam: FfiConverterSequenceString.read(from: &buf), 
-                maxCollateralAgeSecs: FfiConverterOptionUInt64.read(from: &buf), 
-                minTcbEvalDataNumber: FfiConverterOptionUInt32.read(from: &buf)
+                maxCollateralAgeSecs: FfiConverterOptionInt64.read(from: &buf), 
+                minTcbEvalDataNumber: FfiConverterOptionInt32.read(from: &buf)
         )
     }
 
@@ -2175,8 +2143,8 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.rtmr3, into: &buf)
         FfiConverterSequenceString.write(value.mrseam, into: &buf)
         FfiConverterSequenceString.write(value.xfam, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxCollateralAgeSecs, into: &buf)
-        FfiConverterOptionUInt32.write(value.minTcbEvalDataNumber, into: &buf)
+        FfiConverterOptionInt64.write(value.maxCollateralAgeSecs, into: &buf)
+        FfiConverterOptionInt32.write(value.minTcbEvalDataNumber, into: &buf)
     }
 }
 
@@ -2811,8 +2779,8 @@ public func FfiConverterCallbackInterfaceChunkListener_lower(_ v: ChunkListener)
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
+fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
+    typealias SwiftType = Int32?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -2820,37 +2788,13 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
+        FfiConverterInt32.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
+        case 1: return try FfiConverterInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

@@ -68,7 +68,7 @@ final class CCVerifyTests: XCTestCase {
             }
             for (key, value) in case_["policy"] as! [String: Any] {
                 switch key {
-                case "expected_count": options.expectedCount = UInt32(value as! Int)
+                case "expected_count": options.expectedCount = Int32(value as! Int)
                 case "expected_arch": options.expectedArch = value as! String
                 case "require_revocation": options.requireRevocation = value as! Bool
                 case "require_rims": options.requireRims = value as! Bool
@@ -132,8 +132,8 @@ final class CCVerifyTests: XCTestCase {
                 case "rtmr3": options.rtmr3 = value as! [String]
                 case "mrseam": options.mrseam = value as! [String]
                 case "xfam": options.xfam = value as! [String]
-                case "max_collateral_age_secs": options.maxCollateralAgeSecs = UInt64(value as! Int)
-                case "min_tcb_eval_data_number": options.minTcbEvalDataNumber = UInt32(value as! Int)
+                case "max_collateral_age_secs": options.maxCollateralAgeSecs = Int64(value as! Int)
+                case "min_tcb_eval_data_number": options.minTcbEvalDataNumber = Int32(value as! Int)
                 default: XCTFail("\(name): unknown policy key \(key)")
                 }
             }

@@ -81,8 +81,8 @@ class ClientTest {
         baseUrl = sb.baseUrl,
         apiKey = "",  // never $IO_API_KEY
         policy = "offline",
-        retries = 0u,
-        backoffMs = 1uL,
+        retries = 0,
+        backoffMs = 1L,
     )
 
     private fun body(content: String = "hello", stream: Boolean = false): ByteArray =
@@ -151,7 +151,7 @@ class ClientTest {
     fun allowedUnverifiedUseMarksRepliesUnverified() = runBlocking<Unit> {
         val request = body("café hello")
         val response = unverified.chat(request)
-        assertEquals(200, response.status.toInt())
+        assertEquals(200, response.status)
         assertFalse(response.verified)
         assertFalse(response.attested)
         assertFalse(response.stream)
@@ -207,7 +207,7 @@ class ClientTest {
         }
         assertEquals("enough", stopped.reason)
         // The session is still usable.
-        assertEquals(200, unverified.chat(body()).status.toInt())
+        assertEquals(200, unverified.chat(body()).status)
     }
 
     @Test
@@ -256,15 +256,18 @@ class ClientTest {
     @Test
     fun transientFailuresAreRetried() = runBlocking<Unit> {
         val flaky = start("--transient-failures", "2")
-        val session = attest(flaky.modelId, config(flaky).copy(allowUnverified = true, retries = 3u, backoffMs = 1uL))
+        val session = attest(flaky.modelId, config(flaky).copy(allowUnverified = true, retries = 3, backoffMs = 1L))
         val response = session.chat(body())
-        assertEquals(200, response.status.toInt())
+        assertEquals(200, response.status)
         assertTrue("Echo: " in response.body.decodeToString())
     }
 
     @Test
     fun unreachableGatewaysAndBadConfigsThrow() = runBlocking<Unit> {
-        val closed = config().copy(baseUrl = "http://127.0.0.1:1", timeoutMs = 5_000uL)
+        assertThrows<CcverifyException.InvalidArgument> {
+            runBlocking { attest(sandbox.modelId, config().copy(retries = -1)) }
+        }
+        val closed = config().copy(baseUrl = "http://127.0.0.1:1", timeoutMs = 5_000L)
         val e = assertThrows<CcverifyException.Network> { runBlocking { attest(sandbox.modelId, closed) } }
         assertEquals("network", e.code)
         assertThrows<CcverifyException.Network> { runBlocking { listModels(closed) } }

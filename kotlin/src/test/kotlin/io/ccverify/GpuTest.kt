@@ -40,7 +40,7 @@ class GpuTest {
         val policy = case.getJSONObject("policy")
         for (key in policy.keySet()) {
             options = when (key) {
-                "expected_count" -> options.copy(expectedCount = policy.getInt(key).toUInt())
+                "expected_count" -> options.copy(expectedCount = policy.getInt(key))
                 "expected_arch" -> options.copy(expectedArch = policy.getString(key))
                 "require_revocation" -> options.copy(requireRevocation = policy.getBoolean(key))
                 "require_rims" -> options.copy(requireRims = policy.getBoolean(key))
@@ -136,12 +136,14 @@ class GpuTest {
     @Test
     fun everyPolicyFieldReachesTheCore() {
         fun run(options: GpuOptions) = verifyGpu(sampleGpu, sampleNonce, options.copy(atUnixSeconds = at2024))
-        assertEquals(CheckStatus.PASS, run(GpuOptions(expectedCount = 1u)).check("gpu.count", null).status)
-        assertEquals(CheckStatus.FAIL, run(GpuOptions(expectedCount = 2u)).check("gpu.count", null).status)
+        assertEquals(CheckStatus.PASS, run(GpuOptions(expectedCount = 1)).check("gpu.count", null).status)
+        assertEquals(CheckStatus.FAIL, run(GpuOptions(expectedCount = 2)).check("gpu.count", null).status)
         assertEquals(CheckStatus.FAIL, run(GpuOptions(expectedArch = "BLACKWELL")).check("gpu.arch", null).status)
         assertEquals(CheckStatus.WARN, run(GpuOptions(requireRevocation = false)).check("gpu.ocsp", "gpu0").status)
         assertEquals(CheckStatus.WARN, run(GpuOptions(requireRims = false)).check("gpu.driver_rim", "gpu0").status)
-        assertTrue(run(GpuOptions(expectedCount = 1u, requireRevocation = false, requireRims = false)).verified)
+        assertTrue(run(GpuOptions(expectedCount = 1, requireRevocation = false, requireRims = false)).verified)
+        // Signed on Kotlin's surface: a negative count is refused, not wrapped around.
+        assertThrows<CcverifyException.InvalidArgument> { run(GpuOptions(expectedCount = -1)) }
         // Accepted (the NVIDIA sample has no RIM chain they would change).
         assertEquals(run(GpuOptions()), run(GpuOptions(allowExpiredRims = true, allowHoldForRims = true)))
         val rims = File(gpuDir, "rimdirs/mismatched").path

@@ -60,8 +60,8 @@ class TdxTest {
                 "rtmr3" -> options.copy(rtmr3 = strings(policy, key))
                 "mrseam" -> options.copy(mrseam = strings(policy, key))
                 "xfam" -> options.copy(xfam = strings(policy, key))
-                "max_collateral_age_secs" -> options.copy(maxCollateralAgeSecs = policy.getLong(key).toULong())
-                "min_tcb_eval_data_number" -> options.copy(minTcbEvalDataNumber = policy.getInt(key).toUInt())
+                "max_collateral_age_secs" -> options.copy(maxCollateralAgeSecs = policy.getLong(key))
+                "min_tcb_eval_data_number" -> options.copy(minTcbEvalDataNumber = policy.getInt(key))
                 else -> fail("unknown policy key $key")
             }
         }
@@ -210,10 +210,10 @@ class TdxTest {
         assertEquals(CheckStatus.FAIL, run(TdxOptions(acceptedTcbStatuses = listOf())).status("tdx.tcb_status"))
         // The sample platform is affected by no advisory.
         assertEquals(CheckStatus.PASS, run(TdxOptions(rejectedAdvisories = listOf("INTEL-SA-00837"))).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.PASS, run(TdxOptions(minTcbEvalDataNumber = 17u)).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(minTcbEvalDataNumber = 18u)).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(maxCollateralAgeSecs = 3600uL)).status("tdx.collateral"))
-        assertEquals(CheckStatus.PASS, run(TdxOptions(maxCollateralAgeSecs = ULong.MAX_VALUE)).status("tdx.collateral"))
+        assertEquals(CheckStatus.PASS, run(TdxOptions(minTcbEvalDataNumber = 17)).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(minTcbEvalDataNumber = 18)).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxOptions(maxCollateralAgeSecs = 3600L)).status("tdx.collateral"))
+        assertEquals(CheckStatus.PASS, run(TdxOptions(maxCollateralAgeSecs = Long.MAX_VALUE)).status("tdx.collateral"))
         // The sample is not a debug TD: allowing debug changes nothing.
         assertEquals(run(), run(TdxOptions(allowDebug = true)))
     }
