@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strings"
 	"time"
 	"unsafe"
@@ -135,6 +136,27 @@ func cAddress(expected string) *C.char {
 
 // VerifyResponse verifies a plain response; expected "" means no pinned address.
 func VerifyResponse(request, response []byte, headers map[string]string, expected string) (*Verdict, error) {
+	pairs := make([][2]string, 0, len(headers))
+	for k, v := range headers {
+		pairs = append(pairs, [2]string{k, v})
+	}
+	return verifyResponsePairs(request, response, pairs, expected)
+}
+
+// VerifyResponseHeader is VerifyResponse for the headers as net/http gives them (resp.Header):
+// every value of every field is passed on, so a repeated signing field is seen by the
+// verifier, never silently reduced to its first value.
+func VerifyResponseHeader(request, response []byte, header http.Header, expected string) (*Verdict, error) {
+	var pairs [][2]string
+	for name, values := range header {
+		for _, v := range values {
+			pairs = append(pairs, [2]string{name, v})
+		}
+	}
+	return verifyResponsePairs(request, response, pairs, expected)
+}
+
+func verifyResponsePairs(request, response []byte, headers [][2]string, expected string) (*Verdict, error) {
 	req, reqLen := cBytes(request)
 	defer C.free(unsafe.Pointer(req))
 	resp, respLen := cBytes(response)
@@ -144,12 +166,10 @@ func VerifyResponse(request, response []byte, headers map[string]string, expecte
 	values := (*[1 << 16]*C.char)(C.malloc(C.size_t(n+1) * C.size_t(unsafe.Sizeof((*C.char)(nil)))))
 	defer C.free(unsafe.Pointer(names))
 	defer C.free(unsafe.Pointer(values))
-	i := 0
-	for k, v := range headers {
-		names[i], values[i] = C.CString(k), C.CString(v)
+	for i, h := range headers {
+		names[i], values[i] = C.CString(h[0]), C.CString(h[1])
 		defer C.free(unsafe.Pointer(names[i]))
 		defer C.free(unsafe.Pointer(values[i]))
-		i++
 	}
 	addr := cAddress(expected)
 	defer C.free(unsafe.Pointer(addr))

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"slices"
@@ -65,6 +66,15 @@ func TestExchangeVectors(t *testing.T) {
 			var got *Verdict
 			if v.Kind == "response" {
 				got, err = VerifyResponse(req, mustB64(t, v.ResponseB64), v.Headers, expected)
+				// The same through net/http's header type.
+				header := http.Header{}
+				for k, val := range v.Headers {
+					header.Add(k, val)
+				}
+				if viaHeader, err2 := VerifyResponseHeader(req, mustB64(t, v.ResponseB64), header, expected); err == nil &&
+					(err2 != nil || viaHeader.JSON != got.JSON) {
+					t.Errorf("VerifyResponseHeader differs: %v", err2)
+				}
 			} else {
 				stream := mustB64(t, v.StreamB64)
 				got, err = VerifyStream(req, stream, expected)
@@ -899,5 +909,35 @@ func TestOptionsVectors(t *testing.T) {
 				t.Fatalf("want error %s, got %v", *c.Error, err)
 			}
 		})
+	}
+}
+
+func TestVerifyResponseHeaderSeesRepeatedFields(t *testing.T) {
+	dir := filepath.Join("..", "..", "examples", "exchanges", "01-n1_plain")
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	var headers map[string]string
+	if err := json.Unmarshal(read("headers.json"), &headers); err != nil {
+		t.Fatal(err)
+	}
+	expected := strings.TrimSpace(string(read("expected_address.txt")))
+	header := http.Header{}
+	for k, v := range headers {
+		header.Add(k, v)
+	}
+	v, err := VerifyResponseHeader(read("request.json"), read("response.json"), header, expected)
+	if err != nil || !v.Verified {
+		t.Fatalf("the genuine exchange: %v %s", err, v.JSON)
+	}
+	// A relay's second, different signature value: the map form would keep only one of them.
+	header.Add("Signature", "0x"+strings.Repeat("ab", 65))
+	v, err = VerifyResponseHeader(read("request.json"), read("response.json"), header, expected)
+	if err != nil || v.Verified || !strings.Contains(v.JSON, "appears twice") {
+		t.Fatalf("a repeated signature must not verify: %v %s", err, v.JSON)
 	}
 }
