@@ -96,6 +96,62 @@ def _unverified(reply: ChatResponse) -> UnverifiedResponseError:
     return error
 
 
+class _Held:
+    """Holds back the chunk ending in ``data: [DONE]`` until the verdict was judged (the SDK
+    stops reading at ``[DONE]``, so it could otherwise skip the judgement)."""
+
+    def __init__(self) -> None:
+        self._held = b""
+
+    def push(self, chunk: bytes) -> list[bytes]:
+        """The chunks to hand on now that ``chunk`` arrived."""
+        out = [self._held] if self._held else []
+        self._held = b""
+        if chunk.endswith(_DONE):
+            self._held = chunk
+        elif chunk:
+            out.append(chunk)
+        return out
+
+    def release(self) -> list[bytes]:
+        """What was held, once the verdict was judged."""
+        return [self._held] if self._held else []
+
+
+def _plain_response(reply: ChatResponse, request: _httpx.Request) -> _httpx.Response:
+    """A verified plain reply as the httpx response the SDK reads."""
+    return _httpx.Response(
+        reply.status,
+        headers=[(k, v) for k, v in reply.headers if k not in _HOP_HEADERS],
+        content=reply.body,
+        request=request,
+        extensions={"ccverify_response": reply, "ccverify_verdict": reply.verdict},
+    )
+
+
+def _stream_response(
+    chunks: ChatStream,
+    body: Union[_httpx.SyncByteStream, _httpx.AsyncByteStream],
+    request: _httpx.Request,
+) -> _httpx.Response:
+    """A stream's verified events as the httpx response the SDK reads."""
+    return _httpx.Response(
+        200,
+        headers=[("content-type", "text/event-stream")],
+        stream=body,
+        request=request,
+        extensions={"ccverify_stream": chunks},
+    )
+
+
+def _client_arguments(kwargs: dict[str, Any], name: str) -> dict[str, Any]:
+    """The SDK client's keyword arguments: ``base_url`` and ``http_client`` are set here."""
+    for taken in ("base_url", "http_client"):
+        if taken in kwargs:
+            raise TypeError(f"{name}() sets {taken} itself")
+    kwargs.setdefault("api_key", "ccverify-session")
+    kwargs.setdefault("max_retries", 0)
+    return kwargs
 
 
 class _VerifiedStream(_httpx.SyncByteStream):
@@ -122,21 +178,14 @@ class _VerifiedStream(_httpx.SyncByteStream):
             self._unverified = e.response
 
     def __iter__(self) -> Iterator[bytes]:
-        held = b""
+        held = _Held()
         for chunk in self._arrivals():
-            if held:
-                yield held
-                held = b""
-            if chunk.endswith(_DONE):
-                held = chunk
-            elif chunk:
-                yield chunk
+            yield from held.push(chunk)
         reply = self._chunks.response or self._unverified
         if reply is None:  # pragma: no cover - the iteration ends with a response or raises
             raise RuntimeError("ccverify: the stream ended without a response")
         self._judge(reply)
-        if held:
-            yield held
+        yield from held.release()
 
     def close(self) -> None:
         self._chunks.close()
@@ -200,25 +249,12 @@ class VerifyingTransport(_httpx.BaseTransport):
                 # A strict session raised: the wrapper's own ``strict`` decides, after on_verdict.
                 reply = e.response
             self.judge(reply)
-            headers = [(k, v) for k, v in reply.headers if k not in _HOP_HEADERS]
-            return _httpx.Response(
-                reply.status,
-                headers=headers,
-                content=reply.body,
-                request=request,
-                extensions={"ccverify_response": reply, "ccverify_verdict": reply.verdict},
-            )
+            return _plain_response(reply, request)
         chunks = self.session.iter_stream(body, hold=self.hold)
         # The first chunk (or the end) before answering, so that a refused or unreachable
         # gateway raises from create() rather than from the first read.
         first = next(chunks, None)
-        return _httpx.Response(
-            200,
-            headers=[("content-type", "text/event-stream")],
-            stream=_VerifiedStream(chunks, first, self.judge),
-            request=request,
-            extensions={"ccverify_stream": chunks},
-        )
+        return _stream_response(chunks, _VerifiedStream(chunks, first, self.judge), request)
 
 
 def verified_openai_client(
@@ -249,11 +285,7 @@ def verified_openai_client(
     """
     import openai
 
-    for taken in ("base_url", "http_client"):
-        if taken in kwargs:
-            raise TypeError(f"verified_openai_client() sets {taken} itself")
-    kwargs.setdefault("api_key", "ccverify-session")
-    kwargs.setdefault("max_retries", 0)
+    kwargs = _client_arguments(kwargs, "verified_openai_client")
     transport = VerifyingTransport(session, strict=strict, hold=hold, on_verdict=on_verdict)
     return openai.OpenAI(
         base_url=session.base_url.rstrip("/") + "/v1/private",
@@ -279,17 +311,12 @@ class _AsyncVerifiedStream(_httpx.AsyncByteStream):
         return await _run(lambda _token: next(chunks, None))
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
-        held = b""
+        held = _Held()
         unverified: Union[ChatResponse, None] = None
         chunk = self._first
         while chunk is not None:
-            if held:
-                yield held
-                held = b""
-            if chunk.endswith(_DONE):
-                held = chunk
-            elif chunk:
-                yield chunk
+            for ready in held.push(chunk):
+                yield ready
             try:
                 chunk = await self._next()
             except UnverifiedResponseError as e:
@@ -299,8 +326,8 @@ class _AsyncVerifiedStream(_httpx.AsyncByteStream):
         if reply is None:  # pragma: no cover - the iteration ends with a response or raises
             raise RuntimeError("ccverify: the stream ended without a response")
         self._judge(reply)
-        if held:
-            yield held
+        for ready in held.release():
+            yield ready
 
     async def aclose(self) -> None:
         self._chunks.close()
@@ -336,26 +363,13 @@ class AsyncVerifyingTransport(_httpx.AsyncBaseTransport):
             except UnverifiedResponseError as e:
                 reply = e.response
             sync.judge(reply)
-            headers = [(k, v) for k, v in reply.headers if k not in _HOP_HEADERS]
-            return _httpx.Response(
-                reply.status,
-                headers=headers,
-                content=reply.body,
-                request=request,
-                extensions={"ccverify_response": reply, "ccverify_verdict": reply.verdict},
-            )
+            return _plain_response(reply, request)
         chunks = await _run(lambda token: session.iter_stream(body, hold=sync.hold, cancel=token))
         try:
             first = await _run(lambda _token: next(chunks, None))
         except UnverifiedResponseError:
             first = None
-        return _httpx.Response(
-            200,
-            headers=[("content-type", "text/event-stream")],
-            stream=_AsyncVerifiedStream(chunks, first, sync.judge),
-            request=request,
-            extensions={"ccverify_stream": chunks},
-        )
+        return _stream_response(chunks, _AsyncVerifiedStream(chunks, first, sync.judge), request)
 
 
 def verified_async_openai_client(
@@ -370,11 +384,7 @@ def verified_async_openai_client(
     verified (the arguments of :func:`verified_openai_client`)."""
     import openai
 
-    for taken in ("base_url", "http_client"):
-        if taken in kwargs:
-            raise TypeError(f"verified_async_openai_client() sets {taken} itself")
-    kwargs.setdefault("api_key", "ccverify-session")
-    kwargs.setdefault("max_retries", 0)
+    kwargs = _client_arguments(kwargs, "verified_async_openai_client")
     transport = AsyncVerifyingTransport(session, strict=strict, hold=hold, on_verdict=on_verdict)
     return openai.AsyncOpenAI(
         base_url=session.base_url.rstrip("/") + "/v1/private",
