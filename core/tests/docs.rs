@@ -65,3 +65,81 @@ fn every_error_kind_is_documented_as_the_error_table_says() {
         assert!(readme.contains(&row), "README lacks the error row {row}");
     }
 }
+
+/// Whether `name` occurs in `text` as a whole identifier (not inside a longer one).
+fn has_word(text: &str, name: &str) -> bool {
+    let ident = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_');
+    text.match_indices(name).any(|(at, _)| {
+        !ident(text[..at].chars().next_back()) && !ident(text[at + name.len()..].chars().next())
+    })
+}
+
+/// The files that make up each language's public surface, by the column of docs/names.md.
+fn surfaces() -> Vec<(&'static str, Vec<&'static str>)> {
+    vec![
+        (
+            "Python",
+            vec!["python/ccverify/_native.pyi", "python/ccverify/aio.py"],
+        ),
+        ("Node", vec!["node/index.d.ts", "node/ccverify.d.ts"]),
+        ("C", vec!["include/ccverify.h"]),
+        (
+            "Go",
+            vec![
+                "tests/go/ccverify.go",
+                "tests/go/client.go",
+                "tests/go/callback.go",
+            ],
+        ),
+        (
+            "Kotlin / Swift",
+            vec![
+                "swift/Sources/CCVerify/CCVerify.swift",
+                "swift/Sources/CCVerify/Streams.swift",
+                "kotlin/src/main/kotlin/io/ccverify/Streams.kt",
+                "kotlin/src/main/kotlin/io/ccverify/ErrorCodes.kt",
+            ],
+        ),
+    ]
+}
+
+#[test]
+fn every_name_of_the_names_table_is_in_its_languages_surface() {
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+    let doc = std::fs::read_to_string(format!("{root}/docs/names.md")).unwrap();
+    let mut lines = doc.lines().skip_while(|l| !l.starts_with("| concept |"));
+    let header: Vec<&str> = lines
+        .next()
+        .unwrap()
+        .trim_matches('|')
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let surfaces = surfaces();
+    let mut checked = 0;
+    for row in lines.skip(1).take_while(|l| l.starts_with('|')) {
+        let cells: Vec<&str> = row.trim_matches('|').split('|').map(str::trim).collect();
+        assert_eq!(cells.len(), header.len(), "{row}");
+        for (language, cell) in header.iter().zip(&cells).skip(1) {
+            if *cell == "—" {
+                continue;
+            }
+            let name = cell.trim_matches('`');
+            let (_, files) = surfaces
+                .iter()
+                .find(|(l, _)| l == language)
+                .unwrap_or_else(|| panic!("no surface for column {language}"));
+            let found = files.iter().any(|f| {
+                let text = std::fs::read_to_string(format!("{root}/{f}"))
+                    .unwrap_or_else(|e| panic!("{f}: {e}"));
+                has_word(&text, name)
+            });
+            assert!(found, "{language} lacks `{name}` ({}): {row}", cells[0]);
+            checked += 1;
+        }
+    }
+    assert!(
+        checked > 50,
+        "the names table was not read ({checked} names)"
+    );
+}

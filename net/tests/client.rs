@@ -457,7 +457,7 @@ fn cancelling_a_stream_closes_the_connection_at_once() {
     };
     canceller.join().unwrap();
     assert_eq!(e.kind().as_str(), "cancelled", "{e}");
-    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(started.elapsed() < Duration::from_secs(5));
     assert_eq!(
         st.next_chunk().unwrap_err().kind().as_str(),
         "cancelled",

@@ -396,7 +396,7 @@ test('an AbortSignal aborts a stream at once, and the sandbox sees the connectio
     'cancelled'
   )
   assert.equal(err.code, ErrorCode.Cancelled)
-  assert.ok(Date.now() - started < 3000, `took ${Date.now() - started} ms`)
+  assert.ok(Date.now() - started < 5000, `took ${Date.now() - started} ms`)
   await waitAborted(before + 1)
   // An aborted signal stops later calls before they start.
   await rejectsCode(slow.chat(chatBody(sb, 'hi'), { signal: controller.signal }), 'cancelled')

@@ -89,7 +89,7 @@ def test_cancelling_the_task_aborts_the_request(sb: Sandbox) -> None:
         started = time.monotonic()
         with pytest.raises(asyncio.TimeoutError):
             await asyncio.wait_for(read_all(), timeout=0.5)
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 5
 
     asyncio.run(main())
     wait_aborted(sb, before + 1)

@@ -555,7 +555,7 @@ def test_ctrl_c_aborts_a_stream_at_once(sb: Sandbox) -> None:
             for _ in stream:
                 pass
     timer.join()
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5  # the slow stream takes over 6 s
     wait_aborted(sb, before + 1)
     # The callback form too: Ctrl-C while waiting for the next chunk.
     timer = threading.Timer(0.2, _thread.interrupt_main)
@@ -587,7 +587,7 @@ def test_a_per_call_timeout_aborts_the_request(sb: Sandbox) -> None:
     started = time.monotonic()
     with pytest.raises(TimeoutError):
         slow.chat_stream(slow_body(sb), timeout=0.3)
-    assert time.monotonic() - started < 3
+    assert time.monotonic() - started < 5
     wait_aborted(sb, before + 1)
     quick = attest(sb, allow_unverified=True)
     assert b"Echo: hi" in quick.chat(body(sb, "hi"), timeout=30).body

@@ -152,8 +152,8 @@ func (s *Session) SigningAddress() (string, error) {
 // ModelID is the model UUID attested ("" after Close).
 func (s *Session) ModelID() string { return goStringOrEmpty(C.ccverify_session_model_id(s.p)) }
 
-// NonceHex is the nonce sent with the attestation request (64 hex digits; "" after Close).
-func (s *Session) NonceHex() string { return goStringOrEmpty(C.ccverify_session_nonce_hex(s.p)) }
+// Nonce is the nonce sent with the attestation request (64 hex digits; "" after Close).
+func (s *Session) Nonce() string { return goStringOrEmpty(C.ccverify_session_nonce_hex(s.p)) }
 
 func goStringOrEmpty(p *C.char) string {
 	if p == nil {
@@ -162,9 +162,9 @@ func goStringOrEmpty(p *C.char) string {
 	return C.GoString(p)
 }
 
-// BundleJSON is the session's evidence bundle (with the recorded exchanges when the
+// Bundle is the session's evidence bundle (with the recorded exchanges when the
 // configuration set "record_exchanges"); VerifyBundle re-verifies it offline.
-func (s *Session) BundleJSON() (string, error) {
+func (s *Session) Bundle() (string, error) {
 	var out *C.char
 	if err := statusError(C.ccverify_session_bundle_json(s.p, &out)); err != nil {
 		return "", err

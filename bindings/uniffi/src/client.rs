@@ -347,14 +347,14 @@ impl Session {
     }
 
     /// The nonce sent with the attestation request (normalised: 64 hex digits).
-    pub fn nonce_hex(&self) -> String {
+    pub fn nonce(&self) -> String {
         self.inner.nonce_hex()
     }
 
     /// The evidence bundle as JSON text (`ccverify-bundle/1`): the attestation and everything
     /// it was verified with, and the exchanges when `recordExchanges` is set. Re-verify it
     /// offline with `verifyBundle`.
-    pub fn bundle_json(&self) -> String {
+    pub fn bundle(&self) -> String {
         self.inner.bundle().to_json()
     }
 

@@ -608,7 +608,7 @@ public protocol SessionProtocol: AnyObject, Sendable {
      * it was verified with, and the exchanges when `recordExchanges` is set. Re-verify it
      * offline with `verifyBundle`.
      */
-    func bundleJson()  -> String
+    func bundle()  -> String
     
     /**
      * Sends one plain completion (`POST /v1/private/completions`, exactly the `body` bytes)
@@ -644,7 +644,7 @@ public protocol SessionProtocol: AnyObject, Sendable {
     /**
      * The nonce sent with the attestation request (normalised: 64 hex digits).
      */
-    func nonceHex()  -> String
+    func nonce()  -> String
     
     /**
      * The pinned signing address (EIP-55), when the attestation gave a well-formed one.
@@ -733,10 +733,10 @@ open func attested() -> Bool  {
      * it was verified with, and the exchanges when `recordExchanges` is set. Re-verify it
      * offline with `verifyBundle`.
      */
-open func bundleJson() -> String  {
+open func bundle() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_bundle_json(
+    uniffi_ccverify_uniffi_fn_method_session_bundle(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -811,10 +811,10 @@ open func modelId() -> String  {
     /**
      * The nonce sent with the attestation request (normalised: 64 hex digits).
      */
-open func nonceHex() -> String  {
+open func nonce() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_nonce_hex(
+    uniffi_ccverify_uniffi_fn_method_session_nonce(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -3430,7 +3430,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_attested() != 23343) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_bundle_json() != 58509) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_bundle() != 13143) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_chat() != 39486) {
@@ -3442,7 +3442,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_model_id() != 34321) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_nonce_hex() != 22302) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_nonce() != 31628) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_signing_address() != 63044) {

@@ -274,9 +274,9 @@ void uniffi_ccverify_uniffi_fn_free_session(uint64_t handle, RustCallStatus *_No
 int8_t uniffi_ccverify_uniffi_fn_method_session_attested(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_BUNDLE_JSON
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_BUNDLE_JSON
-RustBuffer uniffi_ccverify_uniffi_fn_method_session_bundle_json(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_BUNDLE
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_bundle(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_CHAT
@@ -294,9 +294,9 @@ uint64_t uniffi_ccverify_uniffi_fn_method_session_chat_stream(uint64_t ptr, Rust
 RustBuffer uniffi_ccverify_uniffi_fn_method_session_model_id(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_NONCE_HEX
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_NONCE_HEX
-RustBuffer uniffi_ccverify_uniffi_fn_method_session_nonce_hex(uint64_t ptr, RustCallStatus *_Nonnull out_status
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_NONCE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_NONCE
+RustBuffer uniffi_ccverify_uniffi_fn_method_session_nonce(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_METHOD_SESSION_SIGNING_ADDRESS
@@ -810,9 +810,9 @@ uint16_t uniffi_ccverify_uniffi_checksum_method_session_attested(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_BUNDLE_JSON
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_BUNDLE_JSON
-uint16_t uniffi_ccverify_uniffi_checksum_method_session_bundle_json(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_BUNDLE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_BUNDLE
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_bundle(void
     
 );
 #endif
@@ -834,9 +834,9 @@ uint16_t uniffi_ccverify_uniffi_checksum_method_session_model_id(void
     
 );
 #endif
-#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_NONCE_HEX
-#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_NONCE_HEX
-uint16_t uniffi_ccverify_uniffi_checksum_method_session_nonce_hex(void
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_NONCE
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_METHOD_SESSION_NONCE
+uint16_t uniffi_ccverify_uniffi_checksum_method_session_nonce(void
     
 );
 #endif

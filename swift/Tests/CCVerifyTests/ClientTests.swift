@@ -126,7 +126,7 @@ final class ClientTests: XCTestCase {
         _ = try await session.chatStream(body: body(sandbox, stream: true), hold: true, listener: held)
         XCTAssertTrue(held.all.isEmpty)
 
-        let bundle = try verifyBundle(bundle: Data(session.bundleJson().utf8))
+        let bundle = try verifyBundle(bundle: Data(session.bundle().utf8))
         XCTAssertEqual(status(bundle, "response.signer", "exchange0"), .pass)
         XCTAssertEqual(status(bundle, "response.signer", "exchange1"), .pass)
     }

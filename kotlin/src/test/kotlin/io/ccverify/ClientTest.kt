@@ -129,9 +129,9 @@ class ClientTest {
         assertTrue(summary.startsWith("NOT VERIFIED"), summary)
         assertTrue("gpu.nonce" in summary, summary)
         assertEquals(sandbox.modelId, session.modelId())
-        assertTrue(Regex("[0-9a-f]{64}").matches(session.nonceHex()), session.nonceHex())
+        assertTrue(Regex("[0-9a-f]{64}").matches(session.nonce()), session.nonce())
         // Every attestation has a fresh nonce.
-        assertTrue(session.nonceHex() != attest(sandbox.modelId, config()).nonceHex())
+        assertTrue(session.nonce() != attest(sandbox.modelId, config()).nonce())
     }
 
     @Test
@@ -227,7 +227,7 @@ class ClientTest {
         val session = attest(sandbox.modelId, config().copy(allowUnverified = true, recordExchanges = true))
         session.chat(body("first"))
         session.chatStream(body("second", stream = true), false, Chunks())
-        val bundle = session.bundleJson()
+        val bundle = session.bundle()
         assertEquals("ccverify-bundle/1", JSONObject(bundle).getString("format"))
         val verdict = verifyBundle(bundle.toByteArray())
         assertFalse(verdict.verified, "the attestation inside does not verify")
@@ -238,7 +238,7 @@ class ClientTest {
         // Without recordExchanges the bundle holds the attestation only.
         val plain = attest(sandbox.modelId, config().copy(allowUnverified = true))
         plain.chat(body())
-        assertTrue(verifyBundle(plain.bundleJson().toByteArray()).checks.none { it.subject == "exchange0" })
+        assertTrue(verifyBundle(plain.bundle().toByteArray()).checks.none { it.subject == "exchange0" })
     }
 
     @Test
@@ -342,7 +342,7 @@ class ClientTest {
         first.await()
         val started = System.nanoTime()
         job.cancelAndJoin()
-        assertTrue(System.nanoTime() - started < 3_000_000_000L)
+        assertTrue(System.nanoTime() - started < 5_000_000_000L)
         slow.waitAborted(1)
     }
 
