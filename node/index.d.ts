@@ -13,12 +13,12 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
  * A streamed completion being received (from {@link Session.stream}): an async iterable of
  * its verified events (`Buffer`s, each one data line the agent hashed, re-serialised; never
  * the relayed bytes). `for await (const chunk of stream)`; breaking out of the loop aborts the
- * request (the gateway sees the connection close).
+ * request (the gateway sees the connection close). `await stream.verdict` for its verdict.
  */
 export declare class ChatStream {
   /**
-   * The next verified chunk, or `null` at the end (then `response` and `verdict` are set).
-   * What `for await` calls; rejects as {@link Session.chat} does, with
+   * The next verified chunk, or `null` at the end (then `response` is set and `verdict`
+   * settles). What `for await` calls; rejects as {@link Session.chat} does, with
    * `unverified_response` at the end of a stream that did not verify (strict sessions) and
    * `cancelled` after `cancel()`.
    */
@@ -28,11 +28,6 @@ export declare class ChatStream {
    * rejection), else `null`.
    */
   get response(): ChatResponse | null
-  /**
-   * The stream's verdict. Throws `invalid_state` before the end: a partial stream has no
-   * verdict.
-   */
-  get verdict(): Verdict
   /**
    * Aborts the stream now (the request is aborted, the connection closed); a pending or
    * later `nextChunk()` rejects with `cancelled`. Harmless after the end.
@@ -50,8 +45,8 @@ export declare class ChatStream {
  */
 export declare class Session {
   /**
-   * Attests `modelId` (the model's UUID, see {@link listModels}) with a fresh nonce on the
-   * libuv thread pool and verifies the answer — fetching RIMs, OCSP answers and Intel
+   * Attests `modelId` (the model's UUID, see {@link listModels}) with a fresh nonce, off the
+   * JavaScript thread, and verifies the answer — fetching RIMs, OCSP answers and Intel
    * collateral unless the policy is offline — then resolves to the session whether or not
    * the attestation verified: look at `verdict` (and `verdict.facts.summary`).
    *
@@ -84,8 +79,8 @@ export declare class Session {
    */
   bundle(): string
   /**
-   * Sends one plain completion (`POST /v1/private/completions`) on the libuv thread pool and
-   * verifies the reply against the pinned address. `body` is sent exactly: a `Buffer`,
+   * Sends one plain completion (`POST /v1/private/completions`), off the JavaScript thread,
+   * and verifies the reply against the pinned address. `body` is sent exactly: a `Buffer`,
    * `Uint8Array` or string as its bytes, any other object as its `JSON.stringify` text
    * (`ChatResponse.request` holds the bytes sent).
    *
@@ -99,19 +94,20 @@ export declare class Session {
    */
   chat(body: Buffer | Uint8Array | string | object, options?: CallOptions | null): Promise<ChatResponse>
   /**
-   * Starts one streamed completion (the body should say `"stream": true`) and resolves, once
-   * the gateway answered, to a {@link ChatStream} to iterate: `for await (const chunk of
+   * Starts one streamed completion (the body should say `"stream": true`) and returns its
+   * {@link ChatStream} at once, while the request goes out: `for await (const chunk of
    * stream)` yields the verified events, re-serialised, as they arrive (`data: [DONE]` last
-   * only when the stream and the session verified); then `stream.response` has the reply and
-   * `stream.verdict` its verdict. Leaving the loop early (or `stream.cancel()`, or
-   * `options.signal`) aborts the request. Rejects as {@link Session.chat} does; the iteration
-   * rejects with `unverified_response` at the end of a stream that did not verify, in a
-   * strict session. `options.onChunk` is not taken here: iterate instead.
+   * only when the stream and the session verified); `await stream.verdict` settles at the
+   * end, and `stream.response` then has the reply. Leaving the loop early (or
+   * `stream.cancel()`, or `options.signal`) aborts the request. The iteration rejects as
+   * {@link Session.chat} does (a refused or failed request at the first chunk), and with
+   * `unverified_response` at the end of a stream that did not verify, in a strict session.
+   * `options.onChunk` is not taken here: iterate instead.
    */
-  stream(body: Buffer | Uint8Array | string | object, options?: ChatStreamOptions | null): Promise<ChatStream>
+  stream(body: Buffer | Uint8Array | string | object, options?: ChatStreamOptions | null): ChatStream
   /**
-   * Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
-   * pool. Its verified events, re-serialised, are passed to `options.onChunk` as they
+   * Sends one streamed completion (the body should say `"stream": true`), off the JavaScript
+   * thread. Its verified events, re-serialised, are passed to `options.onChunk` as they
    * arrive — or, with `hold`, only after the whole stream verified, as one chunk (nothing
    * when it did not). The promise resolves, after every `onChunk` call has run, to all of
    * them (`body`) and its
@@ -389,7 +385,7 @@ export interface GpuPolicy {
 }
 
 /**
- * Lists the gateway's models (`GET /v1/models`) on the libuv thread pool. Rejects with
+ * Lists the gateway's models (`GET /v1/models`), off the JavaScript thread. Rejects with
  * `network` when the gateway cannot be reached or refuses, `invalid_argument` for a bad config.
  */
 export declare function listModels(config?: ClientConfig | null): Promise<Array<Model>>
@@ -636,7 +632,8 @@ export interface Verdict {
  * A bundle is untrusted input: by default it is verified now under the `default` preset,
  * whatever policy and time it records (`bundle.inputs` passes); `options.at` and
  * `options.policy` choose others, and `'recorded'` asks for the bundle's own, which makes
- * `bundle.inputs` warn. Runs synchronously on the calling thread.
+ * `bundle.inputs` warn. Runs synchronously on the calling thread; {@link verifyBundleAsync}
+ * runs it on the libuv thread pool instead.
  *
  * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_argument` for
  * a bundle that cannot be read (not JSON, another format, a missing member), an unknown or
@@ -646,19 +643,34 @@ export interface Verdict {
 export declare function verifyBundle(bundle: Buffer | Uint8Array | string, options?: BundleOptions | null): Verdict
 
 /**
+ * {@link verifyBundle} on the libuv thread pool, off the JavaScript thread: the same verdict,
+ * as a promise. Arguments are read (and wrong ones throw) at the call; the promise rejects with
+ * what {@link verifyBundle} throws for a bundle it cannot read.
+ */
+export declare function verifyBundleAsync(bundle: Buffer | Uint8Array | string, options?: BundleOptions | null): Promise<Verdict>
+
+/**
  * Verifies an io.net `gpu` object — the JSON of the attestation's `gpu` member, NVIDIA
  * Hopper evidence — for the nonce you sent with the attestation request (hex; normalised as
  * the agent does, so `normalizeNonce` of it must succeed).
  *
  * Offline: nothing is fetched. RIMs and OCSP responses come from `options.rimDir` and
  * `options.ocspDir`; the verification time is `options.at` or the system clock. Per-GPU
- * checks carry a `subject` (`gpu0`, `gpu1`, …). Runs synchronously on the calling thread.
+ * checks carry a `subject` (`gpu0`, `gpu1`, …). Runs synchronously on the calling thread;
+ * {@link verifyGpuAsync} runs it on the libuv thread pool instead.
  *
  * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
  * nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, an
  * unknown or ill-typed option, or a `rimDir` / `ocspDir` that is not a readable directory.
  */
 export declare function verifyGpu(gpuJson: Buffer | Uint8Array | string, nonce: string, options?: GpuOptions | null): Verdict
+
+/**
+ * {@link verifyGpu} on the libuv thread pool, off the JavaScript thread: the same verdict, as
+ * a promise. Arguments are read (and wrong ones throw) at the call; the promise rejects with
+ * what {@link verifyGpu} throws after reading them (`invalid_nonce`, an unusable directory).
+ */
+export declare function verifyGpuAsync(gpuJson: Buffer | Uint8Array | string, nonce: string, options?: GpuOptions | null): Promise<Verdict>
 
 /**
  * Verifies a whole io.net attestation — the body of the `POST /v1/private/attestation` answer,
@@ -673,7 +685,8 @@ export declare function verifyGpu(gpuJson: Buffer | Uint8Array | string, nonce: 
  * verified. `facts.summary` says in plain language what is and is not proven; the other facts
  * are those of the GPU and TDX verifications (measurements, TCB status, versions, …).
  *
- * Offline: nothing is fetched. Runs synchronously on the calling thread.
+ * Offline: nothing is fetched. Runs synchronously on the calling thread (a whole report takes
+ * milliseconds); {@link verifyReportAsync} runs it on the libuv thread pool instead.
  *
  * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
  * nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, a
@@ -681,6 +694,14 @@ export declare function verifyGpu(gpuJson: Buffer | Uint8Array | string, nonce: 
  * a `rimDir` / `ocspDir` that is not a readable directory.
  */
 export declare function verifyReport(report: Buffer | Uint8Array | string, options: ReportOptions): Verdict
+
+/**
+ * {@link verifyReport} on the libuv thread pool, off the JavaScript thread: the same verdict,
+ * as a promise. Arguments are read (and wrong ones throw) at the call; the promise rejects only
+ * with what {@link verifyReport} throws after reading them (`invalid_nonce`, an unusable
+ * policy or directory).
+ */
+export declare function verifyReportAsync(report: Buffer | Uint8Array | string, options: ReportOptions): Promise<Verdict>
 
 /**
  * Verifies a plain (non-streamed) io.net Confidential Inference response.
@@ -721,7 +742,8 @@ export declare function verifyStream(request: Buffer | Uint8Array | string, stre
  * (`tdx.mrtd`, `tdx.tcb_status`, …).
  *
  * Offline: nothing is fetched; the verification time is `options.at` or the system clock.
- * Runs synchronously on the calling thread.
+ * Runs synchronously on the calling thread; {@link verifyTdxAsync} runs it on the libuv thread
+ * pool instead.
  *
  * Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
  * nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, an
@@ -729,3 +751,9 @@ export declare function verifyStream(request: Buffer | Uint8Array | string, stre
  * allowlist, an unknown (or `Revoked`) TCB status name, or both `nonce` and `reportData`.
  */
 export declare function verifyTdx(quote: Buffer | Uint8Array | string, collateral: Buffer | Uint8Array | string, options?: TdxOptions | null): Verdict
+
+/**
+ * {@link verifyTdx} on the libuv thread pool, off the JavaScript thread: the same verdict, as
+ * a promise. Arguments are read (and wrong ones throw) at the call.
+ */
+export declare function verifyTdxAsync(quote: Buffer | Uint8Array | string, collateral: Buffer | Uint8Array | string, options?: TdxOptions | null): Promise<Verdict>

@@ -233,7 +233,7 @@ class StreamVerifier:
     """
 
     def __new__(
-        cls, request: _Bytes, expected_address: Union[str, None] = None
+        cls, request: _Bytes, *, expected_address: Union[str, None] = None
     ) -> StreamVerifier: ...
     def update(self, chunk: _Bytes) -> bytes:
         """Feed the next bytes of the stream; return what to forward instead of them: the
@@ -252,6 +252,7 @@ def verify_response(
     request: _Bytes,
     response: _Bytes,
     headers: _Headers,
+    *,
     expected_address: Union[str, None] = None,
 ) -> Verdict:
     """Verify a plain (non-streamed) io.net response against the exact bytes sent and received.
@@ -268,6 +269,7 @@ def request_streams(request: _Bytes) -> bool:
 def verify_stream(
     request: _Bytes,
     stream: _Bytes,
+    *,
     expected_address: Union[str, None] = None,
 ) -> Verdict:
     """Verify a complete io.net SSE stream (every byte, up to the connection's end).

@@ -59,19 +59,30 @@ def test_error_codes_are_unique() -> None:
 def test_bad_expected_address_raises() -> None:
     for bad in ("0x12", "not an address", ATTESTED.replace("c", "C", 1), " " + ATTESTED):
         with pytest.raises(ccverify.InvalidAddressError) as info:
-            ccverify.verify_response(REQUEST, RESPONSE, HEADERS, bad)
+            ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=bad)
         assert (info.value.code, info.value.number) == ("invalid_address", 3)
         with pytest.raises(ccverify.InvalidAddressError):
-            ccverify.verify_stream(REQUEST, b"", bad)
+            ccverify.verify_stream(REQUEST, b"", expected_address=bad)
         with pytest.raises(ccverify.InvalidAddressError):
-            ccverify.StreamVerifier(REQUEST, bad)
+            ccverify.StreamVerifier(REQUEST, expected_address=bad)
+
+
+def test_expected_address_is_keyword_only() -> None:
+    # A positional address is too easy to confuse with the headers or the stream: the pin that
+    # decides who must have signed is always named at the call site.
+    with pytest.raises(TypeError):
+        ccverify.verify_response(REQUEST, RESPONSE, HEADERS, ATTESTED)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ccverify.verify_stream(REQUEST, b"", ATTESTED)  # type: ignore[call-arg]
+    with pytest.raises(TypeError):
+        ccverify.StreamVerifier(REQUEST, ATTESTED)  # type: ignore[call-arg]
 
 
 def test_bad_evidence_never_raises() -> None:
-    verdict = ccverify.verify_response(b"\xff not json", b"", {"signature": "zz"}, ATTESTED)
+    verdict = ccverify.verify_response(b"\xff not json", b"", {"signature": "zz"}, expected_address=ATTESTED)
     assert not verdict.verified
     assert {c.status for c in verdict.checks} <= {"fail", "skip", "warn"}
-    verdict = ccverify.verify_stream(b"", b"\x00" * 100, None)
+    verdict = ccverify.verify_stream(b"", b"\x00" * 100, expected_address=None)
     assert not verdict.verified
 
 
@@ -93,20 +104,20 @@ def test_panic_becomes_internal_error() -> None:
 
 
 def test_bytes_like_inputs() -> None:
-    want = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, ATTESTED)
+    want = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=ATTESTED)
     assert want.verified
     for convert in (bytearray, memoryview, lambda b: memoryview(b"xx" + b + b"yy")[2:-2]):
-        got = ccverify.verify_response(convert(REQUEST), convert(RESPONSE), HEADERS, ATTESTED)
+        got = ccverify.verify_response(convert(REQUEST), convert(RESPONSE), HEADERS, expected_address=ATTESTED)
         assert got == want
     # A non-contiguous view is copied correctly too.
     strided = memoryview(bytes(b for pair in zip(RESPONSE, RESPONSE) for b in pair))[::2]
-    assert ccverify.verify_response(REQUEST, strided, HEADERS, ATTESTED) == want
+    assert ccverify.verify_response(REQUEST, strided, HEADERS, expected_address=ATTESTED) == want
 
 
 @pytest.mark.parametrize("bad", ["text", 42, None, [1, 2]])
 def test_non_bytes_inputs_raise_type_error(bad: Any) -> None:
     with pytest.raises(TypeError, match="bytes, bytearray or memoryview"):
-        ccverify.verify_response(bad, RESPONSE, HEADERS, ATTESTED)
+        ccverify.verify_response(bad, RESPONSE, HEADERS, expected_address=ATTESTED)
     with pytest.raises(TypeError):
         ccverify.verify_stream(REQUEST, bad)
     with pytest.raises(TypeError):
@@ -116,7 +127,7 @@ def test_non_bytes_inputs_raise_type_error(bad: Any) -> None:
 
 
 def test_header_forms() -> None:
-    want = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, ATTESTED)
+    want = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=ATTESTED)
     upper = {k.upper(): v for k, v in HEADERS.items()}
     pairs = list(HEADERS.items())
 
@@ -126,13 +137,13 @@ def test_header_forms() -> None:
 
     for form in (upper, pairs, tuple(pairs), Headers()):
         # Headers() is not a typing.Mapping; any object with items() is accepted at runtime.
-        got = ccverify.verify_response(REQUEST, RESPONSE, form, ATTESTED)  # type: ignore[arg-type]
+        got = ccverify.verify_response(REQUEST, RESPONSE, form, expected_address=ATTESTED)  # type: ignore[arg-type]
         assert got == want
 
 
 def test_repeated_header_with_another_value_fails() -> None:
     pairs = list(HEADERS.items()) + [("Signing_Algo", "ed25519")]
-    verdict = ccverify.verify_response(REQUEST, RESPONSE, pairs, ATTESTED)
+    verdict = ccverify.verify_response(REQUEST, RESPONSE, pairs, expected_address=ATTESTED)
     assert not verdict.verified
     assert next(c for c in verdict.checks if c.id == "response.signing_algo").status == "fail"
 
@@ -140,7 +151,7 @@ def test_repeated_header_with_another_value_fails() -> None:
 @pytest.mark.parametrize("headers", [{"text": 1}, {1: "x"}, {"text": b"x"}, [("text",)], ["ab"], 5])
 def test_bad_headers_raise_type_error(headers: Any) -> None:
     with pytest.raises(TypeError):
-        ccverify.verify_response(REQUEST, RESPONSE, headers, ATTESTED)
+        ccverify.verify_response(REQUEST, RESPONSE, headers, expected_address=ATTESTED)
 
 
 def test_keyword_arguments() -> None:
@@ -156,7 +167,7 @@ def test_keyword_arguments() -> None:
 
 
 def test_verdict_fields() -> None:
-    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, ATTESTED)
+    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=ATTESTED)
     assert verdict.verified is True
     assert verdict.signer == ATTESTED
     assert set(verdict.facts) == {"request_hash", "response_hash"}
@@ -169,7 +180,7 @@ def test_verdict_fields() -> None:
 
 
 def test_verdict_is_immutable() -> None:
-    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, None)
+    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=None)
     with pytest.raises(AttributeError):
         verdict.verified = True  # type: ignore[misc]
     verdict.checks.clear()
@@ -190,7 +201,7 @@ def test_unpinned_verdict_is_not_verified() -> None:
 
 
 def test_to_dict_and_to_json_shape() -> None:
-    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, FOREIGN)
+    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=FOREIGN)
     data = verdict.to_dict()
     assert list(data) == ["verified", "checks", "signer", "facts"]
     assert data == json.loads(verdict.to_json())
@@ -202,9 +213,9 @@ def test_to_dict_and_to_json_shape() -> None:
 
 
 def test_equality_and_hash() -> None:
-    a = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, ATTESTED)
-    b = ccverify.verify_response(bytearray(REQUEST), RESPONSE, HEADERS, ATTESTED)
-    c = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, None)
+    a = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=ATTESTED)
+    b = ccverify.verify_response(bytearray(REQUEST), RESPONSE, HEADERS, expected_address=ATTESTED)
+    c = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=None)
     assert a == b and a != c and a != "verdict"
     assert a.checks == b.checks
     assert hash(a.checks[0]) == hash(b.checks[0])
@@ -214,7 +225,7 @@ def test_equality_and_hash() -> None:
 
 
 def test_reprs() -> None:
-    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, None)
+    verdict = ccverify.verify_response(REQUEST, RESPONSE, HEADERS, expected_address=None)
     text = repr(verdict)
     assert text == (
         f"Verdict(verified=False, signer='{ATTESTED}', checks=7, "
@@ -231,7 +242,7 @@ def test_reprs() -> None:
 
 
 def test_stream_verifier_state() -> None:
-    verifier = ccverify.StreamVerifier(REQUEST, ATTESTED)
+    verifier = ccverify.StreamVerifier(REQUEST, expected_address=ATTESTED)
     # Only what the agent hashed is handed on, re-serialised; [DONE] is never passed through.
     assert verifier.update(b"data: {}\n\ndata:{\"x\":1}\n\ndata: [DONE]\n\n") == b"data: {}\n\n"
     assert verifier.update(bytearray(b"")) == b""
@@ -252,12 +263,12 @@ def test_stream_example_passthrough() -> None:
     request = (example / "request.json").read_bytes()
     expected = (example / "expected_address.txt").read_text().strip()
     stream = (example / "stream.sse").read_bytes()
-    verifier = ccverify.StreamVerifier(request, expected)
+    verifier = ccverify.StreamVerifier(request, expected_address=expected)
     forwarded = b"".join(verifier.update(stream[i : i + 64]) for i in range(0, len(stream), 64))
     verdict = verifier.finish()
     forwarded += verifier.tail()
     assert verdict.verified, verdict
-    assert verdict == ccverify.verify_stream(request, stream, expected)
+    assert verdict == ccverify.verify_stream(request, stream, expected_address=expected)
     # The events re-serialised, without the signature block, ending in [DONE].
     assert b"event: signature" in stream and b"event: signature" not in forwarded
     assert forwarded.endswith(b"}\n\ndata: [DONE]\n\n")

@@ -93,7 +93,7 @@ def calibrated(make: Callable[[int], Callable[[], Any]]) -> Callable[[], Any]:
 
 def big_response(size: int) -> Callable[[], Any]:
     body = b'{"content": "' + b"a" * size + b'"}'
-    return lambda: ccverify.verify_response(REQUEST, body, HEADERS, ATTESTED)
+    return lambda: ccverify.verify_response(REQUEST, body, HEADERS, expected_address=ATTESTED)
 
 
 def big_stream(size: int) -> bytes:
@@ -103,18 +103,18 @@ def big_stream(size: int) -> bytes:
 
 def stream_call(size: int) -> Callable[[], Any]:
     stream = big_stream(size)
-    return lambda: ccverify.verify_stream(REQUEST, stream, ATTESTED)
+    return lambda: ccverify.verify_stream(REQUEST, stream, expected_address=ATTESTED)
 
 
 def update_call(size: int) -> Callable[[], Any]:
     stream = big_stream(size)
-    verifier = ccverify.StreamVerifier(REQUEST, ATTESTED)
+    verifier = ccverify.StreamVerifier(REQUEST, expected_address=ATTESTED)
     return lambda: verifier.update(stream)
 
 
 def finish_call(size: int) -> Callable[[], Any]:
     # finish() hashes the last line when the stream does not end in a newline.
-    verifier = ccverify.StreamVerifier(REQUEST, ATTESTED)
+    verifier = ccverify.StreamVerifier(REQUEST, expected_address=ATTESTED)
     verifier.update(b'data: "' + b"x" * size)
     return verifier.finish
 
@@ -206,7 +206,7 @@ def test_verification_releases_the_gil(make: Callable[[int], Callable[[], Any]])
 
 def test_small_updates_keep_the_gil() -> None:
     """Chunks under 16 KiB are processed without a GIL hand-off (documented behaviour)."""
-    verifier = ccverify.StreamVerifier(REQUEST, ATTESTED)
+    verifier = ccverify.StreamVerifier(REQUEST, expected_address=ATTESTED)
     chunk = b"data: {}\n\n" * 1000  # 10 kB
 
     def many_small_updates() -> None:

@@ -22,9 +22,9 @@ def run_case(case: dict[str, Any]) -> ccverify.Verdict:
     expected: Optional[str] = case["expected_address"]
     if case["kind"] == "response":
         headers: dict[str, str] = case["headers"]
-        return ccverify.verify_response(request, b64(case["response_b64"]), headers, expected)
+        return ccverify.verify_response(request, b64(case["response_b64"]), headers, expected_address=expected)
     assert case["kind"] == "stream", case["kind"]
-    return ccverify.verify_stream(request, b64(case["stream_b64"]), expected)
+    return ccverify.verify_stream(request, b64(case["stream_b64"]), expected_address=expected)
 
 
 def assert_matches(case: dict[str, Any], verdict: ccverify.Verdict) -> None:
@@ -81,11 +81,11 @@ def test_stream_verifier_agrees_with_verify_stream(case: dict[str, Any]) -> None
     request = b64(case["request_b64"])
     stream = b64(case["stream_b64"])
     expected: Optional[str] = case["expected_address"]
-    whole = ccverify.verify_stream(request, stream, expected)
+    whole = ccverify.verify_stream(request, stream, expected_address=expected)
     assert_matches(case, whole)
     delivered = b64(case["expect"]["delivered_b64"])
     for name, parts in chunkings(stream).items():
-        verifier = ccverify.StreamVerifier(request, expected)
+        verifier = ccverify.StreamVerifier(request, expected_address=expected)
         forwarded = b"".join(verifier.update(part) for part in parts)
         verdict = verifier.finish()
         forwarded += verifier.tail()
@@ -128,9 +128,9 @@ def test_address_oracle() -> None:
         value: str = case["input"]
         if not case["valid"]:
             with pytest.raises(ccverify.InvalidAddressError):
-                ccverify.verify_response(request, response, n1["headers"], value)
+                ccverify.verify_response(request, response, n1["headers"], expected_address=value)
             continue
-        verdict = ccverify.verify_response(request, response, n1["headers"], value)
+        verdict = ccverify.verify_response(request, response, n1["headers"], expected_address=value)
         signer_check = next(c for c in verdict.checks if c.id == "response.signer")
         checksummed: str = case["checksummed"]
         if checksummed == ATTESTED:

@@ -36,7 +36,7 @@ use crate::verdict::Verdict;
 ///     InvalidAddressError: expected_address is malformed.
 ///     TypeError: an argument has the wrong type.
 #[pyfunction]
-#[pyo3(signature = (request, response, headers, expected_address = None))]
+#[pyo3(signature = (request, response, headers, *, expected_address = None))]
 fn verify_response(
     py: Python<'_>,
     request: ByteArg<'_>,
@@ -73,7 +73,7 @@ fn verify_response(
 ///     InvalidAddressError: expected_address is malformed.
 ///     TypeError: an argument has the wrong type.
 #[pyfunction]
-#[pyo3(signature = (request, stream, expected_address = None))]
+#[pyo3(signature = (request, stream, *, expected_address = None))]
 fn verify_stream(
     py: Python<'_>,
     request: ByteArg<'_>,
@@ -149,7 +149,7 @@ impl StreamVerifier {
 #[pymethods]
 impl StreamVerifier {
     #[new]
-    #[pyo3(signature = (request, expected_address = None))]
+    #[pyo3(signature = (request, *, expected_address = None))]
     fn new(
         py: Python<'_>,
         request: ByteArg<'_>,
