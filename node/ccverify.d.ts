@@ -25,5 +25,13 @@ export declare class UnverifiedError extends CcverifyError {
 
 declare module './index.js' {
   /** `for await (const chunk of stream)`: the verified events; leaving early aborts the request. */
-  interface ChatStream extends AsyncIterable<Buffer> {}
+  interface ChatStream extends AsyncIterable<Buffer> {
+    /**
+     * The stream's verdict, settled at its end: resolves with the verdict (also for a stream
+     * that did not verify, whose iteration rejected with `unverified_response`); rejects with
+     * the error that ended the stream without one (`cancelled`, `network`, …). A partial
+     * stream has no verdict: awaiting this does not read the stream, iterate it.
+     */
+    readonly verdict: Promise<Verdict>
+  }
 }

@@ -113,6 +113,21 @@ pub(crate) fn block<T>(
     }
 }
 
+/// Runs blocking work — typically a network call of this crate, which blocks its thread until
+/// the answer arrives — on a thread of the network runtime's blocking pool (threads are reused,
+/// started on demand and retired when idle). For hosts whose own worker pool is small and shared
+/// with other I/O, like Node's libuv pool: a long stream waiting there would starve file and
+/// DNS work. `work` may call the blocking functions of this crate.
+///
+/// Should the runtime fail to start, `work` runs on a thread of its own instead (and its
+/// network calls report that failure).
+pub fn spawn_blocking(work: impl FnOnce() + Send + 'static) {
+    match runtime() {
+        Ok(rt) => drop(rt.spawn_blocking(work)),
+        Err(_) => drop(std::thread::spawn(work)),
+    }
+}
+
 /// Sleeps for `wait` unless `cancel` fires first.
 pub(crate) fn sleep(
     cancel: Option<&Cancel>,
@@ -144,6 +159,25 @@ mod tests {
         // Already cancelled: nothing runs.
         let e = block(Some(&token), "later", async { 1 }).unwrap_err();
         assert!(e.to_string().contains("later"), "{e}");
+    }
+
+    #[test]
+    fn blocking_work_on_the_pool_may_use_the_blocking_calls() {
+        let (tx, rx) = std::sync::mpsc::channel();
+        for i in 0..3 {
+            let tx = tx.clone();
+            spawn_blocking(move || {
+                let token = Cancel::new();
+                let out = block(Some(&token), "work", async move { i * 2 });
+                sleep(None, "nap", Duration::from_millis(1)).unwrap();
+                tx.send(out.unwrap()).unwrap();
+            });
+        }
+        let mut got: Vec<i32> = (0..3)
+            .map(|_| rx.recv_timeout(Duration::from_secs(10)).unwrap())
+            .collect();
+        got.sort_unstable();
+        assert_eq!(got, [0, 2, 4]);
     }
 
     #[test]

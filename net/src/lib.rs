@@ -58,7 +58,7 @@ mod cancel;
 pub mod client;
 pub mod collateral;
 
-pub use cancel::Cancel;
+pub use cancel::{Cancel, spawn_blocking};
 
 pub use collateral::{CollateralClient, FetchedCollateral, INTEL_PCS_URL, PckCa, QuotePck};
 

@@ -410,21 +410,33 @@ test('an AbortSignal aborts a stream at once, and the sandbox sees the connectio
 
 test('session.stream is an async iterable of verified events, then its response and verdict', async () => {
   const session = await unverifiedSession()
-  const stream = await session.stream(chatBody(sb, 'one two three', { stream: true }))
+  // Returned at once (not a promise), while the request goes out.
+  const stream = session.stream(chatBody(sb, 'one two three', { stream: true }))
+  assert.equal(typeof stream.then, 'undefined')
   assert.equal(stream.response, null)
-  throwsCode(() => stream.verdict, 'invalid_state')
+  const verdict = stream.verdict
+  assert.ok(verdict instanceof Promise)
+  // Pending until the end: a partial stream has no verdict.
+  const early = await Promise.race([verdict.then(() => 'settled'), new Promise((r) => setImmediate(r, 'pending'))])
+  assert.equal(early, 'pending')
   const chunks = []
   for await (const chunk of stream) chunks.push(chunk)
   assert.ok(chunks.length > 1)
   assert.ok(chunks.every((c) => Buffer.isBuffer(c) && c.toString().startsWith('data: ')))
   assert.deepEqual(Buffer.concat(chunks), stream.response.body)
-  assert.equal(statusOf(stream.verdict, 'stream.signature_block'), 'pass')
-  assert.equal(statusOf(stream.verdict, 'session.attestation'), 'fail')
+  const v = await verdict
+  assert.equal(statusOf(v, 'stream.signature_block'), 'pass')
+  assert.equal(statusOf(v, 'session.attestation'), 'fail')
+  assert.deepEqual(await stream.verdict, stream.response.verdict)
   assert.equal(await stream.nextChunk(), null) // ended streams stay ended
+  // `await session.stream(...)` (the stream is not thenable) gives the stream itself.
+  const awaited = await session.stream(chatBody(sb, 'four', { stream: true }))
+  for await (const _ of awaited) void _
+  assert.equal((await awaited.verdict).verified, false)
   throwsCode(() => session.stream(chatBody(sb, 'x', { stream: true }), { onChunk: () => {} }), 'invalid_argument')
-  // Strict: the iteration rejects at the end, carrying the reply.
+  // Strict: the iteration rejects at the end, carrying the reply; the verdict still resolves.
   const strict = await unverifiedSession({ strict: true })
-  const strictStream = await strict.stream(chatBody(sb, 'a b', { stream: true }))
+  const strictStream = strict.stream(chatBody(sb, 'a b', { stream: true }))
   const err = await rejectsCode(
     (async () => {
       for await (const _ of strictStream) void _
@@ -432,29 +444,109 @@ test('session.stream is an async iterable of verified events, then its response 
     'unverified_response'
   )
   assert.equal(err.response.stream, true)
-  assert.equal(statusOf(strictStream.verdict, 'session.attestation'), 'fail')
+  assert.equal(statusOf(await strictStream.verdict, 'session.attestation'), 'fail')
+})
+
+test('a refused stream rejects at its first chunk, and its verdict with the same error', async () => {
+  // An unverified attestation without allowUnverified: the session refuses to chat.
+  const refusing = await Session.attest(sb.model_id, config())
+  const stream = refusing.stream(chatBody(sb, 'no', { stream: true }))
+  const verdict = stream.verdict
+  const err = await rejectsCode(
+    (async () => {
+      for await (const _ of stream) void _
+    })(),
+    'attestation_failed'
+  )
+  assert.equal((await rejectsCode(verdict, 'attestation_failed')).message, err.message)
+  assert.equal(stream.response, null)
 })
 
 test('breaking out of a stream, cancel() and an AbortSignal abort the request', async () => {
   const slow = await unverifiedSession({ headers: { 'x-sandbox-fault': 'slow' } })
   const before = await sandboxStat('streams_aborted')
-  const stream = await slow.stream(slowBody())
+  const stream = slow.stream(slowBody())
   for await (const chunk of stream) {
     assert.ok(chunk.length > 0)
     break
   }
+  await rejectsCode(stream.verdict, 'cancelled')
   await waitAborted(before + 1)
-  const cancelled = await slow.stream(slowBody())
+  const cancelled = slow.stream(slowBody())
   assert.ok(await cancelled.nextChunk())
+  const pending = cancelled.verdict
   cancelled.cancel()
   await rejectsCode(cancelled.nextChunk(), 'cancelled')
+  await rejectsCode(pending, 'cancelled') // settles without anyone reading on
   await waitAborted(before + 2)
   const controller = new AbortController()
-  const signalled = await slow.stream(slowBody(), { signal: controller.signal })
+  const signalled = slow.stream(slowBody(), { signal: controller.signal })
   assert.ok(await signalled.nextChunk())
   controller.abort()
   await rejectsCode(signalled.nextChunk(), 'cancelled')
   await waitAborted(before + 3)
+  // Cancelled before the first read: the verdict settles, no chunk is ever read.
+  const unread = slow.stream(slowBody())
+  unread.cancel()
+  await rejectsCode(unread.verdict, 'cancelled')
+  await rejectsCode(unread.nextChunk(), 'cancelled')
+})
+
+test('waiting on the network never holds the libuv pool (fs keeps working)', async () => {
+  // A server that accepts and never answers: every call below waits until aborted. More calls
+  // than the libuv pool has threads (4): were they waiting there, readFile could not run.
+  const { createServer: createTcpServer } = await import('node:net')
+  const { readFile } = await import('node:fs/promises')
+  const sockets = new Set()
+  const silent = createTcpServer((socket) => {
+    sockets.add(socket)
+    socket.on('close', () => sockets.delete(socket))
+  })
+  silent.listen(0, '127.0.0.1')
+  await once(silent, 'listening')
+  const silentUrl = `http://127.0.0.1:${silent.address().port}`
+  const controller = new AbortController()
+  const lost = { baseUrl: silentUrl, policy: 'offline', retries: 0, timeoutMs: 600000 }
+  const waiting = [
+    ...Array.from({ length: 6 }, () => Session.attest(sb.model_id, lost, { signal: controller.signal })),
+  ]
+  const listed = listModels(lost)
+  waiting.forEach((p) => p.catch(() => {}))
+  listed.catch(() => {})
+  const session = await unverifiedSession()
+  const streams = Array.from({ length: 4 }, () =>
+    session.stream(chatBody(sb, Array(400).fill('w').join(' '), { stream: true }), {
+      signal: controller.signal,
+    })
+  )
+  try {
+    let timer
+    const text = await Promise.race([
+      readFile(new URL(import.meta.url)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('fs starved: the libuv pool is held')), 20000)
+      }),
+    ])
+    clearTimeout(timer)
+    assert.ok(text.length > 0)
+  } finally {
+    controller.abort()
+    for (const socket of sockets) socket.destroy()
+  }
+  for (const p of waiting) await rejectsCode(p, 'cancelled')
+  await rejectsCode(listed, 'network') // its connection was closed by the server
+  for (const stream of streams) {
+    const err = await (async () => {
+      try {
+        for await (const _ of stream) void _
+      } catch (e) {
+        return e
+      }
+    })()
+    // Either aborted mid-way or (a fast machine) already complete before the abort.
+    assert.ok(err === undefined || err.code === 'cancelled', String(err))
+  }
+  silent.close()
 })
 
 test('CcverifyError and UnverifiedError classify the errors ccverify raises', async () => {

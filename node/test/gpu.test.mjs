@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const ccverify = require('..')
-const { verifyGpu, normalizeNonce } = ccverify
+const { verifyGpu, verifyGpuAsync, normalizeNonce } = ccverify
 
 const GPU_DIR = new URL('../../tests/vectors/gpu/', import.meta.url)
 const { cases: CASES } = JSON.parse(readFileSync(new URL('cases.json', GPU_DIR), 'utf8'))
@@ -66,7 +66,12 @@ test('the full GPU case set is present', () => {
 
 test('every shared GPU case gives the expected verdict', async (t) => {
   for (const c of CASES) {
-    await t.test(c.name, () => assertMatches(c, verifyGpu(c.gpu, c.nonce, caseOptions(c))))
+    await t.test(c.name, async () => {
+      const verdict = verifyGpu(c.gpu, c.nonce, caseOptions(c))
+      assertMatches(c, verdict)
+      // The async variant (the libuv pool) gives the same verdict.
+      assert.deepEqual(await verifyGpuAsync(c.gpu, c.nonce, caseOptions(c)), verdict)
+    })
   }
 })
 

@@ -10,7 +10,8 @@ import { createRequire } from 'node:module'
 
 const require = createRequire(import.meta.url)
 const ccverify = require('..')
-const { verifyReport, verifyBundle, loadPolicy, POLICY_PRESETS, ErrorCode, normalizeNonce } = ccverify
+const { verifyReport, verifyBundle, verifyReportAsync, verifyBundleAsync, loadPolicy, POLICY_PRESETS, ErrorCode, normalizeNonce } =
+  ccverify
 
 const REPORT_DIR = new URL('../../tests/vectors/report/', import.meta.url)
 const { cases: CASES } = JSON.parse(readFileSync(new URL('cases.json', REPORT_DIR), 'utf8'))
@@ -120,6 +121,37 @@ test('every shared report and bundle case gives the expected verdict or error', 
   assert.equal(ran, CASES.length)
 })
 
+test('the async variants give every case the same verdict or error, off the JavaScript thread', async (t) => {
+  const runAsync = (c, options = caseOptions(c)) =>
+    c.kind === 'report' ? verifyReportAsync(c.report, options) : verifyBundleAsync(bundleOf(c), options)
+  let ran = 0
+  for (const c of CASES) {
+    await t.test(c.name, async () => {
+      // Arguments are read at the call (a bad one throws there); the rest rejects.
+      const pending = (async () => runAsync(c))()
+      if (c.expect.error) {
+        let caught
+        try {
+          await pending
+        } catch (err) {
+          caught = err
+        }
+        assert.equal(caught?.code, c.expect.error, String(caught))
+      } else {
+        const verdict = await pending
+        assertMatches(c, verdict)
+        assert.deepEqual(verdict, run(c))
+      }
+      ran++
+    })
+  }
+  assert.equal(ran, CASES.length)
+  // A promise, not a verdict; wrong argument types throw at the call, as the sync forms do.
+  assert.ok(verifyBundleAsync(Buffer.from('{}')).catch(() => {}) instanceof Promise)
+  throwsCode(() => verifyReportAsync(42, {}), 'invalid_argument')
+  throwsCode(() => verifyBundleAsync('{}', { nope: 1 }), 'invalid_argument')
+})
+
 // The real evidence (NVIDIA's H100 sample and a real v4 TDX quote), with Intel's collateral.
 const REAL = byName('real_evidence_report_nonce')
 const REPORT = REAL.report
@@ -132,7 +164,7 @@ const real = (options) => verifyReport(REPORT, { nonce: NONCE, at: AT, collatera
 const BUNDLE = bundleOf(byName('bundle_real'))
 
 test('exports the report API, and ErrorCode lists every shared error name', () => {
-  for (const name of ['verifyReport', 'verifyBundle', 'loadPolicy']) {
+  for (const name of ['verifyReport', 'verifyBundle', 'verifyReportAsync', 'verifyBundleAsync', 'loadPolicy']) {
     assert.equal(typeof ccverify[name], 'function', name)
   }
   assert.deepEqual(POLICY_PRESETS, ['default', 'offline', 'strict'])

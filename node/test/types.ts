@@ -13,12 +13,17 @@ import {
   verifyTdx,
   verifyReport,
   verifyBundle,
+  verifyReportAsync,
+  verifyBundleAsync,
+  verifyGpuAsync,
+  verifyTdxAsync,
   loadPolicy,
   POLICY_PRESETS,
   Session,
   listModels,
   type BundleOptions,
   type ChatResponse,
+  type ChatStream,
   type ChatStreamOptions,
   type ClientConfig,
   type Model,
@@ -156,6 +161,20 @@ verifyReport('{}', reportOptions)
 const presets: string[] = POLICY_PRESETS
 const loaded: Policy = loadPolicy(presets[0] ?? 'default')
 const bundleVerdict: Verdict = verifyBundle(Buffer.from('{}'))
+// The async variants: the same arguments, a promise of the same verdict.
+async function offVerifications(): Promise<Verdict[]> {
+  const verdicts: Verdict[] = [
+    await verifyReportAsync('{}', { nonce, policy: 'offline' }),
+    await verifyBundleAsync(Buffer.from('{}'), { policy: 'recorded' }),
+    await verifyGpuAsync('{}', nonce, { at: new Date() }),
+    await verifyTdxAsync('0400', '{}', null),
+  ]
+  // @ts-expect-error a promise, not a verdict
+  const notAwaited: Verdict = verifyReportAsync('{}', { nonce })
+  void notAwaited
+  return verdicts
+}
+void offVerifications
 verifyBundle('{}', null)
 const bundleOptions: BundleOptions = { at: new Date(), policy: loaded }
 verifyBundle(new Uint8Array(0), bundleOptions)
@@ -244,13 +263,16 @@ async function client(): Promise<void> {
   const notARecord: Record<string, string> = reply.headers
 
   // A pulled stream: an async iterable of Buffers, then its response and verdict.
-  const stream = await session.stream({ model: 'm', messages: [], stream: true }, { hold: false })
+  const stream: ChatStream = session.stream({ model: 'm', messages: [], stream: true }, { hold: false })
   for await (const chunk of stream) {
     const b: Buffer = chunk
     void b
   }
   const ended: ChatResponse | null = stream.response
-  const streamVerdict: Verdict = stream.verdict
+  const streamVerdict: Verdict = await stream.verdict
+  // @ts-expect-error the verdict is a promise, settled at the end
+  const notYet: Verdict = stream.verdict
+  void notYet
   const next: Buffer | null = await stream.nextChunk()
   void [ended, streamVerdict, next]
   stream.cancel()

@@ -2,13 +2,15 @@
 //! and `listModels`, over [`ccverify_net::client`].
 //!
 //! The core client is blocking (each call drives its request on ccverify-net's own small
-//! runtime), so every network call runs as a napi `AsyncTask` on the libuv thread pool — never
-//! on the JavaScript thread — and settles a promise. An `AbortSignal` (`options.signal`)
-//! cancels the call's token, which aborts the request in flight. Failures reject with the same `Error`s (with `code`)
-//! the synchronous exports throw: the rejection value is built on the JavaScript thread in
-//! `resolve`, from the core error computed on the pool.
+//! runtime), so every network call runs on a thread of ccverify-net's blocking pool
+//! ([`off_pool`]) — never on the JavaScript thread, and never on the libuv pool, whose four
+//! threads also serve `fs`, DNS and crypto: a few long streams waiting there would starve them.
+//! Each call settles a promise through a napi deferred. An `AbortSignal` (`options.signal`)
+//! cancels the call's token, which aborts the request in flight. Failures reject with the same
+//! `Error`s (with `code`) the synchronous exports throw: the rejection value is built on the
+//! JavaScript thread in `resolve`, from the core error computed on the I/O thread.
 //!
-//! `chatStream`'s `onChunk` is a thread-safe function called in non-blocking mode from the pool
+//! `chatStream`'s `onChunk` is a thread-safe function called in non-blocking mode from the I/O
 //! thread as chunks arrive; its calls run in order on the JavaScript thread. The task counts the
 //! calls it queued and, before it completes, waits until each has run, so every chunk has been
 //! delivered before the promise settles. A callback that throws stops the delivery: the stream
@@ -23,7 +25,7 @@ use std::time::Duration;
 use ccverify_net::Cancel;
 use ccverify_net::client as net;
 use napi::bindgen_prelude::{
-    AsyncTask, Buffer, Either, FnArgs, Function, JsObjectValue, Null, Object, Unknown,
+    Buffer, Either, FnArgs, Function, JsObjectValue, Null, Object, Unknown,
 };
 use napi::threadsafe_function::{
     ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
@@ -31,6 +33,7 @@ use napi::threadsafe_function::{
 use napi::{Env, JsValue, Status, Task, ValueType};
 use napi_derive::napi;
 
+use crate::error::rejection;
 use crate::input::{is_null, js_bool, js_options, js_plain_object};
 use crate::input::{js_bytes, js_string};
 use crate::{JsError, Result, Verdict, core_error, guard, invalid_argument};
@@ -263,10 +266,28 @@ fn napi_failure(what: &str, e: &napi::Error) -> JsError {
     )))
 }
 
-/// The rejection value of a failed task: the same `Error` (with `code`) a synchronous export
-/// throws. Built on the JavaScript thread (in `Task::resolve`) and handed back by reference.
-fn rejection(env: Env, error: JsError) -> napi::Error {
-    napi::Error::from(napi::JsError::from(error).into_unknown(env))
+/// How a deferred promise is settled: made on an I/O thread, run on the JavaScript thread.
+type Settle<V> = Box<dyn FnOnce(Env) -> napi::Result<V> + Send>;
+
+/// Runs `task.compute()` on a thread of ccverify-net's blocking pool (not the libuv pool: a
+/// stream waiting there for its next chunk would hold one of the four threads `fs` and DNS
+/// share) and returns the promise that `task.resolve()` settles on the JavaScript thread.
+fn off_pool<T>(env: &Env, mut task: T) -> Result<Object<'_>>
+where
+    T: Task + Send + 'static,
+{
+    let (deferred, promise) = env
+        .create_deferred::<T::JsValue, Settle<T::JsValue>>()
+        .map_err(|e| napi_failure("cannot create a promise", &e))?;
+    ccverify_net::spawn_blocking(move || {
+        let output = catch_unwind(AssertUnwindSafe(|| task.compute()));
+        deferred.resolve(Box::new(move |env| match output {
+            Ok(Ok(output)) => task.resolve(env, output),
+            Ok(Err(e)) => Err(e),
+            Err(payload) => Err(rejection(env, unexpected_unwind(payload))),
+        }));
+    });
+    Ok(promise)
 }
 
 /// An attested session with one model: attest with {@link Session.attest}, then chat. The
@@ -282,8 +303,8 @@ pub struct Session {
 
 #[napi]
 impl Session {
-    /// Attests `modelId` (the model's UUID, see {@link listModels}) with a fresh nonce on the
-    /// libuv thread pool and verifies the answer — fetching RIMs, OCSP answers and Intel
+    /// Attests `modelId` (the model's UUID, see {@link listModels}) with a fresh nonce, off the
+    /// JavaScript thread, and verifies the answer — fetching RIMs, OCSP answers and Intel
     /// collateral unless the policy is offline — then resolves to the session whether or not
     /// the attestation verified: look at `verdict` (and `verdict.facts.summary`).
     ///
@@ -292,21 +313,24 @@ impl Session {
     /// config (an unknown key, a bad policy, a missing `rimDir`). Wrong argument types throw
     /// `invalid_argument` synchronously.
     #[napi(catch_unwind, ts_return_type = "Promise<Session>")]
-    pub fn attest(
-        env: &Env,
+    pub fn attest<'env>(
+        env: &'env Env,
         #[napi(ts_arg_type = "string")] model_id: Unknown<'_>,
         #[napi(ts_arg_type = "ClientConfig | null")] config: Option<Unknown<'_>>,
         #[napi(ts_arg_type = "CallOptions | null")] options: Option<Unknown<'_>>,
-    ) -> Result<AsyncTask<AttestTask>> {
+    ) -> Result<Object<'env>> {
         guard(|| {
             let model_id = js_string(&model_id, "modelId")?;
             let config = js_options::<net::ClientConfig>(config, "config")?;
             let cancel = call_options(env, options)?;
-            Ok(AsyncTask::new(AttestTask {
-                config,
-                model_id,
-                cancel,
-            }))
+            off_pool(
+                env,
+                AttestTask {
+                    config,
+                    model_id,
+                    cancel,
+                },
+            )
         })
     }
 
@@ -355,8 +379,8 @@ impl Session {
         guard(|| Ok(self.inner.bundle().to_json()))
     }
 
-    /// Sends one plain completion (`POST /v1/private/completions`) on the libuv thread pool and
-    /// verifies the reply against the pinned address. `body` is sent exactly: a `Buffer`,
+    /// Sends one plain completion (`POST /v1/private/completions`), off the JavaScript thread,
+    /// and verifies the reply against the pinned address. `body` is sent exactly: a `Buffer`,
     /// `Uint8Array` or string as its bytes, any other object as its `JSON.stringify` text
     /// (`ChatResponse.request` holds the bytes sent).
     ///
@@ -368,39 +392,43 @@ impl Session {
     /// aborted (the request is aborted at once). In a session that is not strict, a reply that
     /// does not verify resolves, with `verified: false`.
     #[napi(catch_unwind, ts_return_type = "Promise<ChatResponse>")]
-    pub fn chat(
+    pub fn chat<'env>(
         &self,
-        env: &Env,
+        env: &'env Env,
         #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
         #[napi(ts_arg_type = "CallOptions | null")] options: Option<Unknown<'_>>,
-    ) -> Result<AsyncTask<ChatTask>> {
+    ) -> Result<Object<'env>> {
         guard(|| {
             let body = js_body(env, &body)?;
             let cancel = call_options(env, options)?;
-            Ok(AsyncTask::new(ChatTask {
-                session: Arc::clone(&self.inner),
-                body,
-                stream: None,
-                cancel,
-            }))
+            off_pool(
+                env,
+                ChatTask {
+                    session: Arc::clone(&self.inner),
+                    body,
+                    stream: None,
+                    cancel,
+                },
+            )
         })
     }
 
-    /// Starts one streamed completion (the body should say `"stream": true`) and resolves, once
-    /// the gateway answered, to a {@link ChatStream} to iterate: `for await (const chunk of
+    /// Starts one streamed completion (the body should say `"stream": true`) and returns its
+    /// {@link ChatStream} at once, while the request goes out: `for await (const chunk of
     /// stream)` yields the verified events, re-serialised, as they arrive (`data: [DONE]` last
-    /// only when the stream and the session verified); then `stream.response` has the reply and
-    /// `stream.verdict` its verdict. Leaving the loop early (or `stream.cancel()`, or
-    /// `options.signal`) aborts the request. Rejects as {@link Session.chat} does; the iteration
-    /// rejects with `unverified_response` at the end of a stream that did not verify, in a
-    /// strict session. `options.onChunk` is not taken here: iterate instead.
-    #[napi(catch_unwind, ts_return_type = "Promise<ChatStream>")]
+    /// only when the stream and the session verified); `await stream.verdict` settles at the
+    /// end, and `stream.response` then has the reply. Leaving the loop early (or
+    /// `stream.cancel()`, or `options.signal`) aborts the request. The iteration rejects as
+    /// {@link Session.chat} does (a refused or failed request at the first chunk), and with
+    /// `unverified_response` at the end of a stream that did not verify, in a strict session.
+    /// `options.onChunk` is not taken here: iterate instead.
+    #[napi(catch_unwind)]
     pub fn stream(
         &self,
         env: &Env,
         #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
         #[napi(ts_arg_type = "ChatStreamOptions | null")] options: Option<Unknown<'_>>,
-    ) -> Result<AsyncTask<StreamTask>> {
+    ) -> Result<ChatStream> {
         guard(|| {
             let body = js_body(env, &body)?;
             let (options, cancel) = StreamOptions::from_js(env, options)?;
@@ -409,52 +437,84 @@ impl Session {
                     "options.onChunk: iterate the stream instead (for await ... of)",
                 ));
             }
-            Ok(AsyncTask::new(StreamTask {
-                session: Arc::clone(&self.inner),
-                body,
-                hold: options.hold,
+            let shared = Arc::new(StreamShared {
+                reader: Mutex::new(Reader {
+                    start: Some(Start {
+                        session: Arc::clone(&self.inner),
+                        body: body.clone(),
+                        hold: options.hold,
+                    }),
+                    stream: None,
+                }),
+                end: Mutex::new(None),
+            });
+            // Send the request now; the first `nextChunk()` waits for the answer (or sends it
+            // itself if it gets the reader first).
+            let starter = Arc::clone(&shared);
+            let token = cancel.clone();
+            ccverify_net::spawn_blocking(move || {
+                let started = catch_unwind(AssertUnwindSafe(|| {
+                    let mut reader = lock(&starter.reader);
+                    starter.start(&mut reader, &token);
+                }));
+                if let Err(payload) = started {
+                    let e = ccverify::error::panic_error(&*payload);
+                    let mut reader = lock(&starter.reader);
+                    starter.finish(&mut reader, Err(net::ChatError::Failed(e)));
+                }
+            });
+            Ok(ChatStream {
+                shared,
                 cancel,
-            }))
+                request: body,
+            })
         })
     }
 
-    /// Sends one streamed completion (the body should say `"stream": true`) on the libuv thread
-    /// pool. Its verified events, re-serialised, are passed to `options.onChunk` as they
+    /// Sends one streamed completion (the body should say `"stream": true`), off the JavaScript
+    /// thread. Its verified events, re-serialised, are passed to `options.onChunk` as they
     /// arrive — or, with `hold`, only after the whole stream verified, as one chunk (nothing
     /// when it did not). The promise resolves, after every `onChunk` call has run, to all of
     /// them (`body`) and its
     /// verdict. Rejects as {@link Session.chat} does, with `network` also for a connection lost
     /// mid-stream, and with the thrown value when `onChunk` throws.
     #[napi(catch_unwind, ts_return_type = "Promise<ChatResponse>")]
-    pub fn chat_stream(
+    pub fn chat_stream<'env>(
         &self,
-        env: &Env,
+        env: &'env Env,
         #[napi(ts_arg_type = "Buffer | Uint8Array | string | object")] body: Unknown<'_>,
         #[napi(ts_arg_type = "ChatStreamOptions | null")] options: Option<Unknown<'_>>,
-    ) -> Result<AsyncTask<ChatTask>> {
+    ) -> Result<Object<'env>> {
         guard(|| {
             let body = js_body(env, &body)?;
             let (options, cancel) = StreamOptions::from_js(env, options)?;
-            Ok(AsyncTask::new(ChatTask {
-                session: Arc::clone(&self.inner),
-                body,
-                stream: Some(options),
-                cancel,
-            }))
+            off_pool(
+                env,
+                ChatTask {
+                    session: Arc::clone(&self.inner),
+                    body,
+                    stream: Some(options),
+                    cancel,
+                },
+            )
         })
     }
 }
 
-/// Lists the gateway's models (`GET /v1/models`) on the libuv thread pool. Rejects with
+/// Lists the gateway's models (`GET /v1/models`), off the JavaScript thread. Rejects with
 /// `network` when the gateway cannot be reached or refuses, `invalid_argument` for a bad config.
 #[napi(catch_unwind, ts_return_type = "Promise<Array<Model>>")]
-pub fn list_models(
+pub fn list_models<'env>(
+    env: &'env Env,
     #[napi(ts_arg_type = "ClientConfig | null")] config: Option<Unknown<'_>>,
-) -> Result<AsyncTask<ListModelsTask>> {
+) -> Result<Object<'env>> {
     guard(|| {
-        Ok(AsyncTask::new(ListModelsTask {
-            config: js_options::<net::ClientConfig>(config, "config")?,
-        }))
+        off_pool(
+            env,
+            ListModelsTask {
+                config: js_options::<net::ClientConfig>(config, "config")?,
+            },
+        )
     })
 }
 
@@ -542,7 +602,7 @@ pub struct Model {
     pub supports_attestation: bool,
 }
 
-/// The pending `Session.attest` (a libuv pool task).
+/// The pending `Session.attest` (run by [`off_pool`]).
 pub struct AttestTask {
     config: net::ClientConfig,
     model_id: String,
@@ -571,7 +631,7 @@ impl Task for AttestTask {
     }
 }
 
-/// The pending `listModels` (a libuv pool task).
+/// The pending `listModels` (run by [`off_pool`]).
 pub struct ListModelsTask {
     config: net::ClientConfig,
 }
@@ -640,7 +700,7 @@ impl Deliveries {
         self.lock().thrown.is_some()
     }
 
-    /// Queues one call of `on_chunk` with `chunk` (on the pool thread).
+    /// Queues one call of `on_chunk` with `chunk` (on the I/O thread).
     fn deliver(self: &Arc<Self>, on_chunk: &ChunkFn, chunk: &[u8]) {
         let this = Arc::clone(self);
         let status = on_chunk.call_with_return_value(
@@ -667,7 +727,7 @@ impl Deliveries {
         }
     }
 
-    /// Waits (on the pool thread) until every queued call has run, or the function is gone.
+    /// Waits (on the I/O thread) until every queued call has run, or the function is gone.
     fn wait(&self, on_chunk: &ChunkFn) {
         let mut state = self.lock();
         while state.done < state.queued && !on_chunk.aborted() {
@@ -679,7 +739,7 @@ impl Deliveries {
     }
 }
 
-/// The pending `Session.chat` / `Session.chatStream` (a libuv pool task).
+/// The pending `Session.chat` / `Session.chatStream` (run by [`off_pool`]).
 pub struct ChatTask {
     session: Arc<net::Session>,
     body: Vec<u8>,
@@ -779,77 +839,129 @@ fn unexpected_unwind(payload: Box<dyn Any + Send>) -> JsError {
     core_error(ccverify::error::panic_error(&*payload))
 }
 
-/// The pending `Session.stream` (a libuv pool task): sends the request, resolves to the stream.
-pub struct StreamTask {
+/// The request of a {@link ChatStream}, until it is sent.
+struct Start {
     session: Arc<net::Session>,
     body: Vec<u8>,
     hold: bool,
-    cancel: Cancel,
 }
 
-impl Task for StreamTask {
-    type Output = std::result::Result<net::ChatStream, Failure>;
-    type JsValue = ChatStream;
+/// The reading side of a stream, locked across its network reads.
+struct Reader {
+    start: Option<Start>,
+    stream: Option<net::ChatStream>,
+}
 
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let (session, body, hold, cancel) = (&self.session, &self.body, self.hold, &self.cancel);
-        let outcome = catch_unwind(AssertUnwindSafe(|| {
-            session
-                .stream(body, hold, cancel.clone())
-                .map_err(chat_failure)
-        }));
-        Ok(outcome.unwrap_or_else(|payload| Err(Failure::Core(unexpected_unwind(payload)))))
-    }
+/// How a stream ended: its reply, or the error that ended it (a strict session's unverified
+/// reply is an error that still has the reply).
+type Ending = std::result::Result<net::ChatResponse, net::ChatError>;
 
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<ChatStream> {
-        match output {
-            Ok(stream) => Ok(ChatStream {
-                state: Arc::new(Mutex::new(StreamState {
-                    stream: Some(stream),
-                    end: None,
-                })),
-                cancel: self.cancel.clone(),
-                request: std::mem::take(&mut self.body),
-            }),
-            Err(failure) => Err(failure_rejection(
-                env,
-                failure,
-                std::mem::take(&mut self.body),
-            )),
+/// What a {@link ChatStream} shares with the I/O threads reading it. Lock order: `reader`,
+/// then `end`; `end` is never held across I/O, so the JavaScript thread never waits on it.
+struct StreamShared {
+    reader: Mutex<Reader>,
+    end: Mutex<Option<Ending>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every critical section is a take or a store: the data stay consistent after a panic.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl StreamShared {
+    /// Sends the request unless it was sent already (the reader locked by the caller).
+    fn start(&self, reader: &mut Reader, cancel: &Cancel) {
+        let Some(start) = reader.start.take() else {
+            return;
+        };
+        match start
+            .session
+            .stream(&start.body, start.hold, cancel.clone())
+        {
+            Ok(stream) => reader.stream = Some(stream),
+            Err(e) => self.finish(reader, Err(e)),
         }
     }
-}
 
-/// Where a {@link ChatStream} is: still being read, or ended (its reply, or how it failed).
-struct StreamState {
-    stream: Option<net::ChatStream>,
-    end: Option<std::result::Result<net::ChatResponse, net::ChatError>>,
+    /// Records how the stream ended (the first ending counts) and drops the connection.
+    fn finish(&self, reader: &mut Reader, ending: Ending) {
+        reader.start = None;
+        reader.stream = None;
+        let mut end = lock(&self.end);
+        if end.is_none() {
+            *end = Some(ending);
+        }
+    }
+
+    /// How the stream ended, if it has.
+    fn ending(&self) -> Option<Ending> {
+        lock(&self.end).clone()
+    }
+
+    /// Reads the next verified chunk, `None` at the end (on an I/O thread).
+    fn next_chunk(&self, cancel: &Cancel) -> std::result::Result<Option<Vec<u8>>, net::ChatError> {
+        let mut reader = lock(&self.reader);
+        self.start(&mut reader, cancel);
+        if let Some(ending) = self.ending() {
+            return ending.map(|_| None);
+        }
+        let read = match reader.stream.as_mut() {
+            Some(stream) => stream
+                .next_chunk()
+                .map(|chunk| (chunk, stream.response().cloned())),
+            None => Err(net::ChatError::Failed(ccverify::Error::Internal(
+                "stream: neither started nor ended".into(),
+            ))),
+        };
+        match read {
+            Ok((Some(chunk), _)) => Ok(Some(chunk)),
+            Ok((None, Some(reply))) => {
+                self.finish(&mut reader, Ok(reply));
+                Ok(None)
+            }
+            Ok((None, None)) => {
+                let e = net::ChatError::Failed(ccverify::Error::Internal(
+                    "stream: ended without a reply".into(),
+                ));
+                self.finish(&mut reader, Err(e.clone()));
+                Err(e)
+            }
+            Err(e) => {
+                self.finish(&mut reader, Err(e.clone()));
+                Err(e)
+            }
+        }
+    }
 }
 
 /// A streamed completion being received (from {@link Session.stream}): an async iterable of
 /// its verified events (`Buffer`s, each one data line the agent hashed, re-serialised; never
 /// the relayed bytes). `for await (const chunk of stream)`; breaking out of the loop aborts the
-/// request (the gateway sees the connection close).
+/// request (the gateway sees the connection close). `await stream.verdict` for its verdict.
 #[napi]
 pub struct ChatStream {
-    state: Arc<Mutex<StreamState>>,
+    shared: Arc<StreamShared>,
     cancel: Cancel,
     request: Vec<u8>,
 }
 
 #[napi]
 impl ChatStream {
-    /// The next verified chunk, or `null` at the end (then `response` and `verdict` are set).
-    /// What `for await` calls; rejects as {@link Session.chat} does, with
+    /// The next verified chunk, or `null` at the end (then `response` is set and `verdict`
+    /// settles). What `for await` calls; rejects as {@link Session.chat} does, with
     /// `unverified_response` at the end of a stream that did not verify (strict sessions) and
     /// `cancelled` after `cancel()`.
     #[napi(catch_unwind, ts_return_type = "Promise<Buffer | null>")]
-    pub fn next_chunk(&self) -> Result<AsyncTask<NextChunkTask>> {
+    pub fn next_chunk<'env>(&self, env: &'env Env) -> Result<Object<'env>> {
         guard(|| {
-            Ok(AsyncTask::new(NextChunkTask {
-                state: Arc::clone(&self.state),
-                request: self.request.clone(),
-            }))
+            off_pool(
+                env,
+                NextChunkTask {
+                    shared: Arc::clone(&self.shared),
+                    cancel: self.cancel.clone(),
+                    request: self.request.clone(),
+                },
+            )
         })
     }
 
@@ -858,25 +970,15 @@ impl ChatStream {
     #[napi(getter, catch_unwind, ts_return_type = "ChatResponse | null")]
     pub fn response(&self) -> Result<Either<ChatResponse, Null>> {
         guard(|| {
-            Ok(match ended_reply(&self.state) {
+            let reply = match self.shared.ending() {
+                Some(Ok(reply)) => Some(reply),
+                Some(Err(e)) => e.response().cloned(),
+                None => None,
+            };
+            Ok(match reply {
                 Some(r) => Either::A(ChatResponse::new(r, self.request.clone())),
                 None => Either::B(Null),
             })
-        })
-    }
-
-    /// The stream's verdict. Throws `invalid_state` before the end: a partial stream has no
-    /// verdict.
-    #[napi(getter, catch_unwind)]
-    pub fn verdict(&self) -> Result<Verdict> {
-        guard(|| {
-            ended_reply(&self.state)
-                .map(|r| r.verdict.into())
-                .ok_or_else(|| {
-                    core_error(ccverify::Error::InvalidState(
-                        "the stream has not ended: its verdict comes at the end".into(),
-                    ))
-                })
         })
     }
 
@@ -887,42 +989,27 @@ impl ChatStream {
         guard(|| {
             self.cancel.cancel();
             // Idle (no read in progress): drop the reply now, which closes the connection. A
-            // read in progress holds the lock; the token aborts it and it drops the reply.
-            if let Ok(mut state) = self.state.try_lock()
-                && let Some(mut stream) = state.stream.take()
-            {
-                stream.cancel();
-                state.end = Some(Err(net::ChatError::Failed(ccverify::Error::Cancelled(
-                    "stream: cancelled; the request was aborted".into(),
-                ))));
+            // read in progress holds the reader; the token aborts it and it drops the reply.
+            if let Ok(mut reader) = self.shared.reader.try_lock() {
+                if let Some(stream) = reader.stream.as_mut() {
+                    stream.cancel();
+                }
+                self.shared.finish(
+                    &mut reader,
+                    Err(net::ChatError::Failed(ccverify::Error::Cancelled(
+                        "stream: cancelled; the request was aborted".into(),
+                    ))),
+                );
             }
             Ok(())
         })
     }
 }
 
-fn lock_state(state: &Mutex<StreamState>) -> MutexGuard<'_, StreamState> {
-    state.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// The stream's end as the JavaScript thread sees it, without ever waiting: while a
-/// `nextChunk()` is reading (it holds the lock), the stream has not ended.
-fn ended_reply(state: &Mutex<StreamState>) -> Option<net::ChatResponse> {
-    let state = match state.try_lock() {
-        Ok(state) => state,
-        Err(std::sync::TryLockError::Poisoned(p)) => p.into_inner(),
-        Err(std::sync::TryLockError::WouldBlock) => return None,
-    };
-    match &state.end {
-        Some(Ok(reply)) => Some(reply.clone()),
-        Some(Err(e)) => e.response().cloned(),
-        None => None,
-    }
-}
-
-/// The pending `ChatStream.nextChunk()` (a libuv pool task).
+/// The pending `ChatStream.nextChunk()` (run by [`off_pool`]).
 pub struct NextChunkTask {
-    state: Arc<Mutex<StreamState>>,
+    shared: Arc<StreamShared>,
+    cancel: Cancel,
     request: Vec<u8>,
 }
 
@@ -931,32 +1018,9 @@ impl Task for NextChunkTask {
     type JsValue = Either<Buffer, Null>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
-        let state = &self.state;
+        let (shared, cancel) = (&self.shared, &self.cancel);
         let outcome = catch_unwind(AssertUnwindSafe(|| {
-            let mut state = lock_state(state);
-            if let Some(end) = &state.end {
-                return match end {
-                    Ok(_) => Ok(None),
-                    Err(e) => Err(chat_failure(e.clone())),
-                };
-            }
-            let Some(stream) = state.stream.as_mut() else {
-                return Ok(None);
-            };
-            match stream.next_chunk() {
-                Ok(Some(chunk)) => Ok(Some(chunk)),
-                Ok(None) => {
-                    let reply = stream.response().cloned();
-                    state.stream = None;
-                    state.end = reply.map(Ok);
-                    Ok(None)
-                }
-                Err(e) => {
-                    state.stream = None;
-                    state.end = Some(Err(e.clone()));
-                    Err(chat_failure(e))
-                }
-            }
+            shared.next_chunk(cancel).map_err(chat_failure)
         }));
         Ok(outcome.unwrap_or_else(|payload| Err(Failure::Core(unexpected_unwind(payload)))))
     }

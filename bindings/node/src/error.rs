@@ -72,3 +72,9 @@ pub(crate) fn invalid_argument(reason: impl std::fmt::Display) -> JsError {
 pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     ccverify::error::catch_panic(f).unwrap_or_else(|e| Err(core_error(e)))
 }
+
+/// The rejection value of a failed promise: the same `Error` (with `code`) a synchronous export
+/// throws. Built on the JavaScript thread (in `Task::resolve`) and handed back by reference.
+pub(crate) fn rejection(env: napi::Env, error: JsError) -> napi::Error {
+    napi::Error::from(napi::JsError::from(error).into_unknown(env))
+}

@@ -2,11 +2,12 @@
 //! [`ccverify::gpu::verify_gpu`]. Only argument conversion lives here; every default and every
 //! rule is the core's.
 
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
 
 use crate::input::{js_bytes, js_options, js_string};
-use crate::{Result, Verdict, core_error, guard};
+use crate::verdict::{VerifyTask, Work, run_now};
+use crate::{Result, Verdict, guard};
 
 /// Options of {@link verifyGpu}: where the RIMs and cached OCSP responses are, the verification
 /// time, and the appraisal policy. Every key is optional and defaults to the strict policy;
@@ -52,7 +53,8 @@ pub struct GpuOptions {
 ///
 /// Offline: nothing is fetched. RIMs and OCSP responses come from `options.rimDir` and
 /// `options.ocspDir`; the verification time is `options.at` or the system clock. Per-GPU
-/// checks carry a `subject` (`gpu0`, `gpu1`, …). Runs synchronously on the calling thread.
+/// checks carry a `subject` (`gpu0`, `gpu1`, …). Runs synchronously on the calling thread;
+/// {@link verifyGpuAsync} runs it on the libuv thread pool instead.
 ///
 /// Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
 /// nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, an
@@ -63,12 +65,35 @@ pub fn verify_gpu(
     #[napi(ts_arg_type = "string")] nonce: Unknown<'_>,
     #[napi(ts_arg_type = "GpuOptions | null")] options: Option<Unknown<'_>>,
 ) -> Result<Verdict> {
+    guard(|| run_now(gpu_work(&gpu_json, &nonce, options)?))
+}
+
+/// {@link verifyGpu} on the libuv thread pool, off the JavaScript thread: the same verdict, as
+/// a promise. Arguments are read (and wrong ones throw) at the call; the promise rejects with
+/// what {@link verifyGpu} throws after reading them (`invalid_nonce`, an unusable directory).
+#[napi(catch_unwind, ts_return_type = "Promise<Verdict>")]
+pub fn verify_gpu_async(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] gpu_json: Unknown<'_>,
+    #[napi(ts_arg_type = "string")] nonce: Unknown<'_>,
+    #[napi(ts_arg_type = "GpuOptions | null")] options: Option<Unknown<'_>>,
+) -> Result<AsyncTask<VerifyTask>> {
     guard(|| {
-        let gpu_json = js_bytes(&gpu_json, "gpuJson")?;
-        let nonce = js_string(&nonce, "nonce")?;
-        let options: ccverify::gpu::GpuOptions = js_options(options, "options")?;
-        ccverify::gpu::verify_gpu(gpu_json.as_slice(), &nonce, &options)
-            .map(Verdict::from)
-            .map_err(core_error)
+        Ok(AsyncTask::new(VerifyTask::new(gpu_work(
+            &gpu_json, &nonce, options,
+        )?)))
     })
+}
+
+/// Reads `verifyGpu`'s arguments into the verification to run.
+fn gpu_work(
+    gpu_json: &Unknown<'_>,
+    nonce: &Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> Result<Work> {
+    let gpu_json = js_bytes(gpu_json, "gpuJson")?.as_slice().to_vec();
+    let nonce = js_string(nonce, "nonce")?;
+    let options: ccverify::gpu::GpuOptions = js_options(options, "options")?;
+    Ok(Box::new(move || {
+        ccverify::gpu::verify_gpu(&gpu_json, &nonce, &options)
+    }))
 }

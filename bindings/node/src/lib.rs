@@ -14,9 +14,11 @@
 //!   (`invalid_address`, `invalid_nonce`, `invalid_state`, …) and whose `message` is the core
 //!   error's text. A JS value of the wrong type is `invalid_argument`.
 //! * Bad evidence never throws: it is a failed check in the returned [`Verdict`].
-//! * The verifications run synchronously and never fetch. The io.net client ([`client`]:
-//!   `Session`, `listModels`) does network I/O as `AsyncTask`s on the libuv thread pool; its
-//!   promises reject with the same `Error`s.
+//! * The verifications never fetch. They run synchronously; the heavy ones also have `…Async`
+//!   variants (`verifyReportAsync`, `verifyBundleAsync`, `verifyGpuAsync`, `verifyTdxAsync`)
+//!   that run as `AsyncTask`s on the libuv thread pool — CPU work, the pool's job. The io.net
+//!   client ([`client`]: `Session`, `listModels`) waits on the network on ccverify-net's own
+//!   threads instead, never holding a libuv thread; its promises reject with the same `Error`s.
 //!
 //! The workspace denies `unsafe_code`; the code napi-derive generates is not linted, and the
 //! three hand-written `unsafe` blocks (`js_bytes`, `js_headers`, `gpu::GpuOptions::from_js`)
@@ -38,11 +40,11 @@ pub use client::{ChatResponse, ChatStreamOptions, ClientConfig, Model, Session, 
 pub use error::*;
 pub use eth::*;
 pub use exchange::*;
-pub use gpu::{GpuOptions, verify_gpu};
+pub use gpu::{GpuOptions, verify_gpu, verify_gpu_async};
 pub use nonce::*;
 pub use report::{
     BundleOptions, GpuPolicy, POLICY_PRESETS, Policy, ReportOptions, TdxPolicy, load_policy,
-    verify_bundle, verify_report,
+    verify_bundle, verify_bundle_async, verify_report, verify_report_async,
 };
-pub use tdx::{TdxOptions, verify_tdx};
+pub use tdx::{TdxOptions, verify_tdx, verify_tdx_async};
 pub use verdict::*;

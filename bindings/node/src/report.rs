@@ -9,11 +9,12 @@
 //! `verifyTdx` use); the core reads both ([`ccverify::Options::from_camel`]). `loadPolicy`
 //! returns the camelCase form, so its result can be passed back as a policy.
 
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
 use serde_json::Value;
 
 use crate::input::{js_bytes, js_options, js_string};
+use crate::verdict::{VerifyTask, Work, run_now};
 use crate::{Result, Verdict, core_error, guard};
 
 /// The names of the policy presets, for `loadPolicy` or the `policy` option: `'default'` (every
@@ -174,7 +175,8 @@ pub struct BundleOptions {
 /// verified. `facts.summary` says in plain language what is and is not proven; the other facts
 /// are those of the GPU and TDX verifications (measurements, TCB status, versions, …).
 ///
-/// Offline: nothing is fetched. Runs synchronously on the calling thread.
+/// Offline: nothing is fetched. Runs synchronously on the calling thread (a whole report takes
+/// milliseconds); {@link verifyReportAsync} runs it on the libuv thread pool instead.
 ///
 /// Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
 /// nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, a
@@ -185,13 +187,32 @@ pub fn verify_report(
     #[napi(ts_arg_type = "Buffer | Uint8Array | string")] report: Unknown<'_>,
     #[napi(ts_arg_type = "ReportOptions")] options: Unknown<'_>,
 ) -> Result<Verdict> {
+    guard(|| run_now(report_work(&report, options)?))
+}
+
+/// {@link verifyReport} on the libuv thread pool, off the JavaScript thread: the same verdict,
+/// as a promise. Arguments are read (and wrong ones throw) at the call; the promise rejects only
+/// with what {@link verifyReport} throws after reading them (`invalid_nonce`, an unusable
+/// policy or directory).
+#[napi(catch_unwind, ts_return_type = "Promise<Verdict>")]
+pub fn verify_report_async(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] report: Unknown<'_>,
+    #[napi(ts_arg_type = "ReportOptions")] options: Unknown<'_>,
+) -> Result<AsyncTask<VerifyTask>> {
     guard(|| {
-        let report = js_bytes(&report, "report")?;
-        let options: ccverify::report::ReportOptions = js_options(Some(options), "options")?;
-        ccverify::report::verify_report(report.as_slice(), &options)
-            .map(Verdict::from)
-            .map_err(core_error)
+        Ok(AsyncTask::new(VerifyTask::new(report_work(
+            &report, options,
+        )?)))
     })
+}
+
+/// Reads `verifyReport`'s arguments into the verification to run.
+fn report_work(report: &Unknown<'_>, options: Unknown<'_>) -> Result<Work> {
+    let report = js_bytes(report, "report")?.as_slice().to_vec();
+    let options: ccverify::report::ReportOptions = js_options(Some(options), "options")?;
+    Ok(Box::new(move || {
+        ccverify::report::verify_report(&report, &options)
+    }))
 }
 
 /// Re-verifies an evidence bundle (the `ccverify-bundle/1` JSON a client or the CLI wrote)
@@ -203,7 +224,8 @@ pub fn verify_report(
 /// A bundle is untrusted input: by default it is verified now under the `default` preset,
 /// whatever policy and time it records (`bundle.inputs` passes); `options.at` and
 /// `options.policy` choose others, and `'recorded'` asks for the bundle's own, which makes
-/// `bundle.inputs` warn. Runs synchronously on the calling thread.
+/// `bundle.inputs` warn. Runs synchronously on the calling thread; {@link verifyBundleAsync}
+/// runs it on the libuv thread pool instead.
 ///
 /// Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_argument` for
 /// a bundle that cannot be read (not JSON, another format, a missing member), an unknown or
@@ -214,13 +236,31 @@ pub fn verify_bundle(
     #[napi(ts_arg_type = "Buffer | Uint8Array | string")] bundle: Unknown<'_>,
     #[napi(ts_arg_type = "BundleOptions | null")] options: Option<Unknown<'_>>,
 ) -> Result<Verdict> {
+    guard(|| run_now(bundle_work(&bundle, options)?))
+}
+
+/// {@link verifyBundle} on the libuv thread pool, off the JavaScript thread: the same verdict,
+/// as a promise. Arguments are read (and wrong ones throw) at the call; the promise rejects with
+/// what {@link verifyBundle} throws for a bundle it cannot read.
+#[napi(catch_unwind, ts_return_type = "Promise<Verdict>")]
+pub fn verify_bundle_async(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] bundle: Unknown<'_>,
+    #[napi(ts_arg_type = "BundleOptions | null")] options: Option<Unknown<'_>>,
+) -> Result<AsyncTask<VerifyTask>> {
     guard(|| {
-        let bundle = js_bytes(&bundle, "bundle")?;
-        let options: ccverify::bundle::BundleOptions = js_options(options, "options")?;
-        ccverify::bundle::verify_bundle(bundle.as_slice(), &options)
-            .map(Verdict::from)
-            .map_err(core_error)
+        Ok(AsyncTask::new(VerifyTask::new(bundle_work(
+            &bundle, options,
+        )?)))
     })
+}
+
+/// Reads `verifyBundle`'s arguments into the verification to run.
+fn bundle_work(bundle: &Unknown<'_>, options: Option<Unknown<'_>>) -> Result<Work> {
+    let bundle = js_bytes(bundle, "bundle")?.as_slice().to_vec();
+    let options: ccverify::bundle::BundleOptions = js_options(options, "options")?;
+    Ok(Box::new(move || {
+        ccverify::bundle::verify_bundle(&bundle, &options)
+    }))
 }
 
 /// Reads a policy — a preset name from {@link POLICY_PRESETS}, or a JSON or TOML policy document

@@ -3,11 +3,12 @@
 //! the options object is read by the core's [`ccverify::tdx::TdxOptions`] schema, so hex
 //! decoding, the known TCB status names and every default are the core's.
 
-use napi::bindgen_prelude::Unknown;
+use napi::bindgen_prelude::{AsyncTask, Unknown};
 use napi_derive::napi;
 
 use crate::input::{js_bytes, js_options};
-use crate::{Result, Verdict, core_error, guard};
+use crate::verdict::{VerifyTask, Work, run_now};
+use crate::{Result, Verdict, guard};
 
 /// Options of {@link verifyTdx}: what REPORTDATA must be, the verification time, and the
 /// appraisal policy. Every key is optional and defaults to the strict policy; `undefined` (and
@@ -73,7 +74,8 @@ pub struct TdxOptions {
 /// (`tdx.mrtd`, `tdx.tcb_status`, …).
 ///
 /// Offline: nothing is fetched; the verification time is `options.at` or the system clock.
-/// Runs synchronously on the calling thread.
+/// Runs synchronously on the calling thread; {@link verifyTdxAsync} runs it on the libuv thread
+/// pool instead.
 ///
 /// Bad evidence never throws; it is a failed check. Throws (`err.code`) `invalid_nonce` for a
 /// nonce the agent would refuse, and `invalid_argument` for arguments of the wrong type, an
@@ -85,12 +87,36 @@ pub fn verify_tdx(
     #[napi(ts_arg_type = "Buffer | Uint8Array | string")] collateral: Unknown<'_>,
     #[napi(ts_arg_type = "TdxOptions | null")] options: Option<Unknown<'_>>,
 ) -> Result<Verdict> {
+    guard(|| run_now(tdx_work(&quote, &collateral, options)?))
+}
+
+/// {@link verifyTdx} on the libuv thread pool, off the JavaScript thread: the same verdict, as
+/// a promise. Arguments are read (and wrong ones throw) at the call.
+#[napi(catch_unwind, ts_return_type = "Promise<Verdict>")]
+pub fn verify_tdx_async(
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] quote: Unknown<'_>,
+    #[napi(ts_arg_type = "Buffer | Uint8Array | string")] collateral: Unknown<'_>,
+    #[napi(ts_arg_type = "TdxOptions | null")] options: Option<Unknown<'_>>,
+) -> Result<AsyncTask<VerifyTask>> {
     guard(|| {
-        let quote = js_bytes(&quote, "quote")?;
-        let collateral = js_bytes(&collateral, "collateral")?;
-        let options: ccverify::tdx::TdxOptions = js_options(options, "options")?;
-        ccverify::tdx::verify_tdx_with(quote.as_slice(), collateral.as_slice(), &options)
-            .map(Verdict::from)
-            .map_err(core_error)
+        Ok(AsyncTask::new(VerifyTask::new(tdx_work(
+            &quote,
+            &collateral,
+            options,
+        )?)))
     })
+}
+
+/// Reads `verifyTdx`'s arguments into the verification to run.
+fn tdx_work(
+    quote: &Unknown<'_>,
+    collateral: &Unknown<'_>,
+    options: Option<Unknown<'_>>,
+) -> Result<Work> {
+    let quote = js_bytes(quote, "quote")?.as_slice().to_vec();
+    let collateral = js_bytes(collateral, "collateral")?.as_slice().to_vec();
+    let options: ccverify::tdx::TdxOptions = js_options(options, "options")?;
+    Ok(Box::new(move || {
+        ccverify::tdx::verify_tdx_with(&quote, &collateral, &options)
+    }))
 }

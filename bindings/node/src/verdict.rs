@@ -3,7 +3,11 @@
 use std::collections::BTreeMap;
 
 use napi::bindgen_prelude::{Either, Null};
+use napi::{Env, Task};
 use napi_derive::napi;
+
+use crate::error::rejection;
+use crate::{Result, core_error, guard};
 
 /// What one check found.
 #[napi(string_enum = "lowercase")]
@@ -80,5 +84,44 @@ impl From<ccverify::Verdict> for Verdict {
             },
             facts: verdict.facts,
         }
+    }
+}
+
+/// A verification to run: its arguments already read on the JavaScript thread.
+pub(crate) type Work =
+    Box<dyn FnOnce() -> std::result::Result<ccverify::Verdict, ccverify::Error> + Send>;
+
+/// Runs `work` now, on the calling thread (the synchronous exports).
+pub(crate) fn run_now(work: Work) -> Result<Verdict> {
+    work().map(Verdict::from).map_err(core_error)
+}
+
+/// A verification on the libuv thread pool (the `…Async` exports): CPU work and the local files
+/// it reads (`rimDir`, `ocspDir`) — the pool's job — never on the JavaScript thread.
+pub struct VerifyTask(Option<Work>);
+
+impl VerifyTask {
+    /// The task of `work`, for `AsyncTask::new`.
+    pub(crate) fn new(work: Work) -> Self {
+        VerifyTask(Some(work))
+    }
+}
+
+impl Task for VerifyTask {
+    type Output = Result<ccverify::Verdict>;
+    type JsValue = Verdict;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let work = self.0.take();
+        Ok(guard(|| match work {
+            Some(work) => work().map_err(core_error),
+            None => Err(core_error(ccverify::Error::InvalidState(
+                "the verification already ran".into(),
+            ))),
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Verdict> {
+        output.map(Verdict::from).map_err(|e| rejection(env, e))
     }
 }
