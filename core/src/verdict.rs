@@ -7,12 +7,12 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::eth::Address;
 
 /// The outcome of one check.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CheckStatus {
     /// The property was proven.
@@ -44,7 +44,8 @@ impl std::fmt::Display for CheckStatus {
 }
 
 /// One row of a verdict.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Check {
     /// Stable identifier, e.g. `response.signature` (see [`CHECKS`](crate::CHECKS)).
     pub id: String,
@@ -53,7 +54,7 @@ pub struct Check {
     /// Why, in plain language, with the values compared.
     pub detail: String,
     /// What the check is about when a verification covers several things (e.g. `gpu0`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject: Option<String>,
 }
 
@@ -159,6 +160,49 @@ impl Verdict {
         // Serialising plain strings, bools and enums cannot fail.
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
     }
+
+    /// Reads a verdict back from its JSON form ([`Verdict::to_json`], the CLI's `--json`), e.g.
+    /// one stored with a logged exchange. The text is untrusted: `verified` must be what the
+    /// checks say (no failed or skipped check, and at least one check) and the signer a valid
+    /// EIP-55 address, else it is refused. Reading a verdict proves nothing by itself: only
+    /// re-running the verification does.
+    ///
+    /// Errors: `InvalidArgument` for text that is not a verdict (unknown keys included), or a
+    /// `verified` flag its checks contradict; `LimitExceeded` over 64 MiB.
+    pub fn from_json(text: &str) -> Result<Verdict, crate::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Wire {
+            verified: bool,
+            checks: Vec<Check>,
+            signer: Option<String>,
+            #[serde(default)]
+            facts: BTreeMap<String, String>,
+        }
+        const LIMIT: usize = 64 << 20;
+        if text.len() > LIMIT {
+            return Err(crate::Error::LimitExceeded(format!(
+                "verdict: {} bytes, over the {LIMIT}-byte limit",
+                text.len()
+            )));
+        }
+        let bad = |m: String| crate::Error::InvalidArgument(format!("verdict: {m}"));
+        let wire: Wire = serde_json::from_str(text).map_err(|e| bad(e.to_string()))?;
+        let signer = wire
+            .signer
+            .map(|s| Address::parse(&s))
+            .transpose()
+            .map_err(|e| bad(format!("signer: {e}")))?;
+        let mut verdict = Verdict::from_checks(wire.checks, signer);
+        if verdict.verified != wire.verified {
+            return Err(bad(format!(
+                "\"verified\": {} contradicts its checks",
+                wire.verified
+            )));
+        }
+        verdict.facts = wire.facts;
+        Ok(verdict)
+    }
 }
 
 /// Check ids of signed-exchange verification, with what each one proves. Ids are stable API.
@@ -209,5 +253,39 @@ mod tests {
             v.to_json(),
             r#"{"verified":true,"checks":[{"id":"a","status":"pass","detail":"ok"}],"signer":null,"facts":{}}"#
         );
+    }
+
+    #[test]
+    fn verdicts_read_back_from_their_json_and_lies_are_refused() {
+        let mut sub = Check::new("gpu.nonce", CheckStatus::Fail, "mismatch \"quoted\" é");
+        sub.subject = Some("gpu0".into());
+        let signer = Address::parse("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23").unwrap();
+        for v in [
+            Verdict::from_checks(vec![Check::new("a", CheckStatus::Pass, "ok")], Some(signer))
+                .with_fact("request_hash", "ab"),
+            Verdict::from_checks(vec![Check::new("a", CheckStatus::Warn, ""), sub], None),
+            Verdict::from_checks(vec![], None),
+        ] {
+            assert_eq!(Verdict::from_json(&v.to_json()).unwrap(), v);
+        }
+        let good = r#"{"verified":true,"checks":[{"id":"a","status":"pass","detail":"ok"}],"signer":null,"facts":{}}"#;
+        assert!(Verdict::from_json(good).unwrap().verified);
+        for bad in [
+            // A verdict that claims more than its checks show.
+            r#"{"verified":true,"checks":[{"id":"a","status":"fail","detail":""}],"signer":null,"facts":{}}"#,
+            r#"{"verified":true,"checks":[{"id":"a","status":"skip","detail":""}],"signer":null}"#,
+            r#"{"verified":true,"checks":[],"signer":null}"#,
+            r#"{"verified":false,"checks":[{"id":"a","status":"pass","detail":""}],"signer":null}"#,
+            // Not a verdict.
+            r#"{"verified":true,"checks":[{"id":"a","status":"maybe","detail":""}],"signer":null}"#,
+            r#"{"verified":true,"checks":[{"id":"a","status":"pass","detail":"","x":1}],"signer":null}"#,
+            r#"{"verified":true,"checks":[{"id":"a","status":"pass","detail":""}],"signer":"0x2c7536e3605d9c16a7a3d7b1898e529396a65C23"}"#,
+            r#"{"verified":true,"checks":[{"id":"a","status":"pass","detail":""}],"signer":null,"extra":1}"#,
+            "",
+            "[]",
+        ] {
+            let e = Verdict::from_json(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidArgument, "{bad}: {e}");
+        }
     }
 }

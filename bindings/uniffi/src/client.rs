@@ -7,14 +7,13 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use ccverify::policy::Policy;
 use ccverify_net::Cancel;
 use ccverify_net::client as core;
 use futures_channel::oneshot;
 
-use crate::{CcverifyError, Verdict};
+use crate::{CcverifyError, Policy, Verdict, core_time};
 
 /// How to reach the io.net gateway and how to judge what it says. Every field has a default:
 /// `null` / `nil` means the core's default, so `ClientConfig()` is the public gateway with the
@@ -29,21 +28,21 @@ pub struct ClientConfig {
     /// key at all.
     #[uniffi(default = None)]
     pub api_key: Option<String>,
-    /// Per-request timeout in milliseconds, connection to last byte (streams: per read).
-    /// Unset: 120 000.
+    /// Per-request timeout, connection to last byte (streams: per read). Unset: 120 s.
     #[uniffi(default = None)]
-    pub timeout_ms: Option<i64>,
+    pub timeout: Option<Duration>,
     /// Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
+    /// Negative: `InvalidArgument`.
     #[uniffi(default = None)]
     pub retries: Option<i32>,
-    /// The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
-    /// is honoured). Unset: 500.
+    /// The first backoff (doubling, at most 8 s; a `Retry-After` of up to 30 s is honoured).
+    /// Unset: 500 ms.
     #[uniffi(default = None)]
-    pub backoff_ms: Option<i64>,
-    /// The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
-    /// `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
-    #[uniffi(default = None)]
-    pub policy: Option<String>,
+    pub backoff: Option<Duration>,
+    /// The appraisal policy (`loadPolicy("offline")` for a preset; an `offline` policy fetches
+    /// nothing). Default: the `default` preset.
+    #[uniffi(default)]
+    pub policy: Policy,
     /// Chat even when the attestation did not verify; every reply is then marked unverified.
     #[uniffi(default = false)]
     pub allow_unverified: bool,
@@ -65,9 +64,10 @@ pub struct ClientConfig {
     /// Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
     #[uniffi(default = None)]
     pub pccs_url: Option<String>,
-    /// The verification time in Unix seconds. Unset: the system clock at attestation.
+    /// The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+    /// system clock at attestation.
     #[uniffi(default = None)]
-    pub at_unix_seconds: Option<i64>,
+    pub at: Option<SystemTime>,
     /// Keep every exchange in the session's evidence bundle (memory grows per call).
     #[uniffi(default = false)]
     pub record_exchanges: bool,
@@ -93,21 +93,16 @@ impl ClientConfig {
     fn into_core(self) -> Result<core::ClientConfig, CcverifyError> {
         let defaults = core::ClientConfig::from_env();
         // Signed in Kotlin and Swift (no unsigned types on their surface): negatives refused.
-        let non_negative = |value: Option<i64>, name: &str| -> Result<Option<u64>, CcverifyError> {
-            value
-                .map(|v| {
-                    u64::try_from(v).map_err(|_| {
-                        CcverifyError::from(ccverify::Error::InvalidArgument(format!(
-                            "client config: {name} must not be negative, not {v}"
-                        )))
-                    })
+        let retries = self
+            .retries
+            .map(|r| {
+                u32::try_from(r).map_err(|_| {
+                    CcverifyError::from(ccverify::Error::InvalidArgument(format!(
+                        "client config: retries must not be negative, not {r}"
+                    )))
                 })
-                .transpose()
-        };
-        let timeout_ms = non_negative(self.timeout_ms, "timeoutMs")?;
-        let backoff_ms = non_negative(self.backoff_ms, "backoffMs")?;
-        let retries = non_negative(self.retries.map(i64::from), "retries")?
-            .map(|r| u32::try_from(r).unwrap_or(u32::MAX));
+            })
+            .transpose()?;
         let config = core::ClientConfig {
             base_url: self.base_url.unwrap_or(defaults.base_url),
             api_key: match self.api_key {
@@ -115,20 +110,17 @@ impl ClientConfig {
                 Some(key) if key.is_empty() => None,
                 Some(key) => Some(key),
             },
-            timeout: timeout_ms.map_or(defaults.timeout, Duration::from_millis),
+            timeout: self.timeout.unwrap_or(defaults.timeout),
             retries: retries.unwrap_or(defaults.retries),
-            backoff: backoff_ms.map_or(defaults.backoff, Duration::from_millis),
-            policy: match self.policy {
-                Some(text) => Policy::parse(&text)?,
-                None => defaults.policy,
-            },
+            backoff: self.backoff.unwrap_or(defaults.backoff),
+            policy: self.policy.into_core()?,
             allow_unverified: self.allow_unverified,
             strict: self.strict,
             rim_dir: self.rim_dir.map(PathBuf::from),
             ocsp_dir: self.ocsp_dir.map(PathBuf::from),
             collateral: self.collateral.map(String::into_bytes),
             pccs_url: self.pccs_url,
-            at: self.at_unix_seconds.map(ccverify::time::Time::from_unix),
+            at: self.at.map(core_time),
             record_exchanges: self.record_exchanges,
             headers: self.headers.into_iter().collect(),
             ..defaults
@@ -275,7 +267,7 @@ where
 /// quote, the image digest and the signing address, fetching RIMs, OCSP answers and Intel
 /// collateral unless the policy is `offline` — then pins the attested signing address.
 ///
-/// Returns the session whether or not the attestation verified: see `verdict()` and its
+/// Returns the session whether or not the attestation verified: see `verdict` and its
 /// `summary` fact. Chatting on an unverified session fails with `AttestationFailed` unless
 /// `allowUnverified` is set. `config` defaults to the public gateway with `$IO_API_KEY`.
 ///
@@ -312,6 +304,10 @@ pub async fn list_models(config: ClientConfig) -> Result<Vec<Model>, CcverifyErr
 /// An attested session with one model (made by `attest`): the attestation's verdict, the
 /// pinned signing address, completions verified against it, and an evidence bundle that
 /// re-verifies offline (`verifyBundle`). Thread-safe; calls may overlap.
+///
+/// Its fixed facts are properties in Kotlin and Swift (`session.verdict`, `attested`,
+/// `signingAddress`, `modelId`, `nonce`), declared beside the generated code over the
+/// `get…()` accessors exported here.
 #[derive(uniffi::Object)]
 pub struct Session {
     inner: Arc<core::Session>,
@@ -327,26 +323,31 @@ impl std::fmt::Debug for Session {
 impl Session {
     /// The attestation verdict, with its plain-language `summary` fact; its `signer` is the
     /// pinned address.
+    #[uniffi::method(name = "get_verdict")]
     pub fn verdict(&self) -> Verdict {
         self.inner.verdict().clone().into()
     }
 
     /// Whether the attestation verified.
+    #[uniffi::method(name = "get_attested")]
     pub fn attested(&self) -> bool {
         self.inner.attested()
     }
 
     /// The pinned signing address (EIP-55), when the attestation gave a well-formed one.
+    #[uniffi::method(name = "get_signing_address")]
     pub fn signing_address(&self) -> Option<String> {
         self.inner.signing_address().map(|a| a.to_checksum())
     }
 
     /// The model attested.
+    #[uniffi::method(name = "get_model_id")]
     pub fn model_id(&self) -> String {
         self.inner.model_id().to_string()
     }
 
     /// The nonce sent with the attestation request (normalised: 64 hex digits).
+    #[uniffi::method(name = "get_nonce")]
     pub fn nonce(&self) -> String {
         self.inner.nonce_hex()
     }
@@ -431,17 +432,17 @@ mod tests {
         ClientConfig {
             base_url: None,
             api_key: None,
-            timeout_ms: None,
+            timeout: None,
             retries: None,
-            backoff_ms: None,
-            policy: None,
+            backoff: None,
+            policy: crate::load_policy("default".into()).unwrap(),
             allow_unverified: false,
             strict: None,
             rim_dir: None,
             ocsp_dir: None,
             collateral: None,
             pccs_url: None,
-            at_unix_seconds: None,
+            at: None,
             record_exchanges: false,
             headers: HashMap::new(),
         }
@@ -469,17 +470,17 @@ mod tests {
         let core = ClientConfig {
             base_url: Some("http://127.0.0.1:1".into()),
             api_key: Some("k".into()),
-            timeout_ms: Some(1500),
+            timeout: Some(Duration::from_millis(1500)),
             retries: Some(7),
-            backoff_ms: Some(2),
-            policy: Some("offline".into()),
+            backoff: Some(Duration::from_millis(2)),
+            policy: crate::load_policy("offline".into()).unwrap(),
             allow_unverified: true,
             strict: Some(true),
             rim_dir: Some("rims".into()),
             ocsp_dir: Some("ocsp".into()),
             collateral: Some("{}".into()),
             pccs_url: Some("https://pccs.example".into()),
-            at_unix_seconds: Some(-5),
+            at: Some(std::time::UNIX_EPOCH - Duration::from_secs(5)),
             record_exchanges: true,
             headers: HashMap::from([("x-org".into(), "o\tv".into())]),
         }
@@ -513,7 +514,14 @@ mod tests {
     fn bad_policies_and_headers_are_invalid_arguments() {
         let bad = [
             ClientConfig {
-                policy: Some("lenient".into()),
+                policy: crate::Policy {
+                    preset: "lenient".into(),
+                    ..crate::load_policy("default".into()).unwrap()
+                },
+                ..foreign_default()
+            },
+            ClientConfig {
+                retries: Some(-1),
                 ..foreign_default()
             },
             ClientConfig {

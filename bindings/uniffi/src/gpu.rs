@@ -2,25 +2,16 @@
 //! [`ccverify::gpu::verify_gpu`]. Only the options record is converted here; every rule is the
 //! core's.
 
-use crate::{CcverifyError, Verdict};
+use std::time::SystemTime;
 
-/// Options of `verifyGpu`: where the RIMs and cached OCSP responses are, the verification time
-/// and the appraisal policy. Every field has a default; the defaults are the core's strict
-/// policy (a relaxation turns the check it concerns into a visible warning).
+use crate::{CcverifyError, Verdict, core_time};
+
+/// The GPU part of a `Policy` (and the policy of `verifyGpu`). Every field has a default; the
+/// defaults are the core's: a relaxation turns the check it concerns into a visible warning.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct GpuOptions {
-    /// Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
-    /// it the RIM and measurement checks cannot run.
-    #[uniffi(default = None)]
-    pub rim_dir: Option<String>,
-    /// Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
-    #[uniffi(default = None)]
-    pub ocsp_dir: Option<String>,
-    /// The verification time in Unix seconds. Unset: the system clock at the call.
-    #[uniffi(default = None)]
-    pub at_unix_seconds: Option<i64>,
+pub struct GpuPolicy {
     /// How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
-    /// silently drops GPUs whose evidence it could not collect).
+    /// silently drops GPUs whose evidence it could not collect). Negative: `InvalidArgument`.
     #[uniffi(default = None)]
     pub expected_count: Option<i32>,
     /// The architecture the evidence must show (`HOPPER`, the only one supported).
@@ -43,13 +34,13 @@ pub struct GpuOptions {
     pub allow_hold_for_rims: bool,
 }
 
-impl TryFrom<GpuOptions> for ccverify::gpu::GpuOptions {
+impl TryFrom<GpuPolicy> for ccverify::gpu::GpuPolicy {
     type Error = CcverifyError;
 
     /// Signed in Kotlin and Swift (no unsigned types on their surface): a negative count is
     /// `InvalidArgument`.
-    fn try_from(o: GpuOptions) -> Result<Self, CcverifyError> {
-        let expected_count = o
+    fn try_from(p: GpuPolicy) -> Result<Self, CcverifyError> {
+        let expected_count = p
             .expected_count
             .map(|n| {
                 usize::try_from(n).map_err(|_| {
@@ -59,18 +50,61 @@ impl TryFrom<GpuOptions> for ccverify::gpu::GpuOptions {
                 })
             })
             .transpose()?;
+        Ok(ccverify::gpu::GpuPolicy {
+            expected_arch: p.expected_arch,
+            expected_count,
+            require_revocation: p.require_revocation,
+            allow_hold_for_rims: p.allow_hold_for_rims,
+            allow_expired_rims: p.allow_expired_rims,
+            require_rims: p.require_rims,
+        })
+    }
+}
+
+impl From<ccverify::gpu::GpuPolicy> for GpuPolicy {
+    fn from(p: ccverify::gpu::GpuPolicy) -> Self {
+        GpuPolicy {
+            expected_count: p
+                .expected_count
+                .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            expected_arch: p.expected_arch,
+            require_revocation: p.require_revocation,
+            require_rims: p.require_rims,
+            allow_expired_rims: p.allow_expired_rims,
+            allow_hold_for_rims: p.allow_hold_for_rims,
+        }
+    }
+}
+
+/// Options of `verifyGpu`: where the RIMs and cached OCSP responses are, the verification time
+/// and the appraisal policy. Every field has a default (`GpuOptions()`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct GpuOptions {
+    /// Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+    /// it the RIM and measurement checks cannot run.
+    #[uniffi(default = None)]
+    pub rim_dir: Option<String>,
+    /// Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+    #[uniffi(default = None)]
+    pub ocsp_dir: Option<String>,
+    /// The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+    /// system clock at the call.
+    #[uniffi(default = None)]
+    pub at: Option<SystemTime>,
+    /// The appraisal policy. Default: the core's.
+    #[uniffi(default)]
+    pub policy: GpuPolicy,
+}
+
+impl TryFrom<GpuOptions> for ccverify::gpu::GpuOptions {
+    type Error = CcverifyError;
+
+    fn try_from(o: GpuOptions) -> Result<Self, CcverifyError> {
         Ok(ccverify::gpu::GpuOptions {
             rim_dir: o.rim_dir,
             ocsp_dir: o.ocsp_dir,
-            at: o.at_unix_seconds.map(ccverify::time::Time::from_unix),
-            policy: ccverify::gpu::GpuPolicy {
-                expected_arch: o.expected_arch,
-                expected_count,
-                require_revocation: o.require_revocation,
-                allow_hold_for_rims: o.allow_hold_for_rims,
-                allow_expired_rims: o.allow_expired_rims,
-                require_rims: o.require_rims,
-            },
+            at: o.at.map(core_time),
+            policy: o.policy.try_into()?,
         })
     }
 }
@@ -108,20 +142,22 @@ pub fn verify_gpu_json(
 
 #[cfg(test)]
 mod tests {
-    use super::GpuOptions;
+    use super::{GpuOptions, GpuPolicy};
 
     /// `GpuOptions()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
     fn foreign_default() -> GpuOptions {
         GpuOptions {
             rim_dir: None,
             ocsp_dir: None,
-            at_unix_seconds: None,
-            expected_count: None,
-            expected_arch: "HOPPER".into(),
-            require_revocation: true,
-            require_rims: true,
-            allow_expired_rims: false,
-            allow_hold_for_rims: false,
+            at: None,
+            policy: GpuPolicy {
+                expected_count: None,
+                expected_arch: "HOPPER".into(),
+                require_revocation: true,
+                require_rims: true,
+                allow_expired_rims: false,
+                allow_hold_for_rims: false,
+            },
         }
     }
 
@@ -131,5 +167,17 @@ mod tests {
             ccverify::gpu::GpuOptions::try_from(foreign_default()).unwrap(),
             ccverify::gpu::GpuOptions::default()
         );
+        assert_eq!(
+            GpuPolicy::from(ccverify::gpu::GpuPolicy::default()),
+            foreign_default().policy
+        );
+    }
+
+    #[test]
+    fn a_negative_count_is_an_invalid_argument() {
+        let mut options = foreign_default();
+        options.policy.expected_count = Some(-1);
+        let e = ccverify::gpu::GpuOptions::try_from(options).unwrap_err();
+        assert_eq!(e.code(), "invalid_argument");
     }
 }

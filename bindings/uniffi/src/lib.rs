@@ -26,10 +26,47 @@ pub use client::{ChatResponse, ChunkListener, ClientConfig, Model, Session, atte
 pub use error::*;
 pub use eth::*;
 pub use exchange::*;
-pub use gpu::{GpuOptions, verify_gpu};
+pub use gpu::{GpuOptions, GpuPolicy, verify_gpu};
 pub use nonce::*;
 pub use report::{
-    BundleOptions, ReportOptions, load_policy, policy_presets, verify_bundle, verify_report,
+    BundleOptions, Policy, ReportOptions, load_policy, policy_presets, verify_bundle, verify_report,
 };
-pub use tdx::{TdxOptions, verify_tdx};
+pub use tdx::{TdxOptions, TdxPolicy, verify_tdx};
 pub use verdict::*;
+
+/// The core's time of a foreign `Instant` / `Date`: whole seconds since the Unix epoch, rounded
+/// down (also before 1970).
+pub(crate) fn core_time(t: std::time::SystemTime) -> ccverify::time::Time {
+    let seconds = match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => {
+            let d = before.duration();
+            let whole = d.as_secs().saturating_add(u64::from(d.subsec_nanos() > 0));
+            i64::try_from(whole).map_or(i64::MIN, |s| -s)
+        }
+    };
+    ccverify::time::Time::from_unix(seconds)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::{Duration, UNIX_EPOCH};
+
+    #[test]
+    fn foreign_times_are_whole_seconds_rounded_down() {
+        let t = |s: i64| ccverify::time::Time::from_unix(s);
+        assert_eq!(super::core_time(UNIX_EPOCH), t(0));
+        assert_eq!(
+            super::core_time(UNIX_EPOCH + Duration::from_millis(1_750_400_000_999)),
+            t(1_750_400_000)
+        );
+        assert_eq!(
+            super::core_time(UNIX_EPOCH - Duration::from_millis(1)),
+            t(-1)
+        );
+        assert_eq!(
+            super::core_time(UNIX_EPOCH - Duration::from_secs(86_400)),
+            t(-86_400)
+        );
+    }
+}

@@ -4,9 +4,88 @@
 //! records are converted here: the policy text goes to [`ccverify::policy::Policy::parse`], so
 //! the presets, the JSON and TOML forms and every default are the core's.
 
-use ccverify::policy::Policy;
+use std::time::SystemTime;
 
-use crate::{CcverifyError, Verdict};
+use crate::{CcverifyError, GpuPolicy, TdxPolicy, Verdict, core_time};
+
+/// The appraisal policy of a whole attestation, typed. `Policy()` is the `default` preset;
+/// `loadPolicy(text)` reads a preset name or a JSON/TOML policy document into this record, and
+/// the record goes wherever a policy is taken (`ReportOptions`, `BundleOptions`,
+/// `ClientConfig`). A value the core refuses (a malformed digest or hex value, an unknown TCB
+/// status, a negative count) is an `InvalidArgument` error where the record is used.
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct Policy {
+    /// The preset the policy started from (informational; `default`, `offline` or `strict`).
+    #[uniffi(default = "default")]
+    pub preset: String,
+    /// Fetch nothing from the network: a session fetches no RIMs, OCSP answers or Intel
+    /// collateral (informational for the offline verifications, which never fetch).
+    #[uniffi(default = false)]
+    pub offline: bool,
+    /// Accepted `image_digest` values (`sha256:` and 64 lowercase hex digits). Empty: the
+    /// digest is only reported and `report.image_digest` warns.
+    #[uniffi(default)]
+    pub image_digests: Vec<String>,
+    /// With no allowlist configured, fail `report.image_digest` instead of warning.
+    #[uniffi(default = false)]
+    pub require_image_digest: bool,
+    /// Fail `report.key_binding` because io.net does not bind the signing key into the hardware
+    /// evidence (default false: warned).
+    #[uniffi(default = false)]
+    pub require_key_binding: bool,
+    /// The GPU appraisal.
+    #[uniffi(default)]
+    pub gpu: GpuPolicy,
+    /// The TDX appraisal.
+    #[uniffi(default)]
+    pub tdx: TdxPolicy,
+}
+
+impl Policy {
+    /// The core policy, read from its document form by the core's schema (the one every
+    /// binding and policy file goes through). Errors: `InvalidArgument` with the reason.
+    pub(crate) fn into_core(self) -> Result<ccverify::policy::Policy, CcverifyError> {
+        // The GPU count is checked here (signed on the foreign side), the rest by the schema.
+        let gpu = ccverify::gpu::GpuPolicy::try_from(self.gpu)?;
+        let document = serde_json::json!({
+            "preset": self.preset,
+            "offline": self.offline,
+            "image_digests": self.image_digests,
+            "require_image_digest": self.require_image_digest,
+            "require_key_binding": self.require_key_binding,
+            "gpu": {
+                "expected_count": gpu.expected_count,
+                "expected_arch": gpu.expected_arch,
+                "require_revocation": gpu.require_revocation,
+                "require_rims": gpu.require_rims,
+                "allow_expired_rims": gpu.allow_expired_rims,
+                "allow_hold_for_rims": gpu.allow_hold_for_rims,
+            },
+            "tdx": self.tdx.document(),
+        });
+        Ok(Policy::core_from_value(document)?)
+    }
+
+    fn core_from_value(
+        document: serde_json::Value,
+    ) -> Result<ccverify::policy::Policy, ccverify::Error> {
+        <ccverify::policy::Policy as ccverify::Options>::from_value(document)
+    }
+}
+
+impl From<ccverify::policy::Policy> for Policy {
+    fn from(p: ccverify::policy::Policy) -> Self {
+        Policy {
+            preset: p.preset,
+            offline: p.offline,
+            image_digests: p.image_digests,
+            require_image_digest: p.require_image_digest,
+            require_key_binding: p.require_key_binding,
+            gpu: p.gpu.into(),
+            tdx: p.tdx.into(),
+        }
+    }
+}
 
 /// Options of `verifyReport`: the nonce you sent, where the RIMs, OCSP responses and Intel
 /// collateral are, the verification time and the appraisal policy. Only the nonce is required;
@@ -16,10 +95,10 @@ pub struct ReportOptions {
     /// The nonce you sent to the attestation endpoint (hex, normalised as the agent does). The
     /// JSON echo must equal it exactly, and the GPU reports and the TDX REPORTDATA must hold it.
     pub nonce: String,
-    /// The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
-    /// `strict`; see `policyPresets`). Unset: the `default` preset.
-    #[uniffi(default = None)]
-    pub policy: Option<String>,
+    /// The appraisal policy (`loadPolicy("strict")` for a preset). Default: the `default`
+    /// preset.
+    #[uniffi(default)]
+    pub policy: Policy,
     /// Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
     /// it the RIM and measurement checks cannot run.
     #[uniffi(default = None)]
@@ -31,9 +110,10 @@ pub struct ReportOptions {
     /// Without it the quote's TCB and signature chain cannot be checked.
     #[uniffi(default = None)]
     pub collateral: Option<String>,
-    /// The verification time in Unix seconds. Unset: the system clock at the call.
+    /// The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+    /// system clock at the call.
     #[uniffi(default = None)]
-    pub at_unix_seconds: Option<i64>,
+    pub at: Option<SystemTime>,
 }
 
 impl ReportOptions {
@@ -44,58 +124,56 @@ impl ReportOptions {
             rim_dir: self.rim_dir,
             ocsp_dir: self.ocsp_dir,
             collateral: self.collateral.map(String::into_bytes),
-            at: self.at_unix_seconds.map(ccverify::time::Time::from_unix),
-            policy: match self.policy {
-                Some(text) => Policy::parse(&text)?,
-                None => Policy::default(),
-            },
+            at: self.at.map(core_time),
+            policy: self.policy.into_core()?,
         })
     }
 }
 
 /// Options of `verifyBundle`: the verification time and policy. The defaults are now and the
 /// `default` preset: a bundle is untrusted input, so its own time and policy apply only when
-/// asked for (`atRecorded`, `policy = "recorded"`), and the verdict then warns
-/// (`bundle.inputs`).
+/// asked for (`atRecorded`, `policyRecorded`), and the verdict then warns (`bundle.inputs`).
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
 pub struct BundleOptions {
-    /// The verification time in Unix seconds. Unset: now.
+    /// The verification time (Kotlin `Instant`, Swift `Date`). Unset: now.
     #[uniffi(default = None)]
-    pub at_unix_seconds: Option<i64>,
+    pub at: Option<SystemTime>,
     /// Use the time the bundle says it was verified at (a value its writer chose). Exclusive
-    /// with `atUnixSeconds`.
+    /// with `at`.
     #[uniffi(default = false)]
     pub at_recorded: bool,
-    /// The appraisal policy as text: JSON, TOML, a preset name, or `"recorded"` for the
-    /// policy stored in the bundle (its writer could have relaxed it). Unset: the `default`
-    /// preset.
+    /// The appraisal policy. Unset: the `default` preset.
     #[uniffi(default = None)]
-    pub policy: Option<String>,
+    pub policy: Option<Policy>,
+    /// Use the policy stored in the bundle (its writer could have relaxed it). Exclusive with
+    /// `policy`.
+    #[uniffi(default = false)]
+    pub policy_recorded: bool,
 }
 
 impl BundleOptions {
-    /// The core options. Errors: `InvalidArgument` for a policy the core refuses or both
-    /// `atUnixSeconds` and `atRecorded`.
+    /// The core options. Errors: `InvalidArgument` for a policy the core refuses, or both a
+    /// value and its `…Recorded` flag.
     fn into_core(self) -> Result<ccverify::bundle::BundleOptions, CcverifyError> {
         use ccverify::bundle::{BundlePolicy, BundleTime};
-        let at = match (self.at_unix_seconds, self.at_recorded) {
-            (Some(_), true) => {
-                return Err(ccverify::Error::InvalidArgument(
-                    "give atUnixSeconds or atRecorded, not both".into(),
-                )
-                .into());
-            }
-            (Some(t), false) => BundleTime::At(ccverify::time::Time::from_unix(t)),
+        let both = |what: &str| {
+            CcverifyError::from(ccverify::Error::InvalidArgument(format!(
+                "give {what} or {what}Recorded, not both"
+            )))
+        };
+        let at = match (self.at, self.at_recorded) {
+            (Some(_), true) => return Err(both("at")),
+            (Some(t), false) => BundleTime::At(core_time(t)),
             (None, true) => BundleTime::Recorded,
             (None, false) => BundleTime::Now,
         };
-        Ok(ccverify::bundle::BundleOptions {
-            at,
-            policy: match self.policy.as_deref() {
-                None => BundlePolicy::default(),
-                Some(text) => BundlePolicy::parse(text)?,
-            },
-        })
+        let policy = match (self.policy, self.policy_recorded) {
+            (Some(_), true) => return Err(both("policy")),
+            (Some(p), false) => BundlePolicy::Caller(p.into_core()?),
+            (None, true) => BundlePolicy::Recorded,
+            (None, false) => BundlePolicy::default(),
+        };
+        Ok(ccverify::bundle::BundleOptions { at, policy })
     }
 }
 
@@ -151,12 +229,13 @@ pub fn verify_bundle_json(bundle: Vec<u8>, options_json: String) -> Result<Verdi
     Ok(ccverify::bundle::verify_bundle(&bundle, &options)?.into())
 }
 
-/// Parses a policy — JSON, TOML or a preset name — and returns it as normalised JSON, every
-/// field explicit (what `verifyReport` will apply). Unknown keys are refused, so a typo cannot
-/// silently weaken a policy. Errors: `InvalidArgument` with the reason.
+/// Reads a policy — a preset name (`policyPresets()`), or a JSON or TOML policy document
+/// (snake_case keys, as in policy files) — into the typed record, every field resolved (what
+/// `verifyReport` will apply). Unknown keys are refused, so a typo cannot silently weaken a
+/// policy. Errors: `InvalidArgument` with the reason.
 #[uniffi::export]
-pub fn load_policy(text: String) -> Result<String, CcverifyError> {
-    Ok(Policy::parse(&text)?.to_json())
+pub fn load_policy(text: String) -> Result<Policy, CcverifyError> {
+    Ok(ccverify::policy::Policy::parse(&text)?.into())
 }
 
 /// The names of the policy presets, usable as the policy text: `default`, `offline`, `strict`.
@@ -170,19 +249,45 @@ pub fn policy_presets() -> Vec<String> {
 
 #[cfg(test)]
 mod tests {
-    use super::{BundleOptions, ReportOptions};
-    use ccverify::policy::Policy;
+    use super::{BundleOptions, Policy, ReportOptions};
+    use crate::{GpuPolicy, TdxPolicy};
+    use std::time::{Duration, UNIX_EPOCH};
 
-    /// `ReportOptions(nonce)` in Kotlin and Swift: must repeat the `#[uniffi(default)]`
-    /// attributes.
+    /// `Policy()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
+    fn foreign_policy() -> Policy {
+        Policy {
+            preset: "default".into(),
+            offline: false,
+            image_digests: vec![],
+            require_image_digest: false,
+            require_key_binding: false,
+            gpu: GpuPolicy::from(ccverify::gpu::GpuPolicy::default()),
+            tdx: TdxPolicy {
+                accepted_tcb_statuses: None,
+                ..TdxPolicy::from(ccverify::tdx::TdxPolicy::default())
+            },
+        }
+    }
+
+    /// `ReportOptions(nonce)` in Kotlin and Swift.
     fn foreign_default(nonce: &str) -> ReportOptions {
         ReportOptions {
             nonce: nonce.into(),
-            policy: None,
+            policy: foreign_policy(),
             rim_dir: None,
             ocsp_dir: None,
             collateral: None,
-            at_unix_seconds: None,
+            at: None,
+        }
+    }
+
+    /// `BundleOptions()` in Kotlin and Swift.
+    fn bundle_default() -> BundleOptions {
+        BundleOptions {
+            at: None,
+            at_recorded: false,
+            policy: None,
+            policy_recorded: false,
         }
     }
 
@@ -196,25 +301,24 @@ mod tests {
             }
         );
         assert_eq!(
-            BundleOptions {
-                at_unix_seconds: None,
-                at_recorded: false,
-                policy: None
-            }
-            .into_core()
-            .unwrap(),
+            bundle_default().into_core().unwrap(),
             ccverify::bundle::BundleOptions::default()
+        );
+        assert_eq!(
+            foreign_policy().into_core().unwrap(),
+            ccverify::policy::Policy::default()
         );
     }
 
     #[test]
     fn every_field_reaches_the_core() {
+        let strict = super::load_policy("strict".into()).unwrap();
         let core = ReportOptions {
-            policy: Some("strict".into()),
+            policy: strict.clone(),
             rim_dir: Some("rims".into()),
             ocsp_dir: Some("ocsp".into()),
             collateral: Some("{}".into()),
-            at_unix_seconds: Some(1_750_400_000),
+            at: Some(UNIX_EPOCH + Duration::from_secs(1_750_400_000)),
             ..foreign_default("cd")
         }
         .into_core()
@@ -227,13 +331,18 @@ mod tests {
                 ocsp_dir: Some("ocsp".into()),
                 collateral: Some(b"{}".to_vec()),
                 at: Some(ccverify::time::Time::from_unix(1_750_400_000)),
-                policy: Policy::preset("strict").unwrap(),
+                policy: ccverify::policy::Policy::preset("strict").unwrap(),
             }
         );
+        let mut eight =
+            super::load_policy("offline = true\n[gpu]\nexpected_count = 8\n".into()).unwrap();
+        assert!(eight.offline);
+        assert_eq!(eight.gpu.expected_count, Some(8));
+        eight.image_digests = vec![format!("sha256:{}", "ab".repeat(32))];
         let core = BundleOptions {
-            at_unix_seconds: Some(-1),
-            at_recorded: false,
-            policy: Some("offline = true\n[gpu]\nexpected_count = 8\n".into()),
+            at: Some(UNIX_EPOCH - Duration::from_secs(1)),
+            policy: Some(eight.clone()),
+            ..bundle_default()
         }
         .into_core()
         .unwrap();
@@ -244,59 +353,82 @@ mod tests {
         let ccverify::bundle::BundlePolicy::Caller(policy) = core.policy else {
             panic!("a given policy is the caller's");
         };
-        assert!(policy.offline);
-        assert_eq!(policy.gpu.expected_count, Some(8));
+        assert_eq!(Policy::from(policy), eight);
         let recorded = BundleOptions {
-            at_unix_seconds: None,
             at_recorded: true,
-            policy: Some("recorded".into()),
+            policy_recorded: true,
+            ..bundle_default()
         }
         .into_core()
         .unwrap();
         assert_eq!(recorded.at, ccverify::bundle::BundleTime::Recorded);
         assert_eq!(recorded.policy, ccverify::bundle::BundlePolicy::Recorded);
-        let both = BundleOptions {
-            at_unix_seconds: Some(1),
-            at_recorded: true,
-            policy: None,
-        };
-        assert_eq!(both.into_core().unwrap_err().code(), "invalid_argument");
+        for both in [
+            BundleOptions {
+                at: Some(UNIX_EPOCH),
+                at_recorded: true,
+                ..bundle_default()
+            },
+            BundleOptions {
+                policy: Some(foreign_policy()),
+                policy_recorded: true,
+                ..bundle_default()
+            },
+        ] {
+            assert_eq!(both.into_core().unwrap_err().code(), "invalid_argument");
+        }
     }
 
     #[test]
     fn bad_policies_are_invalid_arguments() {
         for bad in ["lenient", "{\"offlne\": true}", "{", "offline = 1"] {
-            let e = ReportOptions {
-                policy: Some(bad.into()),
-                ..foreign_default("ab")
-            }
-            .into_core()
-            .unwrap_err();
-            assert_eq!(e.code(), "invalid_argument", "{bad}: {e}");
-            let e = BundleOptions {
-                at_unix_seconds: None,
-                at_recorded: false,
-                policy: Some(bad.into()),
-            }
-            .into_core()
-            .unwrap_err();
-            assert_eq!(e.code(), "invalid_argument", "{bad}: {e}");
             assert_eq!(
                 super::load_policy(bad.into()).unwrap_err().code(),
                 "invalid_argument"
             );
+        }
+        let bad_records = [
+            Policy {
+                preset: "lenient".into(),
+                ..foreign_policy()
+            },
+            Policy {
+                image_digests: vec!["sha256:xyz".into()],
+                ..foreign_policy()
+            },
+            Policy {
+                gpu: GpuPolicy {
+                    expected_count: Some(-2),
+                    ..foreign_policy().gpu
+                },
+                ..foreign_policy()
+            },
+            Policy {
+                tdx: TdxPolicy {
+                    mrtd: vec!["00".into()],
+                    ..foreign_policy().tdx
+                },
+                ..foreign_policy()
+            },
+        ];
+        for policy in bad_records {
+            let e = ReportOptions {
+                policy: policy.clone(),
+                ..foreign_default("ab")
+            }
+            .into_core()
+            .unwrap_err();
+            assert_eq!(e.code(), "invalid_argument", "{policy:?}: {e}");
         }
     }
 
     #[test]
     fn presets_load_and_round_trip() {
         for name in super::policy_presets() {
-            let json = super::load_policy(name.clone()).unwrap();
-            assert_eq!(
-                <Policy as ccverify::Options>::from_json(&json).unwrap(),
-                Policy::preset(&name).unwrap()
-            );
-            assert_eq!(super::load_policy(json.clone()).unwrap(), json);
+            let typed = super::load_policy(name.clone()).unwrap();
+            let core = ccverify::policy::Policy::preset(&name).unwrap();
+            assert_eq!(typed.clone().into_core().unwrap(), core);
+            assert_eq!(Policy::from(core), typed);
         }
     }
 }

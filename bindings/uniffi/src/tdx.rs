@@ -3,24 +3,15 @@
 //! here: the policy fields are read by the core's [`ccverify::tdx::TdxPolicy`] schema, so hex
 //! decoding, the known TCB status names and every default are the core's.
 
-use crate::{CcverifyError, Verdict};
+use std::time::{Duration, SystemTime};
 
-/// Options of `verifyTdx`: what REPORTDATA must be, the verification time and the appraisal
-/// policy. Every field has a default; the defaults are the core's strict policy (UpToDate
-/// only, no debug TDs, measurements reported but not pinned). Hex values may start with `0x`.
+use crate::{CcverifyError, Verdict, core_time};
+
+/// The TDX part of a `Policy` (and the policy of `verifyTdx`). Every field has a default; the
+/// defaults are the core's strict policy (UpToDate only, no debug TDs, measurements reported but
+/// not pinned). Hex values may start with `0x`; `loadPolicy` gives them lowercase without it.
 #[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
-pub struct TdxOptions {
-    /// The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
-    /// REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
-    /// `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
-    #[uniffi(default = None)]
-    pub nonce: Option<String>,
-    /// The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
-    #[uniffi(default = None)]
-    pub report_data: Option<String>,
-    /// The verification time in Unix seconds. Unset: the system clock at the call.
-    #[uniffi(default = None)]
-    pub at_unix_seconds: Option<i64>,
+pub struct TdxPolicy {
     /// Accepted TCB statuses, as Intel spells them (`UpToDate`, `SWHardeningNeeded`, …).
     /// Unset: `UpToDate` only. `Revoked` and unknown names are an `InvalidArgument` error.
     #[uniffi(default = None)]
@@ -55,22 +46,28 @@ pub struct TdxOptions {
     /// Allowed XFAM values (16 hex digits each).
     #[uniffi(default)]
     pub xfam: Vec<String>,
-    /// Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
-    /// seconds before the verification time. Unset: only Intel's own validity windows.
+    /// Refuse collateral whose TCB Info or QE Identity was issued longer ago than this before
+    /// the verification time (whole seconds count). Unset: only Intel's own validity windows.
     #[uniffi(default = None)]
-    pub max_collateral_age_secs: Option<i64>,
-    /// The minimum TCB evaluation data number (Intel's TCB-recovery counter).
+    pub max_collateral_age: Option<Duration>,
+    /// The minimum TCB evaluation data number (Intel's TCB-recovery counter). Negative:
+    /// `InvalidArgument`.
     #[uniffi(default = None)]
     pub min_tcb_eval_data_number: Option<i32>,
 }
 
-impl TdxOptions {
-    /// The core options: the policy fields in the policy's document form, read by the core's
+impl TdxPolicy {
+    /// The core policy, read from its document form by the core's
     /// [`ccverify::tdx::TdxPolicy`] schema (which decodes the hex and checks the status
     /// names). Errors: `InvalidArgument` for bad hex or a wrong length in an allowlist or
-    /// `tdAttributes`, and for an unknown (or `Revoked`) TCB status name.
-    fn into_core(self) -> Result<ccverify::tdx::TdxOptions, CcverifyError> {
+    /// `tdAttributes`, an unknown (or `Revoked`) TCB status name, or a negative number.
+    pub(crate) fn into_core(self) -> Result<ccverify::tdx::TdxPolicy, CcverifyError> {
         use ccverify::Options as _;
+        Ok(ccverify::tdx::TdxPolicy::from_value(self.document())?)
+    }
+
+    /// The policy's document form (snake_case keys, as in policy files).
+    pub(crate) fn document(self) -> serde_json::Value {
         let mut policy = serde_json::json!({
             "rejected_advisories": self.rejected_advisories,
             "allow_debug": self.allow_debug,
@@ -82,17 +79,73 @@ impl TdxOptions {
             "rtmr3": self.rtmr3,
             "mrseam": self.mrseam,
             "xfam": self.xfam,
-            "max_collateral_age_secs": self.max_collateral_age_secs,
+            "max_collateral_age_secs": self.max_collateral_age.map(|d| d.as_secs()),
             "min_tcb_eval_data_number": self.min_tcb_eval_data_number,
         });
         if let Some(statuses) = self.accepted_tcb_statuses {
             policy["accepted_tcb_statuses"] = statuses.into();
         }
+        policy
+    }
+}
+
+impl From<ccverify::tdx::TdxPolicy> for TdxPolicy {
+    fn from(p: ccverify::tdx::TdxPolicy) -> Self {
+        fn hex(bytes: &[u8]) -> String {
+            bytes.iter().map(|b| format!("{b:02x}")).collect()
+        }
+        fn list<const N: usize>(values: &[[u8; N]]) -> Vec<String> {
+            values.iter().map(|v| hex(v)).collect()
+        }
+        TdxPolicy {
+            accepted_tcb_statuses: Some(p.accepted_tcb_statuses),
+            rejected_advisories: p.rejected_advisories,
+            allow_debug: p.allow_debug,
+            td_attributes: p.td_attributes.map(|a| hex(&a)),
+            mrtd: list(&p.mrtd),
+            rtmr0: list(&p.rtmr0),
+            rtmr1: list(&p.rtmr1),
+            rtmr2: list(&p.rtmr2),
+            rtmr3: list(&p.rtmr3),
+            mrseam: list(&p.mrseam),
+            xfam: list(&p.xfam),
+            max_collateral_age: p.max_collateral_age_secs.map(Duration::from_secs),
+            min_tcb_eval_data_number: p
+                .min_tcb_eval_data_number
+                .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+        }
+    }
+}
+
+/// Options of `verifyTdx`: what REPORTDATA must be, the verification time and the appraisal
+/// policy. Every field has a default (`TdxOptions()`).
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Record)]
+pub struct TdxOptions {
+    /// The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
+    /// REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
+    /// `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
+    #[uniffi(default = None)]
+    pub nonce: Option<String>,
+    /// The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
+    #[uniffi(default = None)]
+    pub report_data: Option<String>,
+    /// The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+    /// system clock at the call.
+    #[uniffi(default = None)]
+    pub at: Option<SystemTime>,
+    /// The appraisal policy. Default: the core's strict one.
+    #[uniffi(default)]
+    pub policy: TdxPolicy,
+}
+
+impl TdxOptions {
+    /// The core options. Errors: those of [`TdxPolicy::into_core`].
+    fn into_core(self) -> Result<ccverify::tdx::TdxOptions, CcverifyError> {
         Ok(ccverify::tdx::TdxOptions {
             nonce: self.nonce,
             report_data: self.report_data,
-            at: self.at_unix_seconds.map(ccverify::time::Time::from_unix),
-            policy: ccverify::tdx::TdxPolicy::from_value(policy)?,
+            at: self.at.map(core_time),
+            policy: self.policy.into_core()?,
         })
     }
 }
@@ -132,14 +185,12 @@ pub fn verify_tdx_json(
 
 #[cfg(test)]
 mod tests {
-    use super::TdxOptions;
+    use super::{TdxOptions, TdxPolicy};
+    use std::time::{Duration, UNIX_EPOCH};
 
-    /// `TdxOptions()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
-    fn foreign_default() -> TdxOptions {
-        TdxOptions {
-            nonce: None,
-            report_data: None,
-            at_unix_seconds: None,
+    /// `TdxPolicy()` in Kotlin and Swift: must repeat the `#[uniffi(default)]` attributes.
+    fn foreign_policy() -> TdxPolicy {
+        TdxPolicy {
             accepted_tcb_statuses: None,
             rejected_advisories: vec![],
             allow_debug: false,
@@ -151,8 +202,18 @@ mod tests {
             rtmr3: vec![],
             mrseam: vec![],
             xfam: vec![],
-            max_collateral_age_secs: None,
+            max_collateral_age: None,
             min_tcb_eval_data_number: None,
+        }
+    }
+
+    /// `TdxOptions()` in Kotlin and Swift.
+    fn foreign_default() -> TdxOptions {
+        TdxOptions {
+            nonce: None,
+            report_data: None,
+            at: None,
+            policy: foreign_policy(),
         }
     }
 
@@ -167,9 +228,7 @@ mod tests {
     #[test]
     fn every_policy_field_reaches_the_core() {
         let m = |b: u8| hex_of(&[b; 48]);
-        let options = TdxOptions {
-            nonce: Some("ab".into()),
-            at_unix_seconds: Some(1_750_400_000),
+        let policy = TdxPolicy {
             accepted_tcb_statuses: Some(vec!["UpToDate".into(), "SWHardeningNeeded".into()]),
             rejected_advisories: vec!["INTEL-SA-00837".into(), "quote\"and\\é".into()],
             allow_debug: true,
@@ -181,8 +240,13 @@ mod tests {
             rtmr3: vec![m(6)],
             mrseam: vec![m(7)],
             xfam: vec!["E702060000000000".into()],
-            max_collateral_age_secs: Some(i64::MAX),
+            max_collateral_age: Some(Duration::from_secs(u64::MAX)),
             min_tcb_eval_data_number: Some(i32::MAX),
+        };
+        let options = TdxOptions {
+            nonce: Some("ab".into()),
+            at: Some(UNIX_EPOCH + Duration::from_secs(1_750_400_000)),
+            policy: policy.clone(),
             ..foreign_default()
         };
         let core = options.into_core().unwrap();
@@ -198,45 +262,68 @@ mod tests {
         assert_eq!(p.td_attributes, Some([0, 0, 0, 0x10, 0, 0, 0, 0]));
         assert_eq!(p.mrtd, [[1; 48], [2; 48]]);
         assert_eq!(
-            [p.rtmr0, p.rtmr1, p.rtmr2, p.rtmr3, p.mrseam],
+            [
+                p.rtmr0.clone(),
+                p.rtmr1.clone(),
+                p.rtmr2.clone(),
+                p.rtmr3.clone(),
+                p.mrseam.clone()
+            ],
             [[[3; 48]], [[4; 48]], [[5; 48]], [[6; 48]], [[7; 48]]].map(Vec::from)
         );
         assert_eq!(p.xfam, [[0xe7, 0x02, 0x06, 0, 0, 0, 0, 0]]);
-        assert_eq!(p.max_collateral_age_secs, Some(i64::MAX as u64));
+        assert_eq!(p.max_collateral_age_secs, Some(u64::MAX));
         assert_eq!(p.min_tcb_eval_data_number, Some(i32::MAX as u32));
+        // Back to the record: every value, hex normalised to lowercase without `0x`.
+        let back = TdxPolicy::from(p);
+        assert_eq!(back.td_attributes.as_deref(), Some("0000001000000000"));
+        assert_eq!(back.xfam, ["e702060000000000"]);
+        assert_eq!(
+            TdxPolicy {
+                td_attributes: policy.td_attributes.clone(),
+                xfam: policy.xfam.clone(),
+                ..back.clone()
+            },
+            policy
+        );
+        assert_eq!(TdxPolicy::from(back.clone().into_core().unwrap()), back);
     }
 
     #[test]
     fn bad_policy_values_are_invalid_arguments() {
         let bad = [
-            TdxOptions {
+            TdxPolicy {
                 mrtd: vec!["zz".repeat(48)],
-                ..foreign_default()
+                ..foreign_policy()
             },
-            TdxOptions {
+            TdxPolicy {
                 rtmr2: vec!["00".into()],
-                ..foreign_default()
+                ..foreign_policy()
             },
-            TdxOptions {
+            TdxPolicy {
                 xfam: vec!["00".repeat(48)],
-                ..foreign_default()
+                ..foreign_policy()
             },
-            TdxOptions {
+            TdxPolicy {
                 td_attributes: Some(String::new()),
-                ..foreign_default()
+                ..foreign_policy()
             },
-            TdxOptions {
+            TdxPolicy {
                 accepted_tcb_statuses: Some(vec!["Revoked".into()]),
-                ..foreign_default()
+                ..foreign_policy()
             },
-            TdxOptions {
+            TdxPolicy {
                 accepted_tcb_statuses: Some(vec!["Fine\"".into()]),
-                ..foreign_default()
+                ..foreign_policy()
+            },
+            TdxPolicy {
+                min_tcb_eval_data_number: Some(-1),
+                ..foreign_policy()
             },
         ];
-        for options in bad {
-            let e = options.clone().into_core().unwrap_err();
-            assert_eq!(e.code(), "invalid_argument", "{options:?}: {e}");
+        for policy in bad {
+            let e = policy.clone().into_core().unwrap_err();
+            assert_eq!(e.code(), "invalid_argument", "{policy:?}: {e}");
         }
     }
 

@@ -74,3 +74,15 @@ impl From<ccverify::Verdict> for Verdict {
         }
     }
 }
+
+/// Reads a verdict back from its JSON form (`Verdict.json`, the CLI's `--json`), e.g. one
+/// stored with a logged exchange. The text is untrusted: a `verified` flag its checks contradict
+/// (a failed or skipped check, no check at all) or a malformed signer is refused. Reading a
+/// verdict proves nothing by itself: only re-running the verification does. Swift's `Codable`
+/// conformance decodes through it.
+///
+/// Errors: `InvalidArgument` for text that is not a verdict; `LimitExceeded` over 64 MiB.
+#[uniffi::export]
+pub fn verdict_from_json(json: String) -> Result<Verdict, crate::CcverifyError> {
+    Ok(ccverify::Verdict::from_json(&json)?.into())
+}

@@ -487,22 +487,6 @@ fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
-    typealias FfiType = Int64
-    typealias SwiftType = Int64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: Int64, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -588,6 +572,77 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
     }
 }
 
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Date {
+        let seconds: Int64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        // Build the Date from whole seconds first, then add the nanoseconds as a
+        // separate TimeInterval.  Date stores CFAbsoluteTime (seconds since 2001),
+        // so adding a small fraction to the ~7.8e8 base is twice as precise as
+        // adding it to the ~1.76e9 Unix-epoch value, because the smaller magnitude
+        // leaves more mantissa bits for the sub-second part.
+        if seconds >= 0 {
+            return Date(timeIntervalSince1970: Double(seconds))
+                .addingTimeInterval(Double(nanoseconds) / 1.0e9)
+        } else {
+            return Date(timeIntervalSince1970: Double(seconds))
+                .addingTimeInterval(-Double(nanoseconds) / 1.0e9)
+        }
+    }
+
+    public static func write(_ value: Date, into buf: inout [UInt8]) {
+        var delta = value.timeIntervalSince1970
+        var sign: Int64 = 1
+        if delta < 0 {
+            // The nanoseconds portion of the epoch offset must always be
+            // positive, to simplify the calculation we will use the absolute
+            // value of the offset.
+            sign = -1
+            delta = -delta
+        }
+        if delta.rounded(.down) > Double(Int64.max) {
+            fatalError("Timestamp overflow, exceeds max bounds supported by Uniffi")
+        }
+        let seconds = Int64(delta)
+        let nanoseconds = UInt32((delta - Double(seconds)) * 1.0e9)
+        writeInt(&buf, sign * seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TimeInterval {
+        let seconds: UInt64 = try readInt(&buf)
+        let nanoseconds: UInt32 = try readInt(&buf)
+        return Double(seconds) + (Double(nanoseconds) / 1.0e9)
+    }
+
+    public static func write(_ value: TimeInterval, into buf: inout [UInt8]) {
+        if value.rounded(.down) > Double(Int64.max) {
+            fatalError("Duration overflow, exceeds max bounds supported by Uniffi")
+        }
+
+        if value < 0 {
+            fatalError("Invalid duration, must be non-negative")
+        }
+
+        let seconds = UInt64(value)
+        let nanoseconds = UInt32((value - Double(seconds)) * 1.0e9)
+        writeInt(&buf, seconds)
+        writeInt(&buf, nanoseconds)
+    }
+}
+
 
 
 
@@ -595,13 +650,12 @@ fileprivate struct FfiConverterData: FfiConverterRustBuffer {
  * An attested session with one model (made by `attest`): the attestation's verdict, the
  * pinned signing address, completions verified against it, and an evidence bundle that
  * re-verifies offline (`verifyBundle`). Thread-safe; calls may overlap.
+ *
+ * Its fixed facts are properties in Kotlin and Swift (`session.verdict`, `attested`,
+ * `signingAddress`, `modelId`, `nonce`), declared beside the generated code over the
+ * `get…()` accessors exported here.
  */
 public protocol SessionProtocol: AnyObject, Sendable {
-    
-    /**
-     * Whether the attestation verified.
-     */
-    func attested()  -> Bool
     
     /**
      * The evidence bundle as JSON text (`ccverify-bundle/1`): the attestation and everything
@@ -637,31 +691,40 @@ public protocol SessionProtocol: AnyObject, Sendable {
     func chatStream(body: Data, hold: Bool, listener: ChunkListener) async throws  -> ChatResponse
     
     /**
+     * Whether the attestation verified.
+     */
+    func getAttested()  -> Bool
+    
+    /**
      * The model attested.
      */
-    func modelId()  -> String
+    func getModelId()  -> String
     
     /**
      * The nonce sent with the attestation request (normalised: 64 hex digits).
      */
-    func nonce()  -> String
+    func getNonce()  -> String
     
     /**
      * The pinned signing address (EIP-55), when the attestation gave a well-formed one.
      */
-    func signingAddress()  -> String?
+    func getSigningAddress()  -> String?
     
     /**
      * The attestation verdict, with its plain-language `summary` fact; its `signer` is the
      * pinned address.
      */
-    func verdict()  -> Verdict
+    func getVerdict()  -> Verdict
     
 }
 /**
  * An attested session with one model (made by `attest`): the attestation's verdict, the
  * pinned signing address, completions verified against it, and an evidence bundle that
  * re-verifies offline (`verifyBundle`). Thread-safe; calls may overlap.
+ *
+ * Its fixed facts are properties in Kotlin and Swift (`session.verdict`, `attested`,
+ * `signingAddress`, `modelId`, `nonce`), declared beside the generated code over the
+ * `get…()` accessors exported here.
  */
 open class Session: SessionProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -715,18 +778,6 @@ open class Session: SessionProtocol, @unchecked Sendable {
 
     
 
-    
-    /**
-     * Whether the attestation verified.
-     */
-open func attested() -> Bool  {
-    return try!  FfiConverterBool.lift(try! rustCall() {
-        uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_attested(
-            self.uniffiCloneHandle(),uniffiCallStatus
-    )
-})
-}
     
     /**
      * The evidence bundle as JSON text (`ccverify-bundle/1`): the attestation and everything
@@ -797,12 +848,24 @@ open func chatStream(body: Data, hold: Bool, listener: ChunkListener)async throw
 }
     
     /**
+     * Whether the attestation verified.
+     */
+open func getAttested() -> Bool  {
+    return try!  FfiConverterBool.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_method_session_get_attested(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The model attested.
      */
-open func modelId() -> String  {
+open func getModelId() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_model_id(
+    uniffi_ccverify_uniffi_fn_method_session_get_model_id(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -811,10 +874,10 @@ open func modelId() -> String  {
     /**
      * The nonce sent with the attestation request (normalised: 64 hex digits).
      */
-open func nonce() -> String  {
+open func getNonce() -> String  {
     return try!  FfiConverterString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_nonce(
+    uniffi_ccverify_uniffi_fn_method_session_get_nonce(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -823,10 +886,10 @@ open func nonce() -> String  {
     /**
      * The pinned signing address (EIP-55), when the attestation gave a well-formed one.
      */
-open func signingAddress() -> String?  {
+open func getSigningAddress() -> String?  {
     return try!  FfiConverterOptionString.lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_signing_address(
+    uniffi_ccverify_uniffi_fn_method_session_get_signing_address(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -836,10 +899,10 @@ open func signingAddress() -> String?  {
      * The attestation verdict, with its plain-language `summary` fact; its `signer` is the
      * pinned address.
      */
-open func verdict() -> Verdict  {
+open func getVerdict() -> Verdict  {
     return try!  FfiConverterTypeVerdict_lift(try! rustCall() {
         uniffiCallStatus in
-    uniffi_ccverify_uniffi_fn_method_session_verdict(
+    uniffi_ccverify_uniffi_fn_method_session_get_verdict(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1081,44 +1144,49 @@ public func FfiConverterTypeStreamVerifier_lower(_ value: StreamVerifier) -> UIn
 /**
  * Options of `verifyBundle`: the verification time and policy. The defaults are now and the
  * `default` preset: a bundle is untrusted input, so its own time and policy apply only when
- * asked for (`atRecorded`, `policy = "recorded"`), and the verdict then warns
- * (`bundle.inputs`).
+ * asked for (`atRecorded`, `policyRecorded`), and the verdict then warns (`bundle.inputs`).
  */
 public struct BundleOptions: Equatable, Hashable {
     /**
-     * The verification time in Unix seconds. Unset: now.
+     * The verification time (Kotlin `Instant`, Swift `Date`). Unset: now.
      */
-    public var atUnixSeconds: Int64?
+    public var at: Date?
     /**
      * Use the time the bundle says it was verified at (a value its writer chose). Exclusive
-     * with `atUnixSeconds`.
+     * with `at`.
      */
     public var atRecorded: Bool
     /**
-     * The appraisal policy as text: JSON, TOML, a preset name, or `"recorded"` for the
-     * policy stored in the bundle (its writer could have relaxed it). Unset: the `default`
-     * preset.
+     * The appraisal policy. Unset: the `default` preset.
      */
-    public var policy: String?
+    public var policy: Policy?
+    /**
+     * Use the policy stored in the bundle (its writer could have relaxed it). Exclusive with
+     * `policy`.
+     */
+    public var policyRecorded: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
         /**
-         * The verification time in Unix seconds. Unset: now.
-         */atUnixSeconds: Int64? = nil, 
+         * The verification time (Kotlin `Instant`, Swift `Date`). Unset: now.
+         */at: Date? = nil, 
         /**
          * Use the time the bundle says it was verified at (a value its writer chose). Exclusive
-         * with `atUnixSeconds`.
+         * with `at`.
          */atRecorded: Bool = false, 
         /**
-         * The appraisal policy as text: JSON, TOML, a preset name, or `"recorded"` for the
-         * policy stored in the bundle (its writer could have relaxed it). Unset: the `default`
-         * preset.
-         */policy: String? = nil) {
-        self.atUnixSeconds = atUnixSeconds
+         * The appraisal policy. Unset: the `default` preset.
+         */policy: Policy? = nil, 
+        /**
+         * Use the policy stored in the bundle (its writer could have relaxed it). Exclusive with
+         * `policy`.
+         */policyRecorded: Bool = false) {
+        self.at = at
         self.atRecorded = atRecorded
         self.policy = policy
+        self.policyRecorded = policyRecorded
     }
 
     
@@ -1137,16 +1205,18 @@ public struct FfiConverterTypeBundleOptions: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BundleOptions {
         return
             try BundleOptions(
-                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+                at: FfiConverterOptionTimestamp.read(from: &buf), 
                 atRecorded: FfiConverterBool.read(from: &buf), 
-                policy: FfiConverterOptionString.read(from: &buf)
+                policy: FfiConverterOptionTypePolicy.read(from: &buf), 
+                policyRecorded: FfiConverterBool.read(from: &buf)
         )
     }
 
     public static func write(_ value: BundleOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterOptionTimestamp.write(value.at, into: &buf)
         FfiConverterBool.write(value.atRecorded, into: &buf)
-        FfiConverterOptionString.write(value.policy, into: &buf)
+        FfiConverterOptionTypePolicy.write(value.policy, into: &buf)
+        FfiConverterBool.write(value.policyRecorded, into: &buf)
     }
 }
 
@@ -1397,24 +1467,24 @@ public struct ClientConfig: Equatable, Hashable {
      */
     public var apiKey: String?
     /**
-     * Per-request timeout in milliseconds, connection to last byte (streams: per read).
-     * Unset: 120 000.
+     * Per-request timeout, connection to last byte (streams: per read). Unset: 120 s.
      */
-    public var timeoutMs: Int64?
+    public var timeout: TimeInterval?
     /**
      * Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
+     * Negative: `InvalidArgument`.
      */
     public var retries: Int32?
     /**
-     * The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
-     * is honoured). Unset: 500.
+     * The first backoff (doubling, at most 8 s; a `Retry-After` of up to 30 s is honoured).
+     * Unset: 500 ms.
      */
-    public var backoffMs: Int64?
+    public var backoff: TimeInterval?
     /**
-     * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
-     * `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
+     * The appraisal policy (`loadPolicy("offline")` for a preset; an `offline` policy fetches
+     * nothing). Default: the `default` preset.
      */
-    public var policy: String?
+    public var policy: Policy
     /**
      * Chat even when the attestation did not verify; every reply is then marked unverified.
      */
@@ -1443,9 +1513,10 @@ public struct ClientConfig: Equatable, Hashable {
      */
     public var pccsUrl: String?
     /**
-     * The verification time in Unix seconds. Unset: the system clock at attestation.
+     * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+     * system clock at attestation.
      */
-    public var atUnixSeconds: Int64?
+    public var at: Date?
     /**
      * Keep every exchange in the session's evidence bundle (memory grows per call).
      */
@@ -1466,20 +1537,20 @@ public struct ClientConfig: Equatable, Hashable {
          * key at all.
          */apiKey: String? = nil, 
         /**
-         * Per-request timeout in milliseconds, connection to last byte (streams: per read).
-         * Unset: 120 000.
-         */timeoutMs: Int64? = nil, 
+         * Per-request timeout, connection to last byte (streams: per read). Unset: 120 s.
+         */timeout: TimeInterval? = nil, 
         /**
          * Retries on connection failures, 429 and 5xx, with exponential backoff. Unset: 3.
+         * Negative: `InvalidArgument`.
          */retries: Int32? = nil, 
         /**
-         * The first backoff in milliseconds (doubling, at most 8 s; a `Retry-After` of up to 30 s
-         * is honoured). Unset: 500.
-         */backoffMs: Int64? = nil, 
+         * The first backoff (doubling, at most 8 s; a `Retry-After` of up to 30 s is honoured).
+         * Unset: 500 ms.
+         */backoff: TimeInterval? = nil, 
         /**
-         * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
-         * `strict`; see `policyPresets`). `offline` fetches nothing. Unset: the `default` preset.
-         */policy: String? = nil, 
+         * The appraisal policy (`loadPolicy("offline")` for a preset; an `offline` policy fetches
+         * nothing). Default: the `default` preset.
+         */policy: Policy = Policy(), 
         /**
          * Chat even when the attestation did not verify; every reply is then marked unverified.
          */allowUnverified: Bool = false, 
@@ -1502,8 +1573,9 @@ public struct ClientConfig: Equatable, Hashable {
          * Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
          */pccsUrl: String? = nil, 
         /**
-         * The verification time in Unix seconds. Unset: the system clock at attestation.
-         */atUnixSeconds: Int64? = nil, 
+         * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+         * system clock at attestation.
+         */at: Date? = nil, 
         /**
          * Keep every exchange in the session's evidence bundle (memory grows per call).
          */recordExchanges: Bool = false, 
@@ -1512,9 +1584,9 @@ public struct ClientConfig: Equatable, Hashable {
          */headers: [String: String] = [:]) {
         self.baseUrl = baseUrl
         self.apiKey = apiKey
-        self.timeoutMs = timeoutMs
+        self.timeout = timeout
         self.retries = retries
-        self.backoffMs = backoffMs
+        self.backoff = backoff
         self.policy = policy
         self.allowUnverified = allowUnverified
         self.strict = strict
@@ -1522,7 +1594,7 @@ public struct ClientConfig: Equatable, Hashable {
         self.ocspDir = ocspDir
         self.collateral = collateral
         self.pccsUrl = pccsUrl
-        self.atUnixSeconds = atUnixSeconds
+        self.at = at
         self.recordExchanges = recordExchanges
         self.headers = headers
     }
@@ -1545,17 +1617,17 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
             try ClientConfig(
                 baseUrl: FfiConverterOptionString.read(from: &buf), 
                 apiKey: FfiConverterOptionString.read(from: &buf), 
-                timeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                timeout: FfiConverterOptionDuration.read(from: &buf), 
                 retries: FfiConverterOptionInt32.read(from: &buf), 
-                backoffMs: FfiConverterOptionInt64.read(from: &buf), 
-                policy: FfiConverterOptionString.read(from: &buf), 
+                backoff: FfiConverterOptionDuration.read(from: &buf), 
+                policy: FfiConverterTypePolicy.read(from: &buf), 
                 allowUnverified: FfiConverterBool.read(from: &buf), 
                 strict: FfiConverterOptionBool.read(from: &buf), 
                 rimDir: FfiConverterOptionString.read(from: &buf), 
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 collateral: FfiConverterOptionString.read(from: &buf), 
                 pccsUrl: FfiConverterOptionString.read(from: &buf), 
-                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+                at: FfiConverterOptionTimestamp.read(from: &buf), 
                 recordExchanges: FfiConverterBool.read(from: &buf), 
                 headers: FfiConverterDictionaryStringString.read(from: &buf)
         )
@@ -1564,17 +1636,17 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
     public static func write(_ value: ClientConfig, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.baseUrl, into: &buf)
         FfiConverterOptionString.write(value.apiKey, into: &buf)
-        FfiConverterOptionInt64.write(value.timeoutMs, into: &buf)
+        FfiConverterOptionDuration.write(value.timeout, into: &buf)
         FfiConverterOptionInt32.write(value.retries, into: &buf)
-        FfiConverterOptionInt64.write(value.backoffMs, into: &buf)
-        FfiConverterOptionString.write(value.policy, into: &buf)
+        FfiConverterOptionDuration.write(value.backoff, into: &buf)
+        FfiConverterTypePolicy.write(value.policy, into: &buf)
         FfiConverterBool.write(value.allowUnverified, into: &buf)
         FfiConverterOptionBool.write(value.strict, into: &buf)
         FfiConverterOptionString.write(value.rimDir, into: &buf)
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionString.write(value.collateral, into: &buf)
         FfiConverterOptionString.write(value.pccsUrl, into: &buf)
-        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterOptionTimestamp.write(value.at, into: &buf)
         FfiConverterBool.write(value.recordExchanges, into: &buf)
         FfiConverterDictionaryStringString.write(value.headers, into: &buf)
     }
@@ -1598,8 +1670,7 @@ public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> RustBuf
 
 /**
  * Options of `verifyGpu`: where the RIMs and cached OCSP responses are, the verification time
- * and the appraisal policy. Every field has a default; the defaults are the core's strict
- * policy (a relaxation turns the check it concerns into a visible warning).
+ * and the appraisal policy. Every field has a default (`GpuOptions()`).
  */
 public struct GpuOptions: Equatable, Hashable {
     /**
@@ -1612,12 +1683,93 @@ public struct GpuOptions: Equatable, Hashable {
      */
     public var ocspDir: String?
     /**
-     * The verification time in Unix seconds. Unset: the system clock at the call.
+     * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+     * system clock at the call.
      */
-    public var atUnixSeconds: Int64?
+    public var at: Date?
+    /**
+     * The appraisal policy. Default: the core's.
+     */
+    public var policy: GpuPolicy
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
+         * it the RIM and measurement checks cannot run.
+         */rimDir: String? = nil, 
+        /**
+         * Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
+         */ocspDir: String? = nil, 
+        /**
+         * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+         * system clock at the call.
+         */at: Date? = nil, 
+        /**
+         * The appraisal policy. Default: the core's.
+         */policy: GpuPolicy = GpuPolicy()) {
+        self.rimDir = rimDir
+        self.ocspDir = ocspDir
+        self.at = at
+        self.policy = policy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension GpuOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GpuOptions {
+        return
+            try GpuOptions(
+                rimDir: FfiConverterOptionString.read(from: &buf), 
+                ocspDir: FfiConverterOptionString.read(from: &buf), 
+                at: FfiConverterOptionTimestamp.read(from: &buf), 
+                policy: FfiConverterTypeGpuPolicy.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: GpuOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.rimDir, into: &buf)
+        FfiConverterOptionString.write(value.ocspDir, into: &buf)
+        FfiConverterOptionTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeGpuPolicy.write(value.policy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGpuOptions_lift(_ buf: RustBuffer) throws -> GpuOptions {
+    return try FfiConverterTypeGpuOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeGpuOptions_lower(_ value: GpuOptions) -> RustBuffer {
+    return FfiConverterTypeGpuOptions.lower(value)
+}
+
+
+/**
+ * The GPU part of a `Policy` (and the policy of `verifyGpu`). Every field has a default; the
+ * defaults are the core's: a relaxation turns the check it concerns into a visible warning.
+ */
+public struct GpuPolicy: Equatable, Hashable {
     /**
      * How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
-     * silently drops GPUs whose evidence it could not collect).
+     * silently drops GPUs whose evidence it could not collect). Negative: `InvalidArgument`.
      */
     public var expectedCount: Int32?
     /**
@@ -1648,18 +1800,8 @@ public struct GpuOptions: Equatable, Hashable {
     // declare one manually.
     public init(
         /**
-         * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
-         * it the RIM and measurement checks cannot run.
-         */rimDir: String? = nil, 
-        /**
-         * Directory of cached DER OCSP responses (`*.der`, `*.ocsp`), matched by CertID.
-         */ocspDir: String? = nil, 
-        /**
-         * The verification time in Unix seconds. Unset: the system clock at the call.
-         */atUnixSeconds: Int64? = nil, 
-        /**
          * How many GPUs must be attested. Unset: not enforced, and `gpu.count` warns (io.net
-         * silently drops GPUs whose evidence it could not collect).
+         * silently drops GPUs whose evidence it could not collect). Negative: `InvalidArgument`.
          */expectedCount: Int32? = nil, 
         /**
          * The architecture the evidence must show (`HOPPER`, the only one supported).
@@ -1679,9 +1821,6 @@ public struct GpuOptions: Equatable, Hashable {
          * Accept a RIM signer certificate that is on hold (OCSP `certificateHold`), for RIM chains
          * only.
          */allowHoldForRims: Bool = false) {
-        self.rimDir = rimDir
-        self.ocspDir = ocspDir
-        self.atUnixSeconds = atUnixSeconds
         self.expectedCount = expectedCount
         self.expectedArch = expectedArch
         self.requireRevocation = requireRevocation
@@ -1696,19 +1835,16 @@ public struct GpuOptions: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension GpuOptions: Sendable {}
+extension GpuPolicy: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GpuOptions {
+public struct FfiConverterTypeGpuPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> GpuPolicy {
         return
-            try GpuOptions(
-                rimDir: FfiConverterOptionString.read(from: &buf), 
-                ocspDir: FfiConverterOptionString.read(from: &buf), 
-                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+            try GpuPolicy(
                 expectedCount: FfiConverterOptionInt32.read(from: &buf), 
                 expectedArch: FfiConverterString.read(from: &buf), 
                 requireRevocation: FfiConverterBool.read(from: &buf), 
@@ -1718,10 +1854,7 @@ public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
         )
     }
 
-    public static func write(_ value: GpuOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.rimDir, into: &buf)
-        FfiConverterOptionString.write(value.ocspDir, into: &buf)
-        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+    public static func write(_ value: GpuPolicy, into buf: inout [UInt8]) {
         FfiConverterOptionInt32.write(value.expectedCount, into: &buf)
         FfiConverterString.write(value.expectedArch, into: &buf)
         FfiConverterBool.write(value.requireRevocation, into: &buf)
@@ -1735,15 +1868,15 @@ public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeGpuOptions_lift(_ buf: RustBuffer) throws -> GpuOptions {
-    return try FfiConverterTypeGpuOptions.lift(buf)
+public func FfiConverterTypeGpuPolicy_lift(_ buf: RustBuffer) throws -> GpuPolicy {
+    return try FfiConverterTypeGpuPolicy.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeGpuOptions_lower(_ value: GpuOptions) -> RustBuffer {
-    return FfiConverterTypeGpuOptions.lower(value)
+public func FfiConverterTypeGpuPolicy_lower(_ value: GpuPolicy) -> RustBuffer {
+    return FfiConverterTypeGpuPolicy.lower(value)
 }
 
 
@@ -1827,6 +1960,135 @@ public func FfiConverterTypeModel_lower(_ value: Model) -> RustBuffer {
 
 
 /**
+ * The appraisal policy of a whole attestation, typed. `Policy()` is the `default` preset;
+ * `loadPolicy(text)` reads a preset name or a JSON/TOML policy document into this record, and
+ * the record goes wherever a policy is taken (`ReportOptions`, `BundleOptions`,
+ * `ClientConfig`). A value the core refuses (a malformed digest or hex value, an unknown TCB
+ * status, a negative count) is an `InvalidArgument` error where the record is used.
+ */
+public struct Policy: Equatable, Hashable {
+    /**
+     * The preset the policy started from (informational; `default`, `offline` or `strict`).
+     */
+    public var preset: String
+    /**
+     * Fetch nothing from the network: a session fetches no RIMs, OCSP answers or Intel
+     * collateral (informational for the offline verifications, which never fetch).
+     */
+    public var offline: Bool
+    /**
+     * Accepted `image_digest` values (`sha256:` and 64 lowercase hex digits). Empty: the
+     * digest is only reported and `report.image_digest` warns.
+     */
+    public var imageDigests: [String]
+    /**
+     * With no allowlist configured, fail `report.image_digest` instead of warning.
+     */
+    public var requireImageDigest: Bool
+    /**
+     * Fail `report.key_binding` because io.net does not bind the signing key into the hardware
+     * evidence (default false: warned).
+     */
+    public var requireKeyBinding: Bool
+    /**
+     * The GPU appraisal.
+     */
+    public var gpu: GpuPolicy
+    /**
+     * The TDX appraisal.
+     */
+    public var tdx: TdxPolicy
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The preset the policy started from (informational; `default`, `offline` or `strict`).
+         */preset: String = "default", 
+        /**
+         * Fetch nothing from the network: a session fetches no RIMs, OCSP answers or Intel
+         * collateral (informational for the offline verifications, which never fetch).
+         */offline: Bool = false, 
+        /**
+         * Accepted `image_digest` values (`sha256:` and 64 lowercase hex digits). Empty: the
+         * digest is only reported and `report.image_digest` warns.
+         */imageDigests: [String] = [], 
+        /**
+         * With no allowlist configured, fail `report.image_digest` instead of warning.
+         */requireImageDigest: Bool = false, 
+        /**
+         * Fail `report.key_binding` because io.net does not bind the signing key into the hardware
+         * evidence (default false: warned).
+         */requireKeyBinding: Bool = false, 
+        /**
+         * The GPU appraisal.
+         */gpu: GpuPolicy = GpuPolicy(), 
+        /**
+         * The TDX appraisal.
+         */tdx: TdxPolicy = TdxPolicy()) {
+        self.preset = preset
+        self.offline = offline
+        self.imageDigests = imageDigests
+        self.requireImageDigest = requireImageDigest
+        self.requireKeyBinding = requireKeyBinding
+        self.gpu = gpu
+        self.tdx = tdx
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension Policy: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypePolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Policy {
+        return
+            try Policy(
+                preset: FfiConverterString.read(from: &buf), 
+                offline: FfiConverterBool.read(from: &buf), 
+                imageDigests: FfiConverterSequenceString.read(from: &buf), 
+                requireImageDigest: FfiConverterBool.read(from: &buf), 
+                requireKeyBinding: FfiConverterBool.read(from: &buf), 
+                gpu: FfiConverterTypeGpuPolicy.read(from: &buf), 
+                tdx: FfiConverterTypeTdxPolicy.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: Policy, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.preset, into: &buf)
+        FfiConverterBool.write(value.offline, into: &buf)
+        FfiConverterSequenceString.write(value.imageDigests, into: &buf)
+        FfiConverterBool.write(value.requireImageDigest, into: &buf)
+        FfiConverterBool.write(value.requireKeyBinding, into: &buf)
+        FfiConverterTypeGpuPolicy.write(value.gpu, into: &buf)
+        FfiConverterTypeTdxPolicy.write(value.tdx, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicy_lift(_ buf: RustBuffer) throws -> Policy {
+    return try FfiConverterTypePolicy.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypePolicy_lower(_ value: Policy) -> RustBuffer {
+    return FfiConverterTypePolicy.lower(value)
+}
+
+
+/**
  * Options of `verifyReport`: the nonce you sent, where the RIMs, OCSP responses and Intel
  * collateral are, the verification time and the appraisal policy. Only the nonce is required;
  * the other defaults are the core's `default` policy, offline inputs only.
@@ -1838,10 +2100,10 @@ public struct ReportOptions: Equatable, Hashable {
      */
     public var nonce: String
     /**
-     * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
-     * `strict`; see `policyPresets`). Unset: the `default` preset.
+     * The appraisal policy (`loadPolicy("strict")` for a preset). Default: the `default`
+     * preset.
      */
-    public var policy: String?
+    public var policy: Policy
     /**
      * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
      * it the RIM and measurement checks cannot run.
@@ -1857,9 +2119,10 @@ public struct ReportOptions: Equatable, Hashable {
      */
     public var collateral: String?
     /**
-     * The verification time in Unix seconds. Unset: the system clock at the call.
+     * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+     * system clock at the call.
      */
-    public var atUnixSeconds: Int64?
+    public var at: Date?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1869,9 +2132,9 @@ public struct ReportOptions: Equatable, Hashable {
          * JSON echo must equal it exactly, and the GPU reports and the TDX REPORTDATA must hold it.
          */nonce: String, 
         /**
-         * The appraisal policy as text: JSON, TOML or a preset name (`default`, `offline`,
-         * `strict`; see `policyPresets`). Unset: the `default` preset.
-         */policy: String? = nil, 
+         * The appraisal policy (`loadPolicy("strict")` for a preset). Default: the `default`
+         * preset.
+         */policy: Policy = Policy(), 
         /**
          * Directory of NVIDIA RIMs named by RIM id (`<id>`, `<id>.xml` or `<id>.swidtag`). Without
          * it the RIM and measurement checks cannot run.
@@ -1884,14 +2147,15 @@ public struct ReportOptions: Equatable, Hashable {
          * Without it the quote's TCB and signature chain cannot be checked.
          */collateral: String? = nil, 
         /**
-         * The verification time in Unix seconds. Unset: the system clock at the call.
-         */atUnixSeconds: Int64? = nil) {
+         * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+         * system clock at the call.
+         */at: Date? = nil) {
         self.nonce = nonce
         self.policy = policy
         self.rimDir = rimDir
         self.ocspDir = ocspDir
         self.collateral = collateral
-        self.atUnixSeconds = atUnixSeconds
+        self.at = at
     }
 
     
@@ -1911,21 +2175,21 @@ public struct FfiConverterTypeReportOptions: FfiConverterRustBuffer {
         return
             try ReportOptions(
                 nonce: FfiConverterString.read(from: &buf), 
-                policy: FfiConverterOptionString.read(from: &buf), 
+                policy: FfiConverterTypePolicy.read(from: &buf), 
                 rimDir: FfiConverterOptionString.read(from: &buf), 
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 collateral: FfiConverterOptionString.read(from: &buf), 
-                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf)
+                at: FfiConverterOptionTimestamp.read(from: &buf)
         )
     }
 
     public static func write(_ value: ReportOptions, into buf: inout [UInt8]) {
         FfiConverterString.write(value.nonce, into: &buf)
-        FfiConverterOptionString.write(value.policy, into: &buf)
+        FfiConverterTypePolicy.write(value.policy, into: &buf)
         FfiConverterOptionString.write(value.rimDir, into: &buf)
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionString.write(value.collateral, into: &buf)
-        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+        FfiConverterOptionTimestamp.write(value.at, into: &buf)
     }
 }
 
@@ -1947,8 +2211,7 @@ public func FfiConverterTypeReportOptions_lower(_ value: ReportOptions) -> RustB
 
 /**
  * Options of `verifyTdx`: what REPORTDATA must be, the verification time and the appraisal
- * policy. Every field has a default; the defaults are the core's strict policy (UpToDate
- * only, no debug TDs, measurements reported but not pinned). Hex values may start with `0x`.
+ * policy. Every field has a default (`TdxOptions()`).
  */
 public struct TdxOptions: Equatable, Hashable {
     /**
@@ -1962,9 +2225,92 @@ public struct TdxOptions: Equatable, Hashable {
      */
     public var reportData: String?
     /**
-     * The verification time in Unix seconds. Unset: the system clock at the call.
+     * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+     * system clock at the call.
      */
-    public var atUnixSeconds: Int64?
+    public var at: Date?
+    /**
+     * The appraisal policy. Default: the core's strict one.
+     */
+    public var policy: TdxPolicy
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
+         * REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
+         * `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
+         */nonce: String? = nil, 
+        /**
+         * The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
+         */reportData: String? = nil, 
+        /**
+         * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
+         * system clock at the call.
+         */at: Date? = nil, 
+        /**
+         * The appraisal policy. Default: the core's strict one.
+         */policy: TdxPolicy = TdxPolicy()) {
+        self.nonce = nonce
+        self.reportData = reportData
+        self.at = at
+        self.policy = policy
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension TdxOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TdxOptions {
+        return
+            try TdxOptions(
+                nonce: FfiConverterOptionString.read(from: &buf), 
+                reportData: FfiConverterOptionString.read(from: &buf), 
+                at: FfiConverterOptionTimestamp.read(from: &buf), 
+                policy: FfiConverterTypeTdxPolicy.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: TdxOptions, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.nonce, into: &buf)
+        FfiConverterOptionString.write(value.reportData, into: &buf)
+        FfiConverterOptionTimestamp.write(value.at, into: &buf)
+        FfiConverterTypeTdxPolicy.write(value.policy, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTdxOptions_lift(_ buf: RustBuffer) throws -> TdxOptions {
+    return try FfiConverterTypeTdxOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTdxOptions_lower(_ value: TdxOptions) -> RustBuffer {
+    return FfiConverterTypeTdxOptions.lower(value)
+}
+
+
+/**
+ * The TDX part of a `Policy` (and the policy of `verifyTdx`). Every field has a default; the
+ * defaults are the core's strict policy (UpToDate only, no debug TDs, measurements reported but
+ * not pinned). Hex values may start with `0x`; `loadPolicy` gives them lowercase without it.
+ */
+public struct TdxPolicy: Equatable, Hashable {
     /**
      * Accepted TCB statuses, as Intel spells them (`UpToDate`, `SWHardeningNeeded`, …).
      * Unset: `UpToDate` only. `Revoked` and unknown names are an `InvalidArgument` error.
@@ -2011,29 +2357,19 @@ public struct TdxOptions: Equatable, Hashable {
      */
     public var xfam: [String]
     /**
-     * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
-     * seconds before the verification time. Unset: only Intel's own validity windows.
+     * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this before
+     * the verification time (whole seconds count). Unset: only Intel's own validity windows.
      */
-    public var maxCollateralAgeSecs: Int64?
+    public var maxCollateralAge: TimeInterval?
     /**
-     * The minimum TCB evaluation data number (Intel's TCB-recovery counter).
+     * The minimum TCB evaluation data number (Intel's TCB-recovery counter). Negative:
+     * `InvalidArgument`.
      */
     public var minTcbEvalDataNumber: Int32?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
     public init(
-        /**
-         * The nonce you sent to the attestation endpoint (hex, normalised as the agent does):
-         * REPORTDATA must be the nonce followed by 32 zero bytes (io.net's rule). Exclusive with
-         * `reportData`. With neither, `tdx.report_data` is skipped and the verdict is not verified.
-         */nonce: String? = nil, 
-        /**
-         * The exact expected REPORTDATA, 128 hex digits. Exclusive with `nonce`.
-         */reportData: String? = nil, 
-        /**
-         * The verification time in Unix seconds. Unset: the system clock at the call.
-         */atUnixSeconds: Int64? = nil, 
         /**
          * Accepted TCB statuses, as Intel spells them (`UpToDate`, `SWHardeningNeeded`, …).
          * Unset: `UpToDate` only. `Revoked` and unknown names are an `InvalidArgument` error.
@@ -2069,15 +2405,13 @@ public struct TdxOptions: Equatable, Hashable {
          * Allowed XFAM values (16 hex digits each).
          */xfam: [String] = [], 
         /**
-         * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this many
-         * seconds before the verification time. Unset: only Intel's own validity windows.
-         */maxCollateralAgeSecs: Int64? = nil, 
+         * Refuse collateral whose TCB Info or QE Identity was issued longer ago than this before
+         * the verification time (whole seconds count). Unset: only Intel's own validity windows.
+         */maxCollateralAge: TimeInterval? = nil, 
         /**
-         * The minimum TCB evaluation data number (Intel's TCB-recovery counter).
+         * The minimum TCB evaluation data number (Intel's TCB-recovery counter). Negative:
+         * `InvalidArgument`.
          */minTcbEvalDataNumber: Int32? = nil) {
-        self.nonce = nonce
-        self.reportData = reportData
-        self.atUnixSeconds = atUnixSeconds
         self.acceptedTcbStatuses = acceptedTcbStatuses
         self.rejectedAdvisories = rejectedAdvisories
         self.allowDebug = allowDebug
@@ -2089,7 +2423,7 @@ public struct TdxOptions: Equatable, Hashable {
         self.rtmr3 = rtmr3
         self.mrseam = mrseam
         self.xfam = xfam
-        self.maxCollateralAgeSecs = maxCollateralAgeSecs
+        self.maxCollateralAge = maxCollateralAge
         self.minTcbEvalDataNumber = minTcbEvalDataNumber
     }
 
@@ -2099,19 +2433,16 @@ public struct TdxOptions: Equatable, Hashable {
 }
 
 #if compiler(>=6)
-extension TdxOptions: Sendable {}
+extension TdxPolicy: Sendable {}
 #endif
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TdxOptions {
+public struct FfiConverterTypeTdxPolicy: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TdxPolicy {
         return
-            try TdxOptions(
-                nonce: FfiConverterOptionString.read(from: &buf), 
-                reportData: FfiConverterOptionString.read(from: &buf), 
-                atUnixSeconds: FfiConverterOptionInt64.read(from: &buf), 
+            try TdxPolicy(
                 acceptedTcbStatuses: FfiConverterOptionSequenceString.read(from: &buf), 
                 rejectedAdvisories: FfiConverterSequenceString.read(from: &buf), 
                 allowDebug: FfiConverterBool.read(from: &buf), 
@@ -2123,15 +2454,12 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
                 rtmr3: FfiConverterSequenceString.read(from: &buf), 
                 mrseam: FfiConverterSequenceString.read(from: &buf), 
                 xfam: FfiConverterSequenceString.read(from: &buf), 
-                maxCollateralAgeSecs: FfiConverterOptionInt64.read(from: &buf), 
+                maxCollateralAge: FfiConverterOptionDuration.read(from: &buf), 
                 minTcbEvalDataNumber: FfiConverterOptionInt32.read(from: &buf)
         )
     }
 
-    public static func write(_ value: TdxOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionString.write(value.nonce, into: &buf)
-        FfiConverterOptionString.write(value.reportData, into: &buf)
-        FfiConverterOptionInt64.write(value.atUnixSeconds, into: &buf)
+    public static func write(_ value: TdxPolicy, into buf: inout [UInt8]) {
         FfiConverterOptionSequenceString.write(value.acceptedTcbStatuses, into: &buf)
         FfiConverterSequenceString.write(value.rejectedAdvisories, into: &buf)
         FfiConverterBool.write(value.allowDebug, into: &buf)
@@ -2143,7 +2471,7 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.rtmr3, into: &buf)
         FfiConverterSequenceString.write(value.mrseam, into: &buf)
         FfiConverterSequenceString.write(value.xfam, into: &buf)
-        FfiConverterOptionInt64.write(value.maxCollateralAgeSecs, into: &buf)
+        FfiConverterOptionDuration.write(value.maxCollateralAge, into: &buf)
         FfiConverterOptionInt32.write(value.minTcbEvalDataNumber, into: &buf)
     }
 }
@@ -2152,15 +2480,15 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeTdxOptions_lift(_ buf: RustBuffer) throws -> TdxOptions {
-    return try FfiConverterTypeTdxOptions.lift(buf)
+public func FfiConverterTypeTdxPolicy_lift(_ buf: RustBuffer) throws -> TdxPolicy {
+    return try FfiConverterTypeTdxPolicy.lift(buf)
 }
 
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-public func FfiConverterTypeTdxOptions_lower(_ value: TdxOptions) -> RustBuffer {
-    return FfiConverterTypeTdxOptions.lower(value)
+public func FfiConverterTypeTdxPolicy_lower(_ value: TdxPolicy) -> RustBuffer {
+    return FfiConverterTypeTdxPolicy.lower(value)
 }
 
 
@@ -2803,30 +3131,6 @@ fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
-    typealias SwiftType = Int64?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterInt64.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterInt64.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionBool: FfiConverterRustBuffer {
     typealias SwiftType = Bool?
 
@@ -2875,6 +3179,54 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
+    typealias SwiftType = Date?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTimestamp.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTimestamp.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionDuration: FfiConverterRustBuffer {
+    typealias SwiftType = TimeInterval?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDuration.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDuration.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeChatResponse: FfiConverterRustBuffer {
     typealias SwiftType = ChatResponse?
 
@@ -2891,6 +3243,30 @@ fileprivate struct FfiConverterOptionTypeChatResponse: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeChatResponse.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypePolicy: FfiConverterRustBuffer {
+    typealias SwiftType = Policy?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypePolicy.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypePolicy.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3073,7 +3449,7 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
  * quote, the image digest and the signing address, fetching RIMs, OCSP answers and Intel
  * collateral unless the policy is `offline` — then pins the attested signing address.
  *
- * Returns the session whether or not the attestation verified: see `verdict()` and its
+ * Returns the session whether or not the attestation verified: see `verdict` and its
  * `summary` fact. Chatting on an unverified session fails with `AttestationFailed` unless
  * `allowUnverified` is set. `config` defaults to the public gateway with `$IO_API_KEY`.
  *
@@ -3226,12 +3602,13 @@ public func normalizeNonce(nonce: String)throws  -> String  {
 })
 }
 /**
- * Parses a policy — JSON, TOML or a preset name — and returns it as normalised JSON, every
- * field explicit (what `verifyReport` will apply). Unknown keys are refused, so a typo cannot
- * silently weaken a policy. Errors: `InvalidArgument` with the reason.
+ * Reads a policy — a preset name (`policyPresets()`), or a JSON or TOML policy document
+ * (snake_case keys, as in policy files) — into the typed record, every field resolved (what
+ * `verifyReport` will apply). Unknown keys are refused, so a typo cannot silently weaken a
+ * policy. Errors: `InvalidArgument` with the reason.
  */
-public func loadPolicy(text: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+public func loadPolicy(text: String)throws  -> Policy  {
+    return try  FfiConverterTypePolicy_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
         uniffiCallStatus in
     uniffi_ccverify_uniffi_fn_func_load_policy(
         FfiConverterString.lower(text),uniffiCallStatus
@@ -3357,6 +3734,23 @@ public func verifyTdxJson(quote: Data, collateral: Data, optionsJson: String)thr
     )
 })
 }
+/**
+ * Reads a verdict back from its JSON form (`Verdict.json`, the CLI's `--json`), e.g. one
+ * stored with a logged exchange. The text is untrusted: a `verified` flag its checks contradict
+ * (a failed or skipped check, no check at all) or a malformed signer is refused. Reading a
+ * verdict proves nothing by itself: only re-running the verification does. Swift's `Codable`
+ * conformance decodes through it.
+ *
+ * Errors: `InvalidArgument` for text that is not a verdict; `LimitExceeded` over 64 MiB.
+ */
+public func verdictFromJson(json: String)throws  -> Verdict  {
+    return try  FfiConverterTypeVerdict_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_verdict_from_json(
+        FfiConverterString.lower(json),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -3373,7 +3767,7 @@ private let initializationResult: InitializationResult = {
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_attest() != 35651) {
+    if (uniffi_ccverify_uniffi_checksum_func_attest() != 61601) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_list_models() != 38589) {
@@ -3403,7 +3797,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_func_normalize_nonce() != 45749) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_func_load_policy() != 33453) {
+    if (uniffi_ccverify_uniffi_checksum_func_load_policy() != 46486) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_policy_presets() != 45706) {
@@ -3427,7 +3821,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_func_verify_tdx_json() != 11082) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_attested() != 23343) {
+    if (uniffi_ccverify_uniffi_checksum_func_verdict_from_json() != 38534) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_session_bundle() != 13143) {
@@ -3439,16 +3833,19 @@ private let initializationResult: InitializationResult = {
     if (uniffi_ccverify_uniffi_checksum_method_session_chat_stream() != 38915) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_model_id() != 34321) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_get_attested() != 46144) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_nonce() != 31628) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_get_model_id() != 13927) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_signing_address() != 63044) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_get_nonce() != 53810) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_ccverify_uniffi_checksum_method_session_verdict() != 45299) {
+    if (uniffi_ccverify_uniffi_checksum_method_session_get_signing_address() != 20730) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_method_session_get_verdict() != 43608) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_method_streamverifier_finish() != 23328) {

@@ -62,18 +62,18 @@ final class CCVerifyTests: XCTestCase {
         for case_ in cases {
             let name = case_["name"] as! String
             var options = GpuOptions()
-            options.atUnixSeconds = Int64(rfc3339.date(from: case_["at"] as! String)!.timeIntervalSince1970)
+            options.at = rfc3339.date(from: case_["at"] as! String)!
             if let rimDir = case_["rim_dir"] as? String {
                 options.rimDir = gpuDir.appendingPathComponent(rimDir).path
             }
             for (key, value) in case_["policy"] as! [String: Any] {
                 switch key {
-                case "expected_count": options.expectedCount = Int32(value as! Int)
-                case "expected_arch": options.expectedArch = value as! String
-                case "require_revocation": options.requireRevocation = value as! Bool
-                case "require_rims": options.requireRims = value as! Bool
-                case "allow_expired_rims": options.allowExpiredRims = value as! Bool
-                case "allow_hold_for_rims": options.allowHoldForRims = value as! Bool
+                case "expected_count": options.policy.expectedCount = Int32(value as! Int)
+                case "expected_arch": options.policy.expectedArch = value as! String
+                case "require_revocation": options.policy.requireRevocation = value as! Bool
+                case "require_rims": options.policy.requireRims = value as! Bool
+                case "allow_expired_rims": options.policy.allowExpiredRims = value as! Bool
+                case "allow_hold_for_rims": options.policy.allowHoldForRims = value as! Bool
                 default: XCTFail("\(name): unknown policy key \(key)")
                 }
             }
@@ -114,26 +114,26 @@ final class CCVerifyTests: XCTestCase {
         for case_ in cases {
             let name = case_["name"] as! String
             var options = TdxOptions()
-            options.atUnixSeconds = Int64(rfc3339.date(from: case_["at"] as! String)!.timeIntervalSince1970)
+            options.at = rfc3339.date(from: case_["at"] as! String)!
             if let expected = case_["expected_report_data"] as? [String: String] {  // JSON null: none
                 options.nonce = expected["nonce"]
                 options.reportData = expected["report_data"]
             }
             for (key, value) in case_["policy"] as! [String: Any] {
                 switch key {
-                case "accepted_tcb_statuses": options.acceptedTcbStatuses = (value as! [String])
-                case "rejected_advisories": options.rejectedAdvisories = value as! [String]
-                case "allow_debug": options.allowDebug = value as! Bool
-                case "td_attributes": options.tdAttributes = (value as! String)
-                case "mrtd": options.mrtd = value as! [String]
-                case "rtmr0": options.rtmr0 = value as! [String]
-                case "rtmr1": options.rtmr1 = value as! [String]
-                case "rtmr2": options.rtmr2 = value as! [String]
-                case "rtmr3": options.rtmr3 = value as! [String]
-                case "mrseam": options.mrseam = value as! [String]
-                case "xfam": options.xfam = value as! [String]
-                case "max_collateral_age_secs": options.maxCollateralAgeSecs = Int64(value as! Int)
-                case "min_tcb_eval_data_number": options.minTcbEvalDataNumber = Int32(value as! Int)
+                case "accepted_tcb_statuses": options.policy.acceptedTcbStatuses = (value as! [String])
+                case "rejected_advisories": options.policy.rejectedAdvisories = value as! [String]
+                case "allow_debug": options.policy.allowDebug = value as! Bool
+                case "td_attributes": options.policy.tdAttributes = (value as! String)
+                case "mrtd": options.policy.mrtd = value as! [String]
+                case "rtmr0": options.policy.rtmr0 = value as! [String]
+                case "rtmr1": options.policy.rtmr1 = value as! [String]
+                case "rtmr2": options.policy.rtmr2 = value as! [String]
+                case "rtmr3": options.policy.rtmr3 = value as! [String]
+                case "mrseam": options.policy.mrseam = value as! [String]
+                case "xfam": options.policy.xfam = value as! [String]
+                case "max_collateral_age_secs": options.policy.maxCollateralAge = TimeInterval(value as! Int)
+                case "min_tcb_eval_data_number": options.policy.minTcbEvalDataNumber = Int32(value as! Int)
                 default: XCTFail("\(name): unknown policy key \(key)")
                 }
             }
@@ -156,10 +156,10 @@ final class CCVerifyTests: XCTestCase {
 
     func testTdxDefaultsAndErrors() {
         XCTAssertEqual(TdxOptions(), TdxOptions(
-            nonce: nil, reportData: nil, atUnixSeconds: nil, acceptedTcbStatuses: nil,
-            rejectedAdvisories: [], allowDebug: false, tdAttributes: nil, mrtd: [], rtmr0: [],
-            rtmr1: [], rtmr2: [], rtmr3: [], mrseam: [], xfam: [], maxCollateralAgeSecs: nil,
-            minTcbEvalDataNumber: nil))
+            nonce: nil, reportData: nil, at: nil, policy: TdxPolicy(
+                acceptedTcbStatuses: nil, rejectedAdvisories: [], allowDebug: false, tdAttributes: nil,
+                mrtd: [], rtmr0: [], rtmr1: [], rtmr2: [], rtmr3: [], mrseam: [], xfam: [],
+                maxCollateralAge: nil, minTcbEvalDataNumber: nil)))
         // Bad evidence is a failed check, not an error.
         XCTAssertFalse(try verifyTdx(quote: Data("zz".utf8), collateral: Data("{}".utf8)).verified)
         XCTAssertThrowsError(try verifyTdx(quote: Data(), collateral: Data(), options: TdxOptions(nonce: ""))) { error in
@@ -168,9 +168,9 @@ final class CCVerifyTests: XCTestCase {
         for options in [
             TdxOptions(nonce: "ab", reportData: String(repeating: "00", count: 64)),
             TdxOptions(reportData: "00"),
-            TdxOptions(mrtd: ["zz"]),
-            TdxOptions(xfam: [String(repeating: "00", count: 48)]),
-            TdxOptions(acceptedTcbStatuses: ["Revoked"]),
+            TdxOptions(policy: TdxPolicy(mrtd: ["zz"])),
+            TdxOptions(policy: TdxPolicy(xfam: [String(repeating: "00", count: 48)])),
+            TdxOptions(policy: TdxPolicy(acceptedTcbStatuses: ["Revoked"])),
         ] {
             XCTAssertThrowsError(try verifyTdx(quote: Data(), collateral: Data(), options: options)) { error in
                 guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
@@ -179,30 +179,19 @@ final class CCVerifyTests: XCTestCase {
     }
 
     /// The stable code of an error, as every binding names it (Kotlin: `CcverifyException.code`).
+    /// The shared code of a ccverify error (`CcverifyError.code`, hand-written beside the
+    /// generated code).
     func code(of error: Error) -> String {
         guard let e = error as? CcverifyError else { return "not a CcverifyError: \(error)" }
-        switch e {
-        case .InvalidArgument: return "invalid_argument"
-        case .InvalidNonce: return "invalid_nonce"
-        case .InvalidAddress: return "invalid_address"
-        case .InvalidSignature: return "invalid_signature"
-        case .LimitExceeded: return "limit_exceeded"
-        case .InvalidState: return "invalid_state"
-        case .Rng: return "rng"
-        case .Network: return "network"
-        case .AttestationFailed: return "attestation_failed"
-        case .UnverifiedResponse: return "unverified_response"
-        case .Cancelled: return "cancelled"
-        case .Internal: return "internal"
-        }
+        return e.code
     }
 
-    /// `at` as the JSON forms take it: RFC 3339 text or Unix seconds.
-    func unixSeconds(_ value: Any) -> Int64 {
+    /// An RFC 3339 text or Unix seconds as a `Date`.
+    func date(_ value: Any) -> Date {
         if let text = value as? String {
-            return Int64(ISO8601DateFormatter().date(from: text)!.timeIntervalSince1970)
+            return ISO8601DateFormatter().date(from: text)!
         }
-        return (value as! NSNumber).int64Value
+        return Date(timeIntervalSince1970: (value as! NSNumber).doubleValue)
     }
 
     /// A policy or collateral as the records take it: text as is, an object as its JSON text.
@@ -246,11 +235,11 @@ final class CCVerifyTests: XCTestCase {
             let call: () throws -> Verdict
             if kind == "report" {
                 var options = ReportOptions(nonce: given["nonce"] as! String)
-                if let policy = given["policy"] { options.policy = try optionText(policy) }
+                if let policy = given["policy"] { options.policy = try loadPolicy(text: try optionText(policy)) }
                 if let rimDir = given["rim_dir"] as? String { options.rimDir = rimDir }
                 if let ocspDir = given["ocsp_dir"] as? String { options.ocspDir = ocspDir }
                 if let collateral = given["collateral"] { options.collateral = try optionText(collateral) }
-                if let at = given["at"] { options.atUnixSeconds = unixSeconds(at) }
+                if let at = given["at"] { options.at = date(at) }
                 if let rimDir = case_["rim_dir"] as? String {
                     options.rimDir = reportDir.appendingPathComponent(rimDir).path
                 }
@@ -261,9 +250,12 @@ final class CCVerifyTests: XCTestCase {
                 call = { try verifyReport(report: report, options: options) }
             } else {
                 var options = BundleOptions()
-                if let policy = given["policy"] { options.policy = try optionText(policy) }
+                if let policy = given["policy"] {
+                    let text = try optionText(policy)
+                    if text == "recorded" { options.policyRecorded = true } else { options.policy = try loadPolicy(text: text) }
+                }
                 if let at = given["at"] {
-                    if at as? String == "recorded" { options.atRecorded = true } else { options.atUnixSeconds = unixSeconds(at) }
+                    if at as? String == "recorded" { options.atRecorded = true } else { options.at = date(at) }
                 }
                 let bundle = try Data(contentsOf: reportDir.appendingPathComponent(case_["bundle_file"] as! String))
                 call = { try verifyBundle(bundle: bundle, options: options) }
@@ -326,13 +318,17 @@ final class CCVerifyTests: XCTestCase {
 
     func testReportSurface() throws {
         XCTAssertEqual(ReportOptions(nonce: "ab"), ReportOptions(
-            nonce: "ab", policy: nil, rimDir: nil, ocspDir: nil, collateral: nil, atUnixSeconds: nil))
-        XCTAssertEqual(BundleOptions(), BundleOptions(atUnixSeconds: nil, atRecorded: false, policy: nil))
+            nonce: "ab", policy: Policy(), rimDir: nil, ocspDir: nil, collateral: nil, at: nil))
+        XCTAssertEqual(BundleOptions(), BundleOptions(at: nil, atRecorded: false, policy: nil, policyRecorded: false))
         XCTAssertEqual(policyPresets(), ["default", "offline", "strict"])
         for preset in policyPresets() {
-            let json = try loadPolicy(text: preset)
-            XCTAssertEqual(try loadPolicy(text: json), json, preset)
+            let policy = try loadPolicy(text: preset)
+            XCTAssertEqual(policy.preset, preset)
         }
+        var strict = try loadPolicy(text: "offline")
+        strict.requireKeyBinding = true
+        strict.gpu.expectedCount = 8
+        XCTAssertEqual(strict, try loadPolicy(text: "preset = \"offline\"\nrequire_key_binding = true\n[gpu]\nexpected_count = 8\n"))
         // Bad evidence is a failed check with a summary, not an error.
         let verdict = try verifyReport(report: Data("not json".utf8), options: ReportOptions(nonce: "01"))
         XCTAssertFalse(verdict.verified)
@@ -344,13 +340,30 @@ final class CCVerifyTests: XCTestCase {
             XCTAssertThrowsError(try loadPolicy(text: bad)) { error in
                 guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
             }
+        }
+        for bad in [Policy(preset: "lenient"), Policy(gpu: GpuPolicy(expectedCount: -1)),
+                    Policy(tdx: TdxPolicy(mrtd: ["00"]))] {
             XCTAssertThrowsError(try verifyReport(report: Data(), options: ReportOptions(nonce: "01", policy: bad))) { error in
-                guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
+                XCTAssertEqual(self.code(of: error), "invalid_argument", "\(bad)")
             }
         }
         XCTAssertThrowsError(try verifyBundle(bundle: Data("{}".utf8))) { error in
             guard case CcverifyError.InvalidArgument = error else { return XCTFail("\(error)") }
         }
+    }
+
+    func testVerdictsAreCodableInTheSharedJsonForm() throws {
+        let verdict = try verifyReport(report: Data("not json".utf8), options: ReportOptions(nonce: "01"))
+        let json = try JSONEncoder().encode(verdict)
+        XCTAssertEqual(try JSONDecoder().decode(Verdict.self, from: json), verdict)
+        let object = try JSONSerialization.jsonObject(with: json) as! [String: Any]
+        XCTAssertEqual(Set(object.keys), ["verified", "checks", "signer", "facts"])
+        // A verdict that claims more than its checks show does not decode.
+        let lie = Data(#"{"verified":true,"checks":[{"id":"a","status":"fail","detail":""}],"signer":null,"facts":{}}"#.utf8)
+        XCTAssertThrowsError(try JSONDecoder().decode(Verdict.self, from: lie))
+        let check = (object["checks"] as! [[String: Any]])[0]
+        XCTAssertEqual(check["status"] as? String, "fail")
+        XCTAssertThrowsError(try JSONDecoder().decode(CheckStatus.self, from: Data("[\"maybe\"]".utf8)))
     }
 
     func testInvalidAddressThrows() {

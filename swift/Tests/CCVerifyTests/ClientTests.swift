@@ -68,7 +68,8 @@ final class ClientTests: XCTestCase {
         .deletingLastPathComponent().deletingLastPathComponent()
 
     func config(_ sandbox: SandboxProcess) -> ClientConfig {
-        ClientConfig(baseUrl: sandbox.baseUrl, apiKey: "", retries: 0, backoffMs: 1, policy: "offline")
+        ClientConfig(baseUrl: sandbox.baseUrl, apiKey: "", retries: 0, backoff: 0.001,
+                     policy: try! loadPolicy(text: "offline"))
     }
 
     func body(_ sandbox: SandboxProcess, _ content: String = "hello", stream: Bool = false) throws -> Data {
@@ -84,15 +85,15 @@ final class ClientTests: XCTestCase {
     func testAttestationOfTheSandboxDoesNotVerify() async throws {
         let sandbox = try SandboxProcess(root: root)
         let session = try await attest(modelId: sandbox.modelId, config: config(sandbox))
-        let verdict = session.verdict()
+        let verdict = session.verdict
         XCTAssertFalse(verdict.verified)
-        XCTAssertFalse(session.attested())
+        XCTAssertFalse(session.attested)
         XCTAssertEqual(status(verdict, "report.nonce"), .pass)
         XCTAssertEqual(status(verdict, "gpu.nonce", "gpu0"), .fail)
         XCTAssertEqual(status(verdict, "tdx.report_data"), .fail)
-        XCTAssertEqual(session.signingAddress(), sandbox.signingAddress)
+        XCTAssertEqual(session.signingAddress, sandbox.signingAddress)
         XCTAssertFalse((verdict.facts["summary"] ?? "").isEmpty)
-        XCTAssertEqual(session.modelId(), sandbox.modelId)
+        XCTAssertEqual(session.modelId, sandbox.modelId)
         do {
             _ = try await session.chat(body: body(sandbox))
             XCTFail("an unverified session must refuse to chat")

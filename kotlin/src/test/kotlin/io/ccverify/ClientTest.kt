@@ -21,6 +21,7 @@ import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.fail
 import java.io.ByteArrayOutputStream
 import java.io.File
+import java.time.Duration
 import java.net.URI
 import java.util.Collections
 
@@ -80,9 +81,9 @@ class ClientTest {
     private fun config(sb: Sandbox = sandbox) = ClientConfig(
         baseUrl = sb.baseUrl,
         apiKey = "",  // never $IO_API_KEY
-        policy = "offline",
+        policy = loadPolicy("offline"),
         retries = 0,
-        backoffMs = 1L,
+        backoff = Duration.ofMillis(1),
     )
 
     private fun body(content: String = "hello", stream: Boolean = false): ByteArray =
@@ -114,24 +115,24 @@ class ClientTest {
     @Test
     fun attestationOfTheSandboxDoesNotVerifyAndSaysWhy() = runBlocking<Unit> {
         val session = attest(sandbox.modelId, config())
-        val verdict = session.verdict()
+        val verdict = session.verdict
         assertFalse(verdict.verified, verdict.json)
-        assertFalse(session.attested())
+        assertFalse(session.attested)
         // The JSON echoes the fresh nonce, but the canned GPU and TDX evidence cannot hold it.
         assertEquals(CheckStatus.PASS, verdict.status("report.nonce"))
         assertEquals(CheckStatus.FAIL, verdict.status("gpu.nonce", "gpu0"))
         assertEquals(CheckStatus.FAIL, verdict.status("tdx.report_data"))
         // Offline, without collateral: skipped, never passed.
         assertEquals(CheckStatus.SKIP, verdict.status("tdx.collateral"))
-        assertEquals(sandbox.signingAddress, session.signingAddress())
+        assertEquals(sandbox.signingAddress, session.signingAddress)
         assertEquals(sandbox.signingAddress, verdict.signer)
         val summary = verdict.facts["summary"] ?: fail("no summary: ${verdict.json}")
         assertTrue(summary.startsWith("NOT VERIFIED"), summary)
         assertTrue("gpu.nonce" in summary, summary)
-        assertEquals(sandbox.modelId, session.modelId())
-        assertTrue(Regex("[0-9a-f]{64}").matches(session.nonce()), session.nonce())
+        assertEquals(sandbox.modelId, session.modelId)
+        assertTrue(Regex("[0-9a-f]{64}").matches(session.nonce), session.nonce)
         // Every attestation has a fresh nonce.
-        assertTrue(session.nonce() != attest(sandbox.modelId, config()).nonce())
+        assertTrue(session.nonce != attest(sandbox.modelId, config()).nonce)
     }
 
     @Test
@@ -164,7 +165,7 @@ class ClientTest {
         assertTrue("Echo: " in text, text)
         // The headers are what verifyResponse needs to re-verify the exchange by itself.
         assertNotNull(response.headers["signature"], response.headers.toString())
-        val again = verifyResponse(request, response.body, response.headers, unverified.signingAddress())
+        val again = verifyResponse(request, response.body, response.headers, unverified.signingAddress)
         assertTrue(again.verified, again.json)
     }
 
@@ -250,13 +251,13 @@ class ClientTest {
         assertEquals("network", e.code)
         assertTrue("401" in e.message, e.message)
         assertThrows<CcverifyException.Network> { runBlocking { attest(guarded.modelId, config(guarded)) } }
-        assertEquals(guarded.signingAddress, attest(guarded.modelId, config(guarded).copy(apiKey = "k1")).signingAddress())
+        assertEquals(guarded.signingAddress, attest(guarded.modelId, config(guarded).copy(apiKey = "k1")).signingAddress)
     }
 
     @Test
     fun transientFailuresAreRetried() = runBlocking<Unit> {
         val flaky = start("--transient-failures", "2")
-        val session = attest(flaky.modelId, config(flaky).copy(allowUnverified = true, retries = 3, backoffMs = 1L))
+        val session = attest(flaky.modelId, config(flaky).copy(allowUnverified = true, retries = 3, backoff = Duration.ofMillis(1)))
         val response = session.chat(body())
         assertEquals(200, response.status)
         assertTrue("Echo: " in response.body.decodeToString())
@@ -267,12 +268,12 @@ class ClientTest {
         assertThrows<CcverifyException.InvalidArgument> {
             runBlocking { attest(sandbox.modelId, config().copy(retries = -1)) }
         }
-        val closed = config().copy(baseUrl = "http://127.0.0.1:1", timeoutMs = 5_000L)
+        val closed = config().copy(baseUrl = "http://127.0.0.1:1", timeout = Duration.ofSeconds(5))
         val e = assertThrows<CcverifyException.Network> { runBlocking { attest(sandbox.modelId, closed) } }
         assertEquals("network", e.code)
         assertThrows<CcverifyException.Network> { runBlocking { listModels(closed) } }
         assertThrows<CcverifyException.InvalidArgument> {
-            runBlocking { attest(sandbox.modelId, config().copy(policy = "lenient")) }
+            runBlocking { attest(sandbox.modelId, config().copy(policy = Policy(preset = "lenient"))) }
         }
         assertThrows<CcverifyException.InvalidArgument> {
             runBlocking { attest(sandbox.modelId, config().copy(headers = mapOf("x-a" to "v\r\nx-b: injected"))) }
@@ -365,7 +366,7 @@ class ClientTest {
     @Test
     fun recordDefaults() {
         assertEquals(
-            ClientConfig(null, null, null, null, null, null, false, null, null, null, null, null, null, false, emptyMap()),
+            ClientConfig(null, null, null, null, null, Policy(), false, null, null, null, null, null, null, false, emptyMap()),
             ClientConfig(),
         )
     }

@@ -33,23 +33,24 @@ class GpuTest {
 
     /** The case's `policy` object plus `at` and `rim_dir` (relative to tests/vectors/gpu/). */
     private fun caseOptions(case: JSONObject): GpuOptions {
-        var options = GpuOptions(
-            atUnixSeconds = Instant.parse(case.getString("at")).epochSecond,
-            rimDir = optString(case, "rim_dir")?.let { File(gpuDir, it).path },
-        )
-        val policy = case.getJSONObject("policy")
-        for (key in policy.keySet()) {
-            options = when (key) {
-                "expected_count" -> options.copy(expectedCount = policy.getInt(key))
-                "expected_arch" -> options.copy(expectedArch = policy.getString(key))
-                "require_revocation" -> options.copy(requireRevocation = policy.getBoolean(key))
-                "require_rims" -> options.copy(requireRims = policy.getBoolean(key))
-                "allow_expired_rims" -> options.copy(allowExpiredRims = policy.getBoolean(key))
-                "allow_hold_for_rims" -> options.copy(allowHoldForRims = policy.getBoolean(key))
+        var policy = GpuPolicy()
+        val document = case.getJSONObject("policy")
+        for (key in document.keySet()) {
+            policy = when (key) {
+                "expected_count" -> policy.copy(expectedCount = document.getInt(key))
+                "expected_arch" -> policy.copy(expectedArch = document.getString(key))
+                "require_revocation" -> policy.copy(requireRevocation = document.getBoolean(key))
+                "require_rims" -> policy.copy(requireRims = document.getBoolean(key))
+                "allow_expired_rims" -> policy.copy(allowExpiredRims = document.getBoolean(key))
+                "allow_hold_for_rims" -> policy.copy(allowHoldForRims = document.getBoolean(key))
                 else -> fail("unknown policy key $key")
             }
         }
-        return options
+        return GpuOptions(
+            at = Instant.parse(case.getString("at")),
+            rimDir = optString(case, "rim_dir")?.let { File(gpuDir, it).path },
+            policy = policy,
+        )
     }
 
     /** The check with this id and subject (null: a check about the whole `gpu` object). */
@@ -86,7 +87,7 @@ class GpuTest {
     private val sample by lazy { case("sample_no_rims") }
     private val sampleGpu by lazy { sample.getString("gpu").toByteArray() }
     private val sampleNonce by lazy { sample.getString("nonce") }
-    private val at2024 = 1_717_200_000L
+    private val at2024 = Instant.ofEpochSecond(1_717_200_000L)
 
     @Test
     fun defaultOptionsAreTheStrictPolicy() {
@@ -94,17 +95,19 @@ class GpuTest {
             GpuOptions(
                 rimDir = null,
                 ocspDir = null,
-                atUnixSeconds = null,
-                expectedCount = null,
-                expectedArch = "HOPPER",
-                requireRevocation = true,
-                requireRims = true,
-                allowExpiredRims = false,
-                allowHoldForRims = false,
+                at = null,
+                policy = GpuPolicy(
+                    expectedCount = null,
+                    expectedArch = "HOPPER",
+                    requireRevocation = true,
+                    requireRims = true,
+                    allowExpiredRims = false,
+                    allowHoldForRims = false,
+                ),
             ),
             GpuOptions(),
         )
-        val strict = verifyGpu(sampleGpu, sampleNonce, GpuOptions(atUnixSeconds = at2024))
+        val strict = verifyGpu(sampleGpu, sampleNonce, GpuOptions(at = at2024))
         assertFalse(strict.verified)
         assertEquals(CheckStatus.WARN, strict.check("gpu.count", null).status)
         assertEquals(CheckStatus.SKIP, strict.check("gpu.ocsp", "gpu0").status)
@@ -124,28 +127,29 @@ class GpuTest {
 
     @Test
     fun theVerificationTimeIsUsed() {
-        val at = verifyGpu(sampleGpu, sampleNonce, GpuOptions(atUnixSeconds = at2024))
+        val at = verifyGpu(sampleGpu, sampleNonce, GpuOptions(at = at2024))
         val chain2024 = at.check("gpu.cert_chain", "gpu0")
         assertEquals(CheckStatus.PASS, chain2024.status)
         assertTrue("2024-06-01T00:00:00Z" in chain2024.detail, chain2024.detail)
         // In 2000 the device certificates were not yet valid.
-        val y2000 = verifyGpu(sampleGpu, sampleNonce, GpuOptions(atUnixSeconds = 946_684_800L))
+        val y2000 = verifyGpu(sampleGpu, sampleNonce, GpuOptions(at = Instant.parse("2000-01-01T00:00:00Z")))
         assertEquals(CheckStatus.FAIL, y2000.check("gpu.cert_chain", "gpu0").status)
     }
 
     @Test
     fun everyPolicyFieldReachesTheCore() {
-        fun run(options: GpuOptions) = verifyGpu(sampleGpu, sampleNonce, options.copy(atUnixSeconds = at2024))
-        assertEquals(CheckStatus.PASS, run(GpuOptions(expectedCount = 1)).check("gpu.count", null).status)
-        assertEquals(CheckStatus.FAIL, run(GpuOptions(expectedCount = 2)).check("gpu.count", null).status)
-        assertEquals(CheckStatus.FAIL, run(GpuOptions(expectedArch = "BLACKWELL")).check("gpu.arch", null).status)
-        assertEquals(CheckStatus.WARN, run(GpuOptions(requireRevocation = false)).check("gpu.ocsp", "gpu0").status)
-        assertEquals(CheckStatus.WARN, run(GpuOptions(requireRims = false)).check("gpu.driver_rim", "gpu0").status)
-        assertTrue(run(GpuOptions(expectedCount = 1, requireRevocation = false, requireRims = false)).verified)
+        fun run(options: GpuOptions) = verifyGpu(sampleGpu, sampleNonce, options.copy(at = at2024))
+        fun run(policy: GpuPolicy) = run(GpuOptions(policy = policy))
+        assertEquals(CheckStatus.PASS, run(GpuPolicy(expectedCount = 1)).check("gpu.count", null).status)
+        assertEquals(CheckStatus.FAIL, run(GpuPolicy(expectedCount = 2)).check("gpu.count", null).status)
+        assertEquals(CheckStatus.FAIL, run(GpuPolicy(expectedArch = "BLACKWELL")).check("gpu.arch", null).status)
+        assertEquals(CheckStatus.WARN, run(GpuPolicy(requireRevocation = false)).check("gpu.ocsp", "gpu0").status)
+        assertEquals(CheckStatus.WARN, run(GpuPolicy(requireRims = false)).check("gpu.driver_rim", "gpu0").status)
+        assertTrue(run(GpuPolicy(expectedCount = 1, requireRevocation = false, requireRims = false)).verified)
         // Signed on Kotlin's surface: a negative count is refused, not wrapped around.
-        assertThrows<CcverifyException.InvalidArgument> { run(GpuOptions(expectedCount = -1)) }
+        assertThrows<CcverifyException.InvalidArgument> { run(GpuPolicy(expectedCount = -1)) }
         // Accepted (the NVIDIA sample has no RIM chain they would change).
-        assertEquals(run(GpuOptions()), run(GpuOptions(allowExpiredRims = true, allowHoldForRims = true)))
+        assertEquals(run(GpuOptions()), run(GpuPolicy(allowExpiredRims = true, allowHoldForRims = true)))
         val rims = File(gpuDir, "rimdirs/mismatched").path
         assertEquals(CheckStatus.FAIL, run(GpuOptions(rimDir = rims)).check("gpu.driver_rim", "gpu0").status)
         val ocsp = File(gpuDir, "ocsp/cache").path
@@ -155,19 +159,19 @@ class GpuTest {
     @Test
     fun badEvidenceIsAFailedCheckNotAnException() {
         for (gpu in listOf("", "not json", "{}", "[]", "{\"error\":\"NVIDIA SDK not installed\"}")) {
-            val verdict = verifyGpu(gpu.toByteArray(), sampleNonce, GpuOptions(atUnixSeconds = at2024))
+            val verdict = verifyGpu(gpu.toByteArray(), sampleNonce, GpuOptions(at = at2024))
             assertFalse(verdict.verified, gpu)
             assertEquals(CheckStatus.FAIL, verdict.check("gpu.evidence_format", null).status, gpu)
         }
-        val two = verifyGpu(case("one_bad_gpu_of_two").getString("gpu").toByteArray(), sampleNonce, GpuOptions(atUnixSeconds = at2024))
+        val two = verifyGpu(case("one_bad_gpu_of_two").getString("gpu").toByteArray(), sampleNonce, GpuOptions(at = at2024))
         assertEquals(setOf(null, "gpu0", "gpu1"), two.checks.map { it.subject }.toSet())
         assertNotNull(JSONObject(two.json).getJSONArray("checks"))
     }
 
     @Test
     fun badNoncesThrowInvalidNonce() {
-        val upper = verifyGpu(sampleGpu, "0x" + sampleNonce.uppercase(), GpuOptions(atUnixSeconds = at2024))
-        assertEquals(verifyGpu(sampleGpu, sampleNonce, GpuOptions(atUnixSeconds = at2024)), upper)
+        val upper = verifyGpu(sampleGpu, "0x" + sampleNonce.uppercase(), GpuOptions(at = at2024))
+        assertEquals(verifyGpu(sampleGpu, sampleNonce, GpuOptions(at = at2024)), upper)
         for (bad in listOf("", "0x", "00".repeat(32), "zz", "abc", "ab".repeat(33))) {
             val e = assertThrows<CcverifyException.InvalidNonce>(bad) { verifyGpu(sampleGpu, bad) }
             assertEquals("invalid_nonce", e.code, bad)

@@ -32,9 +32,9 @@ class ReportTest {
     private fun optString(o: JSONObject, key: String): String? = if (o.isNull(key)) null else o.getString(key)
 
     /** `at` as the JSON forms take it: RFC 3339 text or Unix seconds. */
-    private fun unixSeconds(o: JSONObject, key: String): Long = when (val v = o.get(key)) {
-        is String -> Instant.parse(v).epochSecond
-        is Number -> v.toLong()
+    private fun instant(o: JSONObject, key: String): Instant = when (val v = o.get(key)) {
+        is String -> Instant.parse(v)
+        is Number -> Instant.ofEpochSecond(v.toLong())
         else -> fail("$key is neither RFC 3339 text nor a number: $v")
     }
 
@@ -59,11 +59,11 @@ class ReportTest {
         for (key in o.keySet().filter { !o.isNull(it) }) {
             options = when (key) {
                 "nonce" -> options
-                "policy" -> options.copy(policy = policyText(o, key))
+                "policy" -> options.copy(policy = loadPolicy(policyText(o, key)))
                 "rim_dir" -> options.copy(rimDir = o.getString(key))
                 "ocsp_dir" -> options.copy(ocspDir = o.getString(key))
                 "collateral" -> options.copy(collateral = o.get(key).let { if (it is String) it else it.toString() })
-                "at" -> options.copy(atUnixSeconds = unixSeconds(o, key))
+                "at" -> options.copy(at = instant(o, key))
                 else -> fail("unknown option $key")
             }
         }
@@ -81,9 +81,12 @@ class ReportTest {
                 "at" -> if (o.optString(key) == "recorded") {
                     options.copy(atRecorded = true)
                 } else {
-                    options.copy(atUnixSeconds = unixSeconds(o, key))
+                    options.copy(at = instant(o, key))
                 }
-                "policy" -> options.copy(policy = policyText(o, key))
+                "policy" -> when (val text = policyText(o, key)) {
+                    "recorded" -> options.copy(policyRecorded = true)
+                    else -> options.copy(policy = loadPolicy(text))
+                }
                 else -> fail("unknown option $key")
             }
         }
@@ -181,6 +184,15 @@ class ReportTest {
     }
 
     @Test
+    fun verdictsReadBackFromTheirJson() {
+        val verdict = verifyReport(report, options)
+        assertEquals(verdict, verdictFromJson(verdict.json))
+        // Untrusted text: a verdict that claims more than its checks show is refused.
+        val lie = """{"verified":true,"checks":[{"id":"a","status":"fail","detail":""}],"signer":null,"facts":{}}"""
+        assertEquals("invalid_argument", assertThrows<CcverifyException.InvalidArgument> { verdictFromJson(lie) }.code)
+    }
+
+    @Test
     fun badNonceThrowsInvalidNonce() {
         for (bad in listOf("", "0x", "not-a-nonce", "00".repeat(32), "abc", "ab".repeat(33))) {
             val e = assertThrows<CcverifyException.InvalidNonce>(bad) { verifyReport(report, options.copy(nonce = bad)) }
@@ -193,20 +205,23 @@ class ReportTest {
 
     @Test
     fun recordDefaults() {
-        assertEquals(ReportOptions("ab", null, null, null, null, null), ReportOptions(nonce = "ab"))
-        assertEquals(BundleOptions(null, false, null), BundleOptions())
-        val pinned = BundleOptions(atUnixSeconds = Instant.parse("2025-06-20T06:13:20Z").epochSecond)
-        assertEquals(verifyBundle(bundle, pinned), verifyBundle(bundle, pinned.copy(policy = "default")))
-        // No policy is the default preset.
-        assertEquals(verifyReport(report, options), verifyReport(report, options.copy(policy = "default")))
+        assertEquals(ReportOptions("ab", Policy(), null, null, null, null), ReportOptions(nonce = "ab"))
+        assertEquals(BundleOptions(null, false, null, false), BundleOptions())
+        val pinned = BundleOptions(at = Instant.parse("2025-06-20T06:13:20Z"))
+        assertEquals(verifyBundle(bundle, pinned), verifyBundle(bundle, pinned.copy(policy = loadPolicy("default"))))
+        // `Policy()` is the default preset (its TCB statuses unset: UpToDate only).
+        val default = loadPolicy("default")
+        assertEquals(Policy(), default.copy(tdx = default.tdx.copy(acceptedTcbStatuses = null)))
+        assertEquals(listOf("UpToDate"), default.tdx.acceptedTcbStatuses)
+        assertEquals(verifyReport(report, options.copy(policy = Policy())), verifyReport(report, options.copy(policy = default)))
     }
 
     @Test
     fun withoutAtTheSystemClockIsUsed() {
         val before = Instant.now().epochSecond
-        val verdict = verifyReport(report, options.copy(atUnixSeconds = null))
+        val verdict = verifyReport(report, options.copy(at = null))
         val after = Instant.now().epochSecond
-        val same = (before..after).map { verifyReport(report, options.copy(atUnixSeconds = it)) }
+        val same = (before..after).map { verifyReport(report, options.copy(at = Instant.ofEpochSecond(it))) }
         assertTrue(verdict in same, verdict.json)
         // The sample collateral expired in July 2025.
         assertEquals(CheckStatus.FAIL, verdict.status("tdx.collateral"))
@@ -214,27 +229,34 @@ class ReportTest {
     }
 
     @Test
-    fun policiesLoadAsTextInEveryForm() {
+    fun policiesLoadFromTextIntoTheTypedRecord() {
         assertEquals(listOf("default", "offline", "strict"), policyPresets())
         for (preset in policyPresets()) {
-            val json = loadPolicy(preset)
-            assertEquals(preset, JSONObject(json).getString("preset"), json)
-            // The normalised JSON is a fixed point, and applies exactly like the preset name.
-            assertEquals(json, loadPolicy(json))
-            assertEquals(loadPolicy(" $preset\n"), json)
-            assertEquals(verifyReport(report, options.copy(policy = preset)), verifyReport(report, options.copy(policy = json)))
+            val policy = loadPolicy(preset)
+            assertEquals(preset, policy.preset)
+            assertEquals(policy, loadPolicy(" $preset\n"))
         }
+        assertTrue(loadPolicy("offline").offline)
+        assertFalse(loadPolicy("offline").gpu.requireRevocation)
+        assertTrue(loadPolicy("strict").requireKeyBinding)
         val toml = loadPolicy("preset = \"offline\"\nrequire_key_binding = true\n\n[gpu]\nexpected_count = 8\n")
-        val fromToml = JSONObject(toml)
-        assertEquals("offline", fromToml.getString("preset"))
-        assertTrue(fromToml.getBoolean("offline"))
-        assertTrue(fromToml.getBoolean("require_key_binding"))
-        assertEquals(8, fromToml.getJSONObject("gpu").getInt("expected_count"))
+        assertEquals("offline", toml.preset)
+        assertTrue(toml.offline)
+        assertTrue(toml.requireKeyBinding)
+        assertEquals(8, toml.gpu.expectedCount)
         assertEquals(toml, loadPolicy("""{"preset": "offline", "require_key_binding": true, "gpu": {"expected_count": 8}}"""))
-        val keyBound = verifyReport(report, options.copy(policy = toml))
+        // The same policy built in Kotlin applies exactly like the text.
+        val offline = loadPolicy("offline")
+        val built = offline.copy(requireKeyBinding = true, gpu = offline.gpu.copy(expectedCount = 8))
+        assertEquals(toml, built)
+        val keyBound = verifyReport(report, options.copy(policy = built))
+        assertEquals(keyBound, verifyReport(report, options.copy(policy = toml)))
         assertEquals(CheckStatus.FAIL, keyBound.status("report.key_binding"))
         assertEquals(CheckStatus.FAIL, keyBound.status("gpu.count"))
         assertNotEquals(loadPolicy("default"), toml)
+        // Hex values come back normalised (lowercase, no 0x).
+        val pinned = loadPolicy("""{"tdx": {"mrtd": ["0x${"AB".repeat(48)}"]}}""")
+        assertEquals(listOf("ab".repeat(48)), pinned.tdx.mrtd)
     }
 
     @Test
@@ -248,13 +270,24 @@ class ReportTest {
             "offline = 1",
         )
         for (bad in badPolicies) {
+            val e = assertThrows<CcverifyException.InvalidArgument>(bad) { loadPolicy(bad) }
+            assertEquals("invalid_argument", e.code, bad)
+        }
+        // Typed records the core refuses, wherever a policy is taken.
+        val badRecords = listOf(
+            Policy(preset = "lenient"),
+            Policy(gpu = GpuPolicy(expectedCount = -1)),
+            Policy(imageDigests = listOf("sha256:XYZ")),
+            Policy(tdx = TdxPolicy(mrtd = listOf("00"))),
+            Policy(tdx = TdxPolicy(acceptedTcbStatuses = listOf("Revoked"))),
+        )
+        for (bad in badRecords) {
             for (call in listOf<() -> Any>(
-                { loadPolicy(bad) },
                 { verifyReport(report, options.copy(policy = bad)) },
                 { verifyBundle(bundle, BundleOptions(policy = bad)) },
             )) {
-                val e = assertThrows<CcverifyException.InvalidArgument>(bad) { call() }
-                assertEquals("invalid_argument", e.code, bad)
+                val e = assertThrows<CcverifyException.InvalidArgument>(bad.toString()) { call() }
+                assertEquals("invalid_argument", e.code, bad.toString())
             }
         }
         val missing = File(root, "target/no-such-directory").path
@@ -283,22 +316,28 @@ class ReportTest {
         assertEquals("clock", now.facts["bundle.time_source"])
         assertEquals("caller", now.facts["policy.source"])
         assertEquals(CheckStatus.PASS, now.status("bundle.inputs"))
-        val at = Instant.parse("2025-06-20T06:13:20Z").epochSecond
-        val own = verifyBundle(bundle, BundleOptions(atUnixSeconds = at))
+        val at = Instant.parse("2025-06-20T06:13:20Z")
+        val own = verifyBundle(bundle, BundleOptions(at = at))
         assertMatches(case("bundle_real"), own)
         assertEquals(attested, own.signer)
         assertEquals(CheckStatus.PASS, own.status("response.signer", "exchange0"))
-        val recorded = verifyBundle(bundle, BundleOptions(atRecorded = true, policy = "recorded"))
+        val recorded = verifyBundle(bundle, BundleOptions(atRecorded = true, policyRecorded = true))
         assertMatches(case("bundle_recorded"), recorded)
         assertEquals(CheckStatus.WARN, recorded.status("bundle.inputs"))
         assertEquals(
             "invalid_argument",
-            assertThrows<CcverifyException> { verifyBundle(bundle, BundleOptions(atUnixSeconds = at, atRecorded = true)) }.code,
+            assertThrows<CcverifyException> { verifyBundle(bundle, BundleOptions(at = at, atRecorded = true)) }.code,
         )
-        val later = verifyBundle(bundle, BundleOptions(atUnixSeconds = Instant.parse("2030-01-01T00:00:00Z").epochSecond))
+        assertEquals(
+            "invalid_argument",
+            assertThrows<CcverifyException> {
+                verifyBundle(bundle, BundleOptions(policy = Policy(), policyRecorded = true))
+            }.code,
+        )
+        val later = verifyBundle(bundle, BundleOptions(at = Instant.parse("2030-01-01T00:00:00Z")))
         assertMatches(case("bundle_later_time"), later)
         assertNotEquals(own, later)
-        assertEquals(CheckStatus.FAIL, verifyBundle(bundle, BundleOptions(policy = "strict")).status("report.key_binding"))
+        assertEquals(CheckStatus.FAIL, verifyBundle(bundle, BundleOptions(policy = loadPolicy("strict"))).status("report.key_binding"))
     }
 
     @Test

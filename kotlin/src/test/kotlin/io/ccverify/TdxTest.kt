@@ -11,6 +11,7 @@ import org.junit.jupiter.api.TestFactory
 import org.junit.jupiter.api.assertThrows
 import org.junit.jupiter.api.fail
 import java.io.File
+import java.time.Duration
 import java.time.Instant
 
 /**
@@ -38,7 +39,7 @@ class TdxTest {
     /** The case's `policy` object plus `at` and the expected REPORTDATA (`{nonce}`,
      *  `{report_data}` or null): the options core/tests/tdx_vectors.rs builds. */
     private fun caseOptions(case: JSONObject): TdxOptions {
-        var options = TdxOptions(atUnixSeconds = Instant.parse(case.getString("at")).epochSecond)
+        var options = TdxOptions(at = Instant.parse(case.getString("at")))
         if (!case.isNull("expected_report_data")) {
             val expected = case.getJSONObject("expected_report_data")
             options = when {
@@ -46,26 +47,27 @@ class TdxTest {
                 else -> options.copy(reportData = expected.getString("report_data"))
             }
         }
-        val policy = case.getJSONObject("policy")
-        for (key in policy.keySet()) {
-            options = when (key) {
-                "accepted_tcb_statuses" -> options.copy(acceptedTcbStatuses = strings(policy, key))
-                "rejected_advisories" -> options.copy(rejectedAdvisories = strings(policy, key))
-                "allow_debug" -> options.copy(allowDebug = policy.getBoolean(key))
-                "td_attributes" -> options.copy(tdAttributes = policy.getString(key))
-                "mrtd" -> options.copy(mrtd = strings(policy, key))
-                "rtmr0" -> options.copy(rtmr0 = strings(policy, key))
-                "rtmr1" -> options.copy(rtmr1 = strings(policy, key))
-                "rtmr2" -> options.copy(rtmr2 = strings(policy, key))
-                "rtmr3" -> options.copy(rtmr3 = strings(policy, key))
-                "mrseam" -> options.copy(mrseam = strings(policy, key))
-                "xfam" -> options.copy(xfam = strings(policy, key))
-                "max_collateral_age_secs" -> options.copy(maxCollateralAgeSecs = policy.getLong(key))
-                "min_tcb_eval_data_number" -> options.copy(minTcbEvalDataNumber = policy.getInt(key))
+        var policy = TdxPolicy()
+        val document = case.getJSONObject("policy")
+        for (key in document.keySet()) {
+            policy = when (key) {
+                "accepted_tcb_statuses" -> policy.copy(acceptedTcbStatuses = strings(document, key))
+                "rejected_advisories" -> policy.copy(rejectedAdvisories = strings(document, key))
+                "allow_debug" -> policy.copy(allowDebug = document.getBoolean(key))
+                "td_attributes" -> policy.copy(tdAttributes = document.getString(key))
+                "mrtd" -> policy.copy(mrtd = strings(document, key))
+                "rtmr0" -> policy.copy(rtmr0 = strings(document, key))
+                "rtmr1" -> policy.copy(rtmr1 = strings(document, key))
+                "rtmr2" -> policy.copy(rtmr2 = strings(document, key))
+                "rtmr3" -> policy.copy(rtmr3 = strings(document, key))
+                "mrseam" -> policy.copy(mrseam = strings(document, key))
+                "xfam" -> policy.copy(xfam = strings(document, key))
+                "max_collateral_age_secs" -> policy.copy(maxCollateralAge = Duration.ofSeconds(document.getLong(key)))
+                "min_tcb_eval_data_number" -> policy.copy(minTcbEvalDataNumber = document.getInt(key))
                 else -> fail("unknown policy key $key")
             }
         }
-        return options
+        return options.copy(policy = policy)
     }
 
     private fun Verdict.check(id: String): Check = checks.firstOrNull { it.id == id } ?: fail("no check $id")
@@ -103,10 +105,12 @@ class TdxTest {
     private val quote by lazy { v4.getString("quote").toByteArray() }
     private val collateral by lazy { collateralOf(v4) }
     private val reportData by lazy { v4.getJSONObject("expected_report_data").getString("report_data") }
-    private val at = Instant.parse("2025-06-20T06:13:20Z").epochSecond
+    private val at = Instant.parse("2025-06-20T06:13:20Z")
 
     private fun run(options: TdxOptions = TdxOptions()): Verdict =
-        verifyTdx(quote, collateral, options.copy(atUnixSeconds = at, reportData = options.reportData ?: reportData))
+        verifyTdx(quote, collateral, options.copy(at = at, reportData = options.reportData ?: reportData))
+
+    private fun run(policy: TdxPolicy): Verdict = run(TdxOptions(policy = policy))
 
     @Test
     fun defaultOptionsAreTheStrictPolicy() {
@@ -114,7 +118,8 @@ class TdxTest {
             TdxOptions(
                 nonce = null,
                 reportData = null,
-                atUnixSeconds = null,
+                at = null,
+                policy = TdxPolicy(
                 acceptedTcbStatuses = null,
                 rejectedAdvisories = listOf(),
                 allowDebug = false,
@@ -126,17 +131,18 @@ class TdxTest {
                 rtmr3 = listOf(),
                 mrseam = listOf(),
                 xfam = listOf(),
-                maxCollateralAgeSecs = null,
+                maxCollateralAge = null,
                 minTcbEvalDataNumber = null,
+                ),
             ),
             TdxOptions(),
         )
         val strict = run()
         assertMatches(v4, strict)
         assertEquals(CheckStatus.WARN, strict.status("tdx.measurements"))
-        assertEquals(strict, run(TdxOptions(acceptedTcbStatuses = listOf("UpToDate"))))
+        assertEquals(strict, run(TdxPolicy(acceptedTcbStatuses = listOf("UpToDate"))))
         // Without nonce or report data freshness is not proven.
-        val unbound = verifyTdx(quote, collateral, TdxOptions(atUnixSeconds = at))
+        val unbound = verifyTdx(quote, collateral, TdxOptions(at = at))
         assertEquals(CheckStatus.SKIP, unbound.status("tdx.report_data"))
         assertFalse(unbound.verified)
     }
@@ -145,7 +151,7 @@ class TdxTest {
     fun quoteAsHexTextOrBinary() {
         val binary = File(tdxDir, "dcap-qvl/tdx_quote").readBytes()
         val whole = run()
-        val options = TdxOptions(atUnixSeconds = at, reportData = reportData)
+        val options = TdxOptions(at = at, reportData = reportData)
         assertEquals(whole, verifyTdx(binary, collateral, options))
         assertEquals(whole, verifyTdx("0x${v4.getString("quote")}\n".toByteArray(), collateral, options))
     }
@@ -157,7 +163,7 @@ class TdxTest {
             val verdict = if (options == null) verifyTdx(quote, collateral) else verifyTdx(quote, collateral, options)
             val after = Instant.now().epochSecond
             // The same verdict as at one of the seconds the call spanned.
-            val same = (before..after).map { verifyTdx(quote, collateral, TdxOptions(atUnixSeconds = it)) }
+            val same = (before..after).map { verifyTdx(quote, collateral, TdxOptions(at = Instant.ofEpochSecond(it))) }
             assertTrue(verdict in same, verdict.json)
             // The sample collateral expired in July 2025.
             assertEquals(CheckStatus.FAIL, verdict.status("tdx.collateral"))
@@ -169,7 +175,7 @@ class TdxTest {
         val inside = run()
         assertTrue("2025-06-20T06:13:20Z" in inside.check("tdx.collateral").detail, inside.check("tdx.collateral").detail)
         for (t in listOf(Instant.parse("2025-06-15T00:00:00Z"), Instant.parse("2025-07-19T10:00:36Z"))) {
-            val options = TdxOptions(atUnixSeconds = t.epochSecond, reportData = reportData)
+            val options = TdxOptions(at = t, reportData = reportData)
             assertEquals(CheckStatus.FAIL, verifyTdx(quote, collateral, options).status("tdx.collateral"), t.toString())
         }
     }
@@ -178,7 +184,7 @@ class TdxTest {
     fun everyPolicyFieldReachesTheCore() {
         val facts = run().facts
         fun fact(name: String) = facts["tdx.$name"] ?: fail("no fact tdx.$name")
-        val pinned = TdxOptions(
+        val pinned = TdxPolicy(
             mrtd = listOf(fact("mrtd")),
             rtmr0 = listOf("00".repeat(48), fact("rtmr0")),
             rtmr1 = listOf(fact("rtmr1").uppercase()),
@@ -192,37 +198,37 @@ class TdxTest {
         assertFalse("not pinned" in all.check("tdx.measurements").detail)
         val other48 = listOf("11".repeat(48))
         for ((name, options) in listOf(
-            "mrtd" to TdxOptions(mrtd = other48),
-            "rtmr0" to TdxOptions(rtmr0 = other48),
-            "rtmr1" to TdxOptions(rtmr1 = other48),
-            "rtmr2" to TdxOptions(rtmr2 = other48),
-            "rtmr3" to TdxOptions(rtmr3 = other48),
-            "mrseam" to TdxOptions(mrseam = other48),
-            "xfam" to TdxOptions(xfam = listOf("11".repeat(8))),
+            "mrtd" to TdxPolicy(mrtd = other48),
+            "rtmr0" to TdxPolicy(rtmr0 = other48),
+            "rtmr1" to TdxPolicy(rtmr1 = other48),
+            "rtmr2" to TdxPolicy(rtmr2 = other48),
+            "rtmr3" to TdxPolicy(rtmr3 = other48),
+            "mrseam" to TdxPolicy(mrseam = other48),
+            "xfam" to TdxPolicy(xfam = listOf("11".repeat(8))),
         )) {
             val verdict = run(options)
             assertEquals(CheckStatus.FAIL, verdict.status("tdx.measurements"), name)
             assertTrue(name.uppercase() in verdict.check("tdx.measurements").detail, verdict.check("tdx.measurements").detail)
         }
-        assertEquals(CheckStatus.PASS, run(TdxOptions(tdAttributes = fact("td_attributes"))).status("tdx.td_attributes"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(tdAttributes = "0000000000000000")).status("tdx.td_attributes"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(acceptedTcbStatuses = listOf("OutOfDate"))).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(acceptedTcbStatuses = listOf())).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(tdAttributes = fact("td_attributes"))).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(tdAttributes = "0000000000000000")).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(acceptedTcbStatuses = listOf("OutOfDate"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(acceptedTcbStatuses = listOf())).status("tdx.tcb_status"))
         // The sample platform is affected by no advisory.
-        assertEquals(CheckStatus.PASS, run(TdxOptions(rejectedAdvisories = listOf("INTEL-SA-00837"))).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.PASS, run(TdxOptions(minTcbEvalDataNumber = 17)).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(minTcbEvalDataNumber = 18)).status("tdx.tcb_status"))
-        assertEquals(CheckStatus.FAIL, run(TdxOptions(maxCollateralAgeSecs = 3600L)).status("tdx.collateral"))
-        assertEquals(CheckStatus.PASS, run(TdxOptions(maxCollateralAgeSecs = Long.MAX_VALUE)).status("tdx.collateral"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(rejectedAdvisories = listOf("INTEL-SA-00837"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(minTcbEvalDataNumber = 17)).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(minTcbEvalDataNumber = 18)).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(maxCollateralAge = Duration.ofHours(1))).status("tdx.collateral"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(maxCollateralAge = Duration.ofSeconds(Long.MAX_VALUE))).status("tdx.collateral"))
         // The sample is not a debug TD: allowing debug changes nothing.
-        assertEquals(run(), run(TdxOptions(allowDebug = true)))
+        assertEquals(run(), run(TdxPolicy(allowDebug = true)))
     }
 
     @Test
     fun nonceAndReportData() {
         val nonceCase = case("v4_nonce_rule")
         val nonce = nonceCase.getJSONObject("expected_report_data").getString("nonce")
-        val options = TdxOptions(atUnixSeconds = at, nonce = nonce)
+        val options = TdxOptions(at = at, nonce = nonce)
         val byNonce = verifyTdx(quote, collateral, options)
         assertMatches(nonceCase, byNonce)
         assertEquals(byNonce, verifyTdx(quote, collateral, options.copy(nonce = "0x" + nonce.uppercase())))
@@ -247,20 +253,20 @@ class TdxTest {
     fun badPolicyValuesThrowInvalidArgument() {
         val hex48 = "00".repeat(48)
         for (options in listOf(
-            TdxOptions(mrtd = listOf("zz".repeat(48))),
-            TdxOptions(mrtd = listOf("00")),
-            TdxOptions(mrtd = listOf(hex48, "00".repeat(49))),
-            TdxOptions(rtmr0 = listOf("")),
-            TdxOptions(rtmr1 = listOf("0x")),
-            TdxOptions(rtmr2 = listOf(hex48 + "0")),
-            TdxOptions(rtmr3 = listOf("00".repeat(8))),
-            TdxOptions(mrseam = listOf("g".repeat(96))),
-            TdxOptions(xfam = listOf(hex48)),
-            TdxOptions(tdAttributes = ""),
-            TdxOptions(tdAttributes = "zz00000000000000"),
-            TdxOptions(acceptedTcbStatuses = listOf("Fine")),
-            TdxOptions(acceptedTcbStatuses = listOf("uptodate")),
-            TdxOptions(acceptedTcbStatuses = listOf("UpToDate", "Revoked")),
+            TdxPolicy(mrtd = listOf("zz".repeat(48))),
+            TdxPolicy(mrtd = listOf("00")),
+            TdxPolicy(mrtd = listOf(hex48, "00".repeat(49))),
+            TdxPolicy(rtmr0 = listOf("")),
+            TdxPolicy(rtmr1 = listOf("0x")),
+            TdxPolicy(rtmr2 = listOf(hex48 + "0")),
+            TdxPolicy(rtmr3 = listOf("00".repeat(8))),
+            TdxPolicy(mrseam = listOf("g".repeat(96))),
+            TdxPolicy(xfam = listOf(hex48)),
+            TdxPolicy(tdAttributes = ""),
+            TdxPolicy(tdAttributes = "zz00000000000000"),
+            TdxPolicy(acceptedTcbStatuses = listOf("Fine")),
+            TdxPolicy(acceptedTcbStatuses = listOf("uptodate")),
+            TdxPolicy(acceptedTcbStatuses = listOf("UpToDate", "Revoked")),
         )) {
             val e = assertThrows<CcverifyException.InvalidArgument>(options.toString()) { run(options) }
             assertEquals("invalid_argument", e.code)
@@ -269,7 +275,7 @@ class TdxTest {
 
     @Test
     fun badEvidenceIsAFailedCheckNotAnException() {
-        val options = TdxOptions(atUnixSeconds = at, reportData = reportData)
+        val options = TdxOptions(at = at, reportData = reportData)
         for (q in listOf("", "zz", "0400", "Error: TDX Interface not found")) {
             val verdict = verifyTdx(q.toByteArray(), collateral, options)
             assertFalse(verdict.verified, q)
