@@ -89,6 +89,7 @@ fn surfaces() -> Vec<(&'static str, Vec<&'static str>)> {
                 "tests/go/ccverify.go",
                 "tests/go/client.go",
                 "tests/go/callback.go",
+                "tests/go/options.go",
             ],
         ),
         (
@@ -96,8 +97,10 @@ fn surfaces() -> Vec<(&'static str, Vec<&'static str>)> {
             vec![
                 "swift/Sources/CCVerify/CCVerify.swift",
                 "swift/Sources/CCVerify/Streams.swift",
+                "swift/Sources/CCVerify/Extensions.swift",
                 "kotlin/src/main/kotlin/io/ccverify/Streams.kt",
                 "kotlin/src/main/kotlin/io/ccverify/ErrorCodes.kt",
+                "kotlin/src/main/kotlin/io/ccverify/Session.kt",
             ],
         ),
     ]

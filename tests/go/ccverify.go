@@ -199,26 +199,16 @@ func VerifyStream(request, stream []byte, expected string) (*Verdict, error) {
 
 // GPUOptions are the options of VerifyGPU: where RIMs and cached OCSP responses are, the
 // verification time and the appraisal policy. The zero value (or a nil *GPUOptions) is the
-// strict default policy at the system clock. The JSON names are the C ABI's option keys.
+// strict default policy at the system clock.
 type GPUOptions struct {
 	// RIMDir is a directory of reference integrity manifests named by RIM id ("" = none).
-	RIMDir string `json:"rim_dir,omitempty"`
+	RIMDir string
 	// OCSPDir is a directory of cached DER OCSP responses ("" = none).
-	OCSPDir string `json:"ocsp_dir,omitempty"`
+	OCSPDir string
 	// At is the verification time; the zero time means the system clock at the call.
-	At time.Time `json:"-"`
-	// ExpectedArch is the architecture to require ("" = "HOPPER", the only one supported).
-	ExpectedArch string `json:"expected_arch,omitempty"`
-	// ExpectedCount is how many GPUs must be attested; nil reports the count as a warning.
-	ExpectedCount *int `json:"expected_count,omitempty"`
-	// RequireRevocation (nil = true): revocation must be proven by OCSP.
-	RequireRevocation *bool `json:"require_revocation,omitempty"`
-	// RequireRIMs (nil = true): RIMs, and so the measurement comparison, are required.
-	RequireRIMs *bool `json:"require_rims,omitempty"`
-	// AllowExpiredRIMs accepts RIMs whose signer chain expired at the verification time.
-	AllowExpiredRIMs bool `json:"allow_expired_rims,omitempty"`
-	// AllowHoldForRIMs accepts a RIM signer certificate on hold (OCSP certificateHold).
-	AllowHoldForRIMs bool `json:"allow_hold_for_rims,omitempty"`
+	At time.Time
+	// GPUPolicy is the appraisal policy (its fields are promoted: opts.ExpectedCount).
+	GPUPolicy
 }
 
 // optionsJSON is the JSON object ccverify_verify_gpu reads ("" for nil options).
@@ -226,16 +216,11 @@ func (o *GPUOptions) optionsJSON() (string, error) {
 	if o == nil {
 		return "", nil
 	}
-	type fields GPUOptions // the same JSON tags, without this method set
-	wire := struct {
-		*fields
-		At *int64 `json:"at,omitempty"`
-	}{fields: (*fields)(o)}
-	if !o.At.IsZero() {
-		at := o.At.Unix()
-		wire.At = &at
-	}
-	b, err := json.Marshal(wire)
+	doc := o.GPUPolicy.document()
+	setText(doc, "rim_dir", o.RIMDir)
+	setText(doc, "ocsp_dir", o.OCSPDir)
+	setTime(doc, "at", o.At)
+	b, err := json.Marshal(doc)
 	return string(b), err
 }
 
@@ -277,38 +262,17 @@ func VerifyGPUJSON(gpuJSON []byte, nonce string, opts string) (*Verdict, error) 
 // TDXOptions are the options of VerifyTDX: what REPORTDATA must be, the verification time and
 // the appraisal policy. The zero value (or a nil *TDXOptions) is the strict default policy at
 // the system clock with nothing expected of REPORTDATA — so the verdict is not verified: set
-// Nonce or ReportData. The JSON names are the C ABI's option keys.
+// Nonce or ReportData.
 type TDXOptions struct {
 	// Nonce is the hex nonce sent with the attestation request (io.net's rule: REPORTDATA is
 	// the 32-byte nonce followed by 32 zero bytes). Exclusive with ReportData.
-	Nonce string `json:"nonce,omitempty"`
+	Nonce string
 	// ReportData is the exact expected REPORTDATA, 128 hex digits. Exclusive with Nonce.
-	ReportData string `json:"report_data,omitempty"`
+	ReportData string
 	// At is the verification time; the zero time means the system clock at the call.
-	At time.Time `json:"-"`
-	// AcceptedTCBStatuses are the TCB statuses to accept; nil means ["UpToDate"]. A non-nil
-	// empty slice accepts none. "Revoked" is never accepted.
-	AcceptedTCBStatuses []string `json:"accepted_tcb_statuses,omitempty"`
-	// RejectedAdvisories are advisory ids ("INTEL-SA-…") that fail the verdict when listed.
-	RejectedAdvisories []string `json:"rejected_advisories,omitempty"`
-	// AllowDebug accepts debug or profiling TDs (never in production).
-	AllowDebug bool `json:"allow_debug,omitempty"`
-	// TDAttributes pins TDATTRIBUTES exactly (16 hex digits; "" = not pinned).
-	TDAttributes string `json:"td_attributes,omitempty"`
-	// MRTD, RTMR0…RTMR3 and MRSEAM are allowlists of 96 hex digits each; empty = not pinned
-	// (tdx.measurements is then a warning).
-	MRTD   []string `json:"mrtd,omitempty"`
-	RTMR0  []string `json:"rtmr0,omitempty"`
-	RTMR1  []string `json:"rtmr1,omitempty"`
-	RTMR2  []string `json:"rtmr2,omitempty"`
-	RTMR3  []string `json:"rtmr3,omitempty"`
-	MRSEAM []string `json:"mrseam,omitempty"`
-	// XFAM is an allowlist of 16 hex digits each; empty = not pinned.
-	XFAM []string `json:"xfam,omitempty"`
-	// MaxCollateralAgeSecs refuses collateral issued longer ago than this (nil = no limit).
-	MaxCollateralAgeSecs *uint64 `json:"max_collateral_age_secs,omitempty"`
-	// MinTCBEvalDataNumber is the minimum TCB evaluation data number (nil = none).
-	MinTCBEvalDataNumber *uint32 `json:"min_tcb_eval_data_number,omitempty"`
+	At time.Time
+	// TDXPolicy is the appraisal policy (its fields are promoted: opts.MRTD).
+	TDXPolicy
 }
 
 // optionsJSON is the JSON object ccverify_verify_tdx reads ("" for nil options).
@@ -316,21 +280,11 @@ func (o *TDXOptions) optionsJSON() (string, error) {
 	if o == nil {
 		return "", nil
 	}
-	type fields TDXOptions // the same JSON tags, without this method set
-	wire := struct {
-		*fields
-		At *int64 `json:"at,omitempty"`
-		// Shadows the embedded field: nil is left out (the default), empty is sent as [].
-		AcceptedTCBStatuses *[]string `json:"accepted_tcb_statuses,omitempty"`
-	}{fields: (*fields)(o)}
-	if !o.At.IsZero() {
-		at := o.At.Unix()
-		wire.At = &at
-	}
-	if o.AcceptedTCBStatuses != nil {
-		wire.AcceptedTCBStatuses = &o.AcceptedTCBStatuses
-	}
-	b, err := json.Marshal(wire)
+	doc := o.TDXPolicy.document()
+	setText(doc, "nonce", o.Nonce)
+	setText(doc, "report_data", o.ReportData)
+	setTime(doc, "at", o.At)
+	b, err := json.Marshal(doc)
 	return string(b), err
 }
 
@@ -375,12 +329,26 @@ func cText(text, what string) (*C.char, error) {
 }
 
 // VerifyReport verifies a whole io.net attestation (the JSON bytes of the
-// /v1/private/attestation answer, exactly as received). optionsJSON is the C ABI's options
-// object: "nonce" (required), "rim_dir", "ocsp_dir", "collateral" (object or JSON text), "at"
-// (RFC 3339 or Unix seconds) and "policy" (object, or JSON/TOML text or a preset name). The
-// verdict's Signer is the attested signing address (the key to pin) and Facts["summary"] says
-// what is and is not proven. Bad evidence is a verdict with failed checks.
-func VerifyReport(report []byte, optionsJSON string) (*Verdict, error) {
+// /v1/private/attestation answer, exactly as received) for the nonce in options (required).
+// The verdict's Signer is the attested signing address (the key to pin) and Facts["summary"]
+// says what is and is not proven. Bad evidence is a verdict with failed checks; errors match
+// ErrInvalidNonce and ErrInvalidArgument (a policy the core refuses, an unreadable directory).
+func VerifyReport(report []byte, options *ReportOptions) (*Verdict, error) {
+	if options == nil {
+		return nil, &Error{Code: "invalid_argument", Message: "options: the nonce is required"}
+	}
+	opts, err := options.optionsJSON()
+	if err != nil {
+		return nil, err
+	}
+	return VerifyReportJSON(report, opts)
+}
+
+// VerifyReportJSON is VerifyReport with the options as JSON text in the shared document form
+// (the C ABI's: "nonce", "rim_dir", "ocsp_dir", "collateral" (object or JSON text), "at" (RFC
+// 3339 or Unix seconds) and "policy" (object, or JSON/TOML text or a preset name)), e.g. read
+// from a file. Unknown keys are an "invalid_argument" error.
+func VerifyReportJSON(report []byte, optionsJSON string) (*Verdict, error) {
 	o, err := cText(optionsJSON, "options")
 	if err != nil {
 		return nil, err
@@ -395,10 +363,21 @@ func VerifyReport(report []byte, optionsJSON string) (*Verdict, error) {
 	return takeVerdict(v), nil
 }
 
-// VerifyBundle re-verifies an evidence bundle offline. optionsJSON is "" for no overrides or
-// an object with "at" and "policy" (as for VerifyReport). A bundle that cannot be read is an
-// invalid_argument error; bad evidence inside it is a verdict with failed checks.
-func VerifyBundle(bundle []byte, optionsJSON string) (*Verdict, error) {
+// VerifyBundle re-verifies an evidence bundle offline: now under the default preset unless
+// options (nil for the defaults) say otherwise — never under the bundle's own time or policy
+// unless asked for (AtRecorded, PolicyRecorded). A bundle that cannot be read is an
+// ErrInvalidArgument error; bad evidence inside it is a verdict with failed checks.
+func VerifyBundle(bundle []byte, options *BundleOptions) (*Verdict, error) {
+	opts, err := options.optionsJSON()
+	if err != nil {
+		return nil, err
+	}
+	return VerifyBundleJSON(bundle, opts)
+}
+
+// VerifyBundleJSON is VerifyBundle with the options as JSON text ("" for the defaults, or an
+// object with "at" and "policy" as for VerifyReportJSON, either also "recorded").
+func VerifyBundleJSON(bundle []byte, optionsJSON string) (*Verdict, error) {
 	o, err := cText(optionsJSON, "options")
 	if err != nil {
 		return nil, err

@@ -215,6 +215,15 @@ type gpuCase struct {
 	} `json:"expect"`
 }
 
+// policyKeys splits a case's policy object into its keys.
+func policyKeys(t *testing.T, name string, policy json.RawMessage) map[string]json.RawMessage {
+	var keys map[string]json.RawMessage
+	if err := json.Unmarshal(policy, &keys); err != nil {
+		t.Fatalf("%s: policy %s: %v", name, policy, err)
+	}
+	return keys
+}
+
 func gpuCases(t *testing.T) []gpuCase {
 	raw, err := os.ReadFile("../vectors/gpu/cases.json")
 	if err != nil {
@@ -236,10 +245,28 @@ func gpuCases(t *testing.T) []gpuCase {
 // (every key must map to a GPUOptions field), plus at and rim_dir relative to the vector dir.
 func caseOptions(t *testing.T, c gpuCase) *GPUOptions {
 	var o GPUOptions
-	dec := json.NewDecoder(bytes.NewReader(c.Policy))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&o); err != nil {
-		t.Fatalf("%s: policy %s: %v", c.Name, c.Policy, err)
+	for key, value := range policyKeys(t, c.Name, c.Policy) {
+		var err error
+		p := &o.GPUPolicy
+		switch key {
+		case "expected_arch":
+			err = json.Unmarshal(value, &p.ExpectedArch)
+		case "expected_count":
+			err = json.Unmarshal(value, &p.ExpectedCount)
+		case "require_revocation":
+			err = json.Unmarshal(value, &p.RequireRevocation)
+		case "require_rims":
+			err = json.Unmarshal(value, &p.RequireRIMs)
+		case "allow_expired_rims":
+			err = json.Unmarshal(value, &p.AllowExpiredRIMs)
+		case "allow_hold_for_rims":
+			err = json.Unmarshal(value, &p.AllowHoldForRIMs)
+		default:
+			t.Fatalf("%s: unknown policy key %s", c.Name, key)
+		}
+		if err != nil {
+			t.Fatalf("%s: %s: %v", c.Name, key, err)
+		}
 	}
 	at, err := time.Parse(time.RFC3339, c.At)
 	if err != nil {
@@ -295,7 +322,7 @@ func TestGPUArguments(t *testing.T) {
 		t.Errorf("same instant and nonce differ: %v", err)
 	}
 	one, no := 1, false
-	relaxed, err := VerifyGPU(gpu, c.Nonce, &GPUOptions{At: at, ExpectedCount: &one, RequireRevocation: &no, RequireRIMs: &no})
+	relaxed, err := VerifyGPU(gpu, c.Nonce, &GPUOptions{At: at, GPUPolicy: GPUPolicy{ExpectedCount: &one, RequireRevocation: &no, RequireRIMs: &no}})
 	if err != nil || !relaxed.Verified {
 		t.Errorf("relaxed policy: %v %v", err, relaxed)
 	}
@@ -374,10 +401,33 @@ func tdxCollateral(t *testing.T, c tdxCase) []byte {
 // (every key must map to a TDXOptions field), at, and the expected nonce or report data.
 func tdxCaseOptions(t *testing.T, c tdxCase) *TDXOptions {
 	var o TDXOptions
-	dec := json.NewDecoder(bytes.NewReader(c.Policy))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&o); err != nil {
-		t.Fatalf("%s: policy %s: %v", c.Name, c.Policy, err)
+	p := &o.TDXPolicy
+	lists := map[string]*[]string{
+		"accepted_tcb_statuses": &p.AcceptedTCBStatuses, "rejected_advisories": &p.RejectedAdvisories,
+		"mrtd": &p.MRTD, "rtmr0": &p.RTMR0, "rtmr1": &p.RTMR1, "rtmr2": &p.RTMR2, "rtmr3": &p.RTMR3,
+		"mrseam": &p.MRSEAM, "xfam": &p.XFAM,
+	}
+	for key, value := range policyKeys(t, c.Name, c.Policy) {
+		var err error
+		switch list, ok := lists[key]; {
+		case ok:
+			err = json.Unmarshal(value, list)
+		case key == "allow_debug":
+			err = json.Unmarshal(value, &p.AllowDebug)
+		case key == "td_attributes":
+			err = json.Unmarshal(value, &p.TDAttributes)
+		case key == "max_collateral_age_secs":
+			var secs int64
+			err = json.Unmarshal(value, &secs)
+			p.MaxCollateralAge = time.Duration(secs) * time.Second
+		case key == "min_tcb_eval_data_number":
+			err = json.Unmarshal(value, &p.MinTCBEvalDataNumber)
+		default:
+			t.Fatalf("%s: unknown policy key %s", c.Name, key)
+		}
+		if err != nil {
+			t.Fatalf("%s: %s: %v", c.Name, key, err)
+		}
 	}
 	at, err := time.Parse(time.RFC3339, c.At)
 	if err != nil {
@@ -454,34 +504,33 @@ func TestTDXArguments(t *testing.T) {
 	// Every policy field reaches the core: pinned to the quote's own values it verifies and the
 	// measurements pass instead of warning.
 	f := base.Facts
-	age, eval := uint64(10*365*24*3600), uint32(17)
-	pinned := &TDXOptions{
-		ReportData: rd, At: at,
+	eval := uint32(17)
+	pinned := &TDXOptions{ReportData: rd, At: at, TDXPolicy: TDXPolicy{
 		AcceptedTCBStatuses: []string{"UpToDate", "SWHardeningNeeded"}, RejectedAdvisories: []string{"INTEL-SA-00000"},
 		TDAttributes: f["tdx.td_attributes"],
 		MRTD:         []string{f["tdx.mrtd"]}, RTMR0: []string{f["tdx.rtmr0"]}, RTMR1: []string{f["tdx.rtmr1"]},
 		RTMR2: []string{f["tdx.rtmr2"]}, RTMR3: []string{f["tdx.rtmr3"]}, MRSEAM: []string{f["tdx.mrseam"]},
-		XFAM:                 []string{f["tdx.xfam"]},
-		MaxCollateralAgeSecs: &age, MinTCBEvalDataNumber: &eval,
-	}
+		XFAM:             []string{f["tdx.xfam"]},
+		MaxCollateralAge: 10 * 365 * 24 * time.Hour, MinTCBEvalDataNumber: &eval,
+	}}
 	if v, err := VerifyTDX(quote, collateral, pinned); err != nil || !v.Verified || checkStatus(v, "tdx.measurements") != "pass" {
 		t.Errorf("pinned policy: %v %v", err, v)
 	}
 	// ... and each one can fail it.
-	eval18, young := uint32(18), uint64(3600)
+	eval18 := uint32(18)
 	elsewhere := strings.Repeat("11", 48)
 	for name, tc := range map[string]struct {
 		o  TDXOptions
 		id string
 	}{
-		"rtmr3":       {TDXOptions{RTMR3: []string{elsewhere}}, "tdx.measurements"},
-		"mrseam":      {TDXOptions{MRSEAM: []string{elsewhere}}, "tdx.measurements"},
-		"xfam":        {TDXOptions{XFAM: []string{"1111111111111111"}}, "tdx.measurements"},
-		"attributes":  {TDXOptions{TDAttributes: "0000000000000000"}, "tdx.td_attributes"},
-		"statuses":    {TDXOptions{AcceptedTCBStatuses: []string{"OutOfDate"}}, "tdx.tcb_status"},
-		"none":        {TDXOptions{AcceptedTCBStatuses: []string{}}, "tdx.tcb_status"},
-		"eval number": {TDXOptions{MinTCBEvalDataNumber: &eval18}, "tdx.tcb_status"},
-		"age":         {TDXOptions{MaxCollateralAgeSecs: &young}, "tdx.collateral"},
+		"rtmr3":       {TDXOptions{TDXPolicy: TDXPolicy{RTMR3: []string{elsewhere}}}, "tdx.measurements"},
+		"mrseam":      {TDXOptions{TDXPolicy: TDXPolicy{MRSEAM: []string{elsewhere}}}, "tdx.measurements"},
+		"xfam":        {TDXOptions{TDXPolicy: TDXPolicy{XFAM: []string{"1111111111111111"}}}, "tdx.measurements"},
+		"attributes":  {TDXOptions{TDXPolicy: TDXPolicy{TDAttributes: "0000000000000000"}}, "tdx.td_attributes"},
+		"statuses":    {TDXOptions{TDXPolicy: TDXPolicy{AcceptedTCBStatuses: []string{"OutOfDate"}}}, "tdx.tcb_status"},
+		"none":        {TDXOptions{TDXPolicy: TDXPolicy{AcceptedTCBStatuses: []string{}}}, "tdx.tcb_status"},
+		"eval number": {TDXOptions{TDXPolicy: TDXPolicy{MinTCBEvalDataNumber: &eval18}}, "tdx.tcb_status"},
+		"age":         {TDXOptions{TDXPolicy: TDXPolicy{MaxCollateralAge: time.Hour}}, "tdx.collateral"},
 		"nonce":       {TDXOptions{Nonce: rd[:64]}, "tdx.report_data"},
 	} {
 		o := tc.o
@@ -517,12 +566,12 @@ func TestTDXArguments(t *testing.T) {
 	for name, o := range map[string]*TDXOptions{
 		"both":            {Nonce: "ab", ReportData: rd},
 		"short rd":        {ReportData: "00"},
-		"revoked":         {AcceptedTCBStatuses: []string{"Revoked"}},
-		"unknown status":  {AcceptedTCBStatuses: []string{"Fine"}},
-		"short mrtd":      {MRTD: []string{"00"}},
-		"not hex rtmr1":   {RTMR1: []string{strings.Repeat("zz", 48)}},
-		"long xfam":       {XFAM: []string{elsewhere}},
-		"short attribute": {TDAttributes: "00"},
+		"revoked":         {TDXPolicy: TDXPolicy{AcceptedTCBStatuses: []string{"Revoked"}}},
+		"unknown status":  {TDXPolicy: TDXPolicy{AcceptedTCBStatuses: []string{"Fine"}}},
+		"short mrtd":      {TDXPolicy: TDXPolicy{MRTD: []string{"00"}}},
+		"not hex rtmr1":   {TDXPolicy: TDXPolicy{RTMR1: []string{strings.Repeat("zz", 48)}}},
+		"long xfam":       {TDXPolicy: TDXPolicy{XFAM: []string{elsewhere}}},
+		"short attribute": {TDXPolicy: TDXPolicy{TDAttributes: "00"}},
 	} {
 		_, err := VerifyTDX(quote, collateral, o)
 		if !errors.Is(err, ErrInvalidArgument) {
@@ -609,7 +658,7 @@ func reportCaseOptions(t *testing.T, c reportCase) string {
 func runReportCase(t *testing.T, c reportCase) (*Verdict, error) {
 	switch c.Kind {
 	case "report":
-		return VerifyReport([]byte(c.Report), reportCaseOptions(t, c))
+		return VerifyReportJSON([]byte(c.Report), reportCaseOptions(t, c))
 	case "bundle":
 		if c.BundleFile == nil {
 			t.Fatalf("%s: no bundle_file", c.Name)
@@ -618,10 +667,149 @@ func runReportCase(t *testing.T, c reportCase) (*Verdict, error) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return VerifyBundle(b, string(c.Options))
+		return VerifyBundleJSON(b, string(c.Options))
 	}
 	t.Fatalf("%s: unknown kind %q", c.Name, c.Kind)
 	return nil, nil
+}
+
+// runReportCaseTyped runs a case through the typed options (ReportOptions, BundleOptions,
+// LoadPolicy) when they can express its options; ok is false for options only JSON can carry
+// (an unknown key, a value of the wrong type).
+func runReportCaseTyped(t *testing.T, c reportCase) (v *Verdict, err error, ok bool) {
+	var given map[string]any
+	if err := json.Unmarshal(c.Options, &given); err != nil {
+		t.Fatalf("%s: options: %v", c.Name, err)
+	}
+	text := func(value any) (string, bool) {
+		switch x := value.(type) {
+		case string:
+			return x, true
+		case map[string]any:
+			b, err := json.Marshal(x)
+			return string(b), err == nil
+		}
+		return "", false
+	}
+	instant := func(value any) (time.Time, bool) {
+		switch x := value.(type) {
+		case string:
+			at, err := time.Parse(time.RFC3339, x)
+			return at, err == nil
+		case float64:
+			return time.Unix(int64(x), 0), x == float64(int64(x))
+		}
+		return time.Time{}, false
+	}
+	switch c.Kind {
+	case "report":
+		var o ReportOptions
+		for key, value := range given {
+			if value == nil {
+				continue
+			}
+			var good bool
+			switch key {
+			case "nonce":
+				o.Nonce, good = value.(string)
+			case "rim_dir":
+				o.RIMDir, good = value.(string)
+			case "ocsp_dir":
+				o.OCSPDir, good = value.(string)
+			case "collateral":
+				var t string
+				t, good = text(value)
+				o.Collateral = []byte(t)
+			case "at":
+				o.At, good = instant(value)
+			case "policy":
+				var t string
+				if t, good = text(value); good {
+					if o.Policy, err = LoadPolicy(t); err != nil {
+						return nil, err, true
+					}
+				}
+			}
+			if !good {
+				return nil, nil, false
+			}
+		}
+		if c.RIMDir != nil {
+			o.RIMDir = reportPath(*c.RIMDir)
+		}
+		if c.CollateralFile != nil {
+			b, err := os.ReadFile(reportPath(*c.CollateralFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o.Collateral = b
+		}
+		v, err = VerifyReport([]byte(c.Report), &o)
+		return v, err, true
+	case "bundle":
+		var o BundleOptions
+		for key, value := range given {
+			if value == nil {
+				continue
+			}
+			var good bool
+			switch {
+			case key == "at" && value == "recorded":
+				o.AtRecorded, good = true, true
+			case key == "at":
+				o.At, good = instant(value)
+			case key == "policy" && value == "recorded":
+				o.PolicyRecorded, good = true, true
+			case key == "policy":
+				var t string
+				if t, good = text(value); good {
+					if o.Policy, err = LoadPolicy(t); err != nil {
+						return nil, err, true
+					}
+				}
+			}
+			if !good {
+				return nil, nil, false
+			}
+		}
+		b, err := os.ReadFile(reportPath(*c.BundleFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err = VerifyBundle(b, &o)
+		return v, err, true
+	}
+	return nil, nil, false
+}
+
+// The typed options give every case they can express the verdict (or error code) of the JSON
+// options: one schema, two spellings.
+func TestReportVectorsTypedOptions(t *testing.T) {
+	typed := 0
+	for _, c := range reportCases(t) {
+		t.Run(c.Name, func(t *testing.T) {
+			got, err, ok := runReportCaseTyped(t, c)
+			if !ok {
+				t.Skip("options only JSON can carry")
+			}
+			typed++
+			want, wantErr := runReportCase(t, c)
+			var e, we *Error
+			switch {
+			case wantErr != nil:
+				if !errors.As(err, &e) || !errors.As(wantErr, &we) || e.Code != we.Code {
+					t.Fatalf("typed: %v, JSON: %v", err, wantErr)
+				}
+			case err != nil:
+				t.Fatalf("typed: %v, JSON: %s", err, want.JSON)
+			case got.JSON != want.JSON:
+				t.Errorf("typed %s\nJSON  %s", got.JSON, want.JSON)
+			}
+		})
+	}
+	if typed < 20 {
+		t.Errorf("only %d cases ran typed", typed)
+	}
 }
 
 func TestReportVectors(t *testing.T) {
@@ -674,7 +862,7 @@ func TestReportVectors(t *testing.T) {
 func TestReportArguments(t *testing.T) {
 	c := findReportCase(t, "real_evidence_report_nonce")
 	report := []byte(c.Report)
-	base, err := VerifyReport(report, reportCaseOptions(t, c))
+	base, err := VerifyReportJSON(report, reportCaseOptions(t, c))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -691,7 +879,7 @@ func TestReportArguments(t *testing.T) {
 		t.Fatal(err)
 	}
 	other := `{"nonce":"0x931D8DD0ADD203AC3D8B4FBDE75E115278EEFCDCEAC5B87671A748F32364DFCB","at":1750400000,"collateral":` + string(collateral) + `}`
-	if v, err := VerifyReport(report, other); err != nil || v.JSON != base.JSON {
+	if v, err := VerifyReportJSON(report, other); err != nil || v.JSON != base.JSON {
 		t.Errorf("other option forms differ: %v", err)
 	}
 	// The policy as a preset, as its canonical JSON (text and object) and as TOML.
@@ -712,17 +900,17 @@ func TestReportArguments(t *testing.T) {
 		return string(b)
 	}
 	quoted, _ := json.Marshal(strict)
-	first, err := VerifyReport(report, withPolicy(`"strict"`))
+	first, err := VerifyReportJSON(report, withPolicy(`"strict"`))
 	if err != nil || checkStatus(first, "report.key_binding") != "fail" {
 		t.Fatalf("strict: %v", err)
 	}
 	for _, p := range []string{string(quoted), strict, `"preset = \"strict\"\n"`} {
-		if v, err := VerifyReport(report, withPolicy(p)); err != nil || v.JSON != first.JSON {
+		if v, err := VerifyReportJSON(report, withPolicy(p)); err != nil || v.JSON != first.JSON {
 			t.Errorf("policy %s: %v", p, err)
 		}
 	}
 	// Empty evidence is a verdict, not an error.
-	if v, err := VerifyReport(nil, `{"nonce":"01"}`); err != nil || v.Verified || checkStatus(v, "report.format") != "fail" || v.Signer != "" {
+	if v, err := VerifyReportJSON(nil, `{"nonce":"01"}`); err != nil || v.Verified || checkStatus(v, "report.format") != "fail" || v.Signer != "" {
 		t.Errorf("empty evidence: %v", err)
 	}
 	// Errors.
@@ -738,11 +926,11 @@ func TestReportArguments(t *testing.T) {
 		"{\"nonce\":\"01\"}\x00":                 ErrInvalidArgument,
 		`{"nonce":"01","policy":{"gpu":{"x":1}}}`: ErrInvalidArgument,
 	} {
-		if _, err := VerifyReport(report, opts); !errors.Is(err, want) {
+		if _, err := VerifyReportJSON(report, opts); !errors.Is(err, want) {
 			t.Errorf("%q: %v, want %v", opts, err, want)
 		}
 	}
-	if _, err := VerifyReport(report, "{}"); err == nil || !strings.Contains(err.Error(), "nonce is required") {
+	if _, err := VerifyReportJSON(report, "{}"); err == nil || !strings.Contains(err.Error(), "nonce is required") {
 		t.Errorf("message lacks the reason: %v", err)
 	}
 }
@@ -752,22 +940,22 @@ func TestBundleArguments(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	base, err := VerifyBundle(bundle, `{"at":1750400000}`)
+	base, err := VerifyBundleJSON(bundle, `{"at":1750400000}`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if base.Facts["bundle.at"] != "2025-06-20T06:13:20Z" || base.Facts["summary"] == "" || base.Signer != "0x2c7536E3605D9C16a7a3D7b1898e529396a65c23" {
 		t.Errorf("bundle: %s", base.JSON)
 	}
-	if v, err := VerifyBundle(bundle, `{"at":"2025-06-20T06:13:20Z","policy":"default"}`); err != nil || v.JSON != base.JSON {
+	if v, err := VerifyBundleJSON(bundle, `{"at":"2025-06-20T06:13:20Z","policy":"default"}`); err != nil || v.JSON != base.JSON {
 		t.Errorf("the same options in other forms differ: %v", err)
 	}
 	// No options: now, under the default preset — never the bundle's own time or policy.
-	if v, err := VerifyBundle(bundle, ""); err != nil || v.Facts["bundle.time_source"] != "clock" ||
+	if v, err := VerifyBundleJSON(bundle, ""); err != nil || v.Facts["bundle.time_source"] != "clock" ||
 		v.Facts["policy.source"] != "caller" || checkStatus(v, "bundle.inputs") != "pass" {
 		t.Errorf("defaults: %v", err)
 	}
-	if v, err := VerifyBundle(bundle, `{"at":"recorded","policy":"recorded"}`); err != nil ||
+	if v, err := VerifyBundleJSON(bundle, `{"at":"recorded","policy":"recorded"}`); err != nil ||
 		checkStatus(v, "bundle.inputs") != "warn" || v.Facts["bundle.at"] != "2025-06-20T06:13:20Z" {
 		t.Errorf("recorded: %v", err)
 	}
@@ -784,9 +972,90 @@ func TestBundleArguments(t *testing.T) {
 		"not an object":  {bundle, "[]"},
 		"NUL":            {bundle, "{}\x00"},
 	} {
-		if _, err := VerifyBundle(tc.bundle, tc.opts); !errors.Is(err, ErrInvalidArgument) {
+		if _, err := VerifyBundleJSON(tc.bundle, tc.opts); !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s: %v", name, err)
 		}
+	}
+}
+
+func TestTypedPolicyAndOptions(t *testing.T) {
+	c := findReportCase(t, "real_evidence_report_nonce")
+	report := []byte(c.Report)
+	collateral, err := os.ReadFile(reportPath(*c.CollateralFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2025, 6, 20, 6, 13, 20, 0, time.UTC)
+	options := &ReportOptions{Nonce: "931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb", Collateral: collateral, At: at}
+	base, err := VerifyReport(report, options)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := VerifyReportJSON(report, reportCaseOptions(t, c))
+	if err != nil || base.JSON != want.JSON {
+		t.Fatalf("typed and JSON options differ: %v", err)
+	}
+	// LoadPolicy gives every field; the loaded policy applies exactly like the preset's name.
+	strict, err := LoadPolicy("strict")
+	if err != nil || strict.Preset != "strict" || !*strict.RequireKeyBinding || !*strict.GPU.RequireRevocation ||
+		strict.TDX.AcceptedTCBStatuses[0] != "UpToDate" {
+		t.Fatalf("strict: %+v %v", strict, err)
+	}
+	byName, err := VerifyReport(report, &ReportOptions{Nonce: options.Nonce, Collateral: collateral, At: at, Policy: &Policy{Preset: "strict"}})
+	if err != nil || checkStatus(byName, "report.key_binding") != "fail" {
+		t.Fatalf("strict by name: %v", err)
+	}
+	loaded := *options
+	loaded.Policy = strict
+	if v, err := VerifyReport(report, &loaded); err != nil || v.JSON != byName.JSON {
+		t.Errorf("the loaded strict policy differs from its name: %v", err)
+	}
+	// A field set overrides the preset; Ptr spells optional values.
+	relaxed := *options
+	relaxed.Policy = &Policy{Preset: "strict", RequireKeyBinding: Ptr(false), GPU: &GPUPolicy{ExpectedCount: Ptr(1)},
+		TDX: &TDXPolicy{MaxCollateralAge: 24 * time.Hour}}
+	v, err := VerifyReport(report, &relaxed)
+	if err != nil || checkStatus(v, "report.key_binding") != "warn" || checkStatus(v, "gpu.count") != "pass" {
+		t.Errorf("relaxed strict: %v %v", err, v)
+	}
+	if p, err := LoadPolicy("[tdx]\nmax_collateral_age_secs = 86400\nmrtd = [\"0x" + strings.Repeat("AB", 48) + "\"]\n"); err != nil ||
+		p.TDX.MaxCollateralAge != 24*time.Hour || p.TDX.MRTD[0] != strings.Repeat("ab", 48) {
+		t.Errorf("TOML policy: %+v %v", p, err)
+	}
+	// Refusals: a policy the core refuses, a missing nonce, exclusive bundle options.
+	for name, o := range map[string]*ReportOptions{
+		"no options":     nil,
+		"unknown preset": {Nonce: options.Nonce, Policy: &Policy{Preset: "lenient"}},
+		"bad digest":     {Nonce: options.Nonce, Policy: &Policy{ImageDigests: []string{"sha256:XYZ"}}},
+		"negative count": {Nonce: options.Nonce, Policy: &Policy{GPU: &GPUPolicy{ExpectedCount: Ptr(-1)}}},
+		"short mrtd":     {Nonce: options.Nonce, Policy: &Policy{TDX: &TDXPolicy{MRTD: []string{"00"}}}},
+	} {
+		if _, err := VerifyReport(report, o); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	if _, err := LoadPolicy("lenient"); !errors.Is(err, ErrInvalidArgument) {
+		t.Errorf("LoadPolicy(lenient): %v", err)
+	}
+	bundle, err := os.ReadFile(reportPath("bundle-real.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, err := VerifyBundle(bundle, &BundleOptions{At: at})
+	if err != nil || own.Facts["bundle.at"] != "2025-06-20T06:13:20Z" {
+		t.Fatalf("bundle at: %v", err)
+	}
+	if v, err := VerifyBundle(bundle, &BundleOptions{AtRecorded: true, PolicyRecorded: true}); err != nil ||
+		checkStatus(v, "bundle.inputs") != "warn" || v.JSON != own.JSON && v.Facts["bundle.at"] != own.Facts["bundle.at"] {
+		t.Errorf("recorded: %v", err)
+	}
+	for _, o := range []*BundleOptions{{At: at, AtRecorded: true}, {Policy: &Policy{}, PolicyRecorded: true}} {
+		if _, err := VerifyBundle(bundle, o); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%+v: %v", o, err)
+		}
+	}
+	if v, err := VerifyBundle(bundle, nil); err != nil || v.Facts["bundle.time_source"] != "clock" {
+		t.Errorf("nil bundle options: %v", err)
 	}
 }
 
@@ -890,9 +1159,9 @@ func TestOptionsVectors(t *testing.T) {
 			case "tdx":
 				_, err = VerifyTDXJSON([]byte("00"), []byte("{}"), opts)
 			case "report":
-				_, err = VerifyReport([]byte("{}"), opts)
+				_, err = VerifyReportJSON([]byte("{}"), opts)
 			case "bundle":
-				_, err = VerifyBundle(bundle, opts)
+				_, err = VerifyBundleJSON(bundle, opts)
 			case "policy":
 				_, err = NormalizePolicy(opts)
 			default:

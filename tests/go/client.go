@@ -83,20 +83,26 @@ func equalFold(a, b string) bool {
 }
 
 // Attest attests modelID (the model's UUID) at the gateway with a fresh nonce, verifies the
-// answer and pins the attested signing address. configJSON is "" for the defaults (the public
-// gateway, $IO_API_KEY, the default policy) or the C ABI's JSON object: "base_url", "api_key",
-// "timeout_ms", "retries", "backoff_ms", "policy" (object, or JSON/TOML text or a preset name),
-// "allow_unverified", "rim_dir", "ocsp_dir", "collateral", "pccs_url", "at",
-// "record_exchanges", "headers". The session is returned whether or not the attestation
-// verified (see Attested, Verdict). Errors match ErrNetwork (unreachable gateway, an error
-// status after the retries) and ErrInvalidArgument (a configuration that does not parse).
-func Attest(configJSON, modelID string) (*Session, error) {
-	return AttestContext(context.Background(), configJSON, modelID)
+// answer and pins the attested signing address; cfg is nil for the defaults (the public
+// gateway, $IO_API_KEY, the default policy). The session is returned whether or not the
+// attestation verified (see Attested, Verdict). When ctx is done the attestation request and
+// every fetch in flight are aborted, and the error matches both ErrCancelled and ctx.Err().
+// Other errors match ErrNetwork (unreachable gateway, an error status after the retries) and
+// ErrInvalidArgument (a configuration the core refuses).
+func Attest(ctx context.Context, modelID string, cfg *ClientConfig) (*Session, error) {
+	configJSON, err := cfg.configJSON()
+	if err != nil {
+		return nil, err
+	}
+	return AttestJSON(ctx, modelID, configJSON)
 }
 
-// AttestContext is Attest, stopped when ctx is done: the attestation request and every fetch
-// in flight are aborted, and the error matches both ErrCancelled and ctx.Err().
-func AttestContext(ctx context.Context, configJSON, modelID string) (*Session, error) {
+// AttestJSON is Attest with the configuration as JSON text in the shared document form ("" for
+// the defaults, or the C ABI's object: "base_url", "api_key", "timeout_ms", "retries",
+// "backoff_ms", "policy" (object, or JSON/TOML text or a preset name), "allow_unverified",
+// "strict", "rim_dir", "ocsp_dir", "collateral", "pccs_url", "at", "record_exchanges",
+// "headers"), e.g. read from a file. Unknown keys are an ErrInvalidArgument error.
+func AttestJSON(ctx context.Context, modelID, configJSON string) (*Session, error) {
 	cfg, err := cText(configJSON, "config")
 	if err != nil {
 		return nil, err

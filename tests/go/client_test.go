@@ -80,7 +80,7 @@ func (sb *sandbox) config(t *testing.T, extra map[string]any) string {
 
 func (sb *sandbox) attest(t *testing.T, extra map[string]any) *Session {
 	t.Helper()
-	s, err := Attest(sb.config(t, extra), sb.ModelID)
+	s, err := AttestJSON(context.Background(), sb.ModelID, sb.config(t, extra))
 	if err != nil {
 		t.Fatalf("attest: %v", err)
 	}
@@ -250,7 +250,7 @@ func TestClientSandbox(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		v, err := VerifyBundle([]byte(bundle), "")
+		v, err := VerifyBundle([]byte(bundle), nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -265,14 +265,15 @@ func TestClientSandbox(t *testing.T) {
 
 	t.Run("errors", func(t *testing.T) {
 		for _, bad := range []string{"not json", "[]", `{"bogus":1}`, `{"retries":-1}`, `{"policy":"lenient"}`} {
-			if _, err := Attest(bad, sb.ModelID); !errors.Is(err, ErrInvalidArgument) {
+			if _, err := AttestJSON(context.Background(), sb.ModelID, bad); !errors.Is(err, ErrInvalidArgument) {
 				t.Errorf("config %s: %v", bad, err)
 			}
 		}
-		if _, err := Attest(sb.config(t, nil), "no-such-model"); !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "404") {
+		if _, err := AttestJSON(context.Background(), "no-such-model", sb.config(t, nil)); !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "404") {
 			t.Errorf("unknown model: %v", err)
 		}
-		if _, err := Attest(`{"base_url":"http://127.0.0.1:1","retries":0,"policy":"offline"}`, sb.ModelID); !errors.Is(err, ErrNetwork) {
+		closed := &ClientConfig{BaseURL: "http://127.0.0.1:1", Retries: Ptr(0), Policy: &Policy{Preset: "offline"}}
+		if _, err := Attest(context.Background(), sb.ModelID, closed); !errors.Is(err, ErrNetwork) {
 			t.Errorf("unreachable: %v", err)
 		}
 		s := sb.attest(t, map[string]any{"allow_unverified": true})
@@ -295,13 +296,58 @@ func TestClientSandbox(t *testing.T) {
 
 func TestClientAPIKey(t *testing.T) {
 	sb := startSandbox(t, "--api-key", "k1")
-	_, err := Attest(sb.config(t, map[string]any{"api_key": "wrong"}), sb.ModelID)
+	_, err := AttestJSON(context.Background(), sb.ModelID, sb.config(t, map[string]any{"api_key": "wrong"}))
 	if !errors.Is(err, ErrNetwork) || !strings.Contains(err.Error(), "401") {
 		t.Fatalf("wrong key: %v", err)
 	}
 	s := sb.attest(t, map[string]any{"api_key": "k1", "allow_unverified": true})
 	if _, err := s.Chat(sb.body("authorised", false)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+func TestClientTypedConfig(t *testing.T) {
+	sb := startSandbox(t, "--api-key", "k2")
+	cfg := &ClientConfig{
+		BaseURL: sb.BaseURL, APIKey: "k2", Timeout: 2 * time.Minute, Retries: Ptr(0), Backoff: time.Millisecond,
+		Policy: &Policy{Preset: "offline"}, AllowUnverified: true, Strict: Ptr(false), RecordExchanges: true,
+		Headers: map[string]string{"x-org": "ccverify"},
+	}
+	s, err := Attest(context.Background(), sb.ModelID, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if s.Attested() {
+		t.Error("the sandbox's fixed-nonce evidence attested")
+	}
+	// Not strict: the unverified reply comes back flagged, and the exchange is recorded.
+	r, err := s.Chat(sb.body("typed", false))
+	if err != nil || r.Verified {
+		t.Fatalf("chat: %v %v", err, r)
+	}
+	bundle, err := s.Bundle()
+	var doc struct {
+		Exchanges []json.RawMessage `json:"exchanges"`
+	}
+	if err != nil || json.Unmarshal([]byte(bundle), &doc) != nil || len(doc.Exchanges) != 1 {
+		t.Errorf("bundle without the exchange: %v", err)
+	}
+	// The same session in JSON options: the same verdict.
+	again := sb.attest(t, map[string]any{"api_key": "k2", "allow_unverified": true})
+	v1, _ := s.Verdict()
+	v2, _ := again.Verdict()
+	if len(v1.Checks) != len(v2.Checks) || v1.Verified != v2.Verified {
+		t.Errorf("typed and JSON configs differ: %s vs %s", v1.JSON, v2.JSON)
+	}
+	// A policy the core refuses, a negative retry count.
+	for name, bad := range map[string]*ClientConfig{
+		"preset":  {BaseURL: sb.BaseURL, Policy: &Policy{Preset: "lenient"}},
+		"retries": {BaseURL: sb.BaseURL, Retries: Ptr(-1)},
+	} {
+		if _, err := Attest(context.Background(), sb.ModelID, bad); !errors.Is(err, ErrInvalidArgument) {
+			t.Errorf("%s: %v", name, err)
+		}
 	}
 }
 
@@ -408,7 +454,7 @@ func TestClientContextCancelsTheRequest(t *testing.T) {
 	if _, err := s.ChatContext(ctx, sb.body("hi", false)); !errors.Is(err, context.Canceled) {
 		t.Fatalf("chat with a done context: %v", err)
 	}
-	if _, err := AttestContext(ctx, sb.config(t, nil), sb.ModelID); !errors.Is(err, ErrCancelled) {
+	if _, err := AttestJSON(ctx, sb.ModelID, sb.config(t, nil)); !errors.Is(err, ErrCancelled) {
 		t.Fatalf("attest with a done context: %v", err)
 	}
 }
