@@ -9,11 +9,16 @@ const native = require('./index.js')
 
 const ChatStream = native.ChatStream
 
-// How each stream ended, for its `verdict` promise: `{ verdict }` or `{ error }`, recorded by
-// the nextChunk() that saw the end. Native rejections are Errors with `code`; a strict
-// session's unverified end still has its verdict (`err.response.verdict`).
+// Per stream, kept beside the native object:
+// - how it ended, for its `verdict` promise: `{ verdict, promise? }` or `{ error, promise? }`,
+//   recorded by the nextChunk() that saw the end (native rejections are Errors with `code`; a
+//   strict session's unverified end still has its verdict, `err.response.verdict`);
+// - the `verdict` promise handed out before the end;
+// - the last read, so reads run one after another: chunks are handed out in the order they
+//   were verified even when nextChunk() is called again before the previous one settled.
 const endings = new WeakMap()
 const waiting = new WeakMap()
+const reads = new WeakMap()
 
 // A stream that fails rejects twice: its iteration (which the caller sees) and its verdict. The
 // verdict's rejection is marked handled, so a verdict taken before the loop and never awaited
@@ -30,6 +35,7 @@ function recordEnding(stream, ending) {
   const waiter = waiting.get(stream)
   if (!waiter) return
   waiting.delete(stream)
+  ending.promise = waiter.promise
   if ('verdict' in ending) waiter.resolve(ending.verdict)
   else waiter.reject(ending.error)
 }
@@ -38,19 +44,26 @@ if (ChatStream && !ChatStream.prototype[Symbol.asyncIterator]) {
   const nativeNextChunk = ChatStream.prototype.nextChunk
   const nativeCancel = ChatStream.prototype.cancel
 
+  async function readOnce(stream) {
+    let chunk
+    try {
+      chunk = await nativeNextChunk.call(stream)
+    } catch (error) {
+      const reply = error && error.response
+      recordEnding(stream, reply && reply.verdict ? { verdict: reply.verdict } : { error })
+      throw error
+    }
+    if (chunk === null) recordEnding(stream, { verdict: stream.response.verdict })
+    return chunk
+  }
+
   Object.defineProperties(ChatStream.prototype, {
     nextChunk: {
-      value: async function nextChunk() {
-        let chunk
-        try {
-          chunk = await nativeNextChunk.call(this)
-        } catch (error) {
-          const reply = error && error.response
-          recordEnding(this, reply && reply.verdict ? { verdict: reply.verdict } : { error })
-          throw error
-        }
-        if (chunk === null) recordEnding(this, { verdict: this.response.verdict })
-        return chunk
+      value: function nextChunk() {
+        const previous = reads.get(this) || Promise.resolve()
+        const read = previous.then(() => readOnce(this))
+        reads.set(this, read.then(noop, noop))
+        return read
       },
       writable: true,
       configurable: true,
@@ -60,7 +73,7 @@ if (ChatStream && !ChatStream.prototype[Symbol.asyncIterator]) {
         nativeCancel.call(this)
         // Settle a pending `verdict` even when nobody reads on: the next read reports the end
         // (cancelled, or the end that came first).
-        if (!endings.has(this)) this.nextChunk().catch(() => {})
+        if (!endings.has(this)) this.nextChunk().catch(noop)
       },
       writable: true,
       configurable: true,
@@ -68,7 +81,12 @@ if (ChatStream && !ChatStream.prototype[Symbol.asyncIterator]) {
     verdict: {
       get: function verdict() {
         const ending = endings.get(this)
-        if (ending) return 'verdict' in ending ? Promise.resolve(ending.verdict) : quiet(Promise.reject(ending.error))
+        if (ending) {
+          if (!ending.promise) {
+            ending.promise = 'verdict' in ending ? Promise.resolve(ending.verdict) : quiet(Promise.reject(ending.error))
+          }
+          return ending.promise
+        }
         let waiter = waiting.get(this)
         if (!waiter) {
           waiter = {}
@@ -108,7 +126,27 @@ if (ChatStream && !ChatStream.prototype[Symbol.asyncIterator]) {
       configurable: true,
     },
   })
+
+  // `options.signal` aborts the request natively; the stream is also cancelled here, so an
+  // abort while nobody reads settles `verdict` and closes the connection at once.
+  const Session = native.Session
+  const nativeStream = Session.prototype.stream
+  Object.defineProperty(Session.prototype, 'stream', {
+    value: function stream(body, options) {
+      const chatStream = nativeStream.call(this, body, options)
+      const signal = options && options.signal
+      if (signal && typeof signal.addEventListener === 'function') {
+        if (signal.aborted) chatStream.cancel()
+        else signal.addEventListener('abort', () => chatStream.cancel(), { once: true })
+      }
+      return chatStream
+    },
+    writable: true,
+    configurable: true,
+  })
 }
+
+function noop() {}
 
 const CODES = new Set(Object.values(native.ErrorCode))
 

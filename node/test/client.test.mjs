@@ -490,9 +490,30 @@ test('breaking out of a stream, cancel() and an AbortSignal abort the request', 
   unread.cancel()
   await rejectsCode(unread.verdict, 'cancelled')
   await rejectsCode(unread.nextChunk(), 'cancelled')
+  // A signal aborted while nobody reads: the verdict settles and the connection closes.
+  const idle = new AbortController()
+  const idleStream = slow.stream(slowBody(), { signal: idle.signal })
+  assert.ok(await idleStream.nextChunk())
+  const idleVerdict = idleStream.verdict
+  idle.abort()
+  await rejectsCode(idleVerdict, 'cancelled')
+  await waitAborted(before + 4)
 })
 
-test('waiting on the network never holds the libuv pool (fs keeps working)', async () => {
+test('nextChunk() calls that overlap are answered in the stream order', async () => {
+  const session = await unverifiedSession()
+  const stream = session.stream(chatBody(sb, 'alpha beta gamma delta epsilon zeta eta theta', { stream: true }))
+  // Five reads at once, then the rest one by one: concatenated in call order they are exactly
+  // the verified body, whatever order the reads ran in.
+  const first = await Promise.all([1, 2, 3, 4, 5].map(() => stream.nextChunk()))
+  assert.ok(first.every((c) => Buffer.isBuffer(c)), 'the stream has more than five events')
+  const rest = []
+  for await (const chunk of stream) rest.push(chunk)
+  assert.deepEqual(Buffer.concat([...first, ...rest]), stream.response.body)
+  assert.equal((await stream.verdict).checks.find((c) => c.id === 'stream.signature_block').status, 'pass')
+})
+
+test('waiting on the network never holds the libuv pool (fs keeps working)', { timeout: 120000 }, async () => {
   // A server that accepts and never answers: every call below waits until aborted. More calls
   // than the libuv pool has threads (4): were they waiting there, readFile could not run.
   const { createServer: createTcpServer } = await import('node:net')
@@ -505,15 +526,17 @@ test('waiting on the network never holds the libuv pool (fs keeps working)', asy
   silent.listen(0, '127.0.0.1')
   await once(silent, 'listening')
   const silentUrl = `http://127.0.0.1:${silent.address().port}`
+  const session = await unverifiedSession()
   const controller = new AbortController()
   const lost = { baseUrl: silentUrl, policy: 'offline', retries: 0, timeoutMs: 600000 }
-  const waiting = [
-    ...Array.from({ length: 6 }, () => Session.attest(sb.model_id, lost, { signal: controller.signal })),
-  ]
-  const listed = listModels(lost)
+  // More waiting calls than the libuv pool has threads (UV_THREADPOOL_SIZE, default 4).
+  const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4
+  const waiting = Array.from({ length: poolSize + 2 }, () =>
+    Session.attest(sb.model_id, lost, { signal: controller.signal })
+  )
+  const listed = listModels({ ...lost, timeoutMs: 30000 })
   waiting.forEach((p) => p.catch(() => {}))
   listed.catch(() => {})
-  const session = await unverifiedSession()
   const streams = Array.from({ length: 4 }, () =>
     session.stream(chatBody(sb, Array(400).fill('w').join(' '), { stream: true }), {
       signal: controller.signal,
@@ -534,7 +557,7 @@ test('waiting on the network never holds the libuv pool (fs keeps working)', asy
     for (const socket of sockets) socket.destroy()
   }
   for (const p of waiting) await rejectsCode(p, 'cancelled')
-  await rejectsCode(listed, 'network') // its connection was closed by the server
+  await rejectsCode(listed, 'network') // its connection was closed by the server (or timed out)
   for (const stream of streams) {
     const err = await (async () => {
       try {

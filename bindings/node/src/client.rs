@@ -30,7 +30,7 @@ use napi::bindgen_prelude::{
 use napi::threadsafe_function::{
     ThreadsafeFunction, ThreadsafeFunctionCallMode, UnknownReturnValue,
 };
-use napi::{Env, JsValue, Status, Task, ValueType};
+use napi::{Env, JsDeferred, JsValue, Status, Task, ValueType};
 use napi_derive::napi;
 
 use crate::error::rejection;
@@ -279,15 +279,43 @@ where
     let (deferred, promise) = env
         .create_deferred::<T::JsValue, Settle<T::JsValue>>()
         .map_err(|e| napi_failure("cannot create a promise", &e))?;
+    let mut pending = Unsettled(Some(deferred));
     ccverify_net::spawn_blocking(move || {
         let output = catch_unwind(AssertUnwindSafe(|| task.compute()));
-        deferred.resolve(Box::new(move |env| match output {
-            Ok(Ok(output)) => task.resolve(env, output),
-            Ok(Err(e)) => Err(e),
-            Err(payload) => Err(rejection(env, unexpected_unwind(payload))),
+        let Some(deferred) = pending.0.take() else {
+            return;
+        };
+        deferred.resolve(Box::new(move |env| {
+            // On the JavaScript thread, inside napi's callback: a panic must not cross it.
+            let resolved = catch_unwind(AssertUnwindSafe(|| match output {
+                Ok(Ok(output)) => task.resolve(env, output),
+                Ok(Err(e)) => Err(e),
+                Err(payload) => Err(rejection(env, unexpected_unwind(payload))),
+            }));
+            resolved.unwrap_or_else(|payload| Err(rejection(env, unexpected_unwind(payload))))
         }));
     });
     Ok(promise)
+}
+
+/// A deferred promise not settled yet. Dropped unsettled — the job that owned it never ran (no
+/// thread could be started) or unwound — it rejects with `internal`, so the promise settles
+/// and stops keeping the event loop alive.
+struct Unsettled<V: napi::bindgen_prelude::ToNapiValue>(Option<JsDeferred<V, Settle<V>>>);
+
+impl<V: napi::bindgen_prelude::ToNapiValue> Drop for Unsettled<V> {
+    fn drop(&mut self) {
+        if let Some(deferred) = self.0.take() {
+            deferred.resolve(Box::new(|env| {
+                Err(rejection(
+                    env,
+                    core_error(ccverify::Error::Internal(
+                        "the call ended without an answer".into(),
+                    )),
+                ))
+            }));
+        }
+    }
 }
 
 /// An attested session with one model: attest with {@link Session.attest}, then chat. The
@@ -914,7 +942,14 @@ impl StreamShared {
             ))),
         };
         match read {
-            Ok((Some(chunk), _)) => Ok(Some(chunk)),
+            // The last chunk (a verified stream's `data: [DONE]`, or a held stream's body) comes
+            // with the end: record it now, so a consumer that stops reading there (or cancels)
+            // still has the reply and its verdict.
+            Ok((Some(chunk), Some(reply))) => {
+                self.finish(&mut reader, Ok(reply));
+                Ok(Some(chunk))
+            }
+            Ok((Some(chunk), None)) => Ok(Some(chunk)),
             Ok((None, Some(reply))) => {
                 self.finish(&mut reader, Ok(reply));
                 Ok(None)
@@ -1022,7 +1057,14 @@ impl Task for NextChunkTask {
         let outcome = catch_unwind(AssertUnwindSafe(|| {
             shared.next_chunk(cancel).map_err(chat_failure)
         }));
-        Ok(outcome.unwrap_or_else(|payload| Err(Failure::Core(unexpected_unwind(payload)))))
+        Ok(outcome.unwrap_or_else(|payload| {
+            // A panic mid-read leaves the verifier in an unknown state: end the stream (the
+            // connection is dropped) rather than read on from it.
+            let e = ccverify::error::panic_error(&*payload);
+            let mut reader = lock(&shared.reader);
+            shared.finish(&mut reader, Err(net::ChatError::Failed(e.clone())));
+            Err(Failure::Core(core_error(e)))
+        }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
