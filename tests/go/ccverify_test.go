@@ -701,6 +701,15 @@ func runReportCaseTyped(t *testing.T, c reportCase) (v *Verdict, err error, ok b
 		}
 		return time.Time{}, false
 	}
+	// A policy as text or an object, loaded into the typed form (ok false: neither).
+	policy := func(value any) (p *Policy, ok bool, err error) {
+		t, ok := text(value)
+		if !ok {
+			return nil, false, nil
+		}
+		p, err = LoadPolicy(t)
+		return p, true, err
+	}
 	switch c.Kind {
 	case "report":
 		var o ReportOptions
@@ -723,11 +732,8 @@ func runReportCaseTyped(t *testing.T, c reportCase) (v *Verdict, err error, ok b
 			case "at":
 				o.At, good = instant(value)
 			case "policy":
-				var t string
-				if t, good = text(value); good {
-					if o.Policy, err = LoadPolicy(t); err != nil {
-						return nil, err, true
-					}
+				if o.Policy, good, err = policy(value); err != nil {
+					return nil, err, true
 				}
 			}
 			if !good {
@@ -761,11 +767,8 @@ func runReportCaseTyped(t *testing.T, c reportCase) (v *Verdict, err error, ok b
 			case key == "policy" && value == "recorded":
 				o.PolicyRecorded, good = true, true
 			case key == "policy":
-				var t string
-				if t, good = text(value); good {
-					if o.Policy, err = LoadPolicy(t); err != nil {
-						return nil, err, true
-					}
+				if o.Policy, good, err = policy(value); err != nil {
+					return nil, err, true
 				}
 			}
 			if !good {
