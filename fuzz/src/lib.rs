@@ -447,6 +447,151 @@ pub fn spdm(data: &[u8]) {
         again.map(|r| r.runtime_measurements()),
         Some(report.runtime_measurements())
     );
+
+    // Serialise → parse: an independent writer rebuilds the report from the extracted claims
+    // plus the framing the parser does not keep; the result must be the original bytes (the
+    // parser skipped or altered nothing) and parse to the same claims.
+    let frame = SpdmFrame::of(data);
+    let written = spdm_write(&report, &frame);
+    assert_eq!(
+        written, data,
+        "re-serialised report differs from the original"
+    );
+    let reparsed = match AttestationReport::parse(&written) {
+        Ok(r) => r,
+        Err(e) => panic!("re-serialised report does not parse: {e}"),
+    };
+    assert_eq!(
+        spdm_claims(&reparsed),
+        spdm_claims(&report),
+        "claims changed in serialise → parse"
+    );
+}
+
+/// The bytes of an SPDM GET_MEASUREMENTS request + MEASUREMENTS response that the parser reads
+/// but does not keep (request Param2 and SlotID, response Param1/Param2) and the signature.
+struct SpdmFrame {
+    operation: u8,
+    slot: u8,
+    param1: u8,
+    param2: u8,
+    signature: Vec<u8>,
+    /// The opaque TLV types in report order (the parser keeps them by type).
+    opaque_order: Vec<u16>,
+}
+
+impl SpdmFrame {
+    /// Reads the frame of a report that parsed (so every offset exists).
+    fn of(raw: &[u8]) -> Self {
+        SpdmFrame {
+            operation: raw[3],
+            slot: raw[36],
+            param1: raw[39],
+            param2: raw[40],
+            signature: raw[raw.len() - ccverify::gpu::report::SIGNATURE_LEN..].to_vec(),
+            opaque_order: opaque_types(raw),
+        }
+    }
+}
+
+/// The opaque TLV types of `raw` (a report that parsed) in order, walked from the raw bytes:
+/// the list starts after the request (37 bytes), the response header (8), the measurement
+/// record, the responder nonce (32) and the 2-byte OpaqueLength.
+fn opaque_types(raw: &[u8]) -> Vec<u16> {
+    let record_len = usize::from(raw[42]) | usize::from(raw[43]) << 8 | usize::from(raw[44]) << 16;
+    let mut at = 45 + record_len + 32 + 2;
+    let end = raw.len() - ccverify::gpu::report::SIGNATURE_LEN;
+    let mut types = Vec::new();
+    while at + 4 <= end {
+        types.push(u16::from_le_bytes([raw[at], raw[at + 1]]));
+        at += 4 + usize::from(u16::from_le_bytes([raw[at + 2], raw[at + 3]]));
+    }
+    types
+}
+
+/// An SPDM 1.1 measurement report written from parsed claims (DMTF DSP0274 §10.11 layout:
+/// the 37-byte request, then the response with its measurement record, responder nonce,
+/// opaque data as NVIDIA's type/length/value list in the frame's order, and the signature).
+/// Independent of the parser.
+fn spdm_write(report: &AttestationReport, frame: &SpdmFrame) -> Vec<u8> {
+    use ccverify::gpu::report::{GET_MEASUREMENTS, MEASUREMENTS, SPDM_VERSION_11};
+    let mut out = vec![
+        SPDM_VERSION_11,
+        GET_MEASUREMENTS,
+        report.request_attributes,
+        frame.operation,
+    ];
+    out.extend_from_slice(&report.request_nonce);
+    out.push(frame.slot);
+    let mut record = Vec::new();
+    for block in &report.blocks {
+        let value_len = u16::try_from(block.value.len()).unwrap_or(u16::MAX);
+        record.push(block.index);
+        record.push(0x01); // DMTF measurement specification
+        record.extend_from_slice(&(value_len.saturating_add(3)).to_le_bytes());
+        record.push(block.value_type);
+        record.extend_from_slice(&value_len.to_le_bytes());
+        record.extend_from_slice(&block.value);
+    }
+    out.extend_from_slice(&[SPDM_VERSION_11, MEASUREMENTS, frame.param1, frame.param2]);
+    out.push(u8::try_from(report.blocks.len()).unwrap_or(u8::MAX));
+    let record_len = u32::try_from(record.len())
+        .unwrap_or(u32::MAX)
+        .to_le_bytes();
+    out.extend_from_slice(&record_len[..3]);
+    out.extend_from_slice(&record);
+    out.extend_from_slice(&report.responder_nonce);
+    let mut opaque = Vec::new();
+    let unordered = report
+        .opaque
+        .keys()
+        .filter(|t| !frame.opaque_order.contains(t));
+    for t in frame.opaque_order.iter().chain(unordered) {
+        let Some(v) = report.opaque.get(t) else {
+            continue;
+        };
+        opaque.extend_from_slice(&t.to_le_bytes());
+        opaque.extend_from_slice(&u16::try_from(v.len()).unwrap_or(u16::MAX).to_le_bytes());
+        opaque.extend_from_slice(v);
+    }
+    out.extend_from_slice(
+        &u16::try_from(opaque.len())
+            .unwrap_or(u16::MAX)
+            .to_le_bytes(),
+    );
+    out.extend_from_slice(&opaque);
+    out.extend_from_slice(&frame.signature);
+    out
+}
+
+/// Every claim a verifier reads from a report, for comparison.
+fn spdm_claims(r: &AttestationReport) -> impl PartialEq + std::fmt::Debug {
+    (
+        (
+            r.request_nonce,
+            r.request_attributes,
+            r.responder_nonce,
+            r.blocks.clone(),
+            r.opaque.clone(),
+        ),
+        (
+            r.driver_version(),
+            r.vbios_version(),
+            r.project(),
+            r.project_sku(),
+            r.chip_sku(),
+            r.fwid().map(<[u8]>::to_vec),
+            r.nvdec0_status(),
+            r.protected_pcie_status(),
+        ),
+        (
+            r.opaque_data_version(),
+            r.feature_flag(),
+            r.driver_rim_id(),
+            r.vbios_rim_id(),
+            r.runtime_measurements(),
+        ),
+    )
 }
 
 /// X.509: DER certificates (and a PEM bundle) parse or are refused, and chain building to the
