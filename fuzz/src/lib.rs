@@ -625,7 +625,8 @@ pub fn x509(data: &[u8]) {
     }
 }
 
-/// The XML reader and exclusive C14N: canonicalising canonical output changes nothing.
+/// The XML reader and C14N 1.1: parse → canonical write → parse gives the same tree, and
+/// canonicalising canonical output changes nothing.
 pub fn xml(data: &[u8]) {
     let Ok(doc) = ccverify::xml::parse(data) else {
         return;
@@ -635,6 +636,10 @@ pub fn xml(data: &[u8]) {
     };
     match ccverify::xml::parse(&canonical) {
         Ok(again) => match ccverify::xml::canonicalize(&again, None) {
+            Ok(_) if !same_tree(&doc.root, &again.root) => panic!(
+                "parse → write → parse changed the tree: {:?} became {:?}",
+                doc.root, again.root
+            ),
             Ok(twice) => assert_eq!(
                 String::from_utf8_lossy(&twice),
                 String::from_utf8_lossy(&canonical),
@@ -647,6 +652,39 @@ pub fn xml(data: &[u8]) {
             String::from_utf8_lossy(&canonical)
         ),
     }
+}
+
+/// Whether two elements are the same XML tree: names, prefixes and resolved namespaces,
+/// attribute sets (C14N sorts them) and children in order. Namespace declarations may differ
+/// (C14N drops superfluous ones); what they resolve to may not.
+fn same_tree(a: &ccverify::xml::Element, b: &ccverify::xml::Element) -> bool {
+    use ccverify::xml::Node;
+    let attrs = |e: &ccverify::xml::Element| {
+        let mut v: Vec<_> = e
+            .attributes
+            .iter()
+            .map(|x| {
+                (
+                    x.namespace.clone(),
+                    x.local.clone(),
+                    x.prefix.clone(),
+                    x.value.clone(),
+                )
+            })
+            .collect();
+        v.sort();
+        v
+    };
+    a.prefix == b.prefix
+        && a.local == b.local
+        && a.namespace == b.namespace
+        && attrs(a) == attrs(b)
+        && a.children.len() == b.children.len()
+        && a.children.iter().zip(&b.children).all(|pair| match pair {
+            (Node::Element(x), Node::Element(y)) => same_tree(x, y),
+            (Node::Text(x), Node::Text(y)) => x == y,
+            _ => false,
+        })
 }
 
 /// RIM parsing and XML-DSig verification against NVIDIA's pinned RIM root.
@@ -793,4 +831,32 @@ pub fn verdict(data: &[u8]) {
         "a verdict that contradicts its checks"
     );
     assert_eq!(Verdict::from_json(&v.to_json()).ok(), Some(v));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::same_tree;
+
+    fn root(xml: &str) -> ccverify::xml::Element {
+        ccverify::xml::parse(xml.as_bytes())
+            .expect("test XML parses")
+            .root
+    }
+
+    #[test]
+    fn the_tree_oracle_tells_trees_apart() {
+        let a = root(r#"<a xmlns:p="urn:x" y="1" x="2"><p:b>t</p:b></a>"#);
+        // Same tree: attribute order and a superfluous declaration do not matter.
+        let same = root(r#"<a xmlns:p="urn:x" x="2" y="1"><p:b xmlns:p="urn:x">t</p:b></a>"#);
+        assert!(same_tree(&a, &same));
+        for other in [
+            r#"<a xmlns:p="urn:y" y="1" x="2"><p:b>t</p:b></a>"#,
+            r#"<a xmlns:p="urn:x" y="1" x="3"><p:b>t</p:b></a>"#,
+            r#"<a xmlns:p="urn:x" y="1" x="2"><p:b>u</p:b></a>"#,
+            r#"<a xmlns:p="urn:x" y="1" x="2"><p:b>t</p:b><c/></a>"#,
+            r#"<a xmlns:q="urn:x" y="1" x="2"><q:b>t</q:b></a>"#,
+        ] {
+            assert!(!same_tree(&a, &root(other)), "{other}");
+        }
+    }
 }
