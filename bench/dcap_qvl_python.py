@@ -6,9 +6,9 @@ collateral's validity, where the expected status is UpToDate.
 
 Timed, one call each run (time.perf_counter_ns):
   * verify            dcap_qvl.verify(quote, collateral, now), collateral already an object;
-                      the same work as the Rust bench `tdx/dcap_qvl_verify_v4`;
+                      the same work as the Rust bench `tdx/dcap_qvl_rustcrypto_v4`;
   * from_json+verify  QuoteCollateralV3.from_json(text) then verify: collateral JSON in hand,
-                      like the Rust bench `tdx/verify_tdx_v4` (which also runs our policy).
+                      like the Rust bench `tdx/verify_tdx_v4_cold` (which also runs our policy).
 
 Every warm-up and timed result is checked: a status other than UpToDate exits non-zero.
 

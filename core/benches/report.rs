@@ -54,7 +54,7 @@ fn bench(c: &mut Criterion) {
     });
     g.bench_function("verify_report_cold", |b| {
         b.iter(|| {
-            ccverify::gpu::clear_caches();
+            ccverify::clear_caches();
             verifier.verify(&report, &nonce, AT)
         })
     });

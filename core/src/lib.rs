@@ -52,3 +52,11 @@ pub use exchange::{
 pub use nonce::Nonce;
 pub use options::Options;
 pub use verdict::{Check, CheckStatus, Verdict};
+
+/// Forgets every process-wide cache of verified cryptography: certificate links and RIMs (GPU)
+/// and P-256 signatures (TDX). Verdicts never depend on the caches — every time-dependent check
+/// runs at each call — so this only frees memory or makes the next verification "cold".
+pub fn clear_caches() {
+    gpu::clear_caches();
+    tdx::clear_caches();
+}

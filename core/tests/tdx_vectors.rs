@@ -26,40 +26,112 @@ fn expected(case: &Value) -> ExpectedReportData {
     }
 }
 
-#[test]
-fn shared_tdx_cases() {
+fn cases() -> Vec<Value> {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(dir().join("cases.json")).unwrap()).unwrap();
-    let cases = doc["cases"].as_array().unwrap();
-    assert!(cases.len() >= 20);
-    for case in cases {
-        let name = case["name"].as_str().unwrap();
-        let collateral = std::fs::read(dir().join(case["collateral"].as_str().unwrap())).unwrap();
-        let policy = TdxPolicy::from_json(&case["policy"].to_string()).unwrap();
-        let now = ccverify::time::parse_time(case["at"].as_str().unwrap()).unwrap();
-        let v = verify_tdx(
-            case["quote"].as_str().unwrap().as_bytes(),
-            &collateral,
-            &expected(case),
-            &policy,
-            now,
-        );
+    doc["cases"].as_array().unwrap().clone()
+}
+
+/// Runs one shared case, checks its expectations and returns the verdict's JSON.
+fn run_case(case: &Value) -> String {
+    let name = case["name"].as_str().unwrap();
+    let collateral = std::fs::read(dir().join(case["collateral"].as_str().unwrap())).unwrap();
+    let policy = TdxPolicy::from_json(&case["policy"].to_string()).unwrap();
+    let now = ccverify::time::parse_time(case["at"].as_str().unwrap()).unwrap();
+    let v = verify_tdx(
+        case["quote"].as_str().unwrap().as_bytes(),
+        &collateral,
+        &expected(case),
+        &policy,
+        now,
+    );
+    assert_eq!(
+        v.verified,
+        case["expect"]["verified"].as_bool().unwrap(),
+        "{name}: {}",
+        v.to_json()
+    );
+    for want in case["expect"]["checks"].as_array().unwrap() {
+        let id = want["id"].as_str().unwrap();
+        let got = v.check(id).unwrap_or_else(|| panic!("{name}: no {id}"));
         assert_eq!(
-            v.verified,
-            case["expect"]["verified"].as_bool().unwrap(),
-            "{name}: {}",
+            got.status.as_str(),
+            want["status"].as_str().unwrap(),
+            "{name}: {id}: {}",
+            got.detail
+        );
+    }
+    v.to_json()
+}
+
+/// The tests that empty the process-wide signature memo run one at a time.
+static MEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+#[test]
+fn shared_tdx_cases() {
+    let cases = cases();
+    assert!(cases.len() >= 20);
+    for case in &cases {
+        run_case(case);
+    }
+}
+
+/// The memo of verified signatures changes no verdict: every case gives the same verdict cold
+/// (nothing remembered) and warm (after every case, valid collateral included, has run).
+#[test]
+fn remembered_signatures_change_no_verdict() {
+    let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    let cases = cases();
+    let cold: Vec<String> = cases
+        .iter()
+        .map(|case| {
+            ccverify::clear_caches();
+            run_case(case)
+        })
+        .collect();
+    for case in &cases {
+        run_case(case);
+    }
+    assert!(ccverify::tdx::dcap::cached_signatures() > 0);
+    for (case, cold) in cases.iter().zip(&cold) {
+        assert_eq!(&run_case(case), cold, "{}", case["name"]);
+    }
+}
+
+/// Collateral whose signatures are remembered is still judged at each call's time: once its
+/// window has closed (PCK CRL expired, TCB Info past nextUpdate) or before it opens, it fails.
+#[test]
+fn remembered_collateral_whose_window_has_closed_fails() {
+    let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    let quote = std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap();
+    let collateral = std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap();
+    let policy = TdxPolicy::default();
+    let rd = ExpectedReportData::from_report_data_hex("9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20").unwrap();
+    let verify = |at: i64| verify_tdx(&quote, &collateral, &rd, &policy, at);
+    // 2025-07-19T10:00:35Z: the PCK CRL's nextUpdate; 1752920164: past TCB Info's nextUpdate;
+    // 2025-06-15: before the collateral was issued.
+    let late = [1_752_919_236, 1_752_920_164, 1_749_945_600];
+    ccverify::clear_caches();
+    let cold: Vec<String> = late
+        .iter()
+        .map(|&at| {
+            ccverify::clear_caches();
+            verify(at).to_json()
+        })
+        .collect();
+    let warm = verify(1_750_400_000);
+    assert!(warm.verified, "{}", warm.to_json());
+    assert!(ccverify::tdx::dcap::cached_signatures() >= 7);
+    for (&at, cold) in late.iter().zip(&cold) {
+        let v = verify(at);
+        assert!(!v.verified, "at {at}: {}", v.to_json());
+        assert_eq!(
+            v.check("tdx.collateral").map(|c| c.status),
+            Some(CheckStatus::Fail),
+            "at {at}: {}",
             v.to_json()
         );
-        for want in case["expect"]["checks"].as_array().unwrap() {
-            let id = want["id"].as_str().unwrap();
-            let got = v.check(id).unwrap_or_else(|| panic!("{name}: no {id}"));
-            assert_eq!(
-                got.status.as_str(),
-                want["status"].as_str().unwrap(),
-                "{name}: {id}: {}",
-                got.detail
-            );
-        }
+        assert_eq!(&v.to_json(), cold, "at {at}");
     }
 }
 

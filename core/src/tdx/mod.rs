@@ -10,6 +10,7 @@
 //! Pure and synchronous: quote bytes, Intel collateral (dcap-qvl's JSON), a policy, the expected
 //! REPORTDATA and the verification time in; a [`Verdict`] out.
 
+pub mod dcap;
 pub mod ids;
 mod policy;
 
@@ -22,6 +23,12 @@ pub use policy::{TCB_STATUSES, TdxPolicy};
 
 use crate::verdict::{Check, CheckStatus, Verdict};
 use crate::{Error, Nonce};
+
+/// Forgets the remembered verified signatures of quotes and collateral ([`dcap`]). Verdicts
+/// never depend on it; this only frees memory or makes the next verification "cold".
+pub fn clear_caches() {
+    dcap::clear_cache();
+}
 
 /// Largest quote accepted (real ones are about 5 KiB).
 pub const MAX_QUOTE_LEN: usize = 64 * 1024;
@@ -290,12 +297,12 @@ pub fn verify_tdx(
 
     // 3. dcap-qvl: signatures, chains, CRLs, TCB matching (attributes are ours, see below).
     let verifier = QuoteVerifier::new_prod()
-        .with_config::<dcap_qvl::configs::RustCryptoConfig>()
+        .with_config::<dcap::AwsLcConfig>()
         .allow_debug(true)
         .allow_service_td(true);
     let result = verifier.verify_with_policy(
         &raw,
-        collateral.clone(),
+        collateral,
         u64::try_from(now).unwrap_or(0),
         &dcap_qvl::QuotePolicy::claims_only(u64::try_from(now).unwrap_or(0)),
     );
