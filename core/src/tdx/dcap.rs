@@ -11,7 +11,7 @@
 //! policy — is dcap-qvl's and ccverify's code running at each call's time, untouched by the
 //! memo, so it changes how fast a verdict comes and never which verdict.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
 use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
@@ -52,37 +52,69 @@ pub struct P256Sha256;
 /// The one instance dcap-qvl is given.
 pub static P256: P256Sha256 = P256Sha256;
 
-/// Bound on remembered signatures; the memo is emptied when full (it only saves work).
-const MEMO_MAX: usize = 4096;
+/// Bounds on the memo, which is emptied when either is reached (it only saves work): entries,
+/// and bytes of keys, signatures and messages kept.
+const MEMO_MAX_ENTRIES: usize = 4096;
+const MEMO_MAX_BYTES: usize = 16 << 20;
 
-fn memo() -> &'static Mutex<HashSet<[u8; 32]>> {
-    static MEMO: OnceLock<Mutex<HashSet<[u8; 32]>>> = OnceLock::new();
-    MEMO.get_or_init(|| Mutex::new(HashSet::new()))
+/// Verified triples: the key is the public key and the signature (length-prefixed), the value
+/// the signed message itself, compared byte for byte on lookup — no digest to trust and none to
+/// compute (hashing kilobytes of TCB Info costs more than comparing them).
+#[derive(Default)]
+struct Memo {
+    verified: HashMap<Vec<u8>, Box<[u8]>>,
+    bytes: usize,
+}
+
+fn memo() -> &'static Mutex<Memo> {
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    MEMO.get_or_init(|| Mutex::new(Memo::default()))
 }
 
 /// Forgets every remembered signature (the next verification does all the cryptography).
 pub fn clear_cache() {
     if let Ok(mut m) = memo().lock() {
-        m.clear();
+        *m = Memo::default();
     }
 }
 
 /// How many verified signatures are remembered.
 pub fn cached_signatures() -> usize {
-    memo().lock().map(|m| m.len()).unwrap_or(0)
+    memo().lock().map(|m| m.verified.len()).unwrap_or(0)
 }
 
-/// The memo key: SHA-256 over a domain tag and the length-prefixed key, signature and message,
-/// so no two different triples share an encoding.
-fn memo_key(public_key: &[u8], message: &[u8], signature: &[u8]) -> [u8; 32] {
-    let mut buf = Vec::with_capacity(32 + public_key.len() + signature.len() + message.len());
-    buf.extend_from_slice(b"ccverify/p256-sha256-der/v1\0");
+/// The memo key of a public key and a signature: both length-prefixed, so no two different
+/// pairs share an encoding.
+fn memo_key(public_key: &[u8], signature: &[u8]) -> Vec<u8> {
+    let mut key = Vec::with_capacity(16 + public_key.len() + signature.len());
     for part in [public_key, signature] {
-        buf.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
-        buf.extend_from_slice(part);
+        key.extend_from_slice(&u64::try_from(part.len()).unwrap_or(u64::MAX).to_be_bytes());
+        key.extend_from_slice(part);
     }
-    buf.extend_from_slice(message);
-    crate::crypto::sha256(&buf)
+    key
+}
+
+fn remembered(key: &[u8], message: &[u8]) -> bool {
+    memo()
+        .lock()
+        .is_ok_and(|m| m.verified.get(key).is_some_and(|msg| **msg == *message))
+}
+
+fn remember(key: Vec<u8>, message: &[u8]) {
+    let size = key.len() + message.len();
+    if size > MEMO_MAX_BYTES {
+        return;
+    }
+    if let Ok(mut m) = memo().lock() {
+        if m.verified.len() >= MEMO_MAX_ENTRIES || m.bytes + size > MEMO_MAX_BYTES {
+            *m = Memo::default();
+        }
+        let key_len = key.len();
+        if let Some(old) = m.verified.insert(key, message.into()) {
+            m.bytes = m.bytes.saturating_sub(key_len + old.len());
+        }
+        m.bytes += size;
+    }
 }
 
 impl SignatureVerificationAlgorithm for P256Sha256 {
@@ -96,19 +128,14 @@ impl SignatureVerificationAlgorithm for P256Sha256 {
         if !matches!(public_key.first(), Some(0x02..=0x04)) {
             return Err(InvalidSignature);
         }
-        let key = memo_key(public_key, message, signature);
-        if memo().lock().is_ok_and(|m| m.contains(&key)) {
+        let key = memo_key(public_key, signature);
+        if remembered(&key, message) {
             return Ok(());
         }
         UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key)
             .verify(message, signature)
             .map_err(|_| InvalidSignature)?;
-        if let Ok(mut m) = memo().lock() {
-            if m.len() >= MEMO_MAX {
-                m.clear();
-            }
-            m.insert(key);
-        }
+        remember(key, message);
         Ok(())
     }
 
@@ -127,6 +154,9 @@ mod tests {
     use aws_lc_rs::rand::SystemRandom;
     use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
 
+    /// The tests that read or fill the process-wide memo run one at a time.
+    static ONE: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
     fn signed(msg: &[u8]) -> (Vec<u8>, Vec<u8>) {
         let rng = SystemRandom::new();
         let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng)
@@ -139,11 +169,11 @@ mod tests {
 
     #[test]
     fn verifies_remembers_successes_and_never_failures() {
+        let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
         let msg = b"tcb info body";
         let (pk, sig) = signed(msg);
-        let key = memo_key(&pk, msg, &sig);
         assert!(P256.verify_signature(&pk, msg, &sig).is_ok());
-        assert!(memo().lock().expect("memo").contains(&key));
+        assert!(remembered(&memo_key(&pk, &sig), msg));
         // Again, from memory.
         assert!(P256.verify_signature(&pk, msg, &sig).is_ok());
         // Any change of key, message or signature is a different triple and is verified.
@@ -152,12 +182,32 @@ mod tests {
         bad_sig[last] ^= 1;
         assert!(P256.verify_signature(&pk, msg, &bad_sig).is_err());
         assert!(P256.verify_signature(&pk, b"tcb info bodz", &sig).is_err());
+        assert!(P256.verify_signature(&pk, b"tcb info body ", &sig).is_err());
         let (other_pk, _) = signed(msg);
         assert!(P256.verify_signature(&other_pk, msg, &sig).is_err());
-        let m = memo().lock().expect("memo");
-        assert!(!m.contains(&memo_key(&pk, msg, &bad_sig)));
-        assert!(!m.contains(&memo_key(&pk, b"tcb info bodz", &sig)));
-        assert!(!m.contains(&memo_key(&other_pk, msg, &sig)));
+        assert!(!remembered(&memo_key(&pk, &bad_sig), msg));
+        assert!(!remembered(&memo_key(&pk, &sig), b"tcb info bodz"));
+        assert!(!remembered(&memo_key(&other_pk, &sig), msg));
+        // The remembered triple is still there after the failures.
+        assert!(remembered(&memo_key(&pk, &sig), msg));
+    }
+
+    #[test]
+    fn the_memo_stays_within_its_bounds() {
+        let _one = ONE.lock().unwrap_or_else(|e| e.into_inner());
+        let big = vec![7u8; MEMO_MAX_BYTES / 3];
+        for i in 0..5u8 {
+            remember(memo_key(&[4, i], &[i]), &big);
+            let m = memo().lock().expect("memo");
+            assert!(m.bytes <= MEMO_MAX_BYTES && m.verified.len() <= MEMO_MAX_ENTRIES);
+            let counted: usize = m.verified.iter().map(|(k, v)| k.len() + v.len()).sum();
+            assert!(counted <= m.bytes, "{counted} > {}", m.bytes);
+        }
+        remember(memo_key(&[4], &[1]), &vec![0u8; MEMO_MAX_BYTES + 1]);
+        assert!(!remembered(
+            &memo_key(&[4], &[1]),
+            &vec![0u8; MEMO_MAX_BYTES + 1]
+        ));
     }
 
     #[test]
@@ -172,8 +222,7 @@ mod tests {
     #[test]
     fn the_memo_key_separates_fields() {
         // Moving a byte between key and signature changes the key.
-        assert_ne!(memo_key(b"ab", b"m", b"c"), memo_key(b"a", b"m", b"bc"));
-        assert_ne!(memo_key(b"a", b"bm", b"c"), memo_key(b"a", b"m", b"cb"));
+        assert_ne!(memo_key(b"ab", b"c"), memo_key(b"a", b"bc"));
     }
 
     #[test]

@@ -658,9 +658,16 @@ struct CollateralDates {
 }
 
 fn collateral_dates(c: &QuoteCollateralV3) -> CollateralDates {
+    /// Only `issueDate`; serde skips the rest without building it (the TCB Info is kilobytes).
+    #[derive(serde::Deserialize)]
+    struct Issued {
+        #[serde(rename = "issueDate")]
+        issue_date: String,
+    }
+    // parse_collateral checked both texts' nesting.
     let issue = |text: &str| -> Option<i64> {
-        let v: Value = crate::limits::json_from_slice(text.as_bytes(), "JSON").ok()?;
-        crate::time::parse_time(v.get("issueDate")?.as_str()?)
+        let v: Issued = serde_json::from_str(text).ok()?;
+        crate::time::parse_time(&v.issue_date)
     };
     CollateralDates {
         tcb_info_issued: issue(&c.tcb_info),
