@@ -35,8 +35,8 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use dcap_qvl::QuoteCollateralV3;
 use ccverify::tdx::dcap::AwsLcConfig;
+use dcap_qvl::QuoteCollateralV3;
 use dcap_qvl::quote::Quote;
 use reqwest::StatusCode;
 use serde::de::{DeserializeOwned, IgnoredAny};
