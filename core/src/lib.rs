@@ -32,6 +32,7 @@ pub mod gpu;
 pub mod limits;
 pub mod nonce;
 pub mod options;
+mod par;
 pub mod policy;
 pub mod pyjson;
 pub mod report;

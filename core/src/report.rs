@@ -214,11 +214,13 @@ impl ReportVerifier {
             Some(v) => v.to_string(),
             None => "null".into(),
         };
-        let gpu_verdict = self.gpu.verify_json(gpu_json.as_bytes(), &nonce.0, now);
+        // TDX quote: REPORTDATA = nonce ‖ 32 zero bytes. Independent of the GPU work, so the
+        // two run side by side when there is a second core; the checks keep their order.
+        let (gpu_verdict, tdx_verdict) = crate::par::join(
+            || self.gpu.verify_json(gpu_json.as_bytes(), &nonce.0, now),
+            || self.verify_cpu(att.cpu.as_ref(), nonce, now),
+        );
         absorb(&mut checks, &mut facts, gpu_verdict, "");
-
-        // TDX quote: REPORTDATA = nonce ‖ 32 zero bytes.
-        let tdx_verdict = self.verify_cpu(att.cpu.as_ref(), nonce, now);
         absorb(&mut checks, &mut facts, tdx_verdict, "");
 
         // Image digest against the allowlist.
