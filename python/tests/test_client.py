@@ -538,6 +538,21 @@ def test_close_aborts_the_request(sb: Sandbox) -> None:
     wait_aborted(sb, before + 1)
 
 
+@pytest.fixture
+def sigint_raises() -> Iterator[None]:
+    """Python's own SIGINT handler for the test: a parent that ignores SIGINT (a shell
+    running `make test` in the background does) leaves it ignored, and then
+    _thread.interrupt_main() does nothing."""
+    import signal
+
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@pytest.mark.usefixtures("sigint_raises")
 def test_ctrl_c_aborts_a_stream_at_once(sb: Sandbox) -> None:
     import _thread
     import time
