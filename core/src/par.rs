@@ -2,9 +2,11 @@
 
 use std::sync::Mutex;
 
-/// Whether this machine has more than one core to run verifications on.
+/// Whether this machine has more than one core to run verifications on. Asked once: on Linux
+/// the answer reads cgroup files, which a verification should not do each time.
 fn parallel() -> bool {
-    std::thread::available_parallelism().is_ok_and(|n| n.get() > 1)
+    static PARALLEL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *PARALLEL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
 }
 
 /// Runs `a` and `b` and returns both results: `b` on a scoped thread while `a` runs on the
