@@ -1,12 +1,63 @@
 //! Running independent verifications side by side.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// Whether this machine has more than one core to run verifications on. Asked once: on Linux
-/// the answer reads cgroup files, which a verification should not do each time.
+/// How many cores this process may run verifications on. Asked once: on Linux the answer
+/// reads cgroup files, which a verification should not do each time.
+fn cores() -> usize {
+    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+}
+
+/// Whether this machine has more than one core to run verifications on.
 fn parallel() -> bool {
-    static PARALLEL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *PARALLEL.get_or_init(|| std::thread::available_parallelism().is_ok_and(|n| n.get() > 1))
+    cores() > 1
+}
+
+/// Computes `f(0)`, …, `f(n - 1)` and returns the results in index order. With more than one
+/// core and more than one item, up to `cores - 1` scoped helper threads and the caller's thread
+/// take the next index from a shared counter until none is left, so uneven items balance
+/// themselves; with one core, or when no thread can be had, the caller computes every item.
+/// The results are the same either way (callers pass pure verifications). A panic in any item
+/// resumes on the caller's thread.
+pub(crate) fn map<R: Send>(n: usize, f: impl Fn(usize) -> R + Sync) -> Vec<R> {
+    let helpers = cores().min(n).saturating_sub(1);
+    if helpers == 0 {
+        return (0..n).map(f).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            if i >= n {
+                return done;
+            }
+            done.push((i, f(i)));
+        }
+    };
+    let mut all: Vec<(usize, R)> = std::thread::scope(|s| {
+        let spawned: Vec<_> = (0..helpers)
+            .filter_map(|_| {
+                std::thread::Builder::new()
+                    .name("ccverify-map".into())
+                    .spawn_scoped(s, work)
+                    .ok()
+            })
+            .collect();
+        let mut all = work();
+        for handle in spawned {
+            match handle.join() {
+                Ok(done) => all.extend(done),
+                Err(panic) => std::panic::resume_unwind(panic),
+            }
+        }
+        all
+    });
+    // Every index was taken exactly once by the counter; put them back in order.
+    all.sort_unstable_by_key(|(i, _)| *i);
+    all.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Runs `a` and `b` and returns both results: `b` on a scoped thread while `a` runs on the
@@ -78,6 +129,31 @@ mod tests {
         let data = [1u64, 2, 3, 4];
         let (left, right) = join(|| data[..2].iter().sum::<u64>(), || data[2..].iter().sum());
         assert_eq!((left, right), (3, 7));
+    }
+
+    #[test]
+    fn map_returns_every_result_in_index_order() {
+        for n in [0usize, 1, 2, 3, 8, 100] {
+            let got = map(n, |i| {
+                // Uneven work, so helpers finish out of order.
+                std::thread::sleep(std::time::Duration::from_micros(((i * 7) % 5) as u64 * 50));
+                i * i
+            });
+            assert_eq!(got, (0..n).map(|i| i * i).collect::<Vec<_>>(), "n = {n}");
+        }
+    }
+
+    #[test]
+    fn map_borrows_and_propagates_panics() {
+        let data: Vec<u32> = (0..16).collect();
+        assert_eq!(map(data.len(), |i| data[i] + 1).iter().sum::<u32>(), 136);
+        let caught = std::panic::catch_unwind(|| {
+            map(4, |i| {
+                assert!(i != 2, "boom");
+                i
+            })
+        });
+        assert!(caught.is_err());
     }
 
     #[test]

@@ -215,3 +215,88 @@ fn a_rim_source_that_cannot_answer_is_a_skip_never_a_pass() {
         .verify_evidence(&evidence, &NONCE, AT_2024);
     assert_eq!(v.check("gpu.driver_rim").unwrap().status, CheckStatus::Warn);
 }
+
+/// A RIM source that counts how often each RIM is asked for.
+struct CountingSource {
+    inner: ccverify::gpu::DirRimSource,
+    asked: std::sync::Mutex<std::collections::HashMap<String, usize>>,
+}
+
+impl ccverify::gpu::RimSource for CountingSource {
+    fn fetch(&self, rim_id: &str) -> Result<Option<Vec<u8>>, String> {
+        *self
+            .asked
+            .lock()
+            .unwrap()
+            .entry(rim_id.to_string())
+            .or_default() += 1;
+        // Slow enough that GPUs verified side by side ask at the same time.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        self.inner.fetch(rim_id)
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+/// Eight GPUs are verified side by side when there is a second core: the verdict lists them
+/// in evidence order, every GPU passes, each RIM the fleet shares is fetched once per call, and
+/// a second call (caches warm) gives the same verdict.
+#[test]
+fn a_fleet_verified_side_by_side_is_ordered_and_fetches_each_rim_once() {
+    let fleet = std::fs::read(gpu_dir().join("fleet/gpu_8.json")).unwrap();
+    let anchors = ccverify::gpu::roots::TrustAnchors::for_tests(
+        &std::fs::read(gpu_dir().join("fleet/device_root.pem")).unwrap(),
+        &std::fs::read(synthetic().join("test_rim_root.pem")).unwrap(),
+    )
+    .unwrap();
+    let source = Arc::new(CountingSource {
+        inner: ccverify::gpu::DirRimSource::new(synthetic()).unwrap(),
+        asked: std::sync::Mutex::new(std::collections::HashMap::new()),
+    });
+    struct Shared(Arc<CountingSource>);
+    impl ccverify::gpu::RimSource for Shared {
+        fn fetch(&self, rim_id: &str) -> Result<Option<Vec<u8>>, String> {
+            self.0.fetch(rim_id)
+        }
+        fn describe(&self) -> String {
+            self.0.describe()
+        }
+    }
+    let verifier = GpuVerifier::new(GpuPolicy {
+        require_revocation: false,
+        expected_count: Some(8),
+        ..GpuPolicy::default()
+    })
+    .with_test_anchors(anchors)
+    .with_rims(Shared(Arc::clone(&source)));
+    ccverify::gpu::clear_caches();
+    let first = verifier.verify_json(&fleet, &NONCE, AT_2024);
+    assert!(first.verified, "{}", first.to_json());
+    let subjects: Vec<&str> = first
+        .checks
+        .iter()
+        .filter_map(|c| c.subject.as_deref())
+        .collect();
+    let mut order: Vec<&str> = subjects.clone();
+    order.dedup();
+    assert_eq!(
+        order,
+        (0..8).map(|i| format!("gpu{i}")).collect::<Vec<_>>(),
+        "per-GPU rows come in evidence order, each GPU's rows together"
+    );
+    {
+        let asked = source.asked.lock().unwrap();
+        assert_eq!(
+            asked.len(),
+            2,
+            "the fleet shares one driver and one VBIOS RIM"
+        );
+        assert!(
+            asked.values().all(|&n| n == 1),
+            "each RIM fetched once: {asked:?}"
+        );
+    }
+    let second = verifier.verify_json(&fleet, &NONCE, AT_2024);
+    assert_eq!(first.to_json(), second.to_json());
+}

@@ -1,7 +1,7 @@
 //! The GPU appraisal: every check of every GPU in an io.net `gpu` object, as one [`Verdict`].
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use base64::Engine as _;
 use serde_json::Value;
@@ -150,17 +150,20 @@ impl GpuVerifier {
                 "no GPU evidence: evidence_list is empty",
             ));
         }
-        let mut call = CallState {
+        let call = CallState {
             anchors,
             now,
-            rims: HashMap::new(),
-            ocsp: HashMap::new(),
+            rims: Mutex::new(HashMap::new()),
+            ocsp: Mutex::new(HashMap::new()),
         };
-        let mut gpus = Vec::with_capacity(items.len());
-        for (i, item) in items.iter().enumerate() {
-            let g = self.verify_one(i, item, expected_nonce, &mut call);
+        // GPUs are independent; they share only this call's RIM and OCSP answers (each
+        // computed once, whichever GPU asks first) and the process-wide caches, none of which
+        // changes a verdict. Results come back in evidence order.
+        let gpus = crate::par::map(items.len(), |i| {
+            self.verify_one(i, &items[i], expected_nonce, &call)
+        });
+        for g in &gpus {
             checks.extend(g.checks.iter().cloned());
-            gpus.push(g);
         }
         self.finish_with(checks, gpus, declared_arch, expected_nonce, items.len())
     }
@@ -323,7 +326,7 @@ impl GpuVerifier {
         i: usize,
         item: &GpuEvidence,
         expected_nonce: &[u8; 32],
-        call: &mut CallState,
+        call: &CallState,
     ) -> GpuResult {
         let name = format!("gpu{i}");
         let mut g = GpuResult {
@@ -517,11 +520,11 @@ impl GpuVerifier {
         // 7. RIMs.
         let driver = report
             .driver_rim_id()
-            .map(|id| self.rim(&id, &mut *call))
+            .map(|id| self.rim(&id, call))
             .unwrap_or_else(|| RimState::unusable("the report has no driver version (TLV 3)"));
         let vbios = report
             .vbios_rim_id()
-            .map(|id| self.rim(&id, &mut *call))
+            .map(|id| self.rim(&id, call))
             .unwrap_or_else(|| RimState::unusable("the report lacks VBIOS/project/SKU TLVs"));
         let driver_version = report.driver_version().unwrap_or_default();
         let vbios_version = report.vbios_version().unwrap_or_default();
@@ -608,11 +611,18 @@ impl GpuVerifier {
         put("feature_flag", r.feature_flag().map(mode_name));
     }
 
-    fn rim(&self, id: &str, call: &mut CallState) -> RimState {
-        if let Some(s) = call.rims.get(id) {
-            return s.clone();
-        }
-        let state = match self.rims.fetch(id) {
+    fn rim(&self, id: &str, call: &CallState) -> RimState {
+        let slot = Arc::clone(
+            lock(&call.rims)
+                .entry(id.to_string())
+                .or_insert_with(|| Arc::new(OnceLock::new())),
+        );
+        // Another GPU asking for the same RIM meanwhile waits for this answer.
+        slot.get_or_init(|| self.fetch_rim(id, call)).clone()
+    }
+
+    fn fetch_rim(&self, id: &str, call: &CallState) -> RimState {
+        match self.rims.fetch(id) {
             // The source could not answer (I/O or network): the check could not run, which is
             // a skip (policy may relax it), never a pass and not a proof of a bad RIM.
             Err(e) => RimState {
@@ -663,9 +673,7 @@ impl GpuVerifier {
                 }
                 s
             }
-        };
-        call.rims.insert(id.to_string(), state.clone());
-        state
+        }
     }
 
     fn rim_check(
@@ -732,7 +740,7 @@ impl GpuVerifier {
         device: &x509::ChainReport,
         driver: &RimState,
         vbios: &RimState,
-        call: &mut CallState,
+        call: &CallState,
     ) -> (CheckStatus, String) {
         let mut lines = Vec::new();
         let mut fail = false;
@@ -764,10 +772,13 @@ impl GpuVerifier {
             for idx in first..path.len().saturating_sub(1) {
                 let (cert, issuer) = (&path[idx], &path[idx + 1]);
                 let key = (cert.sha256, issuer.sha256);
-                let outcome = if let Some(o) = call.ocsp.get(&key) {
-                    o.clone()
-                } else {
-                    let o = match self.ocsp.lookup(cert, issuer) {
+                let slot = Arc::clone(
+                    lock(&call.ocsp)
+                        .entry(key)
+                        .or_insert_with(|| Arc::new(OnceLock::new())),
+                );
+                let outcome = slot
+                    .get_or_init(|| match self.ocsp.lookup(cert, issuer) {
                         None => Revocation::Missing,
                         Some(f) => Revocation::from_outcome(ocsp::verify_response(
                             &f.der,
@@ -777,10 +788,8 @@ impl GpuVerifier {
                             call.now,
                             f.sent_nonce.as_deref(),
                         )),
-                    };
-                    call.ocsp.insert(key, o.clone());
-                    o
-                };
+                    })
+                    .clone();
                 let who = format!("{kind} '{}'", cert.display_name());
                 match outcome {
                     Revocation::Good => good += 1,
@@ -1009,11 +1018,22 @@ impl RimKind {
 /// (label, path leaf first, is a RIM chain, trust anchor) for revocation queries.
 type ChainToQuery<'a> = (&'a str, &'a [Arc<Certificate>], bool, Arc<Certificate>);
 
+/// What the GPUs of one call share: each RIM and each OCSP answer is fetched and verified once
+/// per call, by whichever GPU needs it first (the others wait for it).
 struct CallState {
     anchors: TrustAnchors,
     now: i64,
-    rims: HashMap<String, RimState>,
-    ocsp: HashMap<([u8; 32], [u8; 32]), Revocation>,
+    rims: Slots<String, RimState>,
+    ocsp: Slots<([u8; 32], [u8; 32]), Revocation>,
+}
+
+/// One slot per key, filled once by whichever thread asks first.
+type Slots<K, V> = Mutex<HashMap<K, Arc<OnceLock<V>>>>;
+
+/// Locks a map of per-call slots. The lock is held only to find or insert a slot, so a
+/// poisoned lock (a panic elsewhere while inserting) still holds a consistent map.
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[derive(Clone, Debug, Default)]
