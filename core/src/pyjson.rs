@@ -633,14 +633,40 @@ fn body_run(s: &[u8]) -> usize {
 pub fn write_pystr(out: &mut Vec<u8>, bytes: &[u8]) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    escape_pystr(bytes, |piece| out.extend_from_slice(piece));
+    out.push(b'"');
+}
+
+/// Appends a Rust string as a JSON string literal with `ensure_ascii=True` escaping.
+pub fn write_str(out: &mut Vec<u8>, s: &str) {
+    write_pystr(out, s.as_bytes());
+}
+
+/// The body of [`write_pystr`] (without the quotes), handed to `sink` in pieces of up to
+/// [`ESCAPE_BLOCK`] bytes: the output is built in a stack buffer, so a string with many escapes
+/// costs no per-escape growth checks or small copies, and a hasher can take it directly.
+pub(crate) fn escape_pystr(bytes: &[u8], mut sink: impl FnMut(&[u8])) {
+    let mut buf = [0u8; ESCAPE_BLOCK];
+    let mut n = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // The longest output of one step is a surrogate pair: 12 bytes.
+        if n > ESCAPE_BLOCK - 12 {
+            sink(&buf[..n]);
+            n = 0;
+        }
         let b = bytes[i];
-        if PLAIN[usize::from(b)] {
-            out.push(b);
-            i += 1;
-        } else if b.is_ascii() {
-            write_escape(out, u16::from(b));
+        if b.is_ascii() {
+            // Plain bytes and two-byte escapes without a branch on which: write two bytes,
+            // keep one or two.
+            let (first, second, len) = ASCII_ESCAPE[usize::from(b)];
+            if len != 0 {
+                buf[n] = first;
+                buf[n + 1] = second;
+                n += usize::from(len);
+            } else {
+                n = escape_unit(&mut buf, n, u16::from(b));
+            }
             i += 1;
         } else {
             // A multi-byte sequence: decode the code point, escape it as UTF-16 units.
@@ -656,44 +682,79 @@ pub fn write_pystr(out: &mut Vec<u8>, bytes: &[u8]) {
                 .fold(lead, |acc, &c| acc << 6 | u32::from(c & 0x3f));
             if cp >= 0x10000 {
                 let v = cp - 0x10000;
-                write_escape(out, 0xd800 | (v >> 10) as u16);
-                write_escape(out, 0xdc00 | (v & 0x3ff) as u16);
+                n = escape_unit(&mut buf, n, 0xd800 | (v >> 10) as u16);
+                n = escape_unit(&mut buf, n, 0xdc00 | (v & 0x3ff) as u16);
             } else {
-                write_escape(out, cp as u16);
+                n = escape_unit(&mut buf, n, cp as u16);
             }
             i += len;
         }
     }
-    out.push(b'"');
+    if n > 0 {
+        sink(&buf[..n]);
+    }
 }
 
-/// Appends a Rust string as a JSON string literal with `ensure_ascii=True` escaping.
-pub fn write_str(out: &mut Vec<u8>, s: &str) {
-    write_pystr(out, s.as_bytes());
-}
+/// For each ASCII byte: the bytes `json.dumps` writes for it and how many (1 for a plain byte,
+/// 2 for a short escape such as `\\"`), or 0 when it needs a `\\u00XX` escape.
+static ASCII_ESCAPE: [(u8, u8, u8); 128] = {
+    let mut table = [(0u8, 0u8, 0u8); 128];
+    let mut b = 0;
+    while b < 128 {
+        table[b] = match b as u8 {
+            b'"' => (b'\\', b'"', 2),
+            b'\\' => (b'\\', b'\\', 2),
+            b'\n' => (b'\\', b'n', 2),
+            b'\r' => (b'\\', b'r', 2),
+            b'\t' => (b'\\', b't', 2),
+            0x08 => (b'\\', b'b', 2),
+            0x0c => (b'\\', b'f', 2),
+            c if PLAIN[c as usize] => (c, 0, 1),
+            _ => (0, 0, 0),
+        };
+        b += 1;
+    }
+    table
+};
+
+/// The stack buffer [`escape_pystr`] fills before handing its output on.
+const ESCAPE_BLOCK: usize = 512;
 
 fn is_plain(u: u16) -> bool {
     u < 0x80 && PLAIN[usize::from(u)]
 }
 
-fn write_escape(out: &mut Vec<u8>, u: u16) {
-    match u {
-        0x22 => out.extend_from_slice(b"\\\""),
-        0x5c => out.extend_from_slice(b"\\\\"),
-        0x0a => out.extend_from_slice(b"\\n"),
-        0x0d => out.extend_from_slice(b"\\r"),
-        0x09 => out.extend_from_slice(b"\\t"),
-        0x08 => out.extend_from_slice(b"\\b"),
-        0x0c => out.extend_from_slice(b"\\f"),
-        _ if is_plain(u) => out.push(u as u8),
-        _ => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.extend_from_slice(b"\\u");
-            for shift in [12, 8, 4, 0] {
-                out.push(HEX[usize::from((u >> shift) & 0xf)]);
-            }
-        }
+/// Writes the escape of UTF-16 unit `u` at `buf[n..]` (at most 6 bytes); returns the new end.
+fn escape_unit(buf: &mut [u8; ESCAPE_BLOCK], n: usize, u: u16) -> usize {
+    let short = match u {
+        0x22 => Some(b'"'),
+        0x5c => Some(b'\\'),
+        0x0a => Some(b'n'),
+        0x0d => Some(b'r'),
+        0x09 => Some(b't'),
+        0x08 => Some(b'b'),
+        0x0c => Some(b'f'),
+        _ => None,
+    };
+    let Some(out) = buf.get_mut(n..n + 6) else {
+        return n;
+    };
+    if let Some(c) = short {
+        out[0] = b'\\';
+        out[1] = c;
+        return n + 2;
     }
+    if is_plain(u) {
+        out[0] = u as u8;
+        return n + 1;
+    }
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out[0] = b'\\';
+    out[1] = b'u';
+    for (k, shift) in [12, 8, 4, 0].into_iter().enumerate() {
+        out[2 + k] = HEX[usize::from((u >> shift) & 0xf)];
+    }
+    n + 6
 }
 
 /// Python's `repr(float)` as `json.dumps` prints it (`NaN`, `Infinity`, `-Infinity` for the
@@ -793,6 +854,54 @@ fn write_with(out: &mut Vec<u8>, value: &Value, item_sep: &[u8], key_sep: &[u8])
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy as _;
+
+    /// `json.dumps(s, ensure_ascii=True)` written the obvious way, one character at a time.
+    fn escape_by_chars(s: &str) -> String {
+        let mut out = String::from("\"");
+        for c in s.chars() {
+            match c {
+                '"' => out.push_str("\\\""),
+                '\\' => out.push_str("\\\\"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                '\t' => out.push_str("\\t"),
+                '\u{8}' => out.push_str("\\b"),
+                '\u{c}' => out.push_str("\\f"),
+                ' '..='~' => out.push(c),
+                _ => {
+                    let mut units = [0u16; 2];
+                    for u in c.encode_utf16(&mut units) {
+                        out.push_str(&format!("\\u{u:04x}"));
+                    }
+                }
+            }
+        }
+        out.push('"');
+        out
+    }
+
+    proptest::proptest! {
+        /// The block-buffered escaper equals the per-character definition, including strings
+        /// long enough to be handed on in several blocks with escapes across block ends.
+        #[test]
+        fn escaping_matches_the_per_character_definition(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec!["\"", "\\", "\n", "\u{1}", "\u{7f}", "é", "😀", "\u{ffff}", "~"])
+                        .prop_map(str::to_string),
+                    "[ -~]{0,40}",
+                    proptest::string::string_regex(".{0,8}").unwrap_or_else(|_| unreachable!()),
+                ],
+                0..200,
+            ),
+        ) {
+            let text: String = parts.concat();
+            let mut out = Vec::new();
+            write_str(&mut out, &text);
+            proptest::prop_assert_eq!(String::from_utf8(out).unwrap(), escape_by_chars(&text));
+        }
+    }
 
     fn roundtrip(s: &str) -> String {
         let mut out = Vec::new();

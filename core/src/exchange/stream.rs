@@ -59,10 +59,11 @@ impl Default for StreamLimits {
 }
 
 /// What the pending (not yet dispatched) event of the consumer's view holds.
-#[derive(Clone, Debug)]
+#[derive(Clone, Copy, Debug)]
 enum Pending {
-    /// One hashed data line's payload (as a consumer reads it: without a trailing `\r`).
-    Data(Vec<u8>),
+    /// One hashed data line's payload (as a consumer reads it: without a trailing `\r`), kept
+    /// in [`Coverage::payload`].
+    Data,
     /// `data: [DONE]`: the end marker (never hashed, never delivered as such).
     Done,
 }
@@ -74,6 +75,8 @@ struct Coverage {
     /// No line processed yet (a leading BOM is dropped from the first one).
     started: bool,
     pending: Option<Pending>,
+    /// The pending data payload (the buffer is reused from event to event).
+    payload: Vec<u8>,
     /// The first line that dispatches (or re-labels) content no signature covers.
     violation: Option<String>,
     events: u64,
@@ -97,9 +100,12 @@ impl Coverage {
         }
         // The consumer also ends lines at a lone CR; the CR of a CRLF is part of the line end.
         let view = view.strip_suffix(b"\r").unwrap_or(view);
-        let whole = !view.contains(&b'\r');
-        for piece in view.split(|&b| b == b'\r') {
-            self.field(piece, whole, agent_line, line_no, out);
+        if memchr::memchr(b'\r', view).is_none() {
+            self.field(view, true, agent_line, line_no, out);
+        } else {
+            for piece in view.split(|&b| b == b'\r') {
+                self.field(piece, false, agent_line, line_no, out);
+            }
         }
     }
 
@@ -119,7 +125,7 @@ impl Coverage {
             self.ignored += 1;
             return;
         }
-        let (name, value) = match piece.iter().position(|&b| b == b':') {
+        let (name, value) = match memchr::memchr(b':', piece) {
             Some(i) => {
                 let v = &piece[i + 1..];
                 (&piece[..i], v.strip_prefix(b" ").unwrap_or(v))
@@ -147,7 +153,9 @@ impl Coverage {
                     self.pending = Some(if value.starts_with(b"[DONE]") {
                         Pending::Done
                     } else {
-                        Pending::Data(value.to_vec())
+                        self.payload.clear();
+                        self.payload.extend_from_slice(value);
+                        Pending::Data
                     });
                 }
             }
@@ -163,9 +171,9 @@ impl Coverage {
     }
 
     fn dispatch(&mut self, out: &mut Vec<u8>) {
-        if let Some(Pending::Data(payload)) = self.pending.take() {
+        if let Some(Pending::Data) = self.pending.take() {
             out.extend_from_slice(b"data: ");
-            out.extend_from_slice(&payload);
+            out.extend_from_slice(&self.payload);
             out.extend_from_slice(b"\n\n");
             self.events += 1;
         }
@@ -218,7 +226,6 @@ pub struct StreamVerifier {
     /// created at the first hashed line that ends with `\r`, identical before it.
     hasher_lf: Option<Sha256>,
     hashed_lines: u64,
-    escape_buf: Vec<u8>,
     stream_error: Option<String>,
     line_no: u64,
     coverage: Coverage,
@@ -262,7 +269,6 @@ impl StreamVerifier {
             hasher,
             hasher_lf: None,
             hashed_lines: 0,
-            escape_buf: Vec::new(),
             stream_error: None,
             line_no: 0,
             coverage: Coverage::default(),
@@ -296,7 +302,7 @@ impl StreamVerifier {
             if self.in_block {
                 chunk = self.feed_block(chunk);
             } else {
-                match chunk.iter().position(|&b| b == b'\n') {
+                match memchr::memchr(b'\n', chunk) {
                     Some(p) if self.line.is_empty() && !self.line_overflow => {
                         // The whole line is inside this chunk: no copy needed.
                         let line = &chunk[..p];
@@ -436,19 +442,29 @@ impl StreamVerifier {
                 // Every earlier hashed line ended without `\r`: the two forms agree so far.
                 self.hasher_lf = Some(self.hasher.clone());
             }
-            let comma: &[u8] = if self.hashed_lines > 0 { b"," } else { b"" };
-            self.escape_buf.clear();
-            self.escape_buf.extend_from_slice(comma);
-            pyjson::write_str(&mut self.escape_buf, data);
-            self.hasher.update(&self.escape_buf);
-            if let Some(lf) = &mut self.hasher_lf {
-                if let Some(s) = stripped {
-                    self.escape_buf.clear();
-                    self.escape_buf.extend_from_slice(comma);
-                    pyjson::write_str(&mut self.escape_buf, s);
+            let open: &[u8] = if self.hashed_lines > 0 { b",\"" } else { b"\"" };
+            // The escaped line goes straight into the hasher(s), a stack buffer at a time.
+            self.hasher.update(open);
+            match (&mut self.hasher_lf, stripped) {
+                (Some(lf), Some(s)) => {
+                    pyjson::escape_pystr(data.as_bytes(), |piece| self.hasher.update(piece));
+                    lf.update(open);
+                    pyjson::escape_pystr(s.as_bytes(), |piece| lf.update(piece));
+                    lf.update(b"\"");
                 }
-                lf.update(&self.escape_buf);
+                (Some(lf), None) => {
+                    lf.update(open);
+                    pyjson::escape_pystr(data.as_bytes(), |piece| {
+                        self.hasher.update(piece);
+                        lf.update(piece);
+                    });
+                    lf.update(b"\"");
+                }
+                (None, _) => {
+                    pyjson::escape_pystr(data.as_bytes(), |piece| self.hasher.update(piece))
+                }
             }
+            self.hasher.update(b"\"");
             self.hashed_lines += 1;
         }
     }
