@@ -8,7 +8,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 BIN    := target/debug/ccverify
 
-.PHONY: help setup build lint test test-rust test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
+.PHONY: help setup build lint test test-rust test-rust-pure test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
 
 # Each language binding brings its own targets in mk/<lang>.mk and appends its test target to
 # BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
@@ -32,9 +32,15 @@ build: ## Build the library and the CLI
 lint: ## rustfmt and clippy (warnings are errors)
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy -p ccverify --no-default-features --features pure-rust --all-targets -- -D warnings
 
-test-rust: ## Rust unit, integration, property and vector tests
+test-rust: test-rust-pure ## Rust unit, integration, property and vector tests (both crypto backends)
 	$(CARGO) test --workspace
+
+test-rust-pure: ## The core's whole suite on the pure-Rust crypto backend; its library links no aws-lc
+	@if $(CARGO) tree -p ccverify --no-default-features --features pure-rust -e normal --prefix none | grep -q '^aws-lc'; then \
+	  echo "the pure-rust build of ccverify still depends on aws-lc"; exit 1; fi
+	$(CARGO) test -p ccverify --no-default-features --features pure-rust
 
 test-cli: build ## The CLI contract (exit codes, --json) on the bundled examples
 	$(CARGO) test -p ccverify-cli

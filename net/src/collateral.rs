@@ -35,7 +35,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use ccverify::tdx::dcap::AwsLcConfig;
+use ccverify::tdx::dcap::DcapConfig;
 use dcap_qvl::QuoteCollateralV3;
 use dcap_qvl::quote::Quote;
 use reqwest::StatusCode;
@@ -147,9 +147,9 @@ impl QuotePck {
         let chain_pem = std::str::from_utf8(&chain[..end])
             .map_err(|_| "the quote's PCK certificate chain is not PEM text".to_string())?
             .to_string();
-        let fmspc = dcap_qvl::intel::quote_fmspc_with::<AwsLcConfig>(&parsed)
+        let fmspc = dcap_qvl::intel::quote_fmspc_with::<DcapConfig>(&parsed)
             .map_err(|e| format!("cannot read the FMSPC from the PCK certificate: {e:#}"))?;
-        let ca = dcap_qvl::intel::quote_ca_with::<AwsLcConfig>(&parsed)
+        let ca = dcap_qvl::intel::quote_ca_with::<DcapConfig>(&parsed)
             .map_err(|e| format!("cannot read the PCK certificate's issuer: {e:#}"))?;
         Ok(QuotePck {
             fmspc: hex::encode_upper(fmspc),

@@ -1,5 +1,6 @@
-//! The cryptographic backend ccverify gives dcap-qvl: P-256 ECDSA and SHA-2 on aws-lc-rs (the
-//! library the GPU verifier already links), with verified signatures remembered.
+//! The cryptographic backend ccverify gives dcap-qvl: P-256 ECDSA and SHA-2 from
+//! [`crate::crypto`] (aws-lc-rs by default, the library the GPU verifier already uses; RustCrypto
+//! with the `pure-rust` feature), with verified signatures remembered.
 //!
 //! A TDX quote with its collateral takes nine P-256 verifications: the root CA CRL, the TCB
 //! signing certificate, TCB Info, QE Identity, the PCK leaf and intermediate, the PCK CRL, the
@@ -14,23 +15,22 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, OnceLock};
 
-use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1, UnparsedPublicKey};
 use rustls_pki_types::{AlgorithmIdentifier, InvalidSignature, SignatureVerificationAlgorithm};
 
 /// dcap-qvl's configuration for ccverify: dcap-qvl's own X.509 reader and signature encoder,
-/// aws-lc-rs for the cryptography ([`AwsLc`]).
-pub struct AwsLcConfig;
+/// ccverify's cryptography ([`Crypto`]).
+pub struct DcapConfig;
 
-impl dcap_qvl::config::Config for AwsLcConfig {
+impl dcap_qvl::config::Config for DcapConfig {
     type X509 = dcap_qvl::x509::X509CertBackend;
     type SigEncoder = dcap_qvl::signature::DerSigEncoder;
-    type Crypto = AwsLc;
+    type Crypto = Crypto;
 }
 
-/// SHA-256/384 and memoised P-256 ECDSA on aws-lc-rs.
-pub struct AwsLc;
+/// SHA-256/384 and memoised P-256 ECDSA from [`crate::crypto`].
+pub struct Crypto;
 
-impl dcap_qvl::config::CryptoProvider for AwsLc {
+impl dcap_qvl::config::CryptoProvider for Crypto {
     fn sig_algo() -> &'static dyn SignatureVerificationAlgorithm {
         &P256
     }
@@ -132,9 +132,9 @@ impl SignatureVerificationAlgorithm for P256Sha256 {
         if remembered(&key, message) {
             return Ok(());
         }
-        UnparsedPublicKey::new(&ECDSA_P256_SHA256_ASN1, public_key)
-            .verify(message, signature)
-            .map_err(|_| InvalidSignature)?;
+        if !crate::crypto::verify_p256_der(public_key, message, signature) {
+            return Err(InvalidSignature);
+        }
         remember(key, message);
         Ok(())
     }

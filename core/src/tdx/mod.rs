@@ -297,7 +297,7 @@ pub fn verify_tdx(
 
     // 3. dcap-qvl: signatures, chains, CRLs, TCB matching (attributes are ours, see below).
     let verifier = QuoteVerifier::new_prod()
-        .with_config::<dcap::AwsLcConfig>()
+        .with_config::<dcap::DcapConfig>()
         .allow_debug(true)
         .allow_service_td(true);
     let result = verifier.verify_with_policy(

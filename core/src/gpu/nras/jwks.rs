@@ -325,12 +325,11 @@ pub(super) fn parse_jwk(kid: &str, jwk: &Value) -> Result<JwkKey, String> {
 
 /// Checks that `point` is a valid P-384 public key (on the curve, not the identity).
 pub(super) fn check_point(point: &[u8]) -> Result<(), String> {
-    aws_lc_rs::signature::ParsedPublicKey::new(
-        &aws_lc_rs::signature::ECDSA_P384_SHA384_FIXED,
-        point,
-    )
-    .map(|_| ())
-    .map_err(|_| "the public key is not a point on P-384".to_string())
+    if crate::crypto::is_p384_point(point) {
+        Ok(())
+    } else {
+        Err("the public key is not a point on P-384".to_string())
+    }
 }
 
 /// Extracts the SEC1 point from a DER SubjectPublicKeyInfo of a P-384 key.

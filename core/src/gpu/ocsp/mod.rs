@@ -40,7 +40,6 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use aws_lc_rs::digest;
 use x509_parser::prelude::{FromDer, X509Certificate};
 
 use crate::der::{
@@ -196,13 +195,13 @@ impl HashAlgorithm {
 
     /// Hashes `data`.
     pub fn digest(self, data: &[u8]) -> Vec<u8> {
-        let alg = match self {
-            HashAlgorithm::Sha1 => &digest::SHA1_FOR_LEGACY_USE_ONLY,
-            HashAlgorithm::Sha256 => &digest::SHA256,
-            HashAlgorithm::Sha384 => &digest::SHA384,
-            HashAlgorithm::Sha512 => &digest::SHA512,
+        let hash = match self {
+            HashAlgorithm::Sha1 => crate::crypto::Hash::Sha1,
+            HashAlgorithm::Sha256 => crate::crypto::Hash::Sha256,
+            HashAlgorithm::Sha384 => crate::crypto::Hash::Sha384,
+            HashAlgorithm::Sha512 => crate::crypto::Hash::Sha512,
         };
-        digest::digest(alg, data).as_ref().to_vec()
+        crate::crypto::digest(hash, data)
     }
 
     /// A short name (`"SHA-384"`).
