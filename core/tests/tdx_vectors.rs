@@ -65,10 +65,13 @@ fn run_case(case: &Value) -> String {
 }
 
 /// The tests that empty the process-wide signature memo run one at a time.
+/// Every test here verifies quotes, which fills the process-wide signature memo; they take
+/// this lock so the tests that count or clear the memo see only their own work.
 static MEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
 #[test]
 fn shared_tdx_cases() {
+    let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
     let cases = cases();
     assert!(cases.len() >= 20);
     for case in &cases {
@@ -137,6 +140,7 @@ fn remembered_collateral_whose_window_has_closed_fails() {
 
 #[test]
 fn every_single_byte_change_of_the_signed_region_fails() {
+    let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
     let quote = std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap();
     let collateral = std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap();
     let mut rd = [0u8; 64];
@@ -161,6 +165,7 @@ fn every_single_byte_change_of_the_signed_region_fails() {
 
 #[test]
 fn binary_and_hex_inputs_agree() {
+    let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
     let quote = std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap();
     let collateral = std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap();
     let p = TdxPolicy::default();
@@ -174,4 +179,40 @@ fn binary_and_hex_inputs_agree() {
         1_750_400_000,
     );
     assert_eq!(a, b);
+}
+
+/// A cold call verifies the quote's and the collateral's signatures on a second core while
+/// dcap-qvl works through them from the other end; those are exactly the triples dcap-qvl asks
+/// for (the memo ends with the nine signatures of a quote with collateral, not more), and the
+/// verdict is the same as a call whose memo was warm.
+#[test]
+fn signatures_verified_ahead_are_the_ones_dcap_qvl_checks() {
+    use ccverify::tdx::dcap::{cached_signatures, prefetch_signatures};
+    let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    let quote = std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap();
+    let collateral = std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap();
+    let policy = TdxPolicy::default();
+    let rd = ExpectedReportData::from_report_data_hex("9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20").unwrap();
+    let at = 1_750_400_000;
+    ccverify::clear_caches();
+    assert_eq!(prefetch_signatures(&quote, b"no collateral"), 4);
+    assert_eq!(cached_signatures(), 4);
+    // dcap-qvl adds only the five collateral signatures: it found the quote's four remembered.
+    let ahead = verify_tdx(&quote, &collateral, &rd, &policy, at);
+    assert!(ahead.verified, "{}", ahead.to_json());
+    assert_eq!(cached_signatures(), 9);
+    // With the collateral: all nine, and dcap-qvl then adds none.
+    ccverify::clear_caches();
+    assert_eq!(prefetch_signatures(&quote, &collateral), 9);
+    let all_ahead = verify_tdx(&quote, &collateral, &rd, &policy, at);
+    assert_eq!(cached_signatures(), 9);
+    assert_eq!(prefetch_signatures(b"not a quote", &collateral), 0);
+    // verify_tdx's own cold path (which prefetches on a second core) ends the same way.
+    ccverify::clear_caches();
+    let cold = verify_tdx(&quote, &collateral, &rd, &policy, at);
+    assert_eq!(cached_signatures(), 9);
+    let warm = verify_tdx(&quote, &collateral, &rd, &policy, at);
+    for v in [&all_ahead, &cold, &warm] {
+        assert_eq!(v.to_json(), ahead.to_json());
+    }
 }

@@ -117,6 +117,181 @@ fn remember(key: Vec<u8>, message: &[u8]) {
     }
 }
 
+/// The signatures a quote carries, as dcap-qvl will ask for them: the quote (by the
+/// attestation key), the QE report (by the PCK leaf), the PCK leaf (by its CA) and the CA (by
+/// the root), each `(public key, message, DER signature)`. Anything that does not decode is
+/// left out: these only warm the memo, dcap-qvl still verifies everything itself.
+fn quote_signatures(
+    raw: &[u8],
+    quote: &dcap_qvl::quote::Quote,
+) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let mut out = Vec::new();
+    let auth = quote.auth_data.clone().into_v3();
+    let mut attestation_key = vec![0x04u8];
+    attestation_key.extend_from_slice(&auth.ecdsa_attestation_key);
+    if let (Some(signed), Some(sig)) = (
+        raw.get(..quote.signed_length()),
+        der_signature(&auth.ecdsa_signature),
+    ) {
+        out.push((attestation_key, signed.to_vec(), sig));
+    }
+    let ders = pem_certificates(&auth.certification_data.body.data);
+    let certs: Vec<X509Certificate<'_>> = ders
+        .iter()
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .collect();
+    let key = |c: &X509Certificate<'_>| c.public_key().subject_public_key.data.to_vec();
+    if let (Some(leaf), Some(sig)) = (certs.first(), der_signature(&auth.qe_report_signature)) {
+        out.push((key(leaf), auth.qe_report.to_vec(), sig));
+    }
+    for pair in certs.windows(2) {
+        if let [child, issuer] = pair {
+            out.push((
+                key(issuer),
+                child.tbs_certificate.as_ref().to_vec(),
+                child.signature_value.data.to_vec(),
+            ));
+        }
+    }
+    out
+}
+
+/// dcap-qvl's DER encoding of a raw 64-byte `r‖s` signature.
+fn der_signature(raw: &[u8]) -> Option<Vec<u8>> {
+    use dcap_qvl::config::EcdsaSigEncoder as _;
+    let (r, s) = raw.split_at_checked(32)?;
+    dcap_qvl::signature::DerSigEncoder::encode_ecdsa_sig(r, s).ok()
+}
+
+/// The certificates of a PEM chain, decoded (blocks that do not decode are skipped).
+fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
+    use base64::Engine as _;
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut rest = pem;
+    while let Some(start) = memchr::memmem::find(rest, BEGIN) {
+        let body = &rest[start + BEGIN.len()..];
+        let Some(end) = memchr::memmem::find(body, END) else {
+            break;
+        };
+        let text: Vec<u8> = body[..end]
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        if let Ok(der) = base64::engine::general_purpose::STANDARD.decode(text) {
+            out.push(der);
+        }
+        rest = &body[end + END.len()..];
+    }
+    out
+}
+
+/// Whether verifying the quote's own signatures on another core first would save time: not
+/// when the quote signature is already remembered (the same quote again).
+pub(crate) fn worth_prefetching(raw: &[u8], quote: &dcap_qvl::quote::Quote) -> bool {
+    let auth = quote.auth_data.clone().into_v3();
+    let mut attestation_key = vec![0x04u8];
+    attestation_key.extend_from_slice(&auth.ecdsa_attestation_key);
+    match (
+        raw.get(..quote.signed_length()),
+        der_signature(&auth.ecdsa_signature),
+    ) {
+        (Some(signed), Some(sig)) => !remembered(&memo_key(&attestation_key, &sig), signed),
+        _ => false,
+    }
+}
+
+/// Verifies the signatures of a TDX quote and its collateral that dcap-qvl will check — the
+/// quote (by its attestation key), the QE report (by the PCK leaf), the PCK leaf and its CA,
+/// QE Identity and TCB Info (by the TCB signing certificate), that certificate, the PCK CRL and
+/// the root CA CRL — and remembers those that verify. `verify_tdx` runs this on a second core,
+/// from the opposite end of dcap-qvl's order, so a cold call does about half its
+/// elliptic-curve work there. Only successful verifications are remembered, so this changes how
+/// fast a verdict comes, never which verdict. `collateral_json` that does not parse adds
+/// nothing. Returns how many verified (0 for bytes that are not a quote).
+pub fn prefetch_signatures(raw_quote: &[u8], collateral_json: &[u8]) -> usize {
+    let mut slice = raw_quote;
+    let Ok(quote) = <dcap_qvl::quote::Quote as parity_scale_codec::Decode>::decode(&mut slice)
+    else {
+        return 0;
+    };
+    let collateral: Option<dcap_qvl::QuoteCollateralV3> =
+        serde_json::from_slice(collateral_json).ok();
+    prefetch_parsed(raw_quote, &quote, collateral.as_ref())
+}
+
+pub(crate) fn prefetch_parsed(
+    raw: &[u8],
+    quote: &dcap_qvl::quote::Quote,
+    collateral: Option<&dcap_qvl::QuoteCollateralV3>,
+) -> usize {
+    // The quote's signatures first, then the collateral's from the last dcap-qvl checks to the
+    // first: the two threads meet in the middle.
+    let mut triples = quote_signatures(raw, quote);
+    if let Some(c) = collateral {
+        triples.extend(collateral_signatures(c));
+    }
+    triples
+        .into_iter()
+        .filter(|(key, message, signature)| P256.verify_signature(key, message, signature).is_ok())
+        .count()
+}
+
+/// The collateral's signatures as dcap-qvl asks for them, in the reverse of its order: QE
+/// Identity and TCB Info (by the TCB signing certificate), that certificate (by the root), the
+/// PCK CRL (by the PCK CA) and the root CA CRL (by the root). The root's key is the one in
+/// the issuer chains; a chain that does not end in Intel's root only adds triples dcap-qvl
+/// never asks for.
+fn collateral_signatures(c: &dcap_qvl::QuoteCollateralV3) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    use x509_parser::revocation_list::CertificateRevocationList;
+    let mut out = Vec::new();
+    let key = |c: &X509Certificate<'_>| c.public_key().subject_public_key.data.to_vec();
+    let tcb_ders = pem_certificates(c.tcb_info_issuer_chain.as_bytes());
+    let tcb_chain: Vec<X509Certificate<'_>> = tcb_ders
+        .iter()
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .collect();
+    if let Some(signer) = tcb_chain.first() {
+        for (body, signature) in [
+            (&c.qe_identity, &c.qe_identity_signature),
+            (&c.tcb_info, &c.tcb_info_signature),
+        ] {
+            if let Some(sig) = der_signature(signature) {
+                out.push((key(signer), body.as_bytes().to_vec(), sig));
+            }
+        }
+    }
+    if let [signer, root, ..] = tcb_chain.as_slice() {
+        out.push((
+            key(root),
+            signer.tbs_certificate.as_ref().to_vec(),
+            signer.signature_value.data.to_vec(),
+        ));
+    }
+    let pck_ders = pem_certificates(c.pck_crl_issuer_chain.as_bytes());
+    let pck_chain: Vec<X509Certificate<'_>> = pck_ders
+        .iter()
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .collect();
+    for (crl, issuer) in [
+        (&c.pck_crl, pck_chain.first()),
+        (&c.root_ca_crl, pck_chain.last()),
+    ] {
+        if let (Ok((_, crl)), Some(issuer)) = (CertificateRevocationList::from_der(crl), issuer) {
+            out.push((
+                key(issuer),
+                crl.tbs_cert_list.as_ref().to_vec(),
+                crl.signature_value.data.to_vec(),
+            ));
+        }
+    }
+    out
+}
+
 impl SignatureVerificationAlgorithm for P256Sha256 {
     fn verify_signature(
         &self,
