@@ -8,7 +8,7 @@ VENV   := .venv
 VPY    := $(VENV)/bin/python
 BIN    := target/debug/ccverify
 
-.PHONY: help setup build lint test test-rust test-rust-pure test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
+.PHONY: help setup build lint test test-rust test-rust-pure bench-compare bench-readme-check test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
 
 # Each language binding brings its own targets in mk/<lang>.mk and appends its test target to
 # BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
@@ -59,9 +59,9 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
 	echo "vectors-check: committed vectors and examples match the generator"
 
-test: setup lint test-rust vectors-check $(BINDING_TESTS) ## Everything CI runs: lint, every test suite, drift checks
+test: setup lint test-rust vectors-check bench-readme-check $(BINDING_TESTS) ## Everything CI runs: lint, every test suite, drift checks
 	@echo "make test: every suite passed (make stops at the first failure)"
-	@echo "suites: $(words lint test-rust vectors-check $(BINDING_TESTS)) passed, 0 failed"
+	@echo "suites: $(words lint test-rust vectors-check bench-readme-check $(BINDING_TESTS)) passed, 0 failed"
 
 demo: build ## Offline: bundled exchanges, GPU and TDX evidence, a whole attestation bundle, a sandbox session (no API key)
 	scripts/demo.sh $(BIN)
@@ -89,6 +89,23 @@ bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(CARGO) bench -p ccverify --bench tdx
 	$(CARGO) bench -p ccverify --bench report
 	$(MAKE) bench-dcap
+
+CMP_VENV := target/compare-venv
+CMP_REQS := tests/vectors/gen/requirements.txt bench/requirements.txt bench/requirements-dcap.txt bench/requirements-nv.txt
+
+$(CMP_VENV)/.stamp: $(CMP_REQS)
+	python3.11 -m venv $(CMP_VENV)
+	$(CMP_VENV)/bin/pip install --quiet --disable-pip-version-check $(addprefix -r ,$(CMP_REQS))
+	touch $@
+
+bench-compare: $(CMP_VENV)/.stamp ## ccverify beside eth_account, the dcap-qvl wheel and NVIDIA's verifier, interleaved; rewrites the README table
+	@helper=$$($(CARGO) bench -p ccverify --bench compare --no-run --message-format=json 2>/dev/null \
+	  | $(CMP_VENV)/bin/python -c 'import sys, json; [print(m["executable"]) for m in map(json.loads, sys.stdin) if m.get("reason") == "compiler-artifact" and m["target"]["name"] == "compare" and m.get("executable")]'); \
+	test -x "$$helper" || { echo "bench-compare: could not build core/benches/compare.rs"; exit 1; }; \
+	$(CMP_VENV)/bin/python bench/compare.py --helper "$$helper" --write
+
+bench-readme-check: ## The README performance table is what bench/results/compare.json renders to
+	python3 bench/compare.py --check-readme
 
 bench-dcap: ## The dcap-qvl PyPI wheel on the same TDX sample
 	test -x target/dcap-venv/bin/python || $(PYTHON) -m venv target/dcap-venv
