@@ -386,3 +386,35 @@ def test_tampered_bundle_exchange_fails_without_raising() -> None:
     assert not verdict.verified
     assert status(verdict, "response.signer", "exchange0") == "pass"
     assert any(c.subject == "exchange1" and c.status == "fail" for c in verdict.checks)
+
+
+# --- fork safety -----------------------------------------------------------------------------
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_verifies_too() -> None:
+    """The core spreads a report's GPU and TDX work over a thread pool made on first use. A
+    process forked after that (multiprocessing's fork start method, Spark's Python workers)
+    has none of the pool's threads; it must make its own and verify, not hang."""
+    import time
+
+    before = real()  # the parent's pool now exists
+    pid = os.fork()
+    if pid == 0:  # the child: verify twice (cold and warm), exit with the outcome
+        try:
+            ok = all(real().to_json() == before.to_json() for _ in range(2))
+        except BaseException:  # noqa: BLE001 - anything is a failure, reported by the exit code
+            ok = False
+        os._exit(0 if ok else 1)
+    deadline = time.monotonic() + 60
+    while True:
+        done, status_code = os.waitpid(pid, os.WNOHANG)
+        if done:
+            break
+        if time.monotonic() > deadline:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            pytest.fail("the forked child did not finish verifying within 60 s (a hung pool?)")
+        time.sleep(0.05)
+    assert os.waitstatus_to_exitcode(status_code) == 0, "the forked child's verdict differed"
+    assert real().to_json() == before.to_json()  # and the parent's pool still works
