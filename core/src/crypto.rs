@@ -46,25 +46,42 @@ pub fn sha256(data: &[u8]) -> [u8; 32] {
     out
 }
 
+/// Whether `point` has the shape of a SEC1 point on a curve whose coordinates are `len` bytes:
+/// uncompressed (`04‖x‖y`) or compressed (`02|03‖x`). Both backends are given only these, so
+/// they accept exactly the same keys (aws-lc-rs would also take a DER SubjectPublicKeyInfo,
+/// RustCrypto a compact `05‖x` point).
+fn sec1_shape(point: &[u8], len: usize) -> bool {
+    match point.first() {
+        Some(0x04) => point.len() == 1 + 2 * len,
+        Some(0x02 | 0x03) => point.len() == 1 + len,
+        _ => false,
+    }
+}
+
 /// Verifies an ECDSA P-384 / SHA-384 signature given as raw 96-byte `r‖s` over `msg`, with an
 /// uncompressed (or compressed) SEC1 public key point.
 pub fn verify_p384_raw(public_point: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-    sig.len() == 96 && backend::verify_p384(public_point, msg, sig, false)
+    sig.len() == 96
+        && sec1_shape(public_point, 48)
+        && backend::verify_p384(public_point, msg, sig, false)
 }
 
-/// Verifies an ECDSA P-384 / SHA-384 signature given in DER (`SEQUENCE { r, s }`) over `msg`.
+/// Verifies an ECDSA P-384 / SHA-384 signature given in DER (`SEQUENCE { r, s }`) over `msg`,
+/// with an uncompressed (or compressed) SEC1 public key point.
 pub fn verify_p384_der(public_point: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-    backend::verify_p384(public_point, msg, sig, true)
+    sec1_shape(public_point, 48) && backend::verify_p384(public_point, msg, sig, true)
 }
 
-/// Verifies an ECDSA P-256 / SHA-256 signature given in DER over `msg`, with a SEC1 point.
+/// Verifies an ECDSA P-256 / SHA-256 signature given in DER over `msg`, with an uncompressed
+/// (or compressed) SEC1 public key point.
 pub fn verify_p256_der(public_point: &[u8], msg: &[u8], sig: &[u8]) -> bool {
-    backend::verify_p256_der(public_point, msg, sig)
+    sec1_shape(public_point, 32) && backend::verify_p256_der(public_point, msg, sig)
 }
 
-/// Whether `point` is a valid P-384 public key in SEC1 form (on the curve, not the identity).
+/// Whether `point` is a valid P-384 public key in SEC1 form, uncompressed or compressed (on
+/// the curve, not the identity).
 pub fn is_p384_point(point: &[u8]) -> bool {
-    backend::is_p384_point(point)
+    sec1_shape(point, 48) && backend::is_p384_point(point)
 }
 
 /// The digest of `data` under `hash`.
@@ -169,6 +186,35 @@ mod tests {
             hex::encode(digest(Hash::Sha512, b"abc")),
             "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f"
         );
+    }
+
+    /// Key encodings outside SEC1's uncompressed and compressed forms are refused before either
+    /// backend sees them: a DER SubjectPublicKeyInfo (which aws-lc-rs would parse) and a
+    /// compact `05‖x` point (which RustCrypto would), so the backends agree.
+    #[test]
+    fn only_sec1_point_shapes_reach_a_backend() {
+        use aws_lc_rs::rand::SystemRandom;
+        use aws_lc_rs::signature::{ECDSA_P256_SHA256_ASN1_SIGNING, EcdsaKeyPair, KeyPair};
+        let rng = SystemRandom::new();
+        let pkcs8 = EcdsaKeyPair::generate_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, &rng).unwrap();
+        let pair =
+            EcdsaKeyPair::from_pkcs8(&ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_ref()).unwrap();
+        let sig = pair.sign(&rng, b"m").unwrap().as_ref().to_vec();
+        let point = pair.public_key().as_ref().to_vec();
+        assert!(verify_p256_der(&point, b"m", &sig));
+        // The same key as a DER SubjectPublicKeyInfo (the fixed P-256 prefix, then the point).
+        let mut spki = hex::decode("3059301306072a8648ce3d020106082a8648ce3d030107034200").unwrap();
+        spki.extend_from_slice(&point);
+        assert!(!verify_p256_der(&spki, b"m", &sig));
+        // Compact form: 05 ‖ x.
+        let mut compact = vec![0x05];
+        compact.extend_from_slice(&point[1..33]);
+        assert!(!verify_p256_der(&compact, b"m", &sig));
+        // Compressed form of the same key verifies on both backends.
+        let mut compressed = vec![0x02 | (point[64] & 1)];
+        compressed.extend_from_slice(&point[1..33]);
+        assert!(verify_p256_der(&compressed, b"m", &sig));
+        assert!(!verify_p256_der(&point[..64], b"m", &sig));
     }
 
     #[test]

@@ -44,6 +44,9 @@ fn pool() -> Option<Arc<rayon::ThreadPool>> {
     match rayon::ThreadPoolBuilder::new()
         .num_threads(cores())
         .thread_name(|i| format!("ccverify-{i}"))
+        // A worker waiting in `join` may run another queued verification on its own stack, so
+        // give it room for two (the parsers bound their recursion, not the nesting of calls).
+        .stack_size(8 << 20)
         .build()
     {
         Ok(pool) => {

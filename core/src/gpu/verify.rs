@@ -771,7 +771,9 @@ impl GpuVerifier {
             let first = if is_rim { 0 } else { 1 };
             for idx in first..path.len().saturating_sub(1) {
                 let (cert, issuer) = (&path[idx], &path[idx + 1]);
-                let key = (cert.sha256, issuer.sha256);
+                // The chain kind is part of the key: it picks the anchor the responder's
+                // certificate must chain to.
+                let key = (cert.sha256, issuer.sha256, is_rim);
                 let slot = Arc::clone(
                     lock(&call.ocsp)
                         .entry(key)
@@ -1024,7 +1026,7 @@ struct CallState {
     anchors: TrustAnchors,
     now: i64,
     rims: Slots<String, RimState>,
-    ocsp: Slots<([u8; 32], [u8; 32]), Revocation>,
+    ocsp: Slots<([u8; 32], [u8; 32], bool), Revocation>,
 }
 
 /// One slot per key, filled once by whichever thread asks first.

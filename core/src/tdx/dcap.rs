@@ -136,7 +136,10 @@ fn quote_signatures(
     ) {
         out.push((attestation_key, signed.to_vec(), sig));
     }
-    let ders = pem_certificates(&auth.certification_data.body.data);
+    // Leaf, CA, root: the chain dcap-qvl checks. A longer chain only ever costs dcap-qvl, which
+    // bounds its own work; the prefetch does not walk it.
+    let mut ders = pem_certificates(&auth.certification_data.body.data);
+    ders.truncate(3);
     let certs: Vec<X509Certificate<'_>> = ders
         .iter()
         .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
@@ -250,7 +253,8 @@ fn collateral_signatures(c: &dcap_qvl::QuoteCollateralV3) -> Vec<(Vec<u8>, Vec<u
     use x509_parser::revocation_list::CertificateRevocationList;
     let mut out = Vec::new();
     let key = |c: &X509Certificate<'_>| c.public_key().subject_public_key.data.to_vec();
-    let tcb_ders = pem_certificates(c.tcb_info_issuer_chain.as_bytes());
+    let mut tcb_ders = pem_certificates(c.tcb_info_issuer_chain.as_bytes());
+    tcb_ders.truncate(2);
     let tcb_chain: Vec<X509Certificate<'_>> = tcb_ders
         .iter()
         .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
@@ -272,7 +276,8 @@ fn collateral_signatures(c: &dcap_qvl::QuoteCollateralV3) -> Vec<(Vec<u8>, Vec<u
             signer.signature_value.data.to_vec(),
         ));
     }
-    let pck_ders = pem_certificates(c.pck_crl_issuer_chain.as_bytes());
+    let mut pck_ders = pem_certificates(c.pck_crl_issuer_chain.as_bytes());
+    pck_ders.truncate(2);
     let pck_chain: Vec<X509Certificate<'_>> = pck_ders
         .iter()
         .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
