@@ -65,6 +65,15 @@ fn run_case(case: &Value) -> String {
 }
 
 /// The tests that empty the process-wide signature memo run one at a time.
+/// dcap-qvl's real v4 sample: the quote, its collateral JSON and its REPORTDATA.
+fn v4_sample() -> (Vec<u8>, Vec<u8>, ExpectedReportData) {
+    (
+        std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap(),
+        std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap(),
+        ExpectedReportData::from_report_data_hex("9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20").unwrap(),
+    )
+}
+
 /// Every test here verifies quotes, which fills the process-wide signature memo; they take
 /// this lock so the tests that count or clear the memo see only their own work.
 static MEMO: std::sync::Mutex<()> = std::sync::Mutex::new(());
@@ -106,10 +115,8 @@ fn remembered_signatures_change_no_verdict() {
 #[test]
 fn remembered_collateral_whose_window_has_closed_fails() {
     let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
-    let quote = std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap();
-    let collateral = std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap();
+    let (quote, collateral, rd) = v4_sample();
     let policy = TdxPolicy::default();
-    let rd = ExpectedReportData::from_report_data_hex("9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20").unwrap();
     let verify = |at: i64| verify_tdx(&quote, &collateral, &rd, &policy, at);
     // 2025-07-19T10:00:35Z: the PCK CRL's nextUpdate; 1752920164: past TCB Info's nextUpdate;
     // 2025-06-15: before the collateral was issued.
@@ -189,10 +196,8 @@ fn binary_and_hex_inputs_agree() {
 fn signatures_verified_ahead_are_the_ones_dcap_qvl_checks() {
     use ccverify::tdx::dcap::{cached_signatures, prefetch_signatures};
     let _one = MEMO.lock().unwrap_or_else(|e| e.into_inner());
-    let quote = std::fs::read(dir().join("dcap-qvl/tdx_quote")).unwrap();
-    let collateral = std::fs::read(dir().join("dcap-qvl/tdx_quote_collateral.json")).unwrap();
+    let (quote, collateral, rd) = v4_sample();
     let policy = TdxPolicy::default();
-    let rd = ExpectedReportData::from_report_data_hex("9a9d48e7f6799642d3d1b34e1e5e1742d4bb02dd6ddd551862c1211d35c304f9eca3efdbb481601c163cf52493d6e44aed55d51ec39b7e518fadb92c2b523f20").unwrap();
     let at = 1_750_400_000;
     ccverify::clear_caches();
     assert_eq!(prefetch_signatures(&quote, b"no collateral"), 4);

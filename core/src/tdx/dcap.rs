@@ -121,43 +121,65 @@ fn remember(key: Vec<u8>, message: &[u8]) {
 /// attestation key), the QE report (by the PCK leaf), the PCK leaf (by its CA) and the CA (by
 /// the root), each `(public key, message, DER signature)`. Anything that does not decode is
 /// left out: these only warm the memo, dcap-qvl still verifies everything itself.
-fn quote_signatures(
-    raw: &[u8],
-    quote: &dcap_qvl::quote::Quote,
-) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
-    use x509_parser::prelude::{FromDer, X509Certificate};
-    let mut out = Vec::new();
+fn quote_signatures(raw: &[u8], quote: &dcap_qvl::quote::Quote) -> Vec<Triple> {
     let auth = quote.auth_data.clone().into_v3();
-    let mut attestation_key = vec![0x04u8];
-    attestation_key.extend_from_slice(&auth.ecdsa_attestation_key);
-    if let (Some(signed), Some(sig)) = (
-        raw.get(..quote.signed_length()),
-        der_signature(&auth.ecdsa_signature),
-    ) {
-        out.push((attestation_key, signed.to_vec(), sig));
-    }
+    let mut out: Vec<Triple> = quote_triple(raw, quote, &auth).into_iter().collect();
     // Leaf, CA, root: the chain dcap-qvl checks. A longer chain only ever costs dcap-qvl, which
     // bounds its own work; the prefetch does not walk it.
-    let mut ders = pem_certificates(&auth.certification_data.body.data);
-    ders.truncate(3);
-    let certs: Vec<X509Certificate<'_>> = ders
-        .iter()
-        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-        .collect();
-    let key = |c: &X509Certificate<'_>| c.public_key().subject_public_key.data.to_vec();
+    let ders = pem_certificates(&auth.certification_data.body.data, 3);
+    let certs = parse_certificates(&ders);
     if let (Some(leaf), Some(sig)) = (certs.first(), der_signature(&auth.qe_report_signature)) {
-        out.push((key(leaf), auth.qe_report.to_vec(), sig));
+        out.push((public_key(leaf), auth.qe_report.to_vec(), sig));
     }
     for pair in certs.windows(2) {
         if let [child, issuer] = pair {
-            out.push((
-                key(issuer),
-                child.tbs_certificate.as_ref().to_vec(),
-                child.signature_value.data.to_vec(),
-            ));
+            out.push(signed_by(child, issuer));
         }
     }
     out
+}
+
+/// A (public key, message, DER signature) triple as dcap-qvl hands it to the verifier.
+type Triple = (Vec<u8>, Vec<u8>, Vec<u8>);
+
+/// The quote's own signature: its signed part by the attestation key.
+fn quote_triple(
+    raw: &[u8],
+    quote: &dcap_qvl::quote::Quote,
+    auth: &dcap_qvl::quote::AuthDataV3,
+) -> Option<Triple> {
+    let mut attestation_key = vec![0x04u8];
+    attestation_key.extend_from_slice(&auth.ecdsa_attestation_key);
+    let signed = raw.get(..quote.signed_length())?;
+    Some((
+        attestation_key,
+        signed.to_vec(),
+        der_signature(&auth.ecdsa_signature)?,
+    ))
+}
+
+fn parse_certificates(ders: &[Vec<u8>]) -> Vec<x509_parser::prelude::X509Certificate<'_>> {
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    ders.iter()
+        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
+        .collect()
+}
+
+/// The SubjectPublicKey bits of a certificate (the SEC1 point webpki passes on).
+fn public_key(c: &x509_parser::prelude::X509Certificate<'_>) -> Vec<u8> {
+    c.public_key().subject_public_key.data.to_vec()
+}
+
+/// `child`'s signature by `issuer`: (issuer's key, child's tbsCertificate, signature).
+fn signed_by(
+    child: &x509_parser::prelude::X509Certificate<'_>,
+    issuer: &x509_parser::prelude::X509Certificate<'_>,
+) -> Triple {
+    (
+        public_key(issuer),
+        child.tbs_certificate.as_ref().to_vec(),
+        child.signature_value.data.to_vec(),
+    )
 }
 
 /// dcap-qvl's DER encoding of a raw 64-byte `r‖s` signature.
@@ -167,14 +189,16 @@ fn der_signature(raw: &[u8]) -> Option<Vec<u8>> {
     dcap_qvl::signature::DerSigEncoder::encode_ecdsa_sig(r, s).ok()
 }
 
-/// The certificates of a PEM chain, decoded (blocks that do not decode are skipped).
-fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
+/// The first `max` certificates of a PEM chain, decoded (blocks that do not decode are skipped).
+fn pem_certificates(pem: &[u8], max: usize) -> Vec<Vec<u8>> {
     use base64::Engine as _;
     const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
     const END: &[u8] = b"-----END CERTIFICATE-----";
     let mut out = Vec::new();
     let mut rest = pem;
-    while let Some(start) = memchr::memmem::find(rest, BEGIN) {
+    while out.len() < max
+        && let Some(start) = memchr::memmem::find(rest, BEGIN)
+    {
         let body = &rest[start + BEGIN.len()..];
         let Some(end) = memchr::memmem::find(body, END) else {
             break;
@@ -196,15 +220,8 @@ fn pem_certificates(pem: &[u8]) -> Vec<Vec<u8>> {
 /// when the quote signature is already remembered (the same quote again).
 pub(crate) fn worth_prefetching(raw: &[u8], quote: &dcap_qvl::quote::Quote) -> bool {
     let auth = quote.auth_data.clone().into_v3();
-    let mut attestation_key = vec![0x04u8];
-    attestation_key.extend_from_slice(&auth.ecdsa_attestation_key);
-    match (
-        raw.get(..quote.signed_length()),
-        der_signature(&auth.ecdsa_signature),
-    ) {
-        (Some(signed), Some(sig)) => !remembered(&memo_key(&attestation_key, &sig), signed),
-        _ => false,
-    }
+    quote_triple(raw, quote, &auth)
+        .is_some_and(|(key, signed, sig)| !remembered(&memo_key(&key, &sig), &signed))
 }
 
 /// Verifies the signatures of a TDX quote and its collateral that dcap-qvl will check — the
@@ -248,47 +265,34 @@ pub(crate) fn prefetch_parsed(
 /// PCK CRL (by the PCK CA) and the root CA CRL (by the root). The root's key is the one in
 /// the issuer chains; a chain that does not end in Intel's root only adds triples dcap-qvl
 /// never asks for.
-fn collateral_signatures(c: &dcap_qvl::QuoteCollateralV3) -> Vec<(Vec<u8>, Vec<u8>, Vec<u8>)> {
-    use x509_parser::prelude::{FromDer, X509Certificate};
+fn collateral_signatures(c: &dcap_qvl::QuoteCollateralV3) -> Vec<Triple> {
+    use x509_parser::prelude::FromDer;
     use x509_parser::revocation_list::CertificateRevocationList;
     let mut out = Vec::new();
-    let key = |c: &X509Certificate<'_>| c.public_key().subject_public_key.data.to_vec();
-    let mut tcb_ders = pem_certificates(c.tcb_info_issuer_chain.as_bytes());
-    tcb_ders.truncate(2);
-    let tcb_chain: Vec<X509Certificate<'_>> = tcb_ders
-        .iter()
-        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-        .collect();
+    let tcb_ders = pem_certificates(c.tcb_info_issuer_chain.as_bytes(), 2);
+    let tcb_chain = parse_certificates(&tcb_ders);
     if let Some(signer) = tcb_chain.first() {
         for (body, signature) in [
             (&c.qe_identity, &c.qe_identity_signature),
             (&c.tcb_info, &c.tcb_info_signature),
         ] {
             if let Some(sig) = der_signature(signature) {
-                out.push((key(signer), body.as_bytes().to_vec(), sig));
+                out.push((public_key(signer), body.as_bytes().to_vec(), sig));
             }
         }
     }
     if let [signer, root, ..] = tcb_chain.as_slice() {
-        out.push((
-            key(root),
-            signer.tbs_certificate.as_ref().to_vec(),
-            signer.signature_value.data.to_vec(),
-        ));
+        out.push(signed_by(signer, root));
     }
-    let mut pck_ders = pem_certificates(c.pck_crl_issuer_chain.as_bytes());
-    pck_ders.truncate(2);
-    let pck_chain: Vec<X509Certificate<'_>> = pck_ders
-        .iter()
-        .filter_map(|d| X509Certificate::from_der(d).ok().map(|(_, c)| c))
-        .collect();
+    let pck_ders = pem_certificates(c.pck_crl_issuer_chain.as_bytes(), 2);
+    let pck_chain = parse_certificates(&pck_ders);
     for (crl, issuer) in [
         (&c.pck_crl, pck_chain.first()),
         (&c.root_ca_crl, pck_chain.last()),
     ] {
         if let (Ok((_, crl)), Some(issuer)) = (CertificateRevocationList::from_der(crl), issuer) {
             out.push((
-                key(issuer),
+                public_key(issuer),
                 crl.tbs_cert_list.as_ref().to_vec(),
                 crl.signature_value.data.to_vec(),
             ));
