@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"runtime"
 	"strings"
 	"time"
 	"unsafe"
@@ -54,6 +55,16 @@ func StatusName(status uint32) string {
 // Is lets errors.Is match sentinel errors by code.
 func (e *Error) Is(target error) bool { return target != nil && target.Error() == e.Code }
 
+// pinThread keeps the calling goroutine on its OS thread until the returned func runs. The
+// library's last error message is per thread; a goroutine that moved between the call and
+// ccverify_last_error_message would read another call's message.
+func pinThread() func() {
+	runtime.LockOSThread()
+	return runtime.UnlockOSThread
+}
+
+// statusError turns a status into an error with the thread's last error message; call it on
+// the thread that made the call (see pinThread).
 func statusError[T ~uint32](status T) error {
 	st := uint32(status)
 	if st == uint32(C.CCVERIFY_STATUS_OK) {
@@ -157,6 +168,7 @@ func VerifyResponseHeader(request, response []byte, header http.Header, expected
 }
 
 func verifyResponsePairs(request, response []byte, headers [][2]string, expected string) (*Verdict, error) {
+	defer pinThread()()
 	req, reqLen := cBytes(request)
 	defer C.free(unsafe.Pointer(req))
 	resp, respLen := cBytes(response)
@@ -184,6 +196,7 @@ func verifyResponsePairs(request, response []byte, headers [][2]string, expected
 
 // VerifyStream verifies a complete SSE stream.
 func VerifyStream(request, stream []byte, expected string) (*Verdict, error) {
+	defer pinThread()()
 	req, reqLen := cBytes(request)
 	defer C.free(unsafe.Pointer(req))
 	s, sLen := cBytes(stream)
@@ -240,6 +253,7 @@ func VerifyGPU(gpuJSON []byte, nonce string, options *GPUOptions) (*Verdict, err
 // ABI's: "rim_dir", "at", "expected_count", …; "" means the defaults), e.g. read from a file.
 // Unknown keys are an "invalid_argument" error.
 func VerifyGPUJSON(gpuJSON []byte, nonce string, opts string) (*Verdict, error) {
+	defer pinThread()()
 	if strings.IndexByte(nonce, 0) >= 0 {
 		return nil, &Error{Code: "invalid_argument", Message: "nonce contains a NUL byte"}
 	}
@@ -304,6 +318,7 @@ func VerifyTDX(quote, collateral []byte, options *TDXOptions) (*Verdict, error) 
 // ABI's: "nonce", "at", "accepted_tcb_statuses", …; "" means the defaults). Unknown keys are an
 // "invalid_argument" error.
 func VerifyTDXJSON(quote, collateral []byte, opts string) (*Verdict, error) {
+	defer pinThread()()
 	q, qLen := cBytes(quote)
 	defer C.free(unsafe.Pointer(q))
 	c, cLen := cBytes(collateral)
@@ -349,6 +364,7 @@ func VerifyReport(report []byte, options *ReportOptions) (*Verdict, error) {
 // 3339 or Unix seconds) and "policy" (object, or JSON/TOML text or a preset name)), e.g. read
 // from a file. Unknown keys are an "invalid_argument" error.
 func VerifyReportJSON(report []byte, optionsJSON string) (*Verdict, error) {
+	defer pinThread()()
 	o, err := cText(optionsJSON, "options")
 	if err != nil {
 		return nil, err
@@ -378,6 +394,7 @@ func VerifyBundle(bundle []byte, options *BundleOptions) (*Verdict, error) {
 // VerifyBundleJSON is VerifyBundle with the options as JSON text ("" for the defaults, or an
 // object with "at" and "policy" as for VerifyReportJSON, either also "recorded").
 func VerifyBundleJSON(bundle []byte, optionsJSON string) (*Verdict, error) {
+	defer pinThread()()
 	o, err := cText(optionsJSON, "options")
 	if err != nil {
 		return nil, err
@@ -395,6 +412,7 @@ func VerifyBundleJSON(bundle []byte, optionsJSON string) (*Verdict, error) {
 // NormalizePolicy parses a policy (JSON, TOML or a preset name: "default", "offline",
 // "strict") and returns its canonical JSON, which means the same policy wherever one is read.
 func NormalizePolicy(text string) (string, error) {
+	defer pinThread()()
 	t, err := cText(text, "policy")
 	if err != nil {
 		return "", err
@@ -413,6 +431,7 @@ type StreamVerifier struct{ p *C.ccverify_stream_verifier }
 
 // NewStreamVerifier starts a stream verification; call Close when done.
 func NewStreamVerifier(request []byte, expected string) (*StreamVerifier, error) {
+	defer pinThread()()
 	req, reqLen := cBytes(request)
 	defer C.free(unsafe.Pointer(req))
 	addr := cAddress(expected)
@@ -427,6 +446,7 @@ func NewStreamVerifier(request []byte, expected string) (*StreamVerifier, error)
 // Update feeds the next chunk and returns what to forward instead of it: the canonical
 // events it completed (`data: <payload>\n\n` per data line the agent hashed).
 func (s *StreamVerifier) Update(chunk []byte) ([]byte, error) {
+	defer pinThread()()
 	c, n := cBytes(chunk)
 	defer C.free(unsafe.Pointer(c))
 	var out *C.uint8_t
@@ -440,6 +460,7 @@ func (s *StreamVerifier) Update(chunk []byte) ([]byte, error) {
 // Tail returns the last bytes to forward after Finish: a final unterminated event, then
 // `data: [DONE]\n\n` only when the stream verified.
 func (s *StreamVerifier) Tail() ([]byte, error) {
+	defer pinThread()()
 	var out *C.uint8_t
 	var outLen C.size_t
 	if err := statusError(C.ccverify_stream_verifier_tail(s.p, &out, &outLen)); err != nil {
@@ -450,6 +471,7 @@ func (s *StreamVerifier) Tail() ([]byte, error) {
 
 // Finish returns the verdict.
 func (s *StreamVerifier) Finish() (*Verdict, error) {
+	defer pinThread()()
 	var v *C.ccverify_verdict
 	if err := statusError(C.ccverify_stream_verifier_finish(s.p, &v)); err != nil {
 		return nil, err
@@ -470,6 +492,7 @@ func RequestStreams(request []byte) bool {
 
 // NormalizeNonce applies the io.net agent's nonce normalisation.
 func NormalizeNonce(input string) (string, error) {
+	defer pinThread()()
 	in := C.CString(input)
 	defer C.free(unsafe.Pointer(in))
 	var buf [C.CCVERIFY_NONCE_HEX_BUFFER_LEN]C.char

@@ -103,6 +103,7 @@ func Attest(ctx context.Context, modelID string, cfg *ClientConfig) (*Session, e
 // "strict", "rim_dir", "ocsp_dir", "collateral", "pccs_url", "at", "record_exchanges",
 // "headers"), e.g. read from a file. Unknown keys are an ErrInvalidArgument error.
 func AttestJSON(ctx context.Context, modelID, configJSON string) (*Session, error) {
+	defer pinThread()()
 	cfg, err := cText(configJSON, "config")
 	if err != nil {
 		return nil, err
@@ -131,6 +132,7 @@ func (s *Session) Close() {
 // Verdict is the attestation verdict (checks report.*, gpu.*, tdx.*; Facts["summary"] says
 // what is and is not proven).
 func (s *Session) Verdict() (*Verdict, error) {
+	defer pinThread()()
 	var v *C.ccverify_verdict
 	if err := statusError(C.ccverify_session_verdict(s.p, &v)); err != nil {
 		return nil, err
@@ -144,6 +146,7 @@ func (s *Session) Attested() bool { return bool(C.ccverify_session_attested(s.p)
 // SigningAddress is the pinned signing address (EIP-55), or "" when the attestation carried no
 // well-formed signing_address (then no completion can verify).
 func (s *Session) SigningAddress() (string, error) {
+	defer pinThread()()
 	var out *C.char
 	if err := statusError(C.ccverify_session_signing_address(s.p, &out)); err != nil {
 		return "", err
@@ -171,6 +174,7 @@ func goStringOrEmpty(p *C.char) string {
 // Bundle is the session's evidence bundle (with the recorded exchanges when the
 // configuration set "record_exchanges"); VerifyBundle re-verifies it offline.
 func (s *Session) Bundle() (string, error) {
+	defer pinThread()()
 	var out *C.char
 	if err := statusError(C.ccverify_session_bundle_json(s.p, &out)); err != nil {
 		return "", err
@@ -191,6 +195,7 @@ func (s *Session) Chat(body []byte) (*ChatResponse, error) {
 // ChatContext is Chat, stopped when ctx is done (the request is aborted; the error matches
 // ErrCancelled and ctx.Err()).
 func (s *Session) ChatContext(ctx context.Context, body []byte) (*ChatResponse, error) {
+	defer pinThread()()
 	b, n := cBytes(body)
 	defer C.free(unsafe.Pointer(b))
 	token, stop := watch(ctx)
@@ -281,6 +286,7 @@ func (s *Session) ChatStream(body []byte, hold bool, onChunk func([]byte)) (*Cha
 // the request is aborted at once (the gateway sees the connection close). The error is then
 // onChunk's, or one matching ErrCancelled and ctx.Err().
 func (s *Session) ChatStreamContext(ctx context.Context, body []byte, hold bool, onChunk func([]byte) error) (*ChatResponse, error) {
+	defer pinThread()()
 	b, n := cBytes(body)
 	defer C.free(unsafe.Pointer(b))
 	token, stop := watch(ctx)
