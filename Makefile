@@ -71,6 +71,7 @@ demo: build ## Offline: bundled exchanges, GPU and TDX evidence, a whole attesta
 
 regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs, the README check table)
 	UPDATE_README=1 $(CARGO) test -p ccverify --test docs
+	$(CARGO) run -q -p ccverify-testpki --bin gen-test-pki
 	$(VPY) tests/vectors/gen/gen_vectors.py
 	$(VPY) tests/vectors/gen/export_examples.py
 	$(VPY) tests/vectors/gen/gen_gpu_vectors.py

@@ -245,7 +245,15 @@ impl Bundle {
                 p.validate()?;
                 (p.clone(), "caller")
             }
-            BundlePolicy::Recorded => (self.policy.clone(), "bundle"),
+            // Trust is never the bundle's to choose: its recorded policy applies with the
+            // production roots.
+            BundlePolicy::Recorded => (
+                Policy {
+                    trust: crate::trust::Trust::Production,
+                    ..self.policy.clone()
+                },
+                "bundle",
+            ),
         };
         let now = match options.at {
             BundleTime::Recorded => self.at,

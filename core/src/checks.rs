@@ -153,11 +153,15 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         report::KEY_BINDING,
-        "the signing key is bound into the hardware evidence. io.net binds only your nonce, so this warns by default and fails under a policy that requires a binding",
+        "the verified TDX quote binds the attested `signing_address`: REPORTDATA = address ‖ 12 zero bytes ‖ nonce (dstack layout) or SHA-256(address ‖ `tls_cert_fingerprint`) ‖ nonce; fails when a bound layout names another key (a relay substituted it). io.net binds only your nonce (nonce ‖ zeros), so this warns by default and fails under a policy that requires a binding",
     ),
     (
         SESSION_ATTESTATION,
         "(client replies only) the attestation that pinned the signing key verified; fails on a session used with `allow_unverified`",
+    ),
+    (
+        crate::trust::ids::ANCHORS,
+        "(only under `trust = \"test\"`; always `warn`) names the TEST roots that replaced NVIDIA's and Intel's: the verdict proves nothing about real hardware, and its summary opens with \"TEST ROOTS\"",
     ),
     (
         bundle::INPUTS,

@@ -21,6 +21,7 @@
 //! verdict is `verified` only when no check failed or was skipped.
 #![forbid(unsafe_code)]
 
+pub mod binding;
 pub mod bundle;
 pub mod checks;
 pub mod crypto;
@@ -39,6 +40,7 @@ pub mod report;
 pub mod services;
 pub mod tdx;
 pub mod time;
+pub mod trust;
 pub mod verdict;
 pub mod x509;
 pub mod xml;

@@ -7,6 +7,7 @@
 //! require_image_digest = false  # fail instead of warn when no allowlist is configured
 //! require_key_binding = false   # fail instead of warn because io.net does not bind the key
 //! offline = false               # fetch nothing: RIMs, OCSP and collateral must be supplied
+//! trust = "production"          # or "test": ccverify's TEST PKI (proves nothing; warned)
 //!
 //! [gpu]                         # see GpuPolicy
 //! expected_count = 8
@@ -23,6 +24,7 @@ use serde_json::Value;
 
 use crate::gpu::GpuPolicy;
 use crate::tdx::TdxPolicy;
+use crate::trust::Trust;
 use crate::{Error, Options};
 
 /// The names [`Policy::preset`] accepts.
@@ -63,6 +65,12 @@ pub struct Policy {
     pub gpu: GpuPolicy,
     /// TDX appraisal.
     pub tdx: TdxPolicy,
+    /// The roots trusted: `"production"` (the default: NVIDIA's and Intel's pinned roots) or
+    /// `"test"` (ccverify's TEST PKI, which proves nothing about real hardware; verdicts then
+    /// carry a `trust.anchors` warning). Only the caller's policy sets it — a bundle's recorded
+    /// policy never does.
+    #[serde(default, skip_serializing_if = "Trust::is_production")]
+    pub trust: Trust,
 }
 
 impl Default for Policy {
@@ -75,6 +83,7 @@ impl Default for Policy {
             require_key_binding: false,
             gpu: GpuPolicy::default(),
             tdx: TdxPolicy::default(),
+            trust: Trust::Production,
         }
     }
 }

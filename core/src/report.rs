@@ -15,6 +15,7 @@
 use serde_json::{Map, Value};
 
 use crate::Error;
+use crate::binding;
 use crate::eth::Address;
 use crate::gpu::ocsp::{DirOcspSource, OcspSource};
 use crate::gpu::source::{DirRimSource, RimSource};
@@ -105,7 +106,7 @@ impl ReportVerifier {
     /// A verifier with NVIDIA's and Intel's roots, no RIMs, no OCSP responses, no collateral.
     pub fn new(policy: Policy) -> Self {
         ReportVerifier {
-            gpu: GpuVerifier::new(policy.gpu.clone()),
+            gpu: GpuVerifier::new(policy.gpu.clone()).with_trust(policy.trust),
             policy,
             collateral: None,
         }
@@ -188,6 +189,21 @@ impl ReportVerifier {
             ),
         )];
         let mut facts: Vec<(String, String)> = vec![("nonce".into(), nonce_hex.clone())];
+        if let Some(c) = self.policy.trust.check() {
+            checks.push(c);
+            facts.push(("trust".into(), self.policy.trust.as_str().into()));
+        }
+        // What the quote's REPORTDATA binds (read before verifying, to know where the nonce
+        // must be; it means something only once the quote verifies).
+        let claimed = att.signing_address();
+        let tls_fingerprint = tls_fingerprint(att);
+        let binding = att
+            .cpu
+            .as_ref()
+            .and_then(|c| c.get("quote"))
+            .and_then(Value::as_str)
+            .and_then(|q| tdx::peek_report_data(q.trim().as_bytes()))
+            .map(|rd| binding::appraise(&rd, &nonce.0, claimed.as_ref(), tls_fingerprint.as_ref()));
 
         // Nonce echo: exact equality with the normalised 64-hex form.
         checks.push(match att.nonce.as_ref() {
@@ -218,7 +234,14 @@ impl ReportVerifier {
         // two run side by side when there is a second core; the checks keep their order.
         let (gpu_verdict, tdx_verdict) = crate::par::join(
             || self.gpu.verify_json(gpu_json.as_bytes(), &nonce.0, now),
-            || self.verify_cpu(att.cpu.as_ref(), nonce, now),
+            || {
+                self.verify_cpu(
+                    att.cpu.as_ref(),
+                    nonce,
+                    binding.as_ref().is_some_and(binding::Binding::nonce_second),
+                    now,
+                )
+            },
         );
         absorb(&mut checks, &mut facts, gpu_verdict, "");
         absorb(&mut checks, &mut facts, tdx_verdict, "");
@@ -233,17 +256,16 @@ impl ReportVerifier {
             facts.push(("signing_address".into(), a.to_checksum()));
         }
 
-        // Key binding: io.net binds only the nonce.
-        let why = "io.net binds only your nonce into the TDX REPORTDATA and the GPU reports; signing_address is in neither and the attestation JSON is unsigned, so response signatures are not hardware-anchored (anyone relaying your nonce to genuine hardware could substitute their own key)";
-        checks.push(if self.policy.require_key_binding {
-            Check::new(
-                ids::KEY_BINDING,
-                CheckStatus::Fail,
-                format!("{why}; the policy requires a binding"),
-            )
-        } else {
-            Check::new(ids::KEY_BINDING, CheckStatus::Warn, why)
+        // Key binding: io.net binds only the nonce; other layouts bind the key.
+        if let Some(b) = &binding {
+            facts.push(("key_binding.layout".into(), b.layout().into()));
+        }
+        let quote_ok = ["tdx.quote_signature", "tdx.report_data"].iter().all(|id| {
+            checks
+                .iter()
+                .any(|c| c.id == *id && c.status == CheckStatus::Pass)
         });
+        checks.push(self.key_binding_check(binding.as_ref(), signer.as_ref(), quote_ok));
 
         facts.push(("policy.name".into(), self.policy.name()));
         facts.push(("policy.sha256".into(), self.policy.digest()));
@@ -254,7 +276,79 @@ impl ReportVerifier {
         with_summary(v)
     }
 
-    fn verify_cpu(&self, cpu: Option<&Value>, nonce: &Nonce, now: i64) -> Verdict {
+    /// The `report.key_binding` row.
+    fn key_binding_check(
+        &self,
+        binding: Option<&binding::Binding>,
+        signer: Option<&Address>,
+        quote_ok: bool,
+    ) -> Check {
+        use binding::Binding;
+        let id = ids::KEY_BINDING;
+        let unbound = || {
+            let why = "io.net binds only your nonce into the TDX REPORTDATA and the GPU reports; signing_address is in neither and the attestation JSON is unsigned, so response signatures are not hardware-anchored (anyone relaying your nonce to genuine hardware could substitute their own key)";
+            if self.policy.require_key_binding {
+                Check::new(
+                    id,
+                    CheckStatus::Fail,
+                    format!("{why}; the policy requires a binding"),
+                )
+            } else {
+                Check::new(id, CheckStatus::Warn, why)
+            }
+        };
+        let Some(b) = binding else { return unbound() };
+        if matches!(b, Binding::Unbound | Binding::NoNonce) {
+            return unbound();
+        }
+        if !quote_ok {
+            return Check::new(
+                id,
+                CheckStatus::Skip,
+                format!(
+                    "not evaluated: REPORTDATA has the {} binding layout, but the quote carrying it did not verify (tdx.quote_signature and tdx.report_data must pass)",
+                    b.layout()
+                ),
+            );
+        }
+        let claimed = signer.map_or_else(|| "(none)".to_string(), Address::to_checksum);
+        match b {
+            Binding::Address(a) if signer.is_some_and(|s| s.0 == *a) => Check::new(
+                id,
+                CheckStatus::Pass,
+                format!(
+                    "the verified TDX quote binds signing_address {claimed}: REPORTDATA = address ‖ 12 zero bytes ‖ nonce (dstack layout), so replies signed by it come from the attested TD"
+                ),
+            ),
+            Binding::Address(a) => Check::new(
+                id,
+                CheckStatus::Fail,
+                format!(
+                    "the verified TDX quote binds {}, but the attestation's signing_address is {claimed}: the key in the JSON was substituted (a relay attack)",
+                    Address(*a).to_checksum()
+                ),
+            ),
+            Binding::AddressTls(fp) => Check::new(
+                id,
+                CheckStatus::Pass,
+                format!(
+                    "the verified TDX quote binds signing_address {claimed} with TLS certificate fingerprint {}: REPORTDATA = SHA-256(address ‖ fingerprint) ‖ nonce (ccverify does not check the TLS certificate)",
+                    hex::encode(fp)
+                ),
+            ),
+            Binding::Other(x) => Check::new(
+                id,
+                CheckStatus::Fail,
+                format!(
+                    "REPORTDATA[0..32] = {} binds something that is not signing_address {claimed} in any known layout (address ‖ zeros, or SHA-256(address ‖ TLS fingerprint))",
+                    hex::encode(x)
+                ),
+            ),
+            Binding::Unbound | Binding::NoNonce => unbound(),
+        }
+    }
+
+    fn verify_cpu(&self, cpu: Option<&Value>, nonce: &Nonce, bound: bool, now: i64) -> Verdict {
         let quote = match cpu.and_then(|c| c.get("quote")) {
             Some(Value::String(q)) => q.trim().to_string(),
             Some(other) => {
@@ -274,14 +368,25 @@ impl ReportVerifier {
                 clip(&quote)
             ));
         }
-        let expected = ExpectedReportData::Exact(nonce.report_data());
+        let expected = if bound {
+            ExpectedReportData::BoundNonce(nonce.0)
+        } else {
+            ExpectedReportData::Exact(nonce.report_data())
+        };
+        let trust = self.policy.trust;
         match &self.collateral {
-            Some(c) => tdx::verify_tdx(quote.as_bytes(), c, &expected, &self.policy.tdx, now),
-            None => tdx::verify_tdx_without_collateral(
-                quote.as_bytes(),
-                &expected,
-                &self.policy.tdx,
-                now,
+            Some(c) => {
+                tdx::verify_tdx_under(quote.as_bytes(), c, &expected, &self.policy.tdx, trust, now)
+            }
+            None => tdx::without_collateral(
+                tdx::verify_tdx_under(
+                    quote.as_bytes(),
+                    b"",
+                    &expected,
+                    &self.policy.tdx,
+                    trust,
+                    now,
+                ),
                 "none was supplied (go online, or give a collateral file or a bundle that holds it)",
             ),
         }
@@ -360,6 +465,14 @@ impl ReportVerifier {
             ),
         }
     }
+}
+
+/// The attestation's `tls_cert_fingerprint` (32 bytes as hex), when it carries one.
+fn tls_fingerprint(att: &Attestation) -> Option<[u8; 32]> {
+    let text = att.extra.get("tls_cert_fingerprint")?.as_str()?;
+    let t = text.trim();
+    let t = t.strip_prefix("0x").unwrap_or(t);
+    hex::decode(t).ok()?.try_into().ok()
 }
 
 fn tdx_parse_failure(why: String) -> Verdict {
@@ -557,6 +670,13 @@ const CLAIMS: &[Claim] = &[
         not_proven: "that the signing key lives in the attested machine: io.net does not bind it to the hardware evidence",
     },
     Claim {
+        key: "anchors",
+        ids: &[crate::trust::ids::ANCHORS],
+        proven: "the evidence chains to NVIDIA's and Intel's production roots",
+        accepted: "that any of this concerns real hardware: the TEST ROOTS were in use (trust = \"test\")",
+        not_proven: "that any of this concerns real hardware: the TEST ROOTS were in use",
+    },
+    Claim {
         key: "bundle_inputs",
         ids: &[crate::bundle::ids::INPUTS],
         proven: "the policy and time applied are your own",
@@ -606,6 +726,16 @@ impl Summary {
             match st {
                 Standing::Proven => out.proven.push(claim.proven.into()),
                 Standing::Accepted => out.accepted.push(claim.accepted.into()),
+                Standing::NotProven
+                    if claim.key == "key_binding"
+                        && v.facts
+                            .get("key_binding.layout")
+                            .is_some_and(|l| l != "unbound" && l != "none") =>
+                {
+                    out.not_proven.push(
+                        "that the signing key lives in the attested machine: the hardware evidence does not bind the attested signing_address (see report.key_binding)".into(),
+                    );
+                }
                 Standing::NotProven => out.not_proven.push(claim.not_proven.into()),
             }
         }
@@ -624,11 +754,16 @@ pub fn summarize(v: &Verdict) -> String {
             None => format!("{} ({})", c.id, c.status),
         })
         .collect();
-    let mut out = if v.verified {
-        "VERIFIED under the policy.".to_string()
+    let mut out = if v.check(crate::trust::ids::ANCHORS).is_some() {
+        format!("{} ", crate::trust::TEST_BANNER)
     } else {
-        format!("NOT VERIFIED: {}.", failed.join(", "))
+        String::new()
     };
+    if v.verified {
+        out.push_str("VERIFIED under the policy.");
+    } else {
+        out.push_str(&format!("NOT VERIFIED: {}.", failed.join(", ")));
+    }
     for (title, list) in [
         ("Proven", &s.proven),
         ("Accepted by policy without proof", &s.accepted),
@@ -735,7 +870,7 @@ mod tests {
         let mut checks: Vec<Check> = CLAIMS
             .iter()
             .flat_map(|c| c.ids.iter())
-            .filter(|id| **id != crate::bundle::ids::INPUTS)
+            .filter(|id| **id != crate::bundle::ids::INPUTS && **id != crate::trust::ids::ANCHORS)
             .map(|id| Check::new(id, CheckStatus::Pass, ""))
             .collect();
         for (id, st) in changes {

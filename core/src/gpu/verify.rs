@@ -72,6 +72,12 @@ impl GpuVerifier {
         self
     }
 
+    /// Trusts the roots `trust` names (NVIDIA's unless a caller asked for the test PKI).
+    pub fn with_trust(mut self, trust: crate::trust::Trust) -> Self {
+        self.anchors = trust.nvidia();
+        self
+    }
+
     /// Test-only: replaces NVIDIA's roots. Needs the `test-roots` feature.
     #[cfg(feature = "test-roots")]
     pub fn with_test_anchors(mut self, anchors: TrustAnchors) -> Self {

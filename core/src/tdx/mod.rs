@@ -44,6 +44,9 @@ pub enum ExpectedReportData {
     Exact([u8; 64]),
     /// Nothing expected: `tdx.report_data` is skipped, so the verdict is not verified.
     Unspecified,
+    /// Key-binding layouts (dstack, NEAR AI): the nonce in the second half; the first half
+    /// binds a key, which `report.key_binding` appraises (see [`crate::binding`]).
+    BoundNonce([u8; 32]),
 }
 
 impl ExpectedReportData {
@@ -75,7 +78,7 @@ impl ExpectedReportData {
                 Some(out)
             }
             ExpectedReportData::Exact(b) => Some(*b),
-            ExpectedReportData::Unspecified => None,
+            ExpectedReportData::Unspecified | ExpectedReportData::BoundNonce(_) => None,
         }
     }
 }
@@ -109,6 +112,13 @@ pub fn decode_quote_input(input: &[u8]) -> Result<Vec<u8>, String> {
         return Ok(input.to_vec());
     }
     Err("the quote is neither hex text nor a binary TDX quote (version 4 or 5)".into())
+}
+
+/// The REPORTDATA of a quote (raw or hex), read without verifying anything: for choosing
+/// what to expect before the quote is verified.
+pub fn peek_report_data(quote_input: &[u8]) -> Option<[u8; 64]> {
+    let raw = decode_quote_input(quote_input).ok()?;
+    parse_quote(&raw).ok().map(|(_, td, _)| td.report_data)
 }
 
 /// Options for [`verify_tdx_with`]: what REPORTDATA must be, the verification time and the
@@ -209,6 +219,11 @@ pub fn verify_tdx_without_collateral(
     why: &str,
 ) -> Verdict {
     let v = verify_tdx(quote_input, b"", expected, policy, now);
+    without_collateral(v, why)
+}
+
+/// Marks a verdict reached with empty collateral as "no collateral: `why`".
+pub(crate) fn without_collateral(v: Verdict, why: &str) -> Verdict {
     let mut checks = v.checks;
     for c in &mut checks {
         // A quote that parsed gets a failed row for the empty collateral: say why instead.
@@ -227,6 +242,26 @@ pub fn verify_tdx(
     collateral_json: &[u8],
     expected: &ExpectedReportData,
     policy: &TdxPolicy,
+    now: i64,
+) -> Verdict {
+    verify_tdx_under(
+        quote_input,
+        collateral_json,
+        expected,
+        policy,
+        crate::trust::Trust::Production,
+        now,
+    )
+}
+
+/// [`verify_tdx`] with the Intel root chosen by `trust` (production unless a caller asked for
+/// the test PKI; see [`crate::trust`]).
+pub fn verify_tdx_under(
+    quote_input: &[u8],
+    collateral_json: &[u8],
+    expected: &ExpectedReportData,
+    policy: &TdxPolicy,
+    trust: crate::trust::Trust,
     now: i64,
 ) -> Verdict {
     let mut checks: Vec<Check> = Vec::new();
@@ -296,10 +331,31 @@ pub fn verify_tdx(
     let collateral_facts = collateral_dates(&collateral);
 
     // 3. dcap-qvl: signatures, chains, CRLs, TCB matching (attributes are ours, see below).
-    let verifier = QuoteVerifier::new_prod()
-        .with_config::<dcap::DcapConfig>()
-        .allow_debug(true)
-        .allow_service_td(true);
+    let root = match trust.intel_root_der() {
+        Ok(root) => root,
+        Err(why) => {
+            checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, why));
+            skip_all(
+                &mut checks,
+                &[ids::QUOTE_SIGNATURE, ids::TCB_STATUS],
+                "no usable Intel root",
+            );
+            own_checks(&td, &quote, expected, policy, &mut checks);
+            return finish(checks, facts);
+        }
+    };
+    let root_name = if root.is_some() {
+        "the TEST SGX root (trust = \"test\")"
+    } else {
+        "Intel's SGX Root CA"
+    };
+    let verifier = match root {
+        Some(der) => QuoteVerifier::new(der),
+        None => QuoteVerifier::new_prod(),
+    }
+    .with_config::<dcap::DcapConfig>()
+    .allow_debug(true)
+    .allow_service_td(true);
     // dcap-qvl checks the collateral's signatures first and the quote's own last: verify them
     // from the other end on another core (dcap-qvl then finds them remembered). Pure speed:
     // the memo only ever holds signatures that verified. Not for a quote verified before.
@@ -323,7 +379,7 @@ pub fn verify_tdx(
             checks.push(Check::new(
                 ids::QUOTE_SIGNATURE,
                 CheckStatus::Pass,
-                "PCK chain to Intel's SGX Root CA (CRLs at the verification time), QE report, QE report data and the quote signature over header and TD report verify",
+                format!("PCK chain to {root_name} (CRLs at the verification time), QE report, QE report data and the quote signature over header and TD report verify"),
             ));
             let status = claims.tcb.status.to_string();
             facts.push(("tcb_status".into(), status.clone()));
@@ -458,6 +514,30 @@ fn own_checks(
     checks.push(Check::new(ids::TD_ATTRIBUTES, st, d));
     let (st, d) = policy.measurements_check(td);
     checks.push(Check::new(ids::MEASUREMENTS, st, d));
+    if let ExpectedReportData::BoundNonce(n) = expected {
+        checks.push(if td.report_data[32..] == n[..] {
+            Check::new(
+                ids::REPORT_DATA,
+                CheckStatus::Pass,
+                format!(
+                    "REPORTDATA[32..64] = nonce {}; REPORTDATA[0..32] = {} binds a key (appraised by report.key_binding)",
+                    hex::encode(n),
+                    hex::encode(&td.report_data[..32])
+                ),
+            )
+        } else {
+            Check::new(
+                ids::REPORT_DATA,
+                CheckStatus::Fail,
+                format!(
+                    "REPORTDATA[32..64] {} is not the nonce {}",
+                    hex::encode(&td.report_data[32..]),
+                    hex::encode(n)
+                ),
+            )
+        });
+        return;
+    }
     checks.push(match expected.bytes() {
         None => Check::new(
             ids::REPORT_DATA,
