@@ -36,6 +36,17 @@ pub(crate) struct Inputs {
     /// Intel PCS or a PCCS for collateral.
     #[arg(long, value_name = "URL", default_value = crate::DEFAULT_PCS_URL)]
     pub pccs_url: String,
+    /// NVIDIA's RIM service, or another serving `{URL}/v1/rim/{id}` (e.g. the sandbox's).
+    #[arg(long, value_name = "URL")]
+    pub rim_url: Option<String>,
+    /// Ask this OCSP responder about every certificate (default: each certificate's own).
+    #[arg(long, value_name = "URL")]
+    pub ocsp_url: Option<String>,
+    /// The roots to trust: `production` (NVIDIA's and Intel's; the default) or `test`
+    /// (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing about
+    /// real hardware, and every verdict says so). Overrides the policy's `trust`.
+    #[arg(long, value_name = "production|test", value_parser = ["production", "test"])]
+    pub trust: Option<String>,
     /// Verification time (RFC 3339); default now.
     #[arg(long, value_name = "RFC3339")]
     pub at: Option<String>,
@@ -51,6 +62,9 @@ impl Inputs {
         if self.offline {
             p.offline = true;
         }
+        if let Some(t) = &self.trust {
+            p.trust = trust_arg(t)?;
+        }
         Ok(p)
     }
 
@@ -59,6 +73,17 @@ impl Inputs {
             .as_ref()
             .map(|f| read_input(f, "collateral"))
             .transpose()
+    }
+}
+
+/// `--trust production|test`.
+pub(crate) fn trust_arg(text: &str) -> Result<ccverify::trust::Trust, UsageError> {
+    match text {
+        "production" => Ok(ccverify::trust::Trust::Production),
+        "test" => Ok(ccverify::trust::Trust::Test),
+        other => Err(UsageError(format!(
+            "--trust {other:?}: use production or test"
+        ))),
     }
 }
 
@@ -134,6 +159,8 @@ pub(crate) fn client_config(
         ocsp_dir: inputs.ocsp_dir.clone(),
         collateral: inputs.collateral_bytes()?,
         pccs_url: Some(inputs.pccs_url.clone()),
+        rim_url: inputs.rim_url.clone(),
+        ocsp_url: inputs.ocsp_url.clone(),
         at: parse_at(inputs.at.as_deref())?,
         progress: Some(progress()),
         ..ccverify_net::client::ClientConfig::from_env()

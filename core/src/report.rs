@@ -709,11 +709,22 @@ impl Standing {
 }
 
 /// The claim keys with their standing in `v` (claims whose rows are all absent left out).
-fn standings(v: &Verdict) -> Vec<(&'static Claim, Standing)> {
+fn standings(v: &Verdict) -> Vec<(&'static Claim, Standing, bool)> {
+    // Under the TEST roots nothing that rests on a signature chain is proven: at best the
+    // policy (which chose those roots) accepted it.
+    let test_roots = v.check(crate::trust::ids::ANCHORS).is_some();
     CLAIMS
         .iter()
         .filter(|c| c.ids.iter().any(|id| v.check(id).is_some()))
-        .map(|c| (c, standing(v, c.ids)))
+        .map(|c| {
+            let st = standing(v, c.ids);
+            let rests_on_roots = !matches!(c.key, "agent_image" | "bundle_inputs");
+            if test_roots && rests_on_roots && st == Standing::Proven {
+                (c, Standing::Accepted, true)
+            } else {
+                (c, st, false)
+            }
+        })
         .collect()
 }
 
@@ -722,8 +733,11 @@ impl Summary {
     /// (e.g. the bundle row in a plain report) is left out.
     pub fn of(v: &Verdict) -> Summary {
         let mut out = Summary::default();
-        for (claim, st) in standings(v) {
+        for (claim, st, test_only) in standings(v) {
             match st {
+                Standing::Accepted if test_only => out
+                    .accepted
+                    .push(format!("{} — under the TEST roots only", claim.proven)),
                 Standing::Proven => out.proven.push(claim.proven.into()),
                 Standing::Accepted => out.accepted.push(claim.accepted.into()),
                 Standing::NotProven
@@ -784,7 +798,7 @@ pub(crate) fn with_summary(v: Verdict) -> Verdict {
     let text = summarize(&v);
     let claims: Vec<(String, &'static str)> = standings(&v)
         .into_iter()
-        .map(|(c, st)| (format!("claim.{}", c.key), st.as_str()))
+        .map(|(c, st, _)| (format!("claim.{}", c.key), st.as_str()))
         .collect();
     let mut v = v.with_fact("summary", text);
     for (k, st) in claims {

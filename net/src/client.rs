@@ -67,7 +67,7 @@ pub type Progress = Arc<dyn Fn(&str) + Send + Sync>;
 /// The document form (the bindings' form). Keys, all optional: `base_url`, `api_key` (default
 /// `$IO_API_KEY`), `timeout_ms`, `retries`, `backoff_ms`, `policy` (object or text: JSON, TOML or
 /// a preset name), `allow_unverified`, `strict`, `rim_dir`, `ocsp_dir`, `collateral` (JSON object or
-/// text), `pccs_url`, `at` (RFC 3339 or Unix seconds), `record_exchanges`, `headers` (object of
+/// text), `pccs_url`, `rim_url`, `ocsp_url`, `at` (RFC 3339 or Unix seconds), `record_exchanges`, `headers` (object of
 /// strings). `null` means "not set"; unknown keys are refused. Defaults:
 /// [`ClientConfig::from_env`].
 impl ccverify::Options for ClientConfig {
@@ -89,6 +89,8 @@ impl ccverify::Options for ClientConfig {
             ocsp_dir: doc.ocsp_dir.map(PathBuf::from),
             collateral: doc.collateral,
             pccs_url: doc.pccs_url,
+            rim_url: doc.rim_url,
+            ocsp_url: doc.ocsp_url,
             at: doc.at,
             record_exchanges: doc.record_exchanges.unwrap_or(d.record_exchanges),
             headers: doc.headers.unwrap_or_default().into_iter().collect(),
@@ -127,6 +129,10 @@ struct ConfigDocument {
     collateral: Option<Vec<u8>>,
     #[serde(default)]
     pccs_url: Option<String>,
+    #[serde(default)]
+    rim_url: Option<String>,
+    #[serde(default)]
+    ocsp_url: Option<String>,
     #[serde(default)]
     at: Option<ccverify::time::Time>,
     #[serde(default)]
@@ -167,6 +173,11 @@ pub struct ClientConfig {
     pub collateral: Option<Vec<u8>>,
     /// Intel PCS or PCCS base URL for collateral (default Intel PCS).
     pub pccs_url: Option<String>,
+    /// NVIDIA RIM service base URL (RIMs at `{rim_url}/v1/rim/{id}`; default NVIDIA's).
+    pub rim_url: Option<String>,
+    /// OCSP responder asked about every certificate (default: each certificate's own, else
+    /// NVIDIA's).
+    pub ocsp_url: Option<String>,
     /// Verification time (default: the clock at attestation).
     pub at: Option<ccverify::time::Time>,
     /// Keep every exchange in the session's bundle (default false: memory grows per call).
@@ -205,6 +216,8 @@ impl Default for ClientConfig {
             ocsp_dir: None,
             collateral: None,
             pccs_url: None,
+            rim_url: None,
+            ocsp_url: None,
             at: None,
             record_exchanges: false,
             headers: Vec::new(),
@@ -1123,8 +1136,20 @@ pub fn verify_attestation_cancellable(
         config.say(
             "RIMs from NVIDIA's RIM service, revocation from NVIDIA's OCSP responders, as needed",
         );
-        rims.push(Box::new(HttpRimSource::new(net_http()?)));
-        ocsp.push(Box::new(HttpOcspSource::new(net_http()?)));
+        let mut rim_source = HttpRimSource::new(net_http()?);
+        if let Some(u) = &config.rim_url {
+            rim_source = rim_source
+                .with_base_url(u)
+                .map_err(|e| Error::InvalidArgument(format!("rim_url: {e}")))?;
+        }
+        let mut ocsp_source = HttpOcspSource::new(net_http()?);
+        if let Some(u) = &config.ocsp_url {
+            ocsp_source = ocsp_source
+                .with_url(u)
+                .map_err(|e| Error::InvalidArgument(format!("ocsp_url: {e}")))?;
+        }
+        rims.push(Box::new(rim_source));
+        ocsp.push(Box::new(ocsp_source));
     }
     let mut collateral = config.collateral.clone();
     if collateral.is_none() && !config.policy.offline {

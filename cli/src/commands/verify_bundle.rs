@@ -19,6 +19,12 @@ pub(crate) struct Args {
     /// applies the policy stored in the bundle (untrusted: the verdict then warns).
     #[arg(long, value_name = "FILE|PRESET|recorded")]
     policy: Option<String>,
+    /// The roots to trust (overrides your policy's `trust`): `production` (the default) or
+    /// `test` (ccverify's TEST PKI, for bundles of `ccverify sandbox --evidence test` sessions;
+    /// proves nothing about real hardware). A bundle's recorded policy never selects the test
+    /// roots.
+    #[arg(long, value_name = "production|test", value_parser = ["production", "test"])]
+    trust: Option<String>,
     /// Print the verdict as one JSON object.
     #[arg(long)]
     json: bool,
@@ -30,6 +36,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         &args.bundle,
         args.at.as_deref(),
         args.policy.as_deref(),
+        args.trust.as_deref(),
         args.json,
     )
 }
@@ -39,9 +46,15 @@ pub(crate) fn verify_bundle(
     file: &Path,
     at: Option<&str>,
     policy: Option<&str>,
+    trust: Option<&str>,
     json: bool,
 ) -> Result<ExitCode, UsageError> {
     let bytes = read_input(file, "bundle")?;
+    if policy == Some("recorded") && trust.is_some() {
+        return Err(UsageError(
+            "--trust applies to your own policy; a bundle's recorded policy is always checked against the production roots".into(),
+        ));
+    }
     let options = BundleOptions {
         at: match at {
             None => BundleTime::Now,
@@ -49,7 +62,13 @@ pub(crate) fn verify_bundle(
         },
         policy: match policy {
             Some("recorded") => BundlePolicy::Recorded,
-            other => BundlePolicy::Caller(load_policy(other)?),
+            other => {
+                let mut p = load_policy(other)?;
+                if let Some(t) = trust {
+                    p.trust = trust_arg(t)?;
+                }
+                BundlePolicy::Caller(p)
+            }
         },
     };
     let verdict = ccverify::bundle::verify_bundle(&bytes, &options)

@@ -483,8 +483,9 @@ impl GpuVerifier {
                 ids::CERT_CHAIN,
                 CheckStatus::Pass,
                 format!(
-                    "valid at {} to the pinned NVIDIA Device Identity CA: {path_names}",
-                    crate::time::format_time(call.now)
+                    "valid at {} to {}: {path_names}",
+                    crate::time::format_time(call.now),
+                    root_label(&call.anchors.device, "the pinned NVIDIA Device Identity CA")
                 ),
             ),
             other => push(
@@ -727,8 +728,12 @@ impl GpuVerifier {
                 ),
             );
         }
+        let root = s.chain.last().map_or(
+            std::borrow::Cow::Borrowed("the pinned NVIDIA RIM root"),
+            |r| root_label(r, "the pinned NVIDIA RIM root"),
+        );
         let base = format!(
-            "RIM {} (version {}) schema, XML-DSig and signer chain to the pinned NVIDIA RIM root verified",
+            "RIM {} (version {}) schema, XML-DSig and signer chain to {root} verified",
             s.id, rim.version
         );
         match &s.time_problem {
@@ -1165,6 +1170,17 @@ fn chain_status_text(s: &ChainStatus) -> String {
 
 /// The chip a Hopper leaf certificate names: SAN otherName `NVIDIA:GH100:<id>` or a CN that
 /// starts with `GH100`.
+/// How a detail names the root a chain ended in: `production` for NVIDIA's, the test root's
+/// own name (marked TEST) under `trust = "test"`.
+fn root_label<'a>(root: &Certificate, production: &'a str) -> std::borrow::Cow<'a, str> {
+    match root.subject_cn.as_deref() {
+        Some(cn) if cn.starts_with("ccverify TEST") => {
+            std::borrow::Cow::Owned(format!("the TEST root '{cn}' (trust = \"test\")"))
+        }
+        _ => std::borrow::Cow::Borrowed(production),
+    }
+}
+
 fn certified_chip(leaf: &Certificate) -> Option<String> {
     for s in &leaf.san_other_names {
         let mut parts = s.split(':');

@@ -468,6 +468,14 @@ pub fn verify_tdx_under(
         }
     }
     own_checks(&td, &quote, expected, policy, &mut checks);
+    if trust == crate::trust::Trust::Test {
+        for c in checks.iter_mut().filter(|c| c.id == ids::COLLATERAL) {
+            c.detail = c.detail.replace(
+                "signed by Intel",
+                "signed under the TEST SGX root (trust = \"test\")",
+            );
+        }
+    }
     finish(checks, facts)
 }
 
