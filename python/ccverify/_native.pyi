@@ -98,6 +98,9 @@ class _PolicyDict(TypedDict):
     require_key_binding: bool
     gpu: _GpuPolicyDict
     tdx: _TdxPolicyDict
+    # Present only when not "production": "test" trusts ccverify's TEST PKI (proves nothing
+    # about real hardware; verdicts carry a trust.anchors warning).
+    trust: NotRequired[Literal["production", "test"]]
 
 class _CheckDict(TypedDict):
     id: str
@@ -523,6 +526,8 @@ class Session:
         ocsp_dir: Union[_Dir, None] = None,
         collateral: Union[_Bytes, str, Mapping[str, object], None] = None,
         pccs_url: Union[str, None] = None,
+        rim_url: Union[str, None] = None,
+        ocsp_url: Union[str, None] = None,
         at: _Time = None,
         timeout: _Seconds = None,
         retries: Union[int, None] = None,

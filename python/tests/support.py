@@ -147,6 +147,9 @@ class Sandbox:
     model: str
     model_id: str
     image_digest: str
+    rim_url: str
+    ocsp_url: str
+    pccs_url: str
 
 
 @contextmanager
@@ -170,6 +173,9 @@ def sandbox(*args: str) -> Iterator[Sandbox]:
             model=info["model"],
             model_id=info["model_id"],
             image_digest=info["image_digest"],
+            rim_url=info["rim_url"],
+            ocsp_url=info["ocsp_url"],
+            pccs_url=info["pccs_url"],
         )
     finally:
         process.terminate()

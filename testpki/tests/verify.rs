@@ -1,4 +1,5 @@
 //! The test PKI's evidence verifies end to end under `trust = "test"` — and only then.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use ccverify::gpu::ocsp::{OcspFetched, OcspSource, build_request};
 use ccverify::gpu::source::MemoryRimSource;

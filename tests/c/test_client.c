@@ -56,14 +56,25 @@ typedef struct {
   int fd;
   char line[4096];
   jvalue doc;
-  const char *base_url, *address, *model, *model_id;
+  const char *base_url, *address, *model, *model_id, *image_digest, *rim_url, *ocsp_url, *pccs_url;
 } sandbox;
 
 /* Starts `ccverify sandbox --port 0 --json EXTRA...` and reads its JSON line. Returns 1 on
  * success; on failure records a failed check (with the reason) and returns 0. */
+static int sandbox_start_args(sandbox *sb, const char *root, const char *const *extra);
+
 static int sandbox_start(sandbox *sb, const char *root, const char *extra1, const char *extra2) {
+  const char *extra[3] = {NULL, NULL, NULL};
+  int n = 0;
+  if (extra1) extra[n++] = extra1;
+  if (extra2) extra[n++] = extra2;
+  return sandbox_start_args(sb, root, extra);
+}
+
+/* Starts `ccverify sandbox --port 0 --json EXTRA...` (`extra` NULL-terminated, at most 8). */
+static int sandbox_start_args(sandbox *sb, const char *root, const char *const *extra) {
   char bin[4096];
-  const char *argv[9];
+  const char *argv[16];
   int p[2], n = 0;
   size_t used = 0;
   const char *env = getenv("CCVERIFY_BIN");
@@ -79,8 +90,7 @@ static int sandbox_start(sandbox *sb, const char *root, const char *extra1, cons
   argv[n++] = "--port";
   argv[n++] = "0";
   argv[n++] = "--json";
-  if (extra1) argv[n++] = extra1;
-  if (extra2) argv[n++] = extra2;
+  while (extra && *extra && n < 14) argv[n++] = *extra++;
   argv[n] = NULL;
   if (access(bin, X_OK) != 0) {
     CHECK(0, "sandbox: %s is not executable (%s): build it with `cargo build -p ccverify-cli`", bin, strerror(errno));
@@ -141,6 +151,10 @@ static int sandbox_start(sandbox *sb, const char *root, const char *extra1, cons
   sb->address = jget(&sb->doc, "signing_address") ? jget(&sb->doc, "signing_address")->str : NULL;
   sb->model = jget(&sb->doc, "model") ? jget(&sb->doc, "model")->str : NULL;
   sb->model_id = jget(&sb->doc, "model_id") ? jget(&sb->doc, "model_id")->str : NULL;
+  sb->image_digest = jget(&sb->doc, "image_digest") ? jget(&sb->doc, "image_digest")->str : NULL;
+  sb->rim_url = jget(&sb->doc, "rim_url") ? jget(&sb->doc, "rim_url")->str : NULL;
+  sb->ocsp_url = jget(&sb->doc, "ocsp_url") ? jget(&sb->doc, "ocsp_url")->str : NULL;
+  sb->pccs_url = jget(&sb->doc, "pccs_url") ? jget(&sb->doc, "pccs_url")->str : NULL;
   if (!sb->base_url || !sb->address || !sb->model || !sb->model_id) {
     CHECK(0, "sandbox: incomplete JSON line: %s", sb->line);
     return 0;
@@ -718,6 +732,149 @@ static void cancellation(const sandbox *sb) {
   ccverify_session_free(s);
 }
 
+
+/* ------------------------------------------------------------------------------------------ */
+/* The verified path: `ccverify sandbox --evidence test` under trust "test" */
+
+/* A client config for a test-evidence sandbox: its gateway (behind `fault`, a /fault/ name or
+ * ""), its RIM, OCSP and PCS services, and `policy` (a JSON object). */
+static char *verified_config(const sandbox *sb, const char *policy, const char *fault) {
+  jbuf b = {NULL, 0, 0};
+  char prefix[64] = "";
+  char url[512];
+  if (fault && *fault) snprintf(prefix, sizeof prefix, "/fault/%s", fault);
+  jbuf_puts(&b, "{\"base_url\":");
+  snprintf(url, sizeof url, "%s%s", sb->base_url, prefix);
+  jdump_string(&b, url, strlen(url));
+  jbuf_puts(&b, ",\"rim_url\":");
+  snprintf(url, sizeof url, "%s%s", sb->rim_url, prefix);
+  jdump_string(&b, url, strlen(url));
+  jbuf_puts(&b, ",\"pccs_url\":");
+  snprintf(url, sizeof url, "%s%s", sb->pccs_url, prefix);
+  jdump_string(&b, url, strlen(url));
+  jbuf_puts(&b, ",\"ocsp_url\":");
+  jdump_string(&b, sb->ocsp_url, strlen(sb->ocsp_url));
+  jbuf_puts(&b, ",\"policy\":");
+  jbuf_puts(&b, policy);
+  jbuf_puts(&b, ",\"timeout_ms\":120000,\"retries\":0,\"record_exchanges\":true,\"allow_unverified\":true,\"strict\":false}");
+  return b.s;
+}
+
+/* {"preset":"strict","image_digests":[<the sandbox's>],"trust":"test"} */
+static char *strict_test_policy(const sandbox *sb) {
+  jbuf b = {NULL, 0, 0};
+  jbuf_puts(&b, "{\"preset\":\"strict\",\"trust\":\"test\",\"image_digests\":[");
+  jdump_string(&b, sb->image_digest, strlen(sb->image_digest));
+  jbuf_puts(&b, "]}");
+  return b.s;
+}
+
+static ccverify_session *attest_with(const sandbox *sb, const char *policy, const char *fault, ccverify_verdict **v) {
+  char *config = verified_config(sb, policy, fault);
+  ccverify_session *s = NULL;
+  ccverify_status st = ccverify_session_attest(config, sb->model_id, NULL, &s);
+  CHECK(st == CCVERIFY_STATUS_OK && s != NULL, "attest (%s): %s: %s", fault, ccverify_status_name(st), last_error());
+  free(config);
+  *v = NULL;
+  if (s) CHECK(ccverify_session_verdict(s, v) == CCVERIFY_STATUS_OK && *v != NULL, "verdict: %s", last_error());
+  return s;
+}
+
+/* Whether a check with this id (any subject) failed or was skipped. */
+static int blocks(const ccverify_verdict *v, const char *id) {
+  size_t i, n = ccverify_verdict_check_count(v);
+  for (i = 0; i < n; i++) {
+    ccverify_check_status st = ccverify_verdict_check_status(v, i);
+    if (!strcmp(ccverify_verdict_check_id(v, i), id) && (st == CCVERIFY_CHECK_STATUS_FAIL || st == CCVERIFY_CHECK_STATUS_SKIP))
+      return 1;
+  }
+  return 0;
+}
+
+/* (V1) A whole session verifies: attestation, plain and streamed replies, the bundle offline. */
+static void verified_session(const sandbox *sb) {
+  char *policy = strict_test_policy(sb), *plain = chat_body(sb, "hello", 0), *streamed = chat_body(sb, "one two three", 1);
+  char *bundle = NULL, *options = NULL;
+  ccverify_verdict *v = NULL;
+  ccverify_chat_response *r = NULL;
+  sink k = {{NULL, 0, 0}, 0};
+  ccverify_session *s = attest_with(sb, policy, "", &v);
+  jbuf o = {NULL, 0, 0};
+  if (s && v) {
+    CHECK(ccverify_verdict_verified(v) && ccverify_session_attested(s), "test-PKI attestation verified: %s",
+          ccverify_verdict_fact(v, "summary"));
+    EXPECT_CHECK(v, "trust.anchors", NULL, "warn", "verified session");
+    EXPECT_CHECK(v, "report.key_binding", NULL, "pass", "verified session");
+    CHECK(ccverify_verdict_fact(v, "summary") && !strncmp(ccverify_verdict_fact(v, "summary"), "TEST ROOTS", 10), "summary %s",
+          ccverify_verdict_fact(v, "summary"));
+    CHECK(ccverify_session_chat(s, (const uint8_t *)plain, strlen(plain), NULL, &r) == CCVERIFY_STATUS_OK && r &&
+              ccverify_chat_response_verified(r), "plain reply verified: %s", last_error());
+    ccverify_chat_response_free(r);
+    r = NULL;
+    CHECK(ccverify_session_chat_stream(s, (const uint8_t *)streamed, strlen(streamed), 0, collect, &k, NULL, &r) == CCVERIFY_STATUS_OK &&
+              r && ccverify_chat_response_verified(r), "streamed reply verified: %s", last_error());
+    CHECK(k.data.len >= 14 && !memcmp(k.data.s + k.data.len - 14, "data: [DONE]\n\n", 14), "stream ends with [DONE]");
+    ccverify_chat_response_free(r);
+    CHECK(ccverify_session_bundle_json(s, &bundle) == CCVERIFY_STATUS_OK && bundle, "bundle: %s", last_error());
+  }
+  ccverify_verdict_free(v);
+  v = NULL;
+  if (bundle) {
+    jbuf_puts(&o, "{\"policy\":");
+    jbuf_puts(&o, policy);
+    jbuf_puts(&o, "}");
+    options = o.s;
+    CHECK(ccverify_verify_bundle((const uint8_t *)bundle, strlen(bundle), options, &v) == CCVERIFY_STATUS_OK && v &&
+              ccverify_verdict_verified(v), "bundle re-verified under the test roots: %s", v ? ccverify_verdict_fact(v, "summary") : last_error());
+    ccverify_verdict_free(v);
+    v = NULL;
+    CHECK(ccverify_verify_bundle((const uint8_t *)bundle, strlen(bundle), NULL, &v) == CCVERIFY_STATUS_OK && v &&
+              !ccverify_verdict_verified(v) && blocks(v, "gpu.cert_chain"), "bundle under the production roots fails");
+    ccverify_verdict_free(v);
+    v = NULL;
+    CHECK(ccverify_verify_bundle((const uint8_t *)bundle, strlen(bundle), "{\"policy\":\"recorded\"}", &v) == CCVERIFY_STATUS_OK && v &&
+              !ccverify_verdict_verified(v), "the recorded policy never selects the test roots");
+    if (v) EXPECT_CHECK(v, "trust.anchors", NULL, "missing", "recorded policy");
+    ccverify_verdict_free(v);
+  }
+  ccverify_session_free(s);
+  ccverify_string_free(bundle);
+  free(options);
+  free(k.data.s);
+  free(policy);
+  free(plain);
+  free(streamed);
+}
+
+/* (V2) Each fault on the verified path flips the verdict with its check id. */
+static void verified_faults(const sandbox *bound, const sandbox *unbound) {
+  static const struct {
+    int bound, strict;
+    const char *fault, *check;
+  } cases[] = {
+      {0, 0, "gpu-wrong-nonce", "gpu.nonce"},     {0, 0, "tampered-rim", "gpu.driver_rim"},
+      {0, 0, "debug-td", "tdx.td_attributes"},    {0, 0, "stale-collateral", "tdx.collateral"},
+      {1, 0, "relay-key", "report.key_binding"},  {1, 1, "relay-key", "report.key_binding"},
+      {0, 1, "relay-key", "report.key_binding"},  {0, 2, "", "gpu.cert_chain"},
+  };
+  size_t i;
+  for (i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    const sandbox *sb = cases[i].bound ? bound : unbound;
+    char *strict = strict_test_policy(sb);
+    /* strict 2: the production roots (no trust key at all). */
+    const char *policy = cases[i].strict == 1 ? strict : cases[i].strict == 2 ? "{\"preset\":\"default\"}" : "{\"trust\":\"test\"}";
+    ccverify_verdict *v = NULL;
+    ccverify_session *s = attest_with(sb, policy, cases[i].fault, &v);
+    if (v) {
+      CHECK(!ccverify_verdict_verified(v) && blocks(v, cases[i].check), "%s (%s): %s expected to fail: %s", cases[i].fault, policy,
+            cases[i].check, ccverify_verdict_fact(v, "summary"));
+    }
+    ccverify_verdict_free(v);
+    ccverify_session_free(s);
+    free(strict);
+  }
+}
+
 int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   sandbox sb;
@@ -735,6 +892,18 @@ int main(int argc, char **argv) {
   sandbox_stop(&sb);
   api_key(root);
   transient_failures(root);
+  {
+    static const char *const bound_args[] = {"--evidence", "test", "--gpus", "2", "--bind-key", NULL};
+    static const char *const unbound_args[] = {"--evidence", "test", NULL};
+    sandbox bound, unbound;
+    int ok = sandbox_start_args(&bound, root, bound_args);
+    if (sandbox_start_args(&unbound, root, unbound_args) && ok) {
+      verified_session(&bound);
+      verified_faults(&bound, &unbound);
+    }
+    sandbox_stop(&bound);
+    sandbox_stop(&unbound);
+  }
   (void)read_file;
   (void)b64decode;
   (void)jdump;

@@ -100,8 +100,8 @@ func Attest(ctx context.Context, modelID string, cfg *ClientConfig) (*Session, e
 // AttestJSON is Attest with the configuration as JSON text in the shared document form ("" for
 // the defaults, or the C ABI's object: "base_url", "api_key", "timeout_ms", "retries",
 // "backoff_ms", "policy" (object, or JSON/TOML text or a preset name), "allow_unverified",
-// "strict", "rim_dir", "ocsp_dir", "collateral", "pccs_url", "at", "record_exchanges",
-// "headers"), e.g. read from a file. Unknown keys are an ErrInvalidArgument error.
+// "strict", "rim_dir", "ocsp_dir", "collateral", "pccs_url", "rim_url", "ocsp_url", "at",
+// "record_exchanges", "headers"), e.g. read from a file. Unknown keys are an ErrInvalidArgument error.
 func AttestJSON(ctx context.Context, modelID, configJSON string) (*Session, error) {
 	defer pinThread()()
 	cfg, err := cText(configJSON, "config")

@@ -23,6 +23,9 @@ type sandbox struct {
 	Model          string `json:"model"`
 	ModelID        string `json:"model_id"`
 	ImageDigest    string `json:"image_digest"`
+	RIMURL         string `json:"rim_url"`
+	OCSPURL        string `json:"ocsp_url"`
+	PCCSURL        string `json:"pccs_url"`
 }
 
 // startSandbox runs a real sandbox gateway (CCVERIFY_BIN, else target/debug/ccverify) until the

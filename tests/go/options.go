@@ -31,7 +31,22 @@ type Policy struct {
 	GPU *GPUPolicy
 	// TDX is the TDX appraisal (nil = the preset's).
 	TDX *TDXPolicy
+	// Trust is the roots to trust: TrustProduction (NVIDIA's and Intel's pinned roots, also
+	// what "" means) or TrustTest (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence
+	// test`: proves nothing about real hardware; verdicts carry a trust.anchors warning and say
+	// "TEST ROOTS"). A bundle's recorded policy never selects the test roots.
+	Trust Trust
 }
+
+// Trust names the roots a verification trusts.
+type Trust string
+
+const (
+	// TrustProduction trusts NVIDIA's and Intel's production roots (the default).
+	TrustProduction Trust = "production"
+	// TrustTest trusts ccverify's TEST PKI, whose keys are public.
+	TrustTest Trust = "test"
+)
 
 // GPUPolicy is the GPU part of a Policy and the policy of VerifyGPU. The zero value is the
 // core's strict default.
@@ -139,6 +154,12 @@ type ClientConfig struct {
 	Collateral []byte
 	// PCCSURL is the Intel PCS or PCCS base URL for the collateral ("" = Intel PCS).
 	PCCSURL string
+	// RIMURL is the base URL of an NVIDIA RIM service, RIMs at {RIMURL}/v1/rim/{id} ("" =
+	// NVIDIA's), e.g. the rim_url of `ccverify sandbox --evidence test`.
+	RIMURL string
+	// OCSPURL is an OCSP responder asked about every certificate ("" = each certificate's
+	// own), e.g. the test sandbox's ocsp_url.
+	OCSPURL string
 	// At is the verification time (the zero time = the clock at attestation).
 	At time.Time
 	// RecordExchanges keeps every exchange in the session's bundle (memory grows per call).
@@ -161,6 +182,7 @@ func LoadPolicy(text string) (*Policy, error) {
 		ImageDigests       []string `json:"image_digests"`
 		RequireImageDigest bool     `json:"require_image_digest"`
 		RequireKeyBinding  bool     `json:"require_key_binding"`
+		Trust              Trust    `json:"trust"`
 		GPU                struct {
 			ExpectedArch      string `json:"expected_arch"`
 			ExpectedCount     *int   `json:"expected_count"`
@@ -195,6 +217,7 @@ func LoadPolicy(text string) (*Policy, error) {
 		ImageDigests:       wire.ImageDigests,
 		RequireImageDigest: Ptr(wire.RequireImageDigest),
 		RequireKeyBinding:  Ptr(wire.RequireKeyBinding),
+		Trust:              wire.Trust,
 		GPU: &GPUPolicy{
 			ExpectedArch:      g.ExpectedArch,
 			ExpectedCount:     g.ExpectedCount,
@@ -298,6 +321,7 @@ func (p *Policy) document() map[string]any {
 	setList(doc, "image_digests", p.ImageDigests)
 	setPtr(doc, "require_image_digest", p.RequireImageDigest)
 	setPtr(doc, "require_key_binding", p.RequireKeyBinding)
+	setText(doc, "trust", string(p.Trust))
 	if p.GPU != nil {
 		doc["gpu"] = p.GPU.document()
 	}
@@ -388,6 +412,8 @@ func (c *ClientConfig) configJSON() (string, error) {
 		doc["collateral"] = string(c.Collateral)
 	}
 	setText(doc, "pccs_url", c.PCCSURL)
+	setText(doc, "rim_url", c.RIMURL)
+	setText(doc, "ocsp_url", c.OCSPURL)
 	setTime(doc, "at", c.At)
 	if c.RecordExchanges {
 		doc["record_exchanges"] = true

@@ -82,6 +82,12 @@ pub struct ClientConfig {
     pub collateral: Option<String>,
     /// Intel PCS or PCCS base URL for the collateral (default Intel PCS).
     pub pccs_url: Option<String>,
+    /// Base URL of an NVIDIA RIM service, RIMs at `{rimUrl}/v1/rim/{id}` (default NVIDIA's),
+    /// e.g. the `rim_url` a `ccverify sandbox --evidence test` prints.
+    pub rim_url: Option<String>,
+    /// An OCSP responder asked about every certificate (default: each certificate's own),
+    /// e.g. the test sandbox's `ocsp_url`.
+    pub ocsp_url: Option<String>,
     /// The verification time: a `Date`, whole Unix seconds or RFC 3339 text (default: the
     /// clock at attestation).
     #[napi(ts_type = "Date | number | string")]

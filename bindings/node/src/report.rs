@@ -58,6 +58,12 @@ pub struct Policy {
     pub gpu: Option<GpuPolicy>,
     /// The TDX appraisal.
     pub tdx: Option<TdxPolicy>,
+    /// The roots to trust: `'production'` (NVIDIA's and Intel's pinned roots; the default) or
+    /// `'test'` (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing
+    /// about real hardware; verdicts then carry a `trust.anchors` warning and say "TEST ROOTS").
+    /// A bundle's recorded policy never selects the test roots.
+    #[napi(ts_type = "'production' | 'test'")]
+    pub trust: Option<String>,
 }
 
 /// The GPU part of a {@link Policy} (the policy keys of {@link GpuOptions}).

@@ -564,6 +564,10 @@ impl Session {
     ///     collateral: Intel's collateral for the TDX quote (JSON text, bytes or a mapping);
     ///         None: fetched (unless offline).
     ///     pccs_url: an Intel PCS or PCCS base URL for the collateral (None: Intel PCS).
+    ///     rim_url: the base URL of an NVIDIA RIM service (RIMs at {rim_url}/v1/rim/{id};
+    ///         None: NVIDIA's), e.g. a `ccverify sandbox --evidence test`'s "rim_url".
+    ///     ocsp_url: an OCSP responder to ask about every certificate (None: each
+    ///         certificate's own), e.g. the test sandbox's "ocsp_url".
     ///     at: the verification time (timezone-aware datetime, Unix seconds or RFC 3339 text);
     ///         None: the clock at attestation.
     ///     timeout: seconds per request, connection to last byte (streams: per read); None:
@@ -603,6 +607,8 @@ impl Session {
             ocsp_dir = None,
             collateral = None,
             pccs_url = None,
+            rim_url = None,
+            ocsp_url = None,
             at = None,
             timeout = None,
             retries = None,
@@ -614,7 +620,8 @@ impl Session {
         ),
         text_signature = "(model_id, *, base_url=None, api_key=None, policy=None, \
             allow_unverified=False, strict=None, rim_dir=None, ocsp_dir=None, collateral=None, \
-            pccs_url=None, at=None, timeout=None, retries=None, backoff=None, \
+            pccs_url=None, rim_url=None, ocsp_url=None, at=None, timeout=None, retries=None, \
+            backoff=None, \
             record_exchanges=False, headers=None, progress=None, cancel=None)"
     )]
     #[allow(
@@ -633,6 +640,8 @@ impl Session {
         ocsp_dir: Option<PathBuf>,
         collateral: Option<&Bound<'_, PyAny>>,
         pccs_url: Option<String>,
+        rim_url: Option<String>,
+        ocsp_url: Option<String>,
         at: Option<&Bound<'_, PyAny>>,
         timeout: Option<&Bound<'_, PyAny>>,
         retries: Option<&Bound<'_, PyAny>>,
@@ -660,6 +669,8 @@ impl Session {
             .map(|c| collateral_arg(c).map(|b| b.as_slice().to_vec()))
             .transpose()?;
         config.pccs_url = pccs_url;
+        config.rim_url = rim_url;
+        config.ocsp_url = ocsp_url;
         config.at = at.map(unix_time).transpose()?;
         config.record_exchanges = record_exchanges;
         let base_url = config.base_url.clone();

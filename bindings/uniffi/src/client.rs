@@ -64,6 +64,14 @@ pub struct ClientConfig {
     /// Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
     #[uniffi(default = None)]
     pub pccs_url: Option<String>,
+    /// Base URL of an NVIDIA RIM service, RIMs at `{rimUrl}/v1/rim/{id}`. Unset: NVIDIA's
+    /// (e.g. the `rim_url` a `ccverify sandbox --evidence test` prints).
+    #[uniffi(default = None)]
+    pub rim_url: Option<String>,
+    /// An OCSP responder asked about every certificate. Unset: each certificate's own (e.g.
+    /// the test sandbox's `ocsp_url`).
+    #[uniffi(default = None)]
+    pub ocsp_url: Option<String>,
     /// The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
     /// system clock at attestation.
     #[uniffi(default = None)]
@@ -120,6 +128,8 @@ impl ClientConfig {
             ocsp_dir: self.ocsp_dir.map(PathBuf::from),
             collateral: self.collateral.map(String::into_bytes),
             pccs_url: self.pccs_url,
+            rim_url: self.rim_url,
+            ocsp_url: self.ocsp_url,
             at: self.at.map(core_time),
             record_exchanges: self.record_exchanges,
             headers: self.headers.into_iter().collect(),
@@ -442,6 +452,8 @@ mod tests {
             ocsp_dir: None,
             collateral: None,
             pccs_url: None,
+            rim_url: None,
+            ocsp_url: None,
             at: None,
             record_exchanges: false,
             headers: HashMap::new(),
@@ -480,6 +492,8 @@ mod tests {
             ocsp_dir: Some("ocsp".into()),
             collateral: Some("{}".into()),
             pccs_url: Some("https://pccs.example".into()),
+            rim_url: None,
+            ocsp_url: None,
             at: Some(std::time::UNIX_EPOCH - Duration::from_secs(5)),
             record_exchanges: true,
             headers: HashMap::from([("x-org".into(), "o\tv".into())]),

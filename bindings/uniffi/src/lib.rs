@@ -29,7 +29,8 @@ pub use exchange::*;
 pub use gpu::{GpuOptions, GpuPolicy, verify_gpu};
 pub use nonce::*;
 pub use report::{
-    BundleOptions, Policy, ReportOptions, load_policy, policy_presets, verify_bundle, verify_report,
+    BundleOptions, Policy, ReportOptions, Trust, load_policy, policy_presets, verify_bundle,
+    verify_report,
 };
 pub use tdx::{TdxOptions, TdxPolicy, verify_tdx};
 pub use verdict::*;

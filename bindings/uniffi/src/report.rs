@@ -39,6 +39,21 @@ pub struct Policy {
     /// The TDX appraisal.
     #[uniffi(default)]
     pub tdx: TdxPolicy,
+    /// The roots to trust. Unset (the default): NVIDIA's and Intel's production roots.
+    /// `Trust.TEST` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
+    /// it proves nothing about real hardware, and verdicts then carry a `trust.anchors` warning
+    /// and say "TEST ROOTS". A bundle's recorded policy never selects the test roots.
+    #[uniffi(default = None)]
+    pub trust: Option<Trust>,
+}
+
+/// Which roots a verification trusts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+pub enum Trust {
+    /// NVIDIA's device and RIM roots and Intel's SGX root CA, compiled in and pinned.
+    Production,
+    /// ccverify's TEST PKI, whose keys are public: proves nothing about real hardware.
+    Test,
 }
 
 impl Policy {
@@ -62,6 +77,10 @@ impl Policy {
                 "allow_hold_for_rims": gpu.allow_hold_for_rims,
             },
             "tdx": self.tdx.document(),
+            "trust": match self.trust {
+                None | Some(Trust::Production) => "production",
+                Some(Trust::Test) => "test",
+            },
         });
         Ok(Policy::core_from_value(document)?)
     }
@@ -83,6 +102,10 @@ impl From<ccverify::policy::Policy> for Policy {
             require_key_binding: p.require_key_binding,
             gpu: p.gpu.into(),
             tdx: p.tdx.into(),
+            trust: match p.trust {
+                ccverify::trust::Trust::Production => None,
+                ccverify::trust::Trust::Test => Some(Trust::Test),
+            },
         }
     }
 }
@@ -266,6 +289,7 @@ mod tests {
                 accepted_tcb_statuses: None,
                 ..TdxPolicy::from(ccverify::tdx::TdxPolicy::default())
             },
+            trust: None,
         }
     }
 
