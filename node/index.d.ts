@@ -300,6 +300,16 @@ export interface ClientConfig {
   /** Intel PCS or PCCS base URL for the collateral (default Intel PCS). */
   pccsUrl?: string
   /**
+   * Base URL of an NVIDIA RIM service, RIMs at `{rimUrl}/v1/rim/{id}` (default NVIDIA's),
+   * e.g. the `rim_url` a `ccverify sandbox --evidence test` prints.
+   */
+  rimUrl?: string
+  /**
+   * An OCSP responder asked about every certificate (default: each certificate's own),
+   * e.g. the test sandbox's `ocsp_url`.
+   */
+  ocspUrl?: string
+  /**
    * The verification time: a `Date`, whole Unix seconds or RFC 3339 text (default: the
    * clock at attestation).
    */
@@ -450,6 +460,13 @@ export interface Policy {
   gpu?: GpuPolicy
   /** The TDX appraisal. */
   tdx?: TdxPolicy
+  /**
+   * The roots to trust: `'production'` (NVIDIA's and Intel's pinned roots; the default) or
+   * `'test'` (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing
+   * about real hardware; verdicts then carry a `trust.anchors` warning and say "TEST ROOTS").
+   * A bundle's recorded policy never selects the test roots.
+   */
+  trust?: 'production' | 'test'
 }
 
 /**
