@@ -1513,6 +1513,16 @@ public struct ClientConfig: Equatable, Hashable {
      */
     public var pccsUrl: String?
     /**
+     * Base URL of an NVIDIA RIM service, RIMs at `{rimUrl}/v1/rim/{id}`. Unset: NVIDIA's
+     * (e.g. the `rim_url` a `ccverify sandbox --evidence test` prints).
+     */
+    public var rimUrl: String?
+    /**
+     * An OCSP responder asked about every certificate. Unset: each certificate's own (e.g.
+     * the test sandbox's `ocsp_url`).
+     */
+    public var ocspUrl: String?
+    /**
      * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
      * system clock at attestation.
      */
@@ -1573,6 +1583,14 @@ public struct ClientConfig: Equatable, Hashable {
          * Intel PCS or PCCS base URL for the collateral. Unset: Intel PCS.
          */pccsUrl: String? = nil, 
         /**
+         * Base URL of an NVIDIA RIM service, RIMs at `{rimUrl}/v1/rim/{id}`. Unset: NVIDIA's
+         * (e.g. the `rim_url` a `ccverify sandbox --evidence test` prints).
+         */rimUrl: String? = nil, 
+        /**
+         * An OCSP responder asked about every certificate. Unset: each certificate's own (e.g.
+         * the test sandbox's `ocsp_url`).
+         */ocspUrl: String? = nil, 
+        /**
          * The verification time (Kotlin `Instant`, Swift `Date`; whole seconds count). Unset: the
          * system clock at attestation.
          */at: Date? = nil, 
@@ -1594,6 +1612,8 @@ public struct ClientConfig: Equatable, Hashable {
         self.ocspDir = ocspDir
         self.collateral = collateral
         self.pccsUrl = pccsUrl
+        self.rimUrl = rimUrl
+        self.ocspUrl = ocspUrl
         self.at = at
         self.recordExchanges = recordExchanges
         self.headers = headers
@@ -1627,6 +1647,8 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 collateral: FfiConverterOptionString.read(from: &buf), 
                 pccsUrl: FfiConverterOptionString.read(from: &buf), 
+                rimUrl: FfiConverterOptionString.read(from: &buf), 
+                ocspUrl: FfiConverterOptionString.read(from: &buf), 
                 at: FfiConverterOptionTimestamp.read(from: &buf), 
                 recordExchanges: FfiConverterBool.read(from: &buf), 
                 headers: FfiConverterDictionaryStringString.read(from: &buf)
@@ -1646,6 +1668,8 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionString.write(value.collateral, into: &buf)
         FfiConverterOptionString.write(value.pccsUrl, into: &buf)
+        FfiConverterOptionString.write(value.rimUrl, into: &buf)
+        FfiConverterOptionString.write(value.ocspUrl, into: &buf)
         FfiConverterOptionTimestamp.write(value.at, into: &buf)
         FfiConverterBool.write(value.recordExchanges, into: &buf)
         FfiConverterDictionaryStringString.write(value.headers, into: &buf)
@@ -1998,6 +2022,13 @@ public struct Policy: Equatable, Hashable {
      * The TDX appraisal.
      */
     public var tdx: TdxPolicy
+    /**
+     * The roots to trust. Unset (the default): NVIDIA's and Intel's production roots.
+     * `Trust.TEST` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
+     * it proves nothing about real hardware, and verdicts then carry a `trust.anchors` warning
+     * and say "TEST ROOTS". A bundle's recorded policy never selects the test roots.
+     */
+    public var trust: Trust?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2025,7 +2056,13 @@ public struct Policy: Equatable, Hashable {
          */gpu: GpuPolicy = GpuPolicy(), 
         /**
          * The TDX appraisal.
-         */tdx: TdxPolicy = TdxPolicy()) {
+         */tdx: TdxPolicy = TdxPolicy(), 
+        /**
+         * The roots to trust. Unset (the default): NVIDIA's and Intel's production roots.
+         * `Trust.TEST` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
+         * it proves nothing about real hardware, and verdicts then carry a `trust.anchors` warning
+         * and say "TEST ROOTS". A bundle's recorded policy never selects the test roots.
+         */trust: Trust? = nil) {
         self.preset = preset
         self.offline = offline
         self.imageDigests = imageDigests
@@ -2033,6 +2070,7 @@ public struct Policy: Equatable, Hashable {
         self.requireKeyBinding = requireKeyBinding
         self.gpu = gpu
         self.tdx = tdx
+        self.trust = trust
     }
 
     
@@ -2057,7 +2095,8 @@ public struct FfiConverterTypePolicy: FfiConverterRustBuffer {
                 requireImageDigest: FfiConverterBool.read(from: &buf), 
                 requireKeyBinding: FfiConverterBool.read(from: &buf), 
                 gpu: FfiConverterTypeGpuPolicy.read(from: &buf), 
-                tdx: FfiConverterTypeTdxPolicy.read(from: &buf)
+                tdx: FfiConverterTypeTdxPolicy.read(from: &buf), 
+                trust: FfiConverterOptionTypeTrust.read(from: &buf)
         )
     }
 
@@ -2069,6 +2108,7 @@ public struct FfiConverterTypePolicy: FfiConverterRustBuffer {
         FfiConverterBool.write(value.requireKeyBinding, into: &buf)
         FfiConverterTypeGpuPolicy.write(value.gpu, into: &buf)
         FfiConverterTypeTdxPolicy.write(value.tdx, into: &buf)
+        FfiConverterOptionTypeTrust.write(value.trust, into: &buf)
     }
 }
 
@@ -2958,6 +2998,81 @@ public func FfiConverterTypeCheckStatus_lower(_ value: CheckStatus) -> RustBuffe
 
 
 
+/**
+ * Which roots a verification trusts.
+ */
+
+public enum Trust: Equatable, Hashable {
+    
+    /**
+     * NVIDIA's device and RIM roots and Intel's SGX root CA, compiled in and pinned.
+     */
+    case production
+    /**
+     * ccverify's TEST PKI, whose keys are public: proves nothing about real hardware.
+     */
+    case test
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Trust: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTrust: FfiConverterRustBuffer {
+    typealias SwiftType = Trust
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Trust {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .production
+        
+        case 2: return .test
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Trust, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .production:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .test:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrust_lift(_ buf: RustBuffer) throws -> Trust {
+    return try FfiConverterTypeTrust.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTrust_lower(_ value: Trust) -> RustBuffer {
+    return FfiConverterTypeTrust.lower(value)
+}
+
+
+
 
 
 /**
@@ -3267,6 +3382,30 @@ fileprivate struct FfiConverterOptionTypePolicy: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypePolicy.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeTrust: FfiConverterRustBuffer {
+    typealias SwiftType = Trust?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeTrust.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeTrust.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }

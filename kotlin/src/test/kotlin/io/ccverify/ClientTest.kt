@@ -366,7 +366,7 @@ class ClientTest {
     @Test
     fun recordDefaults() {
         assertEquals(
-            ClientConfig(null, null, null, null, null, Policy(), false, null, null, null, null, null, null, false, emptyMap()),
+            ClientConfig(null, null, null, null, null, Policy(), false, null, null, null, null, null, null, null, null, false, emptyMap()),
             ClientConfig(),
         )
     }
