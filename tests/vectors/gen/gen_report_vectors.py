@@ -334,10 +334,73 @@ def bundle_cases():
     return files, cases
 
 
+# The test PKI (ccverify-testpki): a whole session against `ccverify sandbox --evidence test`
+# (strict policy with the sandbox's image digest, key bound, two GPUs, a plain and a streamed
+# reply) recorded by `cargo run -p ccverify-net --example test_pki_bundle`. Its keys are public:
+# these cases verify ONLY under trust "test", and say "TEST ROOTS".
+TEST_PKI = json.loads(read("tests", "vectors", "testpki", "bundle.json"))
+TEST_AT = TEST_PKI["at"]
+TEST_DIGEST = TEST_PKI["attestation"]["image_digest"]
+TEST_STRICT = {"preset": "strict", "image_digests": [TEST_DIGEST], "trust": "test"}
+
+
+def test_pki_cases():
+    """(files, cases): the recorded bundle, its RIMs and collateral as report inputs."""
+    files = {
+        "bundle-test-pki.json": TEST_PKI,
+        "testpki-collateral.json": TEST_PKI["collateral"],
+    }
+    rims = {f"testpki-rims/{rid}.xml": xml for rid, xml in TEST_PKI["rims"].items()}
+    report = json.dumps(TEST_PKI["attestation"], separators=(",", ":"))
+    gpus = ("gpu0", "gpu1")
+    hw = [c("tdx.quote_signature", "pass"), c("tdx.collateral", "pass"), c("tdx.tcb_status", "pass"),
+          c("tdx.td_attributes", "pass"), c("tdx.report_data", "pass"), c("report.key_binding", "pass"),
+          c("trust.anchors", "warn")]
+    for g in gpus:
+        hw += [c(i, "pass", g) for i in ("gpu.nonce", "gpu.report_signature", "gpu.cert_chain", "gpu.fwid",
+                                         "gpu.driver_rim", "gpu.vbios_rim", "gpu.measurements")]
+    exchanges = [c(i, "pass", e) for e in ("exchange0", "exchange1")
+                 for i in ("response.signature", "response.signer", "response.request_hash", "response.response_hash")]
+    test_facts = {"claim.anchors": "accepted", "claim.gpu_genuine": "accepted", "claim.key_binding": "accepted",
+                  "key_binding.layout": "address", "trust": "test"}
+    production = [c("gpu.cert_chain", "fail", "gpu0"), c("gpu.driver_rim", "fail", "gpu0"), c("tdx.collateral", "fail")]
+    options = {"nonce": TEST_PKI["nonce"], "at": TEST_AT}
+    cases = [
+        {"name": "test_pki_report", "about": "a fresh test-PKI attestation (two GPUs, key bound) with its RIMs and collateral under trust \"test\" and the offline preset: verified, every hardware row passing but revocation (offline: warned), and every claim resting on a signature chain only accepted — TEST ROOTS",
+         "kind": "report", "report": report,
+         "options": dict(options, policy={"preset": "offline", "trust": "test"}),
+         "rim_dir": "testpki-rims", "collateral_file": "testpki-collateral.json",
+         "expect": expect(True, hw + [c("gpu.ocsp", "warn", "gpu0")], facts=test_facts)},
+        {"name": "test_pki_report_production_roots", "about": "the same attestation under the production roots (the default): the test PKI's chains lead nowhere",
+         "kind": "report", "report": report, "options": dict(options, policy="offline"),
+         "rim_dir": "testpki-rims", "collateral_file": "testpki-collateral.json",
+         "expect": expect(False, production)},
+        {"name": "test_pki_bundle", "about": "the whole recorded session re-verified offline under the strict policy with trust \"test\": attestation, revocation, key binding and both exchanges verify — TEST ROOTS",
+         "kind": "bundle", "bundle_file": "bundle-test-pki.json", "options": {"at": TEST_AT, "policy": TEST_STRICT},
+         "expect": expect(True, [c("bundle.inputs", "pass")] + hw + [c("gpu.ocsp", "pass", g) for g in gpus] + exchanges
+                          + [c("stream.coverage", "pass", "exchange1")],
+                          facts=dict(test_facts, **{"claim.agent_image": "proven"}))},
+        {"name": "test_pki_bundle_production_roots", "about": "the same bundle under the caller's default policy: production roots, so it does not verify (the exchanges still match the recorded key)",
+         "kind": "bundle", "bundle_file": "bundle-test-pki.json", "options": {"at": TEST_AT},
+         "expect": expect(False, [c("bundle.inputs", "pass")] + production + exchanges)},
+        {"name": "test_pki_bundle_recorded_policy", "about": "the bundle's own policy says trust \"test\"; applied as asked, it still never selects the test roots",
+         "kind": "bundle", "bundle_file": "bundle-test-pki.json", "options": {"at": TEST_AT, "policy": "recorded"},
+         "expect": expect(False, [c("bundle.inputs", "warn")] + production)},
+    ]
+    return files, rims, cases
+
+
 def main():
     out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(ROOT, "tests", "vectors", "report")
     os.makedirs(out, exist_ok=True)
     files, bcases = bundle_cases()
+    tfiles, trims, tcases = test_pki_cases()
+    files.update(tfiles)
+    bcases += tcases
+    os.makedirs(os.path.join(out, "testpki-rims"), exist_ok=True)
+    for name, text in trims.items():
+        with open(os.path.join(out, name), "w") as f:
+            f.write(text)
     for name, doc in files.items():
         with open(os.path.join(out, name), "w") as f:
             json.dump(doc, f, indent=1, sort_keys=False)
