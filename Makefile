@@ -63,11 +63,11 @@ test: setup lint test-rust vectors-check bench-readme-check $(BINDING_TESTS) ## 
 	@echo "make test: every suite passed (make stops at the first failure)"
 	@echo "suites: $(words lint test-rust vectors-check bench-readme-check $(BINDING_TESTS)) passed, 0 failed"
 
-demo: build ## Offline: bundled exchanges, GPU and TDX evidence, a whole attestation bundle, a sandbox session (no API key)
+demo: build ## Offline, no API key: a verified test-PKI session and its faults, then real evidence (bundles, exchanges, GPU, TDX) genuine and tampered
+	$(BIN) demo
 	scripts/demo.sh $(BIN)
 	scripts/demo-gpu.sh $(BIN)
 	scripts/demo-tdx.sh $(BIN)
-	$(BIN) demo
 
 regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, examples, headers, stubs, the README check table)
 	UPDATE_README=1 $(CARGO) test -p ccverify --test docs

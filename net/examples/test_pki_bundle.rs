@@ -41,7 +41,11 @@ fn main() {
         ..ClientConfig::default()
     };
     let session = Session::attest(config, SANDBOX_MODEL_ID).expect("attest");
-    assert!(session.verdict().verified, "{}", session.verdict().to_json());
+    assert!(
+        session.verdict().verified,
+        "{}",
+        session.verdict().to_json()
+    );
     let plain = session
         .chat(br#"{"model":"ccverify/echo","messages":[{"role":"user","content":"hello from the test PKI"}]}"#)
         .expect("chat");
