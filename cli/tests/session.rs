@@ -352,3 +352,78 @@ fn chat_refuses_an_unverified_attestation_unless_allowed() {
         "{text}"
     );
 }
+
+#[test]
+fn a_test_evidence_session_verifies_with_trust_test_and_only_then() {
+    let sb = sandbox(&["--evidence", "test", "--bind-key", "--gpus", "2"]);
+    let dir = tempdir("verified");
+    let bundle = dir.join("verified.json");
+    let ocsp = format!("{}/ocsp", sb.url);
+    let session = |trust: &str, save: &str| {
+        run(&[
+            "chat",
+            "--base-url",
+            &sb.url,
+            "--model-id",
+            &sb.model_id,
+            "--model",
+            &sb.model,
+            "--message",
+            "hello",
+            "--rim-url",
+            &sb.url,
+            "--ocsp-url",
+            &ocsp,
+            "--pccs-url",
+            &sb.url,
+            "--retries",
+            "0",
+            "--trust",
+            trust,
+            "--save",
+            save,
+        ])
+    };
+    let out = session("test", bundle.to_str().unwrap());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("VERIFIED"), "{stdout}");
+    // Re-verified offline: with --trust test it verifies; without, never.
+    let again = run(&[
+        "verify-bundle",
+        bundle.to_str().unwrap(),
+        "--trust",
+        "test",
+        "--json",
+    ]);
+    assert_eq!(again.status.code(), Some(0));
+    assert_eq!(status_of(&json(&again), "trust.anchors"), "warn");
+    let text = run(&["verify-bundle", bundle.to_str().unwrap(), "--trust", "test"]);
+    let text = String::from_utf8_lossy(&text.stdout);
+    assert!(
+        text.contains("summary: TEST ROOTS — proves nothing about real hardware."),
+        "{text}"
+    );
+    let plain = run(&["verify-bundle", bundle.to_str().unwrap(), "--json"]);
+    assert_eq!(plain.status.code(), Some(1));
+    assert_eq!(status_of(&json(&plain), "gpu.cert_chain"), "fail");
+    // The production roots (the default): the session is refused.
+    let other = dir.join("production.json");
+    let out = session("production", other.to_str().unwrap());
+    assert_ne!(out.status.code(), Some(0));
+    // --trust with a bundle's recorded policy is a usage error (trust is never the bundle's).
+    let out = run(&[
+        "verify-bundle",
+        bundle.to_str().unwrap(),
+        "--policy",
+        "recorded",
+        "--trust",
+        "test",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
