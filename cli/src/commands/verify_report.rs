@@ -58,6 +58,8 @@ pub(crate) fn verify_report(
             ocsp_dir: inputs.ocsp_dir.clone(),
             collateral,
             pccs_url: Some(inputs.pccs_url.clone()),
+            rim_url: inputs.rim_url.clone(),
+            ocsp_url: inputs.ocsp_url.clone(),
             progress: Some(progress()),
             ..ccverify_net::client::ClientConfig::default()
         };
