@@ -15,7 +15,7 @@ use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Serialize};
 
-use crate::gpu::roots::TrustAnchors;
+use crate::gpu::roots::{TrustAnchors, load};
 use crate::verdict::{Check, CheckStatus};
 use crate::x509::Certificate;
 
@@ -48,15 +48,6 @@ pub enum Trust {
     Production,
     /// ccverify's TEST PKI: proves nothing about real hardware (see the module docs).
     Test,
-}
-
-fn load(pem: &[u8], pinned: &str) -> Option<Arc<Certificate>> {
-    let mut certs = Certificate::from_pem_bundle(pem).ok()?;
-    if certs.len() != 1 {
-        return None;
-    }
-    let cert = certs.remove(0);
-    (hex::encode(cert.sha256) == pinned).then(|| Arc::new(cert))
 }
 
 fn test_nvidia() -> Option<TrustAnchors> {

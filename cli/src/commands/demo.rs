@@ -67,41 +67,7 @@ fn test_pki_demo(json: bool, _say: &dyn Fn(&str)) -> Result<(), UsageError> {
     let model_id = sb.config().model_id.clone();
     let session = Session::attest(config("", &strict), &model_id).map_err(net_error)?;
     print_report(session.verdict(), json);
-    let body = serde_json::json!({"model": sb.config().model_name, "messages": [{"role": "user", "content": "Is this inference confidential?"}]}).to_string();
-    let plain = session
-        .chat(body.as_bytes())
-        .map_err(|e| net_error(e.error()))?;
-    if !json {
-        println!(
-            "\n--- plain completion ({}): {}",
-            if plain.verified {
-                "VERIFIED"
-            } else {
-                "NOT VERIFIED"
-            },
-            String::from_utf8_lossy(&plain.body)
-        );
-    }
-    print_verdict(&plain.verdict, json);
-    let stream_body = serde_json::json!({"model": sb.config().model_name, "messages": [{"role": "user", "content": "stream me a verified answer"}], "stream": true}).to_string();
-    let mut pending = Vec::new();
-    let mut text = String::new();
-    let streamed = session
-        .chat_stream(stream_body.as_bytes(), false, &mut |c| {
-            text.push_str(&crate::commands::chat::delta_text(&mut pending, c))
-        })
-        .map_err(|e| net_error(e.error()))?;
-    if !json {
-        println!(
-            "\n--- streamed completion ({}): {text}",
-            if streamed.verified {
-                "VERIFIED"
-            } else {
-                "NOT VERIFIED"
-            }
-        );
-    }
-    print_verdict(&streamed.verdict, json);
+    chat_both(&session, &sb.config().model_name, json)?;
     let bundle = session.bundle().to_json();
 
     banner(
@@ -152,6 +118,44 @@ fn test_pki_demo(json: bool, _say: &dyn Fn(&str)) -> Result<(), UsageError> {
         short_report(&format!("{fault} ({what})"), s.verdict(), json);
     }
     drop(sb);
+    Ok(())
+}
+
+/// One plain and one streamed completion on `session`, each printed with its verdict.
+#[cfg(feature = "net")]
+fn chat_both(
+    session: &ccverify_net::client::Session,
+    model: &str,
+    json: bool,
+) -> Result<(), UsageError> {
+    let verified = |v: bool| if v { "VERIFIED" } else { "NOT VERIFIED" };
+    let body = serde_json::json!({"model": model, "messages": [{"role": "user", "content": "Is this inference confidential?"}]}).to_string();
+    let plain = session
+        .chat(body.as_bytes())
+        .map_err(|e| net_error(e.error()))?;
+    if !json {
+        println!(
+            "\n--- plain completion ({}): {}",
+            verified(plain.verified),
+            String::from_utf8_lossy(&plain.body)
+        );
+    }
+    print_verdict(&plain.verdict, json);
+    let stream_body = serde_json::json!({"model": model, "messages": [{"role": "user", "content": "stream me a verified answer"}], "stream": true}).to_string();
+    let mut pending = Vec::new();
+    let mut text = String::new();
+    let streamed = session
+        .chat_stream(stream_body.as_bytes(), false, &mut |c| {
+            text.push_str(&crate::commands::chat::delta_text(&mut pending, c))
+        })
+        .map_err(|e| net_error(e.error()))?;
+    if !json {
+        println!(
+            "\n--- streamed completion ({}): {text}",
+            verified(streamed.verified)
+        );
+    }
+    print_verdict(&streamed.verdict, json);
     Ok(())
 }
 
@@ -229,29 +233,7 @@ pub(crate) fn demo(json: bool) -> Result<ExitCode, UsageError> {
     let session =
         ccverify_net::client::Session::attest(config, &sb.config().model_id).map_err(net_error)?;
     print_report(session.verdict(), json);
-    let body = serde_json::json!({"model": sb.config().model_name, "messages": [{"role": "user", "content": "Is this inference confidential?"}]}).to_string();
-    let plain = session
-        .chat(body.as_bytes())
-        .map_err(|e| net_error(e.error()))?;
-    if !json {
-        println!(
-            "\n--- plain completion: {}",
-            String::from_utf8_lossy(&plain.body)
-        );
-    }
-    print_verdict(&plain.verdict, json);
-    let stream_body = serde_json::json!({"model": sb.config().model_name, "messages": [{"role": "user", "content": "stream me a verified answer"}], "stream": true}).to_string();
-    let mut pending = Vec::new();
-    let mut text = String::new();
-    let streamed = session
-        .chat_stream(stream_body.as_bytes(), false, &mut |c| {
-            text.push_str(&crate::commands::chat::delta_text(&mut pending, c))
-        })
-        .map_err(|e| net_error(e.error()))?;
-    if !json {
-        println!("\n--- streamed completion: {text}");
-    }
-    print_verdict(&streamed.verdict, json);
+    chat_both(&session, &sb.config().model_name, json)?;
     let bundle = session.bundle().to_json();
     drop(sb);
     say(

@@ -20,7 +20,8 @@ pub const DEVICE_ROOT_SHA256: &str =
 pub const RIM_ROOT_SHA256: &str =
     "12977b5115acb0381179279fffeb5a8c4d264971ebb32298023a465fa41df5d1";
 
-fn load(pem: &[u8], pinned: &str) -> Option<Arc<Certificate>> {
+/// The one certificate of `pem`, if its DER SHA-256 is `pinned`.
+pub(crate) fn load(pem: &[u8], pinned: &str) -> Option<Arc<Certificate>> {
     let mut certs = Certificate::from_pem_bundle(pem).ok()?;
     if certs.len() != 1 {
         return None;
