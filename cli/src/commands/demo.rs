@@ -98,8 +98,10 @@ fn test_pki_demo(json: bool, _say: &dyn Fn(&str)) -> Result<(), UsageError> {
     banner(
         "0c. The same flow with one fault each: every one flips the verdict, and the failing check says why",
     );
-    let mut default_test = Policy::default();
-    default_test.trust = Trust::Test;
+    let default_test = Policy {
+        trust: Trust::Test,
+        ..Policy::default()
+    };
     for (fault, what) in [
         (
             "gpu-wrong-nonce",
