@@ -1594,6 +1594,7 @@ fn test_attestation(shared: &Shared, nonce: &Nonce, fault: Option<PathFault>) ->
         // DEBUG (bit 0) on, SEPT_VE_DISABLE (bit 28) kept.
         TdChanges {
             td_attributes: Some([1, 0, 0, 0x10, 0, 0, 0, 0]),
+            ..TdChanges::default()
         }
     } else {
         TdChanges::default()

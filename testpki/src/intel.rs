@@ -47,11 +47,13 @@ pub struct Intel {
     qe_identity: String,
 }
 
-/// What to change in a quote's TD report.
+/// What to change in a quote's TD report, and the quote format.
 #[derive(Clone, Debug, Default)]
 pub struct TdChanges {
     /// TDATTRIBUTES (8 bytes), when not the sample's.
     pub td_attributes: Option<[u8; 8]>,
+    /// Write a v5 quote (the TD 1.0 report behind a v5 body descriptor) instead of v4.
+    pub v5: bool,
 }
 
 fn serial(label: &str) -> Vec<u8> {
@@ -174,7 +176,8 @@ impl Intel {
             .collect()
     }
 
-    /// A TDX v4 quote whose REPORTDATA is `report_data`, signed by the test attestation key.
+    /// A TDX quote (v4, or v5 with `changes.v5`) whose REPORTDATA is `report_data`, signed by the
+    /// test attestation key.
     pub fn quote(&self, report_data: &[u8; 64], changes: &TdChanges) -> Vec<u8> {
         let mut body = self.body.clone();
         body[REPORT_DATA].copy_from_slice(report_data);
@@ -182,6 +185,12 @@ impl Intel {
             body[TD_ATTRIBUTES].copy_from_slice(&a);
         }
         let mut signed = self.header.clone();
+        if changes.v5 {
+            // Version 5; then the body descriptor: type 2 (TD 1.0 report), its size.
+            signed[..2].copy_from_slice(&5u16.to_le_bytes());
+            signed.extend_from_slice(&2u16.to_le_bytes());
+            signed.extend_from_slice(&(BODY as u32).to_le_bytes());
+        }
         signed.extend_from_slice(&body);
         let quote_sig = self.attestation_key.sign_raw(&signed);
         let att_pub = self.attestation_key.public_point()[1..].to_vec();

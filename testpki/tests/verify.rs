@@ -210,6 +210,7 @@ fn each_fault_flips_the_verdict_with_its_check() {
     debug[3] = 0x10;
     let td = TdChanges {
         td_attributes: Some(debug),
+        ..TdChanges::default()
     };
     let doc = attestation(&nonce, 1, rd, &td, ADDRESS);
     let v = run(Trust::Test, "default", &doc, &nonce);
@@ -255,5 +256,22 @@ fn each_fault_flips_the_verdict_with_its_check() {
         CheckStatus::Fail,
         "{:#?}",
         failing(&v)
+    );
+}
+
+#[test]
+fn v5_quotes_verify_too() {
+    let nonce = [5u8; 32];
+    let td = TdChanges {
+        v5: true,
+        ..TdChanges::default()
+    };
+    let doc = attestation(&nonce, 1, report_data_unbound(&nonce), &td, ADDRESS);
+    let v = run(Trust::Test, "default", &doc, &nonce);
+    assert!(v.verified, "{:#?}", failing(&v));
+    assert!(
+        v.check("tdx.quote_parse").unwrap().detail.contains("v5"),
+        "{:?}",
+        v.check("tdx.quote_parse")
     );
 }
