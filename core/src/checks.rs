@@ -153,7 +153,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         report::KEY_BINDING,
-        "the verified TDX quote binds the attested `signing_address`: REPORTDATA = address ‖ 12 zero bytes ‖ nonce (dstack layout) or SHA-256(address ‖ `tls_cert_fingerprint`) ‖ nonce; fails when a bound layout names another key (a relay substituted it). io.net binds only your nonce (nonce ‖ zeros), so this warns by default and fails under a policy that requires a binding",
+        "the verified TDX quote binds the attested `signing_address`: REPORTDATA = address ‖ 12 zero bytes ‖ nonce (dstack layout) or SHA-256(address ‖ `tls_cert_fingerprint`) ‖ nonce; fails when a bound layout names another key (a relay substituted it), and passes only in a TD whose code is pinned (an MRTD allowlist; measurements, attributes and TCB passing), warning otherwise. io.net binds only your nonce (nonce ‖ zeros), so this warns by default and fails under a policy that requires a binding",
     ),
     (
         SESSION_ATTESTATION,

@@ -149,6 +149,7 @@ impl ReportVerifier {
             Ok(a) => a,
             Err(why) => {
                 let mut checks = vec![Check::new(ids::FORMAT, CheckStatus::Fail, why)];
+                checks.extend(self.policy.trust.check());
                 for id in [
                     ids::NONCE,
                     ids::IMAGE_DIGEST,
@@ -260,12 +261,25 @@ impl ReportVerifier {
         if let Some(b) = &binding {
             facts.push(("key_binding.layout".into(), b.layout().into()));
         }
-        let quote_ok = ["tdx.quote_signature", "tdx.report_data"].iter().all(|id| {
-            checks
-                .iter()
-                .any(|c| c.id == *id && c.status == CheckStatus::Pass)
-        });
-        checks.push(self.key_binding_check(binding.as_ref(), signer.as_ref(), quote_ok));
+        let passed = |ids: &[&str]| {
+            ids.iter().all(|id| {
+                checks
+                    .iter()
+                    .any(|c| c.id == *id && c.status == CheckStatus::Pass)
+            })
+        };
+        let quote_ok = passed(&[tdx::ids::QUOTE_SIGNATURE, tdx::ids::REPORT_DATA]);
+        // A key bound into a TD says who holds it only if the TD's code is pinned: any
+        // genuine TD (also one a relay runs) can bind a key of its own.
+        let code_pinned = !self.policy.tdx.mrtd.is_empty()
+            && passed(&[
+                tdx::ids::MEASUREMENTS,
+                tdx::ids::TD_ATTRIBUTES,
+                tdx::ids::TCB_STATUS,
+            ]);
+        let binding_check =
+            self.key_binding_check(binding.as_ref(), signer.as_ref(), quote_ok, code_pinned);
+        checks.push(binding_check);
 
         facts.push(("policy.name".into(), self.policy.name()));
         facts.push(("policy.sha256".into(), self.policy.digest()));
@@ -282,6 +296,7 @@ impl ReportVerifier {
         binding: Option<&binding::Binding>,
         signer: Option<&Address>,
         quote_ok: bool,
+        code_pinned: bool,
     ) -> Check {
         use binding::Binding;
         let id = ids::KEY_BINDING;
@@ -312,14 +327,34 @@ impl ReportVerifier {
             );
         }
         let claimed = signer.map_or_else(|| "(none)".to_string(), Address::to_checksum);
+        let bound = |layout: String| {
+            if code_pinned {
+                Check::new(
+                    id,
+                    CheckStatus::Pass,
+                    format!(
+                        "the verified TDX quote binds signing_address {claimed} ({layout}) in a TD whose MRTD is pinned and whose measurements, attributes and TCB passed: replies signed by it come from that code"
+                    ),
+                )
+            } else {
+                let why = format!(
+                    "the verified TDX quote binds signing_address {claimed} ({layout}), but the TD's code is not pinned (no MRTD allowlist, or tdx.measurements, tdx.td_attributes or tdx.tcb_status did not pass): any genuine TD, also one a relay runs, can bind a key of its own"
+                );
+                if self.policy.require_key_binding {
+                    Check::new(
+                        id,
+                        CheckStatus::Fail,
+                        format!("{why}; the policy requires a binding to pinned code"),
+                    )
+                } else {
+                    Check::new(id, CheckStatus::Warn, why)
+                }
+            }
+        };
         match b {
-            Binding::Address(a) if signer.is_some_and(|s| s.0 == *a) => Check::new(
-                id,
-                CheckStatus::Pass,
-                format!(
-                    "the verified TDX quote binds signing_address {claimed}: REPORTDATA = address ‖ 12 zero bytes ‖ nonce (dstack layout), so replies signed by it come from the attested TD"
-                ),
-            ),
+            Binding::Address(a) if signer.is_some_and(|s| s.0 == *a) => {
+                bound("REPORTDATA = address ‖ 12 zero bytes ‖ nonce, the dstack layout".into())
+            }
             Binding::Address(a) => Check::new(
                 id,
                 CheckStatus::Fail,
@@ -328,14 +363,10 @@ impl ReportVerifier {
                     Address(*a).to_checksum()
                 ),
             ),
-            Binding::AddressTls(fp) => Check::new(
-                id,
-                CheckStatus::Pass,
-                format!(
-                    "the verified TDX quote binds signing_address {claimed} with TLS certificate fingerprint {}: REPORTDATA = SHA-256(address ‖ fingerprint) ‖ nonce (ccverify does not check the TLS certificate)",
-                    hex::encode(fp)
-                ),
-            ),
+            Binding::AddressTls(fp) => bound(format!(
+                "REPORTDATA = SHA-256(address ‖ TLS certificate fingerprint {}) ‖ nonce; ccverify does not check that certificate",
+                hex::encode(fp)
+            )),
             Binding::Other(x) => Check::new(
                 id,
                 CheckStatus::Fail,
@@ -546,7 +577,12 @@ fn signing_address_check(v: Option<&Value>) -> (Check, Option<Address>) {
 
 /// Moves a sub-verdict's checks and facts into the report's (facts prefixed).
 fn absorb(checks: &mut Vec<Check>, facts: &mut Vec<(String, String)>, v: Verdict, prefix: &str) {
-    checks.extend(v.checks);
+    // The report carries its own `trust.anchors` row.
+    checks.extend(
+        v.checks
+            .into_iter()
+            .filter(|c| c.id != crate::trust::ids::ANCHORS),
+    );
     for (k, val) in v.facts {
         facts.push((format!("{prefix}{k}"), val));
     }
@@ -735,9 +771,10 @@ impl Summary {
         let mut out = Summary::default();
         for (claim, st, test_only) in standings(v) {
             match st {
-                Standing::Accepted if test_only => out
-                    .accepted
-                    .push(format!("{} — under the TEST roots only", claim.proven)),
+                Standing::Accepted if test_only => out.accepted.push(format!(
+                    "only as far as the TEST roots go (nothing about real hardware): {}",
+                    claim.proven
+                )),
                 Standing::Proven => out.proven.push(claim.proven.into()),
                 Standing::Accepted => out.accepted.push(claim.accepted.into()),
                 Standing::NotProven

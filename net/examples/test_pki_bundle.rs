@@ -26,7 +26,8 @@ fn main() {
     })
     .expect("sandbox");
     let mut policy = Policy::parse(&format!(
-        r#"{{"preset": "strict", "image_digests": ["{SANDBOX_IMAGE_DIGEST}"]}}"#
+        r#"{{"preset": "strict", "image_digests": ["{SANDBOX_IMAGE_DIGEST}"], "tdx": {{"mrtd": ["{}"]}}}}"#,
+        sb.test_mrtd()
     ))
     .expect("policy");
     policy.trust = Trust::Test;

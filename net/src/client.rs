@@ -747,8 +747,18 @@ impl Session {
     ) -> ChatResponse {
         let attested = self.verdict.verified;
         let exchange_ok = verdict.verified;
+        // A reply inherits what its attestation rested on: under the TEST roots it says so.
+        let test_roots = self.verdict.check(ccverify::trust::ids::ANCHORS).cloned();
         verdict.checks.push(if attested {
-            Check::new(SESSION_ATTESTATION, CheckStatus::Pass, "the attestation that pinned the signing key verified")
+            Check::new(
+                SESSION_ATTESTATION,
+                CheckStatus::Pass,
+                if test_roots.is_some() {
+                    "the attestation that pinned the signing key verified, under the TEST roots (nothing about real hardware)"
+                } else {
+                    "the attestation that pinned the signing key verified"
+                },
+            )
         } else {
             Check::new(
                 SESSION_ATTESTATION,
@@ -756,6 +766,7 @@ impl Session {
                 "the attestation that pinned the signing key did NOT verify (unverified use was allowed): the signature proves only who signed",
             )
         });
+        verdict.checks.extend(test_roots);
         verdict.verified = exchange_ok && attested;
         if self.config.record_exchanges
             && let (Ok(req), Ok(resp)) = (

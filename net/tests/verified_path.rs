@@ -34,8 +34,9 @@ fn policy(text: &str) -> Policy {
 }
 
 fn strict() -> Policy {
+    let mrtd = ccverify_testpki::pki().intel.mrtd_hex();
     policy(&format!(
-        r#"{{"preset": "strict", "image_digests": ["{SANDBOX_IMAGE_DIGEST}"]}}"#
+        r#"{{"preset": "strict", "image_digests": ["{SANDBOX_IMAGE_DIGEST}"], "tdx": {{"mrtd": ["{mrtd}"]}}}}"#
     ))
 }
 
@@ -82,6 +83,11 @@ fn a_whole_session_verifies_end_to_end_under_the_test_roots() {
 
     let r = s.chat(BODY).unwrap();
     assert!(r.verified, "{:?}", blocking(&r.verdict));
+    // Every reply says what its attestation rested on.
+    assert_eq!(
+        r.verdict.check("trust.anchors").unwrap().status,
+        CheckStatus::Warn
+    );
     let mut chunks = Vec::new();
     let r = s
         .chat_stream(STREAM_BODY, false, &mut |c| chunks.push(c.to_vec()))

@@ -22,7 +22,12 @@ after(async () => {
   await unbound?.stop()
 })
 
-const strict = (sb) => ({ preset: 'strict', imageDigests: [sb.image_digest], trust: 'test' })
+const strict = (sb) => ({
+  preset: 'strict',
+  imageDigests: [sb.image_digest],
+  tdx: { mrtd: [sb.mrtd] }, // a key binding proves something only for pinned code
+  trust: 'test',
+})
 
 /** A session with the sandbox's gateway and test-PKI services (`fault`: a /fault/ prefix). */
 const attest = (sb, policy, fault = '') => {

@@ -150,6 +150,7 @@ class Sandbox:
     rim_url: str
     ocsp_url: str
     pccs_url: str
+    mrtd: Union[str, None]
 
 
 @contextmanager
@@ -176,6 +177,7 @@ def sandbox(*args: str) -> Iterator[Sandbox]:
             rim_url=info["rim_url"],
             ocsp_url=info["ocsp_url"],
             pccs_url=info["pccs_url"],
+            mrtd=info["mrtd"],
         )
     finally:
         process.terminate()

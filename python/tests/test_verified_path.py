@@ -36,7 +36,12 @@ def no_env_key(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def strict(sb: Sandbox) -> dict[str, object]:
-    return {"preset": "strict", "image_digests": [sb.image_digest], "trust": "test"}
+    return {
+        "preset": "strict",
+        "image_digests": [sb.image_digest],
+        "tdx": {"mrtd": [sb.mrtd]},  # a binding proves something only for pinned code
+        "trust": "test",
+    }
 
 
 def attest(

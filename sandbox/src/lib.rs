@@ -316,6 +316,12 @@ impl Sandbox {
         self.base_url()
     }
 
+    /// The MRTD of the test evidence's TD (hex), for a policy that pins it
+    /// ([`Evidence::Test`]; `report.key_binding` passes only for a TD whose code is pinned).
+    pub fn test_mrtd(&self) -> String {
+        ccverify_testpki::pki().intel.mrtd_hex()
+    }
+
     /// The configuration the sandbox runs with.
     pub fn config(&self) -> &SandboxConfig {
         &self.shared.config

@@ -168,6 +168,11 @@ impl Intel {
         }
     }
 
+    /// The MRTD every quote carries (the sample TD's), as hex: what a policy pins.
+    pub fn mrtd_hex(&self) -> String {
+        hex::encode(self.body.get(136..184).unwrap_or_default())
+    }
+
     /// The PCK chain as a quote carries it (leaf, platform CA, root; PEM).
     pub fn pck_chain_pem(&self) -> String {
         [&self.pck, &self.platform_ca, &self.root]

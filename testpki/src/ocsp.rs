@@ -23,10 +23,13 @@ fn answer(pki: &Nvidia, request: &[u8], now: i64, revoked: &[Vec<u8>]) -> Option
     let first = *der::children(list.content).first()?;
     let cert_id = *der::children(first.content).first()?;
     let serial_tlv = *der::children(cert_id.content).get(3)?;
-    let mut serial = serial_tlv.content.to_vec();
-    while serial.len() > 1 && serial[0] == 0 {
-        serial.remove(0);
-    }
+    let content = serial_tlv.content;
+    let skip = content
+        .iter()
+        .take_while(|b| **b == 0)
+        .count()
+        .min(content.len().saturating_sub(1));
+    let serial = content[skip..].to_vec();
     let issuers = pki.issued_by();
     let issuer = issuers.get(&serial)?;
     let nonce_ext = parts

@@ -106,7 +106,7 @@ fn failing_ids(v: &Verdict) -> Vec<String> {
     ids
 }
 
-const STRICT: &str = r#"{"preset": "strict", "image_digests": ["sha256:0000000000000000000000000000000000000000000000000000000000000001"]}"#;
+const STRICT: &str = r#"{"preset": "strict", "image_digests": ["sha256:0000000000000000000000000000000000000000000000000000000000000001"], "tdx": {"mrtd": ["91eb2b44d141d4ece09f0c75c2c53d247a3c68edd7fafe8a3520c942a604a407de03ae6dc5f87f27428b2538873118b7"]}}"#;
 
 #[test]
 fn test_signed_evidence_fails_under_the_production_roots() {
@@ -273,5 +273,69 @@ fn v5_quotes_verify_too() {
         v.check("tdx.quote_parse").unwrap().detail.contains("v5"),
         "{:?}",
         v.check("tdx.quote_parse")
+    );
+}
+
+#[test]
+fn a_binding_into_unpinned_code_is_not_proof() {
+    // Any genuine TD, also one a relay runs, can bind a key of its own: without an MRTD pin
+    // the binding is only warned about, and a policy requiring a binding refuses it.
+    let nonce = [6u8; 32];
+    let addr = ccverify::eth::Address::parse(ADDRESS).unwrap();
+    let doc = attestation(
+        &nonce,
+        1,
+        report_data_bound(&addr.0, &nonce),
+        &TdChanges::default(),
+        ADDRESS,
+    );
+    let v = run(Trust::Test, "default", &doc, &nonce);
+    assert!(v.verified, "{:#?}", failing(&v));
+    let row = v.check("report.key_binding").unwrap();
+    assert_eq!(row.status, CheckStatus::Warn, "{}", row.detail);
+    assert!(row.detail.contains("not pinned"), "{}", row.detail);
+    let unpinned_strict = r#"{"preset": "strict", "image_digests": ["sha256:0000000000000000000000000000000000000000000000000000000000000001"]}"#;
+    let v = run(Trust::Test, unpinned_strict, &doc, &nonce);
+    assert_eq!(failing_ids(&v), ["report.key_binding"]);
+    // A pinned MRTD that is not this TD's: measurements fail, and the binding is not proof.
+    let wrong = r#"{"preset": "strict", "image_digests": ["sha256:0000000000000000000000000000000000000000000000000000000000000001"], "tdx": {"mrtd": ["000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000"]}}"#;
+    let v = run(Trust::Test, wrong, &doc, &nonce);
+    assert!(failing_ids(&v).contains(&"report.key_binding".to_string()));
+    assert!(failing_ids(&v).contains(&"tdx.measurements".to_string()));
+}
+
+#[test]
+fn gpu_and_tdx_verdicts_under_the_test_roots_say_so() {
+    let nonce = [7u8; 32];
+    let gpu = pki().nvidia.gpu_object(&nonce, &[nonce]).to_string();
+    let v = ccverify::gpu::GpuVerifier::new(ccverify::gpu::GpuPolicy::default())
+        .with_trust(Trust::Test)
+        .verify_json(gpu.as_bytes(), &nonce, NOW);
+    assert_eq!(v.check("trust.anchors").unwrap().status, CheckStatus::Warn);
+    let quote = pki()
+        .intel
+        .quote(&report_data_unbound(&nonce), &TdChanges::default());
+    let v = ccverify::tdx::verify_tdx_under(
+        &quote,
+        pki().intel.collateral_json(NOW - 3600).as_bytes(),
+        &ccverify::tdx::ExpectedReportData::Nonce(nonce),
+        &ccverify::tdx::TdxPolicy::default(),
+        Trust::Test,
+        NOW,
+    );
+    assert!(v.verified, "{:#?}", failing(&v));
+    assert_eq!(v.check("trust.anchors").unwrap().status, CheckStatus::Warn);
+    // One row in a whole report, however many verifiers ran.
+    let doc = attestation(
+        &nonce,
+        2,
+        report_data_unbound(&nonce),
+        &TdChanges::default(),
+        ADDRESS,
+    );
+    let v = run(Trust::Test, "default", &doc, &nonce);
+    assert_eq!(
+        v.checks.iter().filter(|c| c.id == "trust.anchors").count(),
+        1
     );
 }

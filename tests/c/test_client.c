@@ -56,7 +56,7 @@ typedef struct {
   int fd;
   char line[4096];
   jvalue doc;
-  const char *base_url, *address, *model, *model_id, *image_digest, *rim_url, *ocsp_url, *pccs_url;
+  const char *base_url, *address, *model, *model_id, *image_digest, *rim_url, *ocsp_url, *pccs_url, *mrtd;
 } sandbox;
 
 /* Starts `ccverify sandbox --port 0 --json EXTRA...` and reads its JSON line. Returns 1 on
@@ -155,6 +155,7 @@ static int sandbox_start_args(sandbox *sb, const char *root, const char *const *
   sb->rim_url = jget(&sb->doc, "rim_url") ? jget(&sb->doc, "rim_url")->str : NULL;
   sb->ocsp_url = jget(&sb->doc, "ocsp_url") ? jget(&sb->doc, "ocsp_url")->str : NULL;
   sb->pccs_url = jget(&sb->doc, "pccs_url") ? jget(&sb->doc, "pccs_url")->str : NULL;
+  sb->mrtd = jget(&sb->doc, "mrtd") && jget(&sb->doc, "mrtd")->type == J_STR ? jget(&sb->doc, "mrtd")->str : NULL;
   if (!sb->base_url || !sb->address || !sb->model || !sb->model_id) {
     CHECK(0, "sandbox: incomplete JSON line: %s", sb->line);
     return 0;
@@ -760,12 +761,15 @@ static char *verified_config(const sandbox *sb, const char *policy, const char *
   return b.s;
 }
 
-/* {"preset":"strict","image_digests":[<the sandbox's>],"trust":"test"} */
+/* {"preset":"strict","image_digests":[<the sandbox's>],"tdx":{"mrtd":[<its TD's>]},"trust":"test"}:
+ * a key binding proves something only for pinned code. */
 static char *strict_test_policy(const sandbox *sb) {
   jbuf b = {NULL, 0, 0};
   jbuf_puts(&b, "{\"preset\":\"strict\",\"trust\":\"test\",\"image_digests\":[");
   jdump_string(&b, sb->image_digest, strlen(sb->image_digest));
-  jbuf_puts(&b, "]}");
+  jbuf_puts(&b, "],\"tdx\":{\"mrtd\":[");
+  jdump_string(&b, sb->mrtd ? sb->mrtd : "", sb->mrtd ? strlen(sb->mrtd) : 0);
+  jbuf_puts(&b, "]}}");
   return b.s;
 }
 

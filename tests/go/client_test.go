@@ -26,6 +26,7 @@ type sandbox struct {
 	RIMURL         string `json:"rim_url"`
 	OCSPURL        string `json:"ocsp_url"`
 	PCCSURL        string `json:"pccs_url"`
+	MRTD           string `json:"mrtd"`
 }
 
 // startSandbox runs a real sandbox gateway (CCVERIFY_BIN, else target/debug/ccverify) until the

@@ -15,7 +15,9 @@ import (
 // verifies under the production roots.
 
 func strictTest(sb *sandbox) *Policy {
-	return &Policy{Preset: "strict", ImageDigests: []string{sb.ImageDigest}, Trust: TrustTest}
+	// A key binding proves something only for pinned code: pin the TD's MRTD.
+	return &Policy{Preset: "strict", ImageDigests: []string{sb.ImageDigest}, Trust: TrustTest,
+		TDX: &TDXPolicy{MRTD: []string{sb.MRTD}}}
 }
 
 func testConfig(sb *sandbox, policy *Policy, fault string) *ClientConfig {

@@ -46,8 +46,9 @@ fn test_pki_demo(json: bool, _say: &dyn Fn(&str)) -> Result<(), UsageError> {
     })
     .map_err(|e| UsageError(format!("sandbox: {e}")))?;
     let mut strict = Policy::parse(&format!(
-        r#"{{"preset": "strict", "image_digests": ["{}"]}}"#,
-        sb.config().image_digest
+        r#"{{"preset": "strict", "image_digests": ["{}"], "tdx": {{"mrtd": ["{}"]}}}}"#,
+        sb.config().image_digest,
+        sb.test_mrtd()
     ))
     .map_err(|e| UsageError(e.to_string()))?;
     strict.trust = Trust::Test;

@@ -78,6 +78,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
                 "rim_url": sb.rim_url(),
                 "ocsp_url": sb.ocsp_url(),
                 "pccs_url": sb.pccs_url(),
+                "mrtd": if evidence == Evidence::Test { serde_json::Value::from(sb.test_mrtd()) } else { serde_json::Value::Null },
             })
         );
     } else {

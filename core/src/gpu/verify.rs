@@ -39,6 +39,8 @@ pub struct GpuEvidence {
 pub struct GpuVerifier {
     policy: GpuPolicy,
     anchors: Option<TrustAnchors>,
+    /// Which roots `anchors` are (verdicts under the test roots carry `trust.anchors`).
+    trust: crate::trust::Trust,
     rims: Box<dyn RimSource>,
     ocsp: Box<dyn OcspSource>,
 }
@@ -55,6 +57,7 @@ impl GpuVerifier {
         GpuVerifier {
             policy,
             anchors: TrustAnchors::nvidia(),
+            trust: crate::trust::Trust::Production,
             rims: Box::new(NoRims),
             ocsp: Box::new(NoOcsp),
         }
@@ -75,6 +78,7 @@ impl GpuVerifier {
     /// Trusts the roots `trust` names (NVIDIA's unless a caller asked for the test PKI).
     pub fn with_trust(mut self, trust: crate::trust::Trust) -> Self {
         self.anchors = trust.nvidia();
+        self.trust = trust;
         self
     }
 
@@ -141,6 +145,7 @@ impl GpuVerifier {
         expected_nonce: &[u8; 32],
         now: i64,
     ) -> Verdict {
+        checks.extend(self.trust.check());
         let Some(anchors) = self.anchors.clone() else {
             checks.push(Check::new(
                 ids::CERT_CHAIN,
@@ -1168,8 +1173,6 @@ fn chain_status_text(s: &ChainStatus) -> String {
     }
 }
 
-/// The chip a Hopper leaf certificate names: SAN otherName `NVIDIA:GH100:<id>` or a CN that
-/// starts with `GH100`.
 /// How a detail names the root a chain ended in: `production` for NVIDIA's, the test root's
 /// own name (marked TEST) under `trust = "test"`.
 fn root_label<'a>(root: &Certificate, production: &'a str) -> std::borrow::Cow<'a, str> {
@@ -1181,6 +1184,8 @@ fn root_label<'a>(root: &Certificate, production: &'a str) -> std::borrow::Cow<'
     }
 }
 
+/// The chip a Hopper leaf certificate names: SAN otherName `NVIDIA:GH100:<id>` or a CN that
+/// starts with `GH100`.
 fn certified_chip(leaf: &Certificate) -> Option<String> {
     for s in &leaf.san_other_names {
         let mut parts = s.split(':');

@@ -442,7 +442,7 @@ pub fn verify_tdx_under(
                     checks.push(Check::new(
                         ids::QUOTE_SIGNATURE,
                         CheckStatus::Pass,
-                        "PCK chain, QE report and quote signature verify",
+                        format!("PCK chain to {root_name}, QE report and quote signature verify"),
                     ));
                     checks.push(Check::new(ids::TCB_STATUS, CheckStatus::Fail, msg));
                 }
@@ -456,7 +456,7 @@ pub fn verify_tdx_under(
                     checks.push(Check::new(
                         ids::QUOTE_SIGNATURE,
                         CheckStatus::Pass,
-                        "PCK chain, QE report and quote signature verify",
+                        format!("PCK chain to {root_name}, QE report and quote signature verify"),
                     ));
                     checks.push(Check::new(
                         ids::TCB_STATUS,
@@ -468,7 +468,8 @@ pub fn verify_tdx_under(
         }
     }
     own_checks(&td, &quote, expected, policy, &mut checks);
-    if trust == crate::trust::Trust::Test {
+    if let Some(row) = trust.check() {
+        checks.insert(0, row);
         for c in checks.iter_mut().filter(|c| c.id == ids::COLLATERAL) {
             c.detail = c.detail.replace(
                 "signed by Intel",

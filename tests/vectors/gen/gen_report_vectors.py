@@ -341,7 +341,10 @@ def bundle_cases():
 TEST_PKI = json.loads(read("tests", "vectors", "testpki", "bundle.json"))
 TEST_AT = TEST_PKI["at"]
 TEST_DIGEST = TEST_PKI["attestation"]["image_digest"]
-TEST_STRICT = {"preset": "strict", "image_digests": [TEST_DIGEST], "trust": "test"}
+# The TD's MRTD (TD report offset 136, after the 48-byte header): a key binding proves something
+# only for pinned code, so the strict policy pins it.
+TEST_MRTD = bytes.fromhex(TEST_PKI["attestation"]["cpu"]["quote"])[48 + 136:48 + 184].hex()
+TEST_STRICT = {"preset": "strict", "image_digests": [TEST_DIGEST], "tdx": {"mrtd": [TEST_MRTD]}, "trust": "test"}
 
 
 def test_pki_cases():
@@ -354,8 +357,7 @@ def test_pki_cases():
     report = json.dumps(TEST_PKI["attestation"], separators=(",", ":"))
     gpus = ("gpu0", "gpu1")
     hw = [c("tdx.quote_signature", "pass"), c("tdx.collateral", "pass"), c("tdx.tcb_status", "pass"),
-          c("tdx.td_attributes", "pass"), c("tdx.report_data", "pass"), c("report.key_binding", "pass"),
-          c("trust.anchors", "warn")]
+          c("tdx.td_attributes", "pass"), c("tdx.report_data", "pass"), c("trust.anchors", "warn")]
     for g in gpus:
         hw += [c(i, "pass", g) for i in ("gpu.nonce", "gpu.report_signature", "gpu.cert_chain", "gpu.fwid",
                                          "gpu.driver_rim", "gpu.vbios_rim", "gpu.measurements")]
@@ -366,18 +368,19 @@ def test_pki_cases():
     production = [c("gpu.cert_chain", "fail", "gpu0"), c("gpu.driver_rim", "fail", "gpu0"), c("tdx.collateral", "fail")]
     options = {"nonce": TEST_PKI["nonce"], "at": TEST_AT}
     cases = [
-        {"name": "test_pki_report", "about": "a fresh test-PKI attestation (two GPUs, key bound) with its RIMs and collateral under trust \"test\" and the offline preset: verified, every hardware row passing but revocation (offline: warned), and every claim resting on a signature chain only accepted — TEST ROOTS",
+        {"name": "test_pki_report", "about": "a fresh test-PKI attestation (two GPUs, key bound) with its RIMs and collateral under trust \"test\" and the offline preset: verified, every hardware row passing but revocation (offline: warned) and the key binding (the TD's code is not pinned: warned), and every claim resting on a signature chain only accepted — TEST ROOTS",
          "kind": "report", "report": report,
          "options": dict(options, policy={"preset": "offline", "trust": "test"}),
          "rim_dir": "testpki-rims", "collateral_file": "testpki-collateral.json",
-         "expect": expect(True, hw + [c("gpu.ocsp", "warn", "gpu0")], facts=test_facts)},
+         "expect": expect(True, hw + [c("gpu.ocsp", "warn", "gpu0"), c("report.key_binding", "warn")], facts=test_facts)},
         {"name": "test_pki_report_production_roots", "about": "the same attestation under the production roots (the default): the test PKI's chains lead nowhere",
          "kind": "report", "report": report, "options": dict(options, policy="offline"),
          "rim_dir": "testpki-rims", "collateral_file": "testpki-collateral.json",
          "expect": expect(False, production)},
-        {"name": "test_pki_bundle", "about": "the whole recorded session re-verified offline under the strict policy with trust \"test\": attestation, revocation, key binding and both exchanges verify — TEST ROOTS",
+        {"name": "test_pki_bundle", "about": "the whole recorded session re-verified offline under the strict policy (image digest and MRTD pinned) with trust \"test\": attestation, revocation, key binding and both exchanges verify — TEST ROOTS",
          "kind": "bundle", "bundle_file": "bundle-test-pki.json", "options": {"at": TEST_AT, "policy": TEST_STRICT},
-         "expect": expect(True, [c("bundle.inputs", "pass")] + hw + [c("gpu.ocsp", "pass", g) for g in gpus] + exchanges
+         "expect": expect(True, [c("bundle.inputs", "pass"), c("report.key_binding", "pass"), c("tdx.measurements", "pass")]
+                          + hw + [c("gpu.ocsp", "pass", g) for g in gpus] + exchanges
                           + [c("stream.coverage", "pass", "exchange1")],
                           facts=dict(test_facts, **{"claim.agent_image": "proven"}))},
         {"name": "test_pki_bundle_production_roots", "about": "the same bundle under the caller's default policy: production roots, so it does not verify (the exchanges still match the recorded key)",

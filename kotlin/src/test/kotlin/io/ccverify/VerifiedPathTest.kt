@@ -62,8 +62,13 @@ class VerifiedPathTest {
         unbound.close()
     }
 
-    private fun strict(sb: TestSandbox) =
-        loadPolicy("strict").copy(imageDigests = listOf(sb.info.getString("image_digest")), trust = Trust.TEST)
+    private fun strict(sb: TestSandbox) = loadPolicy("strict").let {
+        it.copy(
+            imageDigests = listOf(sb.info.getString("image_digest")),
+            tdx = it.tdx.copy(mrtd = listOf(sb.info.getString("mrtd"))),
+            trust = Trust.TEST,
+        )
+    }
 
     private fun testRoots() = loadPolicy("default").copy(trust = Trust.TEST)
 
