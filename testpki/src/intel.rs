@@ -52,6 +52,10 @@ pub struct Intel {
 pub struct TdChanges {
     /// TDATTRIBUTES (8 bytes), when not the sample's.
     pub td_attributes: Option<[u8; 8]>,
+    /// MRTD (48 bytes), when not the sample's.
+    pub mrtd: Option<[u8; 48]>,
+    /// RTMR0..RTMR3 (48 bytes each), each when not the sample's.
+    pub rtmrs: [Option<[u8; 48]>; 4],
     /// Write a v5 quote (the TD 1.0 report behind a v5 body descriptor) instead of v4.
     pub v5: bool,
 }
@@ -188,6 +192,15 @@ impl Intel {
         body[REPORT_DATA].copy_from_slice(report_data);
         if let Some(a) = changes.td_attributes {
             body[TD_ATTRIBUTES].copy_from_slice(&a);
+        }
+        if let Some(m) = changes.mrtd {
+            body[136..184].copy_from_slice(&m);
+        }
+        for (i, r) in changes.rtmrs.iter().enumerate() {
+            if let Some(r) = r {
+                let at = 328 + 48 * i;
+                body[at..at + 48].copy_from_slice(r);
+            }
         }
         let mut signed = self.header.clone();
         if changes.v5 {

@@ -339,3 +339,29 @@ fn gpu_and_tdx_verdicts_under_the_test_roots_say_so() {
         1
     );
 }
+
+#[test]
+fn chosen_measurements_are_what_the_quote_reports() {
+    let nonce = [8u8; 32];
+    let td = TdChanges {
+        mrtd: Some([0x11; 48]),
+        rtmrs: [None, None, None, Some([0x33; 48])],
+        ..TdChanges::default()
+    };
+    let doc = attestation(&nonce, 1, report_data_unbound(&nonce), &td, ADDRESS);
+    let pinned = format!(
+        r#"{{"tdx": {{"mrtd": ["{}"], "rtmr3": ["{}"]}}}}"#,
+        "11".repeat(48),
+        "33".repeat(48)
+    );
+    let v = run(Trust::Test, &pinned, &doc, &nonce);
+    assert!(v.verified, "{:#?}", failing(&v));
+    assert_eq!(
+        v.check("tdx.measurements").unwrap().status,
+        CheckStatus::Pass
+    );
+    // The sample's MRTD pinned instead: the chosen one is refused.
+    let sample = format!(r#"{{"tdx": {{"mrtd": ["{}"]}}}}"#, pki().intel.mrtd_hex());
+    let v = run(Trust::Test, &sample, &doc, &nonce);
+    assert_eq!(failing_ids(&v), ["tdx.measurements"]);
+}
