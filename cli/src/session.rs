@@ -45,7 +45,7 @@ pub(crate) struct Inputs {
     /// The roots to trust: `production` (NVIDIA's and Intel's; the default) or `test`
     /// (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing about
     /// real hardware, and every verdict says so). Overrides the policy's `trust`.
-    #[arg(long, value_name = "production|test", value_parser = ["production", "test"])]
+    #[arg(long, value_name = "production|test", value_parser = clap::builder::PossibleValuesParser::new(ccverify::trust::NAMES))]
     pub trust: Option<String>,
     /// Verification time (RFC 3339); default now.
     #[arg(long, value_name = "RFC3339")]
@@ -78,13 +78,8 @@ impl Inputs {
 
 /// `--trust production|test`.
 pub(crate) fn trust_arg(text: &str) -> Result<ccverify::trust::Trust, UsageError> {
-    match text {
-        "production" => Ok(ccverify::trust::Trust::Production),
-        "test" => Ok(ccverify::trust::Trust::Test),
-        other => Err(UsageError(format!(
-            "--trust {other:?}: use production or test"
-        ))),
-    }
+    text.parse()
+        .map_err(|e: ccverify::Error| UsageError(format!("--trust: {e}")))
 }
 
 /// A policy from a file (TOML or JSON) or a preset name; default preset when absent.

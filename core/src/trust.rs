@@ -25,6 +25,9 @@ pub mod ids {
     pub const ANCHORS: &str = "trust.anchors";
 }
 
+/// The names [`Trust`] reads (its JSON, TOML and command-line spelling).
+pub const NAMES: &[&str] = &["production", "test"];
+
 /// The opening words of the summary of any verdict reached under the test roots.
 pub const TEST_BANNER: &str = "TEST ROOTS — proves nothing about real hardware.";
 
@@ -66,6 +69,22 @@ fn test_intel() -> Option<Arc<Certificate>> {
     static ROOT: OnceLock<Option<Arc<Certificate>>> = OnceLock::new();
     ROOT.get_or_init(|| load(TEST_INTEL_ROOT_PEM, TEST_INTEL_ROOT_SHA256))
         .clone()
+}
+
+impl std::str::FromStr for Trust {
+    type Err = crate::Error;
+
+    /// `"production"` or `"test"` (exactly); anything else is an `InvalidArgument` error.
+    fn from_str(text: &str) -> Result<Trust, crate::Error> {
+        match text {
+            "production" => Ok(Trust::Production),
+            "test" => Ok(Trust::Test),
+            other => Err(crate::Error::InvalidArgument(format!(
+                "trust {other:?}: use {}",
+                NAMES.join(" or ")
+            ))),
+        }
+    }
 }
 
 impl Trust {
@@ -151,5 +170,10 @@ mod tests {
         );
         assert!(serde_json::from_str::<Trust>("\"Test\"").is_err());
         assert!(serde_json::from_str::<Trust>("\"/etc/roots.pem\"").is_err());
+        for name in NAMES {
+            let t: Trust = name.parse().unwrap();
+            assert_eq!(t.as_str(), *name);
+        }
+        assert!("Test".parse::<Trust>().is_err());
     }
 }

@@ -1,30 +1,11 @@
 //! A minimal DER writer and reader: exactly what the test PKI's certificates, CRLs and OCSP
 //! answers need.
 
-/// One TLV with a short-form tag.
-pub fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
-    let mut out = vec![tag];
-    let n = content.len();
-    if n < 0x80 {
-        out.push(n as u8);
-    } else {
-        let bytes = n.to_be_bytes();
-        let skip = bytes.iter().take_while(|b| **b == 0).count();
-        out.push(0x80 | (bytes.len() - skip) as u8);
-        out.extend_from_slice(&bytes[skip..]);
-    }
-    out.extend_from_slice(content);
-    out
-}
+pub use ccverify::der::{Tlv, seq, tlv};
 
 /// Concatenates parts.
 pub fn cat(parts: &[&[u8]]) -> Vec<u8> {
     parts.concat()
-}
-
-/// SEQUENCE of the parts.
-pub fn seq(parts: &[&[u8]]) -> Vec<u8> {
-    tlv(0x30, &cat(parts))
 }
 
 /// SET of the parts (in the order given: callers give one element or sorted ones).
@@ -34,8 +15,7 @@ pub fn set(parts: &[&[u8]]) -> Vec<u8> {
 
 /// INTEGER from unsigned big-endian bytes.
 pub fn uint(bytes: &[u8]) -> Vec<u8> {
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    let mut v: Vec<u8> = bytes[skip..].to_vec();
+    let mut v: Vec<u8> = ccverify::der::strip_leading_zeros(bytes).to_vec();
     if v.is_empty() || v[0] & 0x80 != 0 {
         v.insert(0, 0);
     }
@@ -165,53 +145,20 @@ pub fn rfc3339(unix: i64) -> String {
     )
 }
 
-/// One parsed TLV: tag, content, and the whole encoding.
-#[derive(Clone, Copy, Debug)]
-pub struct Tlv<'a> {
-    /// The tag byte.
-    pub tag: u8,
-    /// The content octets.
-    pub content: &'a [u8],
-    /// Tag, length and content.
-    pub whole: &'a [u8],
+/// The first TLV of `data` (ccverify's strict DER reader), if it reads.
+pub fn first(data: &[u8]) -> Option<Tlv<'_>> {
+    ccverify::der::Reader::new(data).read_any("TLV").ok()
 }
 
-/// Reads the TLV at the start of `data`; returns it and the rest.
-pub fn read(data: &[u8]) -> Option<(Tlv<'_>, &[u8])> {
-    let tag = *data.first()?;
-    let first = *data.get(1)? as usize;
-    let (len, head) = if first < 0x80 {
-        (first, 2)
-    } else {
-        let n = first & 0x7f;
-        if n == 0 || n > 4 {
-            return None;
-        }
-        let mut len = 0usize;
-        for b in data.get(2..2 + n)? {
-            len = (len << 8) | *b as usize;
-        }
-        (len, 2 + n)
-    };
-    let end = head.checked_add(len)?;
-    let whole = data.get(..end)?;
-    Some((
-        Tlv {
-            tag,
-            content: &whole[head..],
-            whole,
-        },
-        &data[end..],
-    ))
-}
-
-/// The TLVs inside a constructed value's content.
+/// The TLVs inside a constructed value's content, up to the first that does not read.
 pub fn children(content: &[u8]) -> Vec<Tlv<'_>> {
+    let mut reader = ccverify::der::Reader::new(content);
     let mut out = Vec::new();
-    let mut rest = content;
-    while let Some((t, r)) = read(rest) {
-        out.push(t);
-        rest = r;
+    while !reader.is_empty() {
+        match reader.read_any("TLV") {
+            Ok(t) => out.push(t),
+            Err(_) => break,
+        }
     }
     out
 }
@@ -229,26 +176,11 @@ pub fn pem(label: &str, der: &[u8]) -> String {
     out
 }
 
-/// The DER blocks of PEM text labelled `CERTIFICATE`.
+/// The DER of every certificate in PEM text (ccverify's reader; none if it does not read).
 pub fn pem_certificates(text: &str) -> Vec<Vec<u8>> {
-    use base64::Engine as _;
-    let mut out = Vec::new();
-    let mut cur: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line == "-----BEGIN CERTIFICATE-----" {
-            cur = Some(String::new());
-        } else if line == "-----END CERTIFICATE-----" {
-            if let Some(b) = cur.take()
-                && let Ok(d) = base64::engine::general_purpose::STANDARD.decode(b)
-            {
-                out.push(d);
-            }
-        } else if let Some(b) = cur.as_mut() {
-            b.push_str(line);
-        }
-    }
-    out
+    ccverify::x509::Certificate::from_pem_bundle(text.as_bytes())
+        .map(|certs| certs.iter().map(|c| c.der().to_vec()).collect())
+        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -265,8 +197,8 @@ mod tests {
         assert_eq!(tlv(4, &[0; 200])[..3], [4, 0x81, 200]);
         assert_eq!(x509_time(1_735_689_600), tlv(0x17, b"250101000000Z"));
         let data = seq(&[&int(1), &int(2)]);
-        let (t, rest) = read(&data).unwrap();
-        assert!(rest.is_empty());
+        let t = first(&data).unwrap();
+        assert_eq!(t.raw, &data[..]);
         assert_eq!(children(t.content).len(), 2);
     }
 }

@@ -16,7 +16,7 @@ pub fn respond(pki: &Nvidia, request: &[u8], now: i64, revoked: &[Vec<u8>]) -> V
 }
 
 fn answer(pki: &Nvidia, request: &[u8], now: i64, revoked: &[Vec<u8>]) -> Option<Vec<u8>> {
-    let (req, _) = der::read(request)?;
+    let req = der::first(request)?;
     let tbs = *der::children(req.content).first()?;
     let parts = der::children(tbs.content);
     let list = parts.iter().find(|p| p.tag == 0x30)?;
@@ -35,15 +35,15 @@ fn answer(pki: &Nvidia, request: &[u8], now: i64, revoked: &[Vec<u8>]) -> Option
     let nonce_ext = parts
         .iter()
         .find(|p| p.tag == 0xa2)
-        .and_then(|e| der::read(e.content))
-        .and_then(|(exts, _)| {
+        .and_then(|e| der::first(e.content))
+        .and_then(|exts| {
             der::children(exts.content).into_iter().find(|x| {
                 der::children(x.content)
                     .first()
-                    .is_some_and(|o| o.whole == der::oid(NONCE_OID))
+                    .is_some_and(|o| o.raw == der::oid(NONCE_OID))
             })
         })
-        .map(|x| x.whole.to_vec());
+        .map(|x| x.raw.to_vec());
 
     let status = if revoked.contains(&serial) {
         // revoked [1] IMPLICIT { revocationTime, [0] EXPLICIT reason keyCompromise (1) }
@@ -58,7 +58,7 @@ fn answer(pki: &Nvidia, request: &[u8], now: i64, revoked: &[Vec<u8>]) -> Option
         der::tlv(0x80, &[])
     };
     let single = der::seq(&[
-        cert_id.whole,
+        cert_id.raw,
         &status,
         &der::generalized(now - 3600),
         &der::explicit(0, &der::generalized(now + 7 * 86_400)),

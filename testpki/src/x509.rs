@@ -180,7 +180,7 @@ pub fn crl(issuer: &Issued, number: u64, this_update: i64, next_update: i64) -> 
 /// The extensions of a certificate, as (OID DER, whole extension DER).
 pub fn extensions_of(cert_der: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
     let mut out = Vec::new();
-    let Some((cert, _)) = der::read(cert_der) else {
+    let Some(cert) = der::first(cert_der) else {
         return out;
     };
     let Some(tbs) = der::children(cert.content).first().copied() else {
@@ -188,11 +188,11 @@ pub fn extensions_of(cert_der: &[u8]) -> Vec<(Vec<u8>, Vec<u8>)> {
     };
     for part in der::children(tbs.content) {
         if part.tag == 0xa3
-            && let Some((exts, _)) = der::read(part.content)
+            && let Some(exts) = der::first(part.content)
         {
             for e in der::children(exts.content) {
                 if let Some(oid) = der::children(e.content).first() {
-                    out.push((oid.whole.to_vec(), e.whole.to_vec()));
+                    out.push((oid.raw.to_vec(), e.raw.to_vec()));
                 }
             }
         }
