@@ -426,4 +426,8 @@ fn a_test_evidence_session_verifies_with_trust_test_and_only_then() {
         "test",
     ]);
     assert_eq!(out.status.code(), Some(2));
+    // --gpus and --bind-key describe test evidence only.
+    let out = run(&["sandbox", "--port", "0", "--gpus", "2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--evidence test"));
 }

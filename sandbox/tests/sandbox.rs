@@ -9,8 +9,8 @@ use std::time::{Duration, Instant};
 use ccverify::verdict::ids;
 use ccverify::{CheckStatus, Verdict, verify_response, verify_stream};
 use ccverify_sandbox::{
-    BUNDLED_GPU_NONCE, FAULT_HEADER, SANDBOX_IMAGE_DIGEST, SANDBOX_MODEL_ID, SANDBOX_MODEL_NAME,
-    Sandbox, SandboxConfig,
+    BUNDLED_GPU_NONCE, Evidence, FAULT_HEADER, SANDBOX_IMAGE_DIGEST, SANDBOX_MODEL_ID,
+    SANDBOX_MODEL_NAME, Sandbox, SandboxConfig,
 };
 use serde_json::{Value, json};
 
@@ -736,5 +736,99 @@ fn shutdown_is_prompt() {
     assert!(
         TcpStream::connect(addr).is_err(),
         "still accepting after shutdown"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Test evidence: its services, and what they refuse.
+
+fn test_sandbox() -> Sandbox {
+    Sandbox::start(SandboxConfig {
+        evidence: Evidence::Test,
+        ..SandboxConfig::default()
+    })
+    .unwrap()
+}
+
+#[test]
+fn test_evidence_services_and_their_refusals() {
+    let sb = test_sandbox();
+    // Fresh evidence for the caller's nonce.
+    let nonce = "ab".repeat(32);
+    let a = attest(&sb, json!(nonce)).json();
+    assert_eq!(a["nonce"], nonce.as_str());
+    assert_eq!(a["gpu"]["evidence_list"].as_array().unwrap().len(), 1);
+    // RIMs: known ids as the RIM service shapes them, unknown ids 404.
+    let rim = call(
+        &sb,
+        "GET",
+        "/v1/rim/NV_GPU_DRIVER_GH100_550.90.07",
+        &[],
+        b"",
+    );
+    assert_eq!(rim.status, 200);
+    assert!(rim.json()["rim"].as_str().is_some());
+    assert_eq!(
+        call(&sb, "GET", "/v1/rim/NV_GPU_DRIVER_GH100_1.2.3", &[], b"").status,
+        404
+    );
+    assert_eq!(
+        post(&sb, "/v1/rim/NV_GPU_DRIVER_GH100_550.90.07", &[], b"").status,
+        405
+    );
+    // OCSP: garbage is answered "unauthorized" (status 6), never "good".
+    let o = post(&sb, "/ocsp", &[], b"not an OCSP request");
+    assert_eq!(o.status, 200);
+    assert_eq!(o.body, [0x30, 0x03, 0x0a, 0x01, 0x06]);
+    // PCS: the issuer chains come percent-encoded, as Intel sends them.
+    let tcb = call(
+        &sb,
+        "GET",
+        "/tdx/certification/v4/tcb?fmspc=b0c06f000000",
+        &[],
+        b"",
+    );
+    assert_eq!(tcb.status, 200);
+    assert!(
+        tcb.header("TCB-Info-Issuer-Chain")
+            .unwrap()
+            .starts_with("-----BEGIN%20CERTIFICATE")
+    );
+    // An unknown fault prefix is refused with the list of known ones.
+    let r = attest_at(&sb, "/fault/no-such-fault/v1/private/attestation");
+    assert_eq!(r.status, 404);
+    assert!(r.text().contains("gpu-wrong-nonce"), "{}", r.text());
+    // A known one changes only what it names.
+    let r = attest_at(&sb, "/fault/relay-key/v1/private/attestation");
+    assert_eq!(r.status, 200);
+    assert_ne!(
+        r.json()["signing_address"],
+        sb.signing_address().to_checksum().as_str()
+    );
+}
+
+fn attest_at(sb: &Sandbox, path: &str) -> Reply {
+    let body = json!({"model_id": SANDBOX_MODEL_ID}).to_string();
+    post(sb, path, &[], body.as_bytes())
+}
+
+#[test]
+fn real_evidence_serves_no_test_pki_services() {
+    let sb = start();
+    assert_eq!(
+        call(
+            &sb,
+            "GET",
+            "/v1/rim/NV_GPU_DRIVER_GH100_550.90.07",
+            &[],
+            b""
+        )
+        .status,
+        404
+    );
+    assert_eq!(post(&sb, "/ocsp", &[], b"x").status, 404);
+    assert_eq!(
+        call(&sb, "GET", "/tdx/certification/v4/qe/identity", &[], b"").status,
+        404
     );
 }

@@ -42,6 +42,8 @@ class ClientTest {
         val signingAddress: String
         val model: String
         val modelId: String
+        /** The whole JSON line (`rim_url`, `ocsp_url`, `pccs_url`, `mrtd`, … too). */
+        val info: JSONObject
 
         init {
             val bin = System.getenv("CCVERIFY_BIN")?.takeIf { it.isNotEmpty() }
@@ -55,7 +57,7 @@ class ClientTest {
                 process.waitFor()
                 fail("$bin sandbox exited (${process.exitValue()}) before printing: ${log.readText()}")
             }
-            val info = JSONObject(line)
+            info = JSONObject(line)
             baseUrl = info.getString("base_url")
             signingAddress = info.getString("signing_address")
             model = info.getString("model")

@@ -9,9 +9,7 @@ import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.TestInstance
 import org.junit.jupiter.api.Timeout
-import org.junit.jupiter.api.fail
 import java.io.ByteArrayOutputStream
-import java.io.File
 import java.time.Duration
 import java.util.Collections
 
@@ -25,36 +23,10 @@ import java.util.Collections
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(120)
 class VerifiedPathTest {
-    class TestSandbox(vararg args: String) : AutoCloseable {
-        private val log = File.createTempFile("ccverify-sandbox", ".log")
-        private val process: Process
-        val info: JSONObject
+    private fun start(vararg args: String) = ClientTest.Sandbox("--evidence", "test", *args)
 
-        init {
-            val bin = System.getenv("CCVERIFY_BIN")?.takeIf { it.isNotEmpty() }
-                ?: System.getProperty("ccverify.bin")
-                ?: File(System.getProperty("ccverify.root") ?: "..", "target/debug/ccverify").path
-            process = ProcessBuilder(listOf(bin, "sandbox", "--port", "0", "--json", "--evidence", "test") + args)
-                .redirectError(log)
-                .start()
-            val line = process.inputStream.bufferedReader().readLine()
-                ?: fail("$bin sandbox exited before printing: ${log.readText()}")
-            info = JSONObject(line)
-        }
-
-        val baseUrl: String get() = info.getString("base_url")
-        val modelId: String get() = info.getString("model_id")
-        val model: String get() = info.getString("model")
-
-        override fun close() {
-            process.destroy()
-            process.waitFor()
-            log.delete()
-        }
-    }
-
-    private val bound = TestSandbox("--gpus", "2", "--bind-key")
-    private val unbound = TestSandbox()
+    private val bound = start("--gpus", "2", "--bind-key")
+    private val unbound = start()
 
     @AfterAll
     fun stop() {
@@ -62,7 +34,7 @@ class VerifiedPathTest {
         unbound.close()
     }
 
-    private fun strict(sb: TestSandbox) = loadPolicy("strict").let {
+    private fun strict(sb: ClientTest.Sandbox) = loadPolicy("strict").let {
         it.copy(
             imageDigests = listOf(sb.info.getString("image_digest")),
             tdx = it.tdx.copy(mrtd = listOf(sb.info.getString("mrtd"))),
@@ -72,7 +44,7 @@ class VerifiedPathTest {
 
     private fun testRoots() = loadPolicy("default").copy(trust = Trust.TEST)
 
-    private fun config(sb: TestSandbox, policy: Policy, fault: String = ""): ClientConfig {
+    private fun config(sb: ClientTest.Sandbox, policy: Policy, fault: String = ""): ClientConfig {
         val prefix = if (fault.isEmpty()) "" else "/fault/$fault"
         return ClientConfig(
             baseUrl = sb.baseUrl + prefix,
@@ -89,7 +61,7 @@ class VerifiedPathTest {
         )
     }
 
-    private fun body(sb: TestSandbox, content: String, stream: Boolean = false): ByteArray =
+    private fun body(sb: ClientTest.Sandbox, content: String, stream: Boolean = false): ByteArray =
         JSONObject()
             .put("model", sb.model)
             .put("messages", listOf(mapOf("role" to "user", "content" to content)))
