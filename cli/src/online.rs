@@ -156,6 +156,7 @@ pub(crate) fn verify_gpu(
         }
     }
     let rim_log = service.log();
+    let trust = local.trust;
     let mut rims = ChainRimSource::new();
     if let Some(dir) = local.rims {
         rims.push(Box::new(dir));
@@ -203,6 +204,7 @@ pub(crate) fn verify_gpu(
     };
 
     let mut verdict = GpuVerifier::new(policy)
+        .with_trust(trust)
         .with_rims(rims)
         .with_ocsp(ocsp)
         .verify_json(gpu, nonce, now);

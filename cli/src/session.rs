@@ -42,10 +42,12 @@ pub(crate) struct Inputs {
     /// Ask this OCSP responder about every certificate (default: each certificate's own).
     #[arg(long, value_name = "URL")]
     pub ocsp_url: Option<String>,
-    /// The roots to trust: `production` (NVIDIA's and Intel's; the default) or `test`
+    /// The roots to trust: `production` (NVIDIA's and Intel's; the default), `test`
     /// (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing about
-    /// real hardware, and every verdict says so). Overrides the policy's `trust`.
-    #[arg(long, value_name = "production|test", value_parser = clap::builder::PossibleValuesParser::new(ccverify::trust::NAMES))]
+    /// real hardware, and every verdict says so), or FILE: a PEM file of your own root
+    /// certificates (a private lab, a conformance suite), warned about in every verdict.
+    /// Overrides the policy's `trust`.
+    #[arg(long, value_name = "production|test|FILE")]
     pub trust: Option<String>,
     /// Verification time (RFC 3339); default now.
     #[arg(long, value_name = "RFC3339")]
@@ -76,7 +78,7 @@ impl Inputs {
     }
 }
 
-/// `--trust production|test`.
+/// `--trust production|test|FILE`.
 pub(crate) fn trust_arg(text: &str) -> Result<ccverify::trust::Trust, UsageError> {
     text.parse()
         .map_err(|e: ccverify::Error| UsageError(format!("--trust: {e}")))

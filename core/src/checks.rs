@@ -161,7 +161,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         crate::trust::ids::ANCHORS,
-        "(only under `trust = \"test\"`; always `warn`) names the TEST roots that replaced NVIDIA's and Intel's: the verdict proves nothing about real hardware, and its summary opens with \"TEST ROOTS\"",
+        "(only under `trust = \"test\"` or an anchor file; always `warn`) names the roots that replaced NVIDIA's and Intel's — the TEST roots (the verdict proves nothing about real hardware; its summary opens with \"TEST ROOTS\") or the caller's anchor file (it proves only what those roots vouch for; \"CALLER'S TRUST ANCHORS\")",
     ),
     (
         bundle::INPUTS,

@@ -342,6 +342,22 @@ pub(crate) mod hex_bytes {
         }
     }
 
+    /// One value.
+    pub(crate) mod one {
+        use super::*;
+        pub(crate) fn serialize<S: Serializer, const N: usize>(
+            v: &[u8; N],
+            s: S,
+        ) -> Result<S::Ok, S::Error> {
+            s.serialize_str(&hex::encode(v))
+        }
+        pub(crate) fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+            d: D,
+        ) -> Result<[u8; N], D::Error> {
+            decode(&String::deserialize(d)?).map_err(D::Error::custom)
+        }
+    }
+
     /// A list of values.
     pub(crate) mod list {
         use super::*;

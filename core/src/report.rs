@@ -106,7 +106,7 @@ impl ReportVerifier {
     /// A verifier with NVIDIA's and Intel's roots, no RIMs, no OCSP responses, no collateral.
     pub fn new(policy: Policy) -> Self {
         ReportVerifier {
-            gpu: GpuVerifier::new(policy.gpu.clone()).with_trust(policy.trust),
+            gpu: GpuVerifier::new(policy.gpu.clone()).with_trust(policy.trust.clone()),
             policy,
             collateral: None,
         }
@@ -404,7 +404,7 @@ impl ReportVerifier {
         } else {
             ExpectedReportData::Exact(nonce.report_data())
         };
-        let trust = self.policy.trust;
+        let trust = &self.policy.trust;
         match &self.collateral {
             Some(c) => {
                 tdx::verify_tdx_under(quote.as_bytes(), c, &expected, &self.policy.tdx, trust, now)
@@ -709,8 +709,8 @@ const CLAIMS: &[Claim] = &[
         key: "anchors",
         ids: &[crate::trust::ids::ANCHORS],
         proven: "the evidence chains to NVIDIA's and Intel's production roots",
-        accepted: "that any of this concerns real hardware: the TEST ROOTS were in use (trust = \"test\")",
-        not_proven: "that any of this concerns real hardware: the TEST ROOTS were in use",
+        accepted: "that any of this concerns NVIDIA's or Intel's hardware: roots other than theirs were in use (the TEST ROOTS or a caller's trust anchor file, see trust.anchors)",
+        not_proven: "that any of this concerns NVIDIA's or Intel's hardware: roots other than theirs were in use",
     },
     Claim {
         key: "bundle_inputs",
@@ -772,7 +772,15 @@ impl Summary {
         for (claim, st, test_only) in standings(v) {
             match st {
                 Standing::Accepted if test_only => out.accepted.push(format!(
-                    "only as far as the TEST roots go (nothing about real hardware): {}",
+                    "{}: {}",
+                    if v
+                        .check(crate::trust::ids::ANCHORS)
+                        .is_some_and(|c| c.detail.starts_with("TEST ROOTS"))
+                    {
+                        "only as far as the TEST roots go (nothing about real hardware)"
+                    } else {
+                        "only as far as the caller's trust anchors go (nothing about NVIDIA's or Intel's roots)"
+                    },
                     claim.proven
                 )),
                 Standing::Proven => out.proven.push(claim.proven.into()),
@@ -805,8 +813,8 @@ pub fn summarize(v: &Verdict) -> String {
             None => format!("{} ({})", c.id, c.status),
         })
         .collect();
-    let mut out = if v.check(crate::trust::ids::ANCHORS).is_some() {
-        format!("{} ", crate::trust::TEST_BANNER)
+    let mut out = if let Some(row) = v.check(crate::trust::ids::ANCHORS) {
+        format!("{} ", crate::trust::Trust::banner_of(row))
     } else {
         String::new()
     };

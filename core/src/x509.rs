@@ -281,6 +281,11 @@ impl Certificate {
         &self.der
     }
 
+    /// The signature value (the BIT STRING's bytes: DER ECDSA for the keys ccverify uses).
+    pub fn signature(&self) -> &[u8] {
+        &self.signature
+    }
+
     /// The exact `tbsCertificate` bytes the issuer signed.
     pub fn tbs(&self) -> &[u8] {
         &self.der[self.tbs.clone()]

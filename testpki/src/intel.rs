@@ -58,6 +58,15 @@ pub struct TdChanges {
     pub rtmrs: [Option<[u8; 48]>; 4],
     /// Write a v5 quote (the TD 1.0 report behind a v5 body descriptor) instead of v4.
     pub v5: bool,
+    /// MRCONFIGID (48 bytes), when not the sample's (zero).
+    pub mrconfigid: Option<[u8; 48]>,
+    /// MROWNER (48 bytes), when not the sample's (zero).
+    pub mrowner: Option<[u8; 48]>,
+    /// MROWNERCONFIG (48 bytes), when not the sample's (zero).
+    pub mrownerconfig: Option<[u8; 48]>,
+    /// TEE_TCB_SVN (16 bytes), when not the sample's. The TCB Info must still have a level the
+    /// new value meets.
+    pub tee_tcb_svn: Option<[u8; 16]>,
 }
 
 fn serial(label: &str) -> Vec<u8> {
@@ -195,6 +204,18 @@ impl Intel {
         }
         if let Some(m) = changes.mrtd {
             body[136..184].copy_from_slice(&m);
+        }
+        for (at, v) in [
+            (184, changes.mrconfigid),
+            (232, changes.mrowner),
+            (280, changes.mrownerconfig),
+        ] {
+            if let Some(v) = v {
+                body[at..at + 48].copy_from_slice(&v);
+            }
+        }
+        if let Some(svn) = changes.tee_tcb_svn {
+            body[..16].copy_from_slice(&svn);
         }
         for (i, r) in changes.rtmrs.iter().enumerate() {
             if let Some(r) = r {

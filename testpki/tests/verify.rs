@@ -320,7 +320,7 @@ fn gpu_and_tdx_verdicts_under_the_test_roots_say_so() {
         pki().intel.collateral_json(NOW - 3600).as_bytes(),
         &ccverify::tdx::ExpectedReportData::Nonce(nonce),
         &ccverify::tdx::TdxPolicy::default(),
-        Trust::Test,
+        &Trust::Test,
         NOW,
     );
     assert!(v.verified, "{:#?}", failing(&v));

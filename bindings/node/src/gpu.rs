@@ -45,6 +45,11 @@ pub struct GpuOptions {
     /// Accept a RIM signer certificate that is on hold (OCSP `certificateHold`), for RIM chains
     /// only (default `false`).
     pub allow_hold_for_rims: Option<bool>,
+    /// The roots to trust: `'production'` (the default), `'test'` (ccverify's TEST PKI) or the
+    /// path of a PEM file of your own roots. Anything but `'production'` adds a
+    /// `trust.anchors` warning to the verdict.
+    #[napi(ts_type = "'production' | 'test' | (string & {})")]
+    pub trust: Option<String>,
 }
 
 /// Verifies an io.net `gpu` object — the JSON of the attestation's `gpu` member, NVIDIA

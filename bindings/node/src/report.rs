@@ -58,11 +58,13 @@ pub struct Policy {
     pub gpu: Option<GpuPolicy>,
     /// The TDX appraisal.
     pub tdx: Option<TdxPolicy>,
-    /// The roots to trust: `'production'` (NVIDIA's and Intel's pinned roots; the default) or
+    /// The roots to trust: `'production'` (NVIDIA's and Intel's pinned roots; the default),
     /// `'test'` (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing
-    /// about real hardware; verdicts then carry a `trust.anchors` warning and say "TEST ROOTS").
-    /// A bundle's recorded policy never selects the test roots.
-    #[napi(ts_type = "'production' | 'test'")]
+    /// about real hardware; verdicts then carry a `trust.anchors` warning and say "TEST ROOTS"),
+    /// or the path of a PEM file of your own roots (its P-256 root replaces Intel's, its P-384
+    /// roots NVIDIA's; verdicts say "CALLER'S TRUST ANCHORS"). A bundle's recorded policy never
+    /// selects anything but the production roots.
+    #[napi(ts_type = "'production' | 'test' | (string & {})")]
     pub trust: Option<String>,
 }
 
@@ -115,6 +117,26 @@ pub struct TdxPolicy {
     pub max_collateral_age_secs: Option<i64>,
     /// The minimum TCB evaluation data number (Intel's TCB-recovery counter).
     pub min_tcb_eval_data_number: Option<u32>,
+    /// Allowed MRCONFIGID values (96 hex digits each). Empty or unset: not pinned.
+    pub mrconfigid: Option<Vec<String>>,
+    /// Allowed MROWNER values (96 hex digits each). Empty or unset: not pinned.
+    pub mrowner: Option<Vec<String>>,
+    /// Allowed MROWNERCONFIG values (96 hex digits each). Empty or unset: not pinned.
+    pub mrownerconfig: Option<Vec<String>>,
+    /// Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+    /// module); empty: not pinned.
+    pub mrsignerseam: Option<Vec<String>>,
+    /// Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not pinned.
+    pub seam_attributes: Option<Vec<String>>,
+    /// Allowed FMSPC values (12 hex digits each: the platform family of the PCK certificate).
+    /// Empty or unset: not pinned.
+    pub fmspc: Option<Vec<String>>,
+    /// The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum.
+    pub min_tee_tcb_svn: Option<String>,
+    /// The QE vendor id the quote must name (32 hex digits). Unset: Intel's.
+    pub qe_vendor_id: Option<String>,
+    /// Require the SEPT_VE_DISABLE TD attribute (default `true`).
+    pub require_sept_ve_disable: Option<bool>,
 }
 
 /// Options of {@link verifyReport}: the nonce you sent, where the RIMs, OCSP responses and Intel

@@ -59,6 +59,31 @@ pub struct TdxOptions {
     pub max_collateral_age_secs: Option<i64>,
     /// The minimum TCB evaluation data number (Intel's TCB-recovery counter).
     pub min_tcb_eval_data_number: Option<u32>,
+    /// Allowed MRCONFIGID values (96 hex digits each). Empty or unset: not pinned.
+    pub mrconfigid: Option<Vec<String>>,
+    /// Allowed MROWNER values (96 hex digits each). Empty or unset: not pinned.
+    pub mrowner: Option<Vec<String>>,
+    /// Allowed MROWNERCONFIG values (96 hex digits each). Empty or unset: not pinned.
+    pub mrownerconfig: Option<Vec<String>>,
+    /// Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+    /// module); empty: not pinned.
+    pub mrsignerseam: Option<Vec<String>>,
+    /// Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not pinned.
+    pub seam_attributes: Option<Vec<String>>,
+    /// Allowed FMSPC values (12 hex digits each: the platform family of the PCK certificate).
+    /// Empty or unset: not pinned.
+    pub fmspc: Option<Vec<String>>,
+    /// The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum.
+    pub min_tee_tcb_svn: Option<String>,
+    /// The QE vendor id the quote must name (32 hex digits). Unset: Intel's.
+    pub qe_vendor_id: Option<String>,
+    /// Require the SEPT_VE_DISABLE TD attribute (default `true`).
+    pub require_sept_ve_disable: Option<bool>,
+    /// The roots to trust: `'production'` (the default), `'test'` (ccverify's TEST PKI) or the
+    /// path of a PEM file of your own roots. Anything but `'production'` adds a
+    /// `trust.anchors` warning to the verdict.
+    #[napi(ts_type = "'production' | 'test' | (string & {})")]
+    pub trust: Option<String>,
 }
 
 /// Verifies an Intel TDX quote — io.net's `cpu.quote` (hex text, with or without `0x`) or the

@@ -43,6 +43,9 @@ use crate::verdict::Verdict;
 ///         (default False).
 ///     allow_hold_for_rims: accept a RIM signer certificate that is on hold (OCSP
 ///         certificateHold), as NVIDIA's --allow_hold_cert does (default False).
+///     trust: the roots to trust: None or "production" (NVIDIA's, the default), "test"
+///         (ccverify's TEST PKI) or the path of a PEM file of your own roots; anything but the
+///         production roots adds a "trust.anchors" warning to the verdict.
 ///
 /// Returns:
 ///     A Verdict. Bad evidence never raises; it is a failed or skipped check.
@@ -67,11 +70,12 @@ use crate::verdict::Verdict;
         require_rims = true,
         allow_expired_rims = false,
         allow_hold_for_rims = false,
+        trust = None,
     ),
     // Written out because PyO3 shows a non-literal default (String::from) as `...`.
     text_signature = "(gpu_json, nonce, *, rim_dir=None, ocsp_dir=None, at=None, \
         expected_count=None, expected_arch='HOPPER', require_revocation=True, \
-        require_rims=True, allow_expired_rims=False, allow_hold_for_rims=False)"
+        require_rims=True, allow_expired_rims=False, allow_hold_for_rims=False, trust=None)"
 )]
 #[allow(
     clippy::too_many_arguments,
@@ -91,9 +95,11 @@ fn verify_gpu(
     require_rims: bool,
     allow_expired_rims: bool,
     allow_hold_for_rims: bool,
+    trust: Option<String>,
 ) -> PyResult<Verdict> {
     let gpu_json = bytes_or_str(gpu_json, "gpu_json")?;
     let options = GpuOptions {
+        trust: crate::input::trust_arg(py, trust)?,
         rim_dir: rim_dir.map(|d| dir_arg(py, d, "rim_dir")).transpose()?,
         ocsp_dir: ocsp_dir.map(|d| dir_arg(py, d, "ocsp_dir")).transpose()?,
         at: at.map(unix_time).transpose()?,

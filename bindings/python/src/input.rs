@@ -296,3 +296,12 @@ fn to_json(obj: &Bound<'_, PyAny>, at: &str, depth: usize) -> PyResult<Value> {
         )))
     }
 }
+
+/// The `trust` keyword: None or "production", "test", or an anchor file's path, read by the
+/// core (`InvalidArgumentError` with the reason for a file that is not usable).
+pub(crate) fn trust_arg(py: Python<'_>, trust: Option<String>) -> PyResult<ccverify::trust::Trust> {
+    trust
+        .map(|t| t.parse().map_err(|e| to_py_err(py, e)))
+        .transpose()
+        .map(Option::unwrap_or_default)
+}

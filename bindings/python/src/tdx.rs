@@ -20,7 +20,8 @@ use crate::verdict::Verdict;
 /// is signed by Intel and current at the verification time, the PCK certificate chain to
 /// Intel's SGX Root CA, the QE report and the quote signature, and then applies the policy: the
 /// platform's TCB status and advisories, the TD attributes (no debug), the measurement
-/// allowlists (MRTD, RTMR0-3, MRSEAM, XFAM) and REPORTDATA, which binds the quote to your
+/// allowlists (MRTD, RTMR0-3, MRSEAM, XFAM, MRCONFIGID, MROWNER, MROWNERCONFIG), the TDX
+/// module and QE pins, the platform's FMSPC and TEE_TCB_SVN, and REPORTDATA, which binds the quote to your
 /// nonce.
 ///
 /// Give ``nonce`` (io.net's rule: REPORTDATA is the 32-byte nonce followed by 32 zero bytes) or
@@ -49,6 +50,21 @@ use crate::verdict::Verdict;
 ///     mrtd, rtmr0, rtmr1, rtmr2, rtmr3, mrseam: allowlists of 96 hex digits each (empty: not
 ///         pinned).
 ///     xfam: an allowlist of 16 hex digits each (empty: not pinned).
+///     mrconfigid, mrowner, mrownerconfig: allowlists of 96 hex digits each (empty: not
+///         pinned).
+///     mrsignerseam: allowed MRSIGNERSEAM values, 96 hex digits each; None (default) is zero
+///         only, Intel's own TDX module; an empty sequence does not pin it.
+///     seam_attributes: allowed SEAMATTRIBUTES, 16 hex digits each; None (default) is zero
+///         only; an empty sequence does not pin them.
+///     fmspc: allowed FMSPC values (12 hex digits: the platform family of the PCK
+///         certificate); empty: not pinned.
+///     min_tee_tcb_svn: the minimum TEE_TCB_SVN, 32 hex digits, compared byte by byte (None:
+///         no minimum).
+///     qe_vendor_id: the QE vendor id the quote must name, 32 hex digits (None: Intel's).
+///     require_sept_ve_disable: require the SEPT_VE_DISABLE TD attribute (default True).
+///     trust: the roots to trust: None or "production" (Intel's, the default), "test"
+///         (ccverify's TEST PKI) or the path of a PEM file of your own roots; anything but the
+///         production roots adds a "trust.anchors" warning to the verdict.
 ///     max_collateral_age_secs: refuse collateral whose TCB Info or QE Identity was issued
 ///         longer ago than this many seconds (None: no limit).
 ///     min_tcb_eval_data_number: the minimum TCB evaluation data number, Intel's TCB-recovery
@@ -90,6 +106,16 @@ use crate::verdict::Verdict;
         xfam = StrList::default(),
         max_collateral_age_secs = None,
         min_tcb_eval_data_number = None,
+        mrconfigid = StrList::default(),
+        mrowner = StrList::default(),
+        mrownerconfig = StrList::default(),
+        mrsignerseam = None,
+        seam_attributes = None,
+        fmspc = StrList::default(),
+        min_tee_tcb_svn = None,
+        qe_vendor_id = None,
+        require_sept_ve_disable = true,
+        trust = None,
     ),
     // Written out because PyO3 shows a non-literal default as `...`. Lists, not tuples:
     // `inspect.signature` (Python 3.11 at least) reads a one-element tuple such as
@@ -98,7 +124,9 @@ use crate::verdict::Verdict;
     text_signature = "(quote, collateral, *, nonce=None, report_data=None, at=None, \
         accepted_tcb_statuses=['UpToDate'], rejected_advisories=[], allow_debug=False, \
         td_attributes=None, mrtd=[], rtmr0=[], rtmr1=[], rtmr2=[], rtmr3=[], mrseam=[], \
-        xfam=[], max_collateral_age_secs=None, min_tcb_eval_data_number=None)"
+        xfam=[], max_collateral_age_secs=None, min_tcb_eval_data_number=None, mrconfigid=[], \
+        mrowner=[], mrownerconfig=[], mrsignerseam=None, seam_attributes=None, fmspc=[], \
+        min_tee_tcb_svn=None, qe_vendor_id=None, require_sept_ve_disable=True, trust=None)"
 )]
 #[allow(
     clippy::too_many_arguments,
@@ -124,6 +152,16 @@ fn verify_tdx(
     xfam: StrList,
     max_collateral_age_secs: Option<&Bound<'_, PyAny>>,
     min_tcb_eval_data_number: Option<&Bound<'_, PyAny>>,
+    mrconfigid: StrList,
+    mrowner: StrList,
+    mrownerconfig: StrList,
+    mrsignerseam: Option<StrList>,
+    seam_attributes: Option<StrList>,
+    fmspc: StrList,
+    min_tee_tcb_svn: Option<String>,
+    qe_vendor_id: Option<String>,
+    require_sept_ve_disable: bool,
+    trust: Option<String>,
 ) -> PyResult<Verdict> {
     let quote = bytes_or_str(quote, "quote")?;
     let collateral = bytes_or_str(collateral, "collateral")?;
@@ -145,11 +183,21 @@ fn verify_tdx(
         "xfam": xfam.0,
         "max_collateral_age_secs": count(max_collateral_age_secs, "max_collateral_age_secs")?,
         "min_tcb_eval_data_number": count(min_tcb_eval_data_number, "min_tcb_eval_data_number")?,
+        "mrconfigid": mrconfigid.0,
+        "mrowner": mrowner.0,
+        "mrownerconfig": mrownerconfig.0,
+        "mrsignerseam": mrsignerseam.map(|l| l.0),
+        "seam_attributes": seam_attributes.map(|l| l.0),
+        "fmspc": fmspc.0,
+        "min_tee_tcb_svn": min_tee_tcb_svn,
+        "qe_vendor_id": qe_vendor_id,
+        "require_sept_ve_disable": require_sept_ve_disable,
     });
     let options = TdxOptions {
         nonce,
         report_data,
         at: at.map(unix_time).transpose()?,
+        trust: crate::input::trust_arg(py, trust)?,
         policy: TdxPolicy::from_value(policy).map_err(|e| to_py_err(py, e))?,
     };
     let (quote, collateral) = (quote.as_slice(), collateral.as_slice());

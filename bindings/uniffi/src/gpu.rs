@@ -94,6 +94,10 @@ pub struct GpuOptions {
     /// The appraisal policy. Default: the core's.
     #[uniffi(default)]
     pub policy: GpuPolicy,
+    /// The roots to trust. Unset (the default): the production roots. Anything else adds a
+    /// `trust.anchors` warning to the verdict (see `Trust`).
+    #[uniffi(default = None)]
+    pub trust: Option<crate::report::Trust>,
 }
 
 impl TryFrom<GpuOptions> for ccverify::gpu::GpuOptions {
@@ -104,6 +108,7 @@ impl TryFrom<GpuOptions> for ccverify::gpu::GpuOptions {
             rim_dir: o.rim_dir,
             ocsp_dir: o.ocsp_dir,
             at: o.at.map(core_time),
+            trust: crate::report::Trust::into_core(o.trust)?,
             policy: o.policy.try_into()?,
         })
     }
@@ -158,6 +163,7 @@ mod tests {
                 allow_expired_rims: false,
                 allow_hold_for_rims: false,
             },
+            trust: None,
         }
     }
 

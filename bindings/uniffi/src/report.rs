@@ -40,7 +40,7 @@ pub struct Policy {
     #[uniffi(default)]
     pub tdx: TdxPolicy,
     /// The roots to trust. Unset (the default): NVIDIA's and Intel's production roots.
-    /// `Trust.TEST` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
+    /// `Trust.Test` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
     /// it proves nothing about real hardware, and verdicts then carry a `trust.anchors` warning
     /// and say "TEST ROOTS". A bundle's recorded policy never selects the test roots.
     #[uniffi(default = None)]
@@ -48,12 +48,47 @@ pub struct Policy {
 }
 
 /// Which roots a verification trusts.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, uniffi::Enum)]
+#[derive(Clone, Debug, PartialEq, Eq, uniffi::Enum)]
 pub enum Trust {
     /// NVIDIA's device and RIM roots and Intel's SGX root CA, compiled in and pinned.
     Production,
     /// ccverify's TEST PKI, whose keys are public: proves nothing about real hardware.
     Test,
+    /// A PEM file of your own root certificates (a private lab, a conformance suite): its
+    /// P-256 root replaces Intel's, its P-384 roots NVIDIA's (device identity first, then RIM
+    /// signing). Verdicts then carry a `trust.anchors` warning naming the file. A file that
+    /// cannot be read or holds no usable roots is an `InvalidArgument` error.
+    AnchorFile {
+        /// The file's path.
+        path: String,
+    },
+}
+
+impl Trust {
+    /// The core's document form of an optional choice.
+    pub(crate) fn document(trust: Option<&Trust>) -> &str {
+        match trust {
+            None | Some(Trust::Production) => "production",
+            Some(Trust::Test) => "test",
+            Some(Trust::AnchorFile { path }) => path,
+        }
+    }
+
+    /// The core's trust, read from its document form.
+    pub(crate) fn into_core(trust: Option<Trust>) -> Result<ccverify::trust::Trust, CcverifyError> {
+        Ok(Trust::document(trust.as_ref()).parse::<ccverify::trust::Trust>()?)
+    }
+
+    /// The binding's form of the core's trust (`None` for the production roots).
+    pub(crate) fn from_core(trust: &ccverify::trust::Trust) -> Option<Trust> {
+        match trust {
+            ccverify::trust::Trust::Production => None,
+            ccverify::trust::Trust::Test => Some(Trust::Test),
+            ccverify::trust::Trust::Anchors(a) => Some(Trust::AnchorFile {
+                path: a.source.clone(),
+            }),
+        }
+    }
 }
 
 impl Policy {
@@ -77,10 +112,7 @@ impl Policy {
                 "allow_hold_for_rims": gpu.allow_hold_for_rims,
             },
             "tdx": self.tdx.document(),
-            "trust": match self.trust {
-                None | Some(Trust::Production) => "production",
-                Some(Trust::Test) => "test",
-            },
+            "trust": Trust::document(self.trust.as_ref()),
         });
         Ok(Policy::core_from_value(document)?)
     }
@@ -102,10 +134,7 @@ impl From<ccverify::policy::Policy> for Policy {
             require_key_binding: p.require_key_binding,
             gpu: p.gpu.into(),
             tdx: p.tdx.into(),
-            trust: match p.trust {
-                ccverify::trust::Trust::Production => None,
-                ccverify::trust::Trust::Test => Some(Trust::Test),
-            },
+            trust: Trust::from_core(&p.trust),
         }
     }
 }

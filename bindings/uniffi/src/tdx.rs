@@ -54,6 +54,36 @@ pub struct TdxPolicy {
     /// `InvalidArgument`.
     #[uniffi(default = None)]
     pub min_tcb_eval_data_number: Option<i32>,
+    /// Allowed MRCONFIGID values (96 hex digits each). Empty: not pinned.
+    #[uniffi(default)]
+    pub mrconfigid: Vec<String>,
+    /// Allowed MROWNER values (96 hex digits each). Empty: not pinned.
+    #[uniffi(default)]
+    pub mrowner: Vec<String>,
+    /// Allowed MROWNERCONFIG values (96 hex digits each). Empty: not pinned.
+    #[uniffi(default)]
+    pub mrownerconfig: Vec<String>,
+    /// Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+    /// module); empty: not pinned.
+    #[uniffi(default = None)]
+    pub mrsignerseam: Option<Vec<String>>,
+    /// Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not
+    /// pinned.
+    #[uniffi(default = None)]
+    pub seam_attributes: Option<Vec<String>>,
+    /// Allowed FMSPC values (12 hex digits each: the platform family of the PCK
+    /// certificate). Empty: not pinned.
+    #[uniffi(default)]
+    pub fmspc: Vec<String>,
+    /// The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum.
+    #[uniffi(default = None)]
+    pub min_tee_tcb_svn: Option<String>,
+    /// The QE vendor id the quote must name (32 hex digits). Unset: Intel's.
+    #[uniffi(default = None)]
+    pub qe_vendor_id: Option<String>,
+    /// Require the SEPT_VE_DISABLE TD attribute (default true).
+    #[uniffi(default = true)]
+    pub require_sept_ve_disable: bool,
 }
 
 impl TdxPolicy {
@@ -81,6 +111,15 @@ impl TdxPolicy {
             "xfam": self.xfam,
             "max_collateral_age_secs": self.max_collateral_age.map(|d| d.as_secs()),
             "min_tcb_eval_data_number": self.min_tcb_eval_data_number,
+            "mrconfigid": self.mrconfigid,
+            "mrowner": self.mrowner,
+            "mrownerconfig": self.mrownerconfig,
+            "mrsignerseam": self.mrsignerseam,
+            "seam_attributes": self.seam_attributes,
+            "fmspc": self.fmspc,
+            "min_tee_tcb_svn": self.min_tee_tcb_svn,
+            "qe_vendor_id": self.qe_vendor_id,
+            "require_sept_ve_disable": self.require_sept_ve_disable,
         });
         if let Some(statuses) = self.accepted_tcb_statuses {
             policy["accepted_tcb_statuses"] = statuses.into();
@@ -113,6 +152,15 @@ impl From<ccverify::tdx::TdxPolicy> for TdxPolicy {
             min_tcb_eval_data_number: p
                 .min_tcb_eval_data_number
                 .map(|n| i32::try_from(n).unwrap_or(i32::MAX)),
+            mrconfigid: list(&p.mrconfigid),
+            mrowner: list(&p.mrowner),
+            mrownerconfig: list(&p.mrownerconfig),
+            mrsignerseam: Some(list(&p.mrsignerseam)),
+            seam_attributes: Some(list(&p.seam_attributes)),
+            fmspc: list(&p.fmspc),
+            min_tee_tcb_svn: p.min_tee_tcb_svn.map(|v| hex(&v)),
+            qe_vendor_id: Some(hex(&p.qe_vendor_id)),
+            require_sept_ve_disable: p.require_sept_ve_disable,
         }
     }
 }
@@ -136,6 +184,10 @@ pub struct TdxOptions {
     /// The appraisal policy. Default: the core's strict one.
     #[uniffi(default)]
     pub policy: TdxPolicy,
+    /// The roots to trust. Unset (the default): the production roots. Anything else adds a
+    /// `trust.anchors` warning to the verdict (see `Trust`).
+    #[uniffi(default = None)]
+    pub trust: Option<crate::report::Trust>,
 }
 
 impl TdxOptions {
@@ -145,6 +197,7 @@ impl TdxOptions {
             nonce: self.nonce,
             report_data: self.report_data,
             at: self.at.map(core_time),
+            trust: crate::report::Trust::into_core(self.trust)?,
             policy: self.policy.into_core()?,
         })
     }
@@ -204,6 +257,15 @@ mod tests {
             xfam: vec![],
             max_collateral_age: None,
             min_tcb_eval_data_number: None,
+            mrconfigid: vec![],
+            mrowner: vec![],
+            mrownerconfig: vec![],
+            mrsignerseam: None,
+            seam_attributes: None,
+            fmspc: vec![],
+            min_tee_tcb_svn: None,
+            qe_vendor_id: None,
+            require_sept_ve_disable: true,
         }
     }
 
@@ -214,6 +276,7 @@ mod tests {
             report_data: None,
             at: None,
             policy: foreign_policy(),
+            trust: None,
         }
     }
 
@@ -242,6 +305,15 @@ mod tests {
             xfam: vec!["E702060000000000".into()],
             max_collateral_age: Some(Duration::from_secs(u64::MAX)),
             min_tcb_eval_data_number: Some(i32::MAX),
+            mrconfigid: vec![m(8)],
+            mrowner: vec![m(9)],
+            mrownerconfig: vec![m(10)],
+            mrsignerseam: Some(vec![m(11), m(0)]),
+            seam_attributes: Some(vec![]),
+            fmspc: vec!["90c06f000000".into()],
+            min_tee_tcb_svn: Some("03".repeat(16)),
+            qe_vendor_id: Some("00".repeat(16)),
+            require_sept_ve_disable: false,
         };
         let options = TdxOptions {
             nonce: Some("ab".into()),
@@ -274,6 +346,20 @@ mod tests {
         assert_eq!(p.xfam, [[0xe7, 0x02, 0x06, 0, 0, 0, 0, 0]]);
         assert_eq!(p.max_collateral_age_secs, Some(u64::MAX));
         assert_eq!(p.min_tcb_eval_data_number, Some(i32::MAX as u32));
+        assert_eq!(
+            [
+                p.mrconfigid.clone(),
+                p.mrowner.clone(),
+                p.mrownerconfig.clone()
+            ],
+            [[[8; 48]], [[9; 48]], [[10; 48]]].map(Vec::from)
+        );
+        assert_eq!(p.mrsignerseam, [[11; 48], [0; 48]]);
+        assert!(p.seam_attributes.is_empty());
+        assert_eq!(p.fmspc, [[0x90, 0xc0, 0x6f, 0, 0, 0]]);
+        assert_eq!(p.min_tee_tcb_svn, Some([3; 16]));
+        assert_eq!(p.qe_vendor_id, [0; 16]);
+        assert!(!p.require_sept_ve_disable);
         // Back to the record: every value, hex normalised to lowercase without `0x`.
         let back = TdxPolicy::from(p);
         assert_eq!(back.td_attributes.as_deref(), Some("0000001000000000"));

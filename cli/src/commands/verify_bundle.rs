@@ -23,7 +23,7 @@ pub(crate) struct Args {
     /// `test` (ccverify's TEST PKI, for bundles of `ccverify sandbox --evidence test` sessions;
     /// proves nothing about real hardware). A bundle's recorded policy never selects the test
     /// roots.
-    #[arg(long, value_name = "production|test", value_parser = clap::builder::PossibleValuesParser::new(ccverify::trust::NAMES))]
+    #[arg(long, value_name = "production|test|FILE")]
     trust: Option<String>,
     /// Print the verdict as one JSON object.
     #[arg(long)]

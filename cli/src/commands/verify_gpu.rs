@@ -64,6 +64,12 @@ pub(crate) struct Args {
     /// Accept RIM signer certificates on hold (OCSP certificateHold), RIM chains only.
     #[arg(long)]
     allow_hold_cert: bool,
+    /// The roots to trust: `production` (NVIDIA's; the default), `test` (ccverify's TEST PKI)
+    /// or FILE, a PEM file of your own roots (its P-384 roots replace NVIDIA's: the device
+    /// identity root first, then the RIM signing root). Anything but `production` is warned
+    /// about in the verdict (`trust.anchors`).
+    #[arg(long, value_name = "production|test|FILE")]
+    trust: Option<String>,
     /// Print the verdict as one JSON object.
     #[arg(long)]
     json: bool,
@@ -90,8 +96,14 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         allow_no_rims,
         allow_expired_rims,
         allow_hold_cert,
+        trust,
         json,
     } = args;
+    let trust = trust
+        .as_deref()
+        .map(crate::session::trust_arg)
+        .transpose()?
+        .unwrap_or_default();
     let nonce = Nonce::normalize(&nonce).map_err(|e| UsageError(e.to_string()))?;
     let at = parse_at(at.as_deref())?;
     let policy = ccverify::gpu::GpuPolicy {
@@ -102,7 +114,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         allow_hold_for_rims: allow_hold_cert,
         ..Default::default()
     };
-    let local = LocalSources::open(rim_dir.as_deref(), ocsp_dir.as_deref())?;
+    let local = LocalSources::open(rim_dir.as_deref(), ocsp_dir.as_deref(), trust)?;
     let gpu = read_input(&gpu, "gpu")?;
     let now = at.unwrap_or_else(ccverify::time::Time::now).unix();
     let online = GpuOnline {
@@ -127,10 +139,16 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
 pub(crate) struct LocalSources {
     pub(crate) rims: Option<ccverify::gpu::DirRimSource>,
     pub(crate) ocsp: Option<ccverify::gpu::ocsp::DirOcspSource>,
+    /// The roots to trust (`--trust`).
+    pub(crate) trust: ccverify::trust::Trust,
 }
 
 impl LocalSources {
-    fn open(rim_dir: Option<&Path>, ocsp_dir: Option<&Path>) -> Result<Self, UsageError> {
+    fn open(
+        rim_dir: Option<&Path>,
+        ocsp_dir: Option<&Path>,
+        trust: ccverify::trust::Trust,
+    ) -> Result<Self, UsageError> {
         let rims = rim_dir
             .map(|d| ccverify::gpu::DirRimSource::new(d).map_err(UsageError))
             .transpose()?;
@@ -141,7 +159,7 @@ impl LocalSources {
                 })
             })
             .transpose()?;
-        Ok(LocalSources { rims, ocsp })
+        Ok(LocalSources { rims, ocsp, trust })
     }
 
     /// Offline verification with the directories only.
@@ -152,7 +170,7 @@ impl LocalSources {
         nonce: &[u8; 32],
         now: i64,
     ) -> Verdict {
-        let mut verifier = ccverify::gpu::GpuVerifier::new(policy);
+        let mut verifier = ccverify::gpu::GpuVerifier::new(policy).with_trust(self.trust);
         if let Some(r) = self.rims {
             verifier = verifier.with_rims(r);
         }

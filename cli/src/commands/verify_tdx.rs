@@ -21,9 +21,16 @@ pub(crate) struct Args {
     #[arg(long, value_name = "RFC3339")]
     at: Option<String>,
     /// Policy JSON: accepted_tcb_statuses, rejected_advisories, allow_debug, td_attributes,
-    /// mrtd, rtmr0..rtmr3, mrseam, xfam, max_collateral_age_secs, min_tcb_eval_data_number.
+    /// mrtd, rtmr0..rtmr3, mrseam, xfam, mrconfigid, mrowner, mrownerconfig, mrsignerseam,
+    /// seam_attributes, fmspc, min_tee_tcb_svn, qe_vendor_id, require_sept_ve_disable,
+    /// max_collateral_age_secs, min_tcb_eval_data_number.
     #[arg(long, value_name = "FILE")]
     policy: Option<PathBuf>,
+    /// The roots to trust: `production` (Intel's SGX Root CA; the default), `test` (ccverify's
+    /// TEST PKI) or FILE, a PEM file of your own roots (its P-256 root replaces Intel's).
+    /// Anything but `production` is warned about in the verdict (`trust.anchors`).
+    #[arg(long, value_name = "production|test|FILE")]
+    trust: Option<String>,
     /// Never use the network: collateral only from --collateral or the cache (builds
     /// without the `net` feature never use it, and need --collateral).
     #[arg(long)]
@@ -52,6 +59,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         report_data,
         at,
         policy,
+        trust,
         offline,
         pccs_url,
         collateral_cache,
@@ -74,6 +82,11 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         report_data,
         at,
         policy,
+        trust: trust
+            .as_deref()
+            .map(crate::session::trust_arg)
+            .transpose()?
+            .unwrap_or_default(),
     };
     // Argument errors before any input is read or fetched.
     options.expected().map_err(|e| UsageError(e.to_string()))?;

@@ -37,10 +37,12 @@ pub struct GpuOptions {
     pub at: Option<crate::time::Time>,
     /// The appraisal policy.
     pub policy: GpuPolicy,
+    /// The roots trusted (default: NVIDIA's production roots; see [`crate::trust`]).
+    pub trust: crate::trust::Trust,
 }
 
 /// The document form: the option keys `rim_dir`, `ocsp_dir` (strings), `at` (RFC 3339 text or
-/// Unix seconds), and every [`GpuPolicy`] key (`expected_count`, `expected_arch`,
+/// Unix seconds), `trust` (`"production"`, `"test"` or an anchor file's path), and every [`GpuPolicy`] key (`expected_count`, `expected_arch`,
 /// `require_revocation`, `require_rims`, `allow_expired_rims`, `allow_hold_for_rims`) beside
 /// them. All optional; `null` means "not set"; unknown keys are refused so that a typo cannot
 /// silently weaken a policy.
@@ -54,6 +56,7 @@ impl crate::Options for GpuOptions {
             rim_dir: field(&mut obj, "rim_dir", Self::WHAT)?,
             ocsp_dir: field(&mut obj, "ocsp_dir", Self::WHAT)?,
             at: field(&mut obj, "at", Self::WHAT)?,
+            trust: field(&mut obj, "trust", Self::WHAT)?.unwrap_or_default(),
             policy: from_value(serde_json::Value::Object(obj), Self::WHAT)?,
         };
         options.policy.validate()?;
@@ -73,7 +76,7 @@ pub fn verify_gpu(
 ) -> Result<Verdict, Error> {
     options.policy.validate()?;
     let nonce = Nonce::normalize(nonce_hex)?;
-    let mut verifier = GpuVerifier::new(options.policy.clone());
+    let mut verifier = GpuVerifier::new(options.policy.clone()).with_trust(options.trust.clone());
     if let Some(dir) = &options.rim_dir {
         verifier = verifier.with_rims(DirRimSource::new(dir).map_err(Error::InvalidArgument)?);
     }

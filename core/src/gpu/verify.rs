@@ -150,7 +150,7 @@ impl GpuVerifier {
             checks.push(Check::new(
                 ids::CERT_CHAIN,
                 CheckStatus::Fail,
-                "the compiled-in NVIDIA roots do not match their pinned digests",
+                self.trust.missing("NVIDIA (P-384)"),
             ));
             return self.finish(checks, Vec::new(), declared_arch, expected_nonce);
         };
@@ -490,7 +490,11 @@ impl GpuVerifier {
                 format!(
                     "valid at {} to {}: {path_names}",
                     crate::time::format_time(call.now),
-                    root_label(&call.anchors.device, "the pinned NVIDIA Device Identity CA")
+                    root_label(
+                        &call.anchors.device,
+                        "the pinned NVIDIA Device Identity CA",
+                        self.trust.label().as_deref()
+                    )
                 ),
             ),
             other => push(
@@ -735,7 +739,13 @@ impl GpuVerifier {
         }
         let root = s.chain.last().map_or(
             std::borrow::Cow::Borrowed("the pinned NVIDIA RIM root"),
-            |r| root_label(r, "the pinned NVIDIA RIM root"),
+            |r| {
+                root_label(
+                    r,
+                    "the pinned NVIDIA RIM root",
+                    self.trust.label().as_deref(),
+                )
+            },
         );
         let base = format!(
             "RIM {} (version {}) schema, XML-DSig and signer chain to {root} verified",
@@ -1175,12 +1185,17 @@ fn chain_status_text(s: &ChainStatus) -> String {
 
 /// How a detail names the root a chain ended in: `production` for NVIDIA's, the test root's
 /// own name (marked TEST) under `trust = "test"`.
-fn root_label<'a>(root: &Certificate, production: &'a str) -> std::borrow::Cow<'a, str> {
-    match root.subject_cn.as_deref() {
-        Some(cn) if cn.starts_with("ccverify TEST") => {
-            std::borrow::Cow::Owned(format!("the TEST root '{cn}' (trust = \"test\")"))
-        }
-        _ => std::borrow::Cow::Borrowed(production),
+fn root_label<'a>(
+    root: &Certificate,
+    production: &'a str,
+    trust: Option<&str>,
+) -> std::borrow::Cow<'a, str> {
+    match trust {
+        None => std::borrow::Cow::Borrowed(production),
+        Some(label) => std::borrow::Cow::Owned(format!(
+            "the root '{}' ({label})",
+            root.subject_cn.as_deref().unwrap_or("no CN")
+        )),
     }
 }
 

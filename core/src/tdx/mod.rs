@@ -12,6 +12,7 @@
 
 pub mod dcap;
 pub mod ids;
+mod pck;
 mod policy;
 
 use dcap_qvl::QuoteCollateralV3;
@@ -134,10 +135,12 @@ pub struct TdxOptions {
     pub at: Option<crate::time::Time>,
     /// The appraisal policy.
     pub policy: TdxPolicy,
+    /// The roots trusted (default: Intel's production root; see [`crate::trust`]).
+    pub trust: crate::trust::Trust,
 }
 
 /// The document form: `nonce`, `report_data` (hex strings), `at` (RFC 3339 text or Unix
-/// seconds) and every [`TdxPolicy`] key beside them. `null` means "not set"; unknown keys are
+/// seconds), `trust` (`"production"`, `"test"` or an anchor file's path) and every [`TdxPolicy`] key beside them. `null` means "not set"; unknown keys are
 /// refused.
 impl crate::Options for TdxOptions {
     const WHAT: &'static str = "TDX options";
@@ -148,10 +151,12 @@ impl crate::Options for TdxOptions {
         let nonce = field(&mut obj, "nonce", Self::WHAT)?;
         let report_data = field(&mut obj, "report_data", Self::WHAT)?;
         let at = field(&mut obj, "at", Self::WHAT)?;
+        let trust = field(&mut obj, "trust", Self::WHAT)?.unwrap_or_default();
         Ok(TdxOptions {
             nonce,
             report_data,
             at,
+            trust,
             policy: TdxPolicy::from_value(Value::Object(obj))?,
         })
     }
@@ -182,11 +187,12 @@ pub fn verify_tdx_with(
     options.policy.validate()?;
     let expected = options.expected()?;
     let now = options.at.unwrap_or_else(crate::time::Time::now).unix();
-    Ok(verify_tdx(
+    Ok(verify_tdx_under(
         quote,
         collateral_json,
         &expected,
         &options.policy,
+        &options.trust,
         now,
     ))
 }
@@ -199,13 +205,8 @@ pub fn verify_tdx_without_collateral_with(
 ) -> Result<Verdict, Error> {
     let expected = options.expected()?;
     let now = options.at.unwrap_or_else(crate::time::Time::now).unix();
-    Ok(verify_tdx_without_collateral(
-        quote,
-        &expected,
-        &options.policy,
-        now,
-        why,
-    ))
+    let v = verify_tdx_under(quote, b"", &expected, &options.policy, &options.trust, now);
+    Ok(without_collateral(v, why))
 }
 
 /// Verifies a quote for which no Intel collateral could be had (`why` says so): the quote's
@@ -249,7 +250,7 @@ pub fn verify_tdx(
         collateral_json,
         expected,
         policy,
-        crate::trust::Trust::Production,
+        &crate::trust::Trust::Production,
         now,
     )
 }
@@ -261,7 +262,7 @@ pub fn verify_tdx_under(
     collateral_json: &[u8],
     expected: &ExpectedReportData,
     policy: &TdxPolicy,
-    trust: crate::trust::Trust,
+    trust: &crate::trust::Trust,
     now: i64,
 ) -> Verdict {
     let mut checks: Vec<Check> = Vec::new();
@@ -314,48 +315,59 @@ pub fn verify_tdx_under(
     };
     td_facts(&quote, &td, &mut facts);
 
-    // 2. Collateral: well-formed and recent enough for the policy.
-    let collateral = match parse_collateral(collateral_json) {
+    // 2. The Intel root the PCK chain must end in, the chain as the quote presents it, and
+    //    the QE vendor pin: problems that fail tdx.quote_signature whatever dcap-qvl says.
+    let (root_der, root_name) = match trust.intel_root() {
+        Ok(root) => root,
+        Err(why) => {
+            checks.push(Check::new(
+                ids::COLLATERAL,
+                CheckStatus::Skip,
+                "not evaluated: no usable Intel root",
+            ));
+            checks.push(Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Fail, why));
+            skip_all(&mut checks, &[ids::TCB_STATUS], "no usable Intel root");
+            own_checks(&td, &quote, expected, policy, &mut checks);
+            return finish_under(trust, checks, facts);
+        }
+    };
+    let presented = pck::presented_chain(&quote, &root_der, &root_name);
+    let mut refused: Vec<String> = Vec::new();
+    if let Err(why) = &presented {
+        refused.push(why.clone());
+    }
+    refused.extend(policy.qe_vendor_problem(&quote.header.qe_vendor_id));
+
+    // 3. Collateral: well-formed and recent enough for the policy.
+    let mut collateral = match parse_collateral(collateral_json) {
         Ok(c) => c,
         Err(why) => {
             checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, why));
-            skip_all(
-                &mut checks,
-                &[ids::QUOTE_SIGNATURE, ids::TCB_STATUS],
-                "no usable collateral",
-            );
+            checks.push(refused_or(&refused, "not evaluated: no usable collateral"));
+            skip_all(&mut checks, &[ids::TCB_STATUS], "no usable collateral");
             own_checks(&td, &quote, expected, policy, &mut checks);
-            return finish(checks, facts);
+            return finish_under(trust, checks, facts);
         }
     };
-    let collateral_facts = collateral_dates(&collateral);
-
-    // 3. dcap-qvl: signatures, chains, CRLs, TCB matching (attributes are ours, see below).
-    let root = match trust.intel_root_der() {
-        Ok(root) => root,
-        Err(why) => {
-            checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, why));
-            skip_all(
-                &mut checks,
-                &[ids::QUOTE_SIGNATURE, ids::TCB_STATUS],
-                "no usable Intel root",
-            );
-            own_checks(&td, &quote, expected, policy, &mut checks);
-            return finish(checks, facts);
-        }
-    };
-    let root_name = if root.is_some() {
-        "the TEST SGX root (trust = \"test\")"
-    } else {
-        "Intel's SGX Root CA"
-    };
-    let verifier = match root {
-        Some(der) => QuoteVerifier::new(der),
-        None => QuoteVerifier::new_prod(),
+    if let Ok(p) = &presented
+        && let Err(why) = pck::collateral_chain_matches(&collateral, p)
+    {
+        refused.push(why);
     }
-    .with_config::<dcap::DcapConfig>()
-    .allow_debug(true)
-    .allow_service_td(true);
+    // dcap-qvl would prefer a chain in the collateral to the quote's: only the quote's counts.
+    collateral.pck_certificate_chain = None;
+    let collateral_facts = collateral_dates(&collateral);
+    let collateral_ok = format!(
+        "TCB Info, QE Identity and CRLs are signed under {root_name} and current at the verification time"
+    );
+
+    // 4. dcap-qvl: signatures, chains, CRLs, TCB matching (attributes are ours, see below).
+    let verifier = QuoteVerifier::new(root_der.clone())
+        .with_config::<dcap::DcapConfig>()
+        .allow_debug(true)
+        .allow_service_td(true);
+    // Kept for explaining a failure (which chain failed, the closest TCB level).
+    let for_errors = collateral.clone();
     // dcap-qvl checks the collateral's signatures first and the quote's own last: verify them
     // from the other end on another core (dcap-qvl then finds them remembered). Pure speed:
     // the memo only ever holds signatures that verified. Not for a quote verified before.
@@ -372,15 +384,18 @@ pub fn verify_tdx_under(
         Some(c) => crate::par::join(verify, || dcap::prefetch_parsed(&raw, &quote, Some(c))).0,
         None => verify(),
     };
+    let sig_pass = format!(
+        "the quote's PCK chain is its leaf, CA and a byte-identical copy of {root_name}, and verifies to it (CRLs at the verification time); QE report, QE report data and the quote signature over header and TD report verify"
+    );
     match result {
         Ok(claims) => {
-            let (st, d) = collateral_check(&collateral_facts, &claims, policy, now);
+            let (st, d) = collateral_check(&collateral_facts, &claims, policy, &root_name, now);
             checks.push(Check::new(ids::COLLATERAL, st, d));
-            checks.push(Check::new(
-                ids::QUOTE_SIGNATURE,
-                CheckStatus::Pass,
-                format!("PCK chain to {root_name} (CRLs at the verification time), QE report, QE report data and the quote signature over header and TD report verify"),
-            ));
+            checks.push(if refused.is_empty() {
+                Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Pass, sig_pass)
+            } else {
+                refused_or(&refused, "")
+            });
             let status = claims.tcb.status.to_string();
             facts.push(("tcb_status".into(), status.clone()));
             facts.push(("advisory_ids".into(), claims.tcb.advisory_ids.join(",")));
@@ -395,16 +410,64 @@ pub fn verify_tdx_under(
                     i64::try_from(claims.earliest_expiration_date).unwrap_or(i64::MAX),
                 ),
             ));
-            let (st, d) = policy.tcb_check(
+            let (mut st, mut d) = policy.tcb_check(
                 &status,
                 &claims.tcb.advisory_ids,
                 claims.tcb.eval_data_number,
             );
+            if let Some(why) = policy.platform_problem(&claims.platform.pck.fmspc, &td.tee_tcb_svn)
+            {
+                st = CheckStatus::Fail;
+                d = if d.contains("is accepted") {
+                    why
+                } else {
+                    format!("{d}; {why}")
+                };
+            }
+            if !refused.is_empty() && st != CheckStatus::Fail {
+                st = CheckStatus::Skip;
+                d = format!(
+                    "not evaluated: it rests on the quote's PCK certificate, which was refused ({d})"
+                );
+            }
             checks.push(Check::new(ids::TCB_STATUS, st, d));
         }
         Err(e) => {
             let msg = format!("{e:#}");
-            match classify(&msg) {
+            let mut stage = classify(&msg);
+            let mut sig_msg = msg.clone();
+            if let Stage::Chain = stage {
+                // Whose chain? Re-check the quote's own, exactly as dcap-qvl does.
+                if let Ok(p) = &presented {
+                    let now = u64::try_from(now).unwrap_or(0);
+                    match pck::validate(p, &for_errors, &root_der, now) {
+                        // The CRLs are collateral: a stale or foreign CRL is the collateral's
+                        // failure even on the quote's chain.
+                        Err(why) if pck::is_crl_problem(&why) => stage = Stage::Collateral,
+                        Err(why) => {
+                            stage = Stage::Signature;
+                            sig_msg = format!("the quote's PCK chain does not verify: {why}");
+                        }
+                        Ok(()) => stage = Stage::Collateral,
+                    }
+                }
+            }
+            let sig_row = |checks: &mut Vec<Check>, pass: bool, fail: Option<&str>| {
+                let mut why: Vec<String> = fail.map(str::to_string).into_iter().collect();
+                why.extend(refused.iter().cloned());
+                checks.push(if !why.is_empty() {
+                    Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Fail, why.join("; "))
+                } else if pass {
+                    Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Pass, sig_pass.clone())
+                } else {
+                    Check::new(
+                        ids::QUOTE_SIGNATURE,
+                        CheckStatus::Skip,
+                        "not evaluated: the collateral was refused",
+                    )
+                });
+            };
+            match stage {
                 Stage::Collateral => {
                     let msg = if msg.contains("Fmspc mismatch") {
                         format!(
@@ -414,9 +477,10 @@ pub fn verify_tdx_under(
                         msg
                     };
                     checks.push(Check::new(ids::COLLATERAL, CheckStatus::Fail, msg));
+                    sig_row(&mut checks, false, None);
                     skip_all(
                         &mut checks,
-                        &[ids::QUOTE_SIGNATURE, ids::TCB_STATUS],
+                        &[ids::TCB_STATUS],
                         "the collateral was refused",
                     );
                 }
@@ -424,9 +488,9 @@ pub fn verify_tdx_under(
                     checks.push(Check::new(
                         ids::COLLATERAL,
                         CheckStatus::Pass,
-                        "TCB Info, QE Identity and CRLs are signed by Intel and current at the verification time",
+                        collateral_ok,
                     ));
-                    checks.push(Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Fail, msg));
+                    sig_row(&mut checks, false, Some(&sig_msg));
                     skip_all(
                         &mut checks,
                         &[ids::TCB_STATUS],
@@ -437,47 +501,150 @@ pub fn verify_tdx_under(
                     checks.push(Check::new(
                         ids::COLLATERAL,
                         CheckStatus::Pass,
-                        "TCB Info, QE Identity and CRLs are signed by Intel and current at the verification time",
+                        collateral_ok,
                     ));
-                    checks.push(Check::new(
-                        ids::QUOTE_SIGNATURE,
-                        CheckStatus::Pass,
-                        format!("PCK chain to {root_name}, QE report and quote signature verify"),
-                    ));
-                    checks.push(Check::new(ids::TCB_STATUS, CheckStatus::Fail, msg));
+                    sig_row(&mut checks, true, None);
+                    let detail = if msg.contains("No matching TCB level") {
+                        presented
+                            .as_ref()
+                            .ok()
+                            .and_then(|p| closest_level(&for_errors.tcb_info, p, &td.tee_tcb_svn))
+                            .unwrap_or(msg)
+                    } else {
+                        msg
+                    };
+                    checks.push(Check::new(ids::TCB_STATUS, CheckStatus::Fail, detail));
                 }
                 Stage::Attributes => {
                     // dcap-qvl checks attributes last: everything before it passed.
                     checks.push(Check::new(
                         ids::COLLATERAL,
                         CheckStatus::Pass,
-                        "TCB Info, QE Identity and CRLs are signed by Intel and current at the verification time",
+                        collateral_ok,
                     ));
-                    checks.push(Check::new(
-                        ids::QUOTE_SIGNATURE,
-                        CheckStatus::Pass,
-                        format!("PCK chain to {root_name}, QE report and quote signature verify"),
-                    ));
+                    sig_row(&mut checks, true, None);
                     checks.push(Check::new(
                         ids::TCB_STATUS,
                         CheckStatus::Skip,
                         format!("not reported: dcap-qvl stops at its TD attribute check ({msg})"),
                     ));
                 }
+                Stage::Chain => {
+                    // The quote's own chain is refused already, so which chain failed cannot
+                    // be told apart: the collateral is neither passed nor failed.
+                    checks.push(Check::new(
+                        ids::COLLATERAL,
+                        CheckStatus::Skip,
+                        format!(
+                            "not evaluated: dcap-qvl stopped at a certificate chain ({msg}) and the quote's own PCK chain is refused, so which chain failed is not told apart"
+                        ),
+                    ));
+                    sig_row(&mut checks, false, None);
+                    skip_all(
+                        &mut checks,
+                        &[ids::TCB_STATUS],
+                        "the quote's PCK chain was refused",
+                    );
+                }
+                Stage::Unknown => {
+                    checks.push(Check::new(
+                        ids::COLLATERAL,
+                        CheckStatus::Skip,
+                        "not evaluated: dcap-qvl stopped with an error ccverify does not classify",
+                    ));
+                    sig_row(
+                        &mut checks,
+                        false,
+                        Some(&format!("unclassified dcap-qvl failure: {msg}")),
+                    );
+                    skip_all(
+                        &mut checks,
+                        &[ids::TCB_STATUS],
+                        "dcap-qvl stopped with an unclassified error",
+                    );
+                }
             }
         }
     }
     own_checks(&td, &quote, expected, policy, &mut checks);
+    finish_under(trust, checks, facts)
+}
+
+/// The `tdx.quote_signature` row for problems found before dcap-qvl ran (`Fail`), or `Skip`
+/// with `otherwise` when there are none.
+fn refused_or(refused: &[String], otherwise: &str) -> Check {
+    if refused.is_empty() {
+        Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Skip, otherwise)
+    } else {
+        Check::new(ids::QUOTE_SIGNATURE, CheckStatus::Fail, refused.join("; "))
+    }
+}
+
+/// [`finish`], with the `trust.anchors` row first when the roots are not the production ones.
+fn finish_under(
+    trust: &crate::trust::Trust,
+    mut checks: Vec<Check>,
+    facts: Vec<(String, String)>,
+) -> Verdict {
     if let Some(row) = trust.check() {
         checks.insert(0, row);
-        for c in checks.iter_mut().filter(|c| c.id == ids::COLLATERAL) {
-            c.detail = c.detail.replace(
-                "signed by Intel",
-                "signed under the TEST SGX root (trust = \"test\")",
-            );
-        }
     }
     finish(checks, facts)
+}
+
+/// Why no TCB level matched, for `tdx.tcb_status`: the FMSPC, the platform's SVNs and the
+/// level that comes closest (fewest components short), with what it needs.
+fn closest_level(tcb_info: &str, chain: &pck::Presented, tee_tcb_svn: &[u8; 16]) -> Option<String> {
+    let info: dcap_qvl::TcbInfo = serde_json::from_str(tcb_info).ok()?;
+    let ext = dcap_qvl::intel::parse_pck_extension(chain.leaf.der()).ok()?;
+    let tdx = info.id == "TDX";
+    let mut best: Option<(usize, Vec<dcap_qvl::tcb_info::SvnShortfall>)> = None;
+    for (i, level) in info.tcb_levels.iter().enumerate() {
+        let Ok(short) = level.shortfalls(&ext.cpu_svn, ext.pce_svn, tdx.then_some(tee_tcb_svn))
+        else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|(_, b)| short.len() < b.len()) {
+            best = Some((i, short));
+        }
+    }
+    let platform = format!(
+        "no TCB level of the collateral's TCB Info matches this platform: FMSPC {}, CPUSVN {}, PCESVN {}{}",
+        hex::encode(ext.fmspc),
+        hex::encode(ext.cpu_svn),
+        ext.pce_svn,
+        if tdx {
+            format!(", TEE_TCB_SVN {}", hex::encode(tee_tcb_svn))
+        } else {
+            String::new()
+        }
+    );
+    let Some((i, short)) = best else {
+        return Some(format!("{platform}; no level is comparable with it"));
+    };
+    let level = info.tcb_levels.get(i)?;
+    let needs = short
+        .iter()
+        .map(|s| {
+            let what = match s.component {
+                dcap_qvl::tcb_info::SvnComponent::Sgx(c) => format!("SGX component {c}"),
+                dcap_qvl::tcb_info::SvnComponent::Tdx(c) => format!("TDX component {c}"),
+                dcap_qvl::tcb_info::SvnComponent::PceSvn => "PCESVN".to_string(),
+                dcap_qvl::tcb_info::SvnComponent::TdxModuleIsvSvn => {
+                    "TDX module ISVSVN".to_string()
+                }
+            };
+            format!("{what} {} (has {})", s.needs, s.have)
+        })
+        .collect::<Vec<_>>()
+        .join(", ");
+    Some(format!(
+        "{platform}; the closest is level {} of {} (tcbDate {}, status {}), which needs {needs}",
+        i + 1,
+        info.tcb_levels.len(),
+        level.tcb_date,
+        level.tcb_status
+    ))
 }
 
 fn finish(mut checks: Vec<Check>, facts: Vec<(String, String)>) -> Verdict {
@@ -585,71 +752,172 @@ fn own_checks(
     });
 }
 
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Stage {
+    /// `tdx.collateral`: TCB Info, QE Identity, CRLs, their chains, or collateral that is not
+    /// this platform's.
     Collateral,
+    /// `tdx.quote_signature`: the quote's PCK chain, QE report, QE identity or signature.
     Signature,
+    /// `tdx.tcb_status`: TCB level matching.
     Tcb,
+    /// `tdx.td_attributes` (dcap-qvl's last step).
     Attributes,
+    /// A certificate chain failed, and dcap-qvl's message does not say whose: the caller
+    /// re-checks the quote's PCK chain to decide.
+    Chain,
+    /// None of the classes below: fails `tdx.quote_signature` as "unclassified".
+    Unknown,
 }
 
-/// Maps a dcap-qvl 0.7.1 error to the stage it came from. The crate is pinned to `=0.7.1` and
-/// every class is covered by tests, so a wording change in an upgrade fails the suite.
+/// dcap-qvl 0.7.1's failure messages (substrings), each class mapped to the check it fails.
+/// The crate is pinned to `=0.7.1` and the tests cover every row, so a wording change in an
+/// upgrade fails the suite rather than moving a failure to the wrong check. Order matters:
+/// the first table that matches wins.
+const CLASSES: &[(Stage, &[&str])] = &[
+    // A debug QE: its message ends with the TD attribute wording, so it must win over it.
+    (Stage::Signature, &["QE report validation failed"]),
+    // Collateral of another platform or TEE type (checked before TCB matching).
+    (
+        Stage::Collateral,
+        &[
+            "Fmspc mismatch",
+            "TDX quote with non-TDX TCB info",
+            "SGX quote with non-SGX TCB info",
+        ],
+    ),
+    // TD attributes: validate_attrs, dcap-qvl's last step.
+    (
+        Stage::Attributes,
+        &[
+            "Debug mode is enabled",
+            "TD profiling is enabled",
+            "Reserved bits in TD attributes",
+            "TD migration is enabled",
+            "SERVTD_EXT is enabled",
+            "SEPT_VE_DISABLE is not enabled",
+            "Invalid MR service TD",
+            "Failed to parse TD attributes",
+        ],
+    ),
+    // The quote's own certification data, QE report and signatures. ("Failed to parse certs"
+    // is also a collateral issuer chain's: the quote's carries "from quote" first.)
+    (
+        Stage::Signature,
+        &[
+            "Failed to extract PCK certificates",
+            "Unsupported DCAP PCK cert format",
+            "Certificate chain is too short in quote",
+            "Failed to parse PCK certificate",
+            "Too many intermediate certificates",
+            "Intel extension",
+            "Failed to find Fmspc",
+            "Fmspc length mismatch",
+            "Failed to decode Fmspc",
+            "CpuSvn",
+            "PceSvn",
+            "OID is missing",
+            "Failed to decode DER object",
+            "Failed to get subobject",
+            "Failed to load sequence",
+            "DER recursion",
+            "Signature is invalid for qe_report",
+            "Failed to decode QE report",
+            "Invalid QE auth data length",
+            "QE report hash mismatch",
+            "Invalid key length",
+            "QE MRSIGNER mismatch",
+            "QE ISVPRODID mismatch",
+            "QE MISCSELECT mismatch",
+            "QE ATTRIBUTES mismatch",
+            "Failed to get signed quote scope",
+            "ISV enclave report signature is invalid",
+            "Failed to decode quote",
+            "Unsupported DCAP quote version",
+            "Unknown QE vendor ID",
+            "Unsupported TEE type",
+            "TEE quote must have version",
+            "Unsupported DCAP attestation key type",
+        ],
+    ),
+    // TCB level matching, the TDX module and the QE TCB.
+    (
+        Stage::Tcb,
+        &[
+            "No matching TCB level",
+            "TCB status is invalid: Revoked",
+            "Unrecognized TCB status",
+            "component count mismatch",
+            "TDX module",
+            "TDX TCB Info is missing tdxModule",
+            "Failed to evaluate the current TDX TCB",
+            "QE ISVSVN",
+            "No TCB levels found in QE Identity",
+            "Failed to get TD10 report",
+        ],
+    ),
+    // Chains whose message does not say whose (TCB Info, QE Identity or the quote's PCK).
+    (Stage::Chain, &["Failed to verify certificate chain"]),
+    // The collateral itself: root, CRLs, TCB Info, QE Identity, their chains and dates.
+    (
+        Stage::Collateral,
+        &[
+            "Failed to load root ca",
+            "Failed to parse root CA CRL",
+            "Failed to parse PCK CRL",
+            "Failed to parse CRL",
+            "CRL number",
+            "Failed to create RevocationOptionsBuilder",
+            "Failed to decode TcbInfo",
+            "TCB Info issue date",
+            "TCB Info next update",
+            "TCBInfo issue date is in the future",
+            "TCBInfo expired",
+            "Certificate chain is too short for TCB Info",
+            "Failed to parse TCB Info leaf certificate",
+            "TCB Info signer must be issued directly by the root CA",
+            "Signature is invalid for tcb_info",
+            "Failed to decode QeIdentity",
+            "QE Identity issue date",
+            "QE Identity next update",
+            "QE Identity expired",
+            "Certificate chain is too short for QE Identity",
+            "Failed to parse QE Identity leaf certificate",
+            "QE Identity signer must be issued directly by the root CA",
+            "Signature is invalid for qe_identity",
+            "Unsupported QE Identity id/version",
+            "Failed to parse certs",
+            "Failed to parse RFC3339 datetime",
+            "RFC3339 datetime is before Unix epoch",
+            "Failed to parse root CA certificate",
+            "Failed to parse certificate for time window",
+            "QEIdentity issueDate",
+            "QEIdentity nextUpdate",
+            "TCBInfo issueDate",
+            "TCBInfo nextUpdate",
+            "Failed to parse platform TCB date",
+            "Invalid TCB level tcbDate",
+            "Failed to parse QE TCB date",
+            // The root's own revocation check against the root CA CRL: webpki's bare error, no
+            // context (revoked, or a stale, badly signed or foreign CRL).
+            "CertRevoked",
+            "Crl",
+            "UnknownRevocationStatus",
+        ],
+    ),
+];
+
+/// Maps a dcap-qvl 0.7.1 error to the stage it came from ([`CLASSES`]).
 fn classify(msg: &str) -> Stage {
-    const ATTR: &[&str] = &[
-        "Debug mode is enabled",
-        "TD profiling is enabled",
-        "Reserved bits in TD attributes",
-        "TD migration is enabled",
-        "SERVTD_EXT is enabled",
-        "SEPT_VE_DISABLE is not enabled",
-        "Invalid MR service TD",
-        "Failed to parse TD attributes",
-    ];
-    const COLLATERAL: &[&str] = &[
-        // The collateral is for another platform (FMSPC), not this quote's.
-        "Fmspc mismatch",
-    ];
-    const TCB: &[&str] = &[
-        "No matching TCB level",
-        "Revoked",
-        "TDX module",
-        "non-TDX TCB info",
-        "TCB status",
-        "tdxModule",
-        "QE ISVSVN",
-        "No TCB levels found in QE Identity",
-    ];
-    const SIG: &[&str] = &[
-        "PCK",
-        "qe_report",
-        "QE report",
-        "ISV enclave report signature",
-        "Certificate chain is too short in quote",
-        "Unsupported DCAP",
-        "Unknown QE vendor",
-        "cert format",
-        "decode quote",
-        "mrsigner",
-        "MRSIGNER",
-        "isvprodid",
-        "miscselect",
-        "attributes",
-    ];
-    if COLLATERAL.iter().any(|p| msg.contains(p)) {
-        Stage::Collateral
-    } else if ATTR.iter().any(|p| msg.contains(p)) {
-        Stage::Attributes
-    } else if TCB.iter().any(|p| msg.contains(p)) {
-        Stage::Tcb
-    } else if SIG.iter().any(|p| msg.contains(p)) {
-        Stage::Signature
-    } else {
-        Stage::Collateral
-    }
+    CLASSES
+        .iter()
+        .find(|(_, patterns)| patterns.iter().any(|p| msg.contains(p)))
+        .map_or(Stage::Unknown, |(stage, _)| *stage)
 }
 
 /// Strict structural parse: TDX (tee type 0x81), version 4 or 5, ECDSA P-256 attestation key,
-/// Intel's QE vendor id, a TD report body, and nothing but zero padding after the signature data.
+/// a TD report body, and nothing but zero padding after the signature data. (The QE vendor id
+/// is the policy's `qe_vendor_id`, checked under `tdx.quote_signature`.)
 fn parse_quote(raw: &[u8]) -> Result<(Quote, TDReport10, usize), String> {
     use dcap_qvl::quote::Quote as Q;
     use decode::decode_quote;
@@ -680,12 +948,6 @@ fn parse_quote(raw: &[u8]) -> Result<(Quote, TDReport10, usize), String> {
         return Err(format!(
             "attestation key type {} is not ECDSA P-256 (2)",
             quote.header.attestation_key_type
-        ));
-    }
-    if quote.header.qe_vendor_id != dcap_qvl::INTEL_QE_VENDOR_ID {
-        return Err(format!(
-            "QE vendor id {} is not Intel's",
-            hex::encode(quote.header.qe_vendor_id)
         ));
     }
     let td = match &quote.report {
@@ -778,11 +1040,12 @@ fn collateral_check(
     dates: &CollateralDates,
     claims: &dcap_qvl::QuoteClaims,
     policy: &TdxPolicy,
+    root_name: &str,
     now: i64,
 ) -> (CheckStatus, String) {
     let expires = i64::try_from(claims.earliest_expiration_date).unwrap_or(i64::MAX);
     let base = format!(
-        "TCB Info, QE Identity and CRLs are signed by Intel and current at {} (the earliest expires {})",
+        "TCB Info, QE Identity and CRLs are signed under {root_name} and current at {} (the earliest expires {})",
         crate::time::format_time(now),
         crate::time::format_time(expires)
     );
@@ -852,33 +1115,268 @@ mod tests {
         assert!(TdxOptions::from_json(r#"{"noncе":"ab"}"#).is_err());
     }
 
+    /// Every failure message dcap-qvl 0.7.1 can produce on the path ccverify calls, as it
+    /// produces it (contexts joined by ": "), with the check it must fail.
+    const MESSAGES: &[(&str, Stage)] = &[
+        (
+            "Failed to load root ca: UnsupportedCertVersion",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to parse root CA CRL: InvalidCrlSignatureForPublicKey",
+            Stage::Collateral,
+        ),
+        ("Failed to parse PCK CRL: BadDer", Stage::Collateral),
+        ("CertRevoked", Stage::Collateral),
+        (
+            "CrlExpired { time: UnixTime(1893456000), next_update: UnixTime(1775215317) }",
+            Stage::Collateral,
+        ),
+        ("UnknownRevocationStatus", Stage::Collateral),
+        (
+            "Failed to decode quote: Not enough data to fill buffer",
+            Stage::Signature,
+        ),
+        ("Unsupported DCAP quote version", Stage::Signature),
+        ("Unknown QE vendor ID", Stage::Signature),
+        ("Unsupported TEE type: 7", Stage::Signature),
+        ("TDX TEE quote must have version 4 or 5", Stage::Signature),
+        ("Unsupported DCAP attestation key type", Stage::Signature),
+        ("Failed to parse certs: malformedframing", Stage::Collateral),
+        (
+            "Failed to decode TcbInfo: missing field `fmspc`",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to parse TCB Info issue date: Failed to parse RFC3339 datetime: x",
+            Stage::Collateral,
+        ),
+        ("TCBInfo issue date is in the future", Stage::Collateral),
+        ("TCBInfo expired", Stage::Collateral),
+        (
+            "Certificate chain is too short for TCB Info",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to parse TCB Info leaf certificate: BadDer",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to verify certificate chain: UnknownIssuer",
+            Stage::Chain,
+        ),
+        (
+            "Failed to verify certificate chain: CertRevoked",
+            Stage::Chain,
+        ),
+        (
+            "Failed to verify certificate chain: CrlExpired { time: 1, next_update: 0 }",
+            Stage::Chain,
+        ),
+        ("Too many intermediate certificates: 5", Stage::Signature),
+        (
+            "TCB Info signer must be issued directly by the root CA",
+            Stage::Collateral,
+        ),
+        (
+            "Signature is invalid for tcb_info in quote_collateral",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to decode QeIdentity: expected value",
+            Stage::Collateral,
+        ),
+        ("QE Identity issue date is in the future", Stage::Collateral),
+        ("QE Identity expired", Stage::Collateral),
+        (
+            "Certificate chain is too short for QE Identity",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to parse QE Identity leaf certificate: BadDer",
+            Stage::Collateral,
+        ),
+        (
+            "QE Identity signer must be issued directly by the root CA",
+            Stage::Collateral,
+        ),
+        (
+            "Signature is invalid for qe_identity in quote_collateral",
+            Stage::Collateral,
+        ),
+        (
+            "Unsupported QE Identity id/version for the quote TEE type: QE version 2 (expected TD_QE version [2, 3])",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to extract PCK certificates from quote: Failed to parse certs: x",
+            Stage::Signature,
+        ),
+        (
+            "Unsupported DCAP PCK cert format: 3. Use get_collateral() to fetch PCK certificate.",
+            Stage::Signature,
+        ),
+        ("Certificate chain is too short in quote", Stage::Signature),
+        ("Failed to parse PCK certificate: BadDer", Stage::Signature),
+        ("Intel extension not found", Stage::Signature),
+        ("Failed to find Fmspc: OID is missing", Stage::Signature),
+        ("Fmspc length mismatch", Stage::Signature),
+        ("CpuSvn length mismatch", Stage::Signature),
+        ("Failed to find PceSvn: OID is missing", Stage::Signature),
+        ("DER recursion depth exceeded", Stage::Signature),
+        (
+            "Signature is invalid for qe_report in quote",
+            Stage::Signature,
+        ),
+        (
+            "Failed to decode QE report: Not enough data",
+            Stage::Signature,
+        ),
+        ("Invalid QE auth data length", Stage::Signature),
+        ("QE report hash mismatch", Stage::Signature),
+        ("Invalid key length", Stage::Signature),
+        (
+            "QE MRSIGNER mismatch: expected AA, got BB",
+            Stage::Signature,
+        ),
+        (
+            "QE report validation failed: Debug mode is enabled",
+            Stage::Signature,
+        ),
+        ("QE ISVPRODID mismatch: expected 2, got 1", Stage::Signature),
+        (
+            "QE MISCSELECT mismatch: expected 00000000 (masked), got 00000001 (masked)",
+            Stage::Signature,
+        ),
+        (
+            "QE ATTRIBUTES mismatch at byte 0: expected 11 (masked), got 13 (masked)",
+            Stage::Signature,
+        ),
+        (
+            "QE ISVSVN 1 is below the minimum in QE Identity",
+            Stage::Tcb,
+        ),
+        ("No TCB levels found in QE Identity", Stage::Tcb),
+        ("Failed to get signed quote scope: x", Stage::Signature),
+        ("ISV enclave report signature is invalid", Stage::Signature),
+        ("Fmspc mismatch", Stage::Collateral),
+        (
+            "TDX quote with non-TDX TCB info in the collateral",
+            Stage::Collateral,
+        ),
+        (
+            "SGX quote with non-SGX TCB info in the collateral",
+            Stage::Collateral,
+        ),
+        ("Failed to get TD10 report", Stage::Tcb),
+        (
+            "TDX module identity check: TDX module MRSIGNER mismatch: expected 00, got 01",
+            Stage::Tcb,
+        ),
+        (
+            "TDX module identity check: TDX module SEAMATTRIBUTES mismatch at byte 0: expected 00 (masked), got 01 (masked)",
+            Stage::Tcb,
+        ),
+        (
+            "TDX module identity check: TDX TCB Info is missing tdxModule field",
+            Stage::Tcb,
+        ),
+        (
+            "TDX module identity check: Failed to decode tdxModule.mrsigner as hex: odd length",
+            Stage::Tcb,
+        ),
+        (
+            "Failed to evaluate the current TDX TCB (TEE_TCB_SVN2): No matching TCB level found",
+            Stage::Tcb,
+        ),
+        (
+            "TDX module TCB level check: TDX module ISVSVN 2 is below minimum required from TDX module TCB levels",
+            Stage::Tcb,
+        ),
+        (
+            "SGX component count mismatch: expected 16, got 15",
+            Stage::Tcb,
+        ),
+        (
+            "Unrecognized TCB status Revoked in TDX module identity",
+            Stage::Tcb,
+        ),
+        ("No matching TCB level found", Stage::Tcb),
+        ("TCB status is invalid: Revoked", Stage::Tcb),
+        ("Failed to parse root CA certificate: x", Stage::Collateral),
+        (
+            "Failed to parse root CA CRL for claims: Failed to parse CRL: x",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to parse certificate for time window: x",
+            Stage::Collateral,
+        ),
+        (
+            "QEIdentity issueDate: Failed to parse RFC3339 datetime: x",
+            Stage::Collateral,
+        ),
+        (
+            "TCBInfo nextUpdate: RFC3339 datetime is before Unix epoch",
+            Stage::Collateral,
+        ),
+        ("Failed to parse platform TCB date: x", Stage::Collateral),
+        ("Invalid TCB level tcbDate: x", Stage::Collateral),
+        ("Debug mode is enabled", Stage::Attributes),
+        ("TD profiling is enabled", Stage::Attributes),
+        ("Reserved bits in TD attributes are set", Stage::Attributes),
+        ("TD migration is enabled", Stage::Attributes),
+        ("SERVTD_EXT is enabled", Stage::Attributes),
+        ("SEPT_VE_DISABLE is not enabled", Stage::Attributes),
+        ("Invalid MR service TD", Stage::Attributes),
+        ("Failed to parse TD attributes: x", Stage::Attributes),
+        (
+            "Failed to parse root CA CRL for claims: Failed to parse CRL: x",
+            Stage::Collateral,
+        ),
+        ("CRL number too large for u32", Stage::Collateral),
+        (
+            "Failed to create RevocationOptionsBuilder - CRLs required",
+            Stage::Collateral,
+        ),
+        ("Failed to parse TCB Info next update: x", Stage::Collateral),
+        (
+            "Failed to parse QE Identity issue date: x",
+            Stage::Collateral,
+        ),
+        (
+            "Failed to parse QE Identity next update: x",
+            Stage::Collateral,
+        ),
+        ("QEIdentity nextUpdate: x", Stage::Collateral),
+        ("TCBInfo issueDate: x", Stage::Collateral),
+        ("Failed to parse QE TCB date: x", Stage::Collateral),
+        (
+            "Failed to find Fmspc: Failed to get subobject: Failed to load sequence",
+            Stage::Signature,
+        ),
+        ("Failed to decode Fmspc", Stage::Signature),
+        ("Failed to decode DER object", Stage::Signature),
+        (
+            "TDX component count mismatch: expected 16, got 15",
+            Stage::Tcb,
+        ),
+        ("something dcap-qvl 0.7.1 never says", Stage::Unknown),
+    ];
+
     #[test]
-    fn error_classes() {
-        assert!(matches!(classify("TCBInfo expired"), Stage::Collateral));
-        assert!(matches!(
-            classify("Failed to verify certificate chain: CrlExpired"),
-            Stage::Collateral
-        ));
-        assert!(matches!(
-            classify("ISV enclave report signature is invalid"),
-            Stage::Signature
-        ));
-        assert!(matches!(
-            classify("No matching TCB level found"),
-            Stage::Tcb
-        ));
-        assert!(matches!(
-            classify("TCB status is invalid: Revoked"),
-            Stage::Tcb
-        ));
-        assert!(matches!(
-            classify("TD migration is enabled"),
-            Stage::Attributes
-        ));
-        // Collateral of another platform is a collateral failure, not a TCB one.
-        assert!(matches!(
-            classify("Fmspc mismatch: quote 90c06f000000, collateral 00906ed50000"),
-            Stage::Collateral
-        ));
+    fn every_dcap_qvl_failure_class_maps_to_its_check() {
+        for (msg, want) in MESSAGES {
+            assert_eq!(classify(msg), *want, "{msg}");
+        }
+        // Every pattern of the table is exercised by a message above.
+        for (_, patterns) in CLASSES {
+            for p in *patterns {
+                assert!(
+                    MESSAGES.iter().any(|(m, _)| m.contains(p)),
+                    "no test message for {p:?}"
+                );
+            }
+        }
     }
 }

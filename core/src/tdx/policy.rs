@@ -1,6 +1,6 @@
-//! TDX appraisal policy. Defaults: UpToDate only, no debug, Intel's TDX module, SEPT_VE_DISABLE
-//! set, not migratable, no service TD; measurements reported but not pinned (a warning) until
-//! you give allowlists.
+//! TDX appraisal policy. Defaults: UpToDate only, no debug, Intel's TDX module (MRSIGNERSEAM
+//! and SEAMATTRIBUTES zero), Intel's QE, SEPT_VE_DISABLE set, not migratable, no service TD;
+//! measurements reported but not pinned (a warning) until you give allowlists.
 
 use dcap_qvl::quote::{TDAttributes, TDReport10};
 use serde_json::Value;
@@ -64,6 +64,39 @@ pub struct TdxPolicy {
     pub max_collateral_age_secs: Option<u64>,
     /// Minimum TCB evaluation data number (Intel's TCB-recovery counter).
     pub min_tcb_eval_data_number: Option<u32>,
+    /// Allowed FMSPC values (6 bytes each: the platform family named by the PCK certificate);
+    /// empty = not pinned. Checked under `tdx.tcb_status`.
+    #[serde(with = "crate::options::hex_bytes::list")]
+    pub fmspc: Vec<[u8; 6]>,
+    /// Allowed MRCONFIGID values (48 bytes); empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
+    pub mrconfigid: Vec<[u8; 48]>,
+    /// Allowed MROWNER values (48 bytes); empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
+    pub mrowner: Vec<[u8; 48]>,
+    /// Allowed MROWNERCONFIG values (48 bytes); empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
+    pub mrownerconfig: Vec<[u8; 48]>,
+    /// Allowed MRSIGNERSEAM values (48 bytes). Default: all zero, Intel's own TDX module;
+    /// empty = not pinned (the TCB Info's module identity is still required by dcap-qvl).
+    #[serde(with = "crate::options::hex_bytes::list")]
+    pub mrsignerseam: Vec<[u8; 48]>,
+    /// Allowed SEAMATTRIBUTES values (8 bytes). Default: all zero; empty = not pinned.
+    #[serde(with = "crate::options::hex_bytes::list")]
+    pub seam_attributes: Vec<[u8; 8]>,
+    /// Minimum TEE_TCB_SVN (16 bytes): every byte of the quote's TEE_TCB_SVN must be at least
+    /// the same byte of this value. Checked under `tdx.tcb_status`.
+    #[serde(with = "crate::options::hex_bytes::opt")]
+    pub min_tee_tcb_svn: Option<[u8; 16]>,
+    /// The QE vendor id the quote must name (16 bytes). Default: Intel's
+    /// (`939a7233f79c4ca9940a0db3957f0607`). Checked under `tdx.quote_signature`.
+    #[serde(with = "crate::options::hex_bytes::one")]
+    pub qe_vendor_id: [u8; 16],
+    /// Require the SEPT_VE_DISABLE TD attribute (default true). When false, a TD without it is
+    /// accepted with a warning (never a pass), and dcap-qvl 0.7.1, which refuses such a TD
+    /// outright, leaves `tdx.tcb_status` not evaluated (skipped), so the quote is still not
+    /// verified.
+    pub require_sept_ve_disable: bool,
 }
 
 impl Default for TdxPolicy {
@@ -82,6 +115,15 @@ impl Default for TdxPolicy {
             xfam: Vec::new(),
             max_collateral_age_secs: None,
             min_tcb_eval_data_number: None,
+            fmspc: Vec::new(),
+            mrconfigid: Vec::new(),
+            mrowner: Vec::new(),
+            mrownerconfig: Vec::new(),
+            mrsignerseam: vec![[0; 48]],
+            seam_attributes: vec![[0; 8]],
+            min_tee_tcb_svn: None,
+            qe_vendor_id: dcap_qvl::INTEL_QE_VENDOR_ID,
+            require_sept_ve_disable: true,
         }
     }
 }
@@ -90,7 +132,10 @@ impl Default for TdxPolicy {
 /// `accepted_tcb_statuses`, `rejected_advisories` (string arrays), `allow_debug` (bool),
 /// `td_attributes` (16 hex digits), `mrtd`, `rtmr0`…`rtmr3`, `mrseam` (arrays of 96 hex
 /// digits), `xfam` (array of 16 hex digits), `max_collateral_age_secs`,
-/// `min_tcb_eval_data_number` (integers). Unknown keys and unknown status names are refused.
+/// `min_tcb_eval_data_number` (integers), `fmspc` (array of 12 hex digits), `mrconfigid`,
+/// `mrowner`, `mrownerconfig`, `mrsignerseam` (arrays of 96 hex digits), `seam_attributes`
+/// (array of 16 hex digits), `min_tee_tcb_svn`, `qe_vendor_id` (32 hex digits) and
+/// `require_sept_ve_disable` (bool). Unknown keys and unknown status names are refused.
 impl crate::Options for TdxPolicy {
     const WHAT: &'static str = "TDX policy";
 
@@ -115,6 +160,58 @@ impl TdxPolicy {
             }
         }
         Ok(())
+    }
+
+    /// The QE vendor pin: `None` when the quote names the policy's vendor.
+    pub(crate) fn qe_vendor_problem(&self, vendor: &[u8; 16]) -> Option<String> {
+        (vendor != &self.qe_vendor_id).then(|| {
+            format!(
+                "QE vendor id {} is not the policy's qe_vendor_id {}{}",
+                hex::encode(vendor),
+                hex::encode(self.qe_vendor_id),
+                if self.qe_vendor_id == dcap_qvl::INTEL_QE_VENDOR_ID {
+                    " (Intel's)"
+                } else {
+                    ""
+                }
+            )
+        })
+    }
+
+    /// The platform pins, beside the TCB status: FMSPC allowlist and minimum TEE_TCB_SVN.
+    /// `None` when both hold.
+    pub(crate) fn platform_problem(
+        &self,
+        fmspc: &[u8; 6],
+        tee_tcb_svn: &[u8; 16],
+    ) -> Option<String> {
+        let mut problems = Vec::new();
+        if !self.fmspc.is_empty() && !self.fmspc.contains(fmspc) {
+            problems.push(format!(
+                "FMSPC {} is not in the policy's allowlist ({})",
+                hex::encode(fmspc),
+                self.fmspc
+                    .iter()
+                    .map(hex::encode)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+        if let Some(min) = &self.min_tee_tcb_svn {
+            let low: Vec<String> = (0..16)
+                .filter(|&i| tee_tcb_svn[i] < min[i])
+                .map(|i| format!("byte {i}: {} < {}", tee_tcb_svn[i], min[i]))
+                .collect();
+            if !low.is_empty() {
+                problems.push(format!(
+                    "TEE_TCB_SVN {} is below the policy's min_tee_tcb_svn {} ({})",
+                    hex::encode(tee_tcb_svn),
+                    hex::encode(min),
+                    low.join(", ")
+                ));
+            }
+        }
+        (!problems.is_empty()).then(|| problems.join("; "))
     }
 
     pub(crate) fn tcb_check(
@@ -191,7 +288,7 @@ impl TdxPolicy {
                     match (set, self.allow_debug) {
                         (false, _) => {}
                         (true, false) => problems.push(what.to_string()),
-                        (true, true) => accepted.push(what.to_string()),
+                        (true, true) => accepted.push(format!("{what} (allow_debug)")),
                     }
                 }
                 if a.reserved != 0 {
@@ -204,7 +301,13 @@ impl TdxPolicy {
                     problems.push("SERVTD_EXT is set".into());
                 }
                 if !a.sec.sept_ve_disable {
-                    problems.push("SEPT_VE_DISABLE is not set".into());
+                    let what =
+                        "SEPT_VE_DISABLE is not set: the TD can be sent #VE on EPT violations";
+                    if self.require_sept_ve_disable {
+                        problems.push(what.to_string());
+                    } else {
+                        accepted.push(format!("{what} (require_sept_ve_disable = false)"));
+                    }
                 }
             }
         }
@@ -216,11 +319,22 @@ impl TdxPolicy {
                 hex::encode(pin)
             ));
         }
-        if td.mr_signer_seam != [0u8; 48] {
-            problems.push("MRSIGNERSEAM is not zero: not Intel's TDX module".into());
+        if !self.mrsignerseam.is_empty() && !self.mrsignerseam.contains(&td.mr_signer_seam) {
+            problems.push(format!(
+                "MRSIGNERSEAM {} is not in the policy's mrsignerseam{}",
+                hex::encode(td.mr_signer_seam),
+                if self.mrsignerseam == [[0u8; 48]] {
+                    " (zero: Intel's own TDX module)"
+                } else {
+                    ""
+                }
+            ));
         }
-        if td.seam_attributes != [0u8; 8] {
-            problems.push("SEAMATTRIBUTES are not zero".into());
+        if !self.seam_attributes.is_empty() && !self.seam_attributes.contains(&td.seam_attributes) {
+            problems.push(format!(
+                "SEAMATTRIBUTES {} are not in the policy's seam_attributes",
+                hex::encode(td.seam_attributes)
+            ));
         }
         if let Some(s) = mr_service_td
             && s != &[0u8; 48]
@@ -233,7 +347,7 @@ impl TdxPolicy {
             (
                 CheckStatus::Warn,
                 format!(
-                    "TDATTRIBUTES {attrs}: {}, accepted by the policy (allow_debug): this is not a production TD",
+                    "TDATTRIBUTES {attrs}: {}, accepted by the policy: this is not a production TD",
                     accepted.join("; ")
                 ),
             )
@@ -241,14 +355,23 @@ impl TdxPolicy {
             (
                 CheckStatus::Pass,
                 format!(
-                    "TDATTRIBUTES {attrs}: no debug, SEPT_VE_DISABLE set, not migratable; Intel TDX module (MRSIGNERSEAM zero)"
+                    "TDATTRIBUTES {attrs}: no debug, SEPT_VE_DISABLE set, not migratable; MRSIGNERSEAM {}… and SEAMATTRIBUTES {} {}",
+                    &hex::encode(td.mr_signer_seam)[..16],
+                    hex::encode(td.seam_attributes),
+                    if self.mrsignerseam.is_empty() && self.seam_attributes.is_empty() {
+                        "not pinned by the policy".to_string()
+                    } else if td.mr_signer_seam == [0; 48] {
+                        "as pinned (Intel's TDX module)".to_string()
+                    } else {
+                        "as pinned".to_string()
+                    }
                 ),
             )
         }
     }
 
     pub(crate) fn measurements_check(&self, td: &TDReport10) -> (CheckStatus, String) {
-        let rows: [MeasurementRow<'_>; 7] = [
+        let rows: [MeasurementRow<'_>; 10] = [
             (
                 "MRTD",
                 &td.mr_td,
@@ -280,6 +403,21 @@ impl TdxPolicy {
                 self.mrseam.iter().map(|v| &v[..]).collect(),
             ),
             ("XFAM", &td.xfam, self.xfam.iter().map(|v| &v[..]).collect()),
+            (
+                "MRCONFIGID",
+                &td.mr_config_id,
+                self.mrconfigid.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "MROWNER",
+                &td.mr_owner,
+                self.mrowner.iter().map(|v| &v[..]).collect(),
+            ),
+            (
+                "MROWNERCONFIG",
+                &td.mr_owner_config,
+                self.mrownerconfig.iter().map(|v| &v[..]).collect(),
+            ),
         ];
         let mut pinned = Vec::new();
         let mut unpinned = Vec::new();
