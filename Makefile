@@ -54,6 +54,7 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	{ diff "$$tmp/gpu/cases.json" tests/vectors/gpu/cases.json >/dev/null || { echo "tests/vectors/gpu/cases.json drifted: run make regen"; exit 1; }; } && \
 	$(VPY) tests/vectors/gen/gen_tdx_vectors.py "$$tmp/tdx" && \
 	{ diff "$$tmp/tdx/cases.json" tests/vectors/tdx/cases.json >/dev/null || { echo "tests/vectors/tdx/cases.json drifted: run make regen"; exit 1; }; } && \
+	{ diff -r "$$tmp/tdx/mutated" tests/vectors/tdx/mutated >/dev/null || { echo "tests/vectors/tdx/mutated drifted: run make regen"; exit 1; }; } && \
 	$(VPY) tests/vectors/gen/gen_report_vectors.py "$$tmp/report" && \
 	{ diff -r "$$tmp/report" tests/vectors/report >/dev/null || { echo "tests/vectors/report drifted: run make regen"; exit 1; }; } && \
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \

@@ -376,6 +376,12 @@ export interface GpuOptions {
    * only (default `false`).
    */
   allowHoldForRims?: boolean
+  /**
+   * The roots to trust: `'production'` (the default), `'test'` (ccverify's TEST PKI) or the
+   * path of a PEM file of your own roots. Anything but `'production'` adds a
+   * `trust.anchors` warning to the verdict.
+   */
+  trust?: 'production' | 'test' | (string & {})
 }
 
 /** The GPU part of a {@link Policy} (the policy keys of {@link GpuOptions}). */
@@ -461,12 +467,14 @@ export interface Policy {
   /** The TDX appraisal. */
   tdx?: TdxPolicy
   /**
-   * The roots to trust: `'production'` (NVIDIA's and Intel's pinned roots; the default) or
+   * The roots to trust: `'production'` (NVIDIA's and Intel's pinned roots; the default),
    * `'test'` (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing
-   * about real hardware; verdicts then carry a `trust.anchors` warning and say "TEST ROOTS").
-   * A bundle's recorded policy never selects the test roots.
+   * about real hardware; verdicts then carry a `trust.anchors` warning and say "TEST ROOTS"),
+   * or the path of a PEM file of your own roots (its P-256 root replaces Intel's, its P-384
+   * roots NVIDIA's; verdicts say "CALLER'S TRUST ANCHORS"). A bundle's recorded policy never
+   * selects anything but the production roots.
    */
-  trust?: 'production' | 'test'
+  trust?: 'production' | 'test' | (string & {})
 }
 
 /**
@@ -584,6 +592,36 @@ export interface TdxOptions {
   maxCollateralAgeSecs?: number
   /** The minimum TCB evaluation data number (Intel's TCB-recovery counter). */
   minTcbEvalDataNumber?: number
+  /** Allowed MRCONFIGID values (96 hex digits each). Empty or unset: not pinned. */
+  mrconfigid?: Array<string>
+  /** Allowed MROWNER values (96 hex digits each). Empty or unset: not pinned. */
+  mrowner?: Array<string>
+  /** Allowed MROWNERCONFIG values (96 hex digits each). Empty or unset: not pinned. */
+  mrownerconfig?: Array<string>
+  /**
+   * Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+   * module); empty: not pinned.
+   */
+  mrsignerseam?: Array<string>
+  /** Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not pinned. */
+  seamAttributes?: Array<string>
+  /**
+   * Allowed FMSPC values (12 hex digits each: the platform family of the PCK certificate).
+   * Empty or unset: not pinned.
+   */
+  fmspc?: Array<string>
+  /** The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum. */
+  minTeeTcbSvn?: string
+  /** The QE vendor id the quote must name (32 hex digits). Unset: Intel's. */
+  qeVendorId?: string
+  /** Require the SEPT_VE_DISABLE TD attribute (default `true`). */
+  requireSeptVeDisable?: boolean
+  /**
+   * The roots to trust: `'production'` (the default), `'test'` (ccverify's TEST PKI) or the
+   * path of a PEM file of your own roots. Anything but `'production'` adds a
+   * `trust.anchors` warning to the verdict.
+   */
+  trust?: 'production' | 'test' | (string & {})
 }
 
 /**
@@ -617,6 +655,30 @@ export interface TdxPolicy {
   maxCollateralAgeSecs?: number
   /** The minimum TCB evaluation data number (Intel's TCB-recovery counter). */
   minTcbEvalDataNumber?: number
+  /** Allowed MRCONFIGID values (96 hex digits each). Empty or unset: not pinned. */
+  mrconfigid?: Array<string>
+  /** Allowed MROWNER values (96 hex digits each). Empty or unset: not pinned. */
+  mrowner?: Array<string>
+  /** Allowed MROWNERCONFIG values (96 hex digits each). Empty or unset: not pinned. */
+  mrownerconfig?: Array<string>
+  /**
+   * Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+   * module); empty: not pinned.
+   */
+  mrsignerseam?: Array<string>
+  /** Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not pinned. */
+  seamAttributes?: Array<string>
+  /**
+   * Allowed FMSPC values (12 hex digits each: the platform family of the PCK certificate).
+   * Empty or unset: not pinned.
+   */
+  fmspc?: Array<string>
+  /** The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum. */
+  minTeeTcbSvn?: string
+  /** The QE vendor id the quote must name (32 hex digits). Unset: Intel's. */
+  qeVendorId?: string
+  /** Require the SEPT_VE_DISABLE TD attribute (default `true`). */
+  requireSeptVeDisable?: boolean
 }
 
 /** The outcome of a verification: a table of named checks. */

@@ -26,6 +26,21 @@ fn expected(case: &Value) -> ExpectedReportData {
     }
 }
 
+/// A case's trust option: `trust` (a name), `trust_file` (relative to tests/vectors/tdx), or
+/// the production roots.
+fn trust(case: &Value) -> ccverify::trust::Trust {
+    match (case.get("trust"), case.get("trust_file")) {
+        (Some(t), _) => t.as_str().unwrap().parse().unwrap(),
+        (None, Some(f)) => dir()
+            .join(f.as_str().unwrap())
+            .to_str()
+            .unwrap()
+            .parse()
+            .unwrap(),
+        (None, None) => ccverify::trust::Trust::Production,
+    }
+}
+
 fn cases() -> Vec<Value> {
     let doc: Value =
         serde_json::from_str(&std::fs::read_to_string(dir().join("cases.json")).unwrap()).unwrap();
@@ -38,11 +53,12 @@ fn run_case(case: &Value) -> String {
     let collateral = std::fs::read(dir().join(case["collateral"].as_str().unwrap())).unwrap();
     let policy = TdxPolicy::from_json(&case["policy"].to_string()).unwrap();
     let now = ccverify::time::parse_time(case["at"].as_str().unwrap()).unwrap();
-    let v = verify_tdx(
+    let v = ccverify::tdx::verify_tdx_under(
         case["quote"].as_str().unwrap().as_bytes(),
         &collateral,
         &expected(case),
         &policy,
+        &trust(case),
         now,
     );
     assert_eq!(
@@ -219,5 +235,157 @@ fn signatures_verified_ahead_are_the_ones_dcap_qvl_checks() {
     let warm = verify_tdx(&quote, &collateral, &rd, &policy, at);
     for v in [&all_ahead, &cold, &warm] {
         assert_eq!(v.to_json(), ahead.to_json());
+    }
+}
+
+/// The shared cases check statuses; here, that the details say what failed.
+#[test]
+fn failure_details_say_what_failed() {
+    let _memo = MEMO.lock().unwrap_or_else(|e| e.into_inner());
+    let detail = |name: &str, id: &str| -> String {
+        let case = cases()
+            .into_iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("no case {name}"));
+        let v: Value = serde_json::from_str(&run_case(&case)).unwrap();
+        v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == id)
+            .unwrap_or_else(|| panic!("{name}: no {id}"))["detail"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    for (name, id, wants) in [
+        (
+            "tp_no_tcb_level",
+            "tdx.tcb_status",
+            &[
+                "FMSPC b0c06f000000",
+                "the closest is level 1 of 2",
+                "TDX component 2 2 (has 1)",
+            ][..],
+        ),
+        (
+            "outdated_sample",
+            "tdx.tcb_status",
+            &[
+                "no TCB level of the collateral's TCB Info matches",
+                "FMSPC",
+                "closest",
+            ][..],
+        ),
+        (
+            "chain_root_signature_byte",
+            "tdx.quote_signature",
+            &["not byte-identical to Intel's SGX Root CA"][..],
+        ),
+        (
+            "chain_root_pem_footer",
+            "tdx.quote_signature",
+            &["PCK certificate chain is malformed"][..],
+        ),
+        (
+            "chain_without_root",
+            "tdx.quote_signature",
+            &["has 2 certificate(s)"][..],
+        ),
+        (
+            "chain_extra_certificate",
+            "tdx.quote_signature",
+            &["has 4 certificate(s)"][..],
+        ),
+        (
+            "chain_wrong_order",
+            "tdx.quote_signature",
+            &["not a CA certificate"][..],
+        ),
+        (
+            "cert_data_type",
+            "tdx.quote_signature",
+            &["type 7 is not 6"][..],
+        ),
+        (
+            "label_pck_leaf_signature",
+            "tdx.quote_signature",
+            &["the quote's PCK chain does not verify"][..],
+        ),
+        (
+            "label_pck_ca_signature",
+            "tdx.quote_signature",
+            &["the quote's PCK chain does not verify"][..],
+        ),
+        (
+            "label_qe_report_signature",
+            "tdx.quote_signature",
+            &["qe_report"][..],
+        ),
+        (
+            "label_qe_auth_data",
+            "tdx.quote_signature",
+            &["QE report hash mismatch"][..],
+        ),
+        (
+            "label_tcb_info_signature",
+            "tdx.collateral",
+            &["tcb_info"][..],
+        ),
+        (
+            "label_qe_identity_signature",
+            "tdx.collateral",
+            &["qe_identity"][..],
+        ),
+        (
+            "label_root_crl_swapped",
+            "tdx.collateral",
+            &["root CA CRL"][..],
+        ),
+        (
+            "tp_qe_vendor_other",
+            "tdx.quote_signature",
+            &["is not the policy's qe_vendor_id"][..],
+        ),
+        (
+            "tp_fmspc_other",
+            "tdx.tcb_status",
+            &["FMSPC b0c06f000000 is not in the policy's allowlist"][..],
+        ),
+        (
+            "tp_min_tee_tcb_svn_above",
+            "tdx.tcb_status",
+            &["byte 2: 3 < 4"][..],
+        ),
+        (
+            "tp_mrsignerseam_other",
+            "tdx.td_attributes",
+            &["MRSIGNERSEAM"][..],
+        ),
+        (
+            "tp_sept_not_required",
+            "tdx.td_attributes",
+            &["require_sept_ve_disable = false"][..],
+        ),
+        (
+            "tp_anchor_file",
+            "trust.anchors",
+            &["CALLER'S TRUST ANCHORS", "anchors-intel.pem"][..],
+        ),
+        (
+            "tp_anchor_file_without_intel",
+            "tdx.quote_signature",
+            &["has no Intel (P-256) root"][..],
+        ),
+        (
+            "tp_production_roots",
+            "tdx.quote_signature",
+            &["not byte-identical to Intel's SGX Root CA"][..],
+        ),
+    ] {
+        let d = detail(name, id);
+        for w in wants {
+            assert!(d.contains(w), "{name}: {id}: {w:?} not in {d:?}");
+        }
     }
 }

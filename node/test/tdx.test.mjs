@@ -5,6 +5,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { fileURLToPath } from 'node:url'
 
 const require = createRequire(import.meta.url)
 const ccverify = require('..')
@@ -19,7 +20,8 @@ const byName = (name) => {
 }
 const collateralOf = (c) => readFileSync(new URL(c.collateral, TDX_DIR))
 
-/** The case's `policy` object with camelCase keys, plus `at` and the expected REPORTDATA
+/** The case's `policy` object with camelCase keys, plus `at`, the trust option (`trust`, or
+ *  `trust_file` as a path) and the expected REPORTDATA
  *  (`{nonce}`, `{report_data}` or null): the options core/tests/tdx_vectors.rs builds. */
 function caseOptions(c) {
   const options = {}
@@ -27,6 +29,8 @@ function caseOptions(c) {
     options[key.replace(/_([a-z0-9])/g, (_, ch) => ch.toUpperCase())] = value
   }
   options.at = c.at
+  if ('trust' in c) options.trust = c.trust
+  if ('trust_file' in c) options.trust = fileURLToPath(new URL(c.trust_file, TDX_DIR))
   const expected = c.expected_report_data
   if (expected !== null) {
     if ('nonce' in expected) options.nonce = expected.nonce
@@ -203,6 +207,9 @@ test('every policy option reaches the core', () => {
     rtmr3: [facts['tdx.rtmr3']],
     mrseam: [facts['tdx.mrseam']],
     xfam: [facts['tdx.xfam']],
+    mrconfigid: [facts['tdx.mrconfigid']],
+    mrowner: [facts['tdx.mrowner']],
+    mrownerconfig: [facts['tdx.mrownerconfig']],
   }
   const all = run(pinned)
   assert.equal(statusOf(all, 'tdx.measurements'), 'pass', findCheck(all, 'tdx.measurements').detail)
@@ -228,6 +235,14 @@ test('every policy option reaches the core', () => {
   assert.equal(statusOf(run({ maxCollateralAgeSecs: 400 * 86400 }), 'tdx.collateral'), 'pass')
   // The sample is not a debug TD: allowing debug changes nothing.
   assert.deepEqual(run({ allowDebug: true }), run({}))
+  // The platform, TDX module and QE pins.
+  assert.equal(statusOf(run({ fmspc: ['b0c06f000000'] }), 'tdx.tcb_status'), 'pass')
+  assert.equal(statusOf(run({ minTeeTcbSvn: facts['tdx.tee_tcb_svn'] }), 'tdx.tcb_status'), 'pass')
+  assert.equal(statusOf(run({ minTeeTcbSvn: '07' + '00'.repeat(15) }), 'tdx.tcb_status'), 'fail')
+  assert.equal(statusOf(run({ mrsignerseam: ['11'.repeat(48)] }), 'tdx.td_attributes'), 'fail')
+  assert.equal(statusOf(run({ seamAttributes: ['01' + '00'.repeat(7)] }), 'tdx.td_attributes'), 'fail')
+  assert.equal(statusOf(run({ qeVendorId: '00'.repeat(16) }), 'tdx.quote_signature'), 'fail')
+  assert.equal(statusOf(run({ requireSeptVeDisable: false }), 'tdx.td_attributes'), 'pass')
 })
 
 test('nonce and reportData bind REPORTDATA; bad values throw', () => {
@@ -369,4 +384,18 @@ test('unknown options throw invalid_argument, so a typo cannot weaken the policy
     const err = throwsCode(() => verifyTdx(QUOTE, COLLATERAL, { at: AT, ...options }), 'invalid_argument')
     assert.match(err.message, /^invalid argument: TDX (options|policy): .*unknown (field|key)/)
   }
+})
+
+test('a caller-supplied trust anchor file is named in the verdict; unusable files throw', () => {
+  const c = byName('tp_anchor_file')
+  const options = caseOptions(c)
+  const verdict = verifyTdx(c.quote, collateralOf(c), options)
+  const row = findCheck(verdict, 'trust.anchors')
+  assert.equal(row.status, 'warn')
+  assert.ok(row.detail.includes("CALLER'S TRUST ANCHORS"), row.detail)
+  const err = throwsCode(() => verifyTdx(c.quote, collateralOf(c), { ...options, trust: '/nonexistent/roots.pem' }), 'invalid_argument')
+  assert.ok(err.message.includes('trust anchor file /nonexistent/roots.pem'), err.message)
+  // The new policy pins, by their camelCase names.
+  const pinned = verifyTdx(c.quote, collateralOf(c), { ...options, fmspc: ['00906ed50000'], requireSeptVeDisable: false })
+  assert.equal(statusOf(pinned, 'tdx.tcb_status'), 'fail')
 })

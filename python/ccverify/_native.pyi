@@ -89,6 +89,15 @@ class _TdxPolicyDict(TypedDict):
     xfam: list[str]
     max_collateral_age_secs: Union[int, None]
     min_tcb_eval_data_number: Union[int, None]
+    fmspc: list[str]
+    mrconfigid: list[str]
+    mrowner: list[str]
+    mrownerconfig: list[str]
+    mrsignerseam: list[str]
+    seam_attributes: list[str]
+    min_tee_tcb_svn: Union[str, None]
+    qe_vendor_id: str
+    require_sept_ve_disable: bool
 
 class _PolicyDict(TypedDict):
     preset: _Preset
@@ -99,8 +108,9 @@ class _PolicyDict(TypedDict):
     gpu: _GpuPolicyDict
     tdx: _TdxPolicyDict
     # Present only when not "production": "test" trusts ccverify's TEST PKI (proves nothing
-    # about real hardware; verdicts carry a trust.anchors warning).
-    trust: NotRequired[Literal["production", "test"]]
+    # about real hardware), any other text is the path of a PEM file of your own roots; either
+    # way verdicts carry a trust.anchors warning.
+    trust: NotRequired[str]
 
 class _CheckDict(TypedDict):
     id: str
@@ -293,6 +303,7 @@ def verify_gpu(
     require_rims: bool = True,
     allow_expired_rims: bool = False,
     allow_hold_for_rims: bool = False,
+    trust: Union[str, None] = None,
 ) -> Verdict:
     """Verify the NVIDIA GPU evidence (the attestation's ``gpu`` JSON) for the nonce you sent.
 
@@ -325,6 +336,16 @@ def verify_tdx(
     xfam: Sequence[str] = [],
     max_collateral_age_secs: Union[int, None] = None,
     min_tcb_eval_data_number: Union[int, None] = None,
+    mrconfigid: Sequence[str] = [],
+    mrowner: Sequence[str] = [],
+    mrownerconfig: Sequence[str] = [],
+    mrsignerseam: Union[Sequence[str], None] = None,
+    seam_attributes: Union[Sequence[str], None] = None,
+    fmspc: Sequence[str] = [],
+    min_tee_tcb_svn: Union[str, None] = None,
+    qe_vendor_id: Union[str, None] = None,
+    require_sept_ve_disable: bool = True,
+    trust: Union[str, None] = None,
 ) -> Verdict:
     """Verify an Intel TDX quote (binary or io.net's hex ``cpu.quote``) with Intel's collateral
     (dcap-qvl's QuoteCollateralV3 JSON) under a policy.

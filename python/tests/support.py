@@ -81,9 +81,14 @@ def tdx_collateral(case: dict[str, Any]) -> bytes:
 
 def tdx_case_options(case: dict[str, Any]) -> dict[str, Any]:
     """verify_tdx keyword arguments of a case, as core/tests/tdx_vectors.rs runs it: the case's
-    policy object, `at`, and the expected `nonce` or `report_data` (null: neither)."""
+    policy object, `at`, the trust option (`trust`, or `trust_file` as a path) and the expected
+    `nonce` or `report_data` (null: neither)."""
     options: dict[str, Any] = dict(case["policy"])
     options["at"] = case["at"]
+    if "trust" in case:
+        options["trust"] = case["trust"]
+    if "trust_file" in case:
+        options["trust"] = str(TDX_VECTORS / case["trust_file"])
     expected = case["expected_report_data"]
     if expected is not None:
         assert len(expected) == 1 and set(expected) <= {"nonce", "report_data"}, expected

@@ -222,7 +222,7 @@ def test_signature_and_docstring() -> None:
     assert str(inspect.signature(ccverify.verify_gpu)) == (
         "(gpu_json, nonce, *, rim_dir=None, ocsp_dir=None, at=None, expected_count=None, "
         "expected_arch='HOPPER', require_revocation=True, require_rims=True, "
-        "allow_expired_rims=False, allow_hold_for_rims=False)"
+        "allow_expired_rims=False, allow_hold_for_rims=False, trust=None)"
     )
     doc = ccverify.verify_gpu.__doc__
     assert doc is not None and "timezone-aware" in doc and "InvalidNonceError" in doc

@@ -59,7 +59,9 @@ def test_tdx_case(case: dict[str, Any]) -> None:
         got = [c for c in verdict.checks if c.id == want["id"]]
         assert got, f"{name}: no check {want['id']}"
         assert got[0].status == want["status"], f"{name}: {want['id']}: {got[0].detail}"
-    assert {c.id for c in verdict.checks} == CHECK_IDS
+    # Roots other than the production ones add their warning row.
+    anchors = {"trust.anchors"} if "trust" in case or "trust_file" in case else set()
+    assert {c.id for c in verdict.checks} == CHECK_IDS | anchors
     assert all(c.subject is None for c in verdict.checks)
     assert verdict.to_dict() == json.loads(verdict.to_json())
 
@@ -389,8 +391,28 @@ def test_signature_and_docstring() -> None:
         "(quote, collateral, *, nonce=None, report_data=None, at=None, "
         "accepted_tcb_statuses=['UpToDate'], rejected_advisories=[], allow_debug=False, "
         "td_attributes=None, mrtd=[], rtmr0=[], rtmr1=[], rtmr2=[], rtmr3=[], mrseam=[], "
-        "xfam=[], max_collateral_age_secs=None, min_tcb_eval_data_number=None)"
+        "xfam=[], max_collateral_age_secs=None, min_tcb_eval_data_number=None, mrconfigid=[], "
+        "mrowner=[], mrownerconfig=[], mrsignerseam=None, seam_attributes=None, fmspc=[], "
+        "min_tee_tcb_svn=None, qe_vendor_id=None, require_sept_ve_disable=True, trust=None)"
     )
     doc = ccverify.verify_tdx.__doc__
     assert doc is not None and "timezone-aware" in doc and "InvalidNonceError" in doc
     assert "REPORTDATA" in doc
+
+
+def test_trust_anchor_files_are_read_and_refused_with_reasons(tmp_path: Any) -> None:
+    case = BY_NAME["tp_anchor_file"]
+    options = tdx_case_options(case)
+    verdict = ccverify.verify_tdx(case["quote"], tdx_collateral(case), **options)
+    row = next(c for c in verdict.checks if c.id == "trust.anchors")
+    assert row.status == "warn" and "CALLER'S TRUST ANCHORS" in row.detail, row.detail
+    missing = tmp_path / "missing.pem"
+    with pytest.raises(ccverify.InvalidArgumentError, match="trust anchor file"):
+        ccverify.verify_tdx(case["quote"], tdx_collateral(case), **{**options, "trust": str(missing)})
+    not_pem = tmp_path / "not.pem"
+    not_pem.write_text("hello")
+    with pytest.raises(ccverify.InvalidArgumentError, match="trust anchor file"):
+        ccverify.verify_tdx(case["quote"], tdx_collateral(case), **{**options, "trust": str(not_pem)})
+    # The same file works for verify_gpu's roots, where it has none: its chains cannot verify.
+    verdict = ccverify.verify_gpu(b"{}", "ab" * 32, trust=options["trust"])
+    assert not verdict.verified

@@ -90,3 +90,58 @@ pub fn root_files() -> Vec<(&'static str, String)> {
         ("intel_root.pem", p.intel.root.pem()),
     ]
 }
+
+/// When the TDX conformance vectors' collateral was issued (2026-06-01T00:00:00Z); they are
+/// verified one day later.
+pub const TDX_VECTORS_ISSUED: i64 = 1_780_272_000;
+
+/// The synthetic TDX conformance inputs under the test root (`tests/vectors/tdx/testpki/`):
+/// (file name, bytes). Deterministic, like everything here.
+///
+/// * `collateral.json` — issued at [`TDX_VECTORS_ISSUED`];
+/// * `quote.hex` — REPORTDATA `0x5a` × 32 ‖ zeros, MRCONFIGID `c1…`, MROWNER `0e…`,
+///   MROWNERCONFIG `0c…` (48 equal bytes each), the sample's other values;
+/// * `quote-no-sept.hex` — the same with TDATTRIBUTES lacking SEPT_VE_DISABLE;
+/// * `quote-low-svn.hex` — the same with TEE_TCB_SVN byte 2 lowered to 1, below every TCB
+///   level of the collateral;
+/// * `anchors-intel.pem` — the test SGX root alone, as a caller's anchor file;
+/// * `anchors-nvidia.pem` — the two NVIDIA test roots, an anchor file with no Intel root.
+pub fn tdx_vector_files() -> Vec<(&'static str, Vec<u8>)> {
+    let p = pki();
+    let base = TdChanges {
+        mrconfigid: Some([0xc1; 48]),
+        mrowner: Some([0x0e; 48]),
+        mrownerconfig: Some([0x0c; 48]),
+        ..TdChanges::default()
+    };
+    let rd = report_data_unbound(&[0x5a; 32]);
+    let quote = |td: &TdChanges| hex::encode(p.intel.quote(&rd, td)).into_bytes();
+    let mut svn = [0u8; 16];
+    svn[..3].copy_from_slice(&[6, 1, 1]);
+    vec![
+        (
+            "collateral.json",
+            p.intel.collateral_json(TDX_VECTORS_ISSUED).into_bytes(),
+        ),
+        ("quote.hex", quote(&base)),
+        (
+            "quote-no-sept.hex",
+            quote(&TdChanges {
+                td_attributes: Some([0; 8]),
+                ..base.clone()
+            }),
+        ),
+        (
+            "quote-low-svn.hex",
+            quote(&TdChanges {
+                tee_tcb_svn: Some(svn),
+                ..base.clone()
+            }),
+        ),
+        ("anchors-intel.pem", p.intel.root.pem().into_bytes()),
+        (
+            "anchors-nvidia.pem",
+            format!("{}{}", p.nvidia.device_root.pem(), p.nvidia.rim_root.pem()).into_bytes(),
+        ),
+    ]
+}

@@ -95,6 +95,18 @@ fn committed_roots_are_the_generated_ones() {
     }
 }
 
+#[test]
+fn committed_tdx_vector_inputs_are_the_generated_ones() {
+    for (name, bytes) in ccverify_testpki::tdx_vector_files() {
+        let path = format!(
+            "{}/../tests/vectors/tdx/testpki/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let committed = std::fs::read(&path).unwrap();
+        assert!(committed == bytes, "{path} drifted: run make regen");
+    }
+}
+
 fn run(trust: Trust, policy: &str, doc: &[u8], nonce: &[u8; 32]) -> Verdict {
     let n = Nonce::normalize(&hex::encode(nonce)).unwrap();
     verifier(trust, policy).verify(doc, &n, NOW)

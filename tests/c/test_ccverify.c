@@ -436,13 +436,26 @@ static char *tdx_collateral(const jvalue *c, const char *root, size_t *len) {
 }
 
 /* Options of a TDX case, built as core/tests/tdx_vectors.rs runs it: the case's policy object,
- * `at`, and the member of `expected_report_data` (`nonce` or `report_data`; null = neither).
- * Returns a malloc'd JSON object. */
-static char *tdx_case_options(const jvalue *c) {
+ * `at`, the trust option (`trust`, or `trust_file` as a path under `root`) and the member of
+ * `expected_report_data` (`nonce` or `report_data`; null = neither). Returns a malloc'd JSON
+ * object. */
+static char *tdx_case_options(const jvalue *c, const char *root) {
   const jvalue *policy = jget(c, "policy"), *expected = jget(c, "expected_report_data");
+  const jvalue *trust = jget(c, "trust"), *trust_file = jget(c, "trust_file");
   jbuf b = {NULL, 0, 0};
   size_t i;
   jbuf_puts(&b, "{");
+  if (trust) {
+    jbuf_puts(&b, "\"trust\":");
+    jdump(&b, trust);
+    jbuf_puts(&b, ",");
+  } else if (trust_file) {
+    char path[4096];
+    snprintf(path, sizeof path, "%s/tests/vectors/tdx/%s", root, trust_file->str);
+    jbuf_puts(&b, "\"trust\":");
+    jdump_string(&b, path, strlen(path));
+    jbuf_puts(&b, ",");
+  }
   for (i = 0; i < policy->len; i++) {
     jdump_string(&b, policy->keys[i], strlen(policy->keys[i]));
     jbuf_puts(&b, ":");
@@ -477,7 +490,7 @@ static void tdx_vectors(const char *root) {
     const char *name = jget(c, "name")->str;
     size_t collateral_len = 0;
     char *collateral = tdx_collateral(c, root, &collateral_len);
-    char *options = tdx_case_options(c);
+    char *options = tdx_case_options(c, root);
     ccverify_verdict *v = NULL;
     ccverify_status st = ccverify_verify_tdx((const uint8_t *)quote->str, quote->len, (const uint8_t *)collateral,
                                              collateral_len, options, &v);

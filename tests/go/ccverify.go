@@ -222,6 +222,8 @@ type GPUOptions struct {
 	At time.Time
 	// GPUPolicy is the appraisal policy (its fields are promoted: opts.ExpectedCount).
 	GPUPolicy
+	// Trust is the roots to trust ("" = the production roots; see Trust).
+	Trust Trust
 }
 
 // optionsJSON is the JSON object ccverify_verify_gpu reads ("" for nil options).
@@ -233,6 +235,7 @@ func (o *GPUOptions) optionsJSON() (string, error) {
 	setText(doc, "rim_dir", o.RIMDir)
 	setText(doc, "ocsp_dir", o.OCSPDir)
 	setTime(doc, "at", o.At)
+	setText(doc, "trust", string(o.Trust))
 	b, err := json.Marshal(doc)
 	return string(b), err
 }
@@ -287,6 +290,8 @@ type TDXOptions struct {
 	At time.Time
 	// TDXPolicy is the appraisal policy (its fields are promoted: opts.MRTD).
 	TDXPolicy
+	// Trust is the roots to trust ("" = the production roots; see Trust).
+	Trust Trust
 }
 
 // optionsJSON is the JSON object ccverify_verify_tdx reads ("" for nil options).
@@ -298,6 +303,7 @@ func (o *TDXOptions) optionsJSON() (string, error) {
 	setText(doc, "nonce", o.Nonce)
 	setText(doc, "report_data", o.ReportData)
 	setTime(doc, "at", o.At)
+	setText(doc, "trust", string(o.Trust))
 	b, err := json.Marshal(doc)
 	return string(b), err
 }

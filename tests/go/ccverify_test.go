@@ -357,6 +357,8 @@ type tdxCase struct {
 	At                 string          `json:"at"`
 	Quote              string          `json:"quote"`
 	Collateral         string          `json:"collateral"`
+	Trust              string          `json:"trust"`
+	TrustFile          string          `json:"trust_file"`
 	Policy             json.RawMessage `json:"policy"`
 	ExpectedReportData *struct {
 		Nonce      *string `json:"nonce"`
@@ -398,14 +400,17 @@ func tdxCollateral(t *testing.T, c tdxCase) []byte {
 }
 
 // tdxCaseOptions builds a case's options as core/tests/tdx_vectors.rs runs it: its policy object
-// (every key must map to a TDXOptions field), at, and the expected nonce or report data.
+// (every key must map to a TDXOptions field), at, the trust option (trust, or trust_file as a
+// path) and the expected nonce or report data.
 func tdxCaseOptions(t *testing.T, c tdxCase) *TDXOptions {
 	var o TDXOptions
 	p := &o.TDXPolicy
 	lists := map[string]*[]string{
 		"accepted_tcb_statuses": &p.AcceptedTCBStatuses, "rejected_advisories": &p.RejectedAdvisories,
 		"mrtd": &p.MRTD, "rtmr0": &p.RTMR0, "rtmr1": &p.RTMR1, "rtmr2": &p.RTMR2, "rtmr3": &p.RTMR3,
-		"mrseam": &p.MRSEAM, "xfam": &p.XFAM,
+		"mrseam": &p.MRSEAM, "xfam": &p.XFAM, "mrconfigid": &p.MRCONFIGID, "mrowner": &p.MROWNER,
+		"mrownerconfig": &p.MROWNERCONFIG, "mrsignerseam": &p.MRSIGNERSEAM,
+		"seam_attributes": &p.SEAMAttributes, "fmspc": &p.FMSPC,
 	}
 	for key, value := range policyKeys(t, c.Name, c.Policy) {
 		var err error
@@ -422,6 +427,12 @@ func tdxCaseOptions(t *testing.T, c tdxCase) *TDXOptions {
 			p.MaxCollateralAge = time.Duration(secs) * time.Second
 		case key == "min_tcb_eval_data_number":
 			err = json.Unmarshal(value, &p.MinTCBEvalDataNumber)
+		case key == "min_tee_tcb_svn":
+			err = json.Unmarshal(value, &p.MinTEETCBSVN)
+		case key == "qe_vendor_id":
+			err = json.Unmarshal(value, &p.QEVendorID)
+		case key == "require_sept_ve_disable":
+			err = json.Unmarshal(value, &p.RequireSEPTVEDisable)
 		default:
 			t.Fatalf("%s: unknown policy key %s", c.Name, key)
 		}
@@ -434,6 +445,12 @@ func tdxCaseOptions(t *testing.T, c tdxCase) *TDXOptions {
 		t.Fatal(err)
 	}
 	o.At = at
+	switch {
+	case c.Trust != "":
+		o.Trust = Trust(c.Trust)
+	case c.TrustFile != "":
+		o.Trust = TrustAnchorFile(filepath.Join("..", "vectors", "tdx", c.TrustFile))
+	}
 	if e := c.ExpectedReportData; e != nil {
 		switch {
 		case e.Nonce != nil:

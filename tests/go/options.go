@@ -32,9 +32,11 @@ type Policy struct {
 	// TDX is the TDX appraisal (nil = the preset's).
 	TDX *TDXPolicy
 	// Trust is the roots to trust: TrustProduction (NVIDIA's and Intel's pinned roots, also
-	// what "" means) or TrustTest (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence
+	// what "" means), TrustTest (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence
 	// test`: proves nothing about real hardware; verdicts carry a trust.anchors warning and say
-	// "TEST ROOTS"). A bundle's recorded policy never selects the test roots.
+	// "TEST ROOTS") or TrustAnchorFile(path) (a PEM file of your own roots; verdicts say
+	// "CALLER'S TRUST ANCHORS"). A bundle's recorded policy never selects anything but the
+	// production roots.
 	Trust Trust
 }
 
@@ -47,6 +49,12 @@ const (
 	// TrustTest trusts ccverify's TEST PKI, whose keys are public.
 	TrustTest Trust = "test"
 )
+
+// TrustAnchorFile trusts the roots in a PEM file of your own (a private lab, a conformance
+// suite): its P-256 root replaces Intel's, its P-384 roots NVIDIA's (device identity first,
+// then RIM signing). A file that cannot be read or holds no usable roots is an
+// "invalid_argument" error at the call.
+func TrustAnchorFile(path string) Trust { return Trust(path) }
 
 // GPUPolicy is the GPU part of a Policy and the policy of VerifyGPU. The zero value is the
 // core's strict default.
@@ -92,6 +100,27 @@ type TDXPolicy struct {
 	MaxCollateralAge time.Duration
 	// MinTCBEvalDataNumber is the minimum TCB evaluation data number (nil = none).
 	MinTCBEvalDataNumber *uint32
+	// MRCONFIGID, MROWNER and MROWNERCONFIG are allowlists of 96 hex digits each; empty = not
+	// pinned.
+	MRCONFIGID    []string
+	MROWNER       []string
+	MROWNERCONFIG []string
+	// MRSIGNERSEAM is the allowlist of TDX module signers (96 hex digits each); nil = zero
+	// only (Intel's own module), a non-nil empty slice = not pinned.
+	MRSIGNERSEAM []string
+	// SEAMAttributes is the allowlist of SEAMATTRIBUTES (16 hex digits each); nil = zero only,
+	// a non-nil empty slice = not pinned.
+	SEAMAttributes []string
+	// FMSPC is the allowlist of platform FMSPC values (12 hex digits each); empty = not
+	// pinned.
+	FMSPC []string
+	// MinTEETCBSVN is the minimum TEE_TCB_SVN, 32 hex digits compared byte by byte ("" =
+	// none).
+	MinTEETCBSVN string
+	// QEVendorID is the QE vendor id the quote must name, 32 hex digits ("" = Intel's).
+	QEVendorID string
+	// RequireSEPTVEDisable requires the SEPT_VE_DISABLE TD attribute (nil = true).
+	RequireSEPTVEDisable *bool
 }
 
 // ReportOptions are the options of VerifyReport. Nonce is required.
@@ -205,6 +234,15 @@ func LoadPolicy(text string) (*Policy, error) {
 			XFAM                 []string `json:"xfam"`
 			MaxCollateralAgeSecs *int64   `json:"max_collateral_age_secs"`
 			MinTCBEvalDataNumber *uint32  `json:"min_tcb_eval_data_number"`
+			MRCONFIGID           []string `json:"mrconfigid"`
+			MROWNER              []string `json:"mrowner"`
+			MROWNERCONFIG        []string `json:"mrownerconfig"`
+			MRSIGNERSEAM         []string `json:"mrsignerseam"`
+			SEAMAttributes       []string `json:"seam_attributes"`
+			FMSPC                []string `json:"fmspc"`
+			MinTEETCBSVN         *string  `json:"min_tee_tcb_svn"`
+			QEVendorID           string   `json:"qe_vendor_id"`
+			RequireSEPTVEDisable bool     `json:"require_sept_ve_disable"`
 		} `json:"tdx"`
 	}
 	if err := json.Unmarshal([]byte(canonical), &wire); err != nil {
@@ -238,7 +276,18 @@ func LoadPolicy(text string) (*Policy, error) {
 			MRSEAM:               x.MRSEAM,
 			XFAM:                 x.XFAM,
 			MinTCBEvalDataNumber: x.MinTCBEvalDataNumber,
+			MRCONFIGID:           x.MRCONFIGID,
+			MROWNER:              x.MROWNER,
+			MROWNERCONFIG:        x.MROWNERCONFIG,
+			MRSIGNERSEAM:         x.MRSIGNERSEAM,
+			SEAMAttributes:       x.SEAMAttributes,
+			FMSPC:                x.FMSPC,
+			QEVendorID:           x.QEVendorID,
+			RequireSEPTVEDisable: Ptr(x.RequireSEPTVEDisable),
 		},
+	}
+	if x.MinTEETCBSVN != nil {
+		p.TDX.MinTEETCBSVN = *x.MinTEETCBSVN
 	}
 	if x.TDAttributes != nil {
 		p.TDX.TDAttributes = *x.TDAttributes
@@ -301,7 +350,8 @@ func (p *TDXPolicy) document() map[string]any {
 	setText(doc, "td_attributes", p.TDAttributes)
 	for key, list := range map[string][]string{
 		"mrtd": p.MRTD, "rtmr0": p.RTMR0, "rtmr1": p.RTMR1, "rtmr2": p.RTMR2, "rtmr3": p.RTMR3,
-		"mrseam": p.MRSEAM, "xfam": p.XFAM,
+		"mrseam": p.MRSEAM, "xfam": p.XFAM, "mrconfigid": p.MRCONFIGID, "mrowner": p.MROWNER,
+		"mrownerconfig": p.MROWNERCONFIG, "fmspc": p.FMSPC,
 	} {
 		if len(list) > 0 {
 			doc[key] = list
@@ -311,6 +361,11 @@ func (p *TDXPolicy) document() map[string]any {
 		doc["max_collateral_age_secs"] = int64(p.MaxCollateralAge / time.Second)
 	}
 	setPtr(doc, "min_tcb_eval_data_number", p.MinTCBEvalDataNumber)
+	setList(doc, "mrsignerseam", p.MRSIGNERSEAM)
+	setList(doc, "seam_attributes", p.SEAMAttributes)
+	setText(doc, "min_tee_tcb_svn", p.MinTEETCBSVN)
+	setText(doc, "qe_vendor_id", p.QEVendorID)
+	setPtr(doc, "require_sept_ve_disable", p.RequireSEPTVEDisable)
 	return doc
 }
 

@@ -437,9 +437,16 @@ pub fn verify_tdx_under(
             let mut stage = classify(&msg);
             let mut sig_msg = msg.clone();
             if let Stage::Chain = stage {
-                // Whose chain? Re-check the quote's own, exactly as dcap-qvl does.
+                // Whose chain? Re-check the quote's own, exactly as dcap-qvl does (or, when it
+                // is refused already, the collateral's).
+                let now = u64::try_from(now).unwrap_or(0);
+                if presented.is_err() {
+                    stage = match pck::collateral_chains_verify(&for_errors, &root_der, now) {
+                        Ok(()) => Stage::Signature,
+                        Err(_) => Stage::Collateral,
+                    };
+                }
                 if let Ok(p) = &presented {
-                    let now = u64::try_from(now).unwrap_or(0);
                     match pck::validate(p, &for_errors, &root_der, now) {
                         // The CRLs are collateral: a stale or foreign CRL is the collateral's
                         // failure even on the quote's chain.

@@ -113,6 +113,46 @@ pub(crate) fn validate(
     trusted_root: &[u8],
     now: u64,
 ) -> Result<(), String> {
+    chain_verifies(
+        presented.leaf.der(),
+        &[presented.ca.der()],
+        collateral,
+        trusted_root,
+        now,
+    )
+}
+
+/// Whether the collateral's own chains (the TCB Info and QE Identity signers') verify as
+/// dcap-qvl verifies them: when the quote's chain is refused already and dcap-qvl reports a
+/// chain failure, this tells whose chain it was.
+pub(crate) fn collateral_chains_verify(
+    collateral: &QuoteCollateralV3,
+    trusted_root: &[u8],
+    now: u64,
+) -> Result<(), String> {
+    for (what, pem) in [
+        ("TCB Info", &collateral.tcb_info_issuer_chain),
+        ("QE Identity", &collateral.qe_identity_issuer_chain),
+    ] {
+        let certs = Certificate::from_pem_bundle(pem.as_bytes())
+            .map_err(|e| format!("the {what} issuer chain: {e}"))?;
+        let (leaf, rest) = certs
+            .split_first()
+            .ok_or_else(|| format!("the {what} issuer chain is empty"))?;
+        let rest: Vec<&[u8]> = rest.iter().map(Certificate::der).collect();
+        chain_verifies(leaf.der(), &rest, collateral, trusted_root, now)
+            .map_err(|e| format!("the {what} signer's chain: {e}"))?;
+    }
+    Ok(())
+}
+
+fn chain_verifies(
+    leaf: &[u8],
+    intermediates: &[&[u8]],
+    collateral: &QuoteCollateralV3,
+    trusted_root: &[u8],
+    now: u64,
+) -> Result<(), String> {
     let algs: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[&super::dcap::P256];
     let root = CertificateDer::from_slice(trusted_root);
     let anchor = webpki::anchor_from_trusted_cert(&root).map_err(|e| format!("root: {e}"))?;
@@ -132,9 +172,12 @@ pub(crate) fn validate(
         .with_status_policy(webpki::UnknownStatusPolicy::Deny)
         .with_expiration_policy(webpki::ExpirationPolicy::Enforce)
         .build();
-    let leaf_der = CertificateDer::from_slice(presented.leaf.der());
-    let leaf = webpki::EndEntityCert::try_from(&leaf_der).map_err(|e| format!("PCK leaf: {e}"))?;
-    let intermediates = [CertificateDer::from_slice(presented.ca.der())];
+    let leaf_der = CertificateDer::from_slice(leaf);
+    let leaf = webpki::EndEntityCert::try_from(&leaf_der).map_err(|e| format!("leaf: {e}"))?;
+    let intermediates: Vec<CertificateDer<'_>> = intermediates
+        .iter()
+        .map(|d| CertificateDer::from_slice(d))
+        .collect();
     leaf.verify_for_usage(
         algs,
         &[anchor],

@@ -1715,6 +1715,11 @@ public struct GpuOptions: Equatable, Hashable {
      * The appraisal policy. Default: the core's.
      */
     public var policy: GpuPolicy
+    /**
+     * The roots to trust. Unset (the default): the production roots. Anything else adds a
+     * `trust.anchors` warning to the verdict (see `Trust`).
+     */
+    public var trust: Trust?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -1732,11 +1737,16 @@ public struct GpuOptions: Equatable, Hashable {
          */at: Date? = nil, 
         /**
          * The appraisal policy. Default: the core's.
-         */policy: GpuPolicy = GpuPolicy()) {
+         */policy: GpuPolicy = GpuPolicy(), 
+        /**
+         * The roots to trust. Unset (the default): the production roots. Anything else adds a
+         * `trust.anchors` warning to the verdict (see `Trust`).
+         */trust: Trust? = nil) {
         self.rimDir = rimDir
         self.ocspDir = ocspDir
         self.at = at
         self.policy = policy
+        self.trust = trust
     }
 
     
@@ -1758,7 +1768,8 @@ public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
                 rimDir: FfiConverterOptionString.read(from: &buf), 
                 ocspDir: FfiConverterOptionString.read(from: &buf), 
                 at: FfiConverterOptionTimestamp.read(from: &buf), 
-                policy: FfiConverterTypeGpuPolicy.read(from: &buf)
+                policy: FfiConverterTypeGpuPolicy.read(from: &buf), 
+                trust: FfiConverterOptionTypeTrust.read(from: &buf)
         )
     }
 
@@ -1767,6 +1778,7 @@ public struct FfiConverterTypeGpuOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.ocspDir, into: &buf)
         FfiConverterOptionTimestamp.write(value.at, into: &buf)
         FfiConverterTypeGpuPolicy.write(value.policy, into: &buf)
+        FfiConverterOptionTypeTrust.write(value.trust, into: &buf)
     }
 }
 
@@ -2024,7 +2036,7 @@ public struct Policy: Equatable, Hashable {
     public var tdx: TdxPolicy
     /**
      * The roots to trust. Unset (the default): NVIDIA's and Intel's production roots.
-     * `Trust.TEST` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
+     * `Trust.Test` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
      * it proves nothing about real hardware, and verdicts then carry a `trust.anchors` warning
      * and say "TEST ROOTS". A bundle's recorded policy never selects the test roots.
      */
@@ -2059,7 +2071,7 @@ public struct Policy: Equatable, Hashable {
          */tdx: TdxPolicy = TdxPolicy(), 
         /**
          * The roots to trust. Unset (the default): NVIDIA's and Intel's production roots.
-         * `Trust.TEST` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
+         * `Trust.Test` trusts ccverify's TEST PKI (e.g. for `ccverify sandbox --evidence test`):
          * it proves nothing about real hardware, and verdicts then carry a `trust.anchors` warning
          * and say "TEST ROOTS". A bundle's recorded policy never selects the test roots.
          */trust: Trust? = nil) {
@@ -2273,6 +2285,11 @@ public struct TdxOptions: Equatable, Hashable {
      * The appraisal policy. Default: the core's strict one.
      */
     public var policy: TdxPolicy
+    /**
+     * The roots to trust. Unset (the default): the production roots. Anything else adds a
+     * `trust.anchors` warning to the verdict (see `Trust`).
+     */
+    public var trust: Trust?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2291,11 +2308,16 @@ public struct TdxOptions: Equatable, Hashable {
          */at: Date? = nil, 
         /**
          * The appraisal policy. Default: the core's strict one.
-         */policy: TdxPolicy = TdxPolicy()) {
+         */policy: TdxPolicy = TdxPolicy(), 
+        /**
+         * The roots to trust. Unset (the default): the production roots. Anything else adds a
+         * `trust.anchors` warning to the verdict (see `Trust`).
+         */trust: Trust? = nil) {
         self.nonce = nonce
         self.reportData = reportData
         self.at = at
         self.policy = policy
+        self.trust = trust
     }
 
     
@@ -2317,7 +2339,8 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
                 nonce: FfiConverterOptionString.read(from: &buf), 
                 reportData: FfiConverterOptionString.read(from: &buf), 
                 at: FfiConverterOptionTimestamp.read(from: &buf), 
-                policy: FfiConverterTypeTdxPolicy.read(from: &buf)
+                policy: FfiConverterTypeTdxPolicy.read(from: &buf), 
+                trust: FfiConverterOptionTypeTrust.read(from: &buf)
         )
     }
 
@@ -2326,6 +2349,7 @@ public struct FfiConverterTypeTdxOptions: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.reportData, into: &buf)
         FfiConverterOptionTimestamp.write(value.at, into: &buf)
         FfiConverterTypeTdxPolicy.write(value.policy, into: &buf)
+        FfiConverterOptionTypeTrust.write(value.trust, into: &buf)
     }
 }
 
@@ -2406,6 +2430,45 @@ public struct TdxPolicy: Equatable, Hashable {
      * `InvalidArgument`.
      */
     public var minTcbEvalDataNumber: Int32?
+    /**
+     * Allowed MRCONFIGID values (96 hex digits each). Empty: not pinned.
+     */
+    public var mrconfigid: [String]
+    /**
+     * Allowed MROWNER values (96 hex digits each). Empty: not pinned.
+     */
+    public var mrowner: [String]
+    /**
+     * Allowed MROWNERCONFIG values (96 hex digits each). Empty: not pinned.
+     */
+    public var mrownerconfig: [String]
+    /**
+     * Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+     * module); empty: not pinned.
+     */
+    public var mrsignerseam: [String]?
+    /**
+     * Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not
+     * pinned.
+     */
+    public var seamAttributes: [String]?
+    /**
+     * Allowed FMSPC values (12 hex digits each: the platform family of the PCK
+     * certificate). Empty: not pinned.
+     */
+    public var fmspc: [String]
+    /**
+     * The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum.
+     */
+    public var minTeeTcbSvn: String?
+    /**
+     * The QE vendor id the quote must name (32 hex digits). Unset: Intel's.
+     */
+    public var qeVendorId: String?
+    /**
+     * Require the SEPT_VE_DISABLE TD attribute (default true).
+     */
+    public var requireSeptVeDisable: Bool
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2451,7 +2514,37 @@ public struct TdxPolicy: Equatable, Hashable {
         /**
          * The minimum TCB evaluation data number (Intel's TCB-recovery counter). Negative:
          * `InvalidArgument`.
-         */minTcbEvalDataNumber: Int32? = nil) {
+         */minTcbEvalDataNumber: Int32? = nil, 
+        /**
+         * Allowed MRCONFIGID values (96 hex digits each). Empty: not pinned.
+         */mrconfigid: [String] = [], 
+        /**
+         * Allowed MROWNER values (96 hex digits each). Empty: not pinned.
+         */mrowner: [String] = [], 
+        /**
+         * Allowed MROWNERCONFIG values (96 hex digits each). Empty: not pinned.
+         */mrownerconfig: [String] = [], 
+        /**
+         * Allowed MRSIGNERSEAM values (96 hex digits each). Unset: zero only (Intel's own TDX
+         * module); empty: not pinned.
+         */mrsignerseam: [String]? = nil, 
+        /**
+         * Allowed SEAMATTRIBUTES values (16 hex digits each). Unset: zero only; empty: not
+         * pinned.
+         */seamAttributes: [String]? = nil, 
+        /**
+         * Allowed FMSPC values (12 hex digits each: the platform family of the PCK
+         * certificate). Empty: not pinned.
+         */fmspc: [String] = [], 
+        /**
+         * The minimum TEE_TCB_SVN (32 hex digits), compared byte by byte. Unset: no minimum.
+         */minTeeTcbSvn: String? = nil, 
+        /**
+         * The QE vendor id the quote must name (32 hex digits). Unset: Intel's.
+         */qeVendorId: String? = nil, 
+        /**
+         * Require the SEPT_VE_DISABLE TD attribute (default true).
+         */requireSeptVeDisable: Bool = true) {
         self.acceptedTcbStatuses = acceptedTcbStatuses
         self.rejectedAdvisories = rejectedAdvisories
         self.allowDebug = allowDebug
@@ -2465,6 +2558,15 @@ public struct TdxPolicy: Equatable, Hashable {
         self.xfam = xfam
         self.maxCollateralAge = maxCollateralAge
         self.minTcbEvalDataNumber = minTcbEvalDataNumber
+        self.mrconfigid = mrconfigid
+        self.mrowner = mrowner
+        self.mrownerconfig = mrownerconfig
+        self.mrsignerseam = mrsignerseam
+        self.seamAttributes = seamAttributes
+        self.fmspc = fmspc
+        self.minTeeTcbSvn = minTeeTcbSvn
+        self.qeVendorId = qeVendorId
+        self.requireSeptVeDisable = requireSeptVeDisable
     }
 
     
@@ -2495,7 +2597,16 @@ public struct FfiConverterTypeTdxPolicy: FfiConverterRustBuffer {
                 mrseam: FfiConverterSequenceString.read(from: &buf), 
                 xfam: FfiConverterSequenceString.read(from: &buf), 
                 maxCollateralAge: FfiConverterOptionDuration.read(from: &buf), 
-                minTcbEvalDataNumber: FfiConverterOptionInt32.read(from: &buf)
+                minTcbEvalDataNumber: FfiConverterOptionInt32.read(from: &buf), 
+                mrconfigid: FfiConverterSequenceString.read(from: &buf), 
+                mrowner: FfiConverterSequenceString.read(from: &buf), 
+                mrownerconfig: FfiConverterSequenceString.read(from: &buf), 
+                mrsignerseam: FfiConverterOptionSequenceString.read(from: &buf), 
+                seamAttributes: FfiConverterOptionSequenceString.read(from: &buf), 
+                fmspc: FfiConverterSequenceString.read(from: &buf), 
+                minTeeTcbSvn: FfiConverterOptionString.read(from: &buf), 
+                qeVendorId: FfiConverterOptionString.read(from: &buf), 
+                requireSeptVeDisable: FfiConverterBool.read(from: &buf)
         )
     }
 
@@ -2513,6 +2624,15 @@ public struct FfiConverterTypeTdxPolicy: FfiConverterRustBuffer {
         FfiConverterSequenceString.write(value.xfam, into: &buf)
         FfiConverterOptionDuration.write(value.maxCollateralAge, into: &buf)
         FfiConverterOptionInt32.write(value.minTcbEvalDataNumber, into: &buf)
+        FfiConverterSequenceString.write(value.mrconfigid, into: &buf)
+        FfiConverterSequenceString.write(value.mrowner, into: &buf)
+        FfiConverterSequenceString.write(value.mrownerconfig, into: &buf)
+        FfiConverterOptionSequenceString.write(value.mrsignerseam, into: &buf)
+        FfiConverterOptionSequenceString.write(value.seamAttributes, into: &buf)
+        FfiConverterSequenceString.write(value.fmspc, into: &buf)
+        FfiConverterOptionString.write(value.minTeeTcbSvn, into: &buf)
+        FfiConverterOptionString.write(value.qeVendorId, into: &buf)
+        FfiConverterBool.write(value.requireSeptVeDisable, into: &buf)
     }
 }
 
@@ -3012,6 +3132,17 @@ public enum Trust: Equatable, Hashable {
      * ccverify's TEST PKI, whose keys are public: proves nothing about real hardware.
      */
     case test
+    /**
+     * A PEM file of your own root certificates (a private lab, a conformance suite): its
+     * P-256 root replaces Intel's, its P-384 roots NVIDIA's (device identity first, then RIM
+     * signing). Verdicts then carry a `trust.anchors` warning naming the file. A file that
+     * cannot be read or holds no usable roots is an `InvalidArgument` error.
+     */
+    case anchorFile(
+        /**
+         * The file's path.
+         */path: String
+    )
 
 
 
@@ -3037,6 +3168,9 @@ public struct FfiConverterTypeTrust: FfiConverterRustBuffer {
         
         case 2: return .test
         
+        case 3: return .anchorFile(path: try FfiConverterString.read(from: &buf)
+        )
+        
         default: throw UniffiInternalError.unexpectedEnumCase
         }
     }
@@ -3052,6 +3186,11 @@ public struct FfiConverterTypeTrust: FfiConverterRustBuffer {
         case .test:
             writeInt(&buf, Int32(2))
         
+        
+        case let .anchorFile(path):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(path, into: &buf)
+            
         }
     }
 }

@@ -11,8 +11,10 @@ deterministic output (`make vectors-check` regenerates and diffs it).
 Usage: gen_tdx_vectors.py [OUT_DIR]   (default tests/vectors/tdx)
 """
 
+import base64
 import json
 import os
+import re
 import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
@@ -49,8 +51,15 @@ def flip(data, offset):
     return bytes(b)
 
 
-def case(name, about, quote, collateral, at, expect, verified, expected=None, policy=None, quote_text=None):
+def case(name, about, quote, collateral, at, expect, verified, expected=None, policy=None, quote_text=None,
+         trust=None, trust_file=None):
+    extra = {}
+    if trust is not None:
+        extra["trust"] = trust
+    if trust_file is not None:
+        extra["trust_file"] = trust_file
     return {
+        **extra,
         "name": name,
         "about": about,
         # The quote as io.net sends it: hex text (quote_text overrides for shape tests).
@@ -84,6 +93,217 @@ UNAUTHENTICATED = {
     "tdx.measurements": "skip",
     "tdx.report_data": "skip",
 }
+
+
+# --- The quote's PCK chain, as presented (mutations of the real v4 quote) ----------------------
+# v4 layout: header 48, TD report 584, signature data length (u32) at 632; in the signature data
+# the ECDSA signature and attestation key (128 bytes), then the QE report certification data
+# (type 6, u16 + u32 size) holding the QE report (384), its signature (64), the QE auth data
+# (u16 size + bytes) and the PCK certification data (type 5, u16 + u32 size + PEM).
+SIG_LEN_AT = 632
+OUTER_AT = 636 + 128
+QE_REPORT_AT = OUTER_AT + 6
+QE_SIG_AT = QE_REPORT_AT + 384
+QE_AUTH_AT = QE_SIG_AT + 64
+QE_AUTH_LEN = int.from_bytes(V4[QE_AUTH_AT:QE_AUTH_AT + 2], "little")
+INNER_AT = QE_AUTH_AT + 2 + QE_AUTH_LEN
+PEM_AT = INNER_AT + 6
+PEM_LEN = int.from_bytes(V4[INNER_AT + 2:PEM_AT], "little")
+assert V4[OUTER_AT:OUTER_AT + 2] == b"\x06\x00" and V4[INNER_AT:INNER_AT + 2] == b"\x05\x00"
+PEM = V4[PEM_AT:PEM_AT + PEM_LEN]
+BLOCKS = re.findall(rb"-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----\n", PEM, re.S)
+assert len(BLOCKS) == 3 and PEM == b"".join(BLOCKS) + b"\x00"
+
+
+def with_pem(pem):
+    """The v4 quote with its PCK certification data replaced (every length field adjusted)."""
+    delta = len(pem) - PEM_LEN
+    q = bytearray(V4[:PEM_AT] + pem + V4[PEM_AT + PEM_LEN:])
+    for at, width in ((SIG_LEN_AT, 4), (OUTER_AT + 2, 4), (INNER_AT + 2, 4)):
+        q[at:at + width] = (int.from_bytes(q[at:at + width], "little") + delta).to_bytes(width, "little")
+    return bytes(q)
+
+
+def der_of(block):
+    body = block.split(b"-----")[2]
+    return base64.b64decode(b"".join(body.split()))
+
+
+def pem_of(der):
+    b64 = base64.b64encode(der)
+    lines = [b64[i:i + 64] for i in range(0, len(b64), 64)]
+    return b"-----BEGIN CERTIFICATE-----\n" + b"\n".join(lines) + b"\n-----END CERTIFICATE-----\n"
+
+
+def flip_signature(block):
+    """A certificate block with the last byte of its signature changed (same length)."""
+    der = bytearray(der_of(block))
+    der[-1] ^= 0x01
+    out = pem_of(bytes(der))
+    assert len(out) == len(block)
+    return out
+
+
+LEAF, CA, ROOT_PEM = BLOCKS
+CHAIN_REFUSED = {"tdx.quote_parse": "pass", "tdx.collateral": "pass", "tdx.quote_signature": "fail",
+                 "tdx.tcb_status": "skip", **UNAUTHENTICATED}
+COLLATERAL_REFUSED = {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip",
+                      "tdx.tcb_status": "skip", **UNAUTHENTICATED}
+
+
+def mutated_collateral():
+    """Collateral files with one thing wrong (written under tests/vectors/tdx/mutated/)."""
+    with open(os.path.join(SRC, "tdx_quote_collateral.json")) as f:
+        good = json.load(f)
+
+    def flipped(key):
+        c = dict(good)
+        v = c[key]
+        c[key] = v[:-2] + ("00" if v[-2:] != "00" else "01")
+        return c
+
+    swapped = dict(good)
+    swapped["root_ca_crl"] = good["pck_crl"]
+    return {
+        "tcb_info_signature.json": flipped("tcb_info_signature"),
+        "qe_identity_signature.json": flipped("qe_identity_signature"),
+        "root_crl_swapped.json": swapped,
+    }
+
+
+def chain_cases():
+    rd4 = {"report_data": V4_RD.hex()}
+    return [
+        case("chain_root_signature_byte", "the quote's copy of the Intel root with one signature byte changed: "
+             "not byte-identical to the trusted root", with_pem(LEAF + CA + flip_signature(ROOT_PEM) + b"\x00"),
+             V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("chain_root_pem_footer", "the root's PEM END line corrupted",
+             with_pem(LEAF + CA + ROOT_PEM.replace(b"-----END CERTIFICATE-----", b"-----END CERTIFICATX-----") + b"\x00"),
+             V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("chain_without_root", "the chain without its root (leaf and CA only)",
+             with_pem(LEAF + CA + b"\x00"), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("chain_extra_certificate", "a fourth certificate after the root",
+             with_pem(LEAF + CA + ROOT_PEM + ROOT_PEM + b"\x00"), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("chain_text_between_blocks", "text between the CA and the root blocks",
+             with_pem(LEAF + CA + b"junk\n" + ROOT_PEM + b"\x00"), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("chain_wrong_order", "the CA before the leaf",
+             with_pem(CA + LEAF + ROOT_PEM + b"\x00"), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("cert_data_type", "QE report certification data typed 7 instead of 6",
+             V4[:OUTER_AT] + b"\x07\x00" + V4[OUTER_AT + 2:], V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_pck_leaf_signature", "the PCK leaf's signature broken: a quote_signature failure, "
+             "not a collateral one", with_pem(flip_signature(LEAF) + CA + ROOT_PEM + b"\x00"),
+             V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_pck_ca_signature", "the PCK platform CA's signature broken",
+             with_pem(LEAF + flip_signature(CA) + ROOT_PEM + b"\x00"), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_qe_report_signature", "one byte of the QE report signature flipped",
+             flip(V4, QE_SIG_AT + 10), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_qe_report_body", "one byte of the QE report flipped (its signature breaks)",
+             flip(V4, QE_REPORT_AT + 20), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_qe_auth_data", "one byte of the QE auth data flipped: the QE report data no longer "
+             "binds the attestation key", flip(V4, QE_AUTH_AT + 2), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_attestation_key", "one byte of the attestation key flipped",
+             flip(V4, 636 + 64 + 5), V4_COLL, AT_V4, CHAIN_REFUSED, False, rd4),
+        case("label_tcb_info_signature", "the TCB Info signature broken: a collateral failure",
+             V4, "mutated/tcb_info_signature.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
+        case("label_qe_identity_signature", "the QE Identity signature broken",
+             V4, "mutated/qe_identity_signature.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
+        case("label_root_crl_swapped", "the PCK CRL in place of the root CA CRL",
+             V4, "mutated/root_crl_swapped.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
+    ]
+
+
+# --- Policy pins and trust anchors (synthetic quotes under the test root) -----------------------
+# Written by `gen-test-pki` (make regen): tests/vectors/tdx/testpki/.
+TP_DIR = os.path.join(ROOT, "tests", "vectors", "tdx", "testpki")
+
+
+def tp_quote(name):
+    with open(os.path.join(TP_DIR, name)) as f:
+        return bytes.fromhex(f.read().strip())
+
+
+TP = tp_quote("quote.hex")
+TP_NO_SEPT = tp_quote("quote-no-sept.hex")
+TP_LOW_SVN = tp_quote("quote-low-svn.hex")
+TP_COLL = "testpki/collateral.json"
+AT_TP = "2026-06-02T00:00:00Z"  # a day after the synthetic collateral's issue
+TP_RD = {"report_data": ("5a" * 32) + ("00" * 32)}
+TP_FMSPC = "b0c06f000000"
+TP_SVN = TP[48:64].hex()
+INTEL_QE = "939a7233f79c4ca9940a0db3957f0607"
+TP_PASS = {"trust.anchors": "warn", **ALL_PASS}
+assert TP[48 + 184:48 + 232] == b"\xc1" * 48 and TP_SVN.startswith("060103")
+
+
+def tp(name, about, expect, verified, policy=None, quote=TP, trust="test", trust_file=None):
+    return case(name, about, quote, TP_COLL, AT_TP, expect, verified, TP_RD, policy=policy,
+                trust=trust, trust_file=trust_file)
+
+
+def bump(hex_text, at):
+    b = bytearray(bytes.fromhex(hex_text))
+    b[at] += 1
+    return b.hex()
+
+
+def pin_cases():
+    measured = {**TP_PASS, "tdx.measurements": "pass"}
+    return [
+        tp("tp_uptodate", "a synthetic quote under the test root (trust = test): verifies, warned",
+           TP_PASS, True),
+        tp("tp_fmspc_pinned", "FMSPC allowlist with the platform's FMSPC", TP_PASS, True,
+           {"fmspc": [TP_FMSPC]}),
+        tp("tp_fmspc_other", "FMSPC allowlist without it", {**TP_PASS, "tdx.tcb_status": "fail"}, False,
+           {"fmspc": ["00906ed50000"]}),
+        tp("tp_mrconfigid_pinned", "MRCONFIGID allowlist with the quote's", measured, True,
+           {"mrconfigid": ["c1" * 48]}),
+        tp("tp_mrconfigid_other", "MRCONFIGID allowlist without it", {**TP_PASS, "tdx.measurements": "fail"},
+           False, {"mrconfigid": ["00" * 48]}),
+        tp("tp_mrowner_pinned", "MROWNER allowlist with the quote's", measured, True, {"mrowner": ["0e" * 48]}),
+        tp("tp_mrowner_other", "MROWNER allowlist without it", {**TP_PASS, "tdx.measurements": "fail"},
+           False, {"mrowner": ["c1" * 48]}),
+        tp("tp_mrownerconfig_pinned", "MROWNERCONFIG allowlist with the quote's", measured, True,
+           {"mrownerconfig": ["0c" * 48]}),
+        tp("tp_mrownerconfig_other", "MROWNERCONFIG allowlist without it",
+           {**TP_PASS, "tdx.measurements": "fail"}, False, {"mrownerconfig": ["0e" * 48]}),
+        tp("tp_mrsignerseam_pinned", "MRSIGNERSEAM pinned to zero (Intel's module) and another value",
+           TP_PASS, True, {"mrsignerseam": ["11" * 48, "00" * 48]}),
+        tp("tp_mrsignerseam_other", "MRSIGNERSEAM pinned to another module's signer only",
+           {**TP_PASS, "tdx.td_attributes": "fail"}, False, {"mrsignerseam": ["11" * 48]}),
+        tp("tp_seam_attributes_pinned", "SEAMATTRIBUTES pinned to zero", TP_PASS, True,
+           {"seam_attributes": ["00" * 8]}),
+        tp("tp_seam_attributes_other", "SEAMATTRIBUTES pinned to another value",
+           {**TP_PASS, "tdx.td_attributes": "fail"}, False, {"seam_attributes": ["01" + "00" * 7]}),
+        tp("tp_min_tee_tcb_svn_met", "minimum TEE_TCB_SVN equal to the quote's", TP_PASS, True,
+           {"min_tee_tcb_svn": TP_SVN}),
+        tp("tp_min_tee_tcb_svn_above", "minimum TEE_TCB_SVN one above in byte 2",
+           {**TP_PASS, "tdx.tcb_status": "fail"}, False, {"min_tee_tcb_svn": bump(TP_SVN, 2)}),
+        tp("tp_qe_vendor_intel", "QE vendor id pinned to Intel's", TP_PASS, True, {"qe_vendor_id": INTEL_QE}),
+        tp("tp_qe_vendor_other", "QE vendor id pinned to another vendor",
+           {"trust.anchors": "warn", "tdx.quote_parse": "pass", "tdx.collateral": "pass",
+            "tdx.quote_signature": "fail", "tdx.tcb_status": "skip", **UNAUTHENTICATED}, False,
+           {"qe_vendor_id": "00" * 16}),
+        tp("tp_sept_required", "a TD without SEPT_VE_DISABLE under the default policy",
+           {"trust.anchors": "warn", "tdx.quote_signature": "pass", "tdx.td_attributes": "fail",
+            "tdx.tcb_status": "skip"}, False, quote=TP_NO_SEPT),
+        tp("tp_sept_not_required", "the same TD with require_sept_ve_disable = false: accepted with a "
+           "warning, but dcap-qvl stops there so the TCB status is not evaluated",
+           {"trust.anchors": "warn", "tdx.quote_signature": "pass", "tdx.td_attributes": "warn",
+            "tdx.tcb_status": "skip"}, False, {"require_sept_ve_disable": False}, quote=TP_NO_SEPT),
+        tp("tp_sept_not_required_set", "require_sept_ve_disable = false with a TD that sets it",
+           TP_PASS, True, {"require_sept_ve_disable": False}),
+        tp("tp_no_tcb_level", "TEE_TCB_SVN below every TCB level: tdx.tcb_status fails (no mode turns "
+           "matching off)", {**TP_PASS, "tdx.tcb_status": "fail"}, False, quote=TP_LOW_SVN),
+        tp("tp_anchor_file", "the test SGX root named as a caller's anchor file: verifies, warned",
+           TP_PASS, True, trust=None, trust_file="testpki/anchors-intel.pem"),
+        tp("tp_anchor_file_without_intel", "an anchor file with only NVIDIA roots: no Intel root to "
+           "chain to", {"trust.anchors": "warn", "tdx.quote_parse": "pass", "tdx.collateral": "skip",
+                        "tdx.quote_signature": "fail", "tdx.tcb_status": "skip", **UNAUTHENTICATED},
+           False, trust=None, trust_file="testpki/anchors-nvidia.pem"),
+        tp("tp_production_roots", "the synthetic quote under the production roots: its root is not Intel's",
+           {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "fail",
+            "tdx.tcb_status": "skip", **UNAUTHENTICATED}, False, trust=None),
+    ]
 
 
 def cases():
@@ -159,7 +379,7 @@ def cases():
              {"tdx.quote_parse": "pass", "tdx.collateral": "fail", "tdx.quote_signature": "skip",
               **UNAUTHENTICATED}, False, rd4),
     ]
-    return out
+    return out + chain_cases() + pin_cases()
 
 
 def main():
@@ -168,12 +388,18 @@ def main():
     doc = {
         "about": "TDX quote conformance cases (tests/vectors/gen/gen_tdx_vectors.py). `quote` is "
                  "hex text as io.net sends it; `collateral` is a file relative to "
-                 "tests/vectors/tdx; `at` is the verification time.",
+                 "tests/vectors/tdx; `at` is the verification time; `trust` (a name) or `trust_file` "
+                 "(an anchor file relative to tests/vectors/tdx), when present, is the trust option.",
         "cases": cases(),
     }
     with open(os.path.join(out_dir, "cases.json"), "w") as f:
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
+    os.makedirs(os.path.join(out_dir, "mutated"), exist_ok=True)
+    for name, doc in mutated_collateral().items():
+        with open(os.path.join(out_dir, "mutated", name), "w") as f:
+            json.dump(doc, f, indent=1, sort_keys=True)
+            f.write("\n")
 
 
 if __name__ == "__main__":

@@ -209,9 +209,13 @@ class ReportTest {
         assertEquals(BundleOptions(null, false, null, false), BundleOptions())
         val pinned = BundleOptions(at = Instant.parse("2025-06-20T06:13:20Z"))
         assertEquals(verifyBundle(bundle, pinned), verifyBundle(bundle, pinned.copy(policy = loadPolicy("default"))))
-        // `Policy()` is the default preset (its TCB statuses unset: UpToDate only).
+        // `Policy()` is the default preset (its TCB statuses, TDX module and QE pins unset: the
+        // core's defaults, which loadPolicy writes out).
         val default = loadPolicy("default")
-        assertEquals(Policy(), default.copy(tdx = default.tdx.copy(acceptedTcbStatuses = null)))
+        val unset = default.tdx.copy(acceptedTcbStatuses = null, mrsignerseam = null, seamAttributes = null, qeVendorId = null)
+        assertEquals(Policy(), default.copy(tdx = unset))
+        assertEquals(listOf("00".repeat(48)), default.tdx.mrsignerseam)
+        assertEquals("939a7233f79c4ca9940a0db3957f0607", default.tdx.qeVendorId)
         assertEquals(listOf("UpToDate"), default.tdx.acceptedTcbStatuses)
         assertEquals(verifyReport(report, options.copy(policy = Policy())), verifyReport(report, options.copy(policy = default)))
     }

@@ -36,7 +36,8 @@ class TdxTest {
         return (0 until array.length()).map { array.getString(it) }
     }
 
-    /** The case's `policy` object plus `at` and the expected REPORTDATA (`{nonce}`,
+    /** The case's `policy` object plus `at`, the trust option (`trust`, or `trust_file` as a
+     *  `Trust.AnchorFile`) and the expected REPORTDATA (`{nonce}`,
      *  `{report_data}` or null): the options core/tests/tdx_vectors.rs builds. */
     private fun caseOptions(case: JSONObject): TdxOptions {
         var options = TdxOptions(at = Instant.parse(case.getString("at")))
@@ -64,10 +65,28 @@ class TdxTest {
                 "xfam" -> policy.copy(xfam = strings(document, key))
                 "max_collateral_age_secs" -> policy.copy(maxCollateralAge = Duration.ofSeconds(document.getLong(key)))
                 "min_tcb_eval_data_number" -> policy.copy(minTcbEvalDataNumber = document.getInt(key))
+                "mrconfigid" -> policy.copy(mrconfigid = strings(document, key))
+                "mrowner" -> policy.copy(mrowner = strings(document, key))
+                "mrownerconfig" -> policy.copy(mrownerconfig = strings(document, key))
+                "mrsignerseam" -> policy.copy(mrsignerseam = strings(document, key))
+                "seam_attributes" -> policy.copy(seamAttributes = strings(document, key))
+                "fmspc" -> policy.copy(fmspc = strings(document, key))
+                "min_tee_tcb_svn" -> policy.copy(minTeeTcbSvn = document.getString(key))
+                "qe_vendor_id" -> policy.copy(qeVendorId = document.getString(key))
+                "require_sept_ve_disable" -> policy.copy(requireSeptVeDisable = document.getBoolean(key))
                 else -> fail("unknown policy key $key")
             }
         }
-        return options.copy(policy = policy)
+        val trust = when {
+            case.has("trust") -> when (val name = case.getString("trust")) {
+                "test" -> Trust.Test
+                "production" -> Trust.Production
+                else -> fail("unknown trust $name")
+            }
+            case.has("trust_file") -> Trust.AnchorFile(File(tdxDir, case.getString("trust_file")).path)
+            else -> null
+        }
+        return options.copy(policy = policy, trust = trust)
     }
 
     private fun Verdict.check(id: String): Check = checks.firstOrNull { it.id == id } ?: fail("no check $id")
@@ -192,6 +211,9 @@ class TdxTest {
             rtmr3 = listOf(fact("rtmr3")),
             mrseam = listOf(fact("mrseam")),
             xfam = listOf(fact("xfam")),
+            mrconfigid = listOf(fact("mrconfigid")),
+            mrowner = listOf(fact("mrowner")),
+            mrownerconfig = listOf(fact("mrownerconfig")),
         )
         val all = run(pinned)
         assertEquals(CheckStatus.PASS, all.status("tdx.measurements"), all.check("tdx.measurements").detail)
@@ -205,6 +227,9 @@ class TdxTest {
             "rtmr3" to TdxPolicy(rtmr3 = other48),
             "mrseam" to TdxPolicy(mrseam = other48),
             "xfam" to TdxPolicy(xfam = listOf("11".repeat(8))),
+            "mrconfigid" to TdxPolicy(mrconfigid = other48),
+            "mrowner" to TdxPolicy(mrowner = other48),
+            "mrownerconfig" to TdxPolicy(mrownerconfig = other48),
         )) {
             val verdict = run(options)
             assertEquals(CheckStatus.FAIL, verdict.status("tdx.measurements"), name)
@@ -219,6 +244,17 @@ class TdxTest {
         assertEquals(CheckStatus.PASS, run(TdxPolicy(minTcbEvalDataNumber = 17)).status("tdx.tcb_status"))
         assertEquals(CheckStatus.FAIL, run(TdxPolicy(minTcbEvalDataNumber = 18)).status("tdx.tcb_status"))
         assertEquals(CheckStatus.FAIL, run(TdxPolicy(maxCollateralAge = Duration.ofHours(1))).status("tdx.collateral"))
+        // The platform, TDX module and QE pins (the sample: FMSPC b0c06f000000, Intel's module
+        // and QE, TEE_TCB_SVN 0601030000…).
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(fmspc = listOf("B0C06F000000"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(fmspc = listOf("00906ed50000"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(minTeeTcbSvn = fact("tee_tcb_svn"))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(minTeeTcbSvn = "07" + "00".repeat(15))).status("tdx.tcb_status"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(mrsignerseam = other48)).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(mrsignerseam = listOf())).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(seamAttributes = listOf("01" + "00".repeat(7)))).status("tdx.td_attributes"))
+        assertEquals(CheckStatus.FAIL, run(TdxPolicy(qeVendorId = "00".repeat(16))).status("tdx.quote_signature"))
+        assertEquals(CheckStatus.PASS, run(TdxPolicy(requireSeptVeDisable = false)).status("tdx.td_attributes"))
         assertEquals(CheckStatus.PASS, run(TdxPolicy(maxCollateralAge = Duration.ofSeconds(Long.MAX_VALUE))).status("tdx.collateral"))
         // The sample is not a debug TD: allowing debug changes nothing.
         assertEquals(run(), run(TdxPolicy(allowDebug = true)))

@@ -15,7 +15,7 @@ import java.util.Collections
 
 /**
  * The verified path end to end: a session against `ccverify sandbox --evidence test` with
- * `Trust.TEST` verifies (attestation, pinned key, plain and streamed replies, the bundle
+ * `Trust.Test` verifies (attestation, pinned key, plain and streamed replies, the bundle
  * re-verified offline), and each fault on that path flips the verdict with its check id. The
  * test PKI's keys are public: every verdict says "TEST ROOTS", and the same evidence never
  * verifies under the production roots.
@@ -38,11 +38,11 @@ class VerifiedPathTest {
         it.copy(
             imageDigests = listOf(sb.info.getString("image_digest")),
             tdx = it.tdx.copy(mrtd = listOf(sb.info.getString("mrtd"))),
-            trust = Trust.TEST,
+            trust = Trust.Test,
         )
     }
 
-    private fun testRoots() = loadPolicy("default").copy(trust = Trust.TEST)
+    private fun testRoots() = loadPolicy("default").copy(trust = Trust.Test)
 
     private fun config(sb: ClientTest.Sandbox, policy: Policy, fault: String = ""): ClientConfig {
         val prefix = if (fault.isEmpty()) "" else "/fault/$fault"
