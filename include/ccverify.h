@@ -267,7 +267,8 @@ void ccverify_cancel_free(struct ccverify_cancel *cancel);
  * unless `"allow_unverified"`), `"collateral"` (Intel collateral as an object or JSON text;
  * absent = fetched unless
  * offline; a policy object's `"trust": "test"` selects ccverify's TEST roots, which prove
- * nothing about real hardware), `"pccs_url"`, `"rim_url"` (an NVIDIA RIM service base URL), `"ocsp_url"` (one
+ * nothing about real hardware, and `"trust": "<path>"` a PEM file of your own roots, warned
+ * about the same way), `"pccs_url"`, `"rim_url"` (an NVIDIA RIM service base URL), `"ocsp_url"` (one
  * OCSP responder for every certificate; e.g. the URLs `ccverify sandbox --evidence test`
  * prints), `"at"` (the verification time as RFC 3339 text or Unix seconds;
  * default the clock at attestation), `"record_exchanges"` (keep every completion in the
@@ -693,8 +694,11 @@ void ccverify_stream_verifier_free(struct ccverify_stream_verifier *verifier);
  * e.g. `"2026-11-28T00:00:00Z"`, or Unix seconds; absent or null = the system clock),
  * `"expected_count"` (how many GPUs must be attested), `"expected_arch"` (default
  * `"HOPPER"`), `"require_revocation"` (default true), `"require_rims"` (default true),
- * `"allow_expired_rims"` (default false), `"allow_hold_for_rims"` (default false). Unknown
- * keys are refused, so that a typo cannot silently weaken the policy.
+ * `"allow_expired_rims"` (default false), `"allow_hold_for_rims"` (default false), `"trust"`
+ * (`"production"`, the default; `"test"`; or the path of a PEM file of your own roots, whose
+ * P-384 roots replace NVIDIA's: device identity first, then RIM signing; any but the
+ * production roots adds a `trust.anchors` warning). Unknown keys are refused, so that a typo
+ * cannot silently weaken the policy.
  *
  * On success `*out` receives a verdict that the caller frees with `ccverify_verdict_free`;
  * per-GPU checks have a subject (`ccverify_verdict_check_subject`: `"gpu0"`, `"gpu1"`, …).
@@ -853,8 +857,18 @@ enum ccverify_status ccverify_policy_normalize(const char *text, char **out_json
  *   `"INTEL-SA-…"` ids that fail the verdict), `"allow_debug"` (default false),
  *   `"td_attributes"` (exact TDATTRIBUTES, 16 hex digits), `"mrtd"`, `"rtmr0"`, `"rtmr1"`,
  *   `"rtmr2"`, `"rtmr3"`, `"mrseam"` (allowlists: arrays of 96 hex digits), `"xfam"` (array of
- *   16 hex digits), `"max_collateral_age_secs"` and `"min_tcb_eval_data_number"` (integers).
- *   Empty allowlists are not pinned: `tdx.measurements` is then a warning.
+ *   16 hex digits), `"max_collateral_age_secs"` and `"min_tcb_eval_data_number"` (integers),
+ *   `"mrconfigid"`, `"mrowner"`, `"mrownerconfig"` (allowlists of 96 hex digits),
+ *   `"mrsignerseam"` (96 hex digits each; default zero only, Intel's own TDX module; `[]`
+ *   does not pin it), `"seam_attributes"` (16 hex digits each; default zero only),
+ *   `"fmspc"` (allowed platform FMSPC values, 12 hex digits each), `"min_tee_tcb_svn"` (32
+ *   hex digits, compared byte by byte), `"qe_vendor_id"` (32 hex digits; default Intel's) and
+ *   `"require_sept_ve_disable"` (default true). Empty allowlists are not pinned:
+ *   `tdx.measurements` is then a warning.
+ * - `"trust"`: `"production"` (default: Intel's SGX Root CA), `"test"` (ccverify's TEST
+ *   PKI) or the path of a PEM file of your own roots (its P-256 root replaces Intel's). Any
+ *   but the production root adds a `trust.anchors` warning; an unusable file is
+ *   `CCVERIFY_STATUS_INVALID_ARGUMENT`.
  *
  * Unknown keys are refused, so that a typo cannot silently weaken the policy.
  *

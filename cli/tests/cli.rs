@@ -1489,3 +1489,82 @@ fn without_net_feature_verify_tdx_needs_collateral() {
     assert!(server.requests().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn verify_tdx_and_verify_gpu_take_a_trust_anchor_file() {
+    let dir = scratch("tdx-trust");
+    let (quote, at, rd) = tdx_inputs(&dir, "tp_uptodate");
+    let tp = tdx_vectors().join("testpki");
+    let collateral = tp.join("collateral.json");
+    let anchors = tp.join("anchors-intel.pem");
+    let (collateral, anchors) = (collateral.to_str().unwrap(), anchors.to_str().unwrap());
+    let tdx = |trust: &str| {
+        run(&[
+            "verify-tdx",
+            "--quote",
+            &quote,
+            "--collateral",
+            collateral,
+            "--at",
+            &at,
+            "--report-data",
+            &rd,
+            "--trust",
+            trust,
+            "--json",
+        ])
+    };
+    // A caller's anchor file: verified, and the verdict names the file.
+    let out = tdx(anchors);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let v = json(&out);
+    let row = one(&v, "trust.anchors");
+    assert_eq!(row["status"], "warn");
+    let detail = row["detail"].as_str().unwrap();
+    assert!(
+        detail.contains("CALLER'S TRUST ANCHORS") && detail.contains(anchors),
+        "{detail}"
+    );
+    // The same quote under the production root: not verified.
+    let out = tdx("production");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(tdx_status(&json(&out), "tdx.quote_signature"), "fail");
+    // An unusable anchor file is a usage error, named.
+    let not_pem = dir.join("not.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    for bad in [not_pem.to_str().unwrap(), "/nonexistent/roots.pem"] {
+        let out = tdx(bad);
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("trust anchor file"), "{err}");
+    }
+    // verify-gpu reads --trust too: this file has no NVIDIA root, so no GPU chain verifies.
+    let gpu = sample_gpu(&dir);
+    let out = run(&[
+        "verify-gpu",
+        gpu.to_str().unwrap(),
+        "--nonce",
+        SAMPLE_NONCE,
+        "--offline",
+        "--trust",
+        anchors,
+        "--json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v = json(&out);
+    assert_eq!(one(&v, "trust.anchors")["status"], "warn");
+    let chain = find(&v, "gpu.cert_chain");
+    assert!(
+        chain.iter().all(|c| c["status"] == "fail")
+            && chain[0]["detail"]
+                .as_str()
+                .unwrap()
+                .contains("has no NVIDIA (P-384) root"),
+        "{chain:?}"
+    );
+}

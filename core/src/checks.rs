@@ -109,27 +109,27 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         tdx::QUOTE_PARSE,
-        "the quote is a well-formed Intel TDX quote (v4 or v5, TD 1.0/1.5 body, Intel QE, ECDSA P-256 attestation key), given as io.net's hex or raw bytes, with nothing but zero padding after the signature data; the agent's error strings are refused as such",
+        "the quote is a well-formed Intel TDX quote (v4 or v5, TD 1.0/1.5 body, ECDSA P-256 attestation key), given as io.net's hex or raw bytes, with nothing but zero padding after the signature data; the agent's error strings are refused as such",
     ),
     (
         tdx::COLLATERAL,
-        "the collateral (TCB Info, QE Identity, Root CA and PCK CRLs) is signed by Intel and current at the verification time, and no older than the policy's maximum age",
+        "the collateral (TCB Info, QE Identity, Root CA and PCK CRLs, their signer chains) is signed under Intel's root and current at the verification time, is for this platform, and is no older than the policy's maximum age",
     ),
     (
         tdx::QUOTE_SIGNATURE,
-        "the PCK chain leads to Intel's SGX Root CA (CRLs checked), the QE report is PCK-signed and binds the attestation key, and the attestation key signed header and TD report",
+        "the quote's certification data is exactly the PCK leaf, its (platform or processor) CA and a byte-identical copy of Intel's SGX Root CA, each well-formed, and that chain verifies (CRLs checked; no substitute chain from the collateral); the QE is the policy's vendor's (default Intel), its report is PCK-signed, matches the QE Identity and binds the attestation key, and the attestation key signed header and TD report",
     ),
     (
         tdx::TCB_STATUS,
-        "the converged TCB status is accepted by the policy (default UpToDate only; SWHardeningNeeded, ConfigurationNeeded, OutOfDate… opt-in; Revoked never), no rejected advisory applies, the TCB evaluation data number is high enough",
+        "a TCB level of the collateral matches the platform (no mode turns matching off: without one this fails, naming the FMSPC and the closest level) and its converged status is accepted by the policy (default UpToDate only; SWHardeningNeeded, ConfigurationNeeded, OutOfDate… opt-in; Revoked never), no rejected advisory applies, the TCB evaluation data number is high enough, and the FMSPC and TEE_TCB_SVN meet the policy's allowlist and minimum",
     ),
     (
         tdx::TD_ATTRIBUTES,
-        "no debug or profiling, SEPT_VE_DISABLE set, not migratable, no SERVTD_EXT or service TD, Intel's TDX module (MRSIGNERSEAM, SEAMATTRIBUTES zero), TDATTRIBUTES equal to the pinned value if any",
+        "no debug or profiling, SEPT_VE_DISABLE set (warn when the policy does not require it), not migratable, no SERVTD_EXT or service TD, MRSIGNERSEAM and SEAMATTRIBUTES in the policy's allowlists (default zero: Intel's own TDX module), TDATTRIBUTES equal to the pinned value if any",
     ),
     (
         tdx::MEASUREMENTS,
-        "MRTD, RTMR0–3, MRSEAM and XFAM are in the policy's allowlists (warn when none is given: the TD's code identity is then reported in `facts`, not proven)",
+        "MRTD, RTMR0–3, MRSEAM, XFAM, MRCONFIGID, MROWNER and MROWNERCONFIG are in the policy's allowlists (warn when none is given: the TD's code identity is then reported in `facts`, not proven)",
     ),
     (
         tdx::REPORT_DATA,

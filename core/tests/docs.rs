@@ -146,3 +146,31 @@ fn every_name_of_the_names_table_is_in_its_languages_surface() {
         "the names table was not read ({checked} names)"
     );
 }
+
+/// Every key of the core's policy (and of its `gpu` and `tdx` tables) has a row in the
+/// README's policy table.
+#[test]
+fn the_readme_policy_table_lists_every_key() {
+    let readme = readme();
+    let start = readme
+        .find("## Policy")
+        .unwrap_or_else(|| panic!("README lacks its Policy section"));
+    let section = &readme[start..];
+    let section = &section[..section.find("\n## ").unwrap_or(section.len())];
+    let policy: serde_json::Value =
+        serde_json::from_str(&ccverify::policy::Policy::default().to_json()).unwrap();
+    let mut keys = Vec::new();
+    for (key, value) in policy.as_object().unwrap() {
+        match value.as_object() {
+            Some(table) => keys.extend(table.keys().map(|k| format!("{key}.{k}"))),
+            None => keys.push(key.clone()),
+        }
+    }
+    keys.push("trust".into()); // left out of the JSON when production
+    for key in keys {
+        assert!(
+            section.contains(&format!("`{key}`")),
+            "the README's policy table lacks `{key}`"
+        );
+    }
+}

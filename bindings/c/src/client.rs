@@ -213,7 +213,8 @@ fn boxed_response(r: ChatResponse) -> *mut ccverify_chat_response {
 /// unless `"allow_unverified"`), `"collateral"` (Intel collateral as an object or JSON text;
 /// absent = fetched unless
 /// offline; a policy object's `"trust": "test"` selects ccverify's TEST roots, which prove
-/// nothing about real hardware), `"pccs_url"`, `"rim_url"` (an NVIDIA RIM service base URL), `"ocsp_url"` (one
+/// nothing about real hardware, and `"trust": "<path>"` a PEM file of your own roots, warned
+/// about the same way), `"pccs_url"`, `"rim_url"` (an NVIDIA RIM service base URL), `"ocsp_url"` (one
 /// OCSP responder for every certificate; e.g. the URLs `ccverify sandbox --evidence test`
 /// prints), `"at"` (the verification time as RFC 3339 text or Unix seconds;
 /// default the clock at attestation), `"record_exchanges"` (keep every completion in the

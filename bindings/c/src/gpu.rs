@@ -19,8 +19,11 @@ use crate::*;
 /// e.g. `"2026-11-28T00:00:00Z"`, or Unix seconds; absent or null = the system clock),
 /// `"expected_count"` (how many GPUs must be attested), `"expected_arch"` (default
 /// `"HOPPER"`), `"require_revocation"` (default true), `"require_rims"` (default true),
-/// `"allow_expired_rims"` (default false), `"allow_hold_for_rims"` (default false). Unknown
-/// keys are refused, so that a typo cannot silently weaken the policy.
+/// `"allow_expired_rims"` (default false), `"allow_hold_for_rims"` (default false), `"trust"`
+/// (`"production"`, the default; `"test"`; or the path of a PEM file of your own roots, whose
+/// P-384 roots replace NVIDIA's: device identity first, then RIM signing; any but the
+/// production roots adds a `trust.anchors` warning). Unknown keys are refused, so that a typo
+/// cannot silently weaken the policy.
 ///
 /// On success `*out` receives a verdict that the caller frees with `ccverify_verdict_free`;
 /// per-GPU checks have a subject (`ccverify_verdict_check_subject`: `"gpu0"`, `"gpu1"`, …).

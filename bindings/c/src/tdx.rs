@@ -30,8 +30,18 @@ use crate::*;
 ///   `"INTEL-SA-…"` ids that fail the verdict), `"allow_debug"` (default false),
 ///   `"td_attributes"` (exact TDATTRIBUTES, 16 hex digits), `"mrtd"`, `"rtmr0"`, `"rtmr1"`,
 ///   `"rtmr2"`, `"rtmr3"`, `"mrseam"` (allowlists: arrays of 96 hex digits), `"xfam"` (array of
-///   16 hex digits), `"max_collateral_age_secs"` and `"min_tcb_eval_data_number"` (integers).
-///   Empty allowlists are not pinned: `tdx.measurements` is then a warning.
+///   16 hex digits), `"max_collateral_age_secs"` and `"min_tcb_eval_data_number"` (integers),
+///   `"mrconfigid"`, `"mrowner"`, `"mrownerconfig"` (allowlists of 96 hex digits),
+///   `"mrsignerseam"` (96 hex digits each; default zero only, Intel's own TDX module; `[]`
+///   does not pin it), `"seam_attributes"` (16 hex digits each; default zero only),
+///   `"fmspc"` (allowed platform FMSPC values, 12 hex digits each), `"min_tee_tcb_svn"` (32
+///   hex digits, compared byte by byte), `"qe_vendor_id"` (32 hex digits; default Intel's) and
+///   `"require_sept_ve_disable"` (default true). Empty allowlists are not pinned:
+///   `tdx.measurements` is then a warning.
+/// - `"trust"`: `"production"` (default: Intel's SGX Root CA), `"test"` (ccverify's TEST
+///   PKI) or the path of a PEM file of your own roots (its P-256 root replaces Intel's). Any
+///   but the production root adds a `trust.anchors` warning; an unusable file is
+///   `CCVERIFY_STATUS_INVALID_ARGUMENT`.
 ///
 /// Unknown keys are refused, so that a typo cannot silently weaken the policy.
 ///

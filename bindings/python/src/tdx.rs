@@ -17,7 +17,8 @@ use crate::verdict::Verdict;
 /// Verify an Intel TDX quote (the ``cpu.quote`` of an io.net attestation).
 ///
 /// Checks that the quote is a well-formed TDX quote (version 4 or 5), that Intel's collateral
-/// is signed by Intel and current at the verification time, the PCK certificate chain to
+/// is signed under Intel's root and current at the verification time, the PCK certificate chain
+/// the quote carries (exactly leaf, CA and a byte-identical copy of the root) to
 /// Intel's SGX Root CA, the QE report and the quote signature, and then applies the policy: the
 /// platform's TCB status and advisories, the TD attributes (no debug), the measurement
 /// allowlists (MRTD, RTMR0-3, MRSEAM, XFAM, MRCONFIGID, MROWNER, MROWNERCONFIG), the TDX
