@@ -173,7 +173,15 @@ impl Bundle {
         }
         let policy = match obj.get("policy") {
             None | Some(Value::Null) => Policy::default(),
-            Some(p) => <Policy as crate::Options>::from_value(p.clone())?,
+            Some(p) => {
+                // Trust is never the bundle's to choose, and its `trust` may name a file: it
+                // is dropped unread (the recorded policy applies with the production roots).
+                let mut p = p.clone();
+                if let Some(o) = p.as_object_mut() {
+                    o.remove("trust");
+                }
+                <Policy as crate::Options>::from_value(p)?
+            }
         };
         let mut exchanges = Vec::new();
         if let Some(list) = obj.get("exchanges").filter(|v| !v.is_null()) {

@@ -192,6 +192,10 @@ impl Policy {
         let mut v = self.to_value();
         if let Some(obj) = v.as_object_mut() {
             obj.remove("preset");
+            // An anchor file is written as its path: its content decides, so it is digested.
+            if let Trust::Anchors(a) = &self.trust {
+                obj.insert("trust_sha256".into(), Value::String(hex::encode(a.sha256)));
+            }
         }
         hex::encode(Sha256::digest(v.to_string().as_bytes()))
     }

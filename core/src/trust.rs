@@ -135,7 +135,8 @@ impl std::str::FromStr for Trust {
     type Err = crate::Error;
 
     /// `"production"` or `"test"` (exactly); anything else is read as the path of an anchor
-    /// file (see the module docs), and an error names what is wrong with it.
+    /// file (see the module docs; relative to the current directory, and a file literally
+    /// named `test` or `production` is `./test`), and an error names what is wrong with it.
     fn from_str(text: &str) -> Result<Trust, crate::Error> {
         match text {
             "production" => Ok(Trust::Production),
@@ -153,14 +154,20 @@ impl Trust {
     /// Reads the anchor file at `path` (at most [`MAX_ANCHOR_FILE_LEN`] bytes) with
     /// [`Trust::from_pem`]. The only file policy parsing reads.
     pub fn from_file(path: &str) -> Result<Trust, crate::Error> {
+        use std::io::Read as _;
         let meta = std::fs::metadata(path).map_err(|e| bad(path, e))?;
-        if meta.len() > MAX_ANCHOR_FILE_LEN {
-            return Err(bad(
-                path,
-                format!("{} bytes is more than {MAX_ANCHOR_FILE_LEN}", meta.len()),
-            ));
+        // Not a pipe or a device, whose reads could block or never end.
+        if !meta.is_file() {
+            return Err(bad(path, "not a regular file"));
         }
-        let pem = std::fs::read(path).map_err(|e| bad(path, e))?;
+        let file = std::fs::File::open(path).map_err(|e| bad(path, e))?;
+        let mut pem = Vec::new();
+        file.take(MAX_ANCHOR_FILE_LEN + 1)
+            .read_to_end(&mut pem)
+            .map_err(|e| bad(path, e))?;
+        if pem.len() as u64 > MAX_ANCHOR_FILE_LEN {
+            return Err(bad(path, format!("more than {MAX_ANCHOR_FILE_LEN} bytes")));
+        }
         Trust::from_pem(path, &pem)
     }
 
@@ -379,6 +386,63 @@ mod tests {
         let c = Trust::Test.check().unwrap();
         assert_eq!(c.status, CheckStatus::Warn);
         assert!(c.detail.contains("TEST ROOTS"));
+    }
+
+    #[test]
+    fn anchor_files_are_checked_and_named() {
+        let dir = std::env::temp_dir().join(format!("ccverify-anchors-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let intel = dir.join("intel.pem");
+        std::fs::write(&intel, TEST_INTEL_ROOT_PEM).unwrap();
+        let path = intel.to_str().unwrap();
+        let t: Trust = path.parse().unwrap();
+        let (der, name) = t.intel_root().unwrap();
+        assert_eq!(Some(der), test_intel().map(|c| c.der().to_vec()));
+        assert!(name.contains(path), "{name}");
+        assert!(t.nvidia().is_none());
+        assert!(
+            t.missing("NVIDIA (P-384)")
+                .contains("has no NVIDIA (P-384) root")
+        );
+        let row = t.check().unwrap();
+        assert_eq!(row.status, CheckStatus::Warn);
+        assert!(row.detail.starts_with("CALLER'S TRUST ANCHORS") && row.detail.contains(path));
+        assert_eq!(Trust::banner_of(&row), ANCHORS_BANNER);
+        assert_eq!(Trust::banner_of(&Trust::Test.check().unwrap()), TEST_BANNER);
+        // Two P-384 roots: device identity first, then RIM signing.
+        let both = [TEST_DEVICE_ROOT_PEM, TEST_RIM_ROOT_PEM, TEST_INTEL_ROOT_PEM].concat();
+        let t = Trust::from_pem("all.pem", &both).unwrap();
+        let nv = t.nvidia().unwrap();
+        assert_eq!(Some(nv.device), test_nvidia().map(|a| a.device));
+        assert_eq!(Some(nv.rim), test_nvidia().map(|a| a.rim));
+        // Refused: not PEM, a non-CA or not self-signed certificate, a second Intel root,
+        // a directory, a device, a missing file, an empty name.
+        assert!(Trust::from_pem("x", b"hello").is_err());
+        let twice = [TEST_INTEL_ROOT_PEM, TEST_INTEL_ROOT_PEM].concat();
+        assert!(Trust::from_pem("x", &twice).is_err());
+        for bad in [
+            dir.to_str().unwrap(),
+            "/dev/zero",
+            "/nonexistent/roots.pem",
+            "",
+        ] {
+            let e = bad.parse::<Trust>().unwrap_err().to_string();
+            assert!(e.contains("trust"), "{bad}: {e}");
+        }
+        let big = dir.join("big.pem");
+        std::fs::write(&big, vec![b' '; MAX_ANCHOR_FILE_LEN as usize + 1]).unwrap();
+        assert!(big.to_str().unwrap().parse::<Trust>().is_err());
+        // The policy digest covers the file's content, not only its path.
+        let digest = |pem: &[u8]| {
+            std::fs::write(&intel, pem).unwrap();
+            crate::policy::Policy {
+                trust: path.parse().unwrap(),
+                ..crate::policy::Policy::default()
+            }
+            .digest()
+        };
+        assert_ne!(digest(TEST_INTEL_ROOT_PEM), digest(&both));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -243,3 +243,21 @@ fn a_bundle_never_chooses_its_own_policy_or_time() {
     );
     assert!(BundleOptions::from_json(r#"{"at":"yesterday"}"#).is_err());
 }
+
+/// A bundle's recorded `trust` is never resolved: not a file it names (a pipe or a device would
+/// block or exhaust memory; a missing file would make the bundle unreadable), nor the test roots.
+#[test]
+fn a_bundles_recorded_trust_is_never_read() {
+    let mut doc: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir().join("bundle-real.json")).unwrap()).unwrap();
+    for trust in ["/dev/zero", "/nonexistent/roots.pem", "test"] {
+        doc["policy"]["trust"] = serde_json::Value::String(trust.into());
+        let b = Bundle::parse(doc.to_string().as_bytes()).unwrap();
+        let recorded = BundleOptions {
+            at: BundleTime::Recorded,
+            policy: BundlePolicy::Recorded,
+        };
+        let v = b.verify_at(0, &recorded).unwrap();
+        assert!(v.check("trust.anchors").is_none(), "{trust}");
+    }
+}

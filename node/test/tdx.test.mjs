@@ -396,6 +396,12 @@ test('a caller-supplied trust anchor file is named in the verdict; unusable file
   const err = throwsCode(() => verifyTdx(c.quote, collateralOf(c), { ...options, trust: '/nonexistent/roots.pem' }), 'invalid_argument')
   assert.ok(err.message.includes('trust anchor file /nonexistent/roots.pem'), err.message)
   // The new policy pins, by their camelCase names.
-  const pinned = verifyTdx(c.quote, collateralOf(c), { ...options, fmspc: ['00906ed50000'], requireSeptVeDisable: false })
+  const pinned = verifyTdx(c.quote, collateralOf(c), { ...options, fmspc: ['00906ed50000'] })
   assert.equal(statusOf(pinned, 'tdx.tcb_status'), 'fail')
+  const noSept = byName('tp_sept_required')
+  const noSeptOptions = caseOptions(noSept)
+  assert.equal(statusOf(verifyTdx(noSept.quote, collateralOf(noSept), noSeptOptions), 'tdx.td_attributes'), 'fail')
+  const relaxed = verifyTdx(noSept.quote, collateralOf(noSept), { ...noSeptOptions, requireSeptVeDisable: false })
+  assert.equal(statusOf(relaxed, 'tdx.td_attributes'), 'warn')
+  assert.equal(statusOf(relaxed, 'tdx.tcb_status'), 'skip')
 })

@@ -413,6 +413,11 @@ def test_trust_anchor_files_are_read_and_refused_with_reasons(tmp_path: Any) -> 
     not_pem.write_text("hello")
     with pytest.raises(ccverify.InvalidArgumentError, match="trust anchor file"):
         ccverify.verify_tdx(case["quote"], tdx_collateral(case), **{**options, "trust": str(not_pem)})
-    # The same file works for verify_gpu's roots, where it has none: its chains cannot verify.
+    # verify_gpu takes the same option: the verdict names the file even for evidence that does
+    # not parse.
     verdict = ccverify.verify_gpu(b"{}", "ab" * 32, trust=options["trust"])
-    assert not verdict.verified
+    row = next(c for c in verdict.checks if c.id == "trust.anchors")
+    assert row.status == "warn" and options["trust"] in row.detail, row.detail
+    # A quote that does not parse still says which roots were in use.
+    verdict = ccverify.verify_tdx(b"00", tdx_collateral(case), **options)
+    assert [c.id for c in verdict.checks][:2] == ["trust.anchors", "tdx.quote_parse"]

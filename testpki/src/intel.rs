@@ -310,8 +310,28 @@ impl Intel {
 
     /// Complete collateral (dcap-qvl's `QuoteCollateralV3` JSON) issued at `issued`.
     pub fn collateral_json(&self, issued: i64) -> String {
+        self.collateral_json_qe_min(issued, None)
+    }
+
+    /// [`Intel::collateral_json`], with the QE Identity's TCB levels requiring QE ISVSVN
+    /// `min_qe_isvsvn` when given (so the test QE is below every level).
+    pub fn collateral_json_qe_min(&self, issued: i64, min_qe_isvsvn: Option<u16>) -> String {
         let (tcb, tcb_sig) = self.tcb_info(issued);
-        let (qe, qe_sig) = self.qe_identity(issued);
+        let (qe, qe_sig) = match min_qe_isvsvn {
+            None => self.qe_identity(issued),
+            Some(min) => {
+                let mut v: serde_json::Value =
+                    serde_json::from_str(&self.qe_identity).unwrap_or_default();
+                if let Some(levels) = v.get_mut("tcbLevels").and_then(|l| l.as_array_mut()) {
+                    for level in levels {
+                        level["tcb"]["isvsvn"] = min.into();
+                    }
+                }
+                let body = Self::redate(&v.to_string(), issued, issued + 30 * 86_400);
+                let sig = hex::encode(self.tcb_signer.key.sign_raw(body.as_bytes()));
+                (body, sig)
+            }
+        };
         serde_json::json!({
             "pck_crl_issuer_chain": self.pck_crl_chain_pem(),
             "root_ca_crl": hex::encode(self.root_crl(issued)),

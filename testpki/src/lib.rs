@@ -99,6 +99,8 @@ pub const TDX_VECTORS_ISSUED: i64 = 1_780_272_000;
 /// (file name, bytes). Deterministic, like everything here.
 ///
 /// * `collateral.json` — issued at [`TDX_VECTORS_ISSUED`];
+/// * `collateral-qe-below-minimum.json` — the same with the QE Identity requiring QE ISVSVN
+///   200 (dcap-qvl then stops before it checks the quote signature);
 /// * `quote.hex` — REPORTDATA `0x5a` × 32 ‖ zeros, MRCONFIGID `c1…`, MROWNER `0e…`,
 ///   MROWNERCONFIG `0c…` (48 equal bytes each), the sample's other values;
 /// * `quote-no-sept.hex` — the same with TDATTRIBUTES lacking SEPT_VE_DISABLE;
@@ -122,6 +124,12 @@ pub fn tdx_vector_files() -> Vec<(&'static str, Vec<u8>)> {
         (
             "collateral.json",
             p.intel.collateral_json(TDX_VECTORS_ISSUED).into_bytes(),
+        ),
+        (
+            "collateral-qe-below-minimum.json",
+            p.intel
+                .collateral_json_qe_min(TDX_VECTORS_ISSUED, Some(200))
+                .into_bytes(),
         ),
         ("quote.hex", quote(&base)),
         (

@@ -1230,3 +1230,18 @@ func TestVerifyResponseHeaderSeesRepeatedFields(t *testing.T) {
 		t.Fatalf("a repeated signature must not verify: %v %s", err, v.JSON)
 	}
 }
+
+func TestTrustAnchorFileIsAlwaysAFile(t *testing.T) {
+	c := tdxCases(t)[0]
+	for _, name := range []string{"", "test", "production", "/nonexistent/roots.pem"} {
+		trust := TrustAnchorFile(name)
+		if trust == TrustTest || trust == TrustProduction || trust == "" {
+			t.Fatalf("TrustAnchorFile(%q) = %q, a root set rather than a file", name, trust)
+		}
+		_, err := VerifyTDX([]byte(c.Quote), tdxCollateral(t, c), &TDXOptions{Trust: trust})
+		var e *Error
+		if !errors.As(err, &e) || e.Code != "invalid_argument" || !strings.Contains(e.Message, "trust anchor file") {
+			t.Fatalf("TrustAnchorFile(%q): %v", name, err)
+		}
+	}
+}

@@ -52,9 +52,15 @@ const (
 
 // TrustAnchorFile trusts the roots in a PEM file of your own (a private lab, a conformance
 // suite): its P-256 root replaces Intel's, its P-384 roots NVIDIA's (device identity first,
-// then RIM signing). A file that cannot be read or holds no usable roots is an
-// "invalid_argument" error at the call.
-func TrustAnchorFile(path string) Trust { return Trust(path) }
+// then RIM signing). A relative path is relative to the current directory. A file that cannot
+// be read or holds no usable roots is an "invalid_argument" error at the call.
+func TrustAnchorFile(path string) Trust {
+	// A file named like a root set ("", "test", "production") is still that file.
+	if path == "" || path == string(TrustTest) || path == string(TrustProduction) {
+		return Trust("./" + path)
+	}
+	return Trust(path)
+}
 
 // GPUPolicy is the GPU part of a Policy and the policy of VerifyGPU. The zero value is the
 // core's strict default.

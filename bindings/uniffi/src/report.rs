@@ -56,8 +56,9 @@ pub enum Trust {
     Test,
     /// A PEM file of your own root certificates (a private lab, a conformance suite): its
     /// P-256 root replaces Intel's, its P-384 roots NVIDIA's (device identity first, then RIM
-    /// signing). Verdicts then carry a `trust.anchors` warning naming the file. A file that
-    /// cannot be read or holds no usable roots is an `InvalidArgument` error.
+    /// signing). Verdicts then carry a `trust.anchors` warning naming the file. A relative path
+    /// is relative to the current directory. A file that cannot be read or holds no usable roots
+    /// is an `InvalidArgument` error.
     AnchorFile {
         /// The file's path.
         path: String,
@@ -74,9 +75,22 @@ impl Trust {
         }
     }
 
+    /// The core's document form of an owned choice: a file named like a root set (`""`,
+    /// `test`, `production`) is still that file.
+    fn document_owned(trust: Option<&Trust>) -> String {
+        match trust {
+            Some(Trust::AnchorFile { path })
+                if path.is_empty() || ccverify::trust::NAMES.contains(&path.as_str()) =>
+            {
+                format!("./{path}")
+            }
+            other => Trust::document(other).to_string(),
+        }
+    }
+
     /// The core's trust, read from its document form.
     pub(crate) fn into_core(trust: Option<Trust>) -> Result<ccverify::trust::Trust, CcverifyError> {
-        Ok(Trust::document(trust.as_ref()).parse::<ccverify::trust::Trust>()?)
+        Ok(Trust::document_owned(trust.as_ref()).parse::<ccverify::trust::Trust>()?)
     }
 
     /// The binding's form of the core's trust (`None` for the production roots).
@@ -112,7 +126,7 @@ impl Policy {
                 "allow_hold_for_rims": gpu.allow_hold_for_rims,
             },
             "tdx": self.tdx.document(),
-            "trust": Trust::document(self.trust.as_ref()),
+            "trust": Trust::document_owned(self.trust.as_ref()),
         });
         Ok(Policy::core_from_value(document)?)
     }

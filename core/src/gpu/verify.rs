@@ -102,6 +102,7 @@ impl GpuVerifier {
         let (items, arch, echo_problem) = match parsed {
             Ok(ok) => ok,
             Err(why) => {
+                checks.extend(self.trust.check());
                 checks.push(Check::new(ids::EVIDENCE_FORMAT, CheckStatus::Fail, why));
                 return self.finish(checks, Vec::new(), None, expected_nonce);
             }

@@ -158,6 +158,15 @@ fn quote_triple(
     ))
 }
 
+/// Whether the quote's attestation key signed its header and TD report (dcap-qvl's step 7),
+/// checked here for the failures dcap-qvl reports before it gets that far.
+pub(crate) fn quote_signature_verifies(raw: &[u8], quote: &dcap_qvl::quote::Quote) -> bool {
+    use rustls_pki_types::SignatureVerificationAlgorithm as _;
+    let auth = quote.auth_data.clone().into_v3();
+    quote_triple(raw, quote, &auth)
+        .is_some_and(|(key, signed, sig)| P256.verify_signature(&key, &signed, &sig).is_ok())
+}
+
 fn parse_certificates(ders: &[Vec<u8>]) -> Vec<x509_parser::prelude::X509Certificate<'_>> {
     use x509_parser::prelude::{FromDer, X509Certificate};
     ders.iter()

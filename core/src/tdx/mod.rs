@@ -310,7 +310,7 @@ pub fn verify_tdx_under(
         Err(why) => {
             checks.push(Check::new(ids::QUOTE_PARSE, CheckStatus::Fail, why));
             skip_all(&mut checks, AFTER_PARSE, "the quote did not parse");
-            return Verdict::from_checks(checks, None);
+            return finish_under(trust, checks, Vec::new());
         }
     };
     td_facts(&quote, &td, &mut facts);
@@ -436,6 +436,7 @@ pub fn verify_tdx_under(
             let msg = format!("{e:#}");
             let mut stage = classify(&msg);
             let mut sig_msg = msg.clone();
+            let mut collateral_failed: Option<String> = None;
             if let Stage::Chain = stage {
                 // Whose chain? Re-check the quote's own, exactly as dcap-qvl does (or, when it
                 // is refused already, the collateral's).
@@ -454,6 +455,10 @@ pub fn verify_tdx_under(
                         Err(why) => {
                             stage = Stage::Signature;
                             sig_msg = format!("the quote's PCK chain does not verify: {why}");
+                            // dcap-qvl checks the collateral's chains first: they may have
+                            // failed too.
+                            collateral_failed =
+                                pck::collateral_chains_verify(&for_errors, &root_der, now).err();
                         }
                         Ok(()) => stage = Stage::Collateral,
                     }
@@ -492,11 +497,10 @@ pub fn verify_tdx_under(
                     );
                 }
                 Stage::Signature => {
-                    checks.push(Check::new(
-                        ids::COLLATERAL,
-                        CheckStatus::Pass,
-                        collateral_ok,
-                    ));
+                    checks.push(match &collateral_failed {
+                        Some(why) => Check::new(ids::COLLATERAL, CheckStatus::Fail, why.clone()),
+                        None => Check::new(ids::COLLATERAL, CheckStatus::Pass, collateral_ok),
+                    });
                     sig_row(&mut checks, false, Some(&sig_msg));
                     skip_all(
                         &mut checks,
@@ -510,7 +514,21 @@ pub fn verify_tdx_under(
                         CheckStatus::Pass,
                         collateral_ok,
                     ));
-                    sig_row(&mut checks, true, None);
+                    // The QE's TCB level is judged (step 6) before the quote signature is
+                    // checked (step 7): check it here, or it would pass unverified.
+                    let before_quote_signature =
+                        msg.contains("QE ISVSVN") || msg.contains("QE Identity");
+                    if before_quote_signature && !dcap::quote_signature_verifies(&raw, &quote) {
+                        sig_row(
+                            &mut checks,
+                            false,
+                            Some(
+                                "the attestation key's signature over the quote header and TD report does not verify",
+                            ),
+                        );
+                    } else {
+                        sig_row(&mut checks, true, None);
+                    }
                     let detail = if msg.contains("No matching TCB level") {
                         presented
                             .as_ref()
@@ -536,24 +554,8 @@ pub fn verify_tdx_under(
                         format!("not reported: dcap-qvl stops at its TD attribute check ({msg})"),
                     ));
                 }
-                Stage::Chain => {
-                    // The quote's own chain is refused already, so which chain failed cannot
-                    // be told apart: the collateral is neither passed nor failed.
-                    checks.push(Check::new(
-                        ids::COLLATERAL,
-                        CheckStatus::Skip,
-                        format!(
-                            "not evaluated: dcap-qvl stopped at a certificate chain ({msg}) and the quote's own PCK chain is refused, so which chain failed is not told apart"
-                        ),
-                    ));
-                    sig_row(&mut checks, false, None);
-                    skip_all(
-                        &mut checks,
-                        &[ids::TCB_STATUS],
-                        "the quote's PCK chain was refused",
-                    );
-                }
-                Stage::Unknown => {
+                // Resolved above into Signature or Collateral; it fails closed here.
+                Stage::Chain | Stage::Unknown => {
                     checks.push(Check::new(
                         ids::COLLATERAL,
                         CheckStatus::Skip,
@@ -778,9 +780,11 @@ enum Stage {
 }
 
 /// dcap-qvl 0.7.1's failure messages (substrings), each class mapped to the check it fails.
-/// The crate is pinned to `=0.7.1` and the tests cover every row, so a wording change in an
-/// upgrade fails the suite rather than moving a failure to the wrong check. Order matters:
-/// the first table that matches wins.
+/// The crate is pinned to `=0.7.1`; a test reads every failure literal of its source and
+/// requires each to be classified, another classifies a message of every row, and the shared
+/// TDX vectors produce the classes from mutated quotes and collateral — so an upgrade that adds
+/// or rewords a message fails the suite rather than moving a failure to the wrong check.
+/// Order matters: the first table that matches wins.
 const CLASSES: &[(Stage, &[&str])] = &[
     // A debug QE: its message ends with the TD attribute wording, so it must win over it.
     (Stage::Signature, &["QE report validation failed"]),
@@ -816,9 +820,23 @@ const CLASSES: &[(Stage, &[&str])] = &[
             "Unsupported DCAP PCK cert format",
             "Certificate chain is too short in quote",
             "Failed to parse PCK certificate",
-            "Too many intermediate certificates",
             "Intel extension",
             "Failed to find Fmspc",
+            "Failed to read OID",
+            "Failed to get entry",
+            "Failed to get name",
+            "Failed to get value",
+            "Certification data type",
+            "Failed to read value",
+            "Failed to load nested sequence",
+            "Failed to read entry inside Intel extension",
+            "Unexpected BOOLEAN length",
+            "Unexpected ENUMERATED length",
+            "Failed to decode certificate",
+            "Invalid OID encoding",
+            "appears more than once",
+            "No certificates found in PEM chain",
+            "Empty PCK certificate chain",
             "Fmspc length mismatch",
             "Failed to decode Fmspc",
             "CpuSvn",
@@ -832,7 +850,6 @@ const CLASSES: &[(Stage, &[&str])] = &[
             "Failed to decode QE report",
             "Invalid QE auth data length",
             "QE report hash mismatch",
-            "Invalid key length",
             "QE MRSIGNER mismatch",
             "QE ISVPRODID mismatch",
             "QE MISCSELECT mismatch",
@@ -857,6 +874,7 @@ const CLASSES: &[(Stage, &[&str])] = &[
             "component count mismatch",
             "TDX module",
             "TDX TCB Info is missing tdxModule",
+            "No TDX module identity with id",
             "Failed to evaluate the current TDX TCB",
             "QE ISVSVN",
             "No TCB levels found in QE Identity",
@@ -864,13 +882,22 @@ const CLASSES: &[(Stage, &[&str])] = &[
         ],
     ),
     // Chains whose message does not say whose (TCB Info, QE Identity or the quote's PCK).
-    (Stage::Chain, &["Failed to verify certificate chain"]),
+    (
+        Stage::Chain,
+        &[
+            "Failed to verify certificate chain",
+            "Too many intermediate certificates",
+        ],
+    ),
     // The collateral itself: root, CRLs, TCB Info, QE Identity, their chains and dates.
     (
         Stage::Collateral,
         &[
             "Failed to load root ca",
             "Failed to parse root CA CRL",
+            // A collateral signature that is not 64 bytes (the quote's own are fixed-size).
+            "Invalid key length",
+            "Failed to decode TCB FMSPC",
             "Failed to parse PCK CRL",
             "Failed to parse CRL",
             "CRL number",
@@ -910,6 +937,8 @@ const CLASSES: &[(Stage, &[&str])] = &[
             "CertRevoked",
             "Crl",
             "UnknownRevocationStatus",
+            "UnsupportedRevocationReason",
+            "BadDer",
         ],
     ),
 ];
@@ -1180,7 +1209,7 @@ mod tests {
             "Failed to verify certificate chain: CrlExpired { time: 1, next_update: 0 }",
             Stage::Chain,
         ),
-        ("Too many intermediate certificates: 5", Stage::Signature),
+        ("Too many intermediate certificates: 5", Stage::Chain),
         (
             "TCB Info signer must be issued directly by the root CA",
             Stage::Collateral,
@@ -1241,7 +1270,32 @@ mod tests {
         ),
         ("Invalid QE auth data length", Stage::Signature),
         ("QE report hash mismatch", Stage::Signature),
-        ("Invalid key length", Stage::Signature),
+        ("Invalid key length", Stage::Collateral),
+        ("Failed to decode TCB FMSPC: odd length", Stage::Collateral),
+        ("Failed to read OID", Stage::Signature),
+        ("Failed to get entry", Stage::Signature),
+        ("Failed to get name", Stage::Signature),
+        ("Failed to get value", Stage::Signature),
+        (
+            "Certification data type 3 is not supported",
+            Stage::Signature,
+        ),
+        ("No TDX module identity with id TDX_03", Stage::Tcb),
+        ("Failed to read value", Stage::Signature),
+        ("Failed to load nested sequence", Stage::Signature),
+        (
+            "Failed to read entry inside Intel extension",
+            Stage::Signature,
+        ),
+        ("Unexpected BOOLEAN length: 2", Stage::Signature),
+        ("Unexpected ENUMERATED length", Stage::Signature),
+        ("Failed to decode certificate", Stage::Signature),
+        ("Invalid OID encoding", Stage::Signature),
+        ("extension 1.2.3 appears more than once", Stage::Signature),
+        ("No certificates found in PEM chain", Stage::Signature),
+        ("Empty PCK certificate chain", Stage::Signature),
+        ("UnsupportedRevocationReason", Stage::Collateral),
+        ("BadDer", Stage::Collateral),
         (
             "QE MRSIGNER mismatch: expected AA, got BB",
             Stage::Signature,
@@ -1370,6 +1424,75 @@ mod tests {
         ),
         ("something dcap-qvl 0.7.1 never says", Stage::Unknown),
     ];
+
+    /// Every failure literal in the source of the pinned dcap-qvl (`bail!`, `ensure!`,
+    /// `anyhow!`, `context`, `with_context`) is classified, so an upgrade that adds or rewords
+    /// one fails here. Read from the crate source cargo downloaded.
+    #[test]
+    fn every_failure_literal_of_dcap_qvl_0_7_1_is_classified() {
+        // Literals that are never a failure message on their own: formatting, and parts that
+        // dcap-qvl always wraps in a context classified above.
+        const NOT_MESSAGES: &[&str] = &[
+            "\\n  Caused by:",     // error-chain formatting (the `js` feature)
+            "Unknown TCB status:", // serde's TcbStatus parse, inside "Failed to decode …"
+            "Failed to decode",    // "Failed to decode <field> as hex", under "TDX module …"
+            "extension",           // "extension <oid> appears more than once"
+        ];
+        let home = std::env::var_os("CARGO_HOME")
+            .map(std::path::PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".cargo")))
+            .expect("CARGO_HOME or HOME");
+        let src = std::fs::read_dir(home.join("registry/src"))
+            .expect("cargo's registry sources")
+            .filter_map(Result::ok)
+            .map(|d| d.path().join("dcap-qvl-0.7.1/src"))
+            .find(|p| p.is_dir())
+            .expect("dcap-qvl 0.7.1's source in cargo's registry");
+        let mut seen = 0;
+        for file in [
+            "verify.rs",
+            "utils.rs",
+            "intel.rs",
+            "tcb_info.rs",
+            "x509.rs",
+            "qe_identity.rs",
+        ] {
+            let text = std::fs::read_to_string(src.join(file)).unwrap();
+            let text = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for marker in [
+                "bail!(",
+                "ensure!(",
+                "anyhow!(",
+                ".context(",
+                "with_context(",
+            ] {
+                for (at, _) in text.match_indices(marker) {
+                    let rest = &text[at + marker.len()..];
+                    let Some(open) = rest.find('"') else { continue };
+                    // A literal of this call (not one further down the file).
+                    if rest[..open].contains(';') {
+                        continue;
+                    }
+                    let body = &rest[open + 1..];
+                    let end = body.find('"').unwrap_or(body.len());
+                    let literal = body[..end].split('{').next().unwrap_or_default().trim();
+                    if literal.is_empty() || NOT_MESSAGES.contains(&literal) {
+                        continue;
+                    }
+                    seen += 1;
+                    assert_ne!(
+                        classify(literal),
+                        Stage::Unknown,
+                        "{file}: dcap-qvl's {literal:?} is not classified"
+                    );
+                }
+            }
+        }
+        assert!(
+            seen > 100,
+            "only {seen} literals found: is this dcap-qvl 0.7.1's source?"
+        );
+    }
 
     #[test]
     fn every_dcap_qvl_failure_class_maps_to_its_check() {

@@ -88,7 +88,8 @@ pub(crate) fn presented_chain(
 }
 
 /// The collateral may carry a PCK chain of its own, which dcap-qvl would use instead of the
-/// quote's: refused unless it is the quote's chain (the caller then drops it).
+/// quote's: refused unless it starts with the quote's leaf and CA (the caller drops it in any
+/// case, so only the quote's chain is ever validated).
 pub(crate) fn collateral_chain_matches(
     collateral: &QuoteCollateralV3,
     presented: &Presented,
@@ -153,6 +154,13 @@ fn chain_verifies(
     trusted_root: &[u8],
     now: u64,
 ) -> Result<(), String> {
+    // dcap-qvl's own bound on a chain's length (its path builder's cost).
+    if intermediates.len() > 4 {
+        return Err(format!(
+            "Too many intermediate certificates: {}",
+            intermediates.len()
+        ));
+    }
     let algs: &[&dyn rustls_pki_types::SignatureVerificationAlgorithm] = &[&super::dcap::P256];
     let root = CertificateDer::from_slice(trusted_root);
     let anchor = webpki::anchor_from_trusted_cert(&root).map_err(|e| format!("root: {e}"))?;

@@ -164,11 +164,26 @@ def mutated_collateral():
 
     swapped = dict(good)
     swapped["root_ca_crl"] = good["pck_crl"]
+    short_sig = dict(good)
+    short_sig["tcb_info_signature"] = good["tcb_info_signature"][:20]
+    long_chain = dict(good)
+    long_chain["tcb_info_issuer_chain"] = good["tcb_info_issuer_chain"] + good["tcb_info_issuer_chain"].split(
+        "-----END CERTIFICATE-----\n", 1)[1] * 5
     return {
+        "tcb_info_signature_short.json": short_sig,
+        "tcb_info_chain_too_long.json": long_chain,
         "tcb_info_signature.json": flipped("tcb_info_signature"),
         "qe_identity_signature.json": flipped("qe_identity_signature"),
         "root_crl_swapped.json": swapped,
     }
+
+
+MUTATED_NOTICE = """These collateral files are dcap-qvl 0.7.1's sample collateral (../dcap-qvl/, MIT licence, see
+its NOTICE and LICENSE) with one value changed each, written by
+tests/vectors/gen/gen_tdx_vectors.py: a TCB Info signature byte, a TCB Info signature cut
+short, a TCB Info issuer chain padded to 7 certificates, a QE Identity signature byte, and the
+root CA CRL replaced by the PCK CRL. They are test fixtures that must fail.
+"""
 
 
 def chain_cases():
@@ -209,6 +224,14 @@ def chain_cases():
              V4, "mutated/qe_identity_signature.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
         case("label_root_crl_swapped", "the PCK CRL in place of the root CA CRL",
              V4, "mutated/root_crl_swapped.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
+        case("label_tcb_info_signature_short", "a TCB Info signature of 10 bytes: a collateral failure, "
+             "not the quote's", V4, "mutated/tcb_info_signature_short.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
+        case("label_tcb_info_chain_too_long", "a TCB Info issuer chain of 7 certificates",
+             V4, "mutated/tcb_info_chain_too_long.json", AT_V4, COLLATERAL_REFUSED, False, rd4),
+        case("label_chain_and_collateral_both_broken", "the PCK leaf's signature and the TCB Info chain both "
+             "broken: both rows fail", with_pem(flip_signature(LEAF) + CA + ROOT_PEM + b"\x00"),
+             "mutated/tcb_info_chain_too_long.json", AT_V4,
+             {**CHAIN_REFUSED, "tdx.collateral": "fail"}, False, rd4),
     ]
 
 
@@ -294,6 +317,16 @@ def pin_cases():
            TP_PASS, True, {"require_sept_ve_disable": False}),
         tp("tp_no_tcb_level", "TEE_TCB_SVN below every TCB level: tdx.tcb_status fails (no mode turns "
            "matching off)", {**TP_PASS, "tdx.tcb_status": "fail"}, False, quote=TP_LOW_SVN),
+        case("tp_qe_below_minimum", "a QE below every QE Identity level: tdx.tcb_status fails, and "
+             "tdx.quote_signature passes only because ccverify checks the quote signature itself "
+             "(dcap-qvl stops before it)", TP, "testpki/collateral-qe-below-minimum.json", AT_TP,
+             {"trust.anchors": "warn", "tdx.collateral": "pass", "tdx.quote_signature": "pass",
+              "tdx.tcb_status": "fail", "tdx.report_data": "pass"}, False, TP_RD, trust="test"),
+        case("tp_qe_below_minimum_forged_td", "the same with one MRTD byte changed: the quote signature "
+             "is checked although dcap-qvl stopped before it, so nothing the TD report says is proven",
+             flip(TP, 48 + 140), "testpki/collateral-qe-below-minimum.json", AT_TP,
+             {"trust.anchors": "warn", "tdx.collateral": "pass", "tdx.quote_signature": "fail",
+              "tdx.tcb_status": "fail", **UNAUTHENTICATED}, False, TP_RD, trust="test"),
         tp("tp_anchor_file", "the test SGX root named as a caller's anchor file: verifies, warned",
            TP_PASS, True, trust=None, trust_file="testpki/anchors-intel.pem"),
         tp("tp_anchor_file_without_intel", "an anchor file with only NVIDIA roots: no Intel root to "
@@ -396,6 +429,8 @@ def main():
         json.dump(doc, f, indent=1, sort_keys=True)
         f.write("\n")
     os.makedirs(os.path.join(out_dir, "mutated"), exist_ok=True)
+    with open(os.path.join(out_dir, "mutated", "NOTICE"), "w") as f:
+        f.write(MUTATED_NOTICE)
     for name, doc in mutated_collateral().items():
         with open(os.path.join(out_dir, "mutated", name), "w") as f:
             json.dump(doc, f, indent=1, sort_keys=True)
