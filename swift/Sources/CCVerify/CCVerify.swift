@@ -3135,8 +3135,9 @@ public enum Trust: Equatable, Hashable {
     /**
      * A PEM file of your own root certificates (a private lab, a conformance suite): its
      * P-256 root replaces Intel's, its P-384 roots NVIDIA's (device identity first, then RIM
-     * signing). Verdicts then carry a `trust.anchors` warning naming the file. A file that
-     * cannot be read or holds no usable roots is an `InvalidArgument` error.
+     * signing). Verdicts then carry a `trust.anchors` warning naming the file. A relative path
+     * is relative to the current directory. A file that cannot be read or holds no usable roots
+     * is an `InvalidArgument` error.
      */
     case anchorFile(
         /**
