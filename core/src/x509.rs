@@ -228,52 +228,10 @@ impl Certificate {
     /// Parses every `-----BEGIN CERTIFICATE-----` block of a PEM bundle, in order. Text between
     /// blocks other than whitespace, and an empty bundle, are refused.
     pub fn from_pem_bundle(pem: &[u8]) -> Result<Vec<Self>, PkiError> {
-        const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
-        const END: &[u8] = b"-----END CERTIFICATE-----";
-        let mut out = Vec::new();
-        let mut rest = pem;
-        loop {
-            let trimmed = trim_ascii_start(rest);
-            if trimmed.is_empty() {
-                break;
-            }
-            // Production GPU evidence (NVIDIA's SDK since 2026) pads the chain with NUL bytes
-            // after the last END line; NVIDIA's verifiers accept that. Only NULs and
-            // whitespace, only after the last certificate.
-            if !out.is_empty() && trimmed.iter().all(|&b| b == 0 || b.is_ascii_whitespace()) {
-                break;
-            }
-            if !trimmed.starts_with(BEGIN) {
-                return Err(PkiError::Malformed(
-                    "text outside a CERTIFICATE block in the PEM bundle".into(),
-                ));
-            }
-            let body_and_rest = &trimmed[BEGIN.len()..];
-            let end = find(body_and_rest, END)
-                .ok_or_else(|| PkiError::Malformed("PEM block without its END line".into()))?;
-            let body: Vec<u8> = body_and_rest[..end]
-                .iter()
-                .copied()
-                .filter(|b| !b.is_ascii_whitespace())
-                .collect();
-            use base64::Engine as _;
-            let der = base64::engine::general_purpose::STANDARD
-                .decode(&body)
-                .map_err(|e| PkiError::Malformed(format!("PEM base64: {e}")))?;
-            out.push(Certificate::from_der(&der)?);
-            if out.len() > MAX_CHAIN_LEN {
-                return Err(PkiError::Malformed(format!(
-                    "more than {MAX_CHAIN_LEN} certificates in one bundle"
-                )));
-            }
-            rest = &body_and_rest[end + END.len()..];
-        }
-        if out.is_empty() {
-            return Err(PkiError::Malformed(
-                "no certificate in the PEM bundle".into(),
-            ));
-        }
-        Ok(out)
+        pem_blocks(pem)?
+            .iter()
+            .map(|der| Certificate::from_der(der))
+            .collect()
     }
 
     /// The DER encoding.
@@ -613,6 +571,57 @@ pub fn time_status(path: &[Arc<Certificate>], now: i64) -> ChainStatus {
         };
     }
     ChainStatus::Valid
+}
+
+/// The DER of every `-----BEGIN CERTIFICATE-----` block of a PEM bundle, in order, without
+/// parsing them. Text between blocks other than whitespace, an empty bundle and more than
+/// [`MAX_CHAIN_LEN`] blocks are refused. After the last block only NULs and whitespace may
+/// follow: production GPU evidence (NVIDIA's SDK since 2026) and TDX quotes pad the chain with
+/// NUL bytes after the last END line, and their verifiers accept that.
+pub fn pem_blocks(pem: &[u8]) -> Result<Vec<Vec<u8>>, PkiError> {
+    const BEGIN: &[u8] = b"-----BEGIN CERTIFICATE-----";
+    const END: &[u8] = b"-----END CERTIFICATE-----";
+    let mut out = Vec::new();
+    let mut rest = pem;
+    loop {
+        let trimmed = trim_ascii_start(rest);
+        if trimmed.is_empty() {
+            break;
+        }
+        if !out.is_empty() && trimmed.iter().all(|&b| b == 0 || b.is_ascii_whitespace()) {
+            break;
+        }
+        if !trimmed.starts_with(BEGIN) {
+            return Err(PkiError::Malformed(
+                "text outside a CERTIFICATE block in the PEM bundle".into(),
+            ));
+        }
+        let body_and_rest = &trimmed[BEGIN.len()..];
+        let end = find(body_and_rest, END)
+            .ok_or_else(|| PkiError::Malformed("PEM block without its END line".into()))?;
+        let body: Vec<u8> = body_and_rest[..end]
+            .iter()
+            .copied()
+            .filter(|b| !b.is_ascii_whitespace())
+            .collect();
+        use base64::Engine as _;
+        let der = base64::engine::general_purpose::STANDARD
+            .decode(&body)
+            .map_err(|e| PkiError::Malformed(format!("PEM base64: {e}")))?;
+        out.push(der);
+        if out.len() > MAX_CHAIN_LEN {
+            return Err(PkiError::Malformed(format!(
+                "more than {MAX_CHAIN_LEN} certificates in one bundle"
+            )));
+        }
+        rest = &body_and_rest[end + END.len()..];
+    }
+    if out.is_empty() {
+        return Err(PkiError::Malformed(
+            "no certificate in the PEM bundle".into(),
+        ));
+    }
+    Ok(out)
 }
 
 #[cfg(test)]

@@ -29,6 +29,7 @@ use crate::{Error, Nonce};
 /// never depend on it; this only frees memory or makes the next verification "cold".
 pub fn clear_caches() {
     dcap::clear_cache();
+    pck::clear_cache();
 }
 
 /// Largest quote accepted (real ones are about 5 KiB).

@@ -7,6 +7,9 @@
 //! the trusted one, each a well-formed certificate, nothing else in it, and no other chain in
 //! the collateral. Anything else fails `tdx.quote_signature` with the reason.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+
 use dcap_qvl::QuoteCollateralV3;
 use dcap_qvl::quote::{AuthData, Quote};
 
@@ -33,7 +36,7 @@ pub(crate) fn presented_chain(
     quote: &Quote,
     trusted_root: &[u8],
     root_name: &str,
-) -> Result<Presented, String> {
+) -> Result<Arc<Presented>, String> {
     let AuthData::V4(auth) = &quote.auth_data else {
         return Err("the quote's signature data is not the v4/v5 layout".into());
     };
@@ -57,32 +60,66 @@ pub(crate) fn presented_chain(
             inner.cert_type
         ));
     }
-    let mut certs = Certificate::from_pem_bundle(&inner.body.data)
+    let key = (inner.body.data.clone(), trusted_root.to_vec());
+    if let Some(p) = lock().get(&key) {
+        return Ok(Arc::clone(p));
+    }
+    let presented = Arc::new(parse_chain(&inner.body.data, trusted_root, root_name)?);
+    let mut memo = lock();
+    if memo.len() >= MEMO_ENTRIES {
+        memo.clear();
+    }
+    memo.insert(key, Arc::clone(&presented));
+    Ok(presented)
+}
+
+/// Chains that passed [`presented_chain`], by (PEM, trusted root): a quote seen again is not
+/// parsed again. Only successes are kept, so this changes how fast a verdict comes, never which.
+type Memo = HashMap<(Vec<u8>, Vec<u8>), Arc<Presented>>;
+
+/// Entries kept before the memo is emptied (each a few KiB).
+const MEMO_ENTRIES: usize = 256;
+
+fn lock() -> std::sync::MutexGuard<'static, Memo> {
+    static MEMO: OnceLock<Mutex<Memo>> = OnceLock::new();
+    MEMO.get_or_init(|| Mutex::new(HashMap::new()))
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Forgets the chains [`presented_chain`] remembers.
+pub(crate) fn clear_cache() {
+    lock().clear();
+}
+
+fn parse_chain(pem: &[u8], trusted_root: &[u8], root_name: &str) -> Result<Presented, String> {
+    let ders = crate::x509::pem_blocks(pem)
         .map_err(|e| format!("the quote's PCK certificate chain is malformed: {e}"))?;
-    if certs.len() != 3 {
+    let [leaf, ca, root] = ders.as_slice() else {
         return Err(format!(
             "the quote's PCK chain has {} certificate(s); it must be exactly the PCK leaf, its CA and the root",
-            certs.len()
+            ders.len()
         ));
-    }
-    let root = certs.remove(2);
-    let ca = certs.remove(1);
-    let leaf = certs.remove(0);
-    if root.der() != trusted_root {
+    };
+    // Byte-identical to the trusted root, so well-formed as it is; that the CA is its child
+    // is what the chain's validation (dcap-qvl's, or `validate`) proves.
+    if root != trusted_root {
         return Err(format!(
             "the root certificate in the quote (sha256 {}) is not byte-identical to {root_name} (sha256 {})",
-            hex::encode(root.sha256),
+            hex::encode(crate::crypto::sha256(root)),
             hex::encode(crate::crypto::sha256(trusted_root))
         ));
     }
+    let parse = |der: &[u8], what: &str| {
+        Certificate::from_der(der)
+            .map_err(|e| format!("the quote's PCK certificate chain is malformed: its {what}: {e}"))
+    };
+    let (leaf, ca) = (parse(leaf, "leaf")?, parse(ca, "CA")?);
     if !ca.is_ca {
         return Err("the quote's PCK CA certificate is not a CA certificate".into());
     }
     if leaf.issuer_raw != ca.subject_raw {
         return Err("the quote's PCK leaf is not issued by the CA that follows it".into());
-    }
-    if ca.issuer_raw != root.subject_raw {
-        return Err("the quote's PCK CA is not issued by the root that follows it".into());
     }
     Ok(Presented { leaf, ca })
 }
