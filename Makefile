@@ -29,7 +29,8 @@ setup: $(VENV)/.stamp ## Create the Python venv the vector generator and benchma
 build: ## Build the library and the CLI
 	$(CARGO) build --workspace
 
-lint: ## rustfmt and clippy (warnings are errors)
+lint: ## rustfmt, clippy (warnings are errors) and one version in every manifest
+	python3 scripts/check_versions.py
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy -p ccverify --no-default-features --features pure-rust --all-targets -- -D warnings

@@ -1,0 +1,59 @@
+#!/usr/bin/env python3
+"""Every manifest carries the workspace's one version (issue: distribution).
+
+The version lives once, in Cargo.toml's [workspace.package]; the crates inherit it, the Python
+wheel takes it from its crate (maturin, `dynamic = ["version"]`), and the manifests that cannot
+inherit it must repeat it: the path dependencies of [workspace.dependencies], node/package.json,
+kotlin/pom.xml, and the newest entry of CHANGELOG.md. Exits 1 naming every disagreement.
+Standard library only.
+"""
+
+import json
+import os
+import re
+import sys
+import tomllib
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def read(path):
+    with open(os.path.join(ROOT, path), encoding="utf-8") as f:
+        return f.read()
+
+
+def main():
+    cargo = tomllib.loads(read("Cargo.toml"))
+    want = cargo["workspace"]["package"]["version"]
+    found = []
+    for name, dep in cargo["workspace"]["dependencies"].items():
+        if isinstance(dep, dict) and "path" in dep:
+            found.append((f"Cargo.toml [workspace.dependencies] {name}", dep.get("version")))
+    for member in ("core", "net", "sandbox", "testpki", "cli", "fuzz") + tuple(
+        os.path.join("bindings", b) for b in sorted(os.listdir(os.path.join(ROOT, "bindings")))
+    ):
+        path = os.path.join(member, "Cargo.toml")
+        if os.path.exists(os.path.join(ROOT, path)):
+            package = tomllib.loads(read(path)).get("package", {})
+            version = package.get("version")
+            ok = version == {"workspace": True} or version == want
+            found.append((path, want if ok else version))
+    python = tomllib.loads(read("python/pyproject.toml"))["project"]
+    found.append(("python/pyproject.toml (dynamic, from its crate)",
+                  want if "version" in python.get("dynamic", []) else python.get("version")))
+    found.append(("node/package.json", json.loads(read("node/package.json"))["version"]))
+    pom = re.search(r"<artifactId>ccverify</artifactId>\s*<version>([^<]+)</version>", read("kotlin/pom.xml"))
+    found.append(("kotlin/pom.xml", pom.group(1) if pom else None))
+    changelog = re.search(r"^## \[?([0-9][^\]\s]*)", read("CHANGELOG.md"), re.M)
+    found.append(("CHANGELOG.md (newest entry)", changelog.group(1) if changelog else None))
+    bad = [(where, got) for where, got in found if got != want]
+    for where, got in bad:
+        print(f"check-versions: {where} says {got!r}, the workspace {want!r}", file=sys.stderr)
+    if bad:
+        return 1
+    print(f"check-versions: {len(found)} manifests carry {want}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
