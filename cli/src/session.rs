@@ -45,8 +45,8 @@ pub(crate) struct Inputs {
     /// The roots to trust: `production` (NVIDIA's and Intel's; the default), `test`
     /// (ccverify's TEST PKI, e.g. for `ccverify sandbox --evidence test`: proves nothing about
     /// real hardware, and every verdict says so), or FILE: a PEM file of your own root
-    /// certificates (a private lab, a conformance suite), warned about in every verdict.
-    /// Overrides the policy's `trust`.
+    /// certificates (a private lab, a conformance suite), warned about in every verdict
+    /// (`file:FILE` for a file named `test` or `production`). Overrides the policy's `trust`.
     #[arg(long, value_name = "production|test|FILE")]
     pub trust: Option<String>,
     /// Verification time (RFC 3339); default now.

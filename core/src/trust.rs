@@ -38,6 +38,10 @@ pub mod ids {
 /// The names [`Trust`] reads besides a file path (its JSON, TOML and command-line spelling).
 pub const NAMES: &[&str] = &["production", "test"];
 
+/// The prefix that makes a `trust` value a file path whatever follows (`"file:test"` is the
+/// file `test`).
+pub const FILE_PREFIX: &str = "file:";
+
 /// The opening words of the summary of any verdict reached under the test roots.
 pub const TEST_BANNER: &str = "TEST ROOTS — proves nothing about real hardware.";
 
@@ -135,8 +139,8 @@ impl std::str::FromStr for Trust {
     type Err = crate::Error;
 
     /// `"production"` or `"test"` (exactly); anything else is read as the path of an anchor
-    /// file (see the module docs; relative to the current directory, and a file literally
-    /// named `test` or `production` is `./test`), and an error names what is wrong with it.
+    /// file (see the module docs; relative to the current directory). `"file:PATH"` is always
+    /// the file PATH, even one named `test`. An error names what is wrong with the file.
     fn from_str(text: &str) -> Result<Trust, crate::Error> {
         match text {
             "production" => Ok(Trust::Production),
@@ -145,7 +149,9 @@ impl std::str::FromStr for Trust {
                 "trust: empty; use {} or the path of an anchor file",
                 NAMES.join(" or ")
             ))),
-            path => Trust::from_file(path),
+            // Always a file, whatever its name: what typed APIs (Kotlin/Swift's AnchorFile,
+            // Go's TrustAnchorFile) write, so a file named `test` stays a file.
+            other => Trust::from_file(other.strip_prefix(FILE_PREFIX).unwrap_or(other)),
         }
     }
 }
@@ -354,8 +360,17 @@ impl Trust {
 }
 
 impl Serialize for Trust {
+    /// The name, or the anchor file's path (`file:`-prefixed when the path alone would read as
+    /// something else), so that a written-out policy reads back the same.
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+        match self {
+            Trust::Anchors(a)
+                if NAMES.contains(&a.source.as_str()) || a.source.starts_with(FILE_PREFIX) =>
+            {
+                s.serialize_str(&format!("{FILE_PREFIX}{}", a.source))
+            }
+            other => s.serialize_str(other.as_str()),
+        }
     }
 }
 
@@ -420,7 +435,18 @@ mod tests {
         assert!(Trust::from_pem("x", b"hello").is_err());
         let twice = [TEST_INTEL_ROOT_PEM, TEST_INTEL_ROOT_PEM].concat();
         assert!(Trust::from_pem("x", &twice).is_err());
+        // `file:` makes any name a file.
+        let t: Trust = format!("file:{path}").parse().unwrap();
+        assert_eq!(t.as_str(), path);
+        let e = "file:test".parse::<Trust>().unwrap_err().to_string();
+        assert!(e.contains("trust anchor file test"), "{e}");
+        // A file named like a root set is written out so that it reads back as the file.
+        let named = Trust::from_pem("test", TEST_INTEL_ROOT_PEM).unwrap();
+        assert_eq!(serde_json::to_string(&named).unwrap(), "\"file:test\"");
+        let plain = Trust::from_pem("lab.pem", TEST_INTEL_ROOT_PEM).unwrap();
+        assert_eq!(serde_json::to_string(&plain).unwrap(), "\"lab.pem\"");
         for bad in [
+            "file:",
             dir.to_str().unwrap(),
             "/dev/zero",
             "/nonexistent/roots.pem",

@@ -397,6 +397,13 @@ static void gpu_abi_contract(const char *root) {
     CHECK(message != NULL && strstr(message, "GPU options") != NULL, "gpu options message: %s", message ? message : "(null)");
   }
   CHECK(strstr(ccverify_last_error_message(), "rim_dir") != NULL, "message names the key");
+  /* An anchor file that cannot be read is refused, named. */
+  CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, "{\"trust\":\"/nonexistent/roots.pem\"}", &v) ==
+            CCVERIFY_STATUS_INVALID_ARGUMENT,
+        "gpu trust file");
+  message = ccverify_last_error_message();
+  CHECK(message != NULL && strstr(message, "trust anchor file /nonexistent/roots.pem") != NULL, "trust message: %s",
+        message ? message : "(null)");
   CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, "{\"require_revocaton\":false}", &v) == CCVERIFY_STATUS_INVALID_ARGUMENT &&
             strstr(ccverify_last_error_message(), "unknown key") != NULL, "gpu unknown option");
   CHECK(ccverify_verify_gpu(gpu, gpu_len, nonce, (const char *)bad_utf8, &v) == CCVERIFY_STATUS_INVALID_ARGUMENT,

@@ -55,11 +55,8 @@ const (
 // then RIM signing). A relative path is relative to the current directory. A file that cannot
 // be read or holds no usable roots is an "invalid_argument" error at the call.
 func TrustAnchorFile(path string) Trust {
-	// A file named like a root set ("", "test", "production") is still that file.
-	if path == "" || path == string(TrustTest) || path == string(TrustProduction) {
-		return Trust("./" + path)
-	}
-	return Trust(path)
+	// The core's "file:" prefix: a file named like a root set ("test") is still that file.
+	return Trust("file:" + path)
 }
 
 // GPUPolicy is the GPU part of a Policy and the policy of VerifyGPU. The zero value is the

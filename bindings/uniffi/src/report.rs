@@ -66,31 +66,19 @@ pub enum Trust {
 }
 
 impl Trust {
-    /// The core's document form of an optional choice.
-    pub(crate) fn document(trust: Option<&Trust>) -> &str {
+    /// The core's document form of an optional choice (an anchor file always as a file,
+    /// whatever its name: the core's `file:` prefix).
+    pub(crate) fn document(trust: Option<&Trust>) -> String {
         match trust {
-            None | Some(Trust::Production) => "production",
-            Some(Trust::Test) => "test",
-            Some(Trust::AnchorFile { path }) => path,
-        }
-    }
-
-    /// The core's document form of an owned choice: a file named like a root set (`""`,
-    /// `test`, `production`) is still that file.
-    fn document_owned(trust: Option<&Trust>) -> String {
-        match trust {
-            Some(Trust::AnchorFile { path })
-                if path.is_empty() || ccverify::trust::NAMES.contains(&path.as_str()) =>
-            {
-                format!("./{path}")
-            }
-            other => Trust::document(other).to_string(),
+            None | Some(Trust::Production) => "production".into(),
+            Some(Trust::Test) => "test".into(),
+            Some(Trust::AnchorFile { path }) => format!("{}{path}", ccverify::trust::FILE_PREFIX),
         }
     }
 
     /// The core's trust, read from its document form.
     pub(crate) fn into_core(trust: Option<Trust>) -> Result<ccverify::trust::Trust, CcverifyError> {
-        Ok(Trust::document_owned(trust.as_ref()).parse::<ccverify::trust::Trust>()?)
+        Ok(Trust::document(trust.as_ref()).parse::<ccverify::trust::Trust>()?)
     }
 
     /// The binding's form of the core's trust (`None` for the production roots).
@@ -126,7 +114,7 @@ impl Policy {
                 "allow_hold_for_rims": gpu.allow_hold_for_rims,
             },
             "tdx": self.tdx.document(),
-            "trust": Trust::document_owned(self.trust.as_ref()),
+            "trust": Trust::document(self.trust.as_ref()),
         });
         Ok(Policy::core_from_value(document)?)
     }

@@ -371,52 +371,23 @@ impl TdxPolicy {
     }
 
     pub(crate) fn measurements_check(&self, td: &TDReport10) -> (CheckStatus, String) {
+        fn each<const N: usize>(list: &[[u8; N]]) -> Vec<&[u8]> {
+            list.iter().map(|v| &v[..]).collect()
+        }
         let rows: [MeasurementRow<'_>; 10] = [
-            (
-                "MRTD",
-                &td.mr_td,
-                self.mrtd.iter().map(|v| &v[..]).collect(),
-            ),
-            (
-                "RTMR0",
-                &td.rt_mr0,
-                self.rtmr0.iter().map(|v| &v[..]).collect(),
-            ),
-            (
-                "RTMR1",
-                &td.rt_mr1,
-                self.rtmr1.iter().map(|v| &v[..]).collect(),
-            ),
-            (
-                "RTMR2",
-                &td.rt_mr2,
-                self.rtmr2.iter().map(|v| &v[..]).collect(),
-            ),
-            (
-                "RTMR3",
-                &td.rt_mr3,
-                self.rtmr3.iter().map(|v| &v[..]).collect(),
-            ),
-            (
-                "MRSEAM",
-                &td.mr_seam,
-                self.mrseam.iter().map(|v| &v[..]).collect(),
-            ),
-            ("XFAM", &td.xfam, self.xfam.iter().map(|v| &v[..]).collect()),
-            (
-                "MRCONFIGID",
-                &td.mr_config_id,
-                self.mrconfigid.iter().map(|v| &v[..]).collect(),
-            ),
-            (
-                "MROWNER",
-                &td.mr_owner,
-                self.mrowner.iter().map(|v| &v[..]).collect(),
-            ),
+            ("MRTD", &td.mr_td, each(&self.mrtd)),
+            ("RTMR0", &td.rt_mr0, each(&self.rtmr0)),
+            ("RTMR1", &td.rt_mr1, each(&self.rtmr1)),
+            ("RTMR2", &td.rt_mr2, each(&self.rtmr2)),
+            ("RTMR3", &td.rt_mr3, each(&self.rtmr3)),
+            ("MRSEAM", &td.mr_seam, each(&self.mrseam)),
+            ("XFAM", &td.xfam, each(&self.xfam)),
+            ("MRCONFIGID", &td.mr_config_id, each(&self.mrconfigid)),
+            ("MROWNER", &td.mr_owner, each(&self.mrowner)),
             (
                 "MROWNERCONFIG",
                 &td.mr_owner_config,
-                self.mrownerconfig.iter().map(|v| &v[..]).collect(),
+                each(&self.mrownerconfig),
             ),
         ];
         let mut pinned = Vec::new();

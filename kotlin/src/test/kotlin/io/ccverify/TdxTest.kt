@@ -279,6 +279,13 @@ class TdxTest {
             }
             assertEquals("invalid_argument", e.code, bad)
         }
+        // An anchor file that is missing (or named like a root set: still a file) is refused.
+        for (path in listOf("/nonexistent/roots.pem", "test")) {
+            val e = assertThrows<CcverifyException.InvalidArgument>(path) {
+                verifyTdx(quote, collateral, TdxOptions(reportData = reportData, trust = Trust.AnchorFile(path)))
+            }
+            assertTrue("trust anchor file $path" in e.message, e.message)
+        }
         val both = assertThrows<CcverifyException.InvalidArgument> {
             verifyTdx(quote, collateral, TdxOptions(nonce = nonce, reportData = reportData))
         }
