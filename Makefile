@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV   := .venv
 VPY    := $(VENV)/bin/python
 BIN    := target/debug/ccverify
+# The one version: [workspace.package] in Cargo.toml (scripts/check_versions.py holds the rest to it).
+VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
 .PHONY: help setup build lint test test-rust test-rust-pure bench-compare bench-readme-check test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
 
@@ -14,7 +16,8 @@ BIN    := target/debug/ccverify
 # BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
 BINDING_TESTS :=
 BINDING_REGEN :=
-include $(sort $(wildcard mk/*.mk))
+# dist.mk last: its prerequisites name the other files' stamps.
+include $(sort $(filter-out mk/dist.mk,$(wildcard mk/*.mk))) mk/dist.mk
 
 help: ## List the targets
 	@grep -hE '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-14s %s\n", $$1, $$2}'
@@ -61,9 +64,9 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
 	echo "vectors-check: committed vectors and examples match the generator"
 
-test: setup lint test-rust vectors-check bench-readme-check $(BINDING_TESTS) ## Everything CI runs: lint, every test suite, drift checks
+test: setup lint test-rust vectors-check bench-readme-check dist $(BINDING_TESTS) ## Everything CI runs: lint, every test suite, drift checks, the release artefacts installed and tested
 	@echo "make test: every suite passed (make stops at the first failure)"
-	@echo "suites: $(words lint test-rust vectors-check bench-readme-check $(BINDING_TESTS)) passed, 0 failed"
+	@echo "suites: $(words lint test-rust vectors-check bench-readme-check dist $(BINDING_TESTS)) passed, 0 failed"
 
 demo: build ## Offline, no API key: a verified test-PKI session and its faults, then real evidence (bundles, exchanges, GPU, TDX) genuine and tampered
 	$(BIN) demo
@@ -120,6 +123,6 @@ bench-nv: ## NVIDIA's Python verifier (nv-local-gpu-verifier 2.7.3) on its own s
 	target/nv-venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements-nv.txt
 	target/nv-venv/bin/python bench/nv_reference.py --runs 30
 
-clean: ## Remove build outputs and the venv
+clean: ## Remove build outputs, dist/ and the venv
 	$(CARGO) clean
-	rm -rf $(VENV)
+	rm -rf $(VENV) $(DIST)

@@ -1,4 +1,5 @@
-# C ABI: header drift (cargo test), C and C++ consumers under ASan/UBSan, valgrind runs, Go.
+# C ABI: header drift (cargo test), C and C++ consumers under ASan/UBSan, the C SDK tarball
+# through pkg-config and under valgrind, and the Go module.
 #
 # valgrind fails on definite leaks and memory errors only, and does not list "possibly lost"
 # blocks: the GPU verifier's process-wide caches (certificate links, RIMs; freed by
@@ -10,16 +11,13 @@ CC_FLAGS := -std=c11 -Wall -Wextra -Werror -g -Iinclude
 CXX_FLAGS := -x c++ -std=c++17 -Wall -Wextra -Werror -g -Iinclude
 SAN := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 STATIC_LIB := target/debug/libccverify_ffi.a
-SHARED_LIB := target/debug/libccverify_ffi.so
 # What a static link of libccverify_ffi.a needs besides libc: the template's Libs.private, which is
 # rustc's `--print native-static-libs` for the archive (aws-lc is compiled into the archive and
 # needs nothing more). Static test builds use it, so a list that is too short fails here.
 NATIVE_LIBS := $(shell sed -n 's/^Libs.private: //p' bindings/c/ccverify.pc.in)
 CTEST_DIR := target/ctest
 
-VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 PREFIX ?= /usr/local
-CTEST_PREFIX := $(CURDIR)/$(CTEST_DIR)/prefix
 
 BINDING_TESTS += test-c test-go
 BINDING_REGEN += regen-c
@@ -29,42 +27,35 @@ BINDING_REGEN += regen-c
 build-c:
 	$(CARGO) build -p ccverify-ffi
 
-# The client tests (tests/c/test_client.c, tests/go/client_test.go) run real sandbox gateways:
+# The client tests (tests/c/test_client.c, go/client_test.go) run real sandbox gateways:
 # `target/debug/ccverify sandbox` (CCVERIFY_BIN overrides).
 build-c-cli:
 	$(CARGO) build -p ccverify-cli
 
-test-c: build-c build-c-cli ## C ABI: gcc and g++ consumers under ASan/UBSan, static and shared, valgrind; the client against sandboxes
+# The debug static library under ASan/UBSan (gcc and g++), then the release C SDK as a user gets
+# it: dist/ccverify-c-*.tar.gz unpacked into a temporary prefix, the consumers built with
+# `pkg-config --cflags --libs ccverify` alone, run, and run under valgrind, without Rust on PATH.
+test-c: build-c build-c-cli dist-c ## C ABI: gcc and g++ consumers under ASan/UBSan; the C SDK tarball through pkg-config, valgrind; the client against sandboxes
 	@mkdir -p $(CTEST_DIR)
 	gcc $(CC_FLAGS) $(SAN) tests/c/test_ccverify.c $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/c_asan
 	gcc $(CC_FLAGS) $(SAN) tests/c/test_client.c $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/c_client_asan
 	g++ $(CXX_FLAGS) $(SAN) tests/c/test_ccverify.c -x none $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/cxx_asan
 	g++ $(CXX_FLAGS) $(SAN) tests/c/test_client.c -x none $(STATIC_LIB) $(NATIVE_LIBS) -o $(CTEST_DIR)/cxx_client_asan
-	$(MAKE) --no-print-directory install-c PREFIX=$(CTEST_PREFIX)
-	gcc -std=c11 -Wall -Wextra -Werror -g tests/c/test_ccverify.c \
-	  $$(PKG_CONFIG_PATH=$(CTEST_PREFIX)/lib/pkgconfig pkg-config --cflags --libs ccverify) \
-	  -Wl,-rpath,$(CTEST_PREFIX)/lib -o $(CTEST_DIR)/c_shared
-	gcc -std=c11 -Wall -Wextra -Werror -g tests/c/test_client.c \
-	  $$(PKG_CONFIG_PATH=$(CTEST_PREFIX)/lib/pkgconfig pkg-config --cflags --libs ccverify) \
-	  -Wl,-rpath,$(CTEST_PREFIX)/lib -o $(CTEST_DIR)/c_client_shared
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/c_asan $(CURDIR)
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/cxx_asan $(CURDIR)
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/c_client_asan $(CURDIR)
 	ASAN_OPTIONS=detect_leaks=1 $(CTEST_DIR)/cxx_client_asan $(CURDIR)
-	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	  --show-possibly-lost=no $(CTEST_DIR)/c_shared $(CURDIR)
-	valgrind --quiet --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
-	  --show-possibly-lost=no $(CTEST_DIR)/c_client_shared $(CURDIR)
+	scripts/without-rust scripts/dist/test-c-sdk.sh $(C_SDK) $(CURDIR)
 
-install-c: build-c ## Install libccverify_ffi (static + shared), ccverify.h and ccverify.pc under PREFIX
-	install -d $(DESTDIR)$(PREFIX)/lib/pkgconfig $(DESTDIR)$(PREFIX)/include
-	install -m 644 include/ccverify.h $(DESTDIR)$(PREFIX)/include/
-	install -m 644 $(STATIC_LIB) $(SHARED_LIB) $(DESTDIR)$(PREFIX)/lib/
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@VERSION@|$(VERSION)|' bindings/c/ccverify.pc.in \
-	  > $(DESTDIR)$(PREFIX)/lib/pkgconfig/ccverify.pc
+install-c: dist-c ## Install the C SDK (ccverify.h, libccverify.so.VERSION + links, libccverify.a, ccverify.pc) under PREFIX
+	install -d $(DESTDIR)$(PREFIX)
+	tar -xzf $(C_SDK) -C $(DESTDIR)$(PREFIX) --strip-components=1 --no-same-owner
 
-test-go: build-c build-c-cli ## Go: a cgo consumer of the static library runs the shared vectors and the client against sandboxes
-	cd tests/go && CGO_ENABLED=1 go vet ./... && CGO_ENABLED=1 go test -count=1 ./...
+# The Go module (go/) builds against the C SDK through pkg-config; its tests run the shared
+# vectors and the client against sandboxes. Then a consumer module outside the repository uses
+# the unpacked module tarball through a `replace`. Both without Rust on PATH.
+test-go: dist-c dist-go build-c-cli ## Go: go vet and the module's tests against the unpacked C SDK; a consumer module via replace
+	scripts/without-rust scripts/dist/test-go.sh $(C_SDK) $(GO_MOD) $(CURDIR)
 
 regen-c:
 	UPDATE_HEADER=1 $(CARGO) test -p ccverify-ffi --test header

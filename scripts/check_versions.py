@@ -4,7 +4,8 @@
 The version lives once, in Cargo.toml's [workspace.package]; the crates inherit it, the Python
 wheel takes it from its crate (maturin, `dynamic = ["version"]`), and the manifests that cannot
 inherit it must repeat it: the path dependencies of [workspace.dependencies], node/package.json,
-kotlin/pom.xml, and the newest entry of CHANGELOG.md. Exits 1 naming every disagreement.
+kotlin/pom.xml, the version tests/kotlin tests, and the newest entry of CHANGELOG.md. Exits 1
+naming every disagreement.
 Standard library only.
 """
 
@@ -44,6 +45,8 @@ def main():
     found.append(("node/package.json", json.loads(read("node/package.json"))["version"]))
     pom = re.search(r"<artifactId>ccverify</artifactId>\s*<version>([^<]+)</version>", read("kotlin/pom.xml"))
     found.append(("kotlin/pom.xml", pom.group(1) if pom else None))
+    tested = re.search(r"<ccverify.version>([^<]+)</ccverify.version>", read("tests/kotlin/pom.xml"))
+    found.append(("tests/kotlin/pom.xml (ccverify.version)", tested.group(1) if tested else None))
     changelog = re.search(r"^## \[?([0-9][^\]\s]*)", read("CHANGELOG.md"), re.M)
     found.append(("CHANGELOG.md (newest entry)", changelog.group(1) if changelog else None))
     bad = [(where, got) for where, got in found if got != want]

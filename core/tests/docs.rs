@@ -86,10 +86,10 @@ fn surfaces() -> Vec<(&'static str, Vec<&'static str>)> {
         (
             "Go",
             vec![
-                "tests/go/ccverify.go",
-                "tests/go/client.go",
-                "tests/go/callback.go",
-                "tests/go/options.go",
+                "go/ccverify.go",
+                "go/client.go",
+                "go/callback.go",
+                "go/options.go",
             ],
         ),
         (

@@ -4,9 +4,10 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { ROOT } from './root.mjs'
 
 const require = createRequire(import.meta.url)
-const ccverify = require('..')
+const ccverify = require('@ccverify/ccverify')
 const {
   verifyResponse,
   verifyStream,
@@ -17,7 +18,7 @@ const {
 } = ccverify
 
 // The bundled N1 exchange, as a user would read it from disk.
-const EXAMPLE = new URL('../../examples/exchanges/01-n1_plain/', import.meta.url)
+const EXAMPLE = new URL('examples/exchanges/01-n1_plain/', ROOT)
 const read = (name) => readFileSync(new URL(name, EXAMPLE))
 const request = read('request.json')
 const response = read('response.json')
@@ -147,7 +148,7 @@ test('StreamVerifier: hands on verified events only, then invalid_state after fi
 })
 
 test('a failed update does not disturb the verifier', () => {
-  const c = JSON.parse(readFileSync(new URL('../../tests/vectors/exchange/s1_stream_a5.json', import.meta.url), 'utf8'))
+  const c = JSON.parse(readFileSync(new URL('tests/vectors/exchange/s1_stream_a5.json', ROOT), 'utf8'))
   const req = Buffer.from(c.request_b64, 'base64')
   const stream = Buffer.from(c.stream_b64, 'base64')
   const v = new StreamVerifier(req, c.expected_address)
@@ -186,7 +187,7 @@ test('normalizeNonce follows the agent and refuses non-fresh nonces', () => {
 })
 
 test('requestStreams: the agent\'s own stream rule', () => {
-  const { requestStreams } = require('..')
+  const { requestStreams } = require('@ccverify/ccverify')
   assert.equal(requestStreams('{"messages":[],"stream":true}'), true)
   assert.equal(requestStreams(Buffer.from('{"messages":[],"stream":1}')), true)
   assert.equal(requestStreams('{"messages":[],"stream":"true"}'), true)

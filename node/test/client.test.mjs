@@ -11,7 +11,7 @@ import { startSandbox, chatBody, statusOf } from './sandbox.mjs'
 
 const require = createRequire(import.meta.url)
 const { Session, listModels, verifyResponse, verifyBundle, ErrorCode } =
-  require('..')
+  require('@ccverify/ccverify')
 
 let sb
 before(async () => {
@@ -573,7 +573,7 @@ test('waiting on the network never holds the libuv pool (fs keeps working)', { t
 })
 
 test('CcverifyError and UnverifiedError classify the errors ccverify raises', async () => {
-  const { CcverifyError, UnverifiedError } = require('..')
+  const { CcverifyError, UnverifiedError } = require('@ccverify/ccverify')
   const strict = await unverifiedSession({ strict: true })
   const err = await rejectsCode(strict.chat(chatBody(sb, 'hi')), 'unverified_response')
   assert.ok(err instanceof CcverifyError && err instanceof UnverifiedError && err instanceof Error)

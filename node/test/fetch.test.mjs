@@ -8,8 +8,8 @@ import { createRequire } from 'node:module'
 import { startSandbox, chatBody, statusOf } from './sandbox.mjs'
 
 const require = createRequire(import.meta.url)
-const { createVerifiedFetch, COMPLETIONS_PATH } = require('../fetch.js')
-const { Session } = require('..')
+const { createVerifiedFetch, COMPLETIONS_PATH } = require('@ccverify/ccverify/fetch')
+const { Session } = require('@ccverify/ccverify')
 // The package's own subpath export resolves to the same module.
 assert.equal(require('@ccverify/ccverify/fetch').createVerifiedFetch, createVerifiedFetch)
 

@@ -6,12 +6,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
+import { ROOT } from './root.mjs'
 
 const require = createRequire(import.meta.url)
-const ccverify = require('..')
+const ccverify = require('@ccverify/ccverify')
 const { verifyGpu, verifyGpuAsync, normalizeNonce } = ccverify
 
-const GPU_DIR = new URL('../../tests/vectors/gpu/', import.meta.url)
+const GPU_DIR = new URL('tests/vectors/gpu/', ROOT)
 const { cases: CASES } = JSON.parse(readFileSync(new URL('cases.json', GPU_DIR), 'utf8'))
 const byName = (name) => {
   const c = CASES.find((x) => x.name === name)

@@ -5,11 +5,12 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { ROOT } from './root.mjs'
 
 const require = createRequire(import.meta.url)
-const { verifyGpu, verifyTdx, verifyReport, verifyBundle, loadPolicy } = require('..')
+const { verifyGpu, verifyTdx, verifyReport, verifyBundle, loadPolicy } = require('@ccverify/ccverify')
 
-const VECTORS = new URL('../../tests/vectors/', import.meta.url)
+const VECTORS = new URL('tests/vectors/', ROOT)
 const DOC = JSON.parse(readFileSync(new URL('options/cases.json', VECTORS), 'utf8'))
 const BUNDLE = readFileSync(new URL('report/bundle-real.json', VECTORS))
 

@@ -7,13 +7,14 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
+import { ROOT } from './root.mjs'
 
 const require = createRequire(import.meta.url)
-const ccverify = require('..')
+const ccverify = require('@ccverify/ccverify')
 const { verifyReport, verifyBundle, verifyReportAsync, verifyBundleAsync, loadPolicy, POLICY_PRESETS, ErrorCode, normalizeNonce } =
   ccverify
 
-const REPORT_DIR = new URL('../../tests/vectors/report/', import.meta.url)
+const REPORT_DIR = new URL('tests/vectors/report/', ROOT)
 const { cases: CASES } = JSON.parse(readFileSync(new URL('cases.json', REPORT_DIR), 'utf8'))
 const byName = (name) => {
   const c = CASES.find((x) => x.name === name)

@@ -6,9 +6,10 @@ import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createInterface } from 'node:readline'
 import { fileURLToPath } from 'node:url'
+import { ROOT } from './root.mjs'
 
 export const CCVERIFY_BIN =
-  process.env.CCVERIFY_BIN ?? fileURLToPath(new URL('../../target/debug/ccverify', import.meta.url))
+  process.env.CCVERIFY_BIN ?? fileURLToPath(new URL('target/debug/ccverify', ROOT))
 
 /**
  * Starts `ccverify sandbox --port 0 --json [...args]` and resolves, once it listens, to the first

@@ -6,12 +6,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { fileURLToPath } from 'node:url'
+import { ROOT } from './root.mjs'
 
 const require = createRequire(import.meta.url)
-const ccverify = require('..')
+const ccverify = require('@ccverify/ccverify')
 const { verifyTdx, verifyTdxAsync } = ccverify
 
-const TDX_DIR = new URL('../../tests/vectors/tdx/', import.meta.url)
+const TDX_DIR = new URL('tests/vectors/tdx/', ROOT)
 const { cases: CASES } = JSON.parse(readFileSync(new URL('cases.json', TDX_DIR), 'utf8'))
 const byName = (name) => {
   const c = CASES.find((x) => x.name === name)

@@ -39,14 +39,14 @@ import {
   type Verdict,
   CcverifyError,
   UnverifiedError as UnverifiedReplyError,
-} from '../ccverify.js'
+} from '@ccverify/ccverify'
 import {
   createVerifiedFetch,
   COMPLETIONS_PATH,
   type UnverifiedError,
   type VerdictInfo,
   type VerifiedFetchOptions,
-} from '../fetch.js'
+} from '@ccverify/ccverify/fetch'
 
 const verdict: Verdict = verifyResponse(Buffer.from('{}'), new Uint8Array(0), { text: 'x' }, null)
 const verified: boolean = verdict.verified

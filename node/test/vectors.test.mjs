@@ -1,17 +1,18 @@
 // The shared conformance vectors in tests/vectors/ (written by the independent Python
 // generator), run against the Node package. The assertions are those of core/tests/vectors.rs
-// and tests/go/ccverify_test.go.
+// and go/ccverify_test.go.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHash } from 'node:crypto'
 import { readFileSync, readdirSync } from 'node:fs'
 import { createRequire } from 'node:module'
+import { ROOT } from './root.mjs'
 
 const require = createRequire(import.meta.url)
-const ccverify = require('..')
+const ccverify = require('@ccverify/ccverify')
 const { verifyResponse, verifyStream, StreamVerifier, normalizeNonce, recoverAddress } = ccverify
 
-const VECTORS = new URL('../../tests/vectors/', import.meta.url)
+const VECTORS = new URL('tests/vectors/', ROOT)
 const load = (rel) => JSON.parse(readFileSync(new URL(rel, VECTORS), 'utf8'))
 const b64 = (s) => Buffer.from(s, 'base64')
 

@@ -9,7 +9,7 @@ import { createRequire } from 'node:module'
 import { startSandbox, chatBody, statusOf } from './sandbox.mjs'
 
 const require = createRequire(import.meta.url)
-const { Session, verifyBundle } = require('..')
+const { Session, verifyBundle } = require('@ccverify/ccverify')
 
 let bound
 let unbound

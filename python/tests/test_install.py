@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import importlib.metadata
+import os
+import shutil
 import sysconfig
 from pathlib import Path
+
+import pytest
 
 import ccverify
 import ccverify._native
@@ -87,3 +91,13 @@ def test_public_api() -> None:
         ccverify.UnverifiedResponseError,
     ):
         assert cls.__module__ == "ccverify"
+
+
+def test_installed_without_a_rust_toolchain() -> None:
+    """make test-python installs the wheel where no cargo or rustc could have built it."""
+    if os.environ.get("CCVERIFY_EXPECT_NO_RUST") != "1":
+        pytest.skip("only under make test-python (scripts/without-rust)")
+    assert shutil.which("cargo") is None and shutil.which("rustc") is None
+    assert ccverify._native.__file__ is not None
+    dist_info = Path(ccverify._native.__file__).parents[1] / f"ccverify-{ccverify.__version__}.dist-info"
+    assert (dist_info / "licenses" / "LICENSE").is_file()

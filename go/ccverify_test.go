@@ -44,7 +44,7 @@ func mustB64(t *testing.T, s string) []byte {
 }
 
 func TestExchangeVectors(t *testing.T) {
-	files, _ := filepath.Glob("../vectors/exchange/*.json")
+	files, _ := filepath.Glob(vectors("exchange", "*.json"))
 	if len(files) < 40 {
 		t.Fatalf("found %d vectors", len(files))
 	}
@@ -171,7 +171,7 @@ func TestErrors(t *testing.T) {
 }
 
 func TestEthAddressVectors(t *testing.T) {
-	raw, err := os.ReadFile("../vectors/eth.json")
+	raw, err := os.ReadFile(vectors("eth.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +225,7 @@ func policyKeys(t *testing.T, name string, policy json.RawMessage) map[string]js
 }
 
 func gpuCases(t *testing.T) []gpuCase {
-	raw, err := os.ReadFile("../vectors/gpu/cases.json")
+	raw, err := os.ReadFile(vectors("gpu", "cases.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -274,7 +274,7 @@ func caseOptions(t *testing.T, c gpuCase) *GPUOptions {
 	}
 	o.At = at
 	if c.RIMDir != nil {
-		o.RIMDir = filepath.Join("..", "vectors", "gpu", *c.RIMDir)
+		o.RIMDir = vectors("gpu", *c.RIMDir)
 	}
 	return &o
 }
@@ -374,7 +374,7 @@ type tdxCase struct {
 }
 
 func tdxCases(t *testing.T) []tdxCase {
-	raw, err := os.ReadFile("../vectors/tdx/cases.json")
+	raw, err := os.ReadFile(vectors("tdx", "cases.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -392,7 +392,7 @@ func tdxCases(t *testing.T) []tdxCase {
 }
 
 func tdxCollateral(t *testing.T, c tdxCase) []byte {
-	b, err := os.ReadFile(filepath.Join("..", "vectors", "tdx", c.Collateral))
+	b, err := os.ReadFile(vectors("tdx", c.Collateral))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,7 +449,7 @@ func tdxCaseOptions(t *testing.T, c tdxCase) *TDXOptions {
 	case c.Trust != "":
 		o.Trust = Trust(c.Trust)
 	case c.TrustFile != "":
-		o.Trust = TrustAnchorFile(filepath.Join("..", "vectors", "tdx", c.TrustFile))
+		o.Trust = TrustAnchorFile(vectors("tdx", c.TrustFile))
 	}
 	if e := c.ExpectedReportData; e != nil {
 		switch {
@@ -620,7 +620,7 @@ type reportCase struct {
 	} `json:"expect"`
 }
 
-func reportPath(name string) string { return filepath.Join("..", "vectors", "report", name) }
+func reportPath(name string) string { return vectors("report", name) }
 
 func reportCases(t *testing.T) []reportCase {
 	raw, err := os.ReadFile(reportPath("cases.json"))
@@ -1146,7 +1146,7 @@ func TestRequestStreams(t *testing.T) {
 // TestOptionsVectors runs every case of tests/vectors/options/cases.json through the JSON
 // entry points: the shared error code, or a verdict when the options are accepted.
 func TestOptionsVectors(t *testing.T) {
-	raw, err := os.ReadFile("../vectors/options/cases.json")
+	raw, err := os.ReadFile(vectors("options", "cases.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -1202,7 +1202,7 @@ func TestOptionsVectors(t *testing.T) {
 }
 
 func TestVerifyResponseHeaderSeesRepeatedFields(t *testing.T) {
-	dir := filepath.Join("..", "..", "examples", "exchanges", "01-n1_plain")
+	dir := repoPath("examples", "exchanges", "01-n1_plain")
 	read := func(name string) []byte {
 		b, err := os.ReadFile(filepath.Join(dir, name))
 		if err != nil {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,7 +34,7 @@ func startSandbox(t *testing.T, args ...string) *sandbox {
 	t.Helper()
 	bin := os.Getenv("CCVERIFY_BIN")
 	if bin == "" {
-		bin = filepath.Join("..", "..", "target", "debug", "ccverify")
+		bin = repoPath("target", "debug", "ccverify")
 	}
 	cmd := exec.Command(bin, append([]string{"sandbox", "--port", "0", "--json"}, args...)...)
 	cmd.Stderr = os.Stderr

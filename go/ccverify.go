@@ -1,10 +1,7 @@
-// Package ccverify is a thin cgo wrapper over include/ccverify.h, used to prove that the C ABI
-// is usable from a second language. It links the static library built by `make build-c`.
 package ccverify
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: ${SRCDIR}/../../target/debug/libccverify_ffi.a -lgcc_s -lutil -lrt -lpthread -lm -ldl
+#cgo pkg-config: ccverify
 #include <stdlib.h>
 #include "ccverify.h"
 */
@@ -77,19 +74,34 @@ func statusError[T ~uint32](status T) error {
 	return &Error{Code: C.GoString(C.ccverify_status_name(C.uint32_t(st))), Message: msg}
 }
 
-// Check is one row of a verdict. Subject names what the check is about when a verification
-// covers several things ("gpu0", "gpu1", …), else it is empty.
+// Check is one row of a verdict.
 type Check struct {
-	ID, Status, Detail, Subject string
+	// ID is the check's stable id, e.g. "response.signature" or "gpu.report_signature" (the
+	// README's check table lists them all).
+	ID string
+	// Status is "pass", "fail", "skip" or "warn". A skipped required check is never a pass.
+	Status string
+	// Detail is the reason, in words.
+	Detail string
+	// Subject names what the check is about when a verification covers several things
+	// ("gpu0", "gpu1", …), else it is empty.
+	Subject string
 }
 
-// Verdict is the outcome of a verification.
+// Verdict is the outcome of a verification that ran. Verified is true only when every required
+// check passed; the checks say what was proven and what was not.
 type Verdict struct {
+	// Verified is the one answer: true when every required check passed.
 	Verified bool
-	Checks   []Check
-	Signer   string // empty when none was recovered
-	Facts    map[string]string
-	JSON     string
+	// Checks lists every check in order, failed and skipped ones included.
+	Checks []Check
+	// Signer is the address the signature recovered to; empty when none was recovered.
+	Signer string
+	// Facts are named values the verification established, e.g. "summary" (what is and is not
+	// proven, in plain words) or "tcb_status".
+	Facts map[string]string
+	// JSON is the whole verdict as the core's JSON document, identical in every language.
+	JSON string
 }
 
 var statusWords = map[uint32]string{

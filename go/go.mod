@@ -1,0 +1,3 @@
+module github.com/ccverify/ccverify/go
+
+go 1.22

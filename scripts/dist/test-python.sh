@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# test-python.sh VENV DIST VERSION: installs the release wheel into a new venv and runs the
+# Python suite against it (make test-python runs this through scripts/without-rust).
+set -euo pipefail
+venv=$1 dist=$2 version=$3
+root=$(cd "$(dirname "$0")/../.." && pwd)
+wheel=$(ls "$dist"/ccverify-"$version"-cp39-abi3-manylinux_*_x86_64.whl)
+rm -rf "$venv"
+python3 -m venv "$venv"
+py="$venv/bin/python"
+pip=("$py" -m pip --disable-pip-version-check)
+echo "test-python: installing $(basename "$wheel") into a new venv (no cargo, no rustc)"
+"${pip[@]}" install --quiet --no-index --no-deps "$wheel"
+"${pip[@]}" install --quiet -r "$root/python/requirements-test.txt"
+export CCVERIFY_EXPECT_NO_RUST=1 MYPY_CACHE_DIR="$venv/.mypy_cache" PYTHONDONTWRITEBYTECODE=1
+cd "$root/python/tests"
+"$py" -m pytest -c ../pyproject.toml --rootdir .. .
+echo "test-python: mypy stubtest of the installed package"
+( cd "$venv" && "$py" -m mypy.stubtest ccverify )
+echo "test-python: mypy --strict on the tests (the stubs as a typed user sees them)"
+"$py" -m mypy --config-file ../pyproject.toml .

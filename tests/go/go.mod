@@ -1,3 +1,0 @@
-module ccverify.test/cgo
-
-go 1.22
