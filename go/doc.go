@@ -14,7 +14,7 @@
 //
 //	tar -xzf ccverify-c-0.1.0-linux-x86_64.tar.gz -C $HOME/.local --strip-components=1
 //	export PKG_CONFIG_PATH=$HOME/.local/lib/pkgconfig
-//	export LD_LIBRARY_PATH=$HOME/.local/lib   # or install the SDK under /usr/local
+//	export LD_LIBRARY_PATH=$HOME/.local/lib   # or unpack under /usr/local and run ldconfig
 //	go get github.com/ccverify/ccverify/go
 //
 // Until the module is published, use the unpacked module tarball with a replace directive:

@@ -50,6 +50,8 @@ test-c: build-c build-c-cli dist-c ## C ABI: gcc and g++ consumers under ASan/UB
 install-c: dist-c ## Install the C SDK (ccverify.h, libccverify.so.VERSION + links, libccverify.a, ccverify.pc) under PREFIX
 	install -d $(DESTDIR)$(PREFIX)
 	tar -xzf $(C_SDK) -C $(DESTDIR)$(PREFIX) --strip-components=1 --no-same-owner
+	@# The loader finds a system prefix's libraries through its cache, which ldconfig refreshes.
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
 
 # The Go module (go/) builds against the C SDK through pkg-config; its tests run the shared
 # vectors and the client against sandboxes. Then a consumer module outside the repository uses

@@ -48,16 +48,19 @@ dist-go: ## The Go module's source tarball (cgo flags from pkg-config: it builds
 
 # The Kotlin sources are generated from the release library itself, which the jar carries as
 # the JNA resource linux-x86-64/libccverify_uniffi.so (stripped): no jna.library.path needed.
+# `clean` first, so a class whose generated source is gone cannot linger in the jar. The pom
+# published beside it is the build pom reduced to what a consumer reads (coordinates, licence,
+# runtime dependencies).
 dist-jvm: dist-lib ## The Maven jar (Kotlin bindings + the native library as a JNA resource) and its pom
-	rm -rf $(DIST_WORK)/jvm && mkdir -p $(DIST_WORK)/jvm/native $(DIST)
+	rm -rf $(DIST_WORK)/jvm $(DIST)/ccverify-*.jar $(DIST)/ccverify-*.pom && mkdir -p $(DIST_WORK)/jvm/native $(DIST)
 	$(UNIFFI_BINDGEN) generate --library $(REL)/libccverify_uniffi.so --language kotlin \
 	  --out-dir $(DIST_WORK)/jvm/kotlin --no-format
 	install -m 755 $(REL)/libccverify_uniffi.so $(DIST_WORK)/jvm/native/
 	strip --strip-unneeded $(DIST_WORK)/jvm/native/libccverify_uniffi.so
-	cd kotlin && mvn -B -ntp -q package -Dmaven.test.skip=true -Dnative.dir=$(CURDIR)/$(DIST_WORK)/jvm/native \
+	cd kotlin && mvn -B -ntp -q clean package -Dmaven.test.skip=true -Dnative.dir=$(CURDIR)/$(DIST_WORK)/jvm/native \
 	  -Dgenerated.dir=$(CURDIR)/$(DIST_WORK)/jvm/kotlin
 	cp kotlin/target/ccverify-$(VERSION).jar $(JAR)
-	cp kotlin/pom.xml $(POM)
+	python3 scripts/dist/published_pom.py kotlin/pom.xml $(POM)
 	@unzip -l $(JAR) | grep -q ' linux-x86-64/libccverify_uniffi.so$$' \
 	  || { echo "dist-jvm: the jar lacks linux-x86-64/libccverify_uniffi.so"; exit 1; }
 	@echo "dist: $(JAR) (+ .pom)"
@@ -74,7 +77,7 @@ dist-node: $(NODE_STAMP) ## The npm tarballs: @ccverify/ccverify (CJS + ESM, typ
 	@test -f $(NPM_MAIN) && test -f $(NPM_PLATFORM)
 
 dist-python: $(PY_VENV)/.stamp ## The abi3 manylinux wheel (checked by auditwheel show) and the sdist
-	rm -f $(DIST)/ccverify-*.whl $(SDIST) && mkdir -p $(DIST)
+	rm -f $(DIST)/ccverify-*.whl $(DIST)/ccverify-[0-9]*.tar.gz && mkdir -p $(DIST)
 	cd $(PY_PKG) && CARGO="$(CARGO)" .venv/bin/maturin build --quiet --release --strip \
 	  --interpreter .venv/bin/python --target-dir $(CURDIR)/target --out $(CURDIR)/$(DIST)
 	cd $(PY_PKG) && .venv/bin/maturin sdist --out $(CURDIR)/$(DIST)

@@ -4,8 +4,9 @@
 The version lives once, in Cargo.toml's [workspace.package]; the crates inherit it, the Python
 wheel takes it from its crate (maturin, `dynamic = ["version"]`), and the manifests that cannot
 inherit it must repeat it: the path dependencies of [workspace.dependencies], node/package.json,
-kotlin/pom.xml, the version tests/kotlin tests, and the newest entry of CHANGELOG.md. Exits 1
-naming every disagreement.
+kotlin/pom.xml, the version tests/kotlin tests, the newest entry of CHANGELOG.md, and every
+artefact file name, SONAME and module version the install docs mention. Exits 1 naming every
+disagreement.
 Standard library only.
 """
 
@@ -16,6 +17,17 @@ import sys
 import tomllib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+# Documents that name release files or versions, and what a version looks like in them.
+DOCS = ("README.md", "python/README.md", "node/README.md", "kotlin/README.md", "include/README.md",
+        "go/README.md", "go/doc.go", "swift/README.md", "CHANGELOG.md", "ARCHITECTURE.md",
+        "tests/go-consumer/go.mod")
+# ccverify-0.1.0.jar, ccverify-c-0.1.0-linux…, ccverify-ccverify-linux-x64-gnu-0.1.0.tgz, …
+ARTEFACT = re.compile(r"ccverify(?:-[a-z][a-z0-9]*)*-(\d+\.\d+\.\d+)(?=[-.])")
+# libccverify.so.0.1 (the SONAME; a full libccverify.so.0.1.0 is not matched)
+SONAME = re.compile(r"libccverify\.so\.(\d+(?:\.\d+)?)(?![.\d])")
+# io.ccverify:ccverify:0.1.0, ccverify/go v0.1.0, @v0.1.0
+GO_REQUIRE = re.compile(r"(?:ccverify/go(?:@v| v)|io\.ccverify:ccverify:)(\d+\.\d+\.\d+)")
 
 
 def read(path):
@@ -49,12 +61,23 @@ def main():
     found.append(("tests/kotlin/pom.xml (ccverify.version)", tested.group(1) if tested else None))
     changelog = re.search(r"^## \[?([0-9][^\]\s]*)", read("CHANGELOG.md"), re.M)
     found.append(("CHANGELOG.md (newest entry)", changelog.group(1) if changelog else None))
+    # The install instructions name the artefacts' files, the SONAME and the module version.
+    major, minor = want.split(".")[:2]
+    abi = f"0.{minor}" if major == "0" else major
+    for doc in DOCS:
+        text = read(doc)
+        for m in ARTEFACT.finditer(text):
+            found.append((f"{doc}: {m.group(0)}", m.group(1)))
+        for m in SONAME.finditer(text):
+            found.append((f"{doc}: {m.group(0)} (SONAME)", want if m.group(1) == abi else m.group(1)))
+        for m in GO_REQUIRE.finditer(text):
+            found.append((f"{doc}: {m.group(0)}", m.group(1)))
     bad = [(where, got) for where, got in found if got != want]
     for where, got in bad:
         print(f"check-versions: {where} says {got!r}, the workspace {want!r}", file=sys.stderr)
     if bad:
         return 1
-    print(f"check-versions: {len(found)} manifests carry {want}")
+    print(f"check-versions: {len(found)} manifests and doc mentions carry {want}")
     return 0
 
 

@@ -10,6 +10,7 @@ name="ccverify-go-$version"
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 install -d "$work/$name"
 install -m 644 "$root"/go/go.mod "$root"/go/*.go "$root"/go/README.md "$root/LICENSE" "$work/$name/"
+if [ -f "$root/go/go.sum" ]; then install -m 644 "$root/go/go.sum" "$work/$name/"; fi
 mkdir -p "$out"
 "$root/scripts/dist/tarball.sh" "$out/$name.tar.gz" "$work" "$name"
 echo "dist: $out/$name.tar.gz"

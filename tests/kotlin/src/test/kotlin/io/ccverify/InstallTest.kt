@@ -5,6 +5,7 @@ import org.junit.jupiter.api.Assertions.assertNotNull
 import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
+import java.io.File
 
 /**
  * This project depends only on the coordinates io.ccverify:ccverify: the bindings and the native
@@ -21,5 +22,15 @@ class InstallTest {
         assertTrue(Regex("""/io/ccverify/ccverify/[^/]+/ccverify-[^/]+\.jar$""").containsMatchIn(source),
             "the bindings come from the local Maven repository: $source")
         assertEquals("ab".repeat(32), normalizeNonce("AB".repeat(32)))
+        // JNA tries system paths before the classpath: the library it loaded must be the copy it
+        // extracted from the jar into its temporary directory, not one from a build tree.
+        val loaded = com.sun.jna.NativeLibrary.getInstance("ccverify_uniffi").file
+        assertNotNull(loaded, "JNA names the file it loaded")
+        // An extracted copy is a temporary file named jna…; a library found on a path keeps its
+        // own name (libccverify_uniffi.so).
+        assertTrue(loaded!!.name.startsWith("jna") && loaded.name != "libccverify_uniffi.so",
+            "loaded $loaded, not a copy JNA extracted from the jar")
+        val root = File(System.getProperty("ccverify.root") ?: "..").canonicalFile
+        assertTrue(!loaded.canonicalFile.startsWith(root), "loaded $loaded from the repository")
     }
 }
