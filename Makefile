@@ -61,6 +61,8 @@ vectors-check: setup ## Regenerate vectors and examples into a temp dir; fail if
 	{ diff -r "$$tmp/tdx/mutated" tests/vectors/tdx/mutated >/dev/null || { echo "tests/vectors/tdx/mutated drifted: run make regen"; exit 1; }; } && \
 	$(VPY) tests/vectors/gen/gen_report_vectors.py "$$tmp/report" && \
 	{ diff -r "$$tmp/report" tests/vectors/report >/dev/null || { echo "tests/vectors/report drifted: run make regen"; exit 1; }; } && \
+	$(VPY) tests/vectors/gen/gen_audit_vectors.py "$$tmp/audit" && \
+	{ diff -r "$$tmp/audit" tests/vectors/audit >/dev/null || { echo "tests/vectors/audit drifted: run make regen"; exit 1; }; } && \
 	diff -r "$$tmp/examples" examples/exchanges >/dev/null || { echo "examples/exchanges drifted: run make regen"; exit 1; }; \
 	echo "vectors-check: committed vectors and examples match the generator"
 
@@ -82,6 +84,7 @@ regen: setup $(BINDING_REGEN) ## Rewrite every generated artefact (vectors, exam
 	$(VPY) tests/vectors/gen/gen_gpu_vectors.py
 	$(VPY) tests/vectors/gen/gen_tdx_vectors.py
 	$(VPY) tests/vectors/gen/gen_report_vectors.py
+	$(VPY) tests/vectors/gen/gen_audit_vectors.py
 
 bench: setup ## Criterion benches, then the Python baseline on the same inputs
 	$(VPY) -m pip install --quiet --disable-pip-version-check -r bench/requirements.txt

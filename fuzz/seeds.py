@@ -143,6 +143,9 @@ def main() -> None:
             s.add("policy", json.dumps(policy).encode())
     for path in sorted((VECTORS / "report").glob("bundle-*.json")):
         s.add("bundle", path.read_bytes())
+    for line in (VECTORS / "audit" / "exchanges.jsonl").read_bytes().splitlines():
+        if line.strip():
+            s.add("audit", line)
     for case in load(VECTORS / "options" / "cases.json")["cases"]:
         if case["schema"] == "policy":
             s.add("policy", json.dumps(case["options"]).encode())

@@ -100,6 +100,12 @@ enum Command {
     Demo(commands::demo::Args),
     /// List every check id with what a pass proves.
     Checks(commands::checks::Args),
+    /// Verify a log of recorded exchanges (JSON Lines) on every core: each reply against the
+    /// exact bytes recorded and the key its record names, bundles re-verified once.
+    ///
+    /// Exit codes: 0 every exchange verified, 1 any did not (or a line was not a record),
+    /// 2 usage error or unreadable input.
+    Audit(commands::audit::Args),
 }
 
 /// A failure that maps to exit code 2.
@@ -241,6 +247,7 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         #[cfg(feature = "net")]
         Command::Demo(args) => commands::demo::run(args),
         Command::Checks(args) => commands::checks::run(args),
+        Command::Audit(args) => commands::audit::run(args),
     }
 }
 

@@ -2,6 +2,7 @@
 //! `ids` module, with what a `pass` proves. It sits above the verifiers (and `verdict`, which
 //! imports none of them), so dependencies point one way.
 
+use crate::audit::ids as audit;
 use crate::bundle::ids as bundle;
 use crate::gpu::ids as gpu;
 use crate::report::ids as report;
@@ -162,6 +163,10 @@ pub const CHECKS: &[(&str, &str)] = &[
     (
         crate::trust::ids::ANCHORS,
         "(only under `trust = \"test\"` or an anchor file; always `warn`) names the roots that replaced NVIDIA's and Intel's — the TEST roots (the verdict proves nothing about real hardware; its summary opens with \"TEST ROOTS\") or the caller's anchor file (it proves only what those roots vouch for; \"CALLER'S TRUST ANCHORS\")",
+    ),
+    (
+        audit::SIGNER_SOURCE,
+        "(audits of recorded exchanges only) where the key an exchange is held to came from: passes for the attested key of a bundle that verified, warns for an address the record merely names (nothing attests it), fails when the record's bundle gave no attested key",
     ),
     (
         bundle::INPUTS,

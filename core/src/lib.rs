@@ -21,6 +21,7 @@
 //! verdict is `verified` only when no check failed or was skipped.
 #![forbid(unsafe_code)]
 
+pub mod audit;
 pub mod binding;
 pub mod bundle;
 pub mod checks;

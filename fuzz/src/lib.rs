@@ -64,6 +64,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("report", report),
     ("policy", policy),
     ("bundle", bundle),
+    ("audit", audit),
     ("nonce", nonce),
     ("address", address),
     ("verdict", verdict),
@@ -795,6 +796,31 @@ pub fn bundle(data: &[u8]) {
         policy: BundlePolicy::default(),
     };
     let _ = ccverify::bundle::verify_bundle(data, &options);
+}
+
+/// One line of an audit log: a record that reads verifies without panicking, and is never
+/// verified when its key is unavailable; the named and attested forms reach the same
+/// exchange verdict.
+pub fn audit(data: &[u8]) {
+    use ccverify::audit::{Key, Record, Signer};
+    let Ok(record) = Record::from_json(data) else {
+        return;
+    };
+    let fallback = Address::parse("0x2c7536E3605D9C16a7a3D7b1898e529396a65c23")
+        .unwrap_or_else(|e| panic!("the fixed address is refused: {e}"));
+    let address = match &record.signer {
+        Signer::Address(a) => *a,
+        Signer::Bundle(_) => fallback,
+    };
+    let named = record.verify(Key::Named(&address));
+    let attested = record.verify(Key::Attested(&address));
+    assert_eq!(
+        named.verified, attested.verified,
+        "the key's source changed the verdict"
+    );
+    assert_eq!(named.checks[1..], attested.checks[1..]);
+    let none = record.verify(Key::Unavailable("fuzzing"));
+    assert!(!none.verified, "verified without a key");
 }
 
 // ---------------------------------------------------------------------------------------------

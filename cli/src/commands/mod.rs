@@ -2,6 +2,7 @@
 
 #[cfg(feature = "net")]
 pub(crate) mod attest;
+pub(crate) mod audit;
 #[cfg(feature = "net")]
 pub(crate) mod chat;
 pub(crate) mod checks;

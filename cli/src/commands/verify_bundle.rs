@@ -50,12 +50,25 @@ pub(crate) fn verify_bundle(
     json: bool,
 ) -> Result<ExitCode, UsageError> {
     let bytes = read_input(file, "bundle")?;
+    let options = bundle_options(at, policy, trust)?;
+    let verdict = ccverify::bundle::verify_bundle(&bytes, &options)
+        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
+    print_report(&verdict, json);
+    Ok(verdict_code(&verdict))
+}
+
+/// `--at`, `--policy` and `--trust` as the core's bundle options (also `ccverify audit`'s).
+pub(crate) fn bundle_options(
+    at: Option<&str>,
+    policy: Option<&str>,
+    trust: Option<&str>,
+) -> Result<BundleOptions, UsageError> {
     if policy == Some("recorded") && trust.is_some() {
         return Err(UsageError(
             "--trust applies to your own policy; a bundle's recorded policy is always checked against the production roots".into(),
         ));
     }
-    let options = BundleOptions {
+    Ok(BundleOptions {
         at: match at {
             None => BundleTime::Now,
             Some(t) => BundleTime::from_text(t).map_err(|e| UsageError(format!("--at: {e}")))?,
@@ -70,9 +83,5 @@ pub(crate) fn verify_bundle(
                 BundlePolicy::Caller(p)
             }
         },
-    };
-    let verdict = ccverify::bundle::verify_bundle(&bytes, &options)
-        .map_err(|e| UsageError(format!("{}: {e}", file.display())))?;
-    print_report(&verdict, json);
-    Ok(verdict_code(&verdict))
+    })
 }

@@ -1,0 +1,256 @@
+//! `ccverify audit`: Verify a log of recorded exchanges (JSON Lines) on every core.
+
+use crate::*;
+use ccverify::audit::{Key, Record, Signer, result_row, verify_records};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::time::Instant;
+
+/// Records verified between two progress updates.
+const CHUNK: usize = 2048;
+
+/// The arguments of `ccverify audit`.
+#[derive(clap::Args)]
+pub(crate) struct Args {
+    /// JSON Lines files of recorded exchanges, or directories of them (their `*.jsonl` files,
+    /// in name order). One exchange per line: `id`, `request`/`request_b64`,
+    /// `response`/`response_b64` with `headers`, or `stream`/`stream_b64`, and `address` or
+    /// `bundle` (a path, relative to the file that names it).
+    #[arg(value_name = "FILE|DIR", required = true)]
+    inputs: Vec<PathBuf>,
+    /// Write one JSON line per exchange (`id`, `verified`, `failed` check ids, `signer`,
+    /// `source` file:line) to FILE.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
+    /// Re-verify the bundles as of this time (RFC 3339, or `recorded`: the bundle's own, which
+    /// the verdicts then flag); the current time by default.
+    #[arg(long, value_name = "RFC3339|recorded")]
+    at: Option<String>,
+    /// The policy bundles are re-verified under: a file, a preset, or `recorded`.
+    #[arg(long, value_name = "FILE|PRESET|recorded")]
+    policy: Option<String>,
+    /// Trust anchors for the bundles' chains: `production` (default), `test`, or a PEM file.
+    #[arg(long, value_name = "production|test|FILE")]
+    trust: Option<String>,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// A line that is not a record: where, and why.
+struct BadLine {
+    source: String,
+    reason: String,
+}
+
+/// How a bundle fared: its attested key, or why there is none.
+enum BundleKey {
+    Attested(Address),
+    Unavailable(String),
+}
+
+/// The `*.jsonl` inputs: files as given, directories expanded (sorted).
+fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
+    let mut files = Vec::new();
+    for input in inputs {
+        let meta = std::fs::metadata(input)
+            .map_err(|e| UsageError(format!("cannot read {}: {e}", input.display())))?;
+        if meta.is_dir() {
+            let mut found: Vec<PathBuf> = std::fs::read_dir(input)
+                .map_err(|e| UsageError(format!("cannot list {}: {e}", input.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file())
+                .collect();
+            found.sort();
+            if found.is_empty() {
+                return Err(UsageError(format!(
+                    "{} holds no *.jsonl file",
+                    input.display()
+                )));
+            }
+            files.extend(found);
+        } else if input.extension().is_some_and(|x| x == "parquet") {
+            return Err(UsageError(format!(
+                "{}: Parquet input is not supported yet; give JSON Lines",
+                input.display()
+            )));
+        } else {
+            files.push(input.clone());
+        }
+    }
+    Ok(files)
+}
+
+/// Runs `ccverify audit`.
+pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
+    let started = Instant::now();
+    let options = super::verify_bundle::bundle_options(
+        args.at.as_deref(),
+        args.policy.as_deref(),
+        args.trust.as_deref(),
+    )?;
+    let files = input_files(&args.inputs)?;
+    let mut out = match &args.out {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(
+            |e| UsageError(format!("cannot write {}: {e}", p.display())),
+        )?)),
+        None => None,
+    };
+
+    // Read every record; a bad line is reported and skipped, never the end of the run.
+    let mut records: Vec<(String, Record, Option<PathBuf>)> = Vec::new();
+    let mut bad: Vec<BadLine> = Vec::new();
+    for file in &files {
+        let text = read_input(file, "exchanges")?;
+        let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        for (n, line) in text.split(|&b| b == b'\n').enumerate() {
+            let source = format!("{}:{}", file.display(), n + 1);
+            if line.iter().all(u8::is_ascii_whitespace) {
+                continue;
+            }
+            match Record::from_json(line) {
+                Ok(r) => {
+                    let bundle = match &r.signer {
+                        Signer::Bundle(b) => Some(dir.join(b)),
+                        Signer::Address(_) => None,
+                    };
+                    records.push((source, r, bundle));
+                }
+                Err(e) => bad.push(BadLine {
+                    source,
+                    reason: e.to_string(),
+                }),
+            }
+        }
+    }
+
+    // Each bundle once: its attested key, when it verified.
+    let mut bundles: BTreeMap<PathBuf, BundleKey> = BTreeMap::new();
+    for (_, _, path) in &records {
+        let Some(path) = path else { continue };
+        if bundles.contains_key(path) {
+            continue;
+        }
+        let key = match std::fs::read(path) {
+            Err(e) => BundleKey::Unavailable(format!("cannot read bundle {}: {e}", path.display())),
+            Ok(bytes) => match ccverify::bundle::verify_bundle(&bytes, &options) {
+                Err(e) => BundleKey::Unavailable(format!("bundle {}: {e}", path.display())),
+                Ok(v) => match (&v.verified, &v.signer) {
+                    (true, Some(a)) => BundleKey::Attested(*a),
+                    _ => BundleKey::Unavailable(format!(
+                        "bundle {} did not verify (failing: {})",
+                        path.display(),
+                        v.blocking()
+                            .map(|c| c.id.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
+                },
+            },
+        };
+        bundles.insert(path.clone(), key);
+    }
+
+    let progress = progress_bar(records.len());
+    let mut verified = 0usize;
+    let mut failed_ids: BTreeMap<String, usize> = BTreeMap::new();
+    for chunk in records.chunks(CHUNK) {
+        let items: Vec<(&Record, Key<'_>)> = chunk
+            .iter()
+            .map(|(_, r, bundle)| {
+                let key = match (&r.signer, bundle) {
+                    (Signer::Address(a), _) => Key::Named(a),
+                    (Signer::Bundle(_), Some(p)) => match bundles.get(p) {
+                        Some(BundleKey::Attested(a)) => Key::Attested(a),
+                        Some(BundleKey::Unavailable(why)) => Key::Unavailable(why),
+                        None => Key::Unavailable("the bundle was not resolved"),
+                    },
+                    (Signer::Bundle(_), None) => Key::Unavailable("the bundle was not resolved"),
+                };
+                (r, key)
+            })
+            .collect();
+        let verdicts = verify_records(&items);
+        for ((source, r, _), v) in chunk.iter().zip(&verdicts) {
+            if v.verified {
+                verified += 1;
+            }
+            for c in v.blocking() {
+                *failed_ids.entry(c.id.clone()).or_default() += 1;
+            }
+            if let Some(w) = out.as_mut() {
+                let mut row = result_row(&r.id, v);
+                row["source"] = source.clone().into();
+                writeln!(w, "{row}")
+                    .map_err(|e| UsageError(format!("cannot write results: {e}")))?;
+            }
+        }
+        progress.inc(chunk.len() as u64);
+    }
+    progress.finish_and_clear();
+    if let Some(mut w) = out {
+        w.flush()
+            .map_err(|e| UsageError(format!("cannot write results: {e}")))?;
+    }
+
+    let total = records.len();
+    let seconds = started.elapsed().as_secs_f64();
+    let rate = if seconds > 0.0 {
+        total as f64 / seconds
+    } else {
+        0.0
+    };
+    let attested = bundles
+        .values()
+        .filter(|b| matches!(b, BundleKey::Attested(_)))
+        .count();
+    if args.json {
+        let summary = serde_json::json!({
+            "files": files.len(),
+            "exchanges": total,
+            "verified": verified,
+            "not_verified": total - verified,
+            "bad_lines": bad.iter().map(|b| serde_json::json!({"source": b.source, "reason": b.reason})).collect::<Vec<_>>(),
+            "bundles": {"verified": attested, "not_verified": bundles.len() - attested},
+            "failed_checks": failed_ids,
+            "seconds": seconds,
+            "exchanges_per_second": rate,
+        });
+        println!("{summary}");
+    } else {
+        for b in &bad {
+            println!("bad line {}: {}", b.source, b.reason);
+        }
+        println!("files          {}", files.len());
+        println!("exchanges      {total}");
+        println!("verified       {verified}");
+        println!("not verified   {}", total - verified);
+        println!("bad lines      {}", bad.len());
+        println!(
+            "bundles        {} verified, {} not",
+            attested,
+            bundles.len() - attested
+        );
+        for (id, n) in &failed_ids {
+            println!("  failing {id}: {n}");
+        }
+        println!("time           {seconds:.2} s ({rate:.0} exchanges/s)");
+    }
+    Ok(if verified == total && bad.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// The progress bar on standard error (indicatif draws nothing when it is not a terminal):
+/// exchanges verified, throughput and time left.
+fn progress_bar(total: usize) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::new(total as u64);
+    if let Ok(style) = indicatif::ProgressStyle::with_template(
+        "audit {bar:30} {pos}/{len} exchanges, {per_sec}, {elapsed} (eta {eta})",
+    ) {
+        bar.set_style(style);
+    }
+    bar
+}

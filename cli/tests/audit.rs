@@ -1,0 +1,169 @@
+//! `ccverify audit` on the shared audit vectors (tests/vectors/audit, written by
+//! tests/vectors/gen/gen_audit_vectors.py): every exchange gets the verdict the generator
+//! expects, under the policy that lets the bundle verify and under the default one that does
+//! not; bad lines are reported by number and never stop the run; exit codes and `--json`.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn vectors() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/vectors/audit")
+}
+
+fn expected() -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(vectors().join("expected.json")).unwrap()).unwrap()
+}
+
+fn audit(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_ccverify"))
+        .arg("audit")
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn temp(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ccverify-audit-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Runs the audit of the vectors and compares every result row with the expectation `mode`.
+fn check_mode(mode: &str, policy: bool) {
+    let exp = expected();
+    let input = vectors().join("exchanges.jsonl");
+    let out = temp(mode).join("results.jsonl");
+    let policy_file = vectors().join(exp["policy"].as_str().unwrap());
+    let mut args = vec![
+        input.to_str().unwrap(),
+        "--at",
+        exp["at"].as_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--json",
+    ];
+    if policy {
+        args.extend(["--policy", policy_file.to_str().unwrap()]);
+    }
+    let o = audit(&args);
+    assert_eq!(o.status.code(), Some(1), "bad lines and failures exit 1");
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let rows: Vec<serde_json::Value> = std::fs::read_to_string(&out)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let cases = exp["exchanges"].as_object().unwrap();
+    assert_eq!(rows.len(), cases.len(), "one row per record");
+    let mut verified = 0;
+    for row in &rows {
+        let id = row["id"].as_str().unwrap();
+        let want = &cases[id][mode];
+        let failed: BTreeSet<&str> = row["failed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        let want_failed: BTreeSet<&str> = want["failed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_str().unwrap())
+            .collect();
+        assert_eq!(row["verified"], want["verified"], "{id} ({mode})");
+        assert_eq!(failed, want_failed, "{id} ({mode})");
+        assert!(row["source"].as_str().unwrap().contains("exchanges.jsonl:"));
+        if row["verified"] == true {
+            verified += 1;
+            assert!(
+                row["signer"].is_string(),
+                "{id}: a verified row names its signer"
+            );
+        }
+    }
+    assert!(
+        verified > 10,
+        "the vectors hold genuine exchanges ({verified})"
+    );
+    assert_eq!(summary["exchanges"], rows.len());
+    assert_eq!(summary["verified"], verified);
+    let bad: Vec<String> = summary["bad_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            b["source"]
+                .as_str()
+                .unwrap()
+                .rsplit(':')
+                .next()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    let want_bad: Vec<String> = exp["bad_lines"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.to_string())
+        .collect();
+    assert_eq!(bad, want_bad, "bad lines are reported by number");
+    let bundles = &summary["bundles"];
+    assert_eq!(bundles["verified"], if policy { 1 } else { 0 });
+}
+
+#[test]
+fn every_exchange_gets_its_expected_verdict_when_the_bundle_verifies() {
+    check_mode("test_policy", true);
+}
+
+#[test]
+fn a_bundle_that_does_not_verify_attests_no_key() {
+    check_mode("default_policy", false);
+}
+
+#[test]
+fn a_log_of_genuine_exchanges_exits_0_and_a_directory_is_read() {
+    let exp = expected();
+    let dir = temp("genuine");
+    let genuine: Vec<String> = std::fs::read_to_string(vectors().join("exchanges.jsonl"))
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            let Ok(v) = serde_json::from_str::<serde_json::Value>(l) else {
+                return false;
+            };
+            let Some(id) = v["id"].as_str() else {
+                return false;
+            };
+            v.get("address").is_some() && exp["exchanges"][id]["test_policy"]["verified"] == true
+        })
+        .map(str::to_string)
+        .collect();
+    assert!(genuine.len() > 10);
+    std::fs::write(dir.join("a.jsonl"), genuine.join("\n") + "\n").unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a log").unwrap();
+    let o = audit(&[dir.to_str().unwrap()]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert_eq!(o.status.code(), Some(0), "{text}");
+    assert!(
+        text.contains(&format!("verified       {}", genuine.len())),
+        "{text}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    let missing = audit(&["/nonexistent/ccverify-audit.jsonl"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let dir = temp("parquet");
+    let parquet = dir.join("x.parquet");
+    std::fs::write(&parquet, b"PAR1").unwrap();
+    let o = audit(&[parquet.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("Parquet"));
+    assert_eq!(audit(&[]).status.code(), Some(2));
+}

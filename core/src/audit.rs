@@ -1,0 +1,506 @@
+//! Recorded exchanges, verified in bulk: the audit of a log of confidential-inference calls.
+//!
+//! A team that logs every exchange (the exact request bytes, the exact response bytes with their
+//! headers or the whole SSE stream, and which key must have signed it) can later prove, for an
+//! auditor, that every reply was signed by an attested key over exactly those bytes. One record
+//! is one JSON object (one line of a JSON Lines file):
+//!
+//! | key | value |
+//! |---|---|
+//! | `id` | the caller's name for the exchange (text; echoed in the results) |
+//! | `request` / `request_b64` | the exact request body: UTF-8 text, or base64 for any bytes |
+//! | `response` / `response_b64` | a plain reply's exact body (with `headers`) |
+//! | `stream` / `stream_b64` | a streamed reply's exact bytes, every byte up to the end |
+//! | `headers` | the plain reply's headers, an object of name → text (plain replies only) |
+//! | `address` | the `0x…` address the reply must be signed by |
+//! | `bundle` | or: the evidence bundle whose attested key must have signed it (a path) |
+//!
+//! Exactly one form of each part is allowed; an unknown key is an error (a typo must not drop a
+//! field). A record is untrusted input like any other: a malformed one is an error naming the
+//! problem, never a panic and never a pass.
+//!
+//! The key an exchange is held to comes from outside this module: the caller resolves each
+//! record's `bundle` by re-verifying it (once per bundle, [`crate::bundle::verify_bundle`]) and
+//! hands [`Record::verify`] the attested address, or the reason there is none. Each verdict then
+//! carries an [`ids::SIGNER_SOURCE`] row saying where the key came from: a verified bundle
+//! (pass), an address the record merely names (warn: nothing here attested it), or a bundle
+//! that gave no attested key (fail).
+
+use crate::eth::Address;
+use crate::exchange::{verify_response, verify_stream};
+use crate::verdict::{Check, CheckStatus, Verdict};
+use crate::{Error, ErrorKind};
+use base64::Engine as _;
+use serde_json::{Map, Value};
+
+/// Check ids of the audit. Stable API.
+pub mod ids {
+    /// Where the key an exchange is held to came from: a verified bundle, or only the record.
+    pub const SIGNER_SOURCE: &str = "audit.signer";
+}
+
+/// A recorded reply: a plain response with its headers, or a whole SSE stream.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reply {
+    /// A plain (non-streamed) response: its exact body and its headers.
+    Response {
+        /// The exact body received.
+        body: Vec<u8>,
+        /// The headers received, name → value.
+        headers: Vec<(String, String)>,
+    },
+    /// A streamed response: every byte received, up to the connection's end.
+    Stream(Vec<u8>),
+}
+
+/// Which key a recorded exchange must be signed by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Signer {
+    /// An address the record names. Nothing in the audit attests it.
+    Address(Address),
+    /// An evidence bundle (its path, as written in the record), whose attested key is the one.
+    Bundle(String),
+}
+
+/// One recorded exchange (see the [module documentation](self) for the format).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Record {
+    /// The caller's name for the exchange.
+    pub id: String,
+    /// The exact request body sent.
+    pub request: Vec<u8>,
+    /// The reply received.
+    pub reply: Reply,
+    /// The key the reply must be signed by.
+    pub signer: Signer,
+}
+
+/// The key an exchange is held to, as the caller resolved it: the address the record names,
+/// a bundle's attested address, or why a bundle gave none.
+#[derive(Clone, Copy, Debug)]
+pub enum Key<'a> {
+    /// The record's own `address`.
+    Named(&'a Address),
+    /// The attested address of the record's `bundle`, which verified.
+    Attested(&'a Address),
+    /// The record's `bundle` gave no attested key: the reason (it did not verify, could not be
+    /// read, …).
+    Unavailable(&'a str),
+}
+
+const KEYS: &[&str] = &[
+    "id",
+    "request",
+    "request_b64",
+    "response",
+    "response_b64",
+    "stream",
+    "stream_b64",
+    "headers",
+    "address",
+    "bundle",
+];
+
+fn invalid(reason: impl Into<String>) -> Error {
+    Error::new(ErrorKind::InvalidArgument, reason)
+}
+
+/// The bytes of a part given as `name` (UTF-8 text) or `name_b64` (base64); `None` when
+/// neither is present, an error when both are or the value is of the wrong type.
+fn bytes_of(obj: &Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>, Error> {
+    let b64_key = format!("{name}_b64");
+    match (obj.get(name), obj.get(&b64_key)) {
+        (Some(_), Some(_)) => Err(invalid(format!(
+            "`{name}` and `{b64_key}` are both present: give one"
+        ))),
+        (Some(Value::String(s)), None) => Ok(Some(s.as_bytes().to_vec())),
+        (Some(_), None) => Err(invalid(format!(
+            "`{name}` must be text (use `{b64_key}` for bytes that are not UTF-8)"
+        ))),
+        (None, Some(Value::String(s))) => base64::engine::general_purpose::STANDARD
+            .decode(s.as_bytes())
+            .map(Some)
+            .map_err(|e| invalid(format!("`{b64_key}` is not base64: {e}"))),
+        (None, Some(_)) => Err(invalid(format!("`{b64_key}` must be base64 text"))),
+        (None, None) => Ok(None),
+    }
+}
+
+impl Record {
+    /// Reads one record from its JSON text (one line of a JSON Lines file).
+    pub fn from_json(bytes: &[u8]) -> Result<Record, Error> {
+        let value: Value = serde_json::from_slice(bytes)
+            .map_err(|e| invalid(format!("not a JSON object: {e}")))?;
+        Record::from_value(&value)
+    }
+
+    /// Reads one record from a parsed JSON value.
+    pub fn from_value(value: &Value) -> Result<Record, Error> {
+        let obj = value
+            .as_object()
+            .ok_or_else(|| invalid("a record must be a JSON object"))?;
+        if let Some(unknown) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
+            return Err(invalid(format!(
+                "unknown key `{unknown}` (a record has {})",
+                KEYS.join(", ")
+            )));
+        }
+        let id = match obj.get("id") {
+            Some(Value::String(s)) => s.clone(),
+            Some(_) => return Err(invalid("`id` must be text")),
+            None => return Err(invalid("`id` is missing")),
+        };
+        let request = bytes_of(obj, "request")?
+            .ok_or_else(|| invalid("`request` (or `request_b64`) is missing"))?;
+        let reply = match (bytes_of(obj, "response")?, bytes_of(obj, "stream")?) {
+            (Some(_), Some(_)) => {
+                return Err(invalid("a record has a `response` or a `stream`, not both"));
+            }
+            (None, None) => {
+                return Err(invalid(
+                    "`response` or `stream` (or their `_b64` forms) is missing",
+                ));
+            }
+            (Some(body), None) => {
+                let headers = match obj.get("headers") {
+                    Some(Value::Object(h)) => h
+                        .iter()
+                        .map(|(k, v)| match v {
+                            Value::String(s) => Ok((k.clone(), s.clone())),
+                            _ => Err(invalid(format!("header `{k}` must be text"))),
+                        })
+                        .collect::<Result<Vec<_>, Error>>()?,
+                    Some(_) => return Err(invalid("`headers` must be an object of text")),
+                    None => {
+                        return Err(invalid(
+                            "`headers` is missing: a plain reply's signature travels in them",
+                        ));
+                    }
+                };
+                Reply::Response { body, headers }
+            }
+            (None, Some(stream)) => {
+                if obj.contains_key("headers") {
+                    return Err(invalid(
+                        "`headers` belong to plain replies; a stream carries its signature inside",
+                    ));
+                }
+                Reply::Stream(stream)
+            }
+        };
+        let signer = match (obj.get("address"), obj.get("bundle")) {
+            (Some(_), Some(_)) => {
+                return Err(invalid(
+                    "a record names an `address` or a `bundle`, not both",
+                ));
+            }
+            (Some(Value::String(a)), None) => Signer::Address(Address::parse(a)?),
+            (None, Some(Value::String(b))) if !b.is_empty() => Signer::Bundle(b.clone()),
+            (Some(_), None) => return Err(invalid("`address` must be `0x…` text")),
+            (None, Some(_)) => return Err(invalid("`bundle` must be a path")),
+            (None, None) => {
+                return Err(invalid(
+                    "`address` or `bundle` is missing: say which key must have signed the reply",
+                ));
+            }
+        };
+        Ok(Record {
+            id,
+            request,
+            reply,
+            signer,
+        })
+    }
+
+    /// Verifies the exchange against the key the caller resolved for it (see [`Key`]). The
+    /// verdict holds the exchange's own checks and an [`ids::SIGNER_SOURCE`] row; it is
+    /// verified only when the reply is signed by that key over exactly these bytes and the key
+    /// did not come from a bundle that failed.
+    pub fn verify(&self, key: Key<'_>) -> Verdict {
+        let (expected, source) = match key {
+            Key::Named(a) => (
+                Some(a),
+                Check::new(
+                    ids::SIGNER_SOURCE,
+                    CheckStatus::Warn,
+                    format!(
+                        "held to {a}, the address the record names: the audit does not attest it (name a bundle to have its attestation re-verified)"
+                    ),
+                ),
+            ),
+            Key::Attested(a) => (
+                Some(a),
+                Check::new(
+                    ids::SIGNER_SOURCE,
+                    CheckStatus::Pass,
+                    format!("held to {a}, the key attested by the bundle, which verified"),
+                ),
+            ),
+            Key::Unavailable(why) => (
+                None,
+                Check::new(
+                    ids::SIGNER_SOURCE,
+                    CheckStatus::Fail,
+                    format!("no attested key: {why}"),
+                ),
+            ),
+        };
+        let verdict = match &self.reply {
+            Reply::Response { body, headers } => {
+                verify_response(&self.request, body, headers, expected)
+            }
+            Reply::Stream(stream) => verify_stream(&self.request, stream, expected),
+        };
+        let signer = verdict.signer;
+        let mut checks = vec![source];
+        checks.extend(verdict.checks);
+        Verdict::from_checks(checks, signer)
+    }
+}
+
+/// Verifies many records on every core, each with its resolved key; verdicts come back in the
+/// order given. The pure form of `ccverify audit`.
+pub fn verify_records(items: &[(&Record, Key<'_>)]) -> Vec<Verdict> {
+    let threads = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(items.len().max(1));
+    let one = |(record, key): &(&Record, Key<'_>)| record.verify(*key);
+    if threads <= 1 || items.len() < 4 {
+        return items.iter().map(one).collect();
+    }
+    let chunk = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .collect();
+        let mut out = Vec::with_capacity(items.len());
+        for (handle, part) in handles.into_iter().zip(items.chunks(chunk)) {
+            // A panicking worker is a bug; verify its share on this thread instead of aborting.
+            match handle.join() {
+                Ok(verdicts) => out.extend(verdicts),
+                Err(_) => out.extend(part.iter().map(one)),
+            }
+        }
+        out
+    })
+}
+
+/// One line of an audit's results: the record's id, whether it verified, the ids of the checks
+/// that failed or were skipped, and the recovered signer.
+pub fn result_row(id: &str, verdict: &Verdict) -> Value {
+    let failed: Vec<Value> = verdict
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Skip))
+        .map(|c| Value::String(c.id.to_string()))
+        .collect();
+    serde_json::json!({
+        "id": id,
+        "verified": verdict.verified,
+        "failed": failed,
+        "signer": verdict.signer.as_ref().map(|a| a.to_string()),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+    use super::*;
+
+    fn example(name: &str) -> Vec<u8> {
+        std::fs::read(format!(
+            "{}/../examples/exchanges/01-n1_plain/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap()
+    }
+
+    fn genuine() -> Value {
+        let headers: Value = serde_json::from_slice(&example("headers.json")).unwrap();
+        serde_json::json!({
+            "id": "ex-1",
+            "request": String::from_utf8(example("request.json")).unwrap(),
+            "response": String::from_utf8(example("response.json")).unwrap(),
+            "headers": headers,
+            "address": String::from_utf8(example("expected_address.txt")).unwrap().trim(),
+        })
+    }
+
+    fn address() -> Address {
+        Address::parse(
+            String::from_utf8(example("expected_address.txt"))
+                .unwrap()
+                .trim(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_named_address_verifies_with_a_warning_that_nothing_attested_it() {
+        let r = Record::from_value(&genuine()).unwrap();
+        let a = address();
+        let v = r.verify(Key::Named(&a));
+        assert!(v.verified, "{v:?}");
+        assert_eq!(v.checks[0].id, ids::SIGNER_SOURCE);
+        assert_eq!(v.checks[0].status, CheckStatus::Warn);
+        let row = result_row(&r.id, &v);
+        assert_eq!(row["verified"], true);
+        assert_eq!(row["failed"], serde_json::json!([]));
+    }
+
+    #[test]
+    fn an_attested_key_passes_and_an_unavailable_one_fails() {
+        let mut g = genuine();
+        g.as_object_mut().unwrap().remove("address");
+        g["bundle"] = "b.json".into();
+        let r = Record::from_value(&g).unwrap();
+        assert_eq!(r.signer, Signer::Bundle("b.json".into()));
+        let a = address();
+        let ok = r.verify(Key::Attested(&a));
+        assert!(ok.verified && ok.checks[0].status == CheckStatus::Pass);
+        let bad = r.verify(Key::Unavailable("the bundle did not verify"));
+        assert!(!bad.verified);
+        assert_eq!(bad.checks[0].status, CheckStatus::Fail);
+        let failed = result_row(&r.id, &bad)["failed"].clone();
+        assert!(
+            failed
+                .as_array()
+                .unwrap()
+                .contains(&ids::SIGNER_SOURCE.into())
+        );
+    }
+
+    #[test]
+    fn tampered_bytes_and_the_wrong_key_fail() {
+        let mut g = genuine();
+        let body = g["response"]
+            .as_str()
+            .unwrap()
+            .replacen("Hello", "Jello", 1);
+        g["response"] = body.into();
+        let r = Record::from_value(&g).unwrap();
+        let a = address();
+        assert!(!r.verify(Key::Named(&a)).verified);
+        let other = Address::parse("0x0000000000000000000000000000000000000001").unwrap();
+        let r = Record::from_value(&genuine()).unwrap();
+        assert!(!r.verify(Key::Named(&other)).verified);
+    }
+
+    #[test]
+    fn base64_forms_are_the_same_bytes() {
+        let g = genuine();
+        let b64 = |s: &Value| base64::engine::general_purpose::STANDARD.encode(s.as_str().unwrap());
+        let mut h = g.clone();
+        let o = h.as_object_mut().unwrap();
+        o.remove("request");
+        o.remove("response");
+        o.insert("request_b64".into(), b64(&g["request"]).into());
+        o.insert("response_b64".into(), b64(&g["response"]).into());
+        assert_eq!(
+            Record::from_value(&h).unwrap(),
+            Record::from_value(&g).unwrap()
+        );
+    }
+
+    #[test]
+    fn malformed_records_name_their_problem() {
+        let g = genuine();
+        let with = |f: &dyn Fn(&mut Map<String, Value>)| {
+            let mut v = g.clone();
+            f(v.as_object_mut().unwrap());
+            Record::from_value(&v).unwrap_err().to_string()
+        };
+        assert!(
+            with(&|o| {
+                o.insert("respnose".into(), "x".into());
+            })
+            .contains("unknown key `respnose`")
+        );
+        assert!(
+            with(&|o| {
+                o.remove("id");
+            })
+            .contains("`id` is missing")
+        );
+        assert!(
+            with(&|o| {
+                o.insert("request_b64".into(), "AA==".into());
+            })
+            .contains("both present")
+        );
+        assert!(
+            with(&|o| {
+                o.insert("stream".into(), "data: x\n\n".into());
+            })
+            .contains("not both")
+        );
+        assert!(
+            with(&|o| {
+                o.remove("headers");
+            })
+            .contains("`headers` is missing")
+        );
+        assert!(
+            with(&|o| {
+                o.insert("bundle".into(), "b.json".into());
+            })
+            .contains("not both")
+        );
+        assert!(
+            with(&|o| {
+                o.remove("address");
+            })
+            .contains("is missing")
+        );
+        assert!(
+            with(&|o| {
+                o.insert("address".into(), "0x12".into());
+            })
+            .contains("address")
+        );
+        assert!(
+            with(&|o| {
+                o.insert("request".into(), 7.into());
+            })
+            .contains("must be text")
+        );
+        assert!(Record::from_json(b"[1]").is_err());
+        assert!(Record::from_json(b"{").is_err());
+    }
+
+    #[test]
+    fn streams_take_no_headers_and_batches_keep_order() {
+        let mut g = genuine();
+        let o = g.as_object_mut().unwrap();
+        o.remove("response");
+        o.insert("stream".into(), "data: x\n\n".into());
+        assert!(
+            Record::from_value(&g)
+                .unwrap_err()
+                .to_string()
+                .contains("belong to plain")
+        );
+        g.as_object_mut().unwrap().remove("headers");
+        let s = Record::from_value(&g).unwrap();
+        assert!(matches!(s.reply, Reply::Stream(_)));
+
+        let plain = Record::from_value(&genuine()).unwrap();
+        let a = address();
+        let items: Vec<(&Record, Key<'_>)> = (0..9)
+            .map(|i| {
+                if i % 3 == 0 {
+                    (&s, Key::Named(&a))
+                } else {
+                    (&plain, Key::Named(&a))
+                }
+            })
+            .collect();
+        let verdicts = verify_records(&items);
+        assert_eq!(verdicts.len(), 9);
+        for (i, v) in verdicts.iter().enumerate() {
+            assert_eq!(v.verified, i % 3 != 0, "item {i}");
+        }
+    }
+}
