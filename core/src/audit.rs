@@ -258,33 +258,52 @@ impl Record {
     }
 }
 
-/// Verifies many records on every core, each with its resolved key; verdicts come back in the
-/// order given. The pure form of `ccverify audit`.
-pub fn verify_records(items: &[(&Record, Key<'_>)]) -> Vec<Verdict> {
+/// Reads a JSON Lines log on every core: each non-blank line's 1-based number with its record,
+/// or the error that says why the line is not one. Blank lines are skipped; the order is the
+/// file's.
+pub fn parse_lines(text: &[u8]) -> Vec<(usize, Result<Record, Error>)> {
+    let lines: Vec<(usize, &[u8])> = text
+        .split(|&b| b == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.iter().all(u8::is_ascii_whitespace))
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let one = |(n, line): &(usize, &[u8])| (*n, Record::from_json(line));
+    parallel_map(&lines, one)
+}
+
+/// `f` over `items` on every core, results in order (one chunk per thread; a panicking
+/// worker's share is redone on this thread).
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1)
         .min(items.len().max(1));
-    let one = |(record, key): &(&Record, Key<'_>)| record.verify(*key);
     if threads <= 1 || items.len() < 4 {
-        return items.iter().map(one).collect();
+        return items.iter().map(&f).collect();
     }
     let chunk = items.len().div_ceil(threads);
+    let f = &f;
     std::thread::scope(|scope| {
         let handles: Vec<_> = items
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(one).collect::<Vec<_>>()))
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
             .collect();
         let mut out = Vec::with_capacity(items.len());
         for (handle, part) in handles.into_iter().zip(items.chunks(chunk)) {
-            // A panicking worker is a bug; verify its share on this thread instead of aborting.
             match handle.join() {
-                Ok(verdicts) => out.extend(verdicts),
-                Err(_) => out.extend(part.iter().map(one)),
+                Ok(results) => out.extend(results),
+                Err(_) => out.extend(part.iter().map(f)),
             }
         }
         out
     })
+}
+
+/// Verifies many records on every core, each with its resolved key; verdicts come back in the
+/// order given. The pure form of `ccverify audit`.
+pub fn verify_records(items: &[(&Record, Key<'_>)]) -> Vec<Verdict> {
+    parallel_map(items, |(record, key)| record.verify(*key))
 }
 
 /// One line of an audit's results: the record's id, whether it verified, the ids of the checks
@@ -468,6 +487,31 @@ mod tests {
         );
         assert!(Record::from_json(b"[1]").is_err());
         assert!(Record::from_json(b"{").is_err());
+    }
+
+    #[test]
+    fn lines_keep_their_numbers_and_order_and_blank_lines_are_skipped() {
+        let good = serde_json::to_string(&genuine()).unwrap();
+        let mut text = String::new();
+        for i in 0..40 {
+            match i % 10 {
+                3 => text.push_str("  \n"),
+                7 => text.push_str("{\"id\": 1}\n"),
+                _ => {
+                    text.push_str(&good.replace("ex-1", &format!("ex-{i}")));
+                    text.push('\n');
+                }
+            }
+        }
+        let parsed = parse_lines(text.as_bytes());
+        assert_eq!(parsed.len(), 36, "four blank lines skipped");
+        for (n, r) in &parsed {
+            match (n - 1) % 10 {
+                7 => assert!(r.is_err(), "line {n}"),
+                _ => assert_eq!(r.as_ref().unwrap().id, format!("ex-{}", n - 1)),
+            }
+        }
+        assert!(parsed.windows(2).all(|w| w[0].0 < w[1].0));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! `ccverify audit`: Verify a log of recorded exchanges (JSON Lines) on every core.
 
 use crate::*;
-use ccverify::audit::{Key, Record, Signer, result_row, verify_records};
+use ccverify::audit::{Key, Record, Signer, parse_lines, result_row, verify_records};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::time::Instant;
@@ -103,12 +103,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
     for file in &files {
         let text = read_input(file, "exchanges")?;
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        for (n, line) in text.split(|&b| b == b'\n').enumerate() {
-            let source = format!("{}:{}", file.display(), n + 1);
-            if line.iter().all(u8::is_ascii_whitespace) {
-                continue;
-            }
-            match Record::from_json(line) {
+        for (n, parsed) in parse_lines(&text) {
+            let source = format!("{}:{n}", file.display());
+            match parsed {
                 Ok(r) => {
                     let bundle = match &r.signer {
                         Signer::Bundle(b) => Some(dir.join(b)),
