@@ -76,6 +76,19 @@ fn check_mode(mode: &str, policy: bool) {
         assert_eq!(row["verified"], want["verified"], "{id} ({mode})");
         assert_eq!(failed, want_failed, "{id} ({mode})");
         assert!(row["source"].as_str().unwrap().contains("exchanges.jsonl:"));
+        // Where the key came from is in every row: the TEST-PKI bundle's key rests on test
+        // roots (caveated, never "attested"); a failed bundle gives none.
+        let key = row["key"].as_str().unwrap();
+        let from_bundle = id.starts_with("bundle_exchange");
+        let want_key = match (from_bundle, policy) {
+            (false, _) => "named",
+            (true, true) => "caveated",
+            (true, false) => "none",
+        };
+        assert_eq!(key, want_key, "{id} ({mode})");
+        if row["verified"] == true {
+            assert_eq!(row["request_hash"].as_str().unwrap().len(), 64, "{id}");
+        }
         if row["verified"] == true {
             verified += 1;
             assert!(
@@ -153,6 +166,43 @@ fn a_log_of_genuine_exchanges_exits_0_and_a_directory_is_read() {
         text.contains(&format!("verified       {}", genuine.len())),
         "{text}"
     );
+}
+
+#[test]
+fn the_log_is_never_overwritten_and_an_empty_log_is_not_clean() {
+    let dir = temp("guard");
+    let log = dir.join("log.jsonl");
+    let text = std::fs::read(vectors().join("exchanges.jsonl")).unwrap();
+    std::fs::write(&log, &text).unwrap();
+    let o = audit(&[log.to_str().unwrap(), "--out", log.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(std::fs::read(&log).unwrap(), text, "the log is untouched");
+    let empty = dir.join("empty.jsonl");
+    std::fs::write(&empty, "\n \n").unwrap();
+    assert_eq!(audit(&[empty.to_str().unwrap()]).status.code(), Some(1));
+}
+
+#[test]
+fn a_bundle_that_is_not_a_regular_file_gives_no_key() {
+    let dir = temp("devbundle");
+    let first = std::fs::read_to_string(vectors().join("exchanges.jsonl"))
+        .unwrap()
+        .lines()
+        .find(|l| l.contains("\"bundle\""))
+        .unwrap()
+        .replace("../report/bundle-test-pki.json", "/dev/zero");
+    let log = dir.join("dev.jsonl");
+    std::fs::write(&log, first + "\n").unwrap();
+    let o = audit(&[log.to_str().unwrap(), "--json"]);
+    assert_eq!(o.status.code(), Some(1));
+    let summary: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(
+        summary["bundles"]["failures"][0]
+            .as_str()
+            .unwrap()
+            .contains("not a regular file")
+    );
+    assert_eq!(summary["keys"]["none"], 1);
 }
 
 #[test]

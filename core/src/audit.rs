@@ -22,9 +22,10 @@
 //! The key an exchange is held to comes from outside this module: the caller resolves each
 //! record's `bundle` by re-verifying it (once per bundle, [`crate::bundle::verify_bundle`]) and
 //! hands [`Record::verify`] the attested address, or the reason there is none. Each verdict then
-//! carries an [`ids::SIGNER_SOURCE`] row saying where the key came from: a verified bundle
-//! (pass), an address the record merely names (warn: nothing here attested it), or a bundle
-//! that gave no attested key (fail).
+//! carries an [`ids::SIGNER_SOURCE`] row saying where the key came from: a verified bundle with
+//! nothing relaxed about its key (pass), a verified bundle whose key rests on a warning such as
+//! io.net's missing key binding (warn), an address the record merely names (warn: nothing here
+//! attested it), or a bundle that gave no key (fail).
 
 use crate::eth::Address;
 use crate::exchange::{verify_response, verify_stream};
@@ -81,8 +82,14 @@ pub struct Record {
 pub enum Key<'a> {
     /// The record's own `address`.
     Named(&'a Address),
-    /// The attested address of the record's `bundle`, which verified.
+    /// The attested address of the record's `bundle`, which verified with nothing relaxed
+    /// about its key.
     Attested(&'a Address),
+    /// The address of the record's `bundle`, which verified, but whose key rests on what its
+    /// verdict warned about (the text): io.net not binding the key into hardware evidence
+    /// (`report.key_binding`), values the bundle supplied (`bundle.inputs`), or trust anchors
+    /// other than the production roots (`trust.anchors`).
+    Caveated(&'a Address, &'a str),
     /// The record's `bundle` gave no attested key: the reason (it did not verify, could not be
     /// read, …).
     Unavailable(&'a str),
@@ -129,7 +136,9 @@ fn bytes_of(obj: &Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>, Err
 impl Record {
     /// Reads one record from its JSON text (one line of a JSON Lines file).
     pub fn from_json(bytes: &[u8]) -> Result<Record, Error> {
-        let value: Value = serde_json::from_slice(bytes)
+        // Duplicate keys are refused at any depth: a log two JSON readers could read differently
+        // (first or last `response` wins) must not be audited as one of them.
+        let value = crate::gpu::nras::parse_strict(bytes)
             .map_err(|e| invalid(format!("not a JSON object: {e}")))?;
         Record::from_value(&value)
     }
@@ -141,7 +150,7 @@ impl Record {
             .ok_or_else(|| invalid("a record must be a JSON object"))?;
         if let Some(unknown) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
             return Err(invalid(format!(
-                "unknown key `{unknown}` (a record has {})",
+                "unknown key {unknown:?} (a record has {})",
                 KEYS.join(", ")
             )));
         }
@@ -167,7 +176,7 @@ impl Record {
                         .iter()
                         .map(|(k, v)| match v {
                             Value::String(s) => Ok((k.clone(), s.clone())),
-                            _ => Err(invalid(format!("header `{k}` must be text"))),
+                            _ => Err(invalid(format!("header {k:?} must be text"))),
                         })
                         .collect::<Result<Vec<_>, Error>>()?,
                     Some(_) => return Err(invalid("`headers` must be an object of text")),
@@ -236,6 +245,16 @@ impl Record {
                     format!("held to {a}, the key attested by the bundle, which verified"),
                 ),
             ),
+            Key::Caveated(a, why) => (
+                Some(a),
+                Check::new(
+                    ids::SIGNER_SOURCE,
+                    CheckStatus::Warn,
+                    format!(
+                        "held to {a}, the signing address of a bundle that verified, but not proven attested: {why}"
+                    ),
+                ),
+            ),
             Key::Unavailable(why) => (
                 None,
                 Check::new(
@@ -252,9 +271,12 @@ impl Record {
             Reply::Stream(stream) => verify_stream(&self.request, stream, expected),
         };
         let signer = verdict.signer;
+        let facts = verdict.facts;
         let mut checks = vec![source];
         checks.extend(verdict.checks);
-        Verdict::from_checks(checks, signer)
+        let mut out = Verdict::from_checks(checks, signer);
+        out.facts = facts;
+        out
     }
 }
 
@@ -272,8 +294,9 @@ pub fn parse_lines(text: &[u8]) -> Vec<(usize, Result<Record, Error>)> {
     parallel_map(&lines, one)
 }
 
-/// `f` over `items` on every core, results in order (one chunk per thread; a panicking
-/// worker's share is redone on this thread).
+/// `f` over `items` on every core, results in order (one chunk per thread). A worker that
+/// panicked has its share run again on this thread, so a panic (a bug) surfaces here rather
+/// than as a lost result.
 fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
@@ -306,20 +329,42 @@ pub fn verify_records(items: &[(&Record, Key<'_>)]) -> Vec<Verdict> {
     parallel_map(items, |(record, key)| record.verify(*key))
 }
 
-/// One line of an audit's results: the record's id, whether it verified, the ids of the checks
-/// that failed or were skipped, and the recovered signer.
+/// Where a verdict's key came from, from its [`ids::SIGNER_SOURCE`] row: `"attested"` (a
+/// bundle that verified, nothing relaxed about its key), `"caveated"` (a bundle that verified,
+/// its key not proven attested), `"named"` (the record's own address) or `"none"`.
+pub fn key_source(verdict: &Verdict) -> &'static str {
+    match verdict.checks.iter().find(|c| c.id == ids::SIGNER_SOURCE) {
+        Some(c) if c.status == CheckStatus::Pass => "attested",
+        Some(c) if c.status == CheckStatus::Warn && c.detail.contains("the record names") => {
+            "named"
+        }
+        Some(c) if c.status == CheckStatus::Warn => "caveated",
+        _ => "none",
+    }
+}
+
+/// One line of an audit's results: the record's id, whether it verified, where its key came
+/// from ([`key_source`]), the ids of the checks that failed or were skipped and of those that
+/// warned, the recovered signer, and the hashes of the request and response bytes it was
+/// verified over (so a row can be tied to the content, whatever its id says).
 pub fn result_row(id: &str, verdict: &Verdict) -> Value {
-    let failed: Vec<Value> = verdict
-        .checks
-        .iter()
-        .filter(|c| matches!(c.status, CheckStatus::Fail | CheckStatus::Skip))
-        .map(|c| Value::String(c.id.to_string()))
-        .collect();
+    let ids_with = |pred: &dyn Fn(CheckStatus) -> bool| -> Vec<Value> {
+        verdict
+            .checks
+            .iter()
+            .filter(|c| pred(c.status))
+            .map(|c| Value::String(c.id.to_string()))
+            .collect()
+    };
     serde_json::json!({
         "id": id,
         "verified": verdict.verified,
-        "failed": failed,
+        "key": key_source(verdict),
+        "failed": ids_with(&|s| matches!(s, CheckStatus::Fail | CheckStatus::Skip)),
+        "warnings": ids_with(&|s| s == CheckStatus::Warn),
         "signer": verdict.signer.as_ref().map(|a| a.to_string()),
+        "request_hash": verdict.facts.get("request_hash"),
+        "response_hash": verdict.facts.get("response_hash"),
     })
 }
 
@@ -366,6 +411,7 @@ mod tests {
         assert_eq!(v.checks[0].status, CheckStatus::Warn);
         let row = result_row(&r.id, &v);
         assert_eq!(row["verified"], true);
+        assert_eq!(row["key"], "named");
         assert_eq!(row["failed"], serde_json::json!([]));
     }
 
@@ -379,7 +425,24 @@ mod tests {
         let a = address();
         let ok = r.verify(Key::Attested(&a));
         assert!(ok.verified && ok.checks[0].status == CheckStatus::Pass);
+        let caveat = r.verify(Key::Caveated(
+            &a,
+            "report.key_binding: io.net binds only the nonce",
+        ));
+        assert!(caveat.verified && caveat.checks[0].status == CheckStatus::Warn);
+        assert_eq!(key_source(&caveat), "caveated");
+        assert_eq!(key_source(&ok), "attested");
+        let row = result_row(&r.id, &caveat);
+        assert_eq!(row["key"], "caveated");
+        assert!(
+            row["warnings"]
+                .as_array()
+                .unwrap()
+                .contains(&ids::SIGNER_SOURCE.into())
+        );
+        assert_eq!(row["request_hash"].as_str().unwrap().len(), 64);
         let bad = r.verify(Key::Unavailable("the bundle did not verify"));
+        assert_eq!(key_source(&bad), "none");
         assert!(!bad.verified);
         assert_eq!(bad.checks[0].status, CheckStatus::Fail);
         let failed = result_row(&r.id, &bad)["failed"].clone();
@@ -435,7 +498,7 @@ mod tests {
             with(&|o| {
                 o.insert("respnose".into(), "x".into());
             })
-            .contains("unknown key `respnose`")
+            .contains("unknown key \"respnose\"")
         );
         assert!(
             with(&|o| {
@@ -484,6 +547,15 @@ mod tests {
                 o.insert("request".into(), 7.into());
             })
             .contains("must be text")
+        );
+        let dup = serde_json::to_string(&g)
+            .unwrap()
+            .replacen('{', r#"{"response": "{}", "#, 1);
+        assert!(
+            Record::from_json(dup.as_bytes())
+                .unwrap_err()
+                .to_string()
+                .contains("duplicate")
         );
         assert!(Record::from_json(b"[1]").is_err());
         assert!(Record::from_json(b"{").is_err());

@@ -166,7 +166,7 @@ pub const CHECKS: &[(&str, &str)] = &[
     ),
     (
         audit::SIGNER_SOURCE,
-        "(audits of recorded exchanges only) where the key an exchange is held to came from: passes for the attested key of a bundle that verified, warns for an address the record merely names (nothing attests it), fails when the record's bundle gave no attested key",
+        "(audits of recorded exchanges only) where the key an exchange is held to came from: passes for the signing address of a bundle that verified with nothing relaxed about its key; warns when that bundle's key rests on a `report.key_binding`, `bundle.inputs` or `trust.anchors` warning (io.net bundles: the key is not bound into hardware evidence) and for an address the record merely names (nothing attests it); fails when the record's bundle gave no key",
     ),
     (
         bundle::INPUTS,

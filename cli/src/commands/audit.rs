@@ -18,8 +18,9 @@ pub(crate) struct Args {
     /// `bundle` (a path, relative to the file that names it).
     #[arg(value_name = "FILE|DIR", required = true)]
     inputs: Vec<PathBuf>,
-    /// Write one JSON line per exchange (`id`, `verified`, `failed` check ids, `signer`,
-    /// `source` file:line) to FILE.
+    /// Write one JSON line per exchange to FILE (never one of the inputs): `id`, `verified`,
+    /// `key` (attested, caveated, named or none), `failed` and `warnings` check ids, `signer`,
+    /// `request_hash`, `response_hash`, `source` (file:line).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// Re-verify the bundles as of this time (RFC 3339, or `recorded`: the bundle's own, which
@@ -43,10 +44,40 @@ struct BadLine {
     reason: String,
 }
 
-/// How a bundle fared: its attested key, or why there is none.
+/// How a bundle fared: its attested key (with what its verdict warned about that key, if
+/// anything), or why there is none.
 enum BundleKey {
     Attested(Address),
+    Caveated(Address, String),
     Unavailable(String),
+}
+
+/// The rows of a bundle's verdict that qualify its key: a key io.net does not bind into the
+/// hardware evidence, values the bundle supplied, or trust anchors other than the production
+/// roots. Any of them warning keeps the key from counting as proven attested.
+const KEY_CAVEATS: &[&str] = &["report.key_binding", "bundle.inputs", "trust.anchors"];
+
+/// Reads a bundle the log names: a regular file, at most the core's bundle bound (the log is
+/// untrusted; it may name a FIFO or a device).
+fn read_bundle(path: &Path) -> Result<Vec<u8>, String> {
+    use std::io::Read as _;
+    let meta = std::fs::metadata(path)
+        .map_err(|e| format!("cannot read bundle {}: {e}", path.display()))?;
+    if !meta.is_file() {
+        return Err(format!("bundle {} is not a regular file", path.display()));
+    }
+    let limit = ccverify::bundle::MAX_BUNDLE_LEN as u64;
+    let mut bytes = Vec::new();
+    std::fs::File::open(path)
+        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
+        .map_err(|e| format!("cannot read bundle {}: {e}", path.display()))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "bundle {} is larger than {limit} bytes",
+            path.display()
+        ));
+    }
+    Ok(bytes)
 }
 
 /// The `*.jsonl` inputs: files as given, directories expanded (sorted).
@@ -90,12 +121,20 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         args.trust.as_deref(),
     )?;
     let files = input_files(&args.inputs)?;
-    let mut out = match &args.out {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(
-            |e| UsageError(format!("cannot write {}: {e}", p.display())),
-        )?)),
-        None => None,
-    };
+    if let Some(out) = &args.out {
+        // Never truncate a log being audited: the results file must be another file.
+        let target = std::fs::canonicalize(out).ok();
+        if target.is_some()
+            && files
+                .iter()
+                .any(|f| std::fs::canonicalize(f).ok() == target)
+        {
+            return Err(UsageError(format!(
+                "--out {} is one of the inputs",
+                out.display()
+            )));
+        }
+    }
 
     // Read every record; a bad line is reported and skipped, never the end of the run.
     let mut records: Vec<(String, Record, Option<PathBuf>)> = Vec::new();
@@ -128,12 +167,30 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         if bundles.contains_key(path) {
             continue;
         }
-        let key = match std::fs::read(path) {
-            Err(e) => BundleKey::Unavailable(format!("cannot read bundle {}: {e}", path.display())),
+        let key = match read_bundle(path) {
+            Err(e) => BundleKey::Unavailable(e),
             Ok(bytes) => match ccverify::bundle::verify_bundle(&bytes, &options) {
                 Err(e) => BundleKey::Unavailable(format!("bundle {}: {e}", path.display())),
                 Ok(v) => match (&v.verified, &v.signer) {
-                    (true, Some(a)) => BundleKey::Attested(*a),
+                    (true, Some(a)) => {
+                        let caveats: Vec<String> = v
+                            .checks
+                            .iter()
+                            .filter(|c| {
+                                c.status == ccverify::CheckStatus::Warn
+                                    && KEY_CAVEATS.contains(&c.id.as_str())
+                            })
+                            .map(|c| format!("{}: {}", c.id, c.detail))
+                            .collect();
+                        if caveats.is_empty() {
+                            BundleKey::Attested(*a)
+                        } else {
+                            BundleKey::Caveated(
+                                *a,
+                                format!("bundle {}: {}", path.display(), caveats.join("; ")),
+                            )
+                        }
+                    }
                     _ => BundleKey::Unavailable(format!(
                         "bundle {} did not verify (failing: {})",
                         path.display(),
@@ -148,7 +205,21 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         bundles.insert(path.clone(), key);
     }
 
+    let mut out = match &args.out {
+        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(
+            |e| UsageError(format!("cannot write {}: {e}", p.display())),
+        )?)),
+        None => None,
+    };
     let progress = progress_bar(records.len());
+    let mut keys: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut seen_ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut duplicate_ids = 0usize;
+    for (_, r, _) in &records {
+        if !seen_ids.insert(r.id.as_str()) {
+            duplicate_ids += 1;
+        }
+    }
     let mut verified = 0usize;
     let mut failed_ids: BTreeMap<String, usize> = BTreeMap::new();
     for chunk in records.chunks(CHUNK) {
@@ -159,6 +230,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
                     (Signer::Address(a), _) => Key::Named(a),
                     (Signer::Bundle(_), Some(p)) => match bundles.get(p) {
                         Some(BundleKey::Attested(a)) => Key::Attested(a),
+                        Some(BundleKey::Caveated(a, why)) => Key::Caveated(a, why),
                         Some(BundleKey::Unavailable(why)) => Key::Unavailable(why),
                         None => Key::Unavailable("the bundle was not resolved"),
                     },
@@ -172,6 +244,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
             if v.verified {
                 verified += 1;
             }
+            *keys.entry(ccverify::audit::key_source(v)).or_default() += 1;
             for c in v.blocking() {
                 *failed_ids.entry(c.id.clone()).or_default() += 1;
             }
@@ -199,8 +272,15 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
     };
     let attested = bundles
         .values()
-        .filter(|b| matches!(b, BundleKey::Attested(_)))
+        .filter(|b| !matches!(b, BundleKey::Unavailable(_)))
         .count();
+    let unavailable: Vec<&String> = bundles
+        .values()
+        .filter_map(|b| match b {
+            BundleKey::Unavailable(why) => Some(why),
+            _ => None,
+        })
+        .collect();
     if args.json {
         let summary = serde_json::json!({
             "files": files.len(),
@@ -208,7 +288,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
             "verified": verified,
             "not_verified": total - verified,
             "bad_lines": bad.iter().map(|b| serde_json::json!({"source": b.source, "reason": b.reason})).collect::<Vec<_>>(),
-            "bundles": {"verified": attested, "not_verified": bundles.len() - attested},
+            "bundles": {"verified": attested, "not_verified": bundles.len() - attested, "failures": unavailable},
+            "keys": keys,
+            "duplicate_ids": duplicate_ids,
             "failed_checks": failed_ids,
             "seconds": seconds,
             "exchanges_per_second": rate,
@@ -216,7 +298,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         println!("{summary}");
     } else {
         for b in &bad {
-            println!("bad line {}: {}", b.source, b.reason);
+            println!("bad line {}: {}", b.source, b.reason.escape_debug());
         }
         println!("files          {}", files.len());
         println!("exchanges      {total}");
@@ -228,12 +310,28 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
             attested,
             bundles.len() - attested
         );
+        for why in &unavailable {
+            println!("  no key: {}", why.escape_debug());
+        }
+        println!(
+            "keys           {} attested, {} caveated (not proven attested), {} named by the record, {} none",
+            keys.get("attested").unwrap_or(&0),
+            keys.get("caveated").unwrap_or(&0),
+            keys.get("named").unwrap_or(&0),
+            keys.get("none").unwrap_or(&0)
+        );
+        if duplicate_ids > 0 {
+            println!(
+                "duplicate ids  {duplicate_ids} (rows are told apart by their source and hashes)"
+            );
+        }
         for (id, n) in &failed_ids {
             println!("  failing {id}: {n}");
         }
         println!("time           {seconds:.2} s ({rate:.0} exchanges/s)");
     }
-    Ok(if verified == total && bad.is_empty() {
+    // Nothing read is not a clean audit.
+    Ok(if total > 0 && verified == total && bad.is_empty() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

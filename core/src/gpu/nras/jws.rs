@@ -104,7 +104,7 @@ pub(super) fn parse_compact(jwt: &str) -> Result<Jws<'_>, String> {
 
 /// JSON text → value, refusing duplicate object keys at any depth (so two parsers can never
 /// disagree about what a signed token says).
-pub(super) fn parse_strict(bytes: &[u8]) -> Result<Value, String> {
+pub(crate) fn parse_strict(bytes: &[u8]) -> Result<Value, String> {
     crate::limits::check_json(bytes, "the JSON")?;
     serde_json::from_slice::<StrictValue>(bytes)
         .map(|v| v.0)

@@ -361,6 +361,7 @@ impl Findings {
 mod claims;
 mod jwks;
 mod jws;
+pub(crate) use jws::parse_strict;
 mod verify;
 
 use claims::*;
