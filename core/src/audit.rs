@@ -95,6 +95,22 @@ pub enum Key<'a> {
     Unavailable(&'a str),
 }
 
+/// The verdict fact naming where the key came from ([`Key::source`]).
+pub const KEY_FACT: &str = "audit.key";
+
+impl Key<'_> {
+    /// The key's source as the results name it: `"named"`, `"attested"`, `"caveated"` or
+    /// `"none"`.
+    pub fn source(&self) -> &'static str {
+        match self {
+            Key::Named(_) => "named",
+            Key::Attested(_) => "attested",
+            Key::Caveated(..) => "caveated",
+            Key::Unavailable(_) => "none",
+        }
+    }
+}
+
 const KEYS: &[&str] = &[
     "id",
     "request",
@@ -276,7 +292,7 @@ impl Record {
         checks.extend(verdict.checks);
         let mut out = Verdict::from_checks(checks, signer);
         out.facts = facts;
-        out
+        out.with_fact(KEY_FACT, key.source())
     }
 }
 
@@ -329,18 +345,10 @@ pub fn verify_records(items: &[(&Record, Key<'_>)]) -> Vec<Verdict> {
     parallel_map(items, |(record, key)| record.verify(*key))
 }
 
-/// Where a verdict's key came from, from its [`ids::SIGNER_SOURCE`] row: `"attested"` (a
-/// bundle that verified, nothing relaxed about its key), `"caveated"` (a bundle that verified,
-/// its key not proven attested), `"named"` (the record's own address) or `"none"`.
-pub fn key_source(verdict: &Verdict) -> &'static str {
-    match verdict.checks.iter().find(|c| c.id == ids::SIGNER_SOURCE) {
-        Some(c) if c.status == CheckStatus::Pass => "attested",
-        Some(c) if c.status == CheckStatus::Warn && c.detail.contains("the record names") => {
-            "named"
-        }
-        Some(c) if c.status == CheckStatus::Warn => "caveated",
-        _ => "none",
-    }
+/// Where a verdict's key came from: its [`KEY_FACT`] (see [`Key::source`]); `"none"` for a
+/// verdict that is not an audit's.
+pub fn key_source(verdict: &Verdict) -> &str {
+    verdict.facts.get(KEY_FACT).map_or("none", String::as_str)
 }
 
 /// One line of an audit's results: the record's id, whether it verified, where its key came

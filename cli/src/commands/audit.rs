@@ -23,16 +23,9 @@ pub(crate) struct Args {
     /// `request_hash`, `response_hash`, `source` (file:line).
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
-    /// Re-verify the bundles as of this time (RFC 3339, or `recorded`: the bundle's own, which
-    /// the verdicts then flag); the current time by default.
-    #[arg(long, value_name = "RFC3339|recorded")]
-    at: Option<String>,
-    /// The policy bundles are re-verified under: a file, a preset, or `recorded`.
-    #[arg(long, value_name = "FILE|PRESET|recorded")]
-    policy: Option<String>,
-    /// Trust anchors for the bundles' chains: `production` (default), `test`, or a PEM file.
-    #[arg(long, value_name = "production|test|FILE")]
-    trust: Option<String>,
+    /// How the bundles the log names are re-verified (as `verify-bundle` does).
+    #[command(flatten)]
+    bundles: super::verify_bundle::BundleArgs,
     /// Print the summary as one JSON object.
     #[arg(long)]
     json: bool,
@@ -115,11 +108,7 @@ fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
 /// Runs `ccverify audit`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
     let started = Instant::now();
-    let options = super::verify_bundle::bundle_options(
-        args.at.as_deref(),
-        args.policy.as_deref(),
-        args.trust.as_deref(),
-    )?;
+    let options = args.bundles.options()?;
     let files = input_files(&args.inputs)?;
     if let Some(out) = &args.out {
         // Never truncate a log being audited: the results file must be another file.
@@ -212,7 +201,7 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         None => None,
     };
     let progress = progress_bar(records.len());
-    let mut keys: BTreeMap<&'static str, usize> = BTreeMap::new();
+    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
     let mut seen_ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut duplicate_ids = 0usize;
     for (_, r, _) in &records {
@@ -244,7 +233,9 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
             if v.verified {
                 verified += 1;
             }
-            *keys.entry(ccverify::audit::key_source(v)).or_default() += 1;
+            *keys
+                .entry(ccverify::audit::key_source(v).to_string())
+                .or_default() += 1;
             for c in v.blocking() {
                 *failed_ids.entry(c.id.clone()).or_default() += 1;
             }

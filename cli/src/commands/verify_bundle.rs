@@ -11,32 +11,50 @@ pub(crate) struct Args {
     /// The bundle written by `attest --save`, `chat --save` or `verify-report --save`.
     #[arg(value_name = "BUNDLE.json")]
     bundle: PathBuf,
+    #[command(flatten)]
+    inputs: BundleArgs,
+    /// Print the verdict as one JSON object.
+    #[arg(long)]
+    json: bool,
+}
+
+/// How a bundle is re-verified: `--at`, `--policy`, `--trust` (`verify-bundle`, `audit`).
+#[derive(clap::Args)]
+pub(crate) struct BundleArgs {
     /// Verification time (RFC 3339); default now. `recorded` uses the time the bundle
     /// says it was verified at (untrusted: the verdict then warns).
     #[arg(long, value_name = "RFC3339|recorded")]
-    at: Option<String>,
+    pub(crate) at: Option<String>,
     /// Policy: a TOML/JSON file or a preset name; default the `default` preset. `recorded`
     /// applies the policy stored in the bundle (untrusted: the verdict then warns).
     #[arg(long, value_name = "FILE|PRESET|recorded")]
-    policy: Option<String>,
+    pub(crate) policy: Option<String>,
     /// The roots to trust (overrides your policy's `trust`): `production` (the default) or
     /// `test` (ccverify's TEST PKI, for bundles of `ccverify sandbox --evidence test` sessions;
     /// proves nothing about real hardware). A bundle's recorded policy never selects the test
     /// roots.
     #[arg(long, value_name = "production|test|FILE")]
-    trust: Option<String>,
-    /// Print the verdict as one JSON object.
-    #[arg(long)]
-    json: bool,
+    pub(crate) trust: Option<String>,
+}
+
+impl BundleArgs {
+    /// The core's bundle options these arguments select.
+    pub(crate) fn options(&self) -> Result<BundleOptions, UsageError> {
+        bundle_options(
+            self.at.as_deref(),
+            self.policy.as_deref(),
+            self.trust.as_deref(),
+        )
+    }
 }
 
 /// Runs `ccverify verify-bundle`.
 pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
     verify_bundle(
         &args.bundle,
-        args.at.as_deref(),
-        args.policy.as_deref(),
-        args.trust.as_deref(),
+        args.inputs.at.as_deref(),
+        args.inputs.policy.as_deref(),
+        args.inputs.trust.as_deref(),
         args.json,
     )
 }
