@@ -5,7 +5,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createServer } from 'node:http'
-import { once } from 'node:events'
+import { once, setMaxListeners } from 'node:events'
 import { createRequire } from 'node:module'
 import { startSandbox, chatBody, statusOf } from './sandbox.mjs'
 
@@ -528,6 +528,7 @@ test('waiting on the network never holds the libuv pool (fs keeps working)', { t
   const silentUrl = `http://127.0.0.1:${silent.address().port}`
   const session = await unverifiedSession()
   const controller = new AbortController()
+  setMaxListeners(32, controller.signal) // one listener per call below, on purpose
   const lost = { baseUrl: silentUrl, policy: 'offline', retries: 0, timeoutMs: 600000 }
   // More waiting calls than the libuv pool has threads (UV_THREADPOOL_SIZE, default 4).
   const poolSize = Number(process.env.UV_THREADPOOL_SIZE) || 4
@@ -552,24 +553,29 @@ test('waiting on the network never holds the libuv pool (fs keeps working)', { t
     ])
     clearTimeout(timer)
     assert.ok(text.length > 0)
+    controller.abort()
+    // The silent server keeps every connection open until the aborted calls have settled: closed
+    // earlier, a call could see the closed connection before the abort and fail as `network`.
+    for (const p of waiting) await rejectsCode(p, 'cancelled')
+    for (const stream of streams) {
+      const err = await (async () => {
+        try {
+          for await (const _ of stream) void _
+        } catch (e) {
+          return e
+        }
+      })()
+      // Either aborted mid-way or (a fast machine) already complete before the abort.
+      assert.ok(err === undefined || err.code === 'cancelled', String(err))
+    }
+    for (const socket of sockets) socket.destroy()
+    await rejectsCode(listed, 'network') // its connection was closed by the server (or timed out)
   } finally {
+    // Whatever failed above, leave nothing that keeps the test process alive.
     controller.abort()
     for (const socket of sockets) socket.destroy()
+    silent.close()
   }
-  for (const p of waiting) await rejectsCode(p, 'cancelled')
-  await rejectsCode(listed, 'network') // its connection was closed by the server (or timed out)
-  for (const stream of streams) {
-    const err = await (async () => {
-      try {
-        for await (const _ of stream) void _
-      } catch (e) {
-        return e
-      }
-    })()
-    // Either aborted mid-way or (a fast machine) already complete before the abort.
-    assert.ok(err === undefined || err.code === 'cancelled', String(err))
-  }
-  silent.close()
 })
 
 test('CcverifyError and UnverifiedError classify the errors ccverify raises', async () => {

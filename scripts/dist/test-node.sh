@@ -48,4 +48,5 @@ echo "test-node: the installed types check from a CommonJS .ts and an ESM .mts"
 
 export CCVERIFY_ROOT="$root" CCVERIFY_EXPECT_NO_RUST=1
 export CCVERIFY_BIN="${CCVERIFY_BIN:-$root/target/debug/ccverify}"
-node --test test/*.test.mjs
+# A hung test (a server left listening) must fail this suite, never hold CI until its limit.
+timeout --kill-after=30 1200 node --test --test-force-exit --test-timeout=300000 test/*.test.mjs

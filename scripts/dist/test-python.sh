@@ -14,7 +14,7 @@ echo "test-python: installing $(basename "$wheel") into a new venv (no cargo, no
 "${pip[@]}" install --quiet -r "$root/python/requirements-test.txt"
 export CCVERIFY_EXPECT_NO_RUST=1 MYPY_CACHE_DIR="$venv/.mypy_cache" PYTHONDONTWRITEBYTECODE=1
 cd "$root/python/tests"
-"$py" -m pytest -c ../pyproject.toml --rootdir .. .
+timeout --kill-after=30 1200 "$py" -m pytest -c ../pyproject.toml --rootdir .. .
 echo "test-python: mypy stubtest of the installed package"
 ( cd "$venv" && "$py" -m mypy.stubtest ccverify )
 echo "test-python: mypy --strict on the tests (the stubs as a typed user sees them)"
