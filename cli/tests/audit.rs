@@ -213,7 +213,131 @@ fn usage_errors_exit_2() {
     let parquet = dir.join("x.parquet");
     std::fs::write(&parquet, b"PAR1").unwrap();
     let o = audit(&[parquet.to_str().unwrap()]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&o.stderr).contains("Parquet"));
+    assert_eq!(o.status.code(), Some(2), "a file that is not Parquet");
+    assert!(String::from_utf8_lossy(&o.stderr).contains("x.parquet"));
     assert_eq!(audit(&[]).status.code(), Some(2));
+}
+
+/// Reads the rows of a Parquet results file as JSON objects (lists of ids as arrays).
+fn parquet_rows(path: &Path) -> Vec<serde_json::Value> {
+    use arrow_array::Array as _;
+    use ccverify::audit::arrow::result_schema;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let f = std::fs::File::open(path).unwrap();
+    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+        .unwrap()
+        .build()
+        .unwrap();
+    let mut rows = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        assert_eq!(batch.schema().fields(), result_schema().fields());
+        for i in 0..batch.num_rows() {
+            let mut row = serde_json::Map::new();
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                let one = column.slice(i, 1);
+                let v = match field.name().as_str() {
+                    "verified" => serde_json::Value::Bool(
+                        one.as_any()
+                            .downcast_ref::<arrow_array::BooleanArray>()
+                            .unwrap()
+                            .value(0),
+                    ),
+                    "failed" | "warnings" => {
+                        let list = one
+                            .as_any()
+                            .downcast_ref::<arrow_array::ListArray>()
+                            .unwrap();
+                        let items = list.value(0);
+                        let items = items
+                            .as_any()
+                            .downcast_ref::<arrow_array::StringArray>()
+                            .unwrap();
+                        items
+                            .iter()
+                            .map(|s| serde_json::Value::from(s.unwrap()))
+                            .collect()
+                    }
+                    _ => {
+                        let s = one
+                            .as_any()
+                            .downcast_ref::<arrow_array::StringArray>()
+                            .unwrap();
+                        if s.is_null(0) {
+                            serde_json::Value::Null
+                        } else {
+                            s.value(0).into()
+                        }
+                    }
+                };
+                row.insert(field.name().clone(), v);
+            }
+            rows.push(serde_json::Value::Object(row));
+        }
+    }
+    rows
+}
+
+#[test]
+fn parquet_in_and_out_give_the_rows_json_lines_give() {
+    use ccverify::audit::arrow::records_batch;
+    use ccverify::audit::{Record, parse_lines};
+    let exp = expected();
+    let dir = temp("parquet-io");
+    // The vectors' records (bad lines left out) as a Parquet log beside the JSON Lines one, so
+    // the bundle path resolves the same way.
+    let text = std::fs::read(vectors().join("exchanges.jsonl")).unwrap();
+    let records: Vec<Record> = parse_lines(&text)
+        .into_iter()
+        .filter_map(|(_, r)| r.ok())
+        .collect();
+    let batch = records_batch(&records).unwrap();
+    let log = vectors().join(format!("tmp-{}.parquet", std::process::id()));
+    let mut w = parquet::arrow::ArrowWriter::try_new(
+        std::fs::File::create(&log).unwrap(),
+        batch.schema(),
+        None,
+    )
+    .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    let policy = vectors().join(exp["policy"].as_str().unwrap());
+    let jsonl_out = dir.join("results.jsonl");
+    let parquet_out = dir.join("results.parquet");
+    let run = |input: &Path, out: &Path| {
+        audit(&[
+            input.to_str().unwrap(),
+            "--at",
+            exp["at"].as_str().unwrap(),
+            "--policy",
+            policy.to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+        ])
+    };
+    let from_parquet = run(&log, &parquet_out);
+    let from_jsonl = run(&vectors().join("exchanges.jsonl"), &jsonl_out);
+    std::fs::remove_file(&log).unwrap();
+    assert_eq!(
+        from_parquet.status.code(),
+        Some(1),
+        "the tampered records fail"
+    );
+    assert_eq!(from_jsonl.status.code(), Some(1));
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("source");
+        v.as_object_mut().unwrap().remove("error");
+        v
+    };
+    let got: Vec<serde_json::Value> = parquet_rows(&parquet_out).into_iter().map(strip).collect();
+    let want: Vec<serde_json::Value> = std::fs::read_to_string(&jsonl_out)
+        .unwrap()
+        .lines()
+        .map(|l| strip(serde_json::from_str(l).unwrap()))
+        .collect();
+    assert_eq!(got.len(), records.len());
+    assert_eq!(
+        got, want,
+        "Parquet and JSON Lines logs of the same records audit alike"
+    );
 }

@@ -431,3 +431,74 @@ fn a_test_evidence_session_verifies_with_trust_test_and_only_then() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--evidence test"));
 }
+
+#[test]
+fn chat_log_appends_exchanges_that_audit_verifies_against_the_saved_bundle() {
+    let sb = sandbox(&["--evidence", "test", "--bind-key"]);
+    let dir = tempdir("chat-log");
+    let log = dir.join("exchanges.jsonl");
+    let ocsp = format!("{}/ocsp", sb.url);
+    for (n, stream) in [(0, false), (1, true)] {
+        let bundle = dir.join(format!("bundle{n}.json"));
+        let mut args = vec![
+            "chat",
+            "--base-url",
+            &sb.url,
+            "--model-id",
+            &sb.model_id,
+            "--model",
+            &sb.model,
+            "--message",
+            "hello",
+            "--rim-url",
+            &sb.url,
+            "--ocsp-url",
+            &ocsp,
+            "--pccs-url",
+            &sb.url,
+            "--retries",
+            "0",
+            "--trust",
+            "test",
+            "--save",
+            bundle.to_str().unwrap(),
+            "--log",
+            log.to_str().unwrap(),
+        ];
+        if stream {
+            args.push("--stream");
+        }
+        let out = run(&args);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(text.lines().count(), 2, "{text}");
+    assert!(
+        text.contains("\"bundle\":\"bundle0.json\""),
+        "named relative to the log: {text}"
+    );
+    assert!(text.contains("\"stream\":"), "{text}");
+    let audit = |file: &Path| run(&["audit", file.to_str().unwrap(), "--trust", "test", "--json"]);
+    let out = audit(&log);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let summary = json(&out);
+    assert_eq!(summary["verified"], 2);
+    // Test roots: the key is never called attested, only caveated.
+    assert_eq!(summary["keys"]["caveated"], 2);
+    // One byte of the first logged request changed: that exchange fails, the other verifies.
+    let tampered = dir.join("tampered.jsonl");
+    std::fs::write(&tampered, text.replacen("hello", "jello", 1)).unwrap();
+    let out = audit(&tampered);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(json(&out)["not_verified"], 1);
+}

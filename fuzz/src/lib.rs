@@ -798,7 +798,8 @@ pub fn bundle(data: &[u8]) {
     let _ = ccverify::bundle::verify_bundle(data, &options);
 }
 
-/// One line of an audit log. A record that reads verifies without panicking; a verified
+/// One line of an audit log. A record that reads writes back as a line that reads as itself;
+/// it verifies without panicking; a verified
 /// record recovered exactly the key it was held to; no record verifies against a key that
 /// signs nothing (a different address) or without a key; and where the key came from changes
 /// only the audit.signer row.
@@ -807,6 +808,11 @@ pub fn audit(data: &[u8]) {
     let Ok(record) = Record::from_json(data) else {
         return;
     };
+    // Written back as a log line, it reads as the same record (the form `chat --log` writes).
+    match Record::from_json(record.to_json().as_bytes()) {
+        Ok(again) => assert_eq!(again, record, "the written line reads differently"),
+        Err(e) => panic!("the written line does not read back: {e}"),
+    }
     let fixed = |text: &str| {
         Address::parse(text).unwrap_or_else(|e| panic!("the fixed address is refused: {e}"))
     };

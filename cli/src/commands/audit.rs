@@ -1,8 +1,8 @@
-//! `ccverify audit`: Verify a log of recorded exchanges (JSON Lines) on every core.
+//! `ccverify audit`: Verify logs of recorded exchanges (JSON Lines or Parquet) on every core.
 
 use crate::*;
-use ccverify::audit::{Key, Record, Signer, parse_lines, result_row, verify_records};
-use std::collections::BTreeMap;
+use ccverify::audit::arrow::{records_from_batch, results_batch};
+use ccverify::audit::{Auditor, Bundles, Record, ResultRow, Signer, Tally, parse_lines};
 use std::io::Write;
 use std::time::Instant;
 
@@ -12,15 +12,17 @@ const CHUNK: usize = 2048;
 /// The arguments of `ccverify audit`.
 #[derive(clap::Args)]
 pub(crate) struct Args {
-    /// JSON Lines files of recorded exchanges, or directories of them (their `*.jsonl` files,
-    /// in name order). One exchange per line: `id`, `request`/`request_b64`,
-    /// `response`/`response_b64` with `headers`, or `stream`/`stream_b64`, and `address` or
-    /// `bundle` (a path, relative to the file that names it).
+    /// Logs of recorded exchanges: JSON Lines files (one exchange per line: `id`,
+    /// `request`/`request_b64`, `response`/`response_b64` with `headers`, or
+    /// `stream`/`stream_b64`, and `address` or `bundle`, a path relative to the file that names
+    /// it), Parquet files (`*.parquet`, the same fields as columns), or directories of them
+    /// (their `*.jsonl` and `*.parquet` files, in name order).
     #[arg(value_name = "FILE|DIR", required = true)]
     inputs: Vec<PathBuf>,
-    /// Write one JSON line per exchange to FILE (never one of the inputs): `id`, `verified`,
-    /// `key` (attested, caveated, named or none), `failed` and `warnings` check ids, `signer`,
-    /// `request_hash`, `response_hash`, `source` (file:line).
+    /// Write one row per exchange to FILE (never one of the inputs): `id`, `verified`, `key`
+    /// (attested, caveated, named or none), `failed` and `warnings` check ids, `signer`,
+    /// `request_hash`, `response_hash`, `source` (file:line). JSON Lines, or Parquet when FILE
+    /// ends in `.parquet`.
     #[arg(long, value_name = "FILE")]
     out: Option<PathBuf>,
     /// How the bundles the log names are re-verified (as `verify-bundle` does).
@@ -31,49 +33,12 @@ pub(crate) struct Args {
     json: bool,
 }
 
-/// A line that is not a record: where, and why.
-struct BadLine {
-    source: String,
-    reason: String,
+fn is_parquet(path: &Path) -> bool {
+    path.extension().is_some_and(|x| x == "parquet")
 }
 
-/// How a bundle fared: its attested key (with what its verdict warned about that key, if
-/// anything), or why there is none.
-enum BundleKey {
-    Attested(Address),
-    Caveated(Address, String),
-    Unavailable(String),
-}
-
-/// The rows of a bundle's verdict that qualify its key: a key io.net does not bind into the
-/// hardware evidence, values the bundle supplied, or trust anchors other than the production
-/// roots. Any of them warning keeps the key from counting as proven attested.
-const KEY_CAVEATS: &[&str] = &["report.key_binding", "bundle.inputs", "trust.anchors"];
-
-/// Reads a bundle the log names: a regular file, at most the core's bundle bound (the log is
-/// untrusted; it may name a FIFO or a device).
-fn read_bundle(path: &Path) -> Result<Vec<u8>, String> {
-    use std::io::Read as _;
-    let meta = std::fs::metadata(path)
-        .map_err(|e| format!("cannot read bundle {}: {e}", path.display()))?;
-    if !meta.is_file() {
-        return Err(format!("bundle {} is not a regular file", path.display()));
-    }
-    let limit = ccverify::bundle::MAX_BUNDLE_LEN as u64;
-    let mut bytes = Vec::new();
-    std::fs::File::open(path)
-        .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
-        .map_err(|e| format!("cannot read bundle {}: {e}", path.display()))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "bundle {} is larger than {limit} bytes",
-            path.display()
-        ));
-    }
-    Ok(bytes)
-}
-
-/// The `*.jsonl` inputs: files as given, directories expanded (sorted).
+/// The input files: files as given, directories expanded to their `*.jsonl` and `*.parquet`
+/// files (sorted).
 fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
     let mut files = Vec::new();
     for input in inputs {
@@ -83,26 +48,91 @@ fn input_files(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, UsageError> {
             let mut found: Vec<PathBuf> = std::fs::read_dir(input)
                 .map_err(|e| UsageError(format!("cannot list {}: {e}", input.display())))?
                 .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "jsonl") && p.is_file())
+                .filter(|p| {
+                    p.extension()
+                        .is_some_and(|x| x == "jsonl" || x == "parquet")
+                        && p.is_file()
+                })
                 .collect();
             found.sort();
             if found.is_empty() {
                 return Err(UsageError(format!(
-                    "{} holds no *.jsonl file",
+                    "{} holds no *.jsonl or *.parquet file",
                     input.display()
                 )));
             }
             files.extend(found);
-        } else if input.extension().is_some_and(|x| x == "parquet") {
-            return Err(UsageError(format!(
-                "{}: Parquet input is not supported yet; give JSON Lines",
-                input.display()
-            )));
         } else {
             files.push(input.clone());
         }
     }
     Ok(files)
+}
+
+/// Records by their 1-based line (or row) number, each read or refused with its reason.
+type Numbered = Vec<(usize, Result<Record, String>)>;
+
+/// The records of a Parquet file, by 1-based row number: a row that is not a record is its
+/// error. A file that cannot be read as a table of exchanges is a usage error.
+fn parquet_records(file: &Path) -> Result<Numbered, UsageError> {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let fail =
+        |e: &dyn std::fmt::Display| UsageError(format!("cannot read {}: {e}", file.display()));
+    let f = std::fs::File::open(file).map_err(|e| fail(&e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(f)
+        .and_then(|b| b.build())
+        .map_err(|e| fail(&e))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| fail(&e))?;
+        for row in records_from_batch(&batch).map_err(|e| fail(&e))? {
+            out.push((out.len() + 1, row.map_err(|bad| bad.to_string())));
+        }
+    }
+    Ok(out)
+}
+
+/// Where the results go: JSON Lines written as they come, or Parquet written at the end.
+enum Out {
+    Jsonl(std::io::BufWriter<std::fs::File>),
+    Parquet(std::fs::File, Vec<ResultRow>),
+}
+
+impl Out {
+    fn create(path: &Path) -> Result<Out, UsageError> {
+        let f = std::fs::File::create(path)
+            .map_err(|e| UsageError(format!("cannot write {}: {e}", path.display())))?;
+        Ok(if is_parquet(path) {
+            Out::Parquet(f, Vec::new())
+        } else {
+            Out::Jsonl(std::io::BufWriter::new(f))
+        })
+    }
+
+    fn row(&mut self, row: ResultRow) -> Result<(), UsageError> {
+        match self {
+            Out::Jsonl(w) => writeln!(w, "{}", row.to_value())
+                .map_err(|e| UsageError(format!("cannot write results: {e}"))),
+            Out::Parquet(_, rows) => {
+                rows.push(row);
+                Ok(())
+            }
+        }
+    }
+
+    fn finish(self) -> Result<(), UsageError> {
+        let fail = |e: &dyn std::fmt::Display| UsageError(format!("cannot write results: {e}"));
+        match self {
+            Out::Jsonl(mut w) => w.flush().map_err(|e| fail(&e)),
+            Out::Parquet(f, rows) => {
+                let batch = results_batch(&rows).map_err(|e| fail(&e))?;
+                let mut w = parquet::arrow::ArrowWriter::try_new(f, batch.schema(), None)
+                    .map_err(|e| fail(&e))?;
+                w.write(&batch).map_err(|e| fail(&e))?;
+                w.close().map(|_| ()).map_err(|e| fail(&e))
+            }
+        }
+    }
 }
 
 /// Runs `ccverify audit`.
@@ -125,204 +155,106 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         }
     }
 
-    // Read every record; a bad line is reported and skipped, never the end of the run.
-    let mut records: Vec<(String, Record, Option<PathBuf>)> = Vec::new();
-    let mut bad: Vec<BadLine> = Vec::new();
+    // Read every record; a bad line is reported and skipped, never the end of the run. A
+    // record's bundle is named relative to its file: the auditor gets the joined path.
+    let mut records: Vec<(String, Record)> = Vec::new();
+    let mut tally = Tally::default();
     for file in &files {
-        let text = read_input(file, "exchanges")?;
+        let parsed = if is_parquet(file) {
+            parquet_records(file)?
+        } else {
+            parse_lines(&read_input(file, "exchanges")?)
+                .into_iter()
+                .map(|(n, r)| (n, r.map_err(|e| e.to_string())))
+                .collect()
+        };
         let dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        for (n, parsed) in parse_lines(&text) {
+        for (n, parsed) in parsed {
             let source = format!("{}:{n}", file.display());
             match parsed {
-                Ok(r) => {
-                    let bundle = match &r.signer {
-                        Signer::Bundle(b) => Some(dir.join(b)),
-                        Signer::Address(_) => None,
-                    };
-                    records.push((source, r, bundle));
-                }
-                Err(e) => bad.push(BadLine {
-                    source,
-                    reason: e.to_string(),
-                }),
-            }
-        }
-    }
-
-    // Each bundle once: its attested key, when it verified.
-    let mut bundles: BTreeMap<PathBuf, BundleKey> = BTreeMap::new();
-    for (_, _, path) in &records {
-        let Some(path) = path else { continue };
-        if bundles.contains_key(path) {
-            continue;
-        }
-        let key = match read_bundle(path) {
-            Err(e) => BundleKey::Unavailable(e),
-            Ok(bytes) => match ccverify::bundle::verify_bundle(&bytes, &options) {
-                Err(e) => BundleKey::Unavailable(format!("bundle {}: {e}", path.display())),
-                Ok(v) => match (&v.verified, &v.signer) {
-                    (true, Some(a)) => {
-                        let caveats: Vec<String> = v
-                            .checks
-                            .iter()
-                            .filter(|c| {
-                                c.status == ccverify::CheckStatus::Warn
-                                    && KEY_CAVEATS.contains(&c.id.as_str())
-                            })
-                            .map(|c| format!("{}: {}", c.id, c.detail))
-                            .collect();
-                        if caveats.is_empty() {
-                            BundleKey::Attested(*a)
-                        } else {
-                            BundleKey::Caveated(
-                                *a,
-                                format!("bundle {}: {}", path.display(), caveats.join("; ")),
-                            )
-                        }
+                Ok(mut r) => {
+                    if let Signer::Bundle(b) = &r.signer {
+                        r.signer = Signer::Bundle(dir.join(b).to_string_lossy().into_owned());
                     }
-                    _ => BundleKey::Unavailable(format!(
-                        "bundle {} did not verify (failing: {})",
-                        path.display(),
-                        v.blocking()
-                            .map(|c| c.id.as_str())
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    )),
-                },
-            },
-        };
-        bundles.insert(path.clone(), key);
-    }
-
-    let mut out = match &args.out {
-        Some(p) => Some(std::io::BufWriter::new(std::fs::File::create(p).map_err(
-            |e| UsageError(format!("cannot write {}: {e}", p.display())),
-        )?)),
-        None => None,
-    };
-    let progress = progress_bar(records.len());
-    let mut keys: BTreeMap<String, usize> = BTreeMap::new();
-    let mut seen_ids: std::collections::HashSet<&str> = std::collections::HashSet::new();
-    let mut duplicate_ids = 0usize;
-    for (_, r, _) in &records {
-        if !seen_ids.insert(r.id.as_str()) {
-            duplicate_ids += 1;
+                    records.push((source, r));
+                }
+                Err(reason) => tally.bad_line(source, n, reason),
+            }
         }
     }
-    let mut verified = 0usize;
-    let mut failed_ids: BTreeMap<String, usize> = BTreeMap::new();
+
+    let mut auditor = Auditor::with_bundles(options, Bundles::in_dir(None));
+    let mut out = args.out.as_deref().map(Out::create).transpose()?;
+    let progress = progress_bar(records.len());
     for chunk in records.chunks(CHUNK) {
-        let items: Vec<(&Record, Key<'_>)> = chunk
-            .iter()
-            .map(|(_, r, bundle)| {
-                let key = match (&r.signer, bundle) {
-                    (Signer::Address(a), _) => Key::Named(a),
-                    (Signer::Bundle(_), Some(p)) => match bundles.get(p) {
-                        Some(BundleKey::Attested(a)) => Key::Attested(a),
-                        Some(BundleKey::Caveated(a, why)) => Key::Caveated(a, why),
-                        Some(BundleKey::Unavailable(why)) => Key::Unavailable(why),
-                        None => Key::Unavailable("the bundle was not resolved"),
-                    },
-                    (Signer::Bundle(_), None) => Key::Unavailable("the bundle was not resolved"),
-                };
-                (r, key)
-            })
-            .collect();
-        let verdicts = verify_records(&items);
-        for ((source, r, _), v) in chunk.iter().zip(&verdicts) {
-            if v.verified {
-                verified += 1;
-            }
-            *keys
-                .entry(ccverify::audit::key_source(v).to_string())
-                .or_default() += 1;
-            for c in v.blocking() {
-                *failed_ids.entry(c.id.clone()).or_default() += 1;
-            }
-            if let Some(w) = out.as_mut() {
-                let mut row = result_row(&r.id, v);
-                row["source"] = source.clone().into();
-                writeln!(w, "{row}")
-                    .map_err(|e| UsageError(format!("cannot write results: {e}")))?;
+        let refs: Vec<&Record> = chunk.iter().map(|(_, r)| r).collect();
+        let verdicts = auditor.verify(&refs);
+        for ((source, r), v) in chunk.iter().zip(&verdicts) {
+            let mut row = ResultRow::new(&r.id, v);
+            row.source = Some(source.clone());
+            tally.add(&row);
+            if let Some(o) = out.as_mut() {
+                o.row(row)?;
             }
         }
         progress.inc(chunk.len() as u64);
     }
     progress.finish_and_clear();
-    if let Some(mut w) = out {
-        w.flush()
-            .map_err(|e| UsageError(format!("cannot write results: {e}")))?;
+    if let Some(o) = out {
+        o.finish()?;
     }
 
-    let total = records.len();
+    let summary = tally.summary(&auditor);
     let seconds = started.elapsed().as_secs_f64();
     let rate = if seconds > 0.0 {
-        total as f64 / seconds
+        summary.exchanges as f64 / seconds
     } else {
         0.0
     };
-    let attested = bundles
-        .values()
-        .filter(|b| !matches!(b, BundleKey::Unavailable(_)))
-        .count();
-    let unavailable: Vec<&String> = bundles
-        .values()
-        .filter_map(|b| match b {
-            BundleKey::Unavailable(why) => Some(why),
-            _ => None,
-        })
-        .collect();
     if args.json {
-        let summary = serde_json::json!({
-            "files": files.len(),
-            "exchanges": total,
-            "verified": verified,
-            "not_verified": total - verified,
-            "bad_lines": bad.iter().map(|b| serde_json::json!({"source": b.source, "reason": b.reason})).collect::<Vec<_>>(),
-            "bundles": {"verified": attested, "not_verified": bundles.len() - attested, "failures": unavailable},
-            "keys": keys,
-            "duplicate_ids": duplicate_ids,
-            "failed_checks": failed_ids,
-            "seconds": seconds,
-            "exchanges_per_second": rate,
-        });
-        println!("{summary}");
+        let mut value = summary.to_value();
+        value["files"] = files.len().into();
+        value["seconds"] = seconds.into();
+        value["exchanges_per_second"] = rate.into();
+        println!("{value}");
     } else {
-        for b in &bad {
+        let s = &summary;
+        for b in &s.bad_lines {
             println!("bad line {}: {}", b.source, b.reason.escape_debug());
         }
         println!("files          {}", files.len());
-        println!("exchanges      {total}");
-        println!("verified       {verified}");
-        println!("not verified   {}", total - verified);
-        println!("bad lines      {}", bad.len());
+        println!("exchanges      {}", s.exchanges);
+        println!("verified       {}", s.verified);
+        println!("not verified   {}", s.not_verified);
+        println!("bad lines      {}", s.bad_lines.len());
         println!(
             "bundles        {} verified, {} not",
-            attested,
-            bundles.len() - attested
+            s.bundles.verified, s.bundles.not_verified
         );
-        for why in &unavailable {
+        for why in &s.bundles.failures {
             println!("  no key: {}", why.escape_debug());
         }
+        let key = |k: &str| s.keys.get(k).copied().unwrap_or(0);
         println!(
             "keys           {} attested, {} caveated (not proven attested), {} named by the record, {} none",
-            keys.get("attested").unwrap_or(&0),
-            keys.get("caveated").unwrap_or(&0),
-            keys.get("named").unwrap_or(&0),
-            keys.get("none").unwrap_or(&0)
+            key("attested"),
+            key("caveated"),
+            key("named"),
+            key("none")
         );
-        if duplicate_ids > 0 {
+        if s.duplicate_ids > 0 {
             println!(
-                "duplicate ids  {duplicate_ids} (rows are told apart by their source and hashes)"
+                "duplicate ids  {} (rows are told apart by their source and hashes)",
+                s.duplicate_ids
             );
         }
-        for (id, n) in &failed_ids {
+        for (id, n) in &s.failed_checks {
             println!("  failing {id}: {n}");
         }
         println!("time           {seconds:.2} s ({rate:.0} exchanges/s)");
     }
     // Nothing read is not a clean audit.
-    Ok(if total > 0 && verified == total && bad.is_empty() {
+    Ok(if summary.clean() {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -16,6 +16,10 @@ pub(crate) struct Args {
     /// Write an evidence bundle (attestation and this exchange) to FILE.
     #[arg(long, value_name = "FILE")]
     save: Option<PathBuf>,
+    /// Append this exchange to FILE, a JSON Lines log of recorded exchanges (`ccverify audit`
+    /// reads it): held to the --save bundle when there is one, else to the pinned address.
+    #[arg(long, value_name = "FILE")]
+    log: Option<PathBuf>,
     /// Print `{attestation, response, verified, verdict}` as one JSON object.
     #[arg(long)]
     json: bool,
@@ -27,7 +31,10 @@ pub(crate) fn run(args: Args) -> Result<ExitCode, UsageError> {
         &args.gateway,
         &args.inputs,
         &args.chat,
-        args.save.as_deref(),
+        Outputs {
+            save: args.save.as_deref(),
+            log: args.log.as_deref(),
+        },
         args.json,
     )
 }
@@ -77,16 +84,92 @@ pub(crate) fn delta_text(pending: &mut Vec<u8>, chunk: &[u8]) -> String {
     out
 }
 
+/// Where `chat` records what happened: an evidence bundle, a log of recorded exchanges.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct Outputs<'a> {
+    /// `--save FILE`.
+    pub save: Option<&'a Path>,
+    /// `--log FILE`.
+    pub log: Option<&'a Path>,
+}
+
+/// Appends the session's last recorded exchange to a JSON Lines log, held to the saved bundle
+/// (named relative to the log's directory when it is inside it) or else to the pinned address.
+#[cfg(feature = "net")]
+fn append_log(
+    session: &ccverify_net::client::Session,
+    log: &Path,
+    save: Option<&Path>,
+) -> Result<(), UsageError> {
+    use ccverify::audit::{Record, Reply, Signer};
+    use std::io::Write as _;
+    let bundle = session.bundle();
+    let index = bundle.exchanges.len();
+    let Some(exchange) = bundle.exchanges.last() else {
+        return Err(UsageError(
+            "--log: the exchange was not recorded (a request or reply that is not UTF-8)".into(),
+        ));
+    };
+    let signer = match (save, session.signing_address()) {
+        (Some(path), _) => {
+            let dir = log
+                .parent()
+                .filter(|d| !d.as_os_str().is_empty())
+                .and_then(|d| std::fs::canonicalize(d).ok());
+            let saved = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_path_buf());
+            let named = dir
+                .as_deref()
+                .and_then(|d| saved.strip_prefix(d).ok())
+                .map_or(saved.clone(), Path::to_path_buf);
+            Signer::Bundle(named.to_string_lossy().into_owned())
+        }
+        (None, Some(address)) => Signer::Address(address),
+        (None, None) => {
+            return Err(UsageError(
+                "--log: the attestation gave no signing address to hold the exchange to".into(),
+            ));
+        }
+    };
+    let record = Record {
+        id: format!("{}-{index}", &session.nonce_hex()[..16]),
+        request: exchange.request.clone().into_bytes(),
+        reply: if exchange.stream {
+            Reply::Stream(exchange.response.clone().into_bytes())
+        } else {
+            Reply::Response {
+                body: exchange.response.clone().into_bytes(),
+                headers: exchange.headers.clone(),
+            }
+        },
+        signer,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .map_err(|e| UsageError(format!("cannot append to {}: {e}", log.display())))?;
+    writeln!(file, "{}", record.to_json())
+        .map_err(|e| UsageError(format!("cannot append to {}: {e}", log.display())))?;
+    eprintln!(
+        "ccverify: exchange {} appended to {} (audit with `ccverify audit {}`)",
+        record.id,
+        log.display(),
+        log.display()
+    );
+    Ok(())
+}
+
 /// `chat`.
 #[cfg(feature = "net")]
 pub(crate) fn chat(
     gw: &Gateway,
     inputs: &Inputs,
     args: &ChatArgs,
-    save: Option<&Path>,
+    outputs: Outputs<'_>,
     json: bool,
 ) -> Result<ExitCode, UsageError> {
     use std::io::Write as _;
+    let save = outputs.save;
     let body = match (&args.body, &args.message) {
         (Some(f), _) => read_input(f, "body")?,
         (None, Some(m)) => {
@@ -104,7 +187,7 @@ pub(crate) fn chat(
     };
     let mut config = client_config(gw, inputs)?;
     config.allow_unverified = args.allow_unverified;
-    config.record_exchanges = save.is_some();
+    config.record_exchanges = save.is_some() || outputs.log.is_some();
     // The CLI prints every verdict and exits 1 when a reply did not verify: it takes the reply
     // with its flag rather than as an error (it never prints unverified text as verified).
     config.strict = Some(false);
@@ -146,6 +229,9 @@ pub(crate) fn chat(
     };
     if let Some(path) = save {
         save_bundle(&session.bundle(), path)?;
+    }
+    if let Some(log) = outputs.log {
+        append_log(&session, log, save)?;
     }
     if json {
         let v = serde_json::json!({

@@ -32,7 +32,12 @@ use crate::exchange::{verify_response, verify_stream};
 use crate::verdict::{Check, CheckStatus, Verdict};
 use crate::{Error, ErrorKind};
 use base64::Engine as _;
-use serde_json::{Map, Value};
+use serde_json::Value;
+
+#[cfg(feature = "arrow")]
+pub mod arrow;
+mod run;
+pub use run::*;
 
 /// Check ids of the audit. Stable API.
 pub mod ids {
@@ -124,28 +129,73 @@ const KEYS: &[&str] = &[
     "bundle",
 ];
 
+/// The names a record's fields (JSON keys, table columns, dictionary keys) may have.
+pub const FIELDS: &[&str] = KEYS;
+
 fn invalid(reason: impl Into<String>) -> Error {
     Error::new(ErrorKind::InvalidArgument, reason)
 }
 
-/// The bytes of a part given as `name` (UTF-8 text) or `name_b64` (base64); `None` when
-/// neither is present, an error when both are or the value is of the wrong type.
-fn bytes_of(obj: &Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>, Error> {
-    let b64_key = format!("{name}_b64");
-    match (obj.get(name), obj.get(&b64_key)) {
+/// One field of a record as its container holds it: a JSON value, an Arrow cell, a Python or
+/// JavaScript value. [`Record::from_fields`] applies the format's rules to them, the same for
+/// every container.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Field {
+    /// Text (a JSON string, an Arrow string cell, a Python `str`).
+    Text(String),
+    /// Bytes (an Arrow binary cell, a Python `bytes`, a Node `Buffer`); allowed for `request`,
+    /// `response` and `stream`, whose exact bytes they are.
+    Bytes(Vec<u8>),
+    /// Header names and values (a JSON object of text, an Arrow map or struct of text). A name
+    /// may repeat, as on the wire.
+    Headers(Vec<(String, String)>),
+    /// Not set (an Arrow null, a Python `None`, a JavaScript `undefined`): as if absent. A JSON
+    /// `null` is not this: in the JSON Lines form a key is either given properly or left out.
+    Null,
+    /// A value of any other type, or headers that are not all text.
+    Other,
+}
+
+/// The bytes of a part given as `name` (text or bytes) or `name_b64` (base64 text); `None`
+/// when neither is present, an error when both are or a value has the wrong type.
+fn bytes_of(
+    name: &str,
+    plain: Option<Field>,
+    b64: Option<Field>,
+) -> Result<Option<Vec<u8>>, Error> {
+    match (plain, b64) {
         (Some(_), Some(_)) => Err(invalid(format!(
-            "`{name}` and `{b64_key}` are both present: give one"
+            "`{name}` and `{name}_b64` are both present: give one"
         ))),
-        (Some(Value::String(s)), None) => Ok(Some(s.as_bytes().to_vec())),
+        (Some(Field::Text(s)), None) => Ok(Some(s.into_bytes())),
+        (Some(Field::Bytes(b)), None) => Ok(Some(b)),
         (Some(_), None) => Err(invalid(format!(
-            "`{name}` must be text (use `{b64_key}` for bytes that are not UTF-8)"
+            "`{name}` must be text or bytes (in JSON, use `{name}_b64` for bytes that are not UTF-8)"
         ))),
-        (None, Some(Value::String(s))) => base64::engine::general_purpose::STANDARD
+        (None, Some(Field::Text(s))) => base64::engine::general_purpose::STANDARD
             .decode(s.as_bytes())
             .map(Some)
-            .map_err(|e| invalid(format!("`{b64_key}` is not base64: {e}"))),
-        (None, Some(_)) => Err(invalid(format!("`{b64_key}` must be base64 text"))),
+            .map_err(|e| invalid(format!("`{name}_b64` is not base64: {e}"))),
+        (None, Some(_)) => Err(invalid(format!("`{name}_b64` must be base64 text"))),
         (None, None) => Ok(None),
+    }
+}
+
+/// A JSON value as a record field.
+fn field_of_json(value: Value) -> Field {
+    match value {
+        Value::String(s) => Field::Text(s),
+        Value::Object(map) => {
+            let mut headers = Vec::with_capacity(map.len());
+            for (k, v) in map {
+                match v {
+                    Value::String(s) => headers.push((k, s)),
+                    _ => return Field::Other,
+                }
+            }
+            Field::Headers(headers)
+        }
+        _ => Field::Other,
     }
 }
 
@@ -156,28 +206,64 @@ impl Record {
         // (first or last `response` wins) must not be audited as one of them.
         let value = crate::gpu::nras::parse_strict(bytes)
             .map_err(|e| invalid(format!("not a JSON object: {e}")))?;
-        Record::from_value(&value)
+        Record::from_json_value(value)
     }
 
     /// Reads one record from a parsed JSON value.
     pub fn from_value(value: &Value) -> Result<Record, Error> {
-        let obj = value
-            .as_object()
-            .ok_or_else(|| invalid("a record must be a JSON object"))?;
-        if let Some(unknown) = obj.keys().find(|k| !KEYS.contains(&k.as_str())) {
-            return Err(invalid(format!(
-                "unknown key {unknown:?} (a record has {})",
-                KEYS.join(", ")
-            )));
+        Record::from_json_value(value.clone())
+    }
+
+    fn from_json_value(value: Value) -> Result<Record, Error> {
+        let Value::Object(obj) = value else {
+            return Err(invalid("a record must be a JSON object"));
+        };
+        Record::from_fields(obj.into_iter().map(|(k, v)| (k, field_of_json(v))))
+    }
+
+    /// Reads one record from its fields, by name, in any container (a table row, a dictionary).
+    /// The rules are the JSON form's: an unknown or repeated name is an error (a typo must not
+    /// drop a field), exactly one form of each part, `headers` with a plain `response` only,
+    /// exactly one of `address` and `bundle`. [`Field::Null`] counts as absent.
+    pub fn from_fields(fields: impl IntoIterator<Item = (String, Field)>) -> Result<Record, Error> {
+        let mut slots: [Option<Field>; KEYS.len()] = Default::default();
+        for (name, field) in fields {
+            let Some(i) = KEYS.iter().position(|k| *k == name) else {
+                return Err(invalid(format!(
+                    "unknown key {name:?} (a record has {})",
+                    KEYS.join(", ")
+                )));
+            };
+            if slots[i].is_some() {
+                return Err(invalid(format!("{name:?} is given twice")));
+            }
+            if field != Field::Null {
+                slots[i] = Some(field);
+            }
         }
-        let id = match obj.get("id") {
-            Some(Value::String(s)) => s.clone(),
+        let [
+            id,
+            request,
+            request_b64,
+            response,
+            response_b64,
+            stream,
+            stream_b64,
+            headers,
+            address,
+            bundle,
+        ] = slots;
+        let id = match id {
+            Some(Field::Text(s)) => s,
             Some(_) => return Err(invalid("`id` must be text")),
             None => return Err(invalid("`id` is missing")),
         };
-        let request = bytes_of(obj, "request")?
+        let request = bytes_of("request", request, request_b64)?
             .ok_or_else(|| invalid("`request` (or `request_b64`) is missing"))?;
-        let reply = match (bytes_of(obj, "response")?, bytes_of(obj, "stream")?) {
+        let reply = match (
+            bytes_of("response", response, response_b64)?,
+            bytes_of("stream", stream, stream_b64)?,
+        ) {
             (Some(_), Some(_)) => {
                 return Err(invalid("a record has a `response` or a `stream`, not both"));
             }
@@ -187,14 +273,8 @@ impl Record {
                 ));
             }
             (Some(body), None) => {
-                let headers = match obj.get("headers") {
-                    Some(Value::Object(h)) => h
-                        .iter()
-                        .map(|(k, v)| match v {
-                            Value::String(s) => Ok((k.clone(), s.clone())),
-                            _ => Err(invalid(format!("header {k:?} must be text"))),
-                        })
-                        .collect::<Result<Vec<_>, Error>>()?,
+                let headers = match headers {
+                    Some(Field::Headers(h)) => h,
                     Some(_) => return Err(invalid("`headers` must be an object of text")),
                     None => {
                         return Err(invalid(
@@ -205,7 +285,7 @@ impl Record {
                 Reply::Response { body, headers }
             }
             (None, Some(stream)) => {
-                if obj.contains_key("headers") {
+                if headers.is_some() {
                     return Err(invalid(
                         "`headers` belong to plain replies; a stream carries its signature inside",
                     ));
@@ -213,14 +293,14 @@ impl Record {
                 Reply::Stream(stream)
             }
         };
-        let signer = match (obj.get("address"), obj.get("bundle")) {
+        let signer = match (address, bundle) {
             (Some(_), Some(_)) => {
                 return Err(invalid(
                     "a record names an `address` or a `bundle`, not both",
                 ));
             }
-            (Some(Value::String(a)), None) => Signer::Address(Address::parse(a)?),
-            (None, Some(Value::String(b))) if !b.is_empty() => Signer::Bundle(b.clone()),
+            (Some(Field::Text(a)), None) => Signer::Address(Address::parse(&a)?),
+            (None, Some(Field::Text(b))) if !b.is_empty() => Signer::Bundle(b),
             (Some(_), None) => return Err(invalid("`address` must be `0x…` text")),
             (None, Some(_)) => return Err(invalid("`bundle` must be a path")),
             (None, None) => {
@@ -235,6 +315,49 @@ impl Record {
             reply,
             signer,
         })
+    }
+
+    /// The record as one line of a JSON Lines log (no newline): each part as text when it is
+    /// UTF-8, else as `…_b64`, so [`Record::from_json`] reads back exactly these bytes. Repeated
+    /// header names keep the last value (a JSON object holds a name once; the table form keeps
+    /// them all).
+    pub fn to_json(&self) -> String {
+        let mut obj = serde_json::Map::new();
+        let mut part = |name: &str, bytes: &[u8]| match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                obj.insert(name.to_string(), Value::String(text.to_string()));
+            }
+            Err(_) => {
+                obj.insert(
+                    format!("{name}_b64"),
+                    Value::String(base64::engine::general_purpose::STANDARD.encode(bytes)),
+                );
+            }
+        };
+        part("request", &self.request);
+        let headers = match &self.reply {
+            Reply::Response { body, headers } => {
+                part("response", body);
+                Some(headers)
+            }
+            Reply::Stream(bytes) => {
+                part("stream", bytes);
+                None
+            }
+        };
+        obj.insert("id".into(), Value::String(self.id.clone()));
+        if let Some(headers) = headers {
+            let map: serde_json::Map<String, Value> = headers
+                .iter()
+                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+                .collect();
+            obj.insert("headers".into(), Value::Object(map));
+        }
+        match &self.signer {
+            Signer::Address(a) => obj.insert("address".into(), Value::String(a.to_string())),
+            Signer::Bundle(b) => obj.insert("bundle".into(), Value::String(b.clone())),
+        };
+        Value::Object(obj).to_string()
     }
 
     /// Verifies the exchange against the key the caller resolved for it (see [`Key`]). The
@@ -351,35 +474,11 @@ pub fn key_source(verdict: &Verdict) -> &str {
     verdict.facts.get(KEY_FACT).map_or("none", String::as_str)
 }
 
-/// One line of an audit's results: the record's id, whether it verified, where its key came
-/// from ([`key_source`]), the ids of the checks that failed or were skipped and of those that
-/// warned, the recovered signer, and the hashes of the request and response bytes it was
-/// verified over (so a row can be tied to the content, whatever its id says).
-pub fn result_row(id: &str, verdict: &Verdict) -> Value {
-    let ids_with = |pred: &dyn Fn(CheckStatus) -> bool| -> Vec<Value> {
-        verdict
-            .checks
-            .iter()
-            .filter(|c| pred(c.status))
-            .map(|c| Value::String(c.id.to_string()))
-            .collect()
-    };
-    serde_json::json!({
-        "id": id,
-        "verified": verdict.verified,
-        "key": key_source(verdict),
-        "failed": ids_with(&|s| matches!(s, CheckStatus::Fail | CheckStatus::Skip)),
-        "warnings": ids_with(&|s| s == CheckStatus::Warn),
-        "signer": verdict.signer.as_ref().map(|a| a.to_string()),
-        "request_hash": verdict.facts.get("request_hash"),
-        "response_hash": verdict.facts.get("response_hash"),
-    })
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
     use super::*;
+    use serde_json::Map;
 
     fn example(name: &str) -> Vec<u8> {
         std::fs::read(format!(
@@ -417,7 +516,7 @@ mod tests {
         assert!(v.verified, "{v:?}");
         assert_eq!(v.checks[0].id, ids::SIGNER_SOURCE);
         assert_eq!(v.checks[0].status, CheckStatus::Warn);
-        let row = result_row(&r.id, &v);
+        let row = ResultRow::new(&r.id, &v).to_value();
         assert_eq!(row["verified"], true);
         assert_eq!(row["key"], "named");
         assert_eq!(row["failed"], serde_json::json!([]));
@@ -440,7 +539,7 @@ mod tests {
         assert!(caveat.verified && caveat.checks[0].status == CheckStatus::Warn);
         assert_eq!(key_source(&caveat), "caveated");
         assert_eq!(key_source(&ok), "attested");
-        let row = result_row(&r.id, &caveat);
+        let row = ResultRow::new(&r.id, &caveat).to_value();
         assert_eq!(row["key"], "caveated");
         assert!(
             row["warnings"]
@@ -453,7 +552,7 @@ mod tests {
         assert_eq!(key_source(&bad), "none");
         assert!(!bad.verified);
         assert_eq!(bad.checks[0].status, CheckStatus::Fail);
-        let failed = result_row(&r.id, &bad)["failed"].clone();
+        let failed = ResultRow::new(&r.id, &bad).to_value()["failed"].clone();
         assert!(
             failed
                 .as_array()
@@ -476,6 +575,24 @@ mod tests {
         let other = Address::parse("0x0000000000000000000000000000000000000001").unwrap();
         let r = Record::from_value(&genuine()).unwrap();
         assert!(!r.verify(Key::Named(&other)).verified);
+    }
+
+    #[test]
+    fn a_record_written_as_a_line_reads_back_as_itself() {
+        let plain = Record::from_value(&genuine()).unwrap();
+        assert_eq!(
+            Record::from_json(plain.to_json().as_bytes()).unwrap(),
+            plain
+        );
+        let odd = Record {
+            id: "odd".into(),
+            request: vec![0xff, 0xfe],
+            reply: Reply::Stream(b"data: x\n\n".to_vec()),
+            signer: Signer::Bundle("b.json".into()),
+        };
+        let line = odd.to_json();
+        assert!(line.contains("request_b64") && !line.contains('\n'));
+        assert_eq!(Record::from_json(line.as_bytes()).unwrap(), odd);
     }
 
     #[test]
