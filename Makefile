@@ -10,7 +10,7 @@ BIN    := target/debug/ccverify
 # The one version: [workspace.package] in Cargo.toml (scripts/check_versions.py holds the rest to it).
 VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n 1)
 
-.PHONY: help setup build lint test test-rust test-rust-pure bench-compare bench-readme-check test-cli vectors-check demo regen bench bench-nv bench-dcap bench-python clean
+.PHONY: help setup build lint test test-rust test-rust-pure bench-compare bench-readme-check test-cli vectors-check demo regen bench bench-nv bench-dcap bench-audit bench-python clean
 
 # Each language binding brings its own targets in mk/<lang>.mk and appends its test target to
 # BINDING_TESTS and its generator to BINDING_REGEN, so `make test` and `make regen` cover it.
@@ -115,6 +115,15 @@ bench-compare: $(CMP_VENV)/.stamp ## ccverify beside eth_account, the dcap-qvl w
 
 bench-readme-check: ## The README performance table is what bench/results/compare.json renders to
 	python3 bench/compare.py --check-readme
+
+AUDIT_VENV := target/audit-bench-venv
+
+bench-audit: dist-python ## Audit throughput on one generated data set: ccverify audit on one core and on all, Python's Arrow path, Spark local mode
+	$(CARGO) build --release -p ccverify-cli
+	test -x $(AUDIT_VENV)/bin/python || $(PYTHON) -m venv $(AUDIT_VENV)
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check -r python/requirements-test.txt
+	$(AUDIT_VENV)/bin/pip install --quiet --disable-pip-version-check --force-reinstall --no-deps $(DIST)/ccverify-$(VERSION)-cp39-abi3-manylinux_*_x86_64.whl
+	$(AUDIT_VENV)/bin/python bench/audit_bench.py --cli target/release/ccverify --spark --json bench/results/audit.json
 
 bench-dcap: ## The dcap-qvl PyPI wheel on the same TDX sample
 	test -x target/dcap-venv/bin/python || $(PYTHON) -m venv target/dcap-venv

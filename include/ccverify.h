@@ -213,6 +213,39 @@ const char *ccverify_version(void);
 void ccverify_string_free(char *s);
 
 /**
+ * Audits a JSON Lines log of recorded exchanges (`log`, `log_len` bytes; one exchange per
+ * line in the README's format: `id`, `request`/`request_b64`, `response`/`response_b64` with
+ * `headers` or `stream`/`stream_b64`, and `address` or `bundle`) on every core, and writes the
+ * report, compact JSON, to `*out_json` (free it with `ccverify_string_free`):
+ *
+ * `{"summary": {...}, "results": [...]}` — the summary has `exchanges`, `verified`,
+ * `not_verified`, `bad_lines` (each `{"source", "line", "reason"}`: lines that are not records
+ * never stop the audit), `bundles` (`{"verified", "not_verified", "failures"}`), `keys` (count
+ * by where the key came from), `duplicate_ids` and `failed_checks` (count by check id); each
+ * result row, in the log's order, has `id`, `verified`, `key` (`"attested"`, `"caveated"`,
+ * `"named"` or `"none"`), `failed` and `warnings` (check ids), `signer`, `request_hash`,
+ * `response_hash` and `source` (`"log:LINE"`).
+ *
+ * `options_json` is NULL or `""` for the defaults, or a JSON object with any of the keys
+ * `"at"` and `"policy"` (how each bundle the log names is re-verified, as for
+ * `ccverify_verify_bundle`; each bundle is verified once) and `"bundle_dir"` (the directory
+ * relative `bundle` paths are read from; default the current directory). Unknown keys are
+ * refused.
+ *
+ * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` for options that do not parse, NULL pointers and
+ * text that is not UTF-8; `CCVERIFY_STATUS_LIMIT_EXCEEDED` for a log over
+ * `CCVERIFY_MAX_INPUT_LEN`. A log of bad lines is not an error: they are in the report.
+ *
+ * # Safety
+ * `log` valid for `log_len` bytes (NULL allowed when the length is 0); `options_json` NULL or
+ * NUL-terminated; `out_json` writable.
+ */
+enum ccverify_status ccverify_audit_jsonl(const uint8_t *log,
+                                          size_t log_len,
+                                          const char *options_json,
+                                          char **out_json);
+
+/**
  * Makes a cancel token in `*out` (free it with `ccverify_cancel_free`).
  *
  * Errors: `CCVERIFY_STATUS_INVALID_ARGUMENT` when `out` is NULL.

@@ -153,6 +153,73 @@ export declare class StreamVerifier {
 }
 
 /**
+ * Audits a JSON Lines log of recorded exchanges (the README's format) held in memory, on the
+ * libuv pool. Resolves to `{ summary, results }` ({@link AuditReport}); lines that are not
+ * records are listed in `summary.bad_lines` with their numbers and never stop the audit.
+ */
+export declare function auditJsonl(log: Buffer | Uint8Array | string, options?: AuditOptions | null): Promise<AuditReport>
+
+/**
+ * Options of {@link verifyExchanges} and {@link auditJsonl}: how the bundles that exchanges
+ * name are re-verified, and where they come from. Any other key throws `invalid_argument`.
+ */
+export interface AuditOptions {
+  /**
+   * The time bundles are verified at: a `Date`, whole Unix seconds, an RFC 3339 string, or
+   * `'recorded'` (the bundle's own time: `bundle.inputs` then warns). Default: now.
+   */
+  at?: Date | number | string
+  /**
+   * The policy bundles are verified under, in any form {@link ReportOptions.policy} takes, or
+   * `'recorded'`. Default: the `default` preset.
+   */
+  policy?: 'recorded' | string | Policy
+  /** The directory relative `bundle` paths are read from. Default: the current directory. */
+  bundleDir?: string
+  /**
+   * Bundles supplied by the name records use for them (the bundle JSON as a `Buffer`,
+   * `Uint8Array` or string); names found here are never read from files.
+   */
+  bundles?: Record<string, Buffer | Uint8Array | string>
+}
+
+/** What {@link auditJsonl} resolves to. */
+export interface AuditReport {
+  /**
+   * The summary, a JSON document with the core's snake_case names: `exchanges`, `verified`,
+   * `not_verified`, `bad_lines` (each `{ source, line, reason }`), `bundles`
+   * (`{ verified, not_verified, failures }`), `keys` (count by key source),
+   * `duplicate_ids` and `failed_checks` (count by check id).
+   */
+  summary: AuditSummary
+  /** One result per record, in the log's order, each with its `source` (`log:LINE`). */
+  results: Array<ExchangeResult>
+}
+
+/**
+ * The summary of an audit ({@link AuditReport.summary}): a JSON document, so its names are the
+ * core's snake_case ones, the same in every language.
+ */
+export interface AuditSummary {
+  /** Records verified (lines that are not records are not exchanges). */
+  exchanges: number
+  /** Records that verified. */
+  verified: number
+  /** Records that did not. */
+  not_verified: number
+  /** The lines that are not records: where, the 1-based line number, and why. */
+  bad_lines: { source: string; line: number; reason: string }[]
+  /** The bundles named: how many gave a key, how many did not, and why not. */
+  bundles: { verified: number; not_verified: number; failures: string[] }
+  /** Records by where their key came from (`attested`, `caveated`, `named`, `none`). */
+  keys: Record<string, number>
+  /** Records whose id an earlier record already had. */
+  duplicate_ids: number
+  /** For each check id, how many records it failed (or skipped) in. */
+  failed_checks: Record<string, number>
+}
+
+/**
  * Options of {@link verifyBundle}: the verification time and policy. `undefined` and `null`
  * mean the defaults — now, and the `default` preset: never what the bundle says unless asked
  * for with `'recorded'`. Any other key throws `invalid_argument`.
@@ -325,6 +392,67 @@ export interface ClientConfig {
  * binding (C status names, Python, Kotlin and Swift codes).
  */
 export type ErrorCode = 'invalid_argument' | 'invalid_nonce' | 'invalid_address' | 'invalid_signature' | 'limit_exceeded' | 'invalid_state' | 'rng' | 'network' | 'attestation_failed' | 'unverified_response' | 'cancelled' | 'internal'
+
+/**
+ * One recorded exchange, as {@link verifyExchanges} takes it: the README's record, with the
+ * bytes as a `Buffer`/`Uint8Array` (exact) or a string (its UTF-8 bytes). `null` and
+ * `undefined` members are absent fields; any other member throws nothing but makes the row an
+ * `error` row.
+ */
+export interface ExchangeRecord {
+  /** Your name for the exchange (echoed in its result). */
+  id: string
+  /** The exact request body sent. */
+  request?: Buffer | Uint8Array | string
+  /** The request body as base64 (instead of `request`). */
+  requestB64?: string
+  /** A plain reply's exact body (with `headers`). */
+  response?: Buffer | Uint8Array | string
+  /** The body as base64 (instead of `response`). */
+  responseB64?: string
+  /** A streamed reply's exact bytes, every byte up to the end. */
+  stream?: Buffer | Uint8Array | string
+  /** The stream as base64 (instead of `stream`). */
+  streamB64?: string
+  /** The plain reply's headers, name → value. */
+  headers?: Record<string, string>
+  /** The `0x…` address the reply must be signed by. */
+  address?: string
+  /** Or: the path of the evidence bundle whose attested key must have signed it. */
+  bundle?: string
+}
+
+/** One exchange's audit result. Values that are absent are `null`. */
+export interface ExchangeResult {
+  /** The record's id (`null` when a row is not a record and has no readable id). */
+  id: string | null
+  /**
+   * Whether the reply is signed by the record's key over exactly its bytes (and the key did
+   * not come from a bundle that failed).
+   */
+  verified: boolean
+  /**
+   * Where the key came from: `'attested'` (a bundle that verified, nothing relaxed about its
+   * key), `'caveated'` (a bundle that verified, its key resting on a warning such as io.net
+   * not binding it into hardware evidence), `'named'` (the record's own `address`, attested
+   * by nothing here) or `'none'`.
+   */
+  key: 'attested' | 'caveated' | 'named' | 'none'
+  /** The ids of the checks that failed or were skipped. */
+  failed: Array<string>
+  /** The ids of the checks that warned. */
+  warnings: Array<string>
+  /** The address recovered from the signature, when one could be. */
+  signer: string | null
+  /** SHA-256 (hex) of the request bytes, as the agent hashes them. */
+  requestHash: string | null
+  /** SHA-256 (hex) of the response bytes, as the agent hashes them. */
+  responseHash: string | null
+  /** Why the row is not a record (then nothing was verified). */
+  error: string | null
+  /** Where the record came from (`log:LINE` for {@link auditJsonl}). */
+  source: string | null
+}
 
 /**
  * A fresh 32-byte attestation nonce from the operating system's CSPRNG, as 64 lowercase hex
@@ -727,6 +855,18 @@ export declare function verifyBundle(bundle: Buffer | Uint8Array | string, optio
  * what {@link verifyBundle} throws for a bundle it cannot read.
  */
 export declare function verifyBundleAsync(bundle: Buffer | Uint8Array | string, options?: BundleOptions | null): Promise<Verdict>
+
+/**
+ * Verifies recorded exchanges on every core, off the JavaScript thread (the libuv pool): each
+ * reply against its record's `address`, or the attested key of its `bundle` (each bundle read
+ * and re-verified once). Resolves to one result per record, in order; a record that breaks the
+ * format (an unknown key, both `response` and `stream`, no `headers` for a plain reply, …) is
+ * a result with its `error`, never a rejection.
+ *
+ * Throws (`err.code` `invalid_argument`) at the call for arguments of the wrong type (records
+ * that are not an array of plain objects, options with unknown or ill-typed keys).
+ */
+export declare function verifyExchanges(records: ExchangeRecord[], options?: AuditOptions | null): Promise<ExchangeResult[]>
 
 /**
  * Verifies an io.net `gpu` object — the JSON of the attestation's `gpu` member, NVIDIA

@@ -19,6 +19,10 @@ import {
   verifyTdxAsync,
   loadPolicy,
   POLICY_PRESETS,
+  verifyExchanges,
+  auditJsonl,
+  type ExchangeResult,
+  type AuditReport,
   Session,
   listModels,
   type BundleOptions,
@@ -332,3 +336,20 @@ export {
   verified, signer, facts, status, passed, subject, all, notAStatus, alwaysSigner,
   buffer, fromU8, fromText, wrong, end, last, nonce, address, gpuVerdict, tdxVerdict,
 }
+
+// Audits: results in order, keys as a closed set of names, the summary's snake_case names.
+async function audits(): Promise<void> {
+  const rows: ExchangeResult[] = await verifyExchanges(
+    [{ id: 'a', request: Buffer.from('{}'), response: '{}', headers: { text: 'x' }, address: '0x00' }],
+    { at: new Date(), policy: 'strict', bundleDir: '.', bundles: { 'b.json': Buffer.from('{}') } },
+  )
+  const key: 'attested' | 'caveated' | 'named' | 'none' = rows[0].key
+  const signer: string | null = rows[0].signer
+  void key, signer
+  const report: AuditReport = await auditJsonl('{}', null)
+  const bad: number = report.summary.bad_lines[0].line
+  void bad
+  // @ts-expect-error verifyExchanges takes an array of records, not one
+  await verifyExchanges({ id: 'a' })
+}
+void audits

@@ -43,6 +43,9 @@ __all__ = [
     "ChatStream",
     "Model",
     "list_models",
+    "Auditor",
+    "Results",
+    "audit_jsonl",
 ]
 
 __version__: str
@@ -645,3 +648,65 @@ def list_models(
 
 def _test_panic(message: str) -> None:
     """Test hook, not API: panics in Rust; the panic must arrive as InternalError."""
+
+class _ResultRow(TypedDict):
+    """One exchange's audit result (a row of Results, a line of ``ccverify audit --out``)."""
+
+    id: Union[str, None]
+    verified: bool
+    key: Literal["attested", "caveated", "named", "none"]
+    failed: list[str]
+    warnings: list[str]
+    signer: Union[str, None]
+    request_hash: Union[str, None]
+    response_hash: Union[str, None]
+    error: NotRequired[str]
+    source: NotRequired[str]
+
+_Record = Mapping[str, Union[str, bytes, bytearray, memoryview, _Headers, None]]
+
+@final
+class Results:
+    """The results of an audit: one row per exchange, in order (``id``, ``verified``, ``key``,
+    ``failed``, ``warnings``, ``signer``, ``request_hash``, ``response_hash``, ``error``,
+    ``source``). An Arrow stream: ``pyarrow.table(results)``; ``to_pylist()`` needs no
+    pyarrow."""
+
+    def __len__(self) -> int: ...
+    @property
+    def verified_count(self) -> int:
+        """How many rows verified."""
+    def to_pylist(self) -> list[_ResultRow]:
+        """The rows as a list of dicts."""
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object:
+        """The Arrow C stream interface (a capsule of the results)."""
+
+@final
+class Auditor:
+    """Verifies recorded exchanges against the keys they name or their bundles attest; each
+    bundle is re-verified once per Auditor. Records are verified on every core with the GIL
+    released."""
+
+    def __new__(
+        cls,
+        *,
+        policy: Union[_PolicyArg, Literal["recorded"]] = None,
+        at: Union[_Time, Literal["recorded"]] = None,
+        bundle_dir: Union[_Dir, None] = None,
+        bundles: Union[Mapping[str, Union[_Bytes, str]], None] = None,
+    ) -> Auditor: ...
+    def verify_arrow(self, data: object) -> Results:
+        """Verify a table of exchanges: any object with ``__arrow_c_stream__``."""
+    def verify_rows(self, rows: Iterable[_Record]) -> Results:
+        """Verify exchanges given as mappings of the record's fields (no pyarrow needed)."""
+    def summary(self) -> dict[str, Any]:
+        """The summary of everything this Auditor verified so far."""
+
+def audit_jsonl(
+    log: Union[_Bytes, str],
+    *,
+    policy: Union[_PolicyArg, Literal["recorded"]] = None,
+    at: Union[_Time, Literal["recorded"]] = None,
+    bundle_dir: Union[_Dir, None] = None,
+) -> dict[str, Any]:
+    """Audit a JSON Lines log held in memory: ``{"summary": ..., "results": [...]}``."""

@@ -75,9 +75,16 @@ def test_public_api() -> None:
         "verify_stream",
         "verify_tdx",
     }
+    audit = {"Auditor", "Results", "audit_jsonl"}  # public as ccverify.audit's
     expected = native
     assert set(ccverify.__all__) == expected
-    assert set(ccverify._native.__all__) == native
+    assert set(ccverify._native.__all__) == native | audit
+    import ccverify.audit
+
+    for name in ccverify.audit.__all__:
+        assert getattr(ccverify.audit, name).__doc__ or name == "RESULT_COLUMNS", name
+    assert ccverify.audit.Auditor.__module__ == "ccverify.audit"
+    assert ccverify.audit.Results.__module__ == "ccverify.audit"
     for name in expected:
         assert getattr(ccverify, name).__doc__, f"{name} has no docstring"
     for cls in (

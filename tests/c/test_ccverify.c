@@ -1334,6 +1334,94 @@ static void options_vectors(const char *root) {
   free(text);
 }
 
+/* Whether the JSON array of strings `got` holds exactly the strings of `want` (any order). */
+static int same_string_set(const jvalue *got, const jvalue *want) {
+  size_t i, j;
+  if (got->type != J_ARR || want->type != J_ARR || got->len != want->len) return 0;
+  for (i = 0; i < want->len; i++) {
+    int found = 0;
+    for (j = 0; j < got->len; j++) found |= !strcmp(got->items[j].str, want->items[i].str);
+    if (!found) return 0;
+  }
+  return 1;
+}
+
+/* tests/vectors/audit through ccverify_audit_jsonl: every exchange's verdict and failing
+ * checks under both modes, the bad lines by number, and the options errors. */
+static void audit_vectors(const char *root) {
+  static const char *const modes[] = {"test_policy", "default_policy"};
+  char path[8192], dir[4096];
+  size_t log_len, m, i;
+  jvalue expected, policy;
+  char *expected_text, *log, *policy_text;
+  snprintf(dir, sizeof dir, "%s/tests/vectors/audit", root);
+  snprintf(path, sizeof path, "%s/expected.json", dir);
+  expected_text = read_file(path, NULL);
+  snprintf(path, sizeof path, "%s/exchanges.jsonl", dir);
+  log = read_file(path, &log_len);
+  CHECK(expected_text && log, "audit: the vectors cannot be read");
+  if (!expected_text || !log) return;
+  jparse(expected_text, &expected);
+  snprintf(path, sizeof path, "%s/%.64s", dir, jget(&expected, "policy")->str);
+  policy_text = read_file(path, NULL);
+  jparse(policy_text, &policy);
+  for (m = 0; m < 2; m++) {
+    jbuf options = {NULL, 0, 0};
+    char *out = NULL;
+    jvalue report;
+    const jvalue *results, *cases = jget(&expected, "exchanges"), *bad;
+    jbuf_puts(&options, "{\"at\":");
+    jdump(&options, jget(&expected, "at"));
+    jbuf_puts(&options, ",\"bundle_dir\":");
+    jdump_string(&options, dir, strlen(dir));
+    if (m == 0) {
+      jbuf_puts(&options, ",\"policy\":");
+      jdump(&options, &policy);
+    }
+    jbuf_puts(&options, "}");
+    CHECK(ccverify_audit_jsonl((const uint8_t *)log, log_len, options.s, &out) == CCVERIFY_STATUS_OK,
+          "audit %s: %s", modes[m], ccverify_last_error_message());
+    free(options.s);
+    if (!out) continue;
+    jparse(out, &report);
+    results = jget(&report, "results");
+    CHECK(results->len == cases->len, "audit %s: %zu results for %zu exchanges", modes[m], results->len,
+          cases->len);
+    for (i = 0; i < results->len; i++) {
+      const jvalue *row = &results->items[i];
+      const char *id = jget(row, "id")->str;
+      const jvalue *want = jget(jget(cases, id), modes[m]);
+      CHECK(jget(row, "verified")->boolean == jget(want, "verified")->boolean, "audit %s: %s verified", modes[m], id);
+      CHECK(same_string_set(jget(row, "failed"), jget(want, "failed")), "audit %s: %s failed checks", modes[m], id);
+    }
+    bad = jget(jget(&report, "summary"), "bad_lines");
+    CHECK(bad->len == jget(&expected, "bad_lines")->len, "audit %s: bad lines", modes[m]);
+    for (i = 0; i < bad->len && i < jget(&expected, "bad_lines")->len; i++)
+      CHECK(jget(&bad->items[i], "line")->number == jget(&expected, "bad_lines")->items[i].number,
+            "audit %s: bad line %zu", modes[m], i);
+    jfree(&report);
+    ccverify_string_free(out);
+  }
+  {
+    char *out = (char *)"untouched";
+    CHECK(ccverify_audit_jsonl((const uint8_t *)log, log_len, "{\"nope\":1}", &out) ==
+              CCVERIFY_STATUS_INVALID_ARGUMENT && !strcmp(out, "untouched"),
+          "audit: an unknown option key");
+    CHECK(ccverify_audit_jsonl((const uint8_t *)log, log_len, NULL, NULL) == CCVERIFY_STATUS_INVALID_ARGUMENT,
+          "audit: a NULL out");
+    out = NULL;
+    CHECK(ccverify_audit_jsonl(NULL, 0, NULL, &out) == CCVERIFY_STATUS_OK && out &&
+              strstr(out, "\"exchanges\":0"),
+          "audit: an empty log is an empty report");
+    ccverify_string_free(out);
+  }
+  jfree(&policy);
+  jfree(&expected);
+  free(policy_text);
+  free(expected_text);
+  free(log);
+}
+
 int main(int argc, char **argv) {
   const char *root = argc > 1 ? argv[1] : ".";
   exchange_vectors(root);
@@ -1346,6 +1434,7 @@ int main(int argc, char **argv) {
   report_vectors(root);
   report_abi_contract(root);
   options_vectors(root);
+  audit_vectors(root);
   status_names();
   printf("%d passed, %d failed\n", passed, failed);
   fflush(stdout); /* before LeakSanitizer's exit-time report */

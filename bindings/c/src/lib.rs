@@ -13,6 +13,7 @@ use std::ffi::{CStr, CString, c_char};
 
 use ccverify::Error;
 
+mod audit;
 mod client;
 mod error;
 mod eth;
@@ -23,6 +24,7 @@ mod report;
 mod tdx;
 mod verdict;
 
+pub use audit::*;
 pub use client::*;
 pub use error::*;
 pub use eth::*;

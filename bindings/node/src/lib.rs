@@ -2,7 +2,7 @@
 //! `@ccverify/ccverify` npm module in `node/`.
 //!
 //! All logic lives in `ccverify`; this crate only converts JavaScript values in and out, with
-//! one module per core module (`exchange`, `nonce`, `eth`, `gpu`, `tdx`, `report`, `client`,
+//! one module per core module (`exchange`, `nonce`, `eth`, `gpu`, `tdx`, `report`, `audit`, `client`,
 //! `verdict`, `error`; `input` reads JavaScript arguments).
 //! Conventions every export follows:
 //!
@@ -26,6 +26,7 @@
 //! view (`Unknown::cast`). `tdx` needs none: an object or array coerces to itself
 //! (`coerce_to_object`).
 
+mod audit;
 mod client;
 mod error;
 mod eth;
@@ -36,6 +37,10 @@ mod nonce;
 mod report;
 mod tdx;
 mod verdict;
+pub use audit::{
+    AuditOptions, AuditReport, AuditSummary, ExchangeRecord, ExchangeResult, audit_jsonl,
+    verify_exchanges,
+};
 pub use client::{ChatResponse, ChatStreamOptions, ClientConfig, Model, Session, list_models};
 pub use error::*;
 pub use eth::*;

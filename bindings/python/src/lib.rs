@@ -9,11 +9,13 @@
 //! [`exchange`] ↔ `ccverify::exchange`, [`eth`] ↔ `ccverify::eth`, [`nonce`] ↔
 //! `ccverify::nonce`, [`gpu`] ↔ `ccverify::gpu`, [`tdx`] ↔ `ccverify::tdx`, [`report`] ↔
 //! `ccverify::report`, `ccverify::bundle` and `ccverify::policy`, [`client`] ↔
-//! `ccverify_net::client` (the io.net client: `Session`, `list_models`); [`input`] holds the
+//! `ccverify_net::client` (the io.net client: `Session`, `list_models`), [`audit`] ↔
+//! `ccverify::audit` (`Auditor`, `Results`, `audit_jsonl`); [`input`] holds the
 //! argument conversions they share.
 
 use pyo3::prelude::*;
 
+mod audit;
 mod client;
 mod error;
 mod eth;
@@ -40,6 +42,7 @@ fn _native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     eth::register(m)?;
     nonce::register(m)?;
     client::register(m)?;
+    audit::register(m)?;
     // PyO3 lists everything added in `__all__`; keep the private names (`__version__`, the
     // test hook) out of it.
     let public: Vec<String> = m

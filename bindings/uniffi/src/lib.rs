@@ -13,6 +13,7 @@
 
 uniffi::setup_scaffolding!();
 
+mod audit;
 mod client;
 mod error;
 mod eth;
@@ -22,6 +23,7 @@ mod nonce;
 mod report;
 mod tdx;
 mod verdict;
+pub use audit::{AuditOptions, AuditReport, AuditSummary, BadLine, ExchangeResult, audit_jsonl};
 pub use client::{ChatResponse, ChunkListener, ClientConfig, Model, Session, attest, list_models};
 pub use error::*;
 pub use eth::*;

@@ -208,7 +208,7 @@ pub struct BundleOptions {
 impl BundleOptions {
     /// The core options. Errors: `InvalidArgument` for a policy the core refuses, or both a
     /// value and its `…Recorded` flag.
-    fn into_core(self) -> Result<ccverify::bundle::BundleOptions, CcverifyError> {
+    pub(crate) fn into_core(self) -> Result<ccverify::bundle::BundleOptions, CcverifyError> {
         use ccverify::bundle::{BundlePolicy, BundleTime};
         let both = |what: &str| {
             CcverifyError::from(ccverify::Error::InvalidArgument(format!(

@@ -487,6 +487,22 @@ fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
+    typealias FfiType = UInt64
+    typealias SwiftType = UInt64
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
+        return try lift(readInt(&buf))
+    }
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterBool : FfiConverter {
     typealias FfiType = Int8
     typealias SwiftType = Bool
@@ -1142,6 +1158,363 @@ public func FfiConverterTypeStreamVerifier_lower(_ value: StreamVerifier) -> UIn
 
 
 /**
+ * Options of `auditJsonl`: how the bundles the log names are re-verified (each once) and where
+ * they are read from.
+ */
+public struct AuditOptions: Equatable, Hashable {
+    /**
+     * The time and policy each bundle is re-verified under, as `verifyBundle` takes them.
+     */
+    public var bundles: BundleOptions
+    /**
+     * The directory relative `bundle` paths are read from. Unset: the current directory.
+     */
+    public var bundleDir: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The time and policy each bundle is re-verified under, as `verifyBundle` takes them.
+         */bundles: BundleOptions, 
+        /**
+         * The directory relative `bundle` paths are read from. Unset: the current directory.
+         */bundleDir: String? = nil) {
+        self.bundles = bundles
+        self.bundleDir = bundleDir
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditOptions: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditOptions: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditOptions {
+        return
+            try AuditOptions(
+                bundles: FfiConverterTypeBundleOptions.read(from: &buf), 
+                bundleDir: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditOptions, into buf: inout [UInt8]) {
+        FfiConverterTypeBundleOptions.write(value.bundles, into: &buf)
+        FfiConverterOptionString.write(value.bundleDir, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditOptions_lift(_ buf: RustBuffer) throws -> AuditOptions {
+    return try FfiConverterTypeAuditOptions.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditOptions_lower(_ value: AuditOptions) -> RustBuffer {
+    return FfiConverterTypeAuditOptions.lower(value)
+}
+
+
+/**
+ * What `auditJsonl` returns.
+ */
+public struct AuditReport: Equatable, Hashable {
+    /**
+     * The counts, bad lines, bundles, key sources and failing checks.
+     */
+    public var summary: AuditSummary
+    /**
+     * One result per record, in the log's order.
+     */
+    public var results: [ExchangeResult]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The counts, bad lines, bundles, key sources and failing checks.
+         */summary: AuditSummary, 
+        /**
+         * One result per record, in the log's order.
+         */results: [ExchangeResult]) {
+        self.summary = summary
+        self.results = results
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditReport: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditReport: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditReport {
+        return
+            try AuditReport(
+                summary: FfiConverterTypeAuditSummary.read(from: &buf), 
+                results: FfiConverterSequenceTypeExchangeResult.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditReport, into buf: inout [UInt8]) {
+        FfiConverterTypeAuditSummary.write(value.summary, into: &buf)
+        FfiConverterSequenceTypeExchangeResult.write(value.results, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditReport_lift(_ buf: RustBuffer) throws -> AuditReport {
+    return try FfiConverterTypeAuditReport.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditReport_lower(_ value: AuditReport) -> RustBuffer {
+    return FfiConverterTypeAuditReport.lower(value)
+}
+
+
+/**
+ * What an audit found.
+ */
+public struct AuditSummary: Equatable, Hashable {
+    /**
+     * Records verified (bad lines are not exchanges).
+     */
+    public var exchanges: UInt64
+    /**
+     * Records that verified.
+     */
+    public var verified: UInt64
+    /**
+     * Records that did not.
+     */
+    public var notVerified: UInt64
+    /**
+     * The lines that are not records; they never stop an audit.
+     */
+    public var badLines: [BadLine]
+    /**
+     * Bundles that verified and gave a key.
+     */
+    public var bundlesVerified: UInt64
+    /**
+     * Why each bundle that gave no key gave none.
+     */
+    public var bundleFailures: [String]
+    /**
+     * Records by where their key came from (`attested`, `caveated`, `named`, `none`).
+     */
+    public var keys: [String: UInt64]
+    /**
+     * Records whose id an earlier record already had.
+     */
+    public var duplicateIds: UInt64
+    /**
+     * For each check id, how many records it failed (or skipped) in.
+     */
+    public var failedChecks: [String: UInt64]
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Records verified (bad lines are not exchanges).
+         */exchanges: UInt64, 
+        /**
+         * Records that verified.
+         */verified: UInt64, 
+        /**
+         * Records that did not.
+         */notVerified: UInt64, 
+        /**
+         * The lines that are not records; they never stop an audit.
+         */badLines: [BadLine], 
+        /**
+         * Bundles that verified and gave a key.
+         */bundlesVerified: UInt64, 
+        /**
+         * Why each bundle that gave no key gave none.
+         */bundleFailures: [String], 
+        /**
+         * Records by where their key came from (`attested`, `caveated`, `named`, `none`).
+         */keys: [String: UInt64], 
+        /**
+         * Records whose id an earlier record already had.
+         */duplicateIds: UInt64, 
+        /**
+         * For each check id, how many records it failed (or skipped) in.
+         */failedChecks: [String: UInt64]) {
+        self.exchanges = exchanges
+        self.verified = verified
+        self.notVerified = notVerified
+        self.badLines = badLines
+        self.bundlesVerified = bundlesVerified
+        self.bundleFailures = bundleFailures
+        self.keys = keys
+        self.duplicateIds = duplicateIds
+        self.failedChecks = failedChecks
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension AuditSummary: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeAuditSummary: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AuditSummary {
+        return
+            try AuditSummary(
+                exchanges: FfiConverterUInt64.read(from: &buf), 
+                verified: FfiConverterUInt64.read(from: &buf), 
+                notVerified: FfiConverterUInt64.read(from: &buf), 
+                badLines: FfiConverterSequenceTypeBadLine.read(from: &buf), 
+                bundlesVerified: FfiConverterUInt64.read(from: &buf), 
+                bundleFailures: FfiConverterSequenceString.read(from: &buf), 
+                keys: FfiConverterDictionaryStringUInt64.read(from: &buf), 
+                duplicateIds: FfiConverterUInt64.read(from: &buf), 
+                failedChecks: FfiConverterDictionaryStringUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: AuditSummary, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.exchanges, into: &buf)
+        FfiConverterUInt64.write(value.verified, into: &buf)
+        FfiConverterUInt64.write(value.notVerified, into: &buf)
+        FfiConverterSequenceTypeBadLine.write(value.badLines, into: &buf)
+        FfiConverterUInt64.write(value.bundlesVerified, into: &buf)
+        FfiConverterSequenceString.write(value.bundleFailures, into: &buf)
+        FfiConverterDictionaryStringUInt64.write(value.keys, into: &buf)
+        FfiConverterUInt64.write(value.duplicateIds, into: &buf)
+        FfiConverterDictionaryStringUInt64.write(value.failedChecks, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditSummary_lift(_ buf: RustBuffer) throws -> AuditSummary {
+    return try FfiConverterTypeAuditSummary.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeAuditSummary_lower(_ value: AuditSummary) -> RustBuffer {
+    return FfiConverterTypeAuditSummary.lower(value)
+}
+
+
+/**
+ * A line of a log that is not a record.
+ */
+public struct BadLine: Equatable, Hashable {
+    /**
+     * `log:LINE`.
+     */
+    public var source: String
+    /**
+     * The 1-based line number.
+     */
+    public var line: UInt64
+    /**
+     * Why the line is not a record.
+     */
+    public var reason: String
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * `log:LINE`.
+         */source: String, 
+        /**
+         * The 1-based line number.
+         */line: UInt64, 
+        /**
+         * Why the line is not a record.
+         */reason: String) {
+        self.source = source
+        self.line = line
+        self.reason = reason
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension BadLine: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeBadLine: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> BadLine {
+        return
+            try BadLine(
+                source: FfiConverterString.read(from: &buf), 
+                line: FfiConverterUInt64.read(from: &buf), 
+                reason: FfiConverterString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: BadLine, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.source, into: &buf)
+        FfiConverterUInt64.write(value.line, into: &buf)
+        FfiConverterString.write(value.reason, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBadLine_lift(_ buf: RustBuffer) throws -> BadLine {
+    return try FfiConverterTypeBadLine.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeBadLine_lower(_ value: BadLine) -> RustBuffer {
+    return FfiConverterTypeBadLine.lower(value)
+}
+
+
+/**
  * Options of `verifyBundle`: the verification time and policy. The defaults are now and the
  * `default` preset: a bundle is untrusted input, so its own time and policy apply only when
  * asked for (`atRecorded`, `policyRecorded`), and the verdict then warns (`bundle.inputs`).
@@ -1689,6 +2062,153 @@ public func FfiConverterTypeClientConfig_lift(_ buf: RustBuffer) throws -> Clien
 #endif
 public func FfiConverterTypeClientConfig_lower(_ value: ClientConfig) -> RustBuffer {
     return FfiConverterTypeClientConfig.lower(value)
+}
+
+
+/**
+ * One recorded exchange's audit result.
+ */
+public struct ExchangeResult: Equatable, Hashable {
+    /**
+     * The record's id.
+     */
+    public var id: String?
+    /**
+     * The reply is signed by the record's key over exactly its bytes (and the key did not come
+     * from a bundle that failed).
+     */
+    public var verified: Bool
+    /**
+     * Where the key came from: `attested` (a bundle that verified, nothing relaxed about its
+     * key), `caveated` (a bundle that verified, its key resting on a warning such as io.net not
+     * binding it into hardware evidence), `named` (the record's own address, attested by
+     * nothing here) or `none`.
+     */
+    public var key: String
+    /**
+     * The ids of the checks that failed or were skipped.
+     */
+    public var failed: [String]
+    /**
+     * The ids of the checks that warned.
+     */
+    public var warnings: [String]
+    /**
+     * The address recovered from the signature, when one could be.
+     */
+    public var signer: String?
+    /**
+     * SHA-256 (hex) of the request bytes, as the agent hashes them.
+     */
+    public var requestHash: String?
+    /**
+     * SHA-256 (hex) of the response bytes, as the agent hashes them.
+     */
+    public var responseHash: String?
+    /**
+     * Where the record came from (`log:LINE`).
+     */
+    public var source: String?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The record's id.
+         */id: String?, 
+        /**
+         * The reply is signed by the record's key over exactly its bytes (and the key did not come
+         * from a bundle that failed).
+         */verified: Bool, 
+        /**
+         * Where the key came from: `attested` (a bundle that verified, nothing relaxed about its
+         * key), `caveated` (a bundle that verified, its key resting on a warning such as io.net not
+         * binding it into hardware evidence), `named` (the record's own address, attested by
+         * nothing here) or `none`.
+         */key: String, 
+        /**
+         * The ids of the checks that failed or were skipped.
+         */failed: [String], 
+        /**
+         * The ids of the checks that warned.
+         */warnings: [String], 
+        /**
+         * The address recovered from the signature, when one could be.
+         */signer: String?, 
+        /**
+         * SHA-256 (hex) of the request bytes, as the agent hashes them.
+         */requestHash: String?, 
+        /**
+         * SHA-256 (hex) of the response bytes, as the agent hashes them.
+         */responseHash: String?, 
+        /**
+         * Where the record came from (`log:LINE`).
+         */source: String?) {
+        self.id = id
+        self.verified = verified
+        self.key = key
+        self.failed = failed
+        self.warnings = warnings
+        self.signer = signer
+        self.requestHash = requestHash
+        self.responseHash = responseHash
+        self.source = source
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ExchangeResult: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeExchangeResult: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ExchangeResult {
+        return
+            try ExchangeResult(
+                id: FfiConverterOptionString.read(from: &buf), 
+                verified: FfiConverterBool.read(from: &buf), 
+                key: FfiConverterString.read(from: &buf), 
+                failed: FfiConverterSequenceString.read(from: &buf), 
+                warnings: FfiConverterSequenceString.read(from: &buf), 
+                signer: FfiConverterOptionString.read(from: &buf), 
+                requestHash: FfiConverterOptionString.read(from: &buf), 
+                responseHash: FfiConverterOptionString.read(from: &buf), 
+                source: FfiConverterOptionString.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ExchangeResult, into buf: inout [UInt8]) {
+        FfiConverterOptionString.write(value.id, into: &buf)
+        FfiConverterBool.write(value.verified, into: &buf)
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterSequenceString.write(value.failed, into: &buf)
+        FfiConverterSequenceString.write(value.warnings, into: &buf)
+        FfiConverterOptionString.write(value.signer, into: &buf)
+        FfiConverterOptionString.write(value.requestHash, into: &buf)
+        FfiConverterOptionString.write(value.responseHash, into: &buf)
+        FfiConverterOptionString.write(value.source, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExchangeResult_lift(_ buf: RustBuffer) throws -> ExchangeResult {
+    return try FfiConverterTypeExchangeResult.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeExchangeResult_lower(_ value: ExchangeResult) -> RustBuffer {
+    return FfiConverterTypeExchangeResult.lower(value)
 }
 
 
@@ -3603,6 +4123,31 @@ fileprivate struct FfiConverterSequenceString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterSequenceTypeBadLine: FfiConverterRustBuffer {
+    typealias SwiftType = [BadLine]
+
+    public static func write(_ value: [BadLine], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeBadLine.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [BadLine] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [BadLine]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeBadLine.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterSequenceTypeCheck: FfiConverterRustBuffer {
     typealias SwiftType = [Check]
 
@@ -3620,6 +4165,31 @@ fileprivate struct FfiConverterSequenceTypeCheck: FfiConverterRustBuffer {
         seq.reserveCapacity(Int(len))
         for _ in 0 ..< len {
             seq.append(try FfiConverterTypeCheck.read(from: &buf))
+        }
+        return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterSequenceTypeExchangeResult: FfiConverterRustBuffer {
+    typealias SwiftType = [ExchangeResult]
+
+    public static func write(_ value: [ExchangeResult], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for item in value {
+            FfiConverterTypeExchangeResult.write(item, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [ExchangeResult] {
+        let len: Int32 = try readInt(&buf)
+        var seq = [ExchangeResult]()
+        seq.reserveCapacity(Int(len))
+        for _ in 0 ..< len {
+            seq.append(try FfiConverterTypeExchangeResult.read(from: &buf))
         }
         return seq
     }
@@ -3647,6 +4217,32 @@ fileprivate struct FfiConverterSequenceTypeModel: FfiConverterRustBuffer {
             seq.append(try FfiConverterTypeModel.read(from: &buf))
         }
         return seq
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterDictionaryStringUInt64: FfiConverterRustBuffer {
+    public static func write(_ value: [String: UInt64], into buf: inout [UInt8]) {
+        let len = Int32(value.count)
+        writeInt(&buf, len)
+        for (key, value) in value {
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterUInt64.write(value, into: &buf)
+        }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> [String: UInt64] {
+        let len: Int32 = try readInt(&buf)
+        var dict = [String: UInt64]()
+        dict.reserveCapacity(Int(len))
+        for _ in 0..<len {
+            let key = try FfiConverterString.read(from: &buf)
+            let value = try FfiConverterUInt64.read(from: &buf)
+            dict[key] = value
+        }
+        return dict
     }
 }
 
@@ -3722,6 +4318,21 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     } else {
         print("uniffiFutureContinuationCallback invalid handle")
     }
+}
+/**
+ * Audits a JSON Lines log of recorded exchanges (the README's format: one exchange per line,
+ * held to its `address` or to the attested key of its `bundle`) on every core. Lines that are
+ * not records are in `summary.badLines`, never an error. Errors: `InvalidArgument` for a
+ * policy the core refuses, or both a value and its `…Recorded` flag.
+ */
+public func auditJsonl(log: Data, options: AuditOptions)throws  -> AuditReport  {
+    return try  FfiConverterTypeAuditReport_lift(try rustCallWithError(FfiConverterTypeCcverifyError_lift) {
+        uniffiCallStatus in
+    uniffi_ccverify_uniffi_fn_func_audit_jsonl(
+        FfiConverterData.lower(log),
+        FfiConverterTypeAuditOptions_lower(options),uniffiCallStatus
+    )
+})
 }
 /**
  * Attests `modelId` with a fresh nonce and verifies the answer — the GPU reports, the TDX
@@ -4045,6 +4656,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_ccverify_uniffi_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_ccverify_uniffi_checksum_func_audit_jsonl() != 15184) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_ccverify_uniffi_checksum_func_attest() != 61601) {
         return InitializationResult.apiChecksumMismatch

@@ -344,6 +344,11 @@ RustBuffer uniffi_ccverify_uniffi_fn_method_streamverifier_update(uint64_t ptr, 
 void uniffi_ccverify_uniffi_fn_init_callback_vtable_chunklistener(const UniffiVTableCallbackInterfaceChunkListener* _Nonnull vtable
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_AUDIT_JSONL
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_AUDIT_JSONL
+RustBuffer uniffi_ccverify_uniffi_fn_func_audit_jsonl(RustBuffer log, RustBuffer options, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
 #define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_FN_FUNC_ATTEST
 uint64_t uniffi_ccverify_uniffi_fn_func_attest(RustBuffer model_id, RustBuffer config
@@ -699,6 +704,12 @@ void ffi_ccverify_uniffi_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_CCVERIFY_UNIFFI_RUST_FUTURE_COMPLETE_VOID
 void ffi_ccverify_uniffi_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_AUDIT_JSONL
+#define UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_AUDIT_JSONL
+uint16_t uniffi_ccverify_uniffi_checksum_func_audit_jsonl(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_CCVERIFY_UNIFFI_CHECKSUM_FUNC_ATTEST
