@@ -178,7 +178,8 @@ export interface AuditOptions {
   bundleDir?: string
   /**
    * Bundles supplied by the name records use for them (the bundle JSON as a `Buffer`,
-   * `Uint8Array` or string); names found here are never read from files.
+   * `Uint8Array` or string); names found here are never read from files, and with bundles
+   * but no `bundleDir` no file is read at all.
    */
   bundles?: Record<string, Buffer | Uint8Array | string>
 }
@@ -405,15 +406,15 @@ export interface ExchangeRecord {
   /** The exact request body sent. */
   request?: Buffer | Uint8Array | string
   /** The request body as base64 (instead of `request`). */
-  requestB64?: string
+  request_b64?: string
   /** A plain reply's exact body (with `headers`). */
   response?: Buffer | Uint8Array | string
   /** The body as base64 (instead of `response`). */
-  responseB64?: string
+  response_b64?: string
   /** A streamed reply's exact bytes, every byte up to the end. */
   stream?: Buffer | Uint8Array | string
   /** The stream as base64 (instead of `stream`). */
-  streamB64?: string
+  stream_b64?: string
   /** The plain reply's headers, name → value. */
   headers?: Record<string, string>
   /** The `0x…` address the reply must be signed by. */

@@ -660,8 +660,8 @@ class _ResultRow(TypedDict):
     signer: Union[str, None]
     request_hash: Union[str, None]
     response_hash: Union[str, None]
-    error: NotRequired[str]
-    source: NotRequired[str]
+    error: Union[str, None]
+    source: Union[str, None]
 
 _Record = Mapping[str, Union[str, bytes, bytearray, memoryview, _Headers, None]]
 

@@ -13,8 +13,9 @@ batches (``DataFrame.mapInArrow``), so a cluster verifies at the speed of its co
     results.groupBy("verified").count().show()
 
 Bundles are best supplied by name (``bundles=``): their bytes travel with the task to every
-executor, and each executor re-verifies each bundle once per partition. ``bundle_dir`` works
-where every executor sees the same files (local mode, a shared file system). Give ``at``: with
+executor, each executor re-verifies each bundle once per partition, and no executor reads a
+file (a name that was not supplied gives no key). ``bundle_dir`` instead works where every
+executor sees the same files (local mode, a shared file system). Give ``at``: with
 None each executor verifies bundles at its own clock.
 
 On a cluster, the executors' Python must have the wheel (a native extension cannot travel with

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import importlib.metadata
 import os
 import shutil
@@ -79,12 +80,11 @@ def test_public_api() -> None:
     expected = native
     assert set(ccverify.__all__) == expected
     assert set(ccverify._native.__all__) == native | audit
-    import ccverify.audit
-
-    for name in ccverify.audit.__all__:
-        assert getattr(ccverify.audit, name).__doc__ or name == "RESULT_COLUMNS", name
-    assert ccverify.audit.Auditor.__module__ == "ccverify.audit"
-    assert ccverify.audit.Results.__module__ == "ccverify.audit"
+    audit_module = importlib.import_module("ccverify.audit")
+    for name in audit_module.__all__:
+        assert getattr(audit_module, name).__doc__ or name == "RESULT_COLUMNS", name
+    assert audit_module.Auditor.__module__ == "ccverify.audit"
+    assert audit_module.Results.__module__ == "ccverify.audit"
     for name in expected:
         assert getattr(ccverify, name).__doc__, f"{name} has no docstring"
     for cls in (

@@ -29,4 +29,17 @@ try:
     sys.exit("wheel-smoke: an empty nonce was accepted")
 except ccverify.InvalidNonceError as e:
     assert e.code == "invalid_nonce", e.code
-print(f"wheel-smoke: Python {sys.version.split()[0]}: genuine verified, tampered refused")
+# The audit without pyarrow (this venv holds nothing but the wheel): dicts in, dicts out.
+from ccverify.audit import Auditor  # noqa: E402
+
+record = {"id": "a", "request": request, "response": response, "headers": headers, "address": address}
+rows = Auditor().verify_rows([record, {**record, "response": response.replace(b"Hello", b"Jello", 1)}])
+if [r["verified"] for r in rows.to_pylist()] != [True, False]:
+    sys.exit(f"wheel-smoke: wrong audit rows: {rows.to_pylist()}")
+try:
+    import pyarrow  # noqa: F401
+
+    sys.exit("wheel-smoke: pyarrow is installed; this check is of the wheel alone")
+except ImportError:
+    pass
+print(f"wheel-smoke: Python {sys.version.split()[0]}: genuine verified, tampered refused, audit without pyarrow")

@@ -33,7 +33,8 @@ pub struct AuditOptions {
     /// The directory relative `bundle` paths are read from. Default: the current directory.
     pub bundle_dir: Option<String>,
     /// Bundles supplied by the name records use for them (the bundle JSON as a `Buffer`,
-    /// `Uint8Array` or string); names found here are never read from files.
+    /// `Uint8Array` or string); names found here are never read from files, and with bundles
+    /// but no `bundleDir` no file is read at all.
     #[napi(ts_type = "Record<string, Buffer | Uint8Array | string>")]
     pub bundles: Option<String>,
 }
@@ -50,16 +51,19 @@ pub struct ExchangeRecord {
     #[napi(ts_type = "Buffer | Uint8Array | string")]
     pub request: Option<String>,
     /// The request body as base64 (instead of `request`).
+    #[napi(js_name = "request_b64")]
     pub request_b64: Option<String>,
     /// A plain reply's exact body (with `headers`).
     #[napi(ts_type = "Buffer | Uint8Array | string")]
     pub response: Option<String>,
     /// The body as base64 (instead of `response`).
+    #[napi(js_name = "response_b64")]
     pub response_b64: Option<String>,
     /// A streamed reply's exact bytes, every byte up to the end.
     #[napi(ts_type = "Buffer | Uint8Array | string")]
     pub stream: Option<String>,
     /// The stream as base64 (instead of `stream`).
+    #[napi(js_name = "stream_b64")]
     pub stream_b64: Option<String>,
     /// The plain reply's headers, name → value.
     #[napi(ts_type = "Record<string, string>")]
@@ -167,6 +171,9 @@ fn read_options(value: Option<Unknown<'_>>) -> Result<Auditor> {
     }
     let options = CoreOptions::from_camel(Value::Object(json)).map_err(core_error)?;
     let mut auditor = Auditor::new(&options);
+    if !supplied.is_empty() && options.bundle_dir.is_none() {
+        auditor.bundles_mut().only_supplied();
+    }
     for (name, bytes) in supplied {
         auditor.bundles_mut().supply(name, bytes);
     }

@@ -78,7 +78,9 @@ fn audit_options(
 ///     bundle_dir: the directory relative ``bundle`` paths are read from (str or os.PathLike);
 ///         None is the current directory.
 ///     bundles: bundles supplied by name instead of read from files: a mapping of the names
-///         records use to the bundle JSON (bytes or str). Names found here are never read.
+///         records use to the bundle JSON (bytes or str). Names found here are never read;
+///         with bundles and no bundle_dir, no file is read at all (an unknown name gives no
+///         key).
 ///
 /// Raises:
 ///     InvalidArgumentError: a policy or time that does not parse.
@@ -101,6 +103,9 @@ impl Auditor {
     ) -> PyResult<Auditor> {
         let options = audit_options(py, at, policy, bundle_dir)?;
         let mut auditor = CoreAuditor::new(&options);
+        if bundles.is_some() && options.bundle_dir.is_none() {
+            auditor.bundles_mut().only_supplied();
+        }
         if let Some(bundles) = bundles {
             for item in bundles.items()?.iter() {
                 let (name, bytes): (String, Bound<'_, PyAny>) = item.extract()?;
@@ -141,29 +146,42 @@ impl Auditor {
             .call_method0("__arrow_c_stream__")?
             .cast_into::<PyCapsule>()?;
         let ptr = capsule.pointer_checked(Some(STREAM))?;
-        // SAFETY: by the Arrow PyCapsule interface, a capsule named "arrow_array_stream" holds
-        // a valid ArrowArrayStream struct, which its consumer moves out of exactly once;
-        // `from_raw` moves it (leaving a released, empty struct behind) and this capsule is
-        // ours alone, created just above by `__arrow_c_stream__`.
+        // SAFETY: by the Arrow PyCapsule interface, a capsule named "arrow_array_stream" (the
+        // name was checked) holds an ArrowArrayStream struct that its consumer moves out of
+        // once; `from_raw` moves it, leaving a released struct that the producer's capsule
+        // destructor skips, and we hold the GIL, so no other thread touches the capsule
+        // meanwhile. The arrays the stream yields are validated before use (below).
         #[allow(unsafe_code)]
         let stream = unsafe { FFI_ArrowArrayStream::from_raw(ptr.cast().as_ptr()) };
         let work = || -> Result<Vec<ResultRow>, ccverify::Error> {
-            let reader = RecordBatchStreamReader::try_new(stream)
-                .map_err(|e| ccverify::Error::InvalidArgument(format!("Arrow stream: {e}")))?;
+            let arrow = |e: arrow_schema::ArrowError| {
+                ccverify::Error::InvalidArgument(format!("Arrow stream: {e}"))
+            };
+            let reader = RecordBatchStreamReader::try_new(stream).map_err(arrow)?;
+            let mut out = Vec::new();
+            // Batches are pulled without the lock: a producer may call back into Python (and
+            // take the GIL) to make the next one.
+            for batch in reader {
+                let batch = batch.map_err(arrow)?;
+                // A producer's buffers are not trusted: offsets, UTF-8 and dictionary keys are
+                // checked before any cell is read.
+                for column in batch.columns() {
+                    column.to_data().validate_full().map_err(arrow)?;
+                }
+                let rows = records_from_batch(&batch)?;
+                let mut lock = self
+                    .inner
+                    .lock()
+                    .map_err(|_| ccverify::Error::Internal("an earlier audit panicked".into()))?;
+                out.extend(lock.0.verify_rows(&rows));
+            }
+            // Counted only once the whole call succeeded.
             let mut lock = self
                 .inner
                 .lock()
                 .map_err(|_| ccverify::Error::Internal("an earlier audit panicked".into()))?;
-            let (auditor, tally) = &mut *lock;
-            let mut out = Vec::new();
-            for batch in reader {
-                let batch = batch
-                    .map_err(|e| ccverify::Error::InvalidArgument(format!("Arrow stream: {e}")))?;
-                let rows = records_from_batch(&batch)?;
-                for row in auditor.verify_rows(&rows) {
-                    tally.add(&row);
-                    out.push(row);
-                }
+            for row in &out {
+                lock.1.add(row);
             }
             Ok(out)
         };
@@ -209,13 +227,15 @@ impl Auditor {
     /// (``verified``, ``not_verified``, ``failures``), ``keys`` (by where the key came from),
     /// ``duplicate_ids`` and ``failed_checks`` (check id → count).
     fn summary<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let text = {
-            let lock = self
-                .inner
-                .lock()
-                .map_err(|_| invalid(py, "an earlier audit panicked".into()))?;
-            lock.1.summary(&lock.0).to_value().to_string()
-        };
+        // The lock is taken without the GIL: a verify call holding it never waits on us.
+        let text = py
+            .detach(|| {
+                self.inner
+                    .lock()
+                    .map(|lock| lock.1.summary(&lock.0).to_value().to_string())
+                    .map_err(|_| ())
+            })
+            .map_err(|_| invalid(py, "an earlier audit panicked".into()))?;
         py.import("json")?.getattr("loads")?.call1((text,))
     }
 }

@@ -123,6 +123,13 @@ fn append_log(
                 .map_or(saved.clone(), Path::to_path_buf);
             Signer::Bundle(named.to_string_lossy().into_owned())
         }
+        // Without a bundle the record names the address; that is honest only when the
+        // attestation that pinned it verified (an audit cannot re-verify it).
+        (None, Some(_)) if !session.attested() => {
+            return Err(UsageError(
+                "--log: the attestation did not verify, so nothing attests the key; give --save FILE to log the exchange against its bundle".into(),
+            ));
+        }
         (None, Some(address)) => Signer::Address(address),
         (None, None) => {
             return Err(UsageError(
@@ -148,7 +155,10 @@ fn append_log(
         .append(true)
         .open(log)
         .map_err(|e| UsageError(format!("cannot append to {}: {e}", log.display())))?;
-    writeln!(file, "{}", record.to_json())
+    let line = record
+        .to_json()
+        .map_err(|e| UsageError(format!("--log: {e}")))?;
+    writeln!(file, "{line}")
         .map_err(|e| UsageError(format!("cannot append to {}: {e}", log.display())))?;
     eprintln!(
         "ccverify: exchange {} appended to {} (audit with `ccverify audit {}`)",

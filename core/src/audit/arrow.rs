@@ -110,6 +110,10 @@ fn text_cells(a: &dyn Array) -> Option<Text<'_>> {
     }
     if let Some(d) = a.as_any_dictionary_opt() {
         let values = text_cells(d.values().as_ref())?;
+        if d.values().is_empty() {
+            // Every cell is null (an all-null dictionary column has no values).
+            return Some(Box::new(|_| None));
+        }
         let keys = d.normalized_keys();
         return Some(Box::new(move |i| {
             if d.is_valid(i) {
@@ -419,6 +423,23 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("must be text"), "{e}");
+    }
+
+    #[test]
+    fn an_all_null_dictionary_column_reads_as_absent() {
+        let mut address = StringDictionaryBuilder::<Int32Type>::new();
+        address.append_null();
+        address.append_null();
+        let ids: ArrayRef = Arc::new(StringArray::from(vec!["a", "b"]));
+        let rows = records_from_batch(&batch(vec![
+            ("id", ids),
+            ("address", Arc::new(address.finish())),
+        ]))
+        .unwrap();
+        assert!(
+            rows.iter()
+                .all(|r| r.as_ref().unwrap_err().to_string().contains("missing"))
+        );
     }
 
     #[test]

@@ -227,6 +227,7 @@ impl Record {
     /// exactly one of `address` and `bundle`. [`Field::Null`] counts as absent.
     pub fn from_fields(fields: impl IntoIterator<Item = (String, Field)>) -> Result<Record, Error> {
         let mut slots: [Option<Field>; KEYS.len()] = Default::default();
+        let mut seen = [false; KEYS.len()];
         for (name, field) in fields {
             let Some(i) = KEYS.iter().position(|k| *k == name) else {
                 return Err(invalid(format!(
@@ -234,7 +235,7 @@ impl Record {
                     KEYS.join(", ")
                 )));
             };
-            if slots[i].is_some() {
+            if std::mem::replace(&mut seen[i], true) {
                 return Err(invalid(format!("{name:?} is given twice")));
             }
             if field != Field::Null {
@@ -318,10 +319,11 @@ impl Record {
     }
 
     /// The record as one line of a JSON Lines log (no newline): each part as text when it is
-    /// UTF-8, else as `…_b64`, so [`Record::from_json`] reads back exactly these bytes. Repeated
-    /// header names keep the last value (a JSON object holds a name once; the table form keeps
-    /// them all).
-    pub fn to_json(&self) -> String {
+    /// UTF-8, else as `…_b64`, so [`Record::from_json`] reads back exactly these bytes. A JSON
+    /// object holds a header name once: a name repeated with the same value is written once, a
+    /// name repeated with different values is an error (the line would verify where the reply
+    /// did not; keep such records in the table form, whose `headers` map keeps every pair).
+    pub fn to_json(&self) -> Result<String, Error> {
         let mut obj = serde_json::Map::new();
         let mut part = |name: &str, bytes: &[u8]| match std::str::from_utf8(bytes) {
             Ok(text) => {
@@ -347,17 +349,24 @@ impl Record {
         };
         obj.insert("id".into(), Value::String(self.id.clone()));
         if let Some(headers) = headers {
-            let map: serde_json::Map<String, Value> = headers
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
+            let mut map = serde_json::Map::new();
+            for (k, v) in headers {
+                match map.insert(k.clone(), Value::String(v.clone())) {
+                    Some(Value::String(old)) if old != *v => {
+                        return Err(invalid(format!(
+                            "header {k:?} is repeated with different values: a JSON Lines record cannot hold it"
+                        )));
+                    }
+                    _ => {}
+                }
+            }
             obj.insert("headers".into(), Value::Object(map));
         }
         match &self.signer {
             Signer::Address(a) => obj.insert("address".into(), Value::String(a.to_string())),
             Signer::Bundle(b) => obj.insert("bundle".into(), Value::String(b.clone())),
         };
-        Value::Object(obj).to_string()
+        Ok(Value::Object(obj).to_string())
     }
 
     /// Verifies the exchange against the key the caller resolved for it (see [`Key`]). The
@@ -581,7 +590,7 @@ mod tests {
     fn a_record_written_as_a_line_reads_back_as_itself() {
         let plain = Record::from_value(&genuine()).unwrap();
         assert_eq!(
-            Record::from_json(plain.to_json().as_bytes()).unwrap(),
+            Record::from_json(plain.to_json().unwrap().as_bytes()).unwrap(),
             plain
         );
         let odd = Record {
@@ -590,9 +599,30 @@ mod tests {
             reply: Reply::Stream(b"data: x\n\n".to_vec()),
             signer: Signer::Bundle("b.json".into()),
         };
-        let line = odd.to_json();
+        let line = odd.to_json().unwrap();
         assert!(line.contains("request_b64") && !line.contains('\n'));
         assert_eq!(Record::from_json(line.as_bytes()).unwrap(), odd);
+        let twice = |second: &str| Record {
+            reply: Reply::Response {
+                body: b"{}".to_vec(),
+                headers: vec![("a".into(), "1".into()), ("a".into(), second.into())],
+            },
+            ..odd.clone()
+        };
+        assert!(twice("1").to_json().is_ok());
+        assert!(
+            twice("2")
+                .to_json()
+                .unwrap_err()
+                .to_string()
+                .contains("repeated")
+        );
+        // A repeated name is refused whether or not its first value is null.
+        let null_first = Record::from_fields([
+            ("id".to_string(), Field::Null),
+            ("id".to_string(), Field::Text("x".into())),
+        ]);
+        assert!(null_first.unwrap_err().to_string().contains("twice"));
     }
 
     #[test]

@@ -141,6 +141,7 @@ pub fn read_bundle_file(path: &Path) -> Result<Vec<u8>, String> {
 pub struct Bundles {
     supplied: BTreeMap<String, Vec<u8>>,
     dir: Option<PathBuf>,
+    only_supplied: bool,
 }
 
 impl Bundles {
@@ -149,7 +150,15 @@ impl Bundles {
         Bundles {
             supplied: BTreeMap::new(),
             dir,
+            only_supplied: false,
         }
+    }
+
+    /// Reads no file: a name that was not supplied gives no key. What the bindings do when
+    /// bundles are supplied and no directory is given (on Spark, a name must not mean a
+    /// different file on each executor).
+    pub fn only_supplied(&mut self) {
+        self.only_supplied = true;
     }
 
     /// Supplies a bundle's bytes under the name records use for it (no file is read for it).
@@ -161,6 +170,11 @@ impl Bundles {
     pub fn load(&self, name: &str) -> Result<Vec<u8>, String> {
         if let Some(bytes) = self.supplied.get(name) {
             return Ok(bytes.clone());
+        }
+        if self.only_supplied {
+            return Err(format!(
+                "bundle {name:?} was not supplied (and no bundle directory was given)"
+            ));
         }
         let path = match &self.dir {
             Some(dir) => dir.join(name),
@@ -341,10 +355,8 @@ pub struct ResultRow {
     /// SHA-256 of the response bytes, as the agent hashes them (hex).
     pub response_hash: Option<String>,
     /// Why the row is not a record at all (then nothing was verified).
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// Where the record came from (`file:line`), when it came from a file.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
 }
 
