@@ -119,6 +119,7 @@ def main() -> None:
     ap.add_argument("--json", type=Path)
     args = ap.parse_args()
     expected = json.loads((AUDIT / "expected.json").read_text())
+    policy_file = str(AUDIT / expected["policy"])  # the CLI takes a file or a preset name
     policy = (AUDIT / expected["policy"]).read_text()
     at = expected["at"]
     cores = len(os.sched_getaffinity(0))
@@ -145,8 +146,8 @@ def main() -> None:
             rates["spark_local"] = []
         bundles = {"bundle.json": (bundle_dir / "bundle.json").read_bytes()}
         for _ in range(args.rounds):
-            rates["cli_one_core"].append(cli_rate(args.cli, parquet, policy, at, True))
-            rates["cli_all_cores"].append(cli_rate(args.cli, parquet, policy, at, False))
+            rates["cli_one_core"].append(cli_rate(args.cli, parquet, policy_file, at, True))
+            rates["cli_all_cores"].append(cli_rate(args.cli, parquet, policy_file, at, False))
             rates["python_arrow"].append(python_rate(parquet, policy, at, bundle_dir))
             if spark is not None:
                 from ccverify.spark import verify_exchanges as spark_verify
