@@ -98,6 +98,11 @@ enum Command {
     /// Verify bundled real evidence offline, then run a sandbox session end to end.
     #[cfg(feature = "net")]
     Demo(commands::demo::Args),
+    /// Serve a local web page on 127.0.0.1: attest and read the evidence by subject, chat with
+    /// every reply verified (streamed or held), and re-verify a dropped attestation, bundle or
+    /// log offline. `--sandbox` runs it against a test-evidence sandbox with no network.
+    #[cfg(feature = "net")]
+    Ui(commands::ui::Args),
     /// List every check id with what a pass proves.
     Checks(commands::checks::Args),
     /// Verify a log of recorded exchanges (JSON Lines) on every core: each reply against the
@@ -246,6 +251,8 @@ fn run(cli: Cli) -> Result<ExitCode, UsageError> {
         Command::Sandbox(args) => commands::sandbox::run(args),
         #[cfg(feature = "net")]
         Command::Demo(args) => commands::demo::run(args),
+        #[cfg(feature = "net")]
+        Command::Ui(args) => commands::ui::run(args),
         Command::Checks(args) => commands::checks::run(args),
         Command::Audit(args) => commands::audit::run(args),
     }

@@ -424,6 +424,8 @@ struct Call<'a> {
     http: &'a Client,
     cancel: &'a Cancel,
     what: &'a str,
+    /// Headers for this call only, after the configuration's.
+    extra: &'a [(String, String)],
 }
 
 impl Call<'_> {
@@ -443,7 +445,7 @@ impl Call<'_> {
             if let Some(key) = &config.api_key {
                 req = req.bearer_auth(key);
             }
-            for (k, v) in &config.headers {
+            for (k, v) in config.headers.iter().chain(self.extra) {
                 req = req.header(k.as_str(), v.as_str());
             }
             if let Some(b) = body {
@@ -579,6 +581,7 @@ pub fn list_models_cancellable(
         http: &http,
         cancel,
         what: "models",
+        extra: &[],
     };
     let u = url(config, "/v1/models");
     config.say(&format!("listing models at {u}"));
@@ -645,6 +648,7 @@ impl Session {
             http: &http,
             cancel,
             what: "attestation",
+            extra: &[],
         };
         let body = json!({"model_id": model_id, "nonce": nonce.to_hex()}).to_string();
         let r = call.send(reqwest::Method::POST, &u, Some(body.as_bytes()))?;
@@ -838,11 +842,24 @@ impl Session {
         body: &[u8],
         cancel: &Cancel,
     ) -> Result<ChatResponse, ChatError> {
+        self.chat_with_headers(body, &[], cancel)
+    }
+
+    /// [`Session::chat_cancellable`] with request headers for this call only, sent after the
+    /// configuration's [`ClientConfig::headers`] (e.g. a per-request id). They are not part of
+    /// what is signed: the agent hashes the body only.
+    pub fn chat_with_headers(
+        &self,
+        body: &[u8],
+        headers: &[(String, String)],
+        cancel: &Cancel,
+    ) -> Result<ChatResponse, ChatError> {
         let call = Call {
             config: &self.config,
             http: &self.http,
             cancel,
             what: "completion",
+            extra: headers,
         };
         let (r, status, headers) = self.post_completion(&call, body)?;
         let reply = call.read_body(r)?;
@@ -857,11 +874,24 @@ impl Session {
     /// # Errors
     /// As [`Session::chat`], for the request itself.
     pub fn stream(&self, body: &[u8], hold: bool, cancel: Cancel) -> Result<ChatStream, ChatError> {
+        self.stream_with_headers(body, &[], hold, cancel)
+    }
+
+    /// [`Session::stream`] with request headers for this call only (as
+    /// [`Session::chat_with_headers`]).
+    pub fn stream_with_headers(
+        &self,
+        body: &[u8],
+        headers: &[(String, String)],
+        hold: bool,
+        cancel: Cancel,
+    ) -> Result<ChatStream, ChatError> {
         let call = Call {
             config: &self.config,
             http: &self.http,
             cancel: &cancel,
             what: "stream",
+            extra: headers,
         };
         let (response, status, headers) = self.post_completion(&call, body)?;
         Ok(ChatStream {
@@ -958,6 +988,7 @@ impl ChatStream {
                 http: &self.session.http,
                 cancel: &self.cancel,
                 what: "stream",
+                extra: &[],
             };
             let piece = match call.chunk(response) {
                 Ok(p) => p,

@@ -74,7 +74,7 @@
 //! # Ok::<(), std::io::Error>(())
 //! ```
 
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
@@ -88,6 +88,9 @@ use ccverify::eth::{Address, eip191_hash, recover_personal_signer};
 use ccverify::exchange::canonicalize_request;
 use ccverify::nonce::{NONCE_LEN, Nonce};
 use ccverify::pyjson::{self, Object, Value};
+
+pub mod http;
+use http::{Body, ReadError, Request, Response, error, json_response, read_request, send};
 
 /// The sandbox's default `image_digest`: a fixed, made-up value that names no real image.
 pub const SANDBOX_IMAGE_DIGEST: &str =
@@ -114,7 +117,7 @@ pub const SLOW_CHUNK_DELAY: Duration = Duration::from_millis(100);
 pub const MAX_CONNECTIONS: usize = 64;
 
 /// Largest request head (request line and headers) accepted; larger gets `431`.
-pub const MAX_HEADER_BYTES: usize = 64 << 10;
+pub const MAX_HEADER_BYTES: usize = http::MAX_HEADER_BYTES;
 
 /// Largest request body accepted (by `Content-Length`); larger gets `413`.
 pub const MAX_BODY_BYTES: usize = 1 << 20;
@@ -436,7 +439,7 @@ fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_nodelay(true);
-    let (response, what, unread) = match read_request(&mut stream) {
+    let (response, what, unread) = match read_request(&mut stream, MAX_BODY_BYTES) {
         Ok(req) => {
             let response = route(shared, &req);
             (response, format!("{} {}", req.method, req.target), false)
@@ -468,226 +471,8 @@ fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
     }
 }
 
-struct Request {
-    method: String,
-    target: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
-}
-
-impl Request {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-}
-
-enum ReadError {
-    /// Answer with this and close.
-    Http(Response),
-    /// The client went away or stalled: close silently.
-    Gone,
-}
-
-fn bad(status: u16, detail: &str) -> ReadError {
-    ReadError::Http(error(status, detail))
-}
-
-fn read_request(stream: &mut TcpStream) -> Result<Request, ReadError> {
-    let mut buf = Vec::with_capacity(4096);
-    let mut chunk = [0u8; 4096];
-    let head_end = loop {
-        let n = stream.read(&mut chunk).map_err(|_| ReadError::Gone)?;
-        if n == 0 {
-            return Err(if buf.is_empty() {
-                ReadError::Gone
-            } else {
-                bad(400, "incomplete request head")
-            });
-        }
-        let from = buf.len().saturating_sub(3);
-        buf.extend_from_slice(&chunk[..n]);
-        if let Some(pos) = buf[from..].windows(4).position(|w| w == b"\r\n\r\n") {
-            break from + pos;
-        }
-        if buf.len() > MAX_HEADER_BYTES {
-            return Err(bad(431, "request head too large"));
-        }
-    };
-    if head_end > MAX_HEADER_BYTES {
-        return Err(bad(431, "request head too large"));
-    }
-    let head = std::str::from_utf8(&buf[..head_end])
-        .map_err(|_| bad(400, "request head is not valid UTF-8"))?;
-    let mut lines = head.split("\r\n");
-    let request_line = lines.next().unwrap_or_default();
-    let parts: Vec<&str> = request_line.split(' ').collect();
-    let [method, target, version] = parts[..] else {
-        return Err(bad(400, "malformed request line"));
-    };
-    if !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
-        return Err(bad(505, "only HTTP/1.0 and HTTP/1.1 are supported"));
-    }
-    if method.is_empty() || !target.starts_with('/') {
-        return Err(bad(400, "malformed request line"));
-    }
-    let mut headers = Vec::new();
-    for line in lines {
-        let Some((name, value)) = line.split_once(':') else {
-            return Err(bad(400, "malformed header line"));
-        };
-        if name.is_empty()
-            || name
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-        {
-            return Err(bad(400, "malformed header name"));
-        }
-        headers.push((name.to_string(), value.trim().to_string()));
-    }
-    let mut content_length: Option<usize> = None;
-    for (name, value) in &headers {
-        if name.eq_ignore_ascii_case("transfer-encoding") {
-            return Err(bad(
-                411,
-                "sandbox: chunked request bodies are not supported; send Content-Length",
-            ));
-        }
-        if name.eq_ignore_ascii_case("content-length") {
-            if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(bad(400, "invalid Content-Length"));
-            }
-            // Anything longer than 7 digits is over the limit anyway.
-            let n = if value.len() > 7 {
-                usize::MAX
-            } else {
-                value.parse().unwrap_or(usize::MAX)
-            };
-            if content_length.is_some_and(|old| old != n) {
-                return Err(bad(400, "conflicting Content-Length headers"));
-            }
-            content_length = Some(n);
-        }
-    }
-    let length = content_length.unwrap_or(0);
-    if length > MAX_BODY_BYTES {
-        return Err(bad(413, "request body too large"));
-    }
-    let mut body: Vec<u8> = buf[head_end + 4..].to_vec();
-    body.truncate(length);
-    if body.len() < length {
-        let expects_continue = headers.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue")
-        });
-        if expects_continue {
-            stream
-                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-                .map_err(|_| ReadError::Gone)?;
-        }
-        let start = body.len();
-        body.resize(length, 0);
-        stream
-            .read_exact(&mut body[start..])
-            .map_err(|_| ReadError::Gone)?;
-    }
-    let path = target.split('?').next().unwrap_or_default().to_string();
-    Ok(Request {
-        method: method.to_string(),
-        target: target.to_string(),
-        path,
-        headers,
-        body,
-    })
-}
-
-struct Response {
-    status: u16,
-    headers: Vec<(String, String)>,
-    body: Body,
-}
-
-enum Body {
-    /// Sent with `Content-Length`.
-    Full(Vec<u8>),
-    /// Sent with chunked transfer encoding, one frame per piece, the pause between frames.
-    Chunked(Vec<Vec<u8>>, Duration),
-}
-
-fn reason(status: u16) -> &'static str {
-    match status {
-        200 => "OK",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        422 => "Unprocessable Content",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        503 => "Service Unavailable",
-        505 => "HTTP Version Not Supported",
-        _ => "Unknown",
-    }
-}
-
-fn send(stream: &mut TcpStream, response: &Response) -> io::Result<()> {
-    let mut head = format!(
-        "HTTP/1.1 {} {}\r\n",
-        response.status,
-        reason(response.status)
-    );
-    for (name, value) in &response.headers {
-        // Header values come partly from the configuration; never let them split the head.
-        let value: String = value.chars().filter(|c| !c.is_control()).collect();
-        head.push_str(&format!("{name}: {value}\r\n"));
-    }
-    match &response.body {
-        Body::Full(body) => head.push_str(&format!("Content-Length: {}\r\n", body.len())),
-        Body::Chunked(..) => head.push_str("Transfer-Encoding: chunked\r\n"),
-    }
-    head.push_str("Connection: close\r\n\r\n");
-    stream.write_all(head.as_bytes())?;
-    match &response.body {
-        Body::Full(body) => stream.write_all(body)?,
-        Body::Chunked(chunks, pace) => {
-            stream.flush()?;
-            for (i, chunk) in chunks.iter().filter(|c| !c.is_empty()).enumerate() {
-                if i > 0 && !pace.is_zero() {
-                    std::thread::sleep(*pace);
-                }
-                let mut frame = format!("{:x}\r\n", chunk.len()).into_bytes();
-                frame.extend_from_slice(chunk);
-                frame.extend_from_slice(b"\r\n");
-                stream.write_all(&frame)?;
-                stream.flush()?;
-            }
-            stream.write_all(b"0\r\n\r\n")?;
-        }
-    }
-    stream.flush()
-}
-
 // ---------------------------------------------------------------------------------------------
 // Routing
-
-fn json_response(status: u16, value: &Value) -> Response {
-    let mut body = Vec::new();
-    pyjson::write_compact(&mut body, value);
-    Response {
-        status,
-        headers: vec![("Content-Type".into(), "application/json".into())],
-        body: Body::Full(body),
-    }
-}
-
-/// A FastAPI-style error: `{"detail": "..."}`.
-fn error(status: u16, detail: &str) -> Response {
-    json_response(status, &object([("detail", s(detail))]))
-}
 
 fn s(text: &str) -> Value {
     Value::Str(text.as_bytes().to_vec())

@@ -11,6 +11,8 @@ pub(crate) mod demo;
 pub(crate) mod nonce;
 pub(crate) mod recover_address;
 pub(crate) mod sandbox;
+#[cfg(feature = "net")]
+pub(crate) mod ui;
 pub(crate) mod verify_bundle;
 pub(crate) mod verify_eat;
 pub(crate) mod verify_gpu;
