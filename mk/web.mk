@@ -26,7 +26,7 @@ test-web: chromium $(WEB_TESTS)/node_modules/.stamp ## The web page in headless 
 	rm -rf $(WEB_SHOTS) && mkdir -p $(WEB_SHOTS)
 	cd $(WEB_TESTS) && CCVERIFY_BIN=$(CURDIR)/$(BIN) CHROMIUM=$(CHROMIUM) WEB_SCREENSHOTS=$(CURDIR)/$(WEB_SHOTS) \
 	  timeout --kill-after=30 900 node --test --test-force-exit --test-timeout=300000 --test-concurrency=1 ui.test.mjs
-	@for s in attest chat chat-tampered inspect inspect-tampered attest-400px chat-400px; do \
+	@for s in attest chat chat-tampered inspect inspect-tampered inspect-log attest-400px chat-400px; do \
 	  test -s $(WEB_SHOTS)/$$s.png || { echo "test-web: no screenshot $$s.png: the browser tests did not all run"; exit 1; }; done
 	@echo "test-web: screenshots in $(WEB_SHOTS)/: $$(cd $(WEB_SHOTS) && ls *.png | tr '\n' ' ')"
 

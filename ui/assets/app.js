@@ -23,8 +23,9 @@ class ApiError extends Error {
   }
 }
 
-async function api(path, body) {
+async function api(path, body, accept) {
   const init = { headers: { "x-ccverify-token": token } };
+  if (accept) init.headers.accept = accept;
   if (body !== undefined) {
     init.method = "POST";
     init.headers["content-type"] = "application/json";
@@ -259,9 +260,21 @@ $("attest-form").addEventListener("submit", async (e) => {
   $("attest-button").disabled = true;
   $("attest-status").textContent = "Attesting: fresh nonce, evidence, RIMs, OCSP, collateral…";
   try {
-    const result = await apiJson("/api/attest", {
+    // Progress arrives as events (the attestation, RIMs, OCSP, collateral), then the verdict.
+    const response = await api("/api/attest", {
       model_id: model.model_id, model: model.name, allow_unverified: $("allow-unverified").checked,
+    }, "text/event-stream");
+    if (!response.ok) {
+      const value = await response.json();
+      throw new ApiError(value.error, value.detail);
+    }
+    let result = null;
+    await readEvents(response, (name, data) => {
+      if (name === "progress") $("attest-status").textContent = `Attesting: ${data.line}`;
+      else if (name === "result") result = data;
+      else if (name === "error") throw new ApiError(data.error, data.detail);
     });
+    if (!result) throw new ApiError("network", "the attestation ended without a verdict");
     const facts = renderVerdict("attest", result);
     const dl = $("attest-facts");
     dl.replaceChildren();
@@ -456,6 +469,14 @@ async function takeFiles(files) {
   $("inspect-status").textContent = `${read.length} file(s) read; press “Verify offline”.`;
 }
 
+$("policy").addEventListener("change", () => {
+  const custom = $("policy").value === "custom";
+  const recorded = $("policy").value === "recorded";
+  $("policy-text-box").hidden = !custom;
+  // The trust roots belong to your own preset; a pasted policy or the bundle's own carry theirs.
+  $("trust").disabled = custom || recorded;
+});
+
 const drop = $("drop");
 drop.addEventListener("click", () => $("file").click());
 drop.addEventListener("keydown", (e) => {
@@ -484,6 +505,10 @@ function inspectOptions(kind) {
   if (policy === "recorded") {
     if (kind === "attestation") throw new ApiError("invalid_argument", "an attestation carries no policy: choose one");
     options.policy = "recorded";
+  } else if (policy === "custom") {
+    const text = $("policy-text").value.trim();
+    if (!text) throw new ApiError("invalid_argument", "paste your policy, or choose a preset");
+    options.policy = text;
   } else {
     options.policy = { preset: policy, trust: $("trust").value };
   }
@@ -533,8 +558,14 @@ $("inspect-form").addEventListener("submit", async (e) => {
     if (kind === "exchanges" && Object.keys(suppliedBundles).length) body.bundles = suppliedBundles;
     const result = await apiJson("/api/inspect", body);
     $("inspect-result").hidden = false;
+    $("inspect-facts").replaceChildren();
     if (result.kind === "exchanges") renderAudit(result);
-    else renderVerdict("inspect", result);
+    else {
+      const facts = renderVerdict("inspect", result);
+      for (const [k, label] of [["nonce", "Nonce"], ["bundle.at", "Verified at"], ["bundle.time_source", "Time from"], ["policy.name", "Policy"], ["policy.sha256", "Policy sha256"], ["policy.source", "Policy from"], ["signing_address", "Signing address"], ["bundle.exchanges", "Exchanges"]]) {
+        if (facts[k]) $("inspect-facts").append(el("dt", { text: label }), el("dd", { text: facts[k] }));
+      }
+    }
     $("inspect-status").textContent = `Re-verified the ${result.kind} at ${new Date().toLocaleTimeString()}.`;
   } catch (err) {
     $("inspect-status").textContent = `Could not verify: ${err.code}: ${err.message}`;

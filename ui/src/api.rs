@@ -1,14 +1,15 @@
 //! The JSON/SSE API behind the page: attest, chat, inspect, the session's bundle.
 
 use std::net::TcpStream;
+use std::sync::{Arc, Mutex, mpsc};
 
 use ccverify::audit::{AuditOptions, Auditor, Bundles};
 use ccverify::bundle::BundleOptions;
 use ccverify::report::{ReportOptions, Summary};
 use ccverify::{Error, Options as _, Verdict};
 use ccverify_net::Cancel;
-use ccverify_net::client::{self, ChatError, ChatResponse, Session};
-use ccverify_sandbox::http::{Body, ChunkedWriter, Response};
+use ccverify_net::client::{self, ChatError, ChatResponse, ClientConfig, Session};
+use ccverify_sandbox::http::{Body, ChunkedWriter, Request, Response};
 use serde_json::{Map, Value, json};
 
 use crate::Shared;
@@ -55,7 +56,7 @@ pub(crate) fn handle(
         "/api/status" => Ok(status(shared)),
         "/api/models" => models(shared),
         "/api/bundle" => bundle(shared),
-        "/api/attest" => attest(shared, &body),
+        "/api/attest" => return attest(shared, req, &body, stream),
         "/api/inspect" => inspect(&body),
         _ => return chat(shared, &body, stream),
     };
@@ -183,7 +184,14 @@ fn verdict_value(verdict: &Verdict) -> Value {
     })
 }
 
-fn attest(shared: &Shared, body: &Map<String, Value>) -> Result<Response, Error> {
+/// What an attestation call asks for.
+struct AttestRequest {
+    config: ClientConfig,
+    model_id: String,
+    model: String,
+}
+
+fn attest_request(shared: &Shared, body: &Map<String, Value>) -> Result<AttestRequest, Error> {
     known(body, &["model_id", "model", "allow_unverified"])?;
     let model_id = string_member(body, "model_id")?
         .filter(|m| !m.is_empty())
@@ -198,13 +206,118 @@ fn attest(shared: &Shared, body: &Map<String, Value>) -> Result<Response, Error>
     config.strict = Some(false);
     config.record_exchanges = true;
     config.progress = None;
-    let session = Session::attest(config, model_id)?;
+    Ok(AttestRequest {
+        config,
+        model_id: model_id.to_string(),
+        model: model.to_string(),
+    })
+}
+
+/// Keeps the new session for the chats that follow and describes it for the page.
+fn attested(shared: &Shared, session: Session, model: String) -> Value {
     let mut out = verdict_value(session.verdict());
     if let Value::Object(map) = &mut out {
-        map.insert("session".into(), session_value(&session, model));
+        map.insert("session".into(), session_value(&session, &model));
     }
-    *lock(shared) = Some((session, model.to_string()));
-    Ok(json_response(200, &out))
+    *lock(shared) = Some((session, model));
+    out
+}
+
+fn sse(name: &str, value: &Value) -> Vec<u8> {
+    format!("event: {name}\ndata: {value}\n\n").into_bytes()
+}
+
+fn sse_headers() -> Vec<(String, String)> {
+    let mut headers = vec![
+        ("Content-Type".to_string(), "text/event-stream".to_string()),
+        ("X-Accel-Buffering".to_string(), "no".to_string()),
+    ];
+    headers.extend(crate::security_headers());
+    headers
+}
+
+/// Attests with a fresh nonce. With `Accept: text/event-stream` the answer is a stream of
+/// `progress` events (one per network step: the attestation, RIMs, OCSP, collateral), then
+/// `result` (the verdict) or `error`; the attestation is cancelled if the page goes away.
+fn attest(
+    shared: &Shared,
+    req: &Request,
+    body: &Map<String, Value>,
+    stream: &mut TcpStream,
+) -> Outcome {
+    let AttestRequest {
+        mut config,
+        model_id,
+        model,
+    } = match attest_request(shared, body) {
+        Ok(r) => r,
+        Err(e) => return Outcome::Respond(error_response(&e)),
+    };
+    let wants_stream = req
+        .header("accept")
+        .is_some_and(|a| a.contains("text/event-stream"));
+    if !wants_stream {
+        return Outcome::Respond(match Session::attest(config, &model_id) {
+            Ok(session) => json_response(200, &attested(shared, session, model)),
+            Err(e) => error_response(&e),
+        });
+    }
+    enum Step {
+        Line(String),
+        Done(Result<Session, Error>),
+    }
+    let (tx, rx) = mpsc::channel::<Step>();
+    let progress_tx = Mutex::new(tx.clone());
+    config.progress = Some(Arc::new(move |line: &str| {
+        if let Ok(tx) = progress_tx.lock() {
+            let _ = tx.send(Step::Line(line.to_string()));
+        }
+    }));
+    let cancel = Cancel::new();
+    let worker_cancel = cancel.clone();
+    let spawned = std::thread::Builder::new()
+        .name("ccverify-ui-attest".into())
+        .spawn(move || {
+            let result = Session::attest_cancellable(config, &model_id, &worker_cancel);
+            let _ = tx.send(Step::Done(result));
+        });
+    if let Err(e) = spawned {
+        return Outcome::Respond(problem(
+            503,
+            "busy",
+            &format!("cannot start the attestation: {e}"),
+        ));
+    }
+    let Ok(mut out) = ChunkedWriter::start(stream, 200, &sse_headers()) else {
+        cancel.cancel();
+        return Outcome::Streamed(200);
+    };
+    for step in rx {
+        let (event, last) = match step {
+            Step::Line(line) => (sse("progress", &json!({ "line": line })), false),
+            Step::Done(Ok(session)) => (
+                sse("result", &attested(shared, session, model.clone())),
+                true,
+            ),
+            Step::Done(Err(e)) => (
+                sse(
+                    "error",
+                    &json!({"error": e.kind().as_str(), "detail": e.to_string()}),
+                ),
+                true,
+            ),
+        };
+        if out.chunk(&event).is_err() {
+            // The page went away: stop fetching for it.
+            cancel.cancel();
+            return Outcome::Streamed(200);
+        }
+        if last {
+            break;
+        }
+    }
+    let _ = out.finish();
+    Outcome::Streamed(200)
 }
 
 fn bundle(shared: &Shared) -> Result<Response, Error> {
@@ -370,12 +483,7 @@ fn chat(shared: &Shared, body: &Map<String, Value>, stream: &mut TcpStream) -> O
         }
         Err(ChatError::Failed(e)) => return Outcome::Respond(error_response(&e)),
     };
-    let mut headers = vec![
-        ("Content-Type".to_string(), "text/event-stream".to_string()),
-        ("X-Accel-Buffering".to_string(), "no".to_string()),
-    ];
-    headers.extend(crate::security_headers());
-    let Ok(mut out) = ChunkedWriter::start(stream, 200, &headers) else {
+    let Ok(mut out) = ChunkedWriter::start(stream, 200, &sse_headers()) else {
         return Outcome::Streamed(200);
     };
     // Our own events, one JSON data line each: `delta` (verified-as-hashed text, not yet

@@ -337,6 +337,59 @@ fn attest_chat_and_bundle_never_show_the_api_key() {
 }
 
 #[test]
+fn attest_streams_its_progress_then_the_verdict() {
+    let (_sb, ui) = start();
+    let host = host(&ui);
+    let body = json!({"model_id": SANDBOX_MODEL_ID, "model": SANDBOX_MODEL_NAME}).to_string();
+    let r = request(
+        &ui,
+        "POST",
+        "/api/attest",
+        &[
+            ("Host", &host),
+            (TOKEN_HEADER, ui.token()),
+            ("Content-Type", "application/json"),
+            ("Accept", "text/event-stream"),
+        ],
+        body.as_bytes(),
+    );
+    assert!(r.head.contains("Content-Type: text/event-stream"));
+    let text = String::from_utf8(r.body).unwrap();
+    let names: Vec<&str> = text
+        .split("\n\n")
+        .filter_map(|b| b.strip_prefix("event: ")?.split('\n').next())
+        .collect();
+    assert!(
+        names.len() >= 2 && names[..names.len() - 1].iter().all(|n| *n == "progress"),
+        "{names:?}"
+    );
+    assert_eq!(names.last(), Some(&"result"));
+    assert!(text.contains("\"verified\":true"));
+    // The session is kept for chats.
+    let status = api(&ui, "GET", "/api/status", None).json();
+    assert_eq!(status["session"]["attested"], true);
+    // A model the gateway does not have: an error event, no session change.
+    let bad = json!({"model_id": "00000000-0000-0000-0000-000000000000", "model": "x"}).to_string();
+    let r = request(
+        &ui,
+        "POST",
+        "/api/attest",
+        &[
+            ("Host", &host),
+            (TOKEN_HEADER, ui.token()),
+            ("Content-Type", "application/json"),
+            ("Accept", "text/event-stream"),
+        ],
+        bad.as_bytes(),
+    );
+    let text = String::from_utf8(r.body).unwrap();
+    assert!(
+        text.contains("event: error") || text.contains("\"verified\":false"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_tampered_reply_is_not_verified_and_its_text_is_not_content() {
     let (_sb, ui) = start();
     attest(&ui);

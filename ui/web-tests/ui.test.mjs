@@ -99,8 +99,16 @@ test("the token keeps everyone else out; the page needs it", async () => {
 
 test("attest: a fresh nonce, the claims in words, checks grouped by subject", async () => {
   const { context, page, problems } = await openPage();
+  await page.evaluate(() => {
+    window.progress = [];
+    new MutationObserver(() => window.progress.push(document.getElementById("attest-status").textContent))
+      .observe(document.getElementById("attest-status"), { childList: true, characterData: true, subtree: true });
+  });
   await attest(page);
   assert.equal(await page.getAttribute("#attest-banner", "data-verified"), "true");
+  // Each network step was reported while it ran.
+  const steps = await page.evaluate(() => window.progress);
+  assert.ok(steps.some((t) => /Attesting: .*attestation/i.test(t)), JSON.stringify(steps));
   assert.match(await page.textContent("#attest-banner"), /VERIFIED under the policy/);
   assert.match(await page.textContent("#attest-banner"), /nothing here is about real hardware/);
   const subjects = await page.$$eval("#attest-checks .subject", (s) => s.map((x) => x.dataset.subject));
@@ -215,6 +223,47 @@ test("inspect: the session's bundle downloaded, dropped and re-verified; a tampe
   assert.equal(await page.getAttribute("[data-subject=exchange0] tr[data-check='response.response_hash']", "data-status"), "fail");
   await page.screenshot({ path: path.join(shots, "inspect-tampered.png"), fullPage: true });
   writeFileSync(path.join(shots, "tampered-bundle.json"), JSON.stringify(bundle));
+  assert.deepEqual(problems, []);
+  await context.close();
+});
+
+test("inspect: a log of recorded exchanges with its bundle, under a policy of your own", async () => {
+  const { context, page, problems } = await openPage();
+  await attest(page);
+  await page.click("#tab-chat");
+  await send(page, "logged", { stream: false });
+  const bundleText = await page.evaluate(async () => {
+    const r = await fetch("/api/bundle", { headers: { "x-ccverify-token": sessionStorage.getItem("ccverify-token") } });
+    return r.text();
+  });
+  const bundle = JSON.parse(bundleText);
+  const ex = bundle.exchanges[0];
+  const headers = Array.isArray(ex.headers) ? Object.fromEntries(ex.headers) : ex.headers;
+  const genuine = { id: "genuine", request: ex.request, response: ex.response, headers, bundle: "session.json" };
+  const forged = { ...genuine, id: "forged", response: ex.response.replace("Echo:", "Echo;") };
+  const log = [genuine, forged].map((r) => JSON.stringify(r)).join("\n") + "\n";
+  await page.click("#tab-inspect");
+  await page.setInputFiles("#file", [
+    { name: "exchanges.jsonl", mimeType: "application/json", buffer: Buffer.from(log) },
+    { name: "session.json", mimeType: "application/json", buffer: Buffer.from(bundleText) },
+  ]);
+  await page.waitForFunction(() => document.getElementById("dropped").children.length === 2);
+  // A policy of your own: the default preset under the test roots, with the sandbox's image.
+  await page.selectOption("#policy", "custom");
+  assert.equal(await page.isDisabled("#trust"), true);
+  await page.fill("#policy-text", `preset = "default"\ntrust = "test"\nimage_digests = ["${bundle.attestation.image_digest}"]\n`);
+  await page.click("#inspect-button");
+  await page.locator("#inspect-banner[data-verified]").waitFor();
+  assert.match(await page.textContent("#inspect-banner"), /1 of 2 exchange\(s\) verified/);
+  const rows = await page.$$eval("#inspect-checks tbody tr", (trs) => trs.map((t) => [t.children[1].textContent, t.dataset.status]));
+  assert.deepEqual(rows, [["genuine", "pass"], ["forged", "fail"]]);
+  await page.screenshot({ path: path.join(shots, "inspect-log.png"), fullPage: true });
+  // The same bundle under that policy: the image digest is now proven to be allowlisted.
+  await page.fill("#document", bundleText);
+  await page.click("#inspect-button");
+  await page.waitForFunction(() => document.querySelector("#inspect-claims .claims-proven"));
+  assert.match(await page.textContent("#inspect-claims .claims-proven"), /declared agent image is in the allowlist/);
+  assert.match(await page.textContent("#inspect-facts"), /Policy fromcaller/);
   assert.deepEqual(problems, []);
   await context.close();
 });
