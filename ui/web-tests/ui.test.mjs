@@ -121,6 +121,7 @@ test("attest: a fresh nonce, the claims in words, checks grouped by subject", as
   const nonce = await page.textContent("#attest-facts dd");
   assert.match(nonce, /^[0-9a-f]{64}$/);
   await page.screenshot({ path: path.join(shots, "attest.png"), fullPage: true });
+  await page.screenshot({ path: path.join(shots, "readme-attest.png") });
   // A second attestation uses another nonce.
   await page.click("#attest-button");
   await page.waitForFunction((n) => document.querySelector("#attest-facts dd")?.textContent !== n, nonce);
@@ -161,16 +162,21 @@ test("chat: a tampered reply is shown as not verified, its text withheld", async
   const { context, page, problems } = await openPage();
   await attest(page);
   await page.click("#tab-chat");
-  let reply = await send(page, "please tamper", { stream: false, fault: "tamper-response" });
+  let reply = await send(page, "first a genuine reply", { stream: true });
+  assert.equal(await reply.getAttribute("data-state"), "verified");
+  reply = await send(page, "please tamper", { stream: false, fault: "tamper-response" });
   assert.equal(await reply.getAttribute("data-state"), "unverified");
   assert.equal(await reply.locator(".text").textContent(), "Reply withheld: it did not verify.");
   assert.match(await reply.locator(".failing").textContent(), /response\.response_hash/);
   assert.match(await reply.locator("details pre").textContent(), /echo: please tamper/);
+  // The README's picture: a verified reply and a tampered one, as a person sees them.
+  await page.locator("#panel-chat").screenshot({ path: path.join(shots, "readme-chat.png") });
   reply = await send(page, "inject into the stream", { stream: true, fault: "inject-data-no-space" });
   assert.equal(await reply.getAttribute("data-state"), "unverified");
   assert.match(await reply.locator(".failing").textContent(), /stream\.coverage/);
   assert.doesNotMatch(await reply.locator(".text").textContent(), /INJECTED/);
   await page.screenshot({ path: path.join(shots, "chat-tampered.png"), fullPage: true });
+
   assert.deepEqual(problems, []);
   await context.close();
 });
