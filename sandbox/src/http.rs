@@ -5,7 +5,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ccverify::pyjson::{self, Object, Value};
 
@@ -23,11 +23,21 @@ pub struct Request {
     pub path: String,
     /// The header lines in order, values trimmed.
     pub headers: Vec<(String, String)>,
+    /// The declared `Content-Length` (0 when absent).
+    pub content_length: usize,
     /// The body (`Content-Length` bytes).
     pub body: Vec<u8>,
 }
 
 impl Request {
+    /// How many headers of this name the request has (ASCII case-insensitive).
+    pub fn header_count(&self, name: &str) -> usize {
+        self.headers
+            .iter()
+            .filter(|(k, _)| k.eq_ignore_ascii_case(name))
+            .count()
+    }
+
     /// The first header of this name (ASCII case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers
@@ -50,15 +60,56 @@ fn bad(status: u16, detail: &str) -> ReadError {
 }
 
 /// Reads one request (head at most [`MAX_HEADER_BYTES`], body at most `max_body` bytes by
-/// `Content-Length`; chunked request bodies are refused with `411`).
+/// `Content-Length`; chunked request bodies are refused with `411`): [`read_head`] then
+/// [`read_body`].
 ///
 /// # Errors
 /// [`ReadError::Http`] with the response to send for a malformed or oversized request,
 /// [`ReadError::Gone`] when the client went away.
 pub fn read_request(stream: &mut TcpStream, max_body: usize) -> Result<Request, ReadError> {
+    let mut req = read_head(stream, None)?;
+    read_body(stream, &mut req, max_body, None)?;
+    Ok(req)
+}
+
+/// Sets the read timeout to what is left before `deadline` (none left: the client stalled).
+fn before(stream: &TcpStream, deadline: Option<Instant>) -> Result<(), ReadError> {
+    if let Some(deadline) = deadline {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(ReadError::Gone);
+        }
+        stream
+            .set_read_timeout(Some(left))
+            .map_err(|_| ReadError::Gone)?;
+    }
+    Ok(())
+}
+
+/// `tchar` of RFC 9110: what a method and a header name are made of.
+fn is_token(text: &str) -> bool {
+    !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+}
+
+/// Reads and parses a request's head, all of it before `deadline` when one is given (a client
+/// that trickles bytes cannot hold the connection longer). The body is not read: `body` holds
+/// only what arrived with the head, and [`Request::content_length`] what was declared, so a
+/// server can check who is asking before it reads (and allocates for) a body ([`read_body`]).
+///
+/// The head is held to RFC 9112 strictly: a method of token characters, an origin-form target
+/// of visible ASCII, header names of token characters, header values without control
+/// characters (other than tab), one `Content-Length` value, no `Transfer-Encoding`.
+///
+/// # Errors
+/// As [`read_request`].
+pub fn read_head(stream: &mut TcpStream, deadline: Option<Instant>) -> Result<Request, ReadError> {
     let mut buf = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let head_end = loop {
+        before(stream, deadline)?;
         let n = stream.read(&mut chunk).map_err(|_| ReadError::Gone)?;
         if n == 0 {
             return Err(if buf.is_empty() {
@@ -90,7 +141,10 @@ pub fn read_request(stream: &mut TcpStream, max_body: usize) -> Result<Request, 
     if !matches!(version, "HTTP/1.1" | "HTTP/1.0") {
         return Err(bad(505, "only HTTP/1.0 and HTTP/1.1 are supported"));
     }
-    if method.is_empty() || !target.starts_with('/') {
+    if !is_token(method)
+        || !target.starts_with('/')
+        || !target.bytes().all(|b| b.is_ascii_graphic())
+    {
         return Err(bad(400, "malformed request line"));
     }
     let mut headers = Vec::new();
@@ -98,12 +152,11 @@ pub fn read_request(stream: &mut TcpStream, max_body: usize) -> Result<Request, 
         let Some((name, value)) = line.split_once(':') else {
             return Err(bad(400, "malformed header line"));
         };
-        if name.is_empty()
-            || name
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
-        {
+        if !is_token(name) {
             return Err(bad(400, "malformed header name"));
+        }
+        if value.bytes().any(|b| b.is_ascii_control() && b != b'\t') {
+            return Err(bad(400, "control character in a header value"));
         }
         headers.push((name.to_string(), value.trim().to_string()));
     }
@@ -119,38 +172,17 @@ pub fn read_request(stream: &mut TcpStream, max_body: usize) -> Result<Request, 
             if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(bad(400, "invalid Content-Length"));
             }
-            // Anything longer than 7 digits is over the limit anyway.
-            let n = if value.len() > 7 {
-                usize::MAX
-            } else {
-                value.parse().unwrap_or(usize::MAX)
-            };
+            // Saturates: a length too large for this machine is over any limit anyway.
+            let n = value
+                .parse::<u64>()
+                .ok()
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(usize::MAX);
             if content_length.is_some_and(|old| old != n) {
                 return Err(bad(400, "conflicting Content-Length headers"));
             }
             content_length = Some(n);
         }
-    }
-    let length = content_length.unwrap_or(0);
-    if length > max_body {
-        return Err(bad(413, "request body too large"));
-    }
-    let mut body: Vec<u8> = buf[head_end + 4..].to_vec();
-    body.truncate(length);
-    if body.len() < length {
-        let expects_continue = headers.iter().any(|(k, v)| {
-            k.eq_ignore_ascii_case("expect") && v.eq_ignore_ascii_case("100-continue")
-        });
-        if expects_continue {
-            stream
-                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
-                .map_err(|_| ReadError::Gone)?;
-        }
-        let start = body.len();
-        body.resize(length, 0);
-        stream
-            .read_exact(&mut body[start..])
-            .map_err(|_| ReadError::Gone)?;
     }
     let path = target.split('?').next().unwrap_or_default().to_string();
     Ok(Request {
@@ -158,8 +190,50 @@ pub fn read_request(stream: &mut TcpStream, max_body: usize) -> Result<Request, 
         target: target.to_string(),
         path,
         headers,
-        body,
+        content_length: content_length.unwrap_or(0),
+        body: buf[head_end + 4..].to_vec(),
     })
+}
+
+/// Reads the body [`read_head`] left (`Content-Length` bytes, at most `max_body`, all of it
+/// before `deadline` when one is given), growing the buffer only as bytes arrive.
+///
+/// # Errors
+/// `413` over `max_body`; [`ReadError::Gone`] when the client went away or stalled.
+pub fn read_body(
+    stream: &mut TcpStream,
+    req: &mut Request,
+    max_body: usize,
+    deadline: Option<Instant>,
+) -> Result<(), ReadError> {
+    let length = req.content_length;
+    if length > max_body {
+        return Err(bad(413, "request body too large"));
+    }
+    req.body.truncate(length);
+    if req.body.len() < length {
+        if req
+            .header("expect")
+            .is_some_and(|v| v.eq_ignore_ascii_case("100-continue"))
+        {
+            stream
+                .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+                .map_err(|_| ReadError::Gone)?;
+        }
+        let mut chunk = [0u8; 16 << 10];
+        while req.body.len() < length {
+            before(stream, deadline)?;
+            let want = (length - req.body.len()).min(chunk.len());
+            let n = stream
+                .read(&mut chunk[..want])
+                .map_err(|_| ReadError::Gone)?;
+            if n == 0 {
+                return Err(ReadError::Gone);
+            }
+            req.body.extend_from_slice(&chunk[..n]);
+        }
+    }
+    Ok(())
 }
 
 /// A response to send whole (see [`send`]).

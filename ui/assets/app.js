@@ -200,12 +200,18 @@ function renderClaims(container, claims) {
 function renderBanner(node, result) {
   const facts = result.verdict.facts || {};
   const test = result.verdict.checks.some((c) => c.id === "trust.anchors");
-  node.className = `banner ${result.verified ? (test ? "warn" : "pass") : "fail"}`;
+  // A bundle's own policy or time: its author chose what was checked.
+  const inputs = result.verdict.checks.find((c) => c.id === "bundle.inputs" && c.status !== "pass");
+  const caveat = test
+    ? "Roots other than NVIDIA's and Intel's were in use: nothing here is about real hardware."
+    : inputs
+      ? `The bundle's own policy or time was applied, not yours: ${inputs.detail}`
+      : null;
+  node.className = `banner ${result.verified ? (caveat ? "warn" : "pass") : "fail"}`;
   node.replaceChildren(
     el("span", { text: result.verified ? "VERIFIED under the policy" : "NOT VERIFIED" }),
-    el("span", { class: "sub", text: test
-      ? "Roots other than NVIDIA's and Intel's were in use: nothing here is about real hardware."
-      : (result.verified ? "Every required check passed; what that proves is listed below." : "A required check failed or was skipped; see below.") }));
+    el("span", { class: "sub", text: caveat
+      || (result.verified ? "Every required check passed; what that proves is listed below." : "A required check failed or was skipped; see below.") }));
   node.dataset.verified = String(result.verified);
   return facts;
 }
@@ -247,7 +253,10 @@ async function loadStatus() {
   }
 }
 
+let currentSession = null;
+
 function showSession(s) {
+  currentSession = s;
   $("chat-session").textContent = s
     ? `Session with ${s.model}: nonce ${s.nonce.slice(0, 16)}…, key ${s.signing_address || "none"} — attestation ${s.attested ? "verified" : "NOT verified"}`
     : "Attest first: chats are verified against the attested key.";
@@ -313,11 +322,13 @@ function finishReply(view, reply) {
   view.text.classList.remove("pending");
   if (reply.verified) {
     // The verified text replaces whatever arrived while streaming.
-    view.text.textContent = reply.content;
+    view.text.textContent = reply.displayable
+      ? reply.content
+      : "Verified, but this page cannot show its text faithfully (more than one choice, or an event it cannot read): download the bundle to see the exact bytes.";
     const roots = status && status.trust !== "production" ? ` (attested under the ${status.trust} roots only)` : "";
     view.badges.replaceChildren(pill("pass", "verified"),
       el("span", { text: `signed by the attested key over exactly this request and reply${roots}` }));
-    conversation.push({ role: "assistant", content: reply.content });
+    if (reply.displayable) conversation.push({ role: "assistant", content: reply.content });
     return;
   }
   view.text.textContent = "Reply withheld: it did not verify.";
@@ -384,7 +395,11 @@ $("chat-form").addEventListener("submit", async (e) => {
   scrollConversation();
   const stream = $("stream").checked;
   const hold = stream && $("hold").checked;
-  const body = { messages, stream, hold, fault: status && status.sandbox ? $("fault").value : null };
+  const body = {
+    messages, stream, hold,
+    fault: status && status.sandbox ? $("fault").value : null,
+    session: currentSession ? currentSession.nonce : null,
+  };
   try {
     const response = await api("/api/chat", body);
     const type = response.headers.get("content-type") || "";
@@ -527,22 +542,42 @@ function detectKind(text) {
   }
 }
 
+// A row is green only when its key is attested; a key the log merely names, or one whose bundle
+// verified with caveats (the key binding, test roots, the bundle's own policy), is said so.
+const KEY_WORDS = {
+  attested: ["pass", "verified"],
+  caveated: ["warn", "signed; key attested with caveats"],
+  named: ["warn", "signed; key only named by the log"],
+};
+
 function renderAudit(result) {
   const summary = result.report.summary;
+  const keys = result.keys || {};
   const banner = $("inspect-banner");
-  banner.className = `banner ${result.verified ? "pass" : "fail"}`;
+  const style = !result.signed ? "fail" : (result.verified ? "pass" : "warn");
+  banner.className = `banner ${style}`;
   banner.dataset.verified = String(result.verified);
-  banner.replaceChildren(el("span", { text: `${summary.verified} of ${summary.exchanges} exchange(s) verified` }),
-    el("span", { class: "sub", text: summary.bad_lines.length ? `${summary.bad_lines.length} line(s) are not records` : "Each row: signed by its key over exactly its bytes." }));
+  banner.dataset.signed = String(result.signed);
+  const caveats = [];
+  if (keys.caveated) caveats.push(`${keys.caveated} exchange(s) are held to keys their bundles attest only with caveats (see each bundle's warnings)`);
+  if (keys.named) caveats.push(`${keys.named} exchange(s) are held to keys the log only names: nothing attests them`);
+  banner.replaceChildren(el("span", { text: `${summary.verified} of ${summary.exchanges} exchange(s) signed over exactly their bytes` }),
+    el("span", { class: "sub", text: [
+      summary.bad_lines.length ? `${summary.bad_lines.length} line(s) are not records.` : "",
+      caveats.join("; "),
+      result.verified ? "Every key is attested." : "",
+    ].filter(Boolean).join(" ") || "See each row." }));
   $("inspect-claims").replaceChildren();
-  const rows = result.report.results.map((r) =>
-    el("tr", { "data-status": r.verified ? "pass" : "fail" },
-      el("td", {}, pill(r.verified ? "pass" : "fail", r.verified ? "verified" : "not verified")),
+  const rows = result.report.results.map((r) => {
+    const [state, words] = r.verified ? (KEY_WORDS[r.key] || ["warn", `signed; key ${r.key}`]) : ["fail", "not verified"];
+    return el("tr", { "data-status": state },
+      el("td", {}, pill(state, words)),
       el("td", { class: "id", text: r.id || "?" }),
-      el("td", { class: "hide-narrow", text: r.key }),
-      el("td", { class: "detail", text: r.error || (r.failed.length ? `failed: ${r.failed.join(", ")}` : (r.warnings.length ? `warned: ${r.warnings.join(", ")}` : "all checks passed")) })));
+      el("td", { text: r.key }),
+      el("td", { class: "detail", text: r.error || (r.failed.length ? `failed: ${r.failed.join(", ")}` : (r.warnings.length ? `warned: ${r.warnings.join(", ")}` : "all checks passed")) }));
+  });
   $("inspect-checks").replaceChildren(el("div", { class: "table-wrap" }, el("table", {},
-    el("thead", {}, el("tr", {}, el("th", { text: "Verdict" }), el("th", { text: "Id" }), el("th", { class: "hide-narrow", text: "Key" }), el("th", { text: "Detail" }))),
+    el("thead", {}, el("tr", {}, el("th", { text: "Verdict" }), el("th", { text: "Id" }), el("th", { text: "Key" }), el("th", { text: "Detail" }))),
     el("tbody", {}, ...rows))));
 }
 

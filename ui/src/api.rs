@@ -136,6 +136,20 @@ fn session_value(session: &Session, model: &str) -> Value {
     })
 }
 
+/// A URL without any `user:password@` it carries.
+fn redact(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..authority_end].rfind('@') {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => url.to_string(),
+            }
+        }
+        None => url.to_string(),
+    }
+}
+
 fn status(shared: &Shared) -> Response {
     let config = &shared.config;
     let session = lock(shared)
@@ -146,7 +160,7 @@ fn status(shared: &Shared) -> Response {
         &json!({
             "version": env!("CARGO_PKG_VERSION"),
             "gateway": config.gateway_label,
-            "base_url": config.client.base_url,
+            "base_url": redact(&config.client.base_url),
             "sandbox": config.sandbox,
             "api_key": config.client.api_key.is_some(),
             "policy": config.client.policy.preset,
@@ -352,7 +366,7 @@ fn chat_request(
     model: &str,
     body: &Map<String, Value>,
 ) -> Result<ChatRequest, Error> {
-    known(body, &["messages", "stream", "hold", "fault"])?;
+    known(body, &["messages", "stream", "hold", "fault", "session"])?;
     let Some(Value::Array(messages)) = body.get("messages") else {
         return Err(bad("`messages` must be an array of {role, content}"));
     };
@@ -405,32 +419,45 @@ fn chat_request(
 }
 
 /// The assistant's text in a verified body: a plain reply's `choices[0].message.content`, or
-/// the `choices[0].delta.content` of each `data:` event of a re-serialised stream.
-pub(crate) fn reply_text(body: &[u8], stream: bool) -> String {
+/// the `choices[0].delta.content` of each `data:` event of a re-serialised stream. `None` when
+/// the body holds anything this page cannot show faithfully (an event that does not parse, a
+/// second choice): partial text is never shown as the verified reply.
+pub(crate) fn reply_text(body: &[u8], stream: bool) -> Option<String> {
+    let one_choice = |v: &Value| {
+        v.get("choices")
+            .and_then(Value::as_array)
+            .is_none_or(|c| c.len() <= 1 && c.iter().all(|c| c.get("index").is_none_or(|i| i == 0)))
+    };
     if !stream {
-        return serde_json::from_slice::<Value>(body)
-            .ok()
-            .and_then(|v| {
-                v.pointer("/choices/0/message/content")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-            })
-            .unwrap_or_default();
+        let v = serde_json::from_slice::<Value>(body).ok()?;
+        if !one_choice(&v) {
+            return None;
+        }
+        return match v.pointer("/choices/0/message/content") {
+            Some(Value::String(t)) => Some(t.clone()),
+            Some(Value::Null) | None => Some(String::new()),
+            Some(_) => None,
+        };
     }
     let mut out = String::new();
     for line in body.split(|&b| b == b'\n') {
         let Some(data) = line.strip_prefix(b"data: ") else {
             continue;
         };
-        if let Ok(v) = serde_json::from_slice::<Value>(data)
-            && let Some(t) = v
-                .pointer("/choices/0/delta/content")
-                .and_then(Value::as_str)
-        {
-            out.push_str(t);
+        if data == b"[DONE]" {
+            continue;
+        }
+        let v = serde_json::from_slice::<Value>(data).ok()?;
+        if !one_choice(&v) {
+            return None;
+        }
+        match v.pointer("/choices/0/delta/content") {
+            Some(Value::String(t)) => out.push_str(t),
+            Some(Value::Null) | None => {}
+            Some(_) => return None,
         }
     }
-    out
+    Some(out)
 }
 
 /// A reply for the page: verified text only under `content`; the text of a reply that did
@@ -442,12 +469,14 @@ fn reply_value(r: &ChatResponse) -> Value {
         .blocking()
         .map(|c| json!({"id": c.id, "status": c.status.as_str(), "detail": c.detail, "subject": c.subject}))
         .collect();
+    let shown = text.clone().map_or(Value::Null, Value::String);
     json!({
         "verified": r.verified,
         "attested": r.attested,
         "stream": r.stream,
-        "content": if r.verified { Value::String(text.clone()) } else { Value::Null },
-        "unverified_content": if r.verified { Value::Null } else { Value::String(text) },
+        "content": if r.verified { shown.clone() } else { Value::Null },
+        "unverified_content": if r.verified { Value::Null } else { shown },
+        "displayable": text.is_some(),
         "failing": failing,
         "verdict": serde_json::to_value(&r.verdict).unwrap_or(Value::Null),
     })
@@ -459,6 +488,15 @@ fn chat(shared: &Shared, body: &Map<String, Value>, stream: &mut TcpStream) -> O
             "no session yet: attest first".into(),
         )));
     };
+    // The page names the session it shows; another tab may have attested since.
+    if let Ok(Some(nonce)) = string_member(body, "session")
+        && nonce != session.nonce_hex()
+    {
+        return Outcome::Respond(error_response(&Error::InvalidState(
+            "the session changed (another tab attested): attest again to chat with the new session"
+                .into(),
+        )));
+    }
     let request = match chat_request(shared, &model, body) {
         Ok(r) => r,
         Err(e) => return Outcome::Respond(error_response(&e)),
@@ -497,7 +535,7 @@ fn chat(shared: &Shared, body: &Map<String, Value>, stream: &mut TcpStream) -> O
                 let text = if request.hold {
                     String::new()
                 } else {
-                    reply_text(&chunk, true)
+                    reply_text(&chunk, true).unwrap_or_default()
                 };
                 // A failed write means the page went away: dropping `chat` aborts the request.
                 if !text.is_empty() && out.chunk(&event("delta", &json!({"text": text}))).is_err() {
@@ -551,6 +589,51 @@ fn detect(document: &str) -> &'static str {
     "unknown"
 }
 
+/// The inspector reads nothing from this machine's disk: the options that name directories are
+/// refused, and a policy (an object, or TOML or JSON text, read here into an object) may only
+/// name the `production` or `test` roots, never an anchor file.
+fn confine(options: &mut Map<String, Value>) -> Result<(), Error> {
+    for key in ["rim_dir", "ocsp_dir", "bundle_dir"] {
+        if options.get(key).is_some_and(|v| !v.is_null()) {
+            return Err(bad(format!(
+                "`{key}` is not read here: the inspector reads nothing from this machine's disk (drop the files instead)"
+            )));
+        }
+    }
+    let Some(policy) = options.get_mut("policy") else {
+        return Ok(());
+    };
+    if let Value::String(text) = policy {
+        let t = text.trim();
+        let word = !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        if word {
+            // A preset name, or "recorded": no file.
+            return Ok(());
+        }
+        let parsed: Value = if t.starts_with('{') {
+            serde_json::from_str(t).map_err(|e| bad(format!("policy: not JSON: {e}")))?
+        } else {
+            ccverify::limits::check_toml(t, "the policy").map_err(bad)?;
+            toml::from_str(t).map_err(|e| bad(format!("policy: not TOML: {e}")))?
+        };
+        *policy = parsed;
+    }
+    if let Value::Object(map) = policy {
+        match map.get("trust") {
+            None | Some(Value::Null) => {}
+            Some(Value::String(t)) if t == "production" || t == "test" => {}
+            Some(_) => {
+                return Err(bad(
+                    "policy: `trust` may be \"production\" or \"test\" here; an anchor file is not read by the inspector (use `ccverify verify-bundle --trust FILE`)",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
 fn inspect(body: &Map<String, Value>) -> Result<Response, Error> {
     known(body, &["document", "kind", "options", "bundles"])?;
     let document = string_member(body, "document")?
@@ -563,11 +646,13 @@ fn inspect(body: &Map<String, Value>) -> Result<Response, Error> {
         Some(k @ ("attestation" | "bundle" | "exchanges")) => k,
         Some(other) => return Err(bad(format!("unknown kind `{other}`"))),
     };
-    let options = match body.get("options") {
-        None | Some(Value::Null) => Value::Object(Map::new()),
-        Some(v @ Value::Object(_)) => v.clone(),
+    let mut options = match body.get("options") {
+        None | Some(Value::Null) => Map::new(),
+        Some(Value::Object(map)) => map.clone(),
         Some(_) => return Err(bad("`options` must be an object")),
     };
+    confine(&mut options)?;
+    let options = Value::Object(options);
     let mut out = match kind {
         "attestation" => {
             let options = ReportOptions::from_value(options)?;
@@ -608,7 +693,16 @@ fn inspect(body: &Map<String, Value>) -> Result<Response, Error> {
             }
             let mut auditor = Auditor::with_bundles(options.bundle_options(), bundles);
             let report = auditor.audit_jsonl(document.as_bytes(), "log");
-            json!({ "verified": report.summary.clean(), "report": report.to_value() })
+            // Signed over exactly the logged bytes is not yet attested: a key the log only
+            // names, or one whose bundle verified with caveats, is reported as such.
+            let signed = report.summary.clean();
+            let attested = report.summary.keys.keys().all(|k| k == "attested");
+            json!({
+                "verified": signed && attested,
+                "signed": signed,
+                "keys": report.summary.keys,
+                "report": report.to_value(),
+            })
         }
         _ => {
             return Err(bad(
@@ -630,10 +724,29 @@ mod tests {
     #[test]
     fn reply_text_reads_plain_and_streamed_bodies() {
         let plain = br#"{"choices":[{"message":{"role":"assistant","content":"Echo: hi"}}]}"#;
-        assert_eq!(reply_text(plain, false), "Echo: hi");
+        assert_eq!(reply_text(plain, false).as_deref(), Some("Echo: hi"));
         let stream = b"data: {\"choices\":[{\"delta\":{\"content\":\"Echo:\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\" hi\"}}]}\n\ndata: [DONE]\n\n";
-        assert_eq!(reply_text(stream, true), "Echo: hi");
-        assert_eq!(reply_text(b"not json", false), "");
+        assert_eq!(reply_text(stream, true).as_deref(), Some("Echo: hi"));
+        // Nothing partial: an event this page cannot read, or a second choice, hides it all.
+        assert_eq!(reply_text(b"not json", false), None);
+        assert_eq!(
+            reply_text(
+                b"data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: {NaN}\n\n",
+                true
+            ),
+            None
+        );
+        let two =
+            br#"{"choices":[{"message":{"content":"a"}},{"index":1,"message":{"content":"b"}}]}"#;
+        assert_eq!(reply_text(two, false), None);
+        let second = b"data: {\"choices\":[{\"index\":1,\"delta\":{\"content\":\"b\"}}]}\n\n";
+        assert_eq!(reply_text(second, true), None);
+    }
+
+    #[test]
+    fn redact_drops_credentials_only() {
+        assert_eq!(redact("https://u:p@host:1/x?y@z"), "https://host:1/x?y@z");
+        assert_eq!(redact("http://127.0.0.1:8400"), "http://127.0.0.1:8400");
     }
 
     #[test]

@@ -39,7 +39,7 @@ use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use ccverify_net::client::{ClientConfig, Session};
 use ccverify_sandbox::http::{self, Body, ReadError, Request, Response};
@@ -49,6 +49,15 @@ pub const MAX_CONNECTIONS: usize = 32;
 
 /// Largest request body accepted (an attestation, bundle or log pasted into the inspector).
 pub const MAX_BODY_BYTES: usize = 32 << 20;
+
+/// Largest body of every other call (a chat history, an attestation request).
+pub const MAX_SMALL_BODY_BYTES: usize = 1 << 20;
+
+/// How long a client may take to send a request's head (a trickling client is cut off).
+const HEAD_DEADLINE: Duration = Duration::from_secs(10);
+
+/// How long a client may take to send a body, once its head was accepted.
+const BODY_DEADLINE: Duration = Duration::from_secs(120);
 
 /// The request header that carries the run's token on every `/api/` call.
 pub const TOKEN_HEADER: &str = "x-ccverify-token";
@@ -194,15 +203,15 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
             shared.active.fetch_sub(1, Ordering::SeqCst);
             let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
             let busy = api::problem(503, "busy", "ccverify ui: too many connections");
-            let _ = http::send(&mut stream, &busy);
+            let _ = http::send(&mut stream, &secured(busy));
             continue;
         }
         let conn = Arc::clone(shared);
         let spawned = std::thread::Builder::new()
             .name("ccverify-ui-conn".into())
             .spawn(move || {
+                let _slot = Slot(&conn.active);
                 serve(&conn, stream, peer);
-                conn.active.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
             shared.active.fetch_sub(1, Ordering::SeqCst);
@@ -210,32 +219,70 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
     }
 }
 
+/// Gives a connection slot back when the connection's thread ends, even by unwinding.
+struct Slot<'a>(&'a AtomicUsize);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// The most a body may be for this call: only the inspector takes large documents.
+fn body_limit(req: &Request) -> usize {
+    match (req.method.as_str(), req.path.as_str()) {
+        ("POST", "/api/inspect") => MAX_BODY_BYTES,
+        ("POST", _) => MAX_SMALL_BODY_BYTES,
+        _ => 0,
+    }
+}
+
 fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
-    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
     let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
     let _ = stream.set_nodelay(true);
-    let req = match http::read_request(&mut stream, MAX_BODY_BYTES) {
+    // Who is asking is checked on the head alone, read whole within HEAD_DEADLINE; only then is
+    // a body read (and memory given to it), within BODY_DEADLINE.
+    let head = http::read_head(&mut stream, Some(Instant::now() + HEAD_DEADLINE))
+        .and_then(|req| match guard(shared, &req) {
+            Ok(()) => Ok(req),
+            Err(response) => Err(ReadError::Http(response)),
+        })
+        .and_then(|mut req| {
+            let limit = body_limit(&req);
+            http::read_body(
+                &mut stream,
+                &mut req,
+                limit,
+                Some(Instant::now() + BODY_DEADLINE),
+            )
+            .map(|()| req)
+        });
+    let req = match head {
         Ok(req) => req,
         Err(ReadError::Http(response)) => {
+            let status = response.status;
             let _ = http::send(&mut stream, &secured(response));
-            let _ = stream.shutdown(Shutdown::Both);
+            if shared.config.log {
+                eprintln!("ccverify ui: {peer} (refused) -> {status}");
+            }
+            // Closing with unread input makes the kernel reset the connection, which can
+            // destroy the answer before it is read: drain a little, briefly.
+            let _ = stream.shutdown(Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(Duration::from_secs(1)));
+            let _ = std::io::copy(
+                &mut std::io::Read::take(&stream, 64 << 10),
+                &mut std::io::sink(),
+            );
             return;
         }
         Err(ReadError::Gone) => return,
     };
     let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
-    let status = match guard(shared, &req) {
-        Err(response) => {
-            let status = response.status;
-            let _ = http::send(&mut stream, &secured(response));
-            status
-        }
-        Ok(()) => route(shared, &req, &mut stream),
-    };
+    let status = route(shared, &req, &mut stream);
     if shared.config.log {
-        // The path only: the token never travels in it, and bodies are never logged.
+        // The path only (the token never travels in it), quoted; bodies are never logged.
         eprintln!(
-            "ccverify ui: {peer} {} {} -> {status}",
+            "ccverify ui: {peer} {} {:?} -> {status}",
             req.method, req.path
         );
     }
@@ -245,11 +292,15 @@ fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {
 /// The Host check for every request, and for `/api/` the Origin check and the token.
 fn guard(shared: &Shared, req: &Request) -> Result<(), Response> {
     let host = req.header("host").unwrap_or_default();
-    let allowed = [
+    let mut allowed = vec![
         format!("127.0.0.1:{}", shared.port),
         format!("localhost:{}", shared.port),
     ];
-    if !allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) {
+    if shared.port == 80 {
+        // Browsers leave the default port out.
+        allowed.extend(["127.0.0.1".to_string(), "localhost".to_string()]);
+    }
+    if req.header_count("host") != 1 || !allowed.iter().any(|a| a.eq_ignore_ascii_case(host)) {
         return Err(api::problem(
             421,
             "host_not_allowed",
@@ -258,6 +309,13 @@ fn guard(shared: &Shared, req: &Request) -> Result<(), Response> {
     }
     if !req.path.starts_with("/api/") {
         return Ok(());
+    }
+    if req.header_count("origin") > 1 || req.header_count(TOKEN_HEADER) > 1 {
+        return Err(api::problem(
+            400,
+            "invalid_argument",
+            "repeated Origin or token header",
+        ));
     }
     if let Some(origin) = req.header("origin")
         && !allowed

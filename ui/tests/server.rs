@@ -337,6 +337,98 @@ fn attest_chat_and_bundle_never_show_the_api_key() {
 }
 
 #[test]
+fn who_asks_is_checked_before_a_body_is_read() {
+    let (_sb, ui) = start();
+    let port = ui.local_addr().port();
+    // A refused request's body is never read: the answer comes while the client still "sends".
+    let mut stream = TcpStream::connect(ui.local_addr()).unwrap();
+    let head = format!(
+        "POST /api/inspect HTTP/1.1\r\nHost: evil.example:{port}\r\nContent-Length: 30000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    let mut answer = [0u8; 12];
+    stream.read_exact(&mut answer).unwrap();
+    assert_eq!(&answer, b"HTTP/1.1 421");
+    let host = host(&ui);
+    // Bodies are bounded per call: only the inspector takes large documents.
+    let big = vec![b' '; (1 << 20) + 1];
+    let r = request(
+        &ui,
+        "POST",
+        "/api/chat",
+        &[
+            ("Host", &host),
+            (TOKEN_HEADER, ui.token()),
+            ("Content-Type", "application/json"),
+        ],
+        &big,
+    );
+    assert_eq!(r.status, 413);
+    // Strict heads: a repeated Host, a control character in a value, a bad method.
+    let twice = request(
+        &ui,
+        "GET",
+        "/api/status",
+        &[("Host", &host), ("Host", &host), (TOKEN_HEADER, ui.token())],
+        b"",
+    );
+    assert_eq!(twice.status, 421);
+    let twice_token = request(
+        &ui,
+        "GET",
+        "/api/status",
+        &[
+            ("Host", &host),
+            (TOKEN_HEADER, ui.token()),
+            (TOKEN_HEADER, ui.token()),
+        ],
+        b"",
+    );
+    assert_eq!(twice_token.status, 400);
+    let ctl = request(
+        &ui,
+        "GET",
+        "/",
+        &[("Host", &host), ("X-A", "a\nHost: evil")],
+        b"",
+    );
+    assert_eq!(ctl.status, 400);
+    let method = request(&ui, "G\u{1b}T", "/", &[("Host", &host)], b"");
+    assert_eq!(method.status, 400);
+}
+
+#[test]
+fn a_chat_names_its_session() {
+    let (_sb, ui) = start();
+    let first = attest(&ui)["session"]["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let second = attest(&ui)["session"]["nonce"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(first, second);
+    let stale = api(
+        &ui,
+        "POST",
+        "/api/chat",
+        Some(json!({"messages": [{"role": "user", "content": "x"}], "session": first})),
+    );
+    assert_eq!(stale.status, 409);
+    let current = api(
+        &ui,
+        "POST",
+        "/api/chat",
+        Some(json!({"messages": [{"role": "user", "content": "x"}], "session": second})),
+    );
+    assert_eq!(current.json()["verified"], true);
+}
+
+#[test]
 fn attest_streams_its_progress_then_the_verdict() {
     let (_sb, ui) = start();
     let host = host(&ui);
@@ -535,6 +627,7 @@ fn inspect_re_verifies_bundles_and_logs_offline_without_reading_files() {
         other => panic!("headers: {other}"),
     };
     let record = json!({"id": "r2", "request": g["request"], "response": g["response"], "headers": headers, "bundle": "session.json"});
+    let record = &record;
     let audit = api(
         &ui,
         "POST",
@@ -542,7 +635,55 @@ fn inspect_re_verifies_bundles_and_logs_offline_without_reading_files() {
         Some(json!({"document": format!("{record}\n"), "options": test_policy, "bundles": {"session.json": bundle}})),
     )
     .json();
-    assert_eq!(audit["verified"], true, "{}", audit["report"]);
+    // Signed by the key the dropped bundle attests; under the TEST roots (and with io.net's
+    // unbound key) that attestation has caveats, so the row is signed but not called verified.
+    assert_eq!(audit["signed"], true, "{}", audit["report"]);
+    assert_eq!(audit["keys"]["caveated"], 1);
+    assert_eq!(audit["verified"], false);
+    // A log that names its own key: signed over its bytes, but nothing attests the key.
+    let named = json!({"id": "n", "request": g["request"], "response": g["response"], "headers": record["headers"], "address": ok["verdict"]["signer"]});
+    let audit = api(
+        &ui,
+        "POST",
+        "/api/inspect",
+        Some(json!({"document": format!("{named}\n"), "options": test_policy})),
+    )
+    .json();
+    assert_eq!(audit["signed"], true, "{}", audit["report"]);
+    assert_eq!(audit["verified"], false);
+    assert_eq!(audit["keys"]["named"], 1);
+    // Nothing on this machine's disk is read: directories and anchor files are refused, in
+    // option objects and in pasted TOML or JSON policies alike.
+    for options in [
+        json!({"rim_dir": "/etc"}),
+        json!({"ocsp_dir": "/etc"}),
+        json!({"policy": {"preset": "default", "trust": "/etc/shadow"}}),
+        json!({"policy": "preset = \"default\"\ntrust = \"/etc/shadow\"\n"}),
+        json!({"policy": "{\"trust\": \"file:/etc/hostname\"}"}),
+    ] {
+        let r = api(
+            &ui,
+            "POST",
+            "/api/inspect",
+            Some(json!({"document": bundle, "options": options})),
+        );
+        assert_eq!(r.status, 400, "{options}");
+        let detail = r.json()["detail"].as_str().unwrap().to_string();
+        assert!(
+            detail.contains("not read") || detail.contains("disk"),
+            "{options}: {detail}"
+        );
+    }
+    // A pasted TOML policy naming the test roots is read (here, into an object first).
+    let toml_policy = json!({"policy": "preset = \"default\"\ntrust = \"test\"\n"});
+    let ok_toml = api(
+        &ui,
+        "POST",
+        "/api/inspect",
+        Some(json!({"document": bundle, "options": toml_policy})),
+    )
+    .json();
+    assert_eq!(ok_toml["verified"], true);
     // Garbage is a clear error, not a crash.
     let garbage = api(
         &ui,
