@@ -172,6 +172,26 @@ def main() -> None:
     ):
         s.add("verdict", json.dumps(verdict, separators=(",", ":")).encode())
 
+    # HTTP request heads as the loopback servers receive them (without the closing blank line):
+    # what reqwest, browsers and the tests send, and the edge cases the parser must refuse.
+    heads = [
+        "GET /v1/models HTTP/1.1\r\nhost: 127.0.0.1:8400\r\naccept: */*",
+        "POST /v1/private/completions HTTP/1.1\r\nHost: 127.0.0.1:8400\r\nAuthorization: Bearer k\r\n"
+        "Content-Type: application/json\r\nContent-Length: 42\r\nx-sandbox-fault: tamper-response",
+        "POST /api/inspect HTTP/1.1\r\nHost: localhost:40123\r\nOrigin: http://localhost:40123\r\n"
+        "x-ccverify-token: " + "ab" * 32 + "\r\nContent-Type: application/json; charset=utf-8\r\n"
+        "Content-Length: 33554432\r\nSec-Fetch-Site: same-origin\r\nAccept: text/event-stream",
+        "GET /?token=x HTTP/1.0\r\nHost: 127.0.0.1\r\nX-Tab:\tvalue\t",
+        "GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 01",
+        "GET / HTTP/1.1\r\nTransfer-Encoding: chunked",
+        "GET http://evil/ HTTP/1.1\r\nHost: evil",
+        "GET / HTTP/2.0",
+        "GET / HTTP/1.1\r\nX: a\nHost: evil",
+        "GET / HTTP/1.1\r\n folded: line",
+    ]
+    for head in heads:
+        s.add("http", head.encode())
+
     for target, seen in sorted(s.seen.items()):
         print(f"{target}: {len(seen)} seeds")
 

@@ -68,6 +68,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("nonce", nonce),
     ("address", address),
     ("verdict", verdict),
+    ("http", http),
 ];
 
 /// Runs the target `name` on `data`. Panics on an unknown name.
@@ -905,6 +906,53 @@ pub fn verdict(data: &[u8]) {
         "a verdict that contradicts its checks"
     );
     assert_eq!(Verdict::from_json(&v.to_json()).ok(), Some(v));
+}
+
+/// The loopback servers' request-head parser (`ccverify_sandbox::http::parse_head`, which the
+/// sandbox and `ccverify ui` run on every request before any check): never panics, and what it
+/// accepts keeps the rules it promises (token method and header names, a visible-ASCII target
+/// starting with `/`, header values without control characters but tab, already trimmed, one
+/// `Content-Length`) and parses again to itself when written back out.
+pub fn http(data: &[u8]) {
+    use ccverify_sandbox::http::parse_head;
+    let Ok(req) = parse_head(data) else {
+        return;
+    };
+    let token = |t: &str| {
+        !t.is_empty()
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    };
+    assert!(token(&req.method), "method {:?}", req.method);
+    assert!(req.target.starts_with('/') && req.target.bytes().all(|b| b.is_ascii_graphic()));
+    assert!(req.target.starts_with(&req.path));
+    assert!(req.body.is_empty());
+    let mut first_length = None;
+    for (name, value) in &req.headers {
+        assert!(token(name), "header name {name:?}");
+        assert!(!value.bytes().any(|b| b.is_ascii_control() && b != b'\t'));
+        assert_eq!(value.trim(), value);
+        assert!(!name.eq_ignore_ascii_case("transfer-encoding"));
+        if name.eq_ignore_ascii_case("content-length") && first_length.is_none() {
+            first_length = Some(value.clone());
+        }
+    }
+    let declared = first_length.map_or(0, |v| {
+        v.parse::<u64>()
+            .ok()
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or(usize::MAX)
+    });
+    assert_eq!(req.content_length, declared);
+    let mut again = format!("{} {} HTTP/1.1", req.method, req.target);
+    for (name, value) in &req.headers {
+        again.push_str(&format!("\r\n{name}: {value}"));
+    }
+    match parse_head(again.as_bytes()) {
+        Ok(second) => assert_eq!(second, req, "written back: {again:?}"),
+        // Writing back can only grow the head by the normalised spaces it drops.
+        Err(response) => assert_eq!(response.status, 431, "written back: {again:?}"),
+    }
 }
 
 #[cfg(test)]

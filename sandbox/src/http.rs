@@ -13,7 +13,7 @@ use ccverify::pyjson::{self, Object, Value};
 pub const MAX_HEADER_BYTES: usize = 64 << 10;
 
 /// One parsed request.
-#[derive(Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Request {
     /// The method, e.g. `GET`.
     pub method: String,
@@ -127,11 +127,25 @@ pub fn read_head(stream: &mut TcpStream, deadline: Option<Instant>) -> Result<Re
             return Err(bad(431, "request head too large"));
         }
     };
-    if head_end > MAX_HEADER_BYTES {
+    let mut req = parse_head(&buf[..head_end]).map_err(ReadError::Http)?;
+    req.body = buf[head_end + 4..].to_vec();
+    Ok(req)
+}
+
+/// Parses a request head: the bytes before the blank line that ends it (the request line and
+/// the header lines, separated by CRLF), held to the rules of [`read_head`]. The request's
+/// `body` is empty. Pure, so that it can be fuzzed (`fuzz/libfuzzer/fuzz_targets/http.rs`).
+///
+/// # Errors
+/// The response to send: `431` over [`MAX_HEADER_BYTES`], `505` for another HTTP version,
+/// `411` for `Transfer-Encoding`, `400` for anything else malformed.
+pub fn parse_head(head: &[u8]) -> Result<Request, Response> {
+    let bad = |status: u16, detail: &str| error(status, detail);
+    if head.len() > MAX_HEADER_BYTES {
         return Err(bad(431, "request head too large"));
     }
-    let head = std::str::from_utf8(&buf[..head_end])
-        .map_err(|_| bad(400, "request head is not valid UTF-8"))?;
+    let head =
+        std::str::from_utf8(head).map_err(|_| bad(400, "request head is not valid UTF-8"))?;
     let mut lines = head.split("\r\n");
     let request_line = lines.next().unwrap_or_default();
     let parts: Vec<&str> = request_line.split(' ').collect();
@@ -191,7 +205,7 @@ pub fn read_head(stream: &mut TcpStream, deadline: Option<Instant>) -> Result<Re
         path,
         headers,
         content_length: content_length.unwrap_or(0),
-        body: buf[head_end + 4..].to_vec(),
+        body: Vec::new(),
     })
 }
 

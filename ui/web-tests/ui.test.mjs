@@ -265,6 +265,7 @@ test("inspect: a log of recorded exchanges with its bundle, under a policy of yo
   // Under the TEST roots the bundle attests its key only with caveats: never a green row.
   const rows = await page.$$eval("#inspect-checks tbody tr", (trs) => trs.map((t) => [t.children[1].textContent, t.dataset.status, t.children[0].textContent]));
   assert.deepEqual(rows, [["genuine", "warn", "signed; key attested with caveats"], ["forged", "fail", "not verified"]]);
+  await page.screenshot({ path: path.join(shots, "inspect-log.png"), fullPage: true });
   // A log that names its own key: signed, but nothing attests the key.
   const named = { id: "named", request: ex.request, response: ex.response, headers, address: bundle.attestation.signing_address };
   await page.fill("#document", JSON.stringify(named) + "\n");
@@ -275,7 +276,6 @@ test("inspect: a log of recorded exchanges with its bundle, under a policy of yo
   assert.equal(await page.getAttribute("#inspect-banner", "data-signed"), "true");
   assert.match(await page.textContent("#inspect-banner"), /only names: nothing attests them/);
   assert.match(await page.getAttribute("#inspect-banner", "class"), /warn/);
-  await page.screenshot({ path: path.join(shots, "inspect-log.png"), fullPage: true });
   // The same bundle under that policy: the image digest is now proven to be allowlisted.
   await page.fill("#document", bundleText);
   await page.click("#inspect-button");
