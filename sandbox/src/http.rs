@@ -4,7 +4,9 @@
 //! as they are produced ([`ChunkedWriter`]).
 
 use std::io::{self, Read, Write};
-use std::net::TcpStream;
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use ccverify::pyjson::{self, Object, Value};
@@ -403,5 +405,80 @@ impl<'a> ChunkedWriter<'a> {
     pub fn finish(self) -> io::Result<()> {
         self.stream.write_all(b"0\r\n\r\n")?;
         self.stream.flush()
+    }
+}
+
+/// What a server's accept loop shares with its owner: the flag that stops it and the count of
+/// connections being served.
+#[derive(Debug, Default)]
+pub struct Connections {
+    /// Set to stop accepting (then wake the blocking accept with a connection of your own).
+    pub stop: AtomicBool,
+    /// Connections being served now.
+    pub active: AtomicUsize,
+}
+
+/// Gives a connection slot back when its thread ends, even by unwinding.
+struct Slot<'a>(&'a AtomicUsize);
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// How [`accept_loop`] serves: the state every connection shares, where its [`Connections`]
+/// are, how many connections it serves at once, and what it answers to one more.
+pub struct Server<S: 'static> {
+    /// The shared state.
+    pub state: Arc<S>,
+    /// The state's [`Connections`].
+    pub connections: fn(&S) -> &Connections,
+    /// Connections served at once; one more gets `busy` and is closed.
+    pub max: usize,
+    /// The answer to a connection over `max` (sent with a 1 s write timeout).
+    pub busy: fn() -> Response,
+    /// The name of each connection's thread.
+    pub thread_name: &'static str,
+    /// Serves one connection, on its own thread.
+    pub serve: fn(&S, TcpStream, SocketAddr),
+}
+
+/// Accepts connections on `listener` until [`Connections::stop`] is set, each served on its own
+/// thread; a failed accept (out of descriptors and the like) backs off instead of spinning.
+pub fn accept_loop<S: Send + Sync + 'static>(listener: &TcpListener, server: &Server<S>) {
+    let connections = (server.connections)(&server.state);
+    loop {
+        let accepted = listener.accept();
+        if connections.stop.load(Ordering::SeqCst) {
+            return;
+        }
+        let Ok((mut stream, peer)) = accepted else {
+            std::thread::sleep(Duration::from_millis(10));
+            continue;
+        };
+        if connections.active.fetch_add(1, Ordering::SeqCst) >= server.max {
+            connections.active.fetch_sub(1, Ordering::SeqCst);
+            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
+            let _ = send(&mut stream, &(server.busy)());
+            // Closing with the request unread would reset the connection and could destroy the
+            // answer before it is read: take what arrives within a moment (bounded, since this
+            // runs on the accepting thread).
+            let _ = stream.shutdown(std::net::Shutdown::Write);
+            let _ = stream.set_read_timeout(Some(Duration::from_millis(50)));
+            let _ = io::copy(&mut (&stream).take(64 << 10), &mut io::sink());
+            continue;
+        }
+        let state = Arc::clone(&server.state);
+        let (gate, serve) = (server.connections, server.serve);
+        let spawned = std::thread::Builder::new()
+            .name(server.thread_name.into())
+            .spawn(move || {
+                let _slot = Slot(&gate(&state).active);
+                serve(&state, stream, peer);
+            });
+        if spawned.is_err() {
+            connections.active.fetch_sub(1, Ordering::SeqCst);
+        }
     }
 }

@@ -77,7 +77,7 @@
 use std::io::{self, Read};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
@@ -229,8 +229,7 @@ struct Shared {
     relay_address: Address,
     /// The bundled `gpu` object, parsed once.
     gpu: Value,
-    stop: AtomicBool,
-    active: AtomicUsize,
+    connections: http::Connections,
     completions: AtomicU64,
     failures_left: AtomicU32,
     streams_completed: AtomicU64,
@@ -260,8 +259,7 @@ impl Sandbox {
             address,
             relay_address,
             gpu,
-            stop: AtomicBool::new(false),
-            active: AtomicUsize::new(0),
+            connections: http::Connections::default(),
             completions: AtomicU64::new(0),
             streams_completed: AtomicU64::new(0),
             streams_aborted: AtomicU64::new(0),
@@ -269,7 +267,19 @@ impl Sandbox {
         let accept_shared = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
             .name("ccverify-sandbox".into())
-            .spawn(move || accept_loop(&listener, &accept_shared))?;
+            .spawn(move || {
+                http::accept_loop(
+                    &listener,
+                    &http::Server {
+                        state: accept_shared,
+                        connections: |s: &Shared| &s.connections,
+                        max: MAX_CONNECTIONS,
+                        busy,
+                        thread_name: "ccverify-sandbox-conn",
+                        serve,
+                    },
+                );
+            })?;
         Ok(Sandbox {
             shared,
             local_addr,
@@ -343,7 +353,7 @@ impl Sandbox {
     }
 
     fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.connections.stop.store(true, Ordering::SeqCst);
         let Some(handle) = self.accept.take() else {
             return;
         };
@@ -391,48 +401,11 @@ fn sign_text(key: &SigningKey, text: &str) -> [u8; 65] {
 // ---------------------------------------------------------------------------------------------
 // Connections
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    loop {
-        let accepted = listener.accept();
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let (mut stream, peer) = match accepted {
-            Ok(pair) => pair,
-            Err(_) => {
-                // Out of descriptors and the like: back off instead of spinning.
-                std::thread::sleep(Duration::from_millis(10));
-                continue;
-            }
-        };
-        if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-            let mut busy = error(503, "sandbox: too many connections");
-            busy.headers.push(("Retry-After".into(), "1".into()));
-            let _ = send(&mut stream, &busy);
-            continue;
-        }
-        let conn_shared = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name("ccverify-sandbox-conn".into())
-            .spawn(move || {
-                let _guard = ActiveGuard(&conn_shared.active);
-                serve(&conn_shared, stream, peer);
-            });
-        if spawned.is_err() {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-}
-
-/// Decrements the active-connection count when the connection thread ends, even by unwinding.
-struct ActiveGuard<'a>(&'a AtomicUsize);
-
-impl Drop for ActiveGuard<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+/// The answer to a connection over [`MAX_CONNECTIONS`].
+fn busy() -> Response {
+    let mut busy = error(503, "sandbox: too many connections");
+    busy.headers.push(("Retry-After".into(), "1".into()));
+    busy
 }
 
 fn serve(shared: &Shared, mut stream: TcpStream, peer: SocketAddr) {

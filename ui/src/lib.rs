@@ -36,7 +36,7 @@ mod api;
 
 use std::io;
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -105,8 +105,7 @@ struct Shared {
     /// The attested session chats go through, with its model name (replaced by each
     /// attestation).
     session: Mutex<Option<(Session, String)>>,
-    stop: AtomicBool,
-    active: AtomicUsize,
+    connections: http::Connections,
 }
 
 impl Ui {
@@ -125,13 +124,24 @@ impl Ui {
             token: hex::encode(raw),
             port: local_addr.port(),
             session: Mutex::new(None),
-            stop: AtomicBool::new(false),
-            active: AtomicUsize::new(0),
+            connections: http::Connections::default(),
         });
         let accept_shared = Arc::clone(&shared);
         let accept = std::thread::Builder::new()
             .name("ccverify-ui-accept".into())
-            .spawn(move || accept_loop(&listener, &accept_shared))?;
+            .spawn(move || {
+                http::accept_loop(
+                    &listener,
+                    &http::Server {
+                        state: accept_shared,
+                        connections: |s: &Shared| &s.connections,
+                        max: MAX_CONNECTIONS,
+                        busy,
+                        thread_name: "ccverify-ui-conn",
+                        serve,
+                    },
+                );
+            })?;
         Ok(Ui {
             shared,
             local_addr,
@@ -172,7 +182,7 @@ impl Ui {
     }
 
     fn stop(&mut self) {
-        self.shared.stop.store(true, Ordering::SeqCst);
+        self.shared.connections.stop.store(true, Ordering::SeqCst);
         // Wake the blocking accept.
         let _ = TcpStream::connect(self.local_addr);
         if let Some(handle) = self.accept.take() {
@@ -189,43 +199,13 @@ impl Drop for Ui {
     }
 }
 
-fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
-    loop {
-        let accepted = listener.accept();
-        if shared.stop.load(Ordering::SeqCst) {
-            return;
-        }
-        let Ok((mut stream, peer)) = accepted else {
-            std::thread::sleep(Duration::from_millis(10));
-            continue;
-        };
-        if shared.active.fetch_add(1, Ordering::SeqCst) >= MAX_CONNECTIONS {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-            let _ = stream.set_write_timeout(Some(Duration::from_secs(1)));
-            let busy = api::problem(503, "busy", "ccverify ui: too many connections");
-            let _ = http::send(&mut stream, &secured(busy));
-            continue;
-        }
-        let conn = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name("ccverify-ui-conn".into())
-            .spawn(move || {
-                let _slot = Slot(&conn.active);
-                serve(&conn, stream, peer);
-            });
-        if spawned.is_err() {
-            shared.active.fetch_sub(1, Ordering::SeqCst);
-        }
-    }
-}
-
-/// Gives a connection slot back when the connection's thread ends, even by unwinding.
-struct Slot<'a>(&'a AtomicUsize);
-
-impl Drop for Slot<'_> {
-    fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
-    }
+/// The answer to a connection over [`MAX_CONNECTIONS`].
+fn busy() -> Response {
+    secured(api::problem(
+        503,
+        "busy",
+        "ccverify ui: too many connections",
+    ))
 }
 
 /// The most a body may be for this call: only the inspector takes large documents.

@@ -405,6 +405,39 @@ fn who_asks_is_checked_before_a_body_is_read() {
 }
 
 #[test]
+fn one_connection_over_the_limit_is_told_busy_and_slots_come_back() {
+    let (_sb, ui) = start();
+    let host = host(&ui);
+    // Idle connections (no head yet) hold every slot.
+    let held: Vec<TcpStream> = (0..ccverify_ui::MAX_CONNECTIONS)
+        .map(|_| TcpStream::connect(ui.local_addr()).unwrap())
+        .collect();
+    // (Once the accept thread has taken them all: idle connections wait up to 10 s for a head.)
+    let mut busy = request(&ui, "GET", "/", &[("Host", &host)], b"");
+    for _ in 0..30 {
+        if busy.status == 503 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        busy = request(&ui, "GET", "/", &[("Host", &host)], b"");
+    }
+    assert_eq!(busy.status, 503);
+    assert_eq!(busy.json()["error"], "busy");
+    assert!(busy.head.contains("Content-Security-Policy"));
+    drop(held);
+    // Each closed connection gives its slot back.
+    let mut status = 0;
+    for _ in 0..50 {
+        status = request(&ui, "GET", "/", &[("Host", &host)], b"").status;
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert_eq!(status, 200);
+}
+
+#[test]
 fn a_chat_names_its_session() {
     let (_sb, ui) = start();
     let first = attest(&ui)["session"]["nonce"]
